@@ -1,0 +1,75 @@
+//! The storage trait every backend implements (SQLite now, PostgreSQL later).
+//!
+//! Nothing here assumes a particular database: ids are opaque, time comes
+//! from the store's clock, and every method is one atomic operation.
+
+use std::time::Duration;
+
+use crate::error::Result;
+use crate::types::{
+    Claim, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure, FileKey, FileRecord,
+    FileStatus, ListQuery, NewFile, Page, RecoveryReport, RegisterReport, RetrySelection,
+    Timestamp, WorkerId,
+};
+
+/// A progress store. One handle serves one thread; open one per worker.
+///
+/// Every method is atomic: it happens entirely or not at all, also when the
+/// process dies in the middle of it.
+pub trait ProgressStore: Send {
+    /// Registers files (idempotent): unknown files become `pending`; a file
+    /// whose size or modification date changed goes back to `pending`; an
+    /// unchanged file is left as it is.
+    fn register(&self, files: &[NewFile]) -> Result<RegisterReport>;
+
+    /// Claims up to `max` claimable files of `dataset` (pending, and past any
+    /// backoff) for `worker`, in registration order, each with a lease of
+    /// `lease` and a new fencing token. No file is ever claimed twice at once.
+    fn claim(
+        &self,
+        dataset: &DatasetId,
+        worker: &WorkerId,
+        max: usize,
+        lease: Duration,
+    ) -> Result<Vec<Claim>>;
+
+    /// Extends a claim's lease to now + `lease`; returns the new expiry.
+    /// [`TrackerError::StaleClaim`](crate::TrackerError::StaleClaim) if the claim is no longer current.
+    fn renew(&self, claim: &Claim, lease: Duration) -> Result<Timestamp>;
+
+    /// Marks a claimed file `completed` with its metrics.
+    fn complete(&self, claim: &Claim, metrics: &CompletionMetrics) -> Result<()>;
+
+    /// Records a failure; the store's retry policy decides between another
+    /// attempt after a backoff and `failed`.
+    fn fail(&self, claim: &Claim, failure: &Failure) -> Result<FailOutcome>;
+
+    /// Gives a claim back (graceful stop): the file is `pending` again at
+    /// once, and the release does not count as a failure.
+    fn release(&self, claim: &Claim) -> Result<()>;
+
+    /// Puts files whose lease has expired back to `pending`. Does not count
+    /// as a failure (the worker died, not necessarily because of the file).
+    fn recover_expired(&self) -> Result<RecoveryReport>;
+
+    /// Puts failed files back to `pending` with a fresh failure budget.
+    /// Returns how many files it retried.
+    fn retry(&self, dataset: Option<&DatasetId>, selection: &RetrySelection) -> Result<u64>;
+
+    /// Puts the files of `dataset` (all, or those in `status`) back to
+    /// `pending`, clearing results, errors and failure counts. Workers still
+    /// holding claims on them lose those claims. Returns how many it reset.
+    fn reset(&self, dataset: &DatasetId, status: Option<FileStatus>) -> Result<u64>;
+
+    /// Counts per dataset and status; every registered dataset, ordered by name.
+    fn summary(&self, dataset: Option<&DatasetId>) -> Result<Vec<DatasetSummary>>;
+
+    /// One page of files in a status, in registration order.
+    fn list(&self, query: &ListQuery) -> Result<Page>;
+
+    /// One file's record.
+    fn file(&self, key: &FileKey) -> Result<Option<FileRecord>>;
+
+    /// The store's current time (its clock).
+    fn now(&self) -> Timestamp;
+}

@@ -1,0 +1,487 @@
+//! Domain types of the progress tracker.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use crate::error::TrackerError;
+
+/// An instant as milliseconds since the Unix epoch, UTC.
+///
+/// Milliseconds in an `i64` are what every backend stores natively and cover
+/// ±292 million years, so no conversion is ever lossy.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    pub const fn from_millis(ms: i64) -> Self {
+        Timestamp(ms)
+    }
+
+    pub const fn as_millis(self) -> i64 {
+        self.0
+    }
+
+    /// `self + d`, saturating at the end of the representable range.
+    pub fn add(self, d: Duration) -> Self {
+        let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        Timestamp(self.0.saturating_add(ms))
+    }
+
+    /// Milliseconds from `earlier` to `self`, or 0 when `earlier` is later.
+    pub fn millis_since(self, earlier: Timestamp) -> u64 {
+        u64::try_from(self.0.saturating_sub(earlier.0)).unwrap_or(0)
+    }
+}
+
+/// Where "now" comes from. Stores take a clock so that tests can drive lease
+/// expiry and backoff without sleeping.
+pub trait Clock: Send + Sync + fmt::Debug {
+    fn now(&self) -> Timestamp;
+}
+
+/// The wall clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            // A clock set before 1970 is a broken machine; 0 keeps ordering sane.
+            .unwrap_or(0);
+        Timestamp(ms)
+    }
+}
+
+/// A clock that only moves when told to (tests, simulations).
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    pub fn new(start: Timestamp) -> Self {
+        ManualClock(AtomicI64::new(start.0))
+    }
+
+    pub fn advance(&self, d: Duration) {
+        let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    pub fn set(&self, t: Timestamp) {
+        self.0.store(t.0, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(self.0.load(Ordering::SeqCst))
+    }
+}
+
+/// A dataset name such as `10_minutes/air_temperature`.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct DatasetId(String);
+
+impl DatasetId {
+    /// A dataset name is non-empty, at most 200 bytes and free of control characters.
+    pub fn new(name: impl Into<String>) -> Result<Self, TrackerError> {
+        let name = name.into();
+        if name.trim().is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
+            return Err(TrackerError::InvalidInput(format!(
+                "invalid dataset name {name:?}: it must be 1 to 200 bytes without control characters"
+            )));
+        }
+        Ok(DatasetId(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DatasetId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Identifies a file: the dataset and the path relative to the dataset root.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct FileKey {
+    pub dataset: DatasetId,
+    path: String,
+}
+
+impl FileKey {
+    /// The path must be relative, use `/` separators and contain no empty,
+    /// `.` or `..` components: it is later joined to data directories and URLs.
+    pub fn new(dataset: DatasetId, path: impl Into<String>) -> Result<Self, TrackerError> {
+        let path = path.into();
+        let bad = |why: &str| {
+            Err(TrackerError::InvalidInput(format!(
+                "invalid file path {path:?} in dataset {dataset}: {why}"
+            )))
+        };
+        if path.is_empty() || path.len() > 4096 {
+            return bad("it must be 1 to 4096 bytes");
+        }
+        if path.starts_with('/') || path.contains('\\') || path.chars().any(char::is_control) {
+            return bad("it must be relative, with `/` separators and no control characters");
+        }
+        if path
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..")
+        {
+            return bad("empty, `.` and `..` components are not allowed");
+        }
+        Ok(FileKey { dataset, path })
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl fmt::Display for FileKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.dataset, self.path)
+    }
+}
+
+/// The identity of one worker (a thread in one process on one host).
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct WorkerId(String);
+
+impl WorkerId {
+    pub fn new(id: impl Into<String>) -> Result<Self, TrackerError> {
+        let id = id.into();
+        if id.is_empty() || id.len() > 200 || id.chars().any(char::is_control) {
+            return Err(TrackerError::InvalidInput(format!(
+                "invalid worker id {id:?}: it must be 1 to 200 bytes without control characters"
+            )));
+        }
+        Ok(WorkerId(id))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for WorkerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A file's place in the state machine.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum FileStatus {
+    Pending,
+    Processing,
+    Completed,
+    Failed,
+}
+
+impl FileStatus {
+    pub const ALL: [FileStatus; 4] = [
+        FileStatus::Pending,
+        FileStatus::Processing,
+        FileStatus::Completed,
+        FileStatus::Failed,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Pending => "pending",
+            FileStatus::Processing => "processing",
+            FileStatus::Completed => "completed",
+            FileStatus::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for FileStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FileStatus {
+    type Err = TrackerError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        FileStatus::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| {
+                TrackerError::InvalidInput(format!(
+                    "unknown status {s:?}: expected pending, processing, completed or failed"
+                ))
+            })
+    }
+}
+
+/// Whether a failure may go away on its own (network, lock, resource) or is
+/// a property of the file (corrupt zip, malformed row).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum FailureKind {
+    Transient,
+    Permanent,
+}
+
+impl FailureKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Transient => "transient",
+            FailureKind::Permanent => "permanent",
+        }
+    }
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FailureKind {
+    type Err = TrackerError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "transient" => Ok(FailureKind::Transient),
+            "permanent" => Ok(FailureKind::Permanent),
+            _ => Err(TrackerError::InvalidInput(format!(
+                "unknown failure kind {s:?}: expected transient or permanent"
+            ))),
+        }
+    }
+}
+
+/// A backend's row id for a file. Opaque outside the backend except as a
+/// stable order (registration order) and a paging cursor.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct FileId(pub i64);
+
+/// A file as found at its source, to be registered.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct NewFile {
+    pub key: FileKey,
+    pub size: Option<u64>,
+    pub source_modified: Option<Timestamp>,
+}
+
+/// The right to work on one file, held by one worker until its lease expires.
+///
+/// `token` is the attempt number the claim created: the fencing token. Every
+/// later write about this file must present it, and is rejected once the file
+/// has been claimed again, reset, released or recovered.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Claim {
+    pub id: FileId,
+    pub key: FileKey,
+    pub token: u32,
+    pub worker: WorkerId,
+    pub lease_expires_at: Timestamp,
+    pub size: Option<u64>,
+    pub source_modified: Option<Timestamp>,
+}
+
+/// What a worker reports when a file is done.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct CompletionMetrics {
+    /// When the worker actually started on the file (claims come in batches).
+    pub started_at: Option<Timestamp>,
+    pub records_processed: u64,
+    pub bytes_processed: u64,
+}
+
+/// What a worker reports when a file could not be processed.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+    pub started_at: Option<Timestamp>,
+}
+
+/// Where a failed file went.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FailOutcome {
+    /// Back to `pending`, claimable again from `not_before`.
+    Retry { not_before: Timestamp },
+    /// Stays `failed` until retried or reset by a person.
+    Failed,
+}
+
+/// What registering a batch did.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct RegisterReport {
+    pub new: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+}
+
+/// What recovering claims did.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct RecoveryReport {
+    /// Claims put back to `pending`.
+    pub requeued: u64,
+}
+
+/// Which failed files to retry.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum RetrySelection {
+    AllFailed,
+    Path(String),
+}
+
+/// Files per status.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct StatusCounts {
+    pub pending: u64,
+    pub processing: u64,
+    pub completed: u64,
+    pub failed: u64,
+}
+
+impl StatusCounts {
+    pub fn get(&self, status: FileStatus) -> u64 {
+        match status {
+            FileStatus::Pending => self.pending,
+            FileStatus::Processing => self.processing,
+            FileStatus::Completed => self.completed,
+            FileStatus::Failed => self.failed,
+        }
+    }
+
+    pub fn get_mut(&mut self, status: FileStatus) -> &mut u64 {
+        match status {
+            FileStatus::Pending => &mut self.pending,
+            FileStatus::Processing => &mut self.processing,
+            FileStatus::Completed => &mut self.completed,
+            FileStatus::Failed => &mut self.failed,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.pending + self.processing + self.completed + self.failed
+    }
+}
+
+/// Counts of one dataset.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct DatasetSummary {
+    pub dataset: DatasetId,
+    pub counts: StatusCounts,
+}
+
+/// Everything the tracker knows about one file.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct FileRecord {
+    pub id: FileId,
+    pub key: FileKey,
+    pub status: FileStatus,
+    pub size: Option<u64>,
+    pub source_modified: Option<Timestamp>,
+    pub worker: Option<WorkerId>,
+    /// Claims so far; the current claim's fencing token. Never decreases.
+    pub attempts: u32,
+    /// Failures counted against `max_attempts` since the last retry or reset.
+    pub failures: u32,
+    pub lease_expires_at: Option<Timestamp>,
+    pub not_before: Option<Timestamp>,
+    pub claimed_at: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub duration_ms: Option<u64>,
+    pub records_processed: Option<u64>,
+    pub bytes_processed: Option<u64>,
+    pub error_kind: Option<FailureKind>,
+    pub error_message: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A page request for files in one status.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ListQuery {
+    pub dataset: Option<DatasetId>,
+    pub status: FileStatus,
+    /// Return files after this id (the previous page's `next`).
+    pub after: Option<FileId>,
+    pub limit: usize,
+}
+
+/// One page of files, in registration order.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Page {
+    pub files: Vec<FileRecord>,
+    /// The cursor for the next page, or `None` on the last one.
+    pub next: Option<FileId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_paths_cannot_escape_their_dataset() {
+        let ds = || DatasetId::new("10_minutes/air_temperature").unwrap();
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x.zip",
+            "a/../../b",
+            "a//b",
+            "./a",
+            "a\\b",
+            "a\nb",
+        ] {
+            let err = FileKey::new(ds(), bad).unwrap_err();
+            assert!(matches!(err, TrackerError::InvalidInput(_)), "{bad:?}");
+        }
+        for good in [
+            "a.zip",
+            "historical/10minutenwerte_TU_00003_19930428_19991231_hist.zip",
+        ] {
+            assert_eq!(FileKey::new(ds(), good).unwrap().path(), good);
+        }
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for st in FileStatus::ALL {
+            assert_eq!(st.as_str().parse::<FileStatus>().unwrap(), st);
+        }
+        assert!("done".parse::<FileStatus>().is_err());
+    }
+
+    #[test]
+    fn timestamps_saturate() {
+        let t = Timestamp::from_millis(i64::MAX - 1);
+        assert_eq!(t.add(Duration::from_secs(1)).as_millis(), i64::MAX);
+        assert_eq!(
+            Timestamp::from_millis(5).millis_since(Timestamp::from_millis(9)),
+            0
+        );
+    }
+
+    #[test]
+    fn manual_clock_moves_only_when_told() {
+        let c = ManualClock::new(Timestamp::from_millis(100));
+        assert_eq!(c.now().as_millis(), 100);
+        c.advance(Duration::from_millis(50));
+        assert_eq!(c.now().as_millis(), 150);
+    }
+
+    #[test]
+    fn names_are_validated() {
+        assert!(DatasetId::new(" ").is_err());
+        assert!(WorkerId::new("").is_err());
+        assert!(WorkerId::new("host-1/pid-2/w0").is_ok());
+    }
+}

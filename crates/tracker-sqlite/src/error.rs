@@ -1,0 +1,103 @@
+use std::path::PathBuf;
+
+use tracker_core::TrackerError;
+
+/// Errors of the SQLite backend. Every variant names the database file.
+#[derive(Debug, thiserror::Error)]
+pub enum SqliteError {
+    #[error("cannot create the directory {path} for the progress database: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("cannot open the lock file {path} beside the progress database: {source}")]
+    LockFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("cannot open the progress database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+
+    #[error("{path} is not a SQLite database (or is encrypted or damaged); refusing to touch it")]
+    NotADatabase { path: PathBuf },
+
+    #[error(
+        "{path} is a SQLite database of another program (application_id {application_id:#x}, tables present); refusing to touch it"
+    )]
+    NotOurs { path: PathBuf, application_id: i32 },
+
+    #[error(
+        "the progress database {path} has schema version {found}, newer than this program knows ({known}); use a newer climastation"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+
+    #[error(
+        "the progress database {path} has schema version {found}, older than this program's ({known}), and another process is using it; stop that process so the database can be migrated"
+    )]
+    OlderSchemaInUse {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+
+    #[error("migrating the progress database {path} failed: {source}")]
+    Migration {
+        path: PathBuf,
+        source: refinery::Error,
+    },
+
+    #[error(
+        "the progress database {path} is locked by another process (waited {waited_ms} ms); is another climastation migrating or holding it?"
+    )]
+    Locked { path: PathBuf, waited_ms: u64 },
+
+    #[error(
+        "{path} could not be switched to WAL mode (journal mode stays {mode:?}); is it on a network file system?"
+    )]
+    NoWal { path: PathBuf, mode: String },
+
+    #[error("{operation} on {path}: {source}")]
+    Sql {
+        path: PathBuf,
+        operation: &'static str,
+        source: rusqlite::Error,
+    },
+
+    #[error("{operation} on {path}: corrupt value in column {column}: {detail}")]
+    CorruptValue {
+        path: PathBuf,
+        operation: &'static str,
+        column: &'static str,
+        detail: String,
+    },
+}
+
+impl From<SqliteError> for TrackerError {
+    fn from(e: SqliteError) -> Self {
+        TrackerError::Backend(Box::new(e))
+    }
+}
+
+/// True when SQLite gave up waiting for a lock.
+pub(crate) fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+pub(crate) fn is_not_a_database(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase)
+    )
+}

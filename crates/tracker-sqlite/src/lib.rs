@@ -1,0 +1,22 @@
+//! The ClimaStation progress tracker on SQLite: the only crate with SQL.
+//!
+//! - One database file (default `data/progress_tracking.db`) in WAL mode,
+//!   table `file_processing_log`, schema from `migrations/` (refinery).
+//! - [`SqliteStore`] implements [`tracker_core::ProgressStore`]; open one per
+//!   worker thread. Any number of processes may share the file.
+//! - Writes are `BEGIN IMMEDIATE` transactions behind a per-process fair
+//!   gate; claims take a whole batch in one statement.
+//! - A shared lock on `<db>.lock` marks live processes; the first open that
+//!   gets it exclusively recovers the claims of dead runs at once.
+
+mod error;
+mod open;
+mod sql;
+mod store;
+
+pub use error::SqliteError;
+pub use open::{OpenReport, StoreOptions, known_schema_version, lock_path};
+pub use store::{DbInfo, HotStatement, SqliteStore};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,146 @@
+//! Every SQL statement of the store, in one place.
+//!
+//! A write that changes status must keep the `CHECK`s of the table true:
+//! `processing` ⇔ a worker and a lease. Counts per status are kept by
+//! triggers (see the migration), never by these statements.
+
+/// Columns of a [`tracker_core::FileRecord`], in the order `row_to_record` reads them.
+pub(crate) const RECORD_COLUMNS: &str = "id, dataset, file_path, status, size, source_modified, \
+     worker_id, attempts, failures, lease_expires_at, not_before, claimed_at, started_at, \
+     finished_at, duration_ms, records_processed, bytes_processed, error_kind, error_message, \
+     created_at, updated_at";
+
+pub(crate) const INSERT_DATASET: &str =
+    "INSERT INTO datasets (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING";
+
+pub(crate) const SOURCE_STATE: &str = "SELECT id, size, source_modified FROM file_processing_log WHERE dataset = ?1 AND file_path = ?2";
+
+pub(crate) const INSERT_FILE: &str = "INSERT INTO file_processing_log \
+     (dataset, file_path, size, source_modified, status, created_at, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5)";
+
+/// A changed source: new size and date, back to pending, all results cleared.
+pub(crate) const REQUEUE_CHANGED: &str = "UPDATE file_processing_log SET \
+     size = ?2, source_modified = ?3, status = 'pending', worker_id = NULL, \
+     lease_expires_at = NULL, not_before = NULL, failures = 0, claimed_at = NULL, \
+     started_at = NULL, finished_at = NULL, duration_ms = NULL, records_processed = NULL, \
+     bytes_processed = NULL, error_kind = NULL, error_message = NULL, updated_at = ?4 \
+     WHERE id = ?1";
+
+/// One statement claims a whole batch: the subquery picks pending files in
+/// registration order (partial index `file_processing_log_pending`), the
+/// update takes them. Inside `BEGIN IMMEDIATE` no other writer can interleave.
+pub(crate) const CLAIM: &str = "UPDATE file_processing_log SET \
+     status = 'processing', worker_id = ?2, attempts = attempts + 1, lease_expires_at = ?3, \
+     claimed_at = ?4, started_at = NULL, finished_at = NULL, duration_ms = NULL, updated_at = ?4 \
+     WHERE id IN (SELECT id FROM file_processing_log \
+                  WHERE dataset = ?1 AND status = 'pending' \
+                    AND (not_before IS NULL OR not_before <= ?4) \
+                  ORDER BY id LIMIT ?5) \
+     RETURNING id, file_path, attempts, size, source_modified";
+
+/// The fencing condition every write about a claimed file carries.
+macro_rules! current_claim {
+    () => {
+        " WHERE id = ?1 AND status = 'processing' AND attempts = ?2"
+    };
+}
+
+pub(crate) const RENEW: &str = concat!(
+    "UPDATE file_processing_log SET lease_expires_at = ?3, updated_at = ?4",
+    current_claim!()
+);
+
+pub(crate) const COMPLETE: &str = concat!(
+    "UPDATE file_processing_log SET status = 'completed', worker_id = NULL, \
+     lease_expires_at = NULL, not_before = NULL, started_at = ?3, finished_at = ?4, \
+     duration_ms = ?5, records_processed = ?6, bytes_processed = ?7, error_kind = NULL, \
+     error_message = NULL, updated_at = ?4",
+    current_claim!()
+);
+
+pub(crate) const FAILURES_OF_CLAIM: &str =
+    concat!("SELECT failures FROM file_processing_log", current_claim!());
+
+pub(crate) const FAIL: &str = concat!(
+    "UPDATE file_processing_log SET status = ?3, worker_id = NULL, lease_expires_at = NULL, \
+     failures = ?4, not_before = ?5, started_at = ?6, finished_at = ?7, duration_ms = ?8, \
+     error_kind = ?9, error_message = ?10, updated_at = ?7",
+    current_claim!()
+);
+
+pub(crate) const RELEASE: &str = concat!(
+    "UPDATE file_processing_log SET status = 'pending', worker_id = NULL, \
+     lease_expires_at = NULL, updated_at = ?3",
+    current_claim!()
+);
+
+pub(crate) const FILE_EXISTS: &str =
+    "SELECT EXISTS (SELECT 1 FROM file_processing_log WHERE id = ?1)";
+
+/// Claims whose lease has expired go back to pending.
+pub(crate) const RECOVER_EXPIRED: &str = "UPDATE file_processing_log SET status = 'pending', \
+     worker_id = NULL, lease_expires_at = NULL, updated_at = ?1 \
+     WHERE status = 'processing' AND lease_expires_at < ?1 \
+     RETURNING dataset, file_path, attempts";
+
+/// At open, when no other process can hold a claim: every claim is a dead run's.
+pub(crate) const RECOVER_ALL: &str = "UPDATE file_processing_log SET status = 'pending', \
+     worker_id = NULL, lease_expires_at = NULL, updated_at = ?1 \
+     WHERE status = 'processing'";
+
+const RETRY_SET: &str = "UPDATE file_processing_log SET status = 'pending', failures = 0, \
+     not_before = NULL, error_kind = NULL, error_message = NULL, updated_at = ?1 \
+     WHERE status = 'failed'";
+
+pub(crate) fn retry(dataset: bool, path: bool) -> String {
+    let mut sql = RETRY_SET.to_owned();
+    if dataset {
+        sql.push_str(" AND dataset = ?2");
+    }
+    if path {
+        sql.push_str(if dataset {
+            " AND file_path = ?3"
+        } else {
+            " AND file_path = ?2"
+        });
+    }
+    sql
+}
+
+macro_rules! reset_set {
+    () => {
+        "UPDATE file_processing_log SET status = 'pending', worker_id = NULL, \
+         lease_expires_at = NULL, not_before = NULL, failures = 0, claimed_at = NULL, \
+         started_at = NULL, finished_at = NULL, duration_ms = NULL, records_processed = NULL, \
+         bytes_processed = NULL, error_kind = NULL, error_message = NULL, updated_at = ?1 \
+         WHERE dataset = ?2"
+    };
+}
+
+pub(crate) fn reset(status: bool) -> &'static str {
+    if status {
+        concat!(reset_set!(), " AND status = ?3")
+    } else {
+        reset_set!()
+    }
+}
+
+pub(crate) const SUMMARY_ALL: &str =
+    "SELECT dataset, status, n FROM status_counts ORDER BY dataset";
+pub(crate) const SUMMARY_ONE: &str =
+    "SELECT dataset, status, n FROM status_counts WHERE dataset = ?1";
+
+pub(crate) fn list(dataset: bool) -> String {
+    format!(
+        "SELECT {RECORD_COLUMNS} FROM file_processing_log WHERE status = ?1 AND id > ?2{} \
+         ORDER BY id LIMIT ?3",
+        if dataset { " AND dataset = ?4" } else { "" }
+    )
+}
+
+pub(crate) fn file_by_key() -> String {
+    format!(
+        "SELECT {RECORD_COLUMNS} FROM file_processing_log WHERE dataset = ?1 AND file_path = ?2"
+    )
+}

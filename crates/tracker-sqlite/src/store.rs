@@ -1,0 +1,681 @@
+//! [`ProgressStore`] on SQLite.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use tracker_core::{
+    Claim, Clock, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure, FailureKind,
+    FileId, FileKey, FileRecord, FileStatus, ListQuery, NewFile, Page, ProgressStore,
+    RecoveryReport, RegisterAction, RegisterReport, Result, RetryPolicy, RetrySelection,
+    SourceState, StatusCounts, Timestamp, TrackerError, WorkerId, register_action,
+};
+
+use crate::error::SqliteError;
+use crate::open::{Gate, OpenReport, StoreOptions, open};
+use crate::sql;
+
+/// A handle on a progress database. One per thread: the connection inside is
+/// not shared. Handles of one process on one file share a fair write gate.
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+    gate: Gate,
+    clock: Arc<dyn Clock>,
+    retry: RetryPolicy,
+    options: StoreOptions,
+    report: OpenReport,
+    // Held (shared) for the store's lifetime: proves to later opens that this
+    // process is alive. Released when the file is closed on drop.
+    _instance_lock: File,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .field("report", &self.report)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Database facts for `db info`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DbInfo {
+    pub path: PathBuf,
+    pub schema_version: i64,
+    pub known_schema_version: i64,
+    pub page_size: i64,
+    pub page_count: i64,
+    pub freelist_count: i64,
+    pub db_bytes: u64,
+    pub wal_bytes: u64,
+    pub files: u64,
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating if needed) the database at `path`.
+    pub fn open(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self, SqliteError> {
+        let opened = open(path.as_ref(), &options)?;
+        Ok(SqliteStore {
+            conn: opened.conn,
+            path: opened.path,
+            gate: opened.gate,
+            clock: options.clock.clone(),
+            retry: options.retry,
+            options,
+            report: opened.report,
+            _instance_lock: opened.instance_lock,
+        })
+    }
+
+    /// Another handle on the same database, for another worker thread.
+    pub fn reopen(&self) -> Result<Self, SqliteError> {
+        Self::open(&self.path, self.options.clone())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What opening found and did (sole user, migrations, orphans recovered).
+    pub fn open_report(&self) -> OpenReport {
+        self.report
+    }
+
+    /// `PRAGMA integrity_check`: `Ok(vec!["ok"])` on a healthy database.
+    pub fn integrity_check(&self) -> Result<Vec<String>, SqliteError> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(self.sql_err("integrity check"))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(self.sql_err("integrity check"))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(self.sql_err("integrity check"))
+    }
+
+    /// Moves the WAL's content into the database and truncates the WAL.
+    /// Returns false when readers kept part of it (it is then retried later).
+    pub fn checkpoint(&self) -> Result<bool, SqliteError> {
+        let _g = self.gate.lock();
+        let (busy, _, _): (i64, i64, i64) = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(self.sql_err("checkpoint"))?;
+        Ok(busy == 0)
+    }
+
+    /// Rebuilds the database file, returning free pages to the file system.
+    pub fn vacuum(&self) -> Result<(), SqliteError> {
+        let _g = self.gate.lock();
+        self.conn
+            .execute_batch("VACUUM")
+            .map_err(self.sql_err("vacuum"))?;
+        tracing::info!(db = %self.path.display(), "vacuumed the progress database");
+        Ok(())
+    }
+
+    pub fn info(&self) -> Result<DbInfo, SqliteError> {
+        let pragma = |name: &str| -> Result<i64, SqliteError> {
+            self.conn
+                .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+                .map_err(self.sql_err("reading database info"))
+        };
+        let files: i64 = self
+            .conn
+            .query_row("SELECT COALESCE(SUM(n), 0) FROM status_counts", [], |r| {
+                r.get(0)
+            })
+            .map_err(self.sql_err("reading database info"))?;
+        let size_of = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let mut wal = self.path.as_os_str().to_owned();
+        wal.push("-wal");
+        Ok(DbInfo {
+            path: self.path.clone(),
+            schema_version: crate::open::schema_version(&self.conn)
+                .map_err(self.sql_err("reading database info"))?,
+            known_schema_version: crate::open::known_schema_version(),
+            page_size: pragma("page_size")?,
+            page_count: pragma("page_count")?,
+            freelist_count: pragma("freelist_count")?,
+            db_bytes: size_of(&self.path),
+            wal_bytes: size_of(Path::new(&wal)),
+            files: files.max(0) as u64,
+        })
+    }
+
+    /// How often a cached statement was re-prepared (SQLITE_STMTSTATUS_REPREPARE).
+    /// The hot statements must stay at (nearly) zero: see QPSG in `open`.
+    pub fn reprepare_count(&self, statement: HotStatement) -> Result<i32, SqliteError> {
+        let sql = match statement {
+            HotStatement::Claim => sql::CLAIM,
+            HotStatement::Complete => sql::COMPLETE,
+        };
+        let stmt = self
+            .conn
+            .prepare_cached(sql)
+            .map_err(self.sql_err("reading statement status"))?;
+        Ok(stmt.get_status(rusqlite::StatementStatus::RePrepare))
+    }
+
+    fn sql_err(&self, operation: &'static str) -> impl Fn(rusqlite::Error) -> SqliteError + '_ {
+        move |source| SqliteError::Sql {
+            path: self.path.clone(),
+            operation,
+            source,
+        }
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction behind this process's
+    /// write gate. Immediate: the write lock is taken up front, so a
+    /// transaction never fails half-way on a snapshot another writer made stale.
+    fn write<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let _g = self.gate.lock();
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(self.sql_err(operation))?;
+        let out = f(&tx)?;
+        tx.commit().map_err(self.sql_err(operation))?;
+        Ok(out)
+    }
+
+    /// A fenced write matched no row: tell a stale claim from a vanished file.
+    fn stale_or_missing(&self, tx: &Transaction<'_>, claim: &Claim) -> TrackerError {
+        let exists = tx
+            .prepare_cached(sql::FILE_EXISTS)
+            .and_then(|mut s| s.query_row([claim.id.0], |r| r.get::<_, bool>(0)));
+        match exists {
+            Ok(true) => TrackerError::StaleClaim {
+                key: claim.key.clone(),
+                token: claim.token,
+            },
+            Ok(false) => TrackerError::NotFound {
+                key: claim.key.clone(),
+            },
+            Err(e) => self.sql_err("checking a claim")(e).into(),
+        }
+    }
+}
+
+/// Statements whose re-prepare count is worth watching.
+#[derive(Clone, Copy, Debug)]
+pub enum HotStatement {
+    Claim,
+    Complete,
+}
+
+fn to_i64(v: u64, what: &str) -> Result<i64> {
+    i64::try_from(v).map_err(|_| TrackerError::InvalidInput(format!("{what} {v} is too large")))
+}
+
+fn lease_until(now: Timestamp, lease: Duration) -> i64 {
+    now.add(lease).as_millis()
+}
+
+impl ProgressStore for SqliteStore {
+    fn register(&self, files: &[NewFile]) -> Result<RegisterReport> {
+        if files.is_empty() {
+            return Ok(RegisterReport::default());
+        }
+        let now = self.now().as_millis();
+        let datasets: BTreeSet<&DatasetId> = files.iter().map(|f| &f.key.dataset).collect();
+        let report = self.write("register", |tx| {
+            let err = self.sql_err("register");
+            let mut ins_ds = tx.prepare_cached(sql::INSERT_DATASET).map_err(&err)?;
+            for ds in &datasets {
+                ins_ds.execute(params![ds.as_str(), now]).map_err(&err)?;
+            }
+            let mut find = tx.prepare_cached(sql::SOURCE_STATE).map_err(&err)?;
+            let mut insert = tx.prepare_cached(sql::INSERT_FILE).map_err(&err)?;
+            let mut requeue = tx.prepare_cached(sql::REQUEUE_CHANGED).map_err(&err)?;
+            let mut report = RegisterReport::default();
+            for f in files {
+                let size = f.size.map(|s| to_i64(s, "file size")).transpose()?;
+                let modified = f.source_modified.map(Timestamp::as_millis);
+                let existing: Option<(i64, Option<i64>, Option<i64>)> = find
+                    .query_row(params![f.key.dataset.as_str(), f.key.path()], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })
+                    .optional()
+                    .map_err(&err)?;
+                let state = existing.map(|(_, size, modified)| SourceState {
+                    size: size.and_then(|s| u64::try_from(s).ok()),
+                    source_modified: modified.map(Timestamp::from_millis),
+                });
+                match (register_action(state, f), existing) {
+                    (RegisterAction::Insert, _) => {
+                        insert
+                            .execute(params![f.key.dataset.as_str(), f.key.path(), size, modified, now])
+                            .map_err(&err)?;
+                        report.new += 1;
+                        tracing::debug!(dataset = %f.key.dataset, file = f.key.path(), to = "pending", "registered");
+                    }
+                    (RegisterAction::Requeue, Some((id, ..))) => {
+                        requeue.execute(params![id, size, modified, now]).map_err(&err)?;
+                        report.changed += 1;
+                        tracing::debug!(dataset = %f.key.dataset, file = f.key.path(), to = "pending", "source changed: requeued");
+                    }
+                    (RegisterAction::Requeue | RegisterAction::Unchanged, _) => report.unchanged += 1,
+                }
+            }
+            Ok(report)
+        })?;
+        tracing::info!(
+            files = files.len(),
+            new = report.new,
+            changed = report.changed,
+            unchanged = report.unchanged,
+            "registered files"
+        );
+        Ok(report)
+    }
+
+    fn claim(
+        &self,
+        dataset: &DatasetId,
+        worker: &WorkerId,
+        max: usize,
+        lease: Duration,
+    ) -> Result<Vec<Claim>> {
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        let now = self.now();
+        let expires = lease_until(now, lease);
+        let limit = i64::try_from(max).unwrap_or(i64::MAX);
+        let mut claims = self.write("claim", |tx| {
+            let err = self.sql_err("claim");
+            let mut stmt = tx.prepare_cached(sql::CLAIM).map_err(&err)?;
+            let rows = stmt
+                .query_map(
+                    params![
+                        dataset.as_str(),
+                        worker.as_str(),
+                        expires,
+                        now.as_millis(),
+                        limit
+                    ],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, Option<i64>>(3)?,
+                            r.get::<_, Option<i64>>(4)?,
+                        ))
+                    },
+                )
+                .map_err(&err)?;
+            let mut claims = Vec::with_capacity(max);
+            for row in rows {
+                let (id, path, attempts, size, modified) = row.map_err(&err)?;
+                claims.push(Claim {
+                    id: FileId(id),
+                    key: FileKey::new(dataset.clone(), path)?,
+                    token: u32::try_from(attempts)
+                        .map_err(|_| corrupt(self, "claim", "attempts", attempts))?,
+                    worker: worker.clone(),
+                    lease_expires_at: Timestamp::from_millis(expires),
+                    size: size.and_then(|s| u64::try_from(s).ok()),
+                    source_modified: modified.map(Timestamp::from_millis),
+                });
+            }
+            Ok(claims)
+        })?;
+        claims.sort_by_key(|c| c.id);
+        for c in &claims {
+            tracing::debug!(dataset = %dataset, file = c.key.path(), worker = %worker, attempt = c.token, from = "pending", to = "processing", "claimed");
+        }
+        Ok(claims)
+    }
+
+    fn renew(&self, claim: &Claim, lease: Duration) -> Result<Timestamp> {
+        let now = self.now();
+        let expires = lease_until(now, lease);
+        self.write("renew", |tx| {
+            let n = tx
+                .prepare_cached(sql::RENEW)
+                .and_then(|mut s| {
+                    s.execute(params![claim.id.0, claim.token, expires, now.as_millis()])
+                })
+                .map_err(self.sql_err("renew"))?;
+            if n == 0 {
+                return Err(self.stale_or_missing(tx, claim));
+            }
+            Ok(())
+        })?;
+        tracing::debug!(dataset = %claim.key.dataset, file = claim.key.path(), worker = %claim.worker, attempt = claim.token, "lease renewed");
+        Ok(Timestamp::from_millis(expires))
+    }
+
+    fn complete(&self, claim: &Claim, metrics: &CompletionMetrics) -> Result<()> {
+        let now = self.now();
+        let started = metrics.started_at.unwrap_or(now);
+        let duration = to_i64(now.millis_since(started), "duration")?;
+        let records = to_i64(metrics.records_processed, "records_processed")?;
+        let bytes = to_i64(metrics.bytes_processed, "bytes_processed")?;
+        self.write("complete", |tx| {
+            let n = tx
+                .prepare_cached(sql::COMPLETE)
+                .and_then(|mut s| {
+                    s.execute(params![
+                        claim.id.0,
+                        claim.token,
+                        started.as_millis(),
+                        now.as_millis(),
+                        duration,
+                        records,
+                        bytes
+                    ])
+                })
+                .map_err(self.sql_err("complete"))?;
+            if n == 0 {
+                return Err(self.stale_or_missing(tx, claim));
+            }
+            Ok(())
+        })?;
+        tracing::debug!(dataset = %claim.key.dataset, file = claim.key.path(), worker = %claim.worker, attempt = claim.token, from = "processing", to = "completed", records, bytes, "completed");
+        Ok(())
+    }
+
+    fn fail(&self, claim: &Claim, failure: &Failure) -> Result<FailOutcome> {
+        let now = self.now();
+        let started = failure.started_at.unwrap_or(now);
+        let duration = to_i64(now.millis_since(started), "duration")?;
+        let (outcome, failures) = self.write("fail", |tx| {
+            let before: Option<i64> = tx
+                .prepare_cached(sql::FAILURES_OF_CLAIM)
+                .and_then(|mut s| {
+                    s.query_row(params![claim.id.0, claim.token], |r| r.get(0))
+                        .optional()
+                })
+                .map_err(self.sql_err("fail"))?;
+            let Some(before) = before else {
+                return Err(self.stale_or_missing(tx, claim));
+            };
+            let before =
+                u32::try_from(before).map_err(|_| corrupt(self, "fail", "failures", before))?;
+            let (outcome, failures) = self.retry.after_failure(before, failure.kind, now);
+            let (status, not_before) = match outcome {
+                FailOutcome::Retry { not_before } => {
+                    (FileStatus::Pending, Some(not_before.as_millis()))
+                }
+                FailOutcome::Failed => (FileStatus::Failed, None),
+            };
+            tx.prepare_cached(sql::FAIL)
+                .and_then(|mut s| {
+                    s.execute(params![
+                        claim.id.0,
+                        claim.token,
+                        status.as_str(),
+                        failures,
+                        not_before,
+                        started.as_millis(),
+                        now.as_millis(),
+                        duration,
+                        failure.kind.as_str(),
+                        failure.message
+                    ])
+                })
+                .map_err(self.sql_err("fail"))?;
+            Ok((outcome, failures))
+        })?;
+        let to = match outcome {
+            FailOutcome::Retry { .. } => "pending",
+            FailOutcome::Failed => "failed",
+        };
+        tracing::debug!(dataset = %claim.key.dataset, file = claim.key.path(), worker = %claim.worker, attempt = claim.token, failures, kind = failure.kind.as_str(), error = %failure.message, from = "processing", to, "failed");
+        Ok(outcome)
+    }
+
+    fn release(&self, claim: &Claim) -> Result<()> {
+        let now = self.now().as_millis();
+        self.write("release", |tx| {
+            let n = tx
+                .prepare_cached(sql::RELEASE)
+                .and_then(|mut s| s.execute(params![claim.id.0, claim.token, now]))
+                .map_err(self.sql_err("release"))?;
+            if n == 0 {
+                return Err(self.stale_or_missing(tx, claim));
+            }
+            Ok(())
+        })?;
+        tracing::debug!(dataset = %claim.key.dataset, file = claim.key.path(), worker = %claim.worker, attempt = claim.token, from = "processing", to = "pending", "released");
+        Ok(())
+    }
+
+    fn recover_expired(&self) -> Result<RecoveryReport> {
+        let now = self.now().as_millis();
+        let recovered = self.write("recover expired claims", |tx| {
+            let err = self.sql_err("recover expired claims");
+            let mut stmt = tx.prepare_cached(sql::RECOVER_EXPIRED).map_err(&err)?;
+            let rows = stmt
+                .query_map([now], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })
+                .map_err(&err)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&err)?)
+        })?;
+        for (dataset, file, attempt) in &recovered {
+            tracing::debug!(
+                dataset,
+                file,
+                attempt,
+                from = "processing",
+                to = "pending",
+                "lease expired: recovered"
+            );
+        }
+        if !recovered.is_empty() {
+            tracing::info!(claims = recovered.len(), "recovered expired claims");
+        }
+        Ok(RecoveryReport {
+            requeued: recovered.len() as u64,
+        })
+    }
+
+    fn retry(&self, dataset: Option<&DatasetId>, selection: &RetrySelection) -> Result<u64> {
+        let now = self.now().as_millis();
+        let path = match selection {
+            RetrySelection::AllFailed => None,
+            RetrySelection::Path(p) => Some(p.as_str()),
+        };
+        let sql = sql::retry(dataset.is_some(), path.is_some());
+        let n = self.write("retry", |tx| {
+            let mut stmt = tx.prepare(&sql).map_err(self.sql_err("retry"))?;
+            let n = match (dataset, path) {
+                (Some(d), Some(p)) => stmt.execute(params![now, d.as_str(), p]),
+                (Some(d), None) => stmt.execute(params![now, d.as_str()]),
+                (None, Some(p)) => stmt.execute(params![now, p]),
+                (None, None) => stmt.execute(params![now]),
+            };
+            Ok(n.map_err(self.sql_err("retry"))?)
+        })?;
+        tracing::info!(
+            dataset = dataset.map(DatasetId::as_str),
+            path,
+            files = n,
+            from = "failed",
+            to = "pending",
+            "retried failed files"
+        );
+        Ok(n as u64)
+    }
+
+    fn reset(&self, dataset: &DatasetId, status: Option<FileStatus>) -> Result<u64> {
+        let now = self.now().as_millis();
+        let n = self.write("reset", |tx| {
+            let mut stmt = tx
+                .prepare(sql::reset(status.is_some()))
+                .map_err(self.sql_err("reset"))?;
+            let n = match status {
+                Some(s) => stmt.execute(params![now, dataset.as_str(), s.as_str()]),
+                None => stmt.execute(params![now, dataset.as_str()]),
+            };
+            Ok(n.map_err(self.sql_err("reset"))?)
+        })?;
+        tracing::info!(dataset = %dataset, from = status.map(FileStatus::as_str), to = "pending", files = n, "reset files");
+        Ok(n as u64)
+    }
+
+    fn summary(&self, dataset: Option<&DatasetId>) -> Result<Vec<DatasetSummary>> {
+        let err = self.sql_err("summary");
+        let mut out: Vec<DatasetSummary> = Vec::new();
+        let mut add = |name: String, status: String, n: i64| -> Result<()> {
+            let status: FileStatus = status.parse()?;
+            if out.last().is_none_or(|s| s.dataset.as_str() != name) {
+                out.push(DatasetSummary {
+                    dataset: DatasetId::new(name)?,
+                    counts: StatusCounts::default(),
+                });
+            }
+            if let Some(last) = out.last_mut() {
+                *last.counts.get_mut(status) =
+                    u64::try_from(n).map_err(|_| corrupt(self, "summary", "n", n))?;
+            }
+            Ok(())
+        };
+        let map = |r: &Row<'_>| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        };
+        match dataset {
+            Some(d) => {
+                let mut stmt = self.conn.prepare_cached(sql::SUMMARY_ONE).map_err(&err)?;
+                for row in stmt.query_map([d.as_str()], map).map_err(&err)? {
+                    let (name, status, n) = row.map_err(&err)?;
+                    add(name, status, n)?;
+                }
+            }
+            None => {
+                let mut stmt = self.conn.prepare_cached(sql::SUMMARY_ALL).map_err(&err)?;
+                for row in stmt.query_map([], map).map_err(&err)? {
+                    let (name, status, n) = row.map_err(&err)?;
+                    add(name, status, n)?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn list(&self, query: &ListQuery) -> Result<Page> {
+        let err = self.sql_err("list files");
+        let limit = query.limit.clamp(1, 10_000);
+        let after = query.after.map_or(i64::MIN, |f| f.0);
+        let sql = sql::list(query.dataset.is_some());
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(&err)?;
+        let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+        let rows = match &query.dataset {
+            Some(d) => stmt.query(params![query.status.as_str(), after, fetch, d.as_str()]),
+            None => stmt.query(params![query.status.as_str(), after, fetch]),
+        };
+        let mut rows = rows.map_err(&err)?;
+        let mut files = Vec::with_capacity(limit + 1);
+        while let Some(row) = rows.next().map_err(&err)? {
+            files.push(row_to_record(self, row)?);
+        }
+        let next = if files.len() > limit {
+            files.truncate(limit);
+            files.last().map(|f| f.id)
+        } else {
+            None
+        };
+        Ok(Page { files, next })
+    }
+
+    fn file(&self, key: &FileKey) -> Result<Option<FileRecord>> {
+        let err = self.sql_err("read a file record");
+        let mut stmt = self
+            .conn
+            .prepare_cached(&sql::file_by_key())
+            .map_err(&err)?;
+        let mut rows = stmt
+            .query(params![key.dataset.as_str(), key.path()])
+            .map_err(&err)?;
+        match rows.next().map_err(&err)? {
+            Some(row) => Ok(Some(row_to_record(self, row)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+}
+
+fn corrupt(
+    store: &SqliteStore,
+    operation: &'static str,
+    column: &'static str,
+    value: impl std::fmt::Debug,
+) -> TrackerError {
+    SqliteError::CorruptValue {
+        path: store.path.clone(),
+        operation,
+        column,
+        detail: format!("{value:?}"),
+    }
+    .into()
+}
+
+/// Reads a row selected with [`sql::RECORD_COLUMNS`].
+fn row_to_record(store: &SqliteStore, r: &Row<'_>) -> Result<FileRecord> {
+    let op = "read a file record";
+    let err = store.sql_err(op);
+    let get_u64 = |i: usize, col: &'static str| -> Result<Option<u64>> {
+        let v: Option<i64> = r.get(i).map_err(&err)?;
+        v.map(|v| u64::try_from(v).map_err(|_| corrupt(store, op, col, v)))
+            .transpose()
+    };
+    let get_u32 = |i: usize, col: &'static str| -> Result<u32> {
+        let v: i64 = r.get(i).map_err(&err)?;
+        u32::try_from(v).map_err(|_| corrupt(store, op, col, v))
+    };
+    let get_ts = |i: usize| -> Result<Option<Timestamp>> {
+        let v: Option<i64> = r.get(i).map_err(&err)?;
+        Ok(v.map(Timestamp::from_millis))
+    };
+    let dataset = DatasetId::new(r.get::<_, String>(1).map_err(&err)?)?;
+    let status: String = r.get(3).map_err(&err)?;
+    let error_kind: Option<String> = r.get(17).map_err(&err)?;
+    let worker: Option<String> = r.get(6).map_err(&err)?;
+    Ok(FileRecord {
+        id: FileId(r.get(0).map_err(&err)?),
+        key: FileKey::new(dataset, r.get::<_, String>(2).map_err(&err)?)?,
+        status: status.parse()?,
+        size: get_u64(4, "size")?,
+        source_modified: get_ts(5)?,
+        worker: worker.map(WorkerId::new).transpose()?,
+        attempts: get_u32(7, "attempts")?,
+        failures: get_u32(8, "failures")?,
+        lease_expires_at: get_ts(9)?,
+        not_before: get_ts(10)?,
+        claimed_at: get_ts(11)?,
+        started_at: get_ts(12)?,
+        finished_at: get_ts(13)?,
+        duration_ms: get_u64(14, "duration_ms")?,
+        records_processed: get_u64(15, "records_processed")?,
+        bytes_processed: get_u64(16, "bytes_processed")?,
+        error_kind: error_kind.map(|k| k.parse::<FailureKind>()).transpose()?,
+        error_message: r.get(18).map_err(&err)?,
+        created_at: get_ts(19)?.unwrap_or_default(),
+        updated_at: get_ts(20)?.unwrap_or_default(),
+    })
+}

@@ -1,0 +1,499 @@
+//! Unit tests of the SQLite store: one behaviour each, on a temp database
+//! with a manual clock.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tracker_core::*;
+
+use crate::{HotStatement, SqliteStore, StoreOptions};
+
+const T0: i64 = 1_700_000_000_000;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    clock: Arc<ManualClock>,
+    store: SqliteStore,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
+    let store = SqliteStore::open(dir.path().join("p.db"), options(&clock)).unwrap();
+    Fixture {
+        _dir: dir,
+        clock,
+        store,
+    }
+}
+
+fn options(clock: &Arc<ManualClock>) -> StoreOptions {
+    StoreOptions {
+        clock: clock.clone(),
+        retry: RetryPolicy {
+            max_attempts: 3,
+            backoff_base: Duration::from_secs(10),
+            backoff_max: Duration::from_secs(100),
+        },
+        ..StoreOptions::default()
+    }
+}
+
+fn ds(name: &str) -> DatasetId {
+    DatasetId::new(name).unwrap()
+}
+
+fn new_file(dataset: &str, path: &str, size: u64) -> NewFile {
+    NewFile {
+        key: FileKey::new(ds(dataset), path).unwrap(),
+        size: Some(size),
+        source_modified: Some(Timestamp::from_millis(T0 - 1000)),
+    }
+}
+
+fn worker(n: u32) -> WorkerId {
+    WorkerId::new(format!("w{n}")).unwrap()
+}
+
+const LEASE: Duration = Duration::from_secs(60);
+
+fn counts(store: &SqliteStore, dataset: &str) -> StatusCounts {
+    store.summary(Some(&ds(dataset))).unwrap()[0].counts
+}
+
+fn status_of(store: &SqliteStore, dataset: &str, path: &str) -> FileRecord {
+    store
+        .file(&FileKey::new(ds(dataset), path).unwrap())
+        .unwrap()
+        .unwrap()
+}
+
+#[test]
+fn a_file_goes_from_pending_to_completed() {
+    let f = fixture();
+    let r = f
+        .store
+        .register(&[new_file("d", "a.zip", 10), new_file("d", "b.zip", 20)])
+        .unwrap();
+    assert_eq!((r.new, r.changed, r.unchanged), (2, 0, 0));
+    let claims = f.store.claim(&ds("d"), &worker(1), 10, LEASE).unwrap();
+    assert_eq!(claims.len(), 2);
+    assert_eq!(claims[0].key.path(), "a.zip", "registration order");
+    assert_eq!(claims[0].token, 1);
+    assert_eq!(claims[0].lease_expires_at.as_millis(), T0 + 60_000);
+    assert_eq!(counts(&f.store, "d").processing, 2);
+
+    f.clock.advance(Duration::from_millis(1500));
+    let metrics = CompletionMetrics {
+        started_at: Some(Timestamp::from_millis(T0 + 500)),
+        records_processed: 7,
+        bytes_processed: 10,
+    };
+    f.store.complete(&claims[0], &metrics).unwrap();
+    let rec = status_of(&f.store, "d", "a.zip");
+    assert_eq!(rec.status, FileStatus::Completed);
+    assert_eq!(rec.duration_ms, Some(1000));
+    assert_eq!(rec.records_processed, Some(7));
+    assert_eq!(rec.worker, None);
+    assert_eq!(
+        counts(&f.store, "d"),
+        StatusCounts {
+            pending: 0,
+            processing: 1,
+            completed: 1,
+            failed: 0
+        }
+    );
+}
+
+#[test]
+fn a_claimed_file_is_not_claimed_again() {
+    let f = fixture();
+    f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
+    assert_eq!(
+        f.store.claim(&ds("d"), &worker(1), 5, LEASE).unwrap().len(),
+        1
+    );
+    assert!(
+        f.store
+            .claim(&ds("d"), &worker(2), 5, LEASE)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        f.store
+            .claim(&ds("other"), &worker(2), 5, LEASE)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn stale_tokens_are_rejected_after_expiry_and_reclaim() {
+    let f = fixture();
+    f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
+    let old = f
+        .store
+        .claim(&ds("d"), &worker(1), 1, LEASE)
+        .unwrap()
+        .remove(0);
+    f.clock.advance(LEASE + Duration::from_secs(1));
+    assert_eq!(f.store.recover_expired().unwrap().requeued, 1);
+    let new = f
+        .store
+        .claim(&ds("d"), &worker(2), 1, LEASE)
+        .unwrap()
+        .remove(0);
+    assert_eq!(new.token, 2);
+
+    let stale = |r: Result<_>| matches!(r, Err(TrackerError::StaleClaim { token: 1, .. }));
+    assert!(stale(f.store.complete(&old, &CompletionMetrics::default())));
+    assert!(stale(f.store.renew(&old, LEASE).map(|_| ())));
+    assert!(stale(f.store.release(&old)));
+    let failure = Failure {
+        kind: FailureKind::Permanent,
+        message: "x".into(),
+        started_at: None,
+    };
+    assert!(stale(f.store.fail(&old, &failure).map(|_| ())));
+
+    f.store
+        .complete(&new, &CompletionMetrics::default())
+        .unwrap();
+    assert_eq!(
+        status_of(&f.store, "d", "a.zip").status,
+        FileStatus::Completed
+    );
+}
+
+#[test]
+fn a_live_lease_is_not_recovered_and_renewal_extends_it() {
+    let f = fixture();
+    f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
+    let c = f
+        .store
+        .claim(&ds("d"), &worker(1), 1, LEASE)
+        .unwrap()
+        .remove(0);
+    f.clock.advance(Duration::from_secs(50));
+    let until = f.store.renew(&c, LEASE).unwrap();
+    assert_eq!(until.as_millis(), T0 + 110_000);
+    f.clock.advance(Duration::from_secs(50));
+    assert_eq!(f.store.recover_expired().unwrap().requeued, 0);
+    f.store.complete(&c, &CompletionMetrics::default()).unwrap();
+}
+
+#[test]
+fn transient_failures_back_off_then_fail_for_good() {
+    let f = fixture();
+    f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
+    let transient = Failure {
+        kind: FailureKind::Transient,
+        message: "timeout".into(),
+        started_at: None,
+    };
+    for (attempt, wait) in [(1u32, 10u64), (2, 20)] {
+        let c = f
+            .store
+            .claim(&ds("d"), &worker(1), 1, LEASE)
+            .unwrap()
+            .remove(0);
+        assert_eq!(c.token, attempt);
+        let outcome = f.store.fail(&c, &transient).unwrap();
+        let not_before = f.store.now().add(Duration::from_secs(wait));
+        assert_eq!(outcome, FailOutcome::Retry { not_before });
+        assert!(
+            f.store
+                .claim(&ds("d"), &worker(1), 1, LEASE)
+                .unwrap()
+                .is_empty(),
+            "backoff holds"
+        );
+        f.clock.set(not_before);
+    }
+    let c = f
+        .store
+        .claim(&ds("d"), &worker(1), 1, LEASE)
+        .unwrap()
+        .remove(0);
+    assert_eq!(f.store.fail(&c, &transient).unwrap(), FailOutcome::Failed);
+    let rec = status_of(&f.store, "d", "a.zip");
+    assert_eq!(
+        (rec.status, rec.attempts, rec.failures),
+        (FileStatus::Failed, 3, 3)
+    );
+    assert_eq!(rec.error_kind, Some(FailureKind::Transient));
+    assert_eq!(rec.error_message.as_deref(), Some("timeout"));
+}
+
+#[test]
+fn permanent_failure_fails_at_once_and_retry_brings_it_back() {
+    let f = fixture();
+    f.store
+        .register(&[new_file("d", "a.zip", 1), new_file("d", "b.zip", 1)])
+        .unwrap();
+    let claims = f.store.claim(&ds("d"), &worker(1), 2, LEASE).unwrap();
+    let corrupt = Failure {
+        kind: FailureKind::Permanent,
+        message: "corrupt zip".into(),
+        started_at: None,
+    };
+    for c in &claims {
+        assert_eq!(f.store.fail(c, &corrupt).unwrap(), FailOutcome::Failed);
+    }
+    let page = f
+        .store
+        .list(&ListQuery {
+            dataset: Some(ds("d")),
+            status: FileStatus::Failed,
+            after: None,
+            limit: 10,
+        })
+        .unwrap();
+    assert_eq!(page.files.len(), 2);
+    assert_eq!(page.files[0].error_message.as_deref(), Some("corrupt zip"));
+
+    assert_eq!(
+        f.store
+            .retry(Some(&ds("d")), &RetrySelection::Path("b.zip".into()))
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        f.store
+            .retry(None, &RetrySelection::Path("nope.zip".into()))
+            .unwrap(),
+        0
+    );
+    let b = status_of(&f.store, "d", "b.zip");
+    assert_eq!(
+        (b.status, b.failures, b.error_message),
+        (FileStatus::Pending, 0, None)
+    );
+    assert_eq!(f.store.retry(None, &RetrySelection::AllFailed).unwrap(), 1);
+    assert_eq!(counts(&f.store, "d").pending, 2);
+}
+
+#[test]
+fn reregistering_changes_only_changed_files() {
+    let f = fixture();
+    f.store
+        .register(&[new_file("d", "a.zip", 1), new_file("d", "b.zip", 2)])
+        .unwrap();
+    let claims = f.store.claim(&ds("d"), &worker(1), 2, LEASE).unwrap();
+    for c in &claims {
+        f.store.complete(c, &CompletionMetrics::default()).unwrap();
+    }
+    let r = f
+        .store
+        .register(&[
+            new_file("d", "a.zip", 1),
+            new_file("d", "b.zip", 3),
+            new_file("d", "c.zip", 4),
+        ])
+        .unwrap();
+    assert_eq!((r.new, r.changed, r.unchanged), (1, 1, 1));
+    assert_eq!(
+        status_of(&f.store, "d", "a.zip").status,
+        FileStatus::Completed
+    );
+    let b = status_of(&f.store, "d", "b.zip");
+    assert_eq!(
+        (b.status, b.size, b.records_processed),
+        (FileStatus::Pending, Some(3), None)
+    );
+    assert_eq!(
+        counts(&f.store, "d"),
+        StatusCounts {
+            pending: 2,
+            processing: 0,
+            completed: 1,
+            failed: 0
+        }
+    );
+}
+
+#[test]
+fn a_source_change_during_processing_fences_out_the_old_worker() {
+    let f = fixture();
+    f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
+    let c = f
+        .store
+        .claim(&ds("d"), &worker(1), 1, LEASE)
+        .unwrap()
+        .remove(0);
+    f.store.register(&[new_file("d", "a.zip", 2)]).unwrap();
+    assert!(matches!(
+        f.store.complete(&c, &CompletionMetrics::default()),
+        Err(TrackerError::StaleClaim { .. })
+    ));
+    assert_eq!(
+        status_of(&f.store, "d", "a.zip").status,
+        FileStatus::Pending
+    );
+}
+
+#[test]
+fn reset_by_status_and_whole_dataset() {
+    let f = fixture();
+    f.store
+        .register(&[
+            new_file("d", "a.zip", 1),
+            new_file("d", "b.zip", 1),
+            new_file("e", "a.zip", 1),
+        ])
+        .unwrap();
+    let c = f
+        .store
+        .claim(&ds("d"), &worker(1), 1, LEASE)
+        .unwrap()
+        .remove(0);
+    f.store.complete(&c, &CompletionMetrics::default()).unwrap();
+    f.store.claim(&ds("d"), &worker(1), 1, LEASE).unwrap();
+    assert_eq!(
+        f.store
+            .reset(&ds("d"), Some(FileStatus::Completed))
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        counts(&f.store, "d"),
+        StatusCounts {
+            pending: 1,
+            processing: 1,
+            completed: 0,
+            failed: 0
+        }
+    );
+    assert_eq!(f.store.reset(&ds("d"), None).unwrap(), 2);
+    assert_eq!(counts(&f.store, "d").pending, 2);
+    assert_eq!(counts(&f.store, "e").pending, 1, "other datasets untouched");
+    // the reset claim's attempts stay: tokens never go back
+    assert_eq!(status_of(&f.store, "d", "b.zip").attempts, 1);
+}
+
+#[test]
+fn release_returns_a_claim_without_counting_a_failure() {
+    let f = fixture();
+    f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
+    let c = f
+        .store
+        .claim(&ds("d"), &worker(1), 1, LEASE)
+        .unwrap()
+        .remove(0);
+    f.store.release(&c).unwrap();
+    let rec = status_of(&f.store, "d", "a.zip");
+    assert_eq!(
+        (rec.status, rec.failures, rec.attempts),
+        (FileStatus::Pending, 0, 1)
+    );
+    assert_eq!(
+        f.store.claim(&ds("d"), &worker(2), 1, LEASE).unwrap()[0].token,
+        2
+    );
+}
+
+#[test]
+fn listing_pages_through_every_file_once() {
+    let f = fixture();
+    let files: Vec<_> = (0..25)
+        .map(|i| new_file("d", &format!("f{i:02}.zip"), i))
+        .collect();
+    f.store.register(&files).unwrap();
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = f
+            .store
+            .list(&ListQuery {
+                dataset: None,
+                status: FileStatus::Pending,
+                after,
+                limit: 10,
+            })
+            .unwrap();
+        seen.extend(page.files.iter().map(|r| r.key.path().to_owned()));
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    let expected: Vec<_> = (0..25).map(|i| format!("f{i:02}.zip")).collect();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn reopening_as_sole_user_recovers_a_dead_runs_claims() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
+    let path = dir.path().join("p.db");
+    {
+        let s = SqliteStore::open(&path, options(&clock)).unwrap();
+        assert!(s.open_report().sole_user);
+        s.register(&[new_file("d", "a.zip", 1)]).unwrap();
+        s.claim(&ds("d"), &worker(1), 1, LEASE).unwrap();
+        // dropped with the claim held: as if the process died
+    }
+    let s = SqliteStore::open(&path, options(&clock)).unwrap();
+    assert_eq!(s.open_report().orphans_recovered, 1);
+    assert_eq!(counts(&s, "d").pending, 1);
+}
+
+#[test]
+fn a_second_handle_does_not_take_a_live_handles_claims() {
+    let f = fixture();
+    f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
+    f.store.claim(&ds("d"), &worker(1), 1, LEASE).unwrap();
+    let other = f.store.reopen().unwrap();
+    let report = other.open_report();
+    assert!(!report.sole_user);
+    assert_eq!(report.orphans_recovered, 0);
+    assert_eq!(counts(&other, "d").processing, 1);
+}
+
+#[test]
+fn hot_statements_are_not_reprepared() {
+    let f = fixture();
+    let files: Vec<_> = (0..300)
+        .map(|i| new_file(if i % 3 == 0 { "a" } else { "b" }, &format!("f{i}.zip"), i))
+        .collect();
+    f.store.register(&files).unwrap();
+    for round in 0..200 {
+        let d = if round % 2 == 0 { "a" } else { "b" };
+        for c in f.store.claim(&ds(d), &worker(round % 4), 1, LEASE).unwrap() {
+            f.store.complete(&c, &CompletionMetrics::default()).unwrap();
+        }
+    }
+    assert!(f.store.reprepare_count(HotStatement::Claim).unwrap() <= 1);
+    assert!(f.store.reprepare_count(HotStatement::Complete).unwrap() <= 1);
+}
+
+#[test]
+fn oversized_values_are_refused_not_wrapped() {
+    let f = fixture();
+    let mut file = new_file("d", "a.zip", 0);
+    file.size = Some(u64::MAX);
+    assert!(matches!(
+        f.store.register(&[file]),
+        Err(TrackerError::InvalidInput(_))
+    ));
+    assert_eq!(
+        f.store.summary(None).unwrap(),
+        vec![],
+        "nothing half-registered"
+    );
+}
+
+#[test]
+fn integrity_check_and_info() {
+    let f = fixture();
+    f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
+    assert_eq!(f.store.integrity_check().unwrap(), vec!["ok".to_owned()]);
+    let info = f.store.info().unwrap();
+    assert_eq!(info.files, 1);
+    assert_eq!(info.schema_version, info.known_schema_version);
+    assert!(f.store.checkpoint().unwrap());
+    f.store.vacuum().unwrap();
+}
