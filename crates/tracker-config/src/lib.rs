@@ -1,1 +1,459 @@
+//! ClimaStation configuration.
+//!
+//! Layers, later ones win: compiled defaults → `config/base_config.yaml`
+//! (when present) → a user file (`--config` or `CLIMASTATION_CONFIG`) →
+//! environment variables `CLIMASTATION_<SECTION>__<KEY>` (e.g.
+//! `CLIMASTATION_PROCESSING__WORKERS=2`). The raw layers are merged by figment
+//! and validated once into a typed [`Config`]; every error names the key and
+//! the file or variable it came from.
 
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Yaml};
+use serde::{Deserialize, Serialize};
+
+/// Where the base configuration lives, relative to the working directory.
+pub const BASE_CONFIG: &str = "config/base_config.yaml";
+/// Prefix of the environment variables.
+pub const ENV_PREFIX: &str = "CLIMASTATION_";
+/// Names the user file when `--config` is not given.
+pub const ENV_CONFIG_FILE: &str = "CLIMASTATION_CONFIG";
+
+/// Errors of loading; each names the key and where its value came from.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {path} does not exist")]
+    Missing { path: PathBuf },
+
+    #[error("{0}")]
+    Parse(String),
+
+    #[error("invalid value for {key} (from {origin}): {message}")]
+    Invalid {
+        key: &'static str,
+        origin: String,
+        message: String,
+    },
+}
+
+// ---- raw layer: what files and variables may say --------------------------
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub paths: RawPaths,
+    pub processing: RawProcessing,
+    pub tracker: RawTracker,
+    pub logging: RawLogging,
+    pub datasets: Vec<RawDataset>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPaths {
+    pub data_dir: PathBuf,
+    pub progress_db: PathBuf,
+    pub raw: PathBuf,
+    pub output: PathBuf,
+    pub logs: PathBuf,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProcessing {
+    pub workers: i64,
+    pub memory_limit_mb_per_worker: i64,
+    pub memory_limit_mb_total: i64,
+    pub fail_fast: bool,
+    pub lease_seconds: i64,
+    pub max_attempts: i64,
+    pub retry_backoff_seconds: i64,
+    pub claim_batch: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTracker {
+    pub busy_timeout_ms: i64,
+    pub journal_size_limit_mb: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLogging {
+    pub level: String,
+    pub format: LogFormat,
+    pub file: bool,
+    pub rotation: Rotation,
+    pub max_files: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDataset {
+    pub name: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Format of the log file (the console is always human text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// When the log file rolls over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rotation {
+    Hourly,
+    Daily,
+    Never,
+}
+
+impl Default for RawConfig {
+    /// The compiled defaults; `config/base_config.yaml` states the same values
+    /// (a test keeps the two equal).
+    fn default() -> Self {
+        RawConfig {
+            paths: RawPaths {
+                data_dir: "data".into(),
+                progress_db: "data/progress_tracking.db".into(),
+                raw: "data/raw".into(),
+                output: "data/output".into(),
+                logs: "data/logs".into(),
+            },
+            processing: RawProcessing {
+                workers: 4,
+                memory_limit_mb_per_worker: 512,
+                memory_limit_mb_total: 2048,
+                fail_fast: true,
+                lease_seconds: 300,
+                max_attempts: 3,
+                retry_backoff_seconds: 30,
+                claim_batch: 8,
+            },
+            tracker: RawTracker {
+                busy_timeout_ms: 10_000,
+                journal_size_limit_mb: 64,
+            },
+            logging: RawLogging {
+                level: "info".into(),
+                format: LogFormat::Text,
+                file: true,
+                rotation: Rotation::Daily,
+                max_files: 14,
+            },
+            datasets: vec![RawDataset {
+                name: "10_minutes/air_temperature".into(),
+                enabled: true,
+            }],
+        }
+    }
+}
+
+// ---- validated layer: what the program uses --------------------------------
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub paths: Paths,
+    pub processing: Processing,
+    pub tracker: Tracker,
+    pub logging: Logging,
+    /// Datasets in processing order (enabled ones only).
+    pub datasets: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Paths {
+    pub data_dir: PathBuf,
+    pub progress_db: PathBuf,
+    pub raw: PathBuf,
+    pub output: PathBuf,
+    pub logs: PathBuf,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Processing {
+    pub workers: usize,
+    pub memory_limit_mb_per_worker: u64,
+    pub memory_limit_mb_total: u64,
+    pub fail_fast: bool,
+    pub lease: Duration,
+    pub max_attempts: u32,
+    pub retry_backoff: Duration,
+    pub claim_batch: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tracker {
+    pub busy_timeout: Duration,
+    pub journal_size_limit_bytes: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Logging {
+    /// A level (`info`) or filter directives (`info,tracker_sqlite=debug`).
+    pub level: String,
+    pub format: LogFormat,
+    pub file: bool,
+    pub rotation: Rotation,
+    pub max_files: usize,
+    pub directory: PathBuf,
+}
+
+/// Which layers to read. [`Sources::standard`] is what the binaries use.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    /// The base file; skipped when it does not exist.
+    pub base_file: Option<PathBuf>,
+    /// The user's file; an error when it does not exist.
+    pub user_file: Option<PathBuf>,
+    /// Read `CLIMASTATION_*` variables.
+    pub env: bool,
+}
+
+impl Sources {
+    /// `config/base_config.yaml`, the user file from `--config` or
+    /// `CLIMASTATION_CONFIG`, and the environment.
+    pub fn standard(user_file: Option<&Path>) -> Self {
+        let user_file = user_file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os(ENV_CONFIG_FILE).map(PathBuf::from));
+        Sources {
+            base_file: Some(PathBuf::from(BASE_CONFIG)),
+            user_file,
+            env: true,
+        }
+    }
+}
+
+/// Loads and validates the configuration from `sources`.
+pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
+    let figment = figment(sources)?;
+    let raw: RawConfig = figment.extract().map_err(|e| {
+        ConfigError::Parse(
+            e.into_iter()
+                .map(|e| describe(&e))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })?;
+    let config = validate(&raw, &figment)?;
+    tracing::debug!(?sources, "configuration loaded");
+    Ok(config)
+}
+
+fn figment(sources: &Sources) -> Result<Figment, ConfigError> {
+    let mut figment = Figment::from(Serialized::defaults(RawConfig::default()));
+    if let Some(base) = sources.base_file.as_ref().filter(|p| p.exists()) {
+        figment = figment.merge(Yaml::file_exact(base));
+    }
+    if let Some(user) = &sources.user_file {
+        if !user.exists() {
+            return Err(ConfigError::Missing { path: user.clone() });
+        }
+        figment = figment.merge(Yaml::file_exact(user));
+    }
+    if sources.env {
+        figment = figment.merge(Env::prefixed(ENV_PREFIX).ignore(&["config"]).split("__"));
+    }
+    Ok(figment)
+}
+
+/// The variable that sets `key`: `processing.workers` → `CLIMASTATION_PROCESSING__WORKERS`.
+pub fn env_var(key: &str) -> String {
+    format!(
+        "{ENV_PREFIX}{}",
+        key.replace('.', "__").to_ascii_uppercase()
+    )
+}
+
+/// One extraction error as "what for key K (from origin)".
+fn describe(e: &figment::Error) -> String {
+    let key = e.path.join(".");
+    let origin = match e.metadata.as_ref() {
+        Some(md) => match &md.source {
+            Some(figment::Source::File(path)) => path.display().to_string(),
+            _ if md.name.contains("environment") && !key.is_empty() => {
+                format!("environment variable {}", env_var(&key))
+            }
+            _ => md.name.to_string(),
+        },
+        None => "defaults".into(),
+    };
+    if key.is_empty() {
+        format!("{} (in {origin})", e.kind)
+    } else {
+        format!("{} for key {key} (from {origin})", e.kind)
+    }
+}
+
+/// Where the value of `key` came from, for error messages.
+fn origin(figment: &Figment, key: &str) -> String {
+    match figment.find_metadata(key) {
+        Some(md) => match &md.source {
+            Some(figment::Source::File(path)) => path.display().to_string(),
+            _ if md.name.contains("environment") => {
+                format!("environment variable {}", env_var(key))
+            }
+            _ => md.name.to_string(),
+        },
+        None => "defaults".into(),
+    }
+}
+
+fn validate(raw: &RawConfig, figment: &Figment) -> Result<Config, ConfigError> {
+    let invalid = |key: &'static str, message: String| ConfigError::Invalid {
+        key,
+        origin: origin(figment, key),
+        message,
+    };
+    let in_range = |key: &'static str, v: i64, lo: i64, hi: i64| -> Result<u64, ConfigError> {
+        if (lo..=hi).contains(&v) {
+            Ok(v as u64)
+        } else {
+            Err(invalid(key, format!("{v} is out of range {lo}..={hi}")))
+        }
+    };
+    let p = &raw.processing;
+    let workers = in_range("processing.workers", p.workers, 1, 64)? as usize;
+    let per_worker = in_range(
+        "processing.memory_limit_mb_per_worker",
+        p.memory_limit_mb_per_worker,
+        16,
+        1 << 20,
+    )?;
+    let total = in_range(
+        "processing.memory_limit_mb_total",
+        p.memory_limit_mb_total,
+        16,
+        1 << 24,
+    )?;
+    if total < per_worker * workers as u64 {
+        return Err(invalid(
+            "processing.memory_limit_mb_total",
+            format!(
+                "{total} MB is below workers × memory_limit_mb_per_worker = {workers} × {per_worker} MB = {} MB",
+                per_worker * workers as u64
+            ),
+        ));
+    }
+    let lease = in_range("processing.lease_seconds", p.lease_seconds, 5, 86_400)?;
+    let max_attempts = in_range("processing.max_attempts", p.max_attempts, 1, 1000)? as u32;
+    let backoff = in_range(
+        "processing.retry_backoff_seconds",
+        p.retry_backoff_seconds,
+        0,
+        86_400,
+    )?;
+    let claim_batch = in_range("processing.claim_batch", p.claim_batch, 1, 10_000)? as usize;
+    let busy = in_range(
+        "tracker.busy_timeout_ms",
+        raw.tracker.busy_timeout_ms,
+        0,
+        600_000,
+    )?;
+    let wal = in_range(
+        "tracker.journal_size_limit_mb",
+        raw.tracker.journal_size_limit_mb,
+        1,
+        1 << 20,
+    )?;
+    let max_files = in_range("logging.max_files", raw.logging.max_files, 1, 10_000)? as usize;
+    validate_level(&raw.logging.level).map_err(|m| invalid("logging.level", m))?;
+
+    let non_empty = |key: &'static str, p: &Path| {
+        if p.as_os_str().is_empty() {
+            Err(invalid(key, "the path is empty".into()))
+        } else {
+            Ok(p.to_path_buf())
+        }
+    };
+    let paths = Paths {
+        data_dir: non_empty("paths.data_dir", &raw.paths.data_dir)?,
+        progress_db: non_empty("paths.progress_db", &raw.paths.progress_db)?,
+        raw: non_empty("paths.raw", &raw.paths.raw)?,
+        output: non_empty("paths.output", &raw.paths.output)?,
+        logs: non_empty("paths.logs", &raw.paths.logs)?,
+    };
+    let mut datasets = Vec::new();
+    for d in raw.datasets.iter().filter(|d| d.enabled) {
+        let name = d.name.trim();
+        if name.is_empty()
+            || name.starts_with('/')
+            || name.split('/').any(|c| c == ".." || c.is_empty())
+        {
+            return Err(invalid(
+                "datasets",
+                format!(
+                    "{:?} is not a dataset name like 10_minutes/air_temperature",
+                    d.name
+                ),
+            ));
+        }
+        if datasets.iter().any(|n| n == name) {
+            return Err(invalid("datasets", format!("{name} is listed twice")));
+        }
+        datasets.push(name.to_owned());
+    }
+
+    Ok(Config {
+        logging: Logging {
+            level: raw.logging.level.trim().to_owned(),
+            format: raw.logging.format,
+            file: raw.logging.file,
+            rotation: raw.logging.rotation,
+            max_files,
+            directory: paths.logs.clone(),
+        },
+        paths,
+        processing: Processing {
+            workers,
+            memory_limit_mb_per_worker: per_worker,
+            memory_limit_mb_total: total,
+            fail_fast: p.fail_fast,
+            lease: Duration::from_secs(lease),
+            max_attempts,
+            retry_backoff: Duration::from_secs(backoff),
+            claim_batch,
+        },
+        tracker: Tracker {
+            busy_timeout: Duration::from_millis(busy),
+            journal_size_limit_bytes: (wal as i64) * 1024 * 1024,
+        },
+        datasets,
+    })
+}
+
+const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+
+/// Accepts `info` or directives like `info,tracker_sqlite=debug`.
+fn validate_level(spec: &str) -> Result<(), String> {
+    let spec = spec.trim();
+    if spec.is_empty() {
+        return Err("empty level: use one of trace, debug, info, warn, error, off".into());
+    }
+    for directive in spec.split(',') {
+        let level = directive.rsplit('=').next().unwrap_or(directive).trim();
+        let target_ok = directive.split('=').count() <= 2;
+        if !target_ok || !LEVELS.contains(&level.to_ascii_lowercase().as_str()) {
+            return Err(format!(
+                "{directive:?} is not a level or a `target=level` directive (levels: {})",
+                LEVELS.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -46,7 +46,7 @@ impl RetryPolicy {
         let failures = failures_before.saturating_add(1);
         let outcome = if kind == FailureKind::Transient && failures < self.max_attempts.max(1) {
             FailOutcome::Retry {
-                not_before: now.add(self.backoff(failures)),
+                not_before: now.plus(self.backoff(failures)),
             }
         } else {
             FailOutcome::Failed

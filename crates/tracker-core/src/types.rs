@@ -24,7 +24,7 @@ impl Timestamp {
     }
 
     /// `self + d`, saturating at the end of the representable range.
-    pub fn add(self, d: Duration) -> Self {
+    pub fn plus(self, d: Duration) -> Self {
         let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
         Timestamp(self.0.saturating_add(ms))
     }
@@ -463,7 +463,7 @@ mod tests {
     #[test]
     fn timestamps_saturate() {
         let t = Timestamp::from_millis(i64::MAX - 1);
-        assert_eq!(t.add(Duration::from_secs(1)).as_millis(), i64::MAX);
+        assert_eq!(t.plus(Duration::from_secs(1)).as_millis(), i64::MAX);
         assert_eq!(
             Timestamp::from_millis(5).millis_since(Timestamp::from_millis(9)),
             0

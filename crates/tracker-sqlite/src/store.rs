@@ -219,7 +219,7 @@ fn to_i64(v: u64, what: &str) -> Result<i64> {
 }
 
 fn lease_until(now: Timestamp, lease: Duration) -> i64 {
-    now.add(lease).as_millis()
+    now.plus(lease).as_millis()
 }
 
 impl ProgressStore for SqliteStore {

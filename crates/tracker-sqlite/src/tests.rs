@@ -202,7 +202,7 @@ fn transient_failures_back_off_then_fail_for_good() {
             .remove(0);
         assert_eq!(c.token, attempt);
         let outcome = f.store.fail(&c, &transient).unwrap();
-        let not_before = f.store.now().add(Duration::from_secs(wait));
+        let not_before = f.store.now().plus(Duration::from_secs(wait));
         assert_eq!(outcome, FailOutcome::Retry { not_before });
         assert!(
             f.store

@@ -1,0 +1,166 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::result_large_err)]
+
+use figment::Jail;
+
+use super::*;
+
+fn sources(jail: &Jail, user: Option<&str>) -> Sources {
+    Sources {
+        base_file: Some(jail.directory().join(BASE_CONFIG)),
+        user_file: user.map(|u| jail.directory().join(u)),
+        env: true,
+    }
+}
+
+fn load_err(jail: &Jail, user: Option<&str>) -> String {
+    load(&sources(jail, user)).unwrap_err().to_string()
+}
+
+#[test]
+fn base_config_file_states_the_compiled_defaults() {
+    let text = include_str!("../../../config/base_config.yaml");
+    let parsed: RawConfig = Figment::from(Yaml::string(text)).extract().unwrap();
+    assert_eq!(parsed, RawConfig::default());
+}
+
+#[test]
+fn defaults_alone_give_the_users_limits() {
+    let c = load(&Sources::default()).unwrap();
+    assert_eq!(c.processing.workers, 4);
+    assert_eq!(c.processing.memory_limit_mb_per_worker, 512);
+    assert_eq!(c.processing.memory_limit_mb_total, 2048);
+    assert!(c.processing.fail_fast);
+    assert_eq!(
+        c.paths.progress_db,
+        PathBuf::from("data/progress_tracking.db")
+    );
+    assert_eq!(c.datasets, ["10_minutes/air_temperature"]);
+}
+
+#[test]
+fn layers_override_in_order() {
+    Jail::expect_with(|jail| {
+        jail.create_dir("config")?;
+        jail.create_file(BASE_CONFIG, "processing:\n  workers: 2\n  claim_batch: 5\n")?;
+        jail.create_file(
+            "user.yaml",
+            "processing:\n  workers: 3\nlogging:\n  format: json\n",
+        )?;
+        jail.set_env("CLIMASTATION_PROCESSING__CLAIM_BATCH", "7");
+        jail.set_env("CLIMASTATION_PATHS__PROGRESS_DB", "/tmp/x.db");
+        let c = load(&sources(jail, Some("user.yaml"))).unwrap();
+        assert_eq!(c.processing.workers, 3, "user file beats base file");
+        assert_eq!(c.processing.claim_batch, 7, "environment beats files");
+        assert_eq!(c.logging.format, LogFormat::Json);
+        assert_eq!(c.paths.progress_db, PathBuf::from("/tmp/x.db"));
+        assert_eq!(
+            c.processing.lease,
+            Duration::from_secs(300),
+            "untouched default"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn an_unknown_key_is_named_with_its_file() {
+    Jail::expect_with(|jail| {
+        jail.create_file("user.yaml", "processing:\n  wrokers: 3\n")?;
+        let e = load_err(jail, Some("user.yaml"));
+        assert!(e.contains("wrokers") && e.contains("user.yaml"), "{e}");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_wrong_type_is_named_with_key_and_file() {
+    Jail::expect_with(|jail| {
+        jail.create_file("user.yaml", "processing:\n  workers: four\n")?;
+        let e = load_err(jail, Some("user.yaml"));
+        assert!(
+            e.contains("processing.workers") && e.contains("user.yaml"),
+            "{e}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn workers_out_of_range_names_the_variable() {
+    Jail::expect_with(|jail| {
+        jail.set_env("CLIMASTATION_PROCESSING__WORKERS", "0");
+        let e = load_err(jail, None);
+        assert!(e.contains("processing.workers"), "{e}");
+        assert!(e.contains("CLIMASTATION_PROCESSING__WORKERS"), "{e}");
+        Ok(())
+    });
+}
+
+#[test]
+fn total_memory_below_workers_times_per_worker_is_refused() {
+    Jail::expect_with(|jail| {
+        jail.create_file("user.yaml", "processing:\n  workers: 8\n")?;
+        let e = load_err(jail, Some("user.yaml"));
+        assert!(
+            e.contains("memory_limit_mb_total") && e.contains("8 × 512"),
+            "{e}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn a_broken_yaml_file_is_named() {
+    Jail::expect_with(|jail| {
+        jail.create_file("user.yaml", "processing: [workers: 3\n")?;
+        let e = load_err(jail, Some("user.yaml"));
+        assert!(e.contains("user.yaml"), "{e}");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_missing_user_file_is_an_error() {
+    Jail::expect_with(|jail| {
+        let e = load_err(jail, Some("nope.yaml"));
+        assert!(
+            e.contains("nope.yaml") && e.contains("does not exist"),
+            "{e}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn bad_levels_and_formats_are_refused() {
+    Jail::expect_with(|jail| {
+        jail.set_env("CLIMASTATION_LOGGING__LEVEL", "loud");
+        let e = load_err(jail, None);
+        assert!(
+            e.contains("logging.level") && e.contains("CLIMASTATION_LOGGING__LEVEL"),
+            "{e}"
+        );
+        jail.set_env("CLIMASTATION_LOGGING__LEVEL", "info,tracker_sqlite=debug");
+        assert!(load(&sources(jail, None)).is_ok());
+        jail.set_env("CLIMASTATION_LOGGING__FORMAT", "xml");
+        let e = load_err(jail, None);
+        assert!(e.contains("xml") && e.contains("logging.format"), "{e}");
+        Ok(())
+    });
+}
+
+#[test]
+fn datasets_are_validated_and_disabled_ones_skipped() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "user.yaml",
+            "datasets:\n  - name: hourly/air_temperature\n  - name: daily/kl\n    enabled: false\n",
+        )?;
+        let c = load(&sources(jail, Some("user.yaml"))).unwrap();
+        assert_eq!(c.datasets, ["hourly/air_temperature"]);
+        jail.create_file("bad.yaml", "datasets:\n  - name: ../etc\n")?;
+        let e = load_err(jail, Some("bad.yaml"));
+        assert!(e.contains("datasets") && e.contains("bad.yaml"), "{e}");
+        Ok(())
+    });
+}
