@@ -1,1 +1,11 @@
+//! ClimaStation integration tests: one harness, one module a topic
+//! (the ripgrep layout). Fixtures live in `tests/data/`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod util;
+
+mod tracker_bad_input;
+mod tracker_model;
+mod tracker_processes;
+mod tracker_threads;
