@@ -47,8 +47,9 @@ CREATE INDEX file_processing_log_pending ON file_processing_log (dataset, id)
 -- Lease recovery scans only processing rows, oldest lease first.
 CREATE INDEX file_processing_log_processing ON file_processing_log (lease_expires_at)
     WHERE status = 'processing';
--- `failed` listings and retries.
-CREATE INDEX file_processing_log_failed ON file_processing_log (dataset, id)
+-- `failed` listings and retries, in id order (there are few failed files;
+-- a dataset filter is applied to them, not to the whole table).
+CREATE INDEX file_processing_log_failed ON file_processing_log (id)
     WHERE status = 'failed';
 
 -- Counts per dataset and status, kept by the triggers below in the same

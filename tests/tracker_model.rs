@@ -32,6 +32,7 @@ enum Op {
     },
     Renew(Index),
     Complete(Index),
+    CompleteMany(Vec<Index>),
     Fail(Index, bool),
     Release(Index),
     Advance(u64),
@@ -47,6 +48,7 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (0..DATASETS.len(), 0..WORKERS, 0usize..4).prop_map(|(ds, worker, max)| Op::Claim { ds, worker, max }),
         1 => any::<Index>().prop_map(Op::Renew),
         3 => any::<Index>().prop_map(Op::Complete),
+        1 => prop::collection::vec(any::<Index>(), 1..4).prop_map(Op::CompleteMany),
         2 => (any::<Index>(), any::<bool>()).prop_map(|(i, t)| Op::Fail(i, t)),
         1 => any::<Index>().prop_map(Op::Release),
         2 => (0u64..25).prop_map(Op::Advance),
@@ -211,10 +213,34 @@ fn run(ops: Vec<Op>) -> std::result::Result<(), TestCaseError> {
                 }
                 claims.extend(got);
             }
-            Op::Renew(i) | Op::Complete(i) | Op::Fail(i, _) | Op::Release(i)
-                if claims.is_empty() =>
-            {
-                let _ = i;
+            Op::Renew(_)
+            | Op::Complete(_)
+            | Op::CompleteMany(_)
+            | Op::Fail(..)
+            | Op::Release(_)
+                if claims.is_empty() => {}
+            Op::CompleteMany(picks) => {
+                let batch: Vec<(Claim, CompletionMetrics)> = picks
+                    .iter()
+                    .map(|i| {
+                        (
+                            claims[i.index(claims.len())].clone(),
+                            CompletionMetrics::default(),
+                        )
+                    })
+                    .collect();
+                let results = store.complete_many(&batch).unwrap();
+                prop_assert_eq!(results.len(), batch.len());
+                for ((c, _), r) in batch.iter().zip(results) {
+                    // the same claim twice in a batch: the second is stale
+                    if model.current(c) {
+                        r.unwrap();
+                        let f = model.files.get_mut(&locate(&c.key)).unwrap();
+                        f.status = next_status(f.status, Transition::Complete).unwrap();
+                    } else {
+                        expect_stale(r)?;
+                    }
+                }
             }
             Op::Renew(i) => {
                 let c = &claims[i.index(claims.len())];

@@ -1,1 +1,67 @@
-fn main() {}
+//! Project automation, run as `cargo xtask <task>` (the cargo-xtask pattern).
+//!
+//! Tasks:
+//! - `bench tracker [--files N] [--datasets D] [--workers W] [--batch B] [--fail-every K] [--complete batch|each] [--db PATH] [--json]`
+//!
+//! Benchmarks must run optimised: a debug build of xtask re-runs itself
+//! with `cargo run --release`.
+
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, bail};
+
+mod args;
+mod bench_tracker;
+mod measure;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (task, rest) = args
+        .split_first()
+        .map_or(("help", &[][..]), |(t, r)| (t.as_str(), r));
+    match task {
+        "bench" => {
+            if cfg!(debug_assertions) {
+                return rerun_release(&args);
+            }
+            let (what, opts) = rest
+                .split_first()
+                .context("usage: cargo xtask bench tracker [options]")?;
+            match what.as_str() {
+                "tracker" => bench_tracker::run(args::Args::parse(opts)?),
+                other => bail!("unknown benchmark {other:?}; known: tracker"),
+            }
+        }
+        "help" | "--help" | "-h" => {
+            println!(
+                "cargo xtask bench tracker [--files N] [--datasets D] [--workers W] [--batch B] [--fail-every K] [--complete batch|each] [--db PATH] [--json]"
+            );
+            Ok(())
+        }
+        other => bail!("unknown task {other:?}; try `cargo xtask help`"),
+    }
+}
+
+/// Benchmarks of a debug build measure the debug build: run the release one.
+fn rerun_release(args: &[String]) -> anyhow::Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["run", "--quiet", "--release", "--package", "xtask", "--"])
+        .args(args)
+        .status()
+        .context("running the release build of xtask")?;
+    if !status.success() {
+        bail!("release xtask exited with {status}");
+    }
+    Ok(())
+}

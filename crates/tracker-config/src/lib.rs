@@ -143,7 +143,7 @@ impl Default for RawConfig {
             },
             tracker: RawTracker {
                 busy_timeout_ms: 10_000,
-                journal_size_limit_mb: 64,
+                journal_size_limit_mb: 16,
             },
             logging: RawLogging {
                 level: "info".into(),

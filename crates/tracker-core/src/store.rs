@@ -40,6 +40,12 @@ pub trait ProgressStore: Send {
     /// Marks a claimed file `completed` with its metrics.
     fn complete(&self, claim: &Claim, metrics: &CompletionMetrics) -> Result<()>;
 
+    /// Completes several claims in one transaction (one commit instead of
+    /// many, for workers that finish small files quickly). Each claim is
+    /// fenced on its own: the result holds one entry per claim, in order, and
+    /// a stale claim does not stop the others. A backend failure fails all.
+    fn complete_many(&self, done: &[(Claim, CompletionMetrics)]) -> Result<Vec<Result<()>>>;
+
     /// Records a failure; the store's retry policy decides between another
     /// attempt after a backoff and `failed`.
     fn fail(&self, claim: &Claim, failure: &Failure) -> Result<FailOutcome>;

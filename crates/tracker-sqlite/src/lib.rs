@@ -11,6 +11,7 @@
 
 mod error;
 mod open;
+mod shared;
 mod sql;
 mod store;
 

@@ -1,13 +1,11 @@
 //! Opening a progress database: instance lock, validation, PRAGMAs,
 //! migrations and crash recovery.
 
-use std::collections::HashMap;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex, Weak};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::FairMutex;
 use rusqlite::{Connection, OpenFlags, config::DbConfig};
 use tracker_core::{Clock, RetryPolicy, SystemClock};
 
@@ -43,7 +41,7 @@ impl Default for StoreOptions {
             retry: RetryPolicy::default(),
             clock: Arc::new(SystemClock),
             recover_orphans: true,
-            journal_size_limit: 64 * 1024 * 1024,
+            journal_size_limit: 16 * 1024 * 1024,
         }
     }
 }
@@ -77,28 +75,7 @@ pub fn lock_path(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// One write gate per database file and process: every write transaction of
-/// this process's stores passes through it in FIFO order (a fair mutex), so
-/// that SQLite's busy handler, which is not fair, only arbitrates between
-/// processes. Measured: without it one of four threads took 2 files while
-/// another took 7,566.
-pub(crate) type Gate = Arc<FairMutex<()>>;
-
-static GATES: LazyLock<Mutex<HashMap<PathBuf, Weak<FairMutex<()>>>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
-
-fn gate_for(canonical: &Path) -> Gate {
-    // A poisoned registry only means another thread panicked while holding
-    // it; the map itself is always consistent.
-    let mut gates = GATES.lock().unwrap_or_else(|p| p.into_inner());
-    gates.retain(|_, g| g.strong_count() > 0);
-    if let Some(g) = gates.get(canonical).and_then(Weak::upgrade) {
-        return g;
-    }
-    let g = Arc::new(FairMutex::new(()));
-    gates.insert(canonical.to_path_buf(), Arc::downgrade(&g));
-    g
-}
+pub(crate) type Gate = Arc<crate::shared::Shared>;
 
 pub(crate) struct Opened {
     pub conn: Connection,
@@ -228,6 +205,11 @@ pub(crate) fn open(path: &Path, opts: &StoreOptions) -> Result<Opened, SqliteErr
     // of writes does not leave a huge WAL behind.
     conn.pragma_update(None, "journal_size_limit", opts.journal_size_limit)
         .map_err(sql_err("setting journal_size_limit"))?;
+    // The background checkpointer (shared.rs) keeps the WAL small; an
+    // auto-checkpoint inside a commit is only the safety net for a WAL that
+    // grows past 64 MiB anyway.
+    conn.pragma_update(None, "wal_autocheckpoint", 16384)
+        .map_err(sql_err("setting wal_autocheckpoint"))?;
     // Temporary b-trees (sorts of listings) in memory, never in /tmp files.
     conn.pragma_update(None, "temp_store", "MEMORY")
         .map_err(sql_err("setting temp_store"))?;
@@ -263,7 +245,7 @@ pub(crate) fn open(path: &Path, opts: &StoreOptions) -> Result<Opened, SqliteErr
     }
 
     let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-    let gate = gate_for(&canonical);
+    let gate = crate::shared::shared_for(&canonical, opts.journal_size_limit.max(0) as u64);
 
     if sole_user && opts.recover_orphans {
         let now = opts.clock.now().as_millis();

@@ -4,6 +4,8 @@
 //! `processing` ⇔ a worker and a lease. Counts per status are kept by
 //! triggers (see the migration), never by these statements.
 
+use tracker_core::FileStatus;
+
 /// Columns of a [`tracker_core::FileRecord`], in the order `row_to_record` reads them.
 pub(crate) const RECORD_COLUMNS: &str = "id, dataset, file_path, status, size, source_modified, \
      worker_id, attempts, failures, lease_expires_at, not_before, claimed_at, started_at, \
@@ -30,7 +32,7 @@ pub(crate) const REQUEUE_CHANGED: &str = "UPDATE file_processing_log SET \
 /// One statement claims a whole batch: the subquery picks pending files in
 /// registration order (partial index `file_processing_log_pending`), the
 /// update takes them. Inside `BEGIN IMMEDIATE` no other writer can interleave.
-pub(crate) const CLAIM: &str = "UPDATE file_processing_log SET \
+pub(crate) const CLAIM: &str = "UPDATE OR FAIL file_processing_log SET \
      status = 'processing', worker_id = ?2, attempts = attempts + 1, lease_expires_at = ?3, \
      claimed_at = ?4, started_at = NULL, finished_at = NULL, duration_ms = NULL, updated_at = ?4 \
      WHERE id IN (SELECT id FROM file_processing_log \
@@ -52,7 +54,7 @@ pub(crate) const RENEW: &str = concat!(
 );
 
 pub(crate) const COMPLETE: &str = concat!(
-    "UPDATE file_processing_log SET status = 'completed', worker_id = NULL, \
+    "UPDATE OR FAIL file_processing_log SET status = 'completed', worker_id = NULL, \
      lease_expires_at = NULL, not_before = NULL, started_at = ?3, finished_at = ?4, \
      duration_ms = ?5, records_processed = ?6, bytes_processed = ?7, error_kind = NULL, \
      error_message = NULL, updated_at = ?4",
@@ -131,11 +133,15 @@ pub(crate) const SUMMARY_ALL: &str =
 pub(crate) const SUMMARY_ONE: &str =
     "SELECT dataset, status, n FROM status_counts WHERE dataset = ?1";
 
-pub(crate) fn list(dataset: bool) -> String {
+/// The status is written into the SQL as a literal (it comes from an enum):
+/// only then can the planner use the partial index of that status. With a
+/// bound `?` it scans the whole table (measured: 12.8 ms at 500K rows).
+pub(crate) fn list(status: FileStatus, dataset: bool) -> String {
     format!(
-        "SELECT {RECORD_COLUMNS} FROM file_processing_log WHERE status = ?1 AND id > ?2{} \
-         ORDER BY id LIMIT ?3",
-        if dataset { " AND dataset = ?4" } else { "" }
+        "SELECT {RECORD_COLUMNS} FROM file_processing_log WHERE status = '{}' AND id > ?1{} \
+         ORDER BY id LIMIT ?2",
+        status.as_str(),
+        if dataset { " AND dataset = ?3" } else { "" }
     )
 }
 

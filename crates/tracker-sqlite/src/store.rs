@@ -207,6 +207,41 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// One fenced completion inside an open write transaction.
+    fn complete_in(
+        &self,
+        tx: &Transaction<'_>,
+        claim: &Claim,
+        metrics: &CompletionMetrics,
+        now: Timestamp,
+    ) -> Result<()> {
+        let started = metrics.started_at.unwrap_or(now);
+        let duration = to_i64(now.millis_since(started), "duration")?;
+        let records = to_i64(metrics.records_processed, "records_processed")?;
+        let bytes = to_i64(metrics.bytes_processed, "bytes_processed")?;
+        let n = tx
+            .prepare_cached(sql::COMPLETE)
+            .and_then(|mut s| {
+                s.execute(params![
+                    claim.id.0,
+                    claim.token,
+                    started.as_millis(),
+                    now.as_millis(),
+                    duration,
+                    records,
+                    bytes
+                ])
+            })
+            .map_err(self.sql_err("complete"))?;
+        if n == 0 {
+            return Err(self.stale_or_missing(tx, claim));
+        }
+        tracing::debug!(dataset = %claim.key.dataset, file = claim.key.path(), worker = %claim.worker, attempt = claim.token, from = "processing", to = "completed", records, bytes, "completed");
+        Ok(())
+    }
+}
+
 /// Statements whose re-prepare count is worth watching.
 #[derive(Clone, Copy, Debug)]
 pub enum HotStatement {
@@ -360,32 +395,21 @@ impl ProgressStore for SqliteStore {
 
     fn complete(&self, claim: &Claim, metrics: &CompletionMetrics) -> Result<()> {
         let now = self.now();
-        let started = metrics.started_at.unwrap_or(now);
-        let duration = to_i64(now.millis_since(started), "duration")?;
-        let records = to_i64(metrics.records_processed, "records_processed")?;
-        let bytes = to_i64(metrics.bytes_processed, "bytes_processed")?;
+        self.write("complete", |tx| self.complete_in(tx, claim, metrics, now))
+    }
+
+    fn complete_many(&self, done: &[(Claim, CompletionMetrics)]) -> Result<Vec<Result<()>>> {
+        let now = self.now();
         self.write("complete", |tx| {
-            let n = tx
-                .prepare_cached(sql::COMPLETE)
-                .and_then(|mut s| {
-                    s.execute(params![
-                        claim.id.0,
-                        claim.token,
-                        started.as_millis(),
-                        now.as_millis(),
-                        duration,
-                        records,
-                        bytes
-                    ])
-                })
-                .map_err(self.sql_err("complete"))?;
-            if n == 0 {
-                return Err(self.stale_or_missing(tx, claim));
+            let mut results = Vec::with_capacity(done.len());
+            for (claim, metrics) in done {
+                match self.complete_in(tx, claim, metrics, now) {
+                    Err(TrackerError::Backend(e)) => return Err(TrackerError::Backend(e)),
+                    other => results.push(other),
+                }
             }
-            Ok(())
-        })?;
-        tracing::debug!(dataset = %claim.key.dataset, file = claim.key.path(), worker = %claim.worker, attempt = claim.token, from = "processing", to = "completed", records, bytes, "completed");
-        Ok(())
+            Ok(results)
+        })
     }
 
     fn fail(&self, claim: &Claim, failure: &Failure) -> Result<FailOutcome> {
@@ -579,12 +603,12 @@ impl ProgressStore for SqliteStore {
         let err = self.sql_err("list files");
         let limit = query.limit.clamp(1, 10_000);
         let after = query.after.map_or(i64::MIN, |f| f.0);
-        let sql = sql::list(query.dataset.is_some());
+        let sql = sql::list(query.status, query.dataset.is_some());
         let mut stmt = self.conn.prepare_cached(&sql).map_err(&err)?;
         let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
         let rows = match &query.dataset {
-            Some(d) => stmt.query(params![query.status.as_str(), after, fetch, d.as_str()]),
-            None => stmt.query(params![query.status.as_str(), after, fetch]),
+            Some(d) => stmt.query(params![after, fetch, d.as_str()]),
+            None => stmt.query(params![after, fetch]),
         };
         let mut rows = rows.map_err(&err)?;
         let mut files = Vec::with_capacity(limit + 1);

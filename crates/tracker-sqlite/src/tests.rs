@@ -497,3 +497,59 @@ fn integrity_check_and_info() {
     assert!(f.store.checkpoint().unwrap());
     f.store.vacuum().unwrap();
 }
+
+#[test]
+fn complete_many_fences_each_claim_on_its_own() {
+    let f = fixture();
+    f.store
+        .register(&[new_file("d", "a.zip", 1), new_file("d", "b.zip", 1)])
+        .unwrap();
+    let claims = f.store.claim(&ds("d"), &worker(1), 2, LEASE).unwrap();
+    f.store.release(&claims[0]).unwrap(); // a.zip's claim is now stale
+    let done: Vec<_> = claims
+        .iter()
+        .map(|c| (c.clone(), CompletionMetrics::default()))
+        .collect();
+    let results = f.store.complete_many(&done).unwrap();
+    assert!(matches!(results[0], Err(TrackerError::StaleClaim { .. })));
+    assert!(results[1].is_ok());
+    assert_eq!(
+        status_of(&f.store, "d", "a.zip").status,
+        FileStatus::Pending
+    );
+    assert_eq!(
+        status_of(&f.store, "d", "b.zip").status,
+        FileStatus::Completed
+    );
+}
+
+#[test]
+fn the_background_checkpointer_bounds_the_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
+    let limit = 256 * 1024;
+    let opts = StoreOptions {
+        journal_size_limit: limit,
+        ..options(&clock)
+    };
+    let path = dir.path().join("p.db");
+    let store = SqliteStore::open(&path, opts).unwrap();
+    let wal = dir.path().join("p.db-wal");
+    let files: Vec<_> = (0..5_000)
+        .map(|i| new_file("d", &format!("f{i}.zip"), i))
+        .collect();
+    for chunk in files.chunks(100) {
+        store.register(chunk).unwrap();
+    }
+    let grown = std::fs::metadata(&wal).unwrap().len();
+    assert!(
+        grown > limit as u64,
+        "the test must grow the WAL past the limit ({grown})"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while std::fs::metadata(&wal).unwrap().len() > limit as u64 {
+        assert!(std::time::Instant::now() < deadline, "WAL not truncated");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(counts(&store, "d").pending, 5_000);
+}
