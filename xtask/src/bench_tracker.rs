@@ -29,6 +29,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let batch: usize = args.get("batch", 16)?;
     let fail_every: usize = args.get("fail-every", 1000)?;
     let json_out = args.flag("json");
+    // The verify processor stores a SHA-256 per file; --no-checksum measures
+    // the tracker without that payload.
+    let checksum = !args.flag("no-checksum");
     let complete_each = match args.opt("complete").unwrap_or("batch") {
         "batch" => false,
         "each" => true,
@@ -104,7 +107,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let joins: Vec<_> = handles
                 .drain(..)
                 .enumerate()
-                .map(|(w, h)| s.spawn(move || work(h, w, ds, batch, fail_every, complete_each)))
+                .map(|(w, h)| {
+                    s.spawn(move || work(h, w, ds, batch, fail_every, complete_each, checksum))
+                })
                 .collect();
             // a status reader polling while the workers write
             let reader = reader_store.take().context("reader store")?;
@@ -175,6 +180,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "workers": workers,
         "batch": batch,
         "complete": if complete_each { "each" } else { "batch" },
+        "checksum": checksum,
         "register_files_per_s": (files as f64 / register_s).round(),
         "claim_complete_files_per_s": (files as f64 / process_s).round(),
         "summary_ms_median": round3(quantile_ms(&mut summary_after, 0.5)),
@@ -207,6 +213,7 @@ fn work(
     batch: usize,
     fail_every: usize,
     complete_each: bool,
+    checksum: bool,
 ) -> anyhow::Result<(SqliteStore, u64, Vec<Duration>)> {
     let worker = WorkerId::new(format!("bench-w{w}"))?;
     let mut mine = 0u64;
@@ -215,6 +222,7 @@ fn work(
         started_at: None,
         records_processed: 52_560,
         bytes_processed: 1 << 20,
+        checksum: checksum.then(|| format!("sha256:{:064x}", w)),
     };
     loop {
         let t = Instant::now();
@@ -235,7 +243,7 @@ fn work(
             } else if complete_each {
                 h.complete(&c, &metrics)?;
             } else {
-                finished.push((c, metrics));
+                finished.push((c, metrics.clone()));
             }
             mine += 1;
         }

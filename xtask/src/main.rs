@@ -1,7 +1,7 @@
 //! Project automation, run as `cargo xtask <task>` (the cargo-xtask pattern).
 //!
 //! Tasks:
-//! - `bench tracker [--files N] [--datasets D] [--workers W] [--batch B] [--fail-every K] [--complete batch|each] [--db PATH] [--json]`
+//! - `bench tracker [--files N] [--datasets D] [--workers W] [--batch B] [--fail-every K] [--complete batch|each] [--no-checksum] [--db PATH] [--json]`
 //!
 //! Benchmarks must run optimised: a debug build of xtask re-runs itself
 //! with `cargo run --release`.
@@ -44,7 +44,7 @@ fn run() -> anyhow::Result<()> {
         }
         "help" | "--help" | "-h" => {
             println!(
-                "cargo xtask bench tracker [--files N] [--datasets D] [--workers W] [--batch B] [--fail-every K] [--complete batch|each] [--db PATH] [--json]"
+                "cargo xtask bench tracker [--files N] [--datasets D] [--workers W] [--batch B] [--fail-every K] [--complete batch|each] [--no-checksum] [--db PATH] [--json]"
             );
             Ok(())
         }

@@ -26,7 +26,8 @@ pub use rules::{
 };
 pub use store::ProgressStore;
 pub use types::{
-    Claim, Clock, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure, FailureKind,
-    FileId, FileKey, FileRecord, FileStatus, ListQuery, ManualClock, NewFile, Page, RecoveryReport,
-    RegisterReport, RetrySelection, StatusCounts, SystemClock, Timestamp, WorkerId,
+    Activity, Claim, Clock, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure,
+    FailureKind, FileId, FileKey, FileRecord, FileStatus, LastFailure, ListQuery, ManualClock,
+    NewFile, Page, RecoveryReport, RegisterReport, RetrySelection, StatusCounts, SystemClock,
+    Timestamp, WorkerId,
 };

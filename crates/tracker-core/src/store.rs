@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use crate::error::Result;
 use crate::types::{
-    Claim, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure, FileKey, FileRecord,
-    FileStatus, ListQuery, NewFile, Page, RecoveryReport, RegisterReport, RetrySelection,
-    Timestamp, WorkerId,
+    Activity, Claim, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure, FileKey,
+    FileRecord, FileStatus, ListQuery, NewFile, Page, RecoveryReport, RegisterReport,
+    RetrySelection, Timestamp, WorkerId,
 };
 
 /// A progress store. One handle serves one thread; open one per worker.
@@ -69,6 +69,9 @@ pub trait ProgressStore: Send {
 
     /// Counts per dataset and status; every registered dataset, ordered by name.
     fn summary(&self, dataset: Option<&DatasetId>) -> Result<Vec<DatasetSummary>>;
+
+    /// Workers, oldest claim, last failure and completions since `since`.
+    fn activity(&self, dataset: &DatasetId, since: Timestamp) -> Result<Activity>;
 
     /// One page of files in a status, in registration order.
     fn list(&self, query: &ListQuery) -> Result<Page>;

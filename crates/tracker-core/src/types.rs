@@ -292,12 +292,14 @@ pub struct Claim {
 }
 
 /// What a worker reports when a file is done.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct CompletionMetrics {
     /// When the worker actually started on the file (claims come in batches).
     pub started_at: Option<Timestamp>,
     pub records_processed: u64,
     pub bytes_processed: u64,
+    /// A checksum of the processed file, e.g. `sha256:<hex>`.
+    pub checksum: Option<String>,
 }
 
 /// What a worker reports when a file could not be processed.
@@ -402,8 +404,30 @@ pub struct FileRecord {
     pub bytes_processed: Option<u64>,
     pub error_kind: Option<FailureKind>,
     pub error_message: Option<String>,
+    pub checksum: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// What is going on in a dataset right now, for `status`.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Activity {
+    /// Files completed at or after the `since` instant of the query.
+    pub completed_since: u64,
+    /// Workers holding claims, with how many each holds.
+    pub workers: Vec<(WorkerId, u64)>,
+    /// The claim held longest: file and when it was claimed.
+    pub oldest_claim: Option<(FileKey, Timestamp)>,
+    /// The most recent failure that left a file `failed`.
+    pub last_failure: Option<LastFailure>,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct LastFailure {
+    pub key: FileKey,
+    pub kind: Option<FailureKind>,
+    pub message: Option<String>,
+    pub at: Option<Timestamp>,
 }
 
 /// A page request for files in one status.

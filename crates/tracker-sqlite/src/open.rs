@@ -68,6 +68,15 @@ pub fn known_schema_version() -> i64 {
         .unwrap_or(0)
 }
 
+/// Migrates `conn` only up to `version` (tests of upgrades from old schemas).
+#[cfg(test)]
+pub(crate) fn migrate_to(conn: &mut Connection, version: i32) -> Result<(), refinery::Error> {
+    embedded::migrations::runner()
+        .set_target(refinery::Target::Version(version))
+        .run(conn)
+        .map(|_| ())
+}
+
 /// The lock file beside the database.
 pub fn lock_path(db: &Path) -> PathBuf {
     let mut name = db.as_os_str().to_owned();

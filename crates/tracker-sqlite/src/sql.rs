@@ -10,7 +10,7 @@ use tracker_core::FileStatus;
 pub(crate) const RECORD_COLUMNS: &str = "id, dataset, file_path, status, size, source_modified, \
      worker_id, attempts, failures, lease_expires_at, not_before, claimed_at, started_at, \
      finished_at, duration_ms, records_processed, bytes_processed, error_kind, error_message, \
-     created_at, updated_at";
+     created_at, updated_at, checksum";
 
 pub(crate) const INSERT_DATASET: &str =
     "INSERT INTO datasets (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING";
@@ -26,8 +26,8 @@ pub(crate) const REQUEUE_CHANGED: &str = "UPDATE file_processing_log SET \
      size = ?2, source_modified = ?3, status = 'pending', worker_id = NULL, \
      lease_expires_at = NULL, not_before = NULL, failures = 0, claimed_at = NULL, \
      started_at = NULL, finished_at = NULL, duration_ms = NULL, records_processed = NULL, \
-     bytes_processed = NULL, error_kind = NULL, error_message = NULL, updated_at = ?4 \
-     WHERE id = ?1";
+     bytes_processed = NULL, error_kind = NULL, error_message = NULL, checksum = NULL, \
+     updated_at = ?4 WHERE id = ?1";
 
 /// One statement claims a whole batch: the subquery picks pending files in
 /// registration order (partial index `file_processing_log_pending`), the
@@ -56,8 +56,8 @@ pub(crate) const RENEW: &str = concat!(
 pub(crate) const COMPLETE: &str = concat!(
     "UPDATE OR FAIL file_processing_log SET status = 'completed', worker_id = NULL, \
      lease_expires_at = NULL, not_before = NULL, started_at = ?3, finished_at = ?4, \
-     duration_ms = ?5, records_processed = ?6, bytes_processed = ?7, error_kind = NULL, \
-     error_message = NULL, updated_at = ?4",
+     duration_ms = ?5, records_processed = ?6, bytes_processed = ?7, checksum = ?8, \
+     error_kind = NULL, error_message = NULL, updated_at = ?4",
     current_claim!()
 );
 
@@ -115,8 +115,8 @@ macro_rules! reset_set {
         "UPDATE file_processing_log SET status = 'pending', worker_id = NULL, \
          lease_expires_at = NULL, not_before = NULL, failures = 0, claimed_at = NULL, \
          started_at = NULL, finished_at = NULL, duration_ms = NULL, records_processed = NULL, \
-         bytes_processed = NULL, error_kind = NULL, error_message = NULL, updated_at = ?1 \
-         WHERE dataset = ?2"
+         bytes_processed = NULL, error_kind = NULL, error_message = NULL, checksum = NULL, \
+         updated_at = ?1 WHERE dataset = ?2"
     };
 }
 
@@ -150,3 +150,13 @@ pub(crate) fn file_by_key() -> String {
         "SELECT {RECORD_COLUMNS} FROM file_processing_log WHERE dataset = ?1 AND file_path = ?2"
     )
 }
+
+pub(crate) const COMPLETED_SINCE: &str = "SELECT count(*) FROM file_processing_log \
+     WHERE dataset = ?1 AND status = 'completed' AND finished_at >= ?2";
+pub(crate) const ACTIVE_WORKERS: &str = "SELECT worker_id, count(*) FROM file_processing_log \
+     WHERE status = 'processing' AND dataset = ?1 GROUP BY worker_id ORDER BY worker_id";
+pub(crate) const OLDEST_CLAIM: &str = "SELECT file_path, claimed_at FROM file_processing_log \
+     WHERE status = 'processing' AND dataset = ?1 ORDER BY claimed_at LIMIT 1";
+pub(crate) const LAST_FAILURE: &str = "SELECT file_path, error_kind, error_message, finished_at \
+     FROM file_processing_log WHERE status = 'failed' AND dataset = ?1 \
+     ORDER BY finished_at DESC LIMIT 1";

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 use tracker_core::{
-    Claim, Clock, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure, FailureKind,
-    FileId, FileKey, FileRecord, FileStatus, ListQuery, NewFile, Page, ProgressStore,
-    RecoveryReport, RegisterAction, RegisterReport, Result, RetryPolicy, RetrySelection,
-    SourceState, StatusCounts, Timestamp, TrackerError, WorkerId, register_action,
+    Activity, Claim, Clock, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure,
+    FailureKind, FileId, FileKey, FileRecord, FileStatus, LastFailure, ListQuery, NewFile, Page,
+    ProgressStore, RecoveryReport, RegisterAction, RegisterReport, Result, RetryPolicy,
+    RetrySelection, SourceState, StatusCounts, Timestamp, TrackerError, WorkerId, register_action,
 };
 
 use crate::error::SqliteError;
@@ -230,7 +230,8 @@ impl SqliteStore {
                     now.as_millis(),
                     duration,
                     records,
-                    bytes
+                    bytes,
+                    metrics.checksum
                 ])
             })
             .map_err(self.sql_err("complete"))?;
@@ -599,6 +600,66 @@ impl ProgressStore for SqliteStore {
         Ok(out)
     }
 
+    fn activity(&self, dataset: &DatasetId, since: Timestamp) -> Result<Activity> {
+        let err = self.sql_err("read activity");
+        let ds = dataset.as_str();
+        let completed: i64 = self
+            .conn
+            .prepare_cached(sql::COMPLETED_SINCE)
+            .and_then(|mut s| s.query_row(params![ds, since.as_millis()], |r| r.get(0)))
+            .map_err(&err)?;
+        let mut workers = Vec::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached(sql::ACTIVE_WORKERS)
+                .map_err(&err)?;
+            let rows = stmt
+                .query_map([ds], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+                .map_err(&err)?;
+            for row in rows {
+                let (w, n) = row.map_err(&err)?;
+                workers.push((WorkerId::new(w)?, n.max(0) as u64));
+            }
+        }
+        let oldest: Option<(String, Option<i64>)> = self
+            .conn
+            .prepare_cached(sql::OLDEST_CLAIM)
+            .and_then(|mut s| s.query_row([ds], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .map_err(&err)?;
+        let oldest_claim = match oldest {
+            Some((path, at)) => Some((
+                FileKey::new(dataset.clone(), path)?,
+                Timestamp::from_millis(at.unwrap_or_default()),
+            )),
+            None => None,
+        };
+        type FailureRow = (String, Option<String>, Option<String>, Option<i64>);
+        let last: Option<FailureRow> = self
+            .conn
+            .prepare_cached(sql::LAST_FAILURE)
+            .and_then(|mut s| {
+                s.query_row([ds], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                    .optional()
+            })
+            .map_err(&err)?;
+        let last_failure = match last {
+            Some((path, kind, message, at)) => Some(LastFailure {
+                key: FileKey::new(dataset.clone(), path)?,
+                kind: kind.map(|k| k.parse()).transpose()?,
+                message,
+                at: at.map(Timestamp::from_millis),
+            }),
+            None => None,
+        };
+        Ok(Activity {
+            completed_since: completed.max(0) as u64,
+            workers,
+            oldest_claim,
+            last_failure,
+        })
+    }
+
     fn list(&self, query: &ListQuery) -> Result<Page> {
         let err = self.sql_err("list files");
         let limit = query.limit.clamp(1, 10_000);
@@ -699,6 +760,7 @@ fn row_to_record(store: &SqliteStore, r: &Row<'_>) -> Result<FileRecord> {
         bytes_processed: get_u64(16, "bytes_processed")?,
         error_kind: error_kind.map(|k| k.parse::<FailureKind>()).transpose()?,
         error_message: r.get(18).map_err(&err)?,
+        checksum: r.get(21).map_err(&err)?,
         created_at: get_ts(19)?.unwrap_or_default(),
         updated_at: get_ts(20)?.unwrap_or_default(),
     })

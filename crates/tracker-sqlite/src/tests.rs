@@ -90,12 +90,14 @@ fn a_file_goes_from_pending_to_completed() {
         started_at: Some(Timestamp::from_millis(T0 + 500)),
         records_processed: 7,
         bytes_processed: 10,
+        checksum: Some("sha256:00ff".into()),
     };
     f.store.complete(&claims[0], &metrics).unwrap();
     let rec = status_of(&f.store, "d", "a.zip");
     assert_eq!(rec.status, FileStatus::Completed);
     assert_eq!(rec.duration_ms, Some(1000));
     assert_eq!(rec.records_processed, Some(7));
+    assert_eq!(rec.checksum.as_deref(), Some("sha256:00ff"));
     assert_eq!(rec.worker, None);
     assert_eq!(
         counts(&f.store, "d"),
@@ -552,4 +554,70 @@ fn the_background_checkpointer_bounds_the_wal() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(counts(&store, "d").pending, 5_000);
+}
+
+#[test]
+fn a_schema_1_database_is_upgraded_with_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        crate::open::migrate_to(&mut conn, 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO datasets VALUES ('d', 0);
+             INSERT INTO file_processing_log (dataset, file_path, status, created_at, updated_at)
+             VALUES ('d', 'a.zip', 'pending', 0, 0);",
+        )
+        .unwrap();
+    }
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
+    let store = SqliteStore::open(&path, options(&clock)).unwrap();
+    let report = store.open_report();
+    assert_eq!(
+        (report.schema_before, report.schema_after),
+        (1, crate::known_schema_version())
+    );
+    assert!(report.schema_after >= 2);
+    assert_eq!(counts(&store, "d").pending, 1);
+    assert_eq!(status_of(&store, "d", "a.zip").checksum, None);
+}
+
+#[test]
+fn activity_shows_workers_oldest_claim_recent_completions_and_last_failure() {
+    let f = fixture();
+    let files: Vec<_> = (0..6)
+        .map(|i| new_file("d", &format!("f{i}.zip"), i))
+        .collect();
+    f.store.register(&files).unwrap();
+    let first = f.store.claim(&ds("d"), &worker(1), 2, LEASE).unwrap();
+    f.clock.advance(Duration::from_secs(5));
+    let second = f.store.claim(&ds("d"), &worker(2), 3, LEASE).unwrap();
+    f.store
+        .complete(&first[0], &CompletionMetrics::default())
+        .unwrap();
+    let failure = Failure {
+        kind: FailureKind::Permanent,
+        message: "corrupt zip".into(),
+        started_at: None,
+    };
+    f.store.fail(&second[0], &failure).unwrap();
+
+    let a = f
+        .store
+        .activity(&ds("d"), Timestamp::from_millis(T0))
+        .unwrap();
+    assert_eq!(a.completed_since, 1);
+    assert_eq!(a.workers, vec![(worker(1), 1), (worker(2), 2)]);
+    let (oldest, at) = a.oldest_claim.unwrap();
+    assert_eq!((oldest.path(), at.as_millis()), ("f1.zip", T0));
+    let last = a.last_failure.unwrap();
+    assert_eq!(
+        (last.key.path(), last.message.as_deref()),
+        ("f2.zip", Some("corrupt zip"))
+    );
+    let later = f
+        .store
+        .activity(&ds("d"), f.clock.now().plus(Duration::from_secs(1)))
+        .unwrap();
+    assert_eq!(later.completed_since, 0);
 }
