@@ -1,0 +1,216 @@
+//! What a processor is given and returns.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tracker_core::{Claim, FailureKind};
+
+/// Turns one claimed file into results. Implementations must not panic on
+/// bad input (a panic is caught, fails the file and, under fail-fast, stops
+/// the dataset) and should check [`Job::should_stop`] between chunks of work.
+pub trait Processor: Send + Sync {
+    /// A short name for logs and `--processor`.
+    fn name(&self) -> &str;
+
+    fn process(&self, job: &Job<'_>) -> Result<Outcome, ProcessError>;
+}
+
+/// One file to process.
+#[derive(Debug)]
+pub struct Job<'a> {
+    pub claim: &'a Claim,
+    /// Where the file is on disk.
+    pub path: &'a Path,
+    pub budget: &'a MemoryBudget,
+    pub(crate) stop: &'a StopState,
+}
+
+impl Job<'_> {
+    /// True once the run is stopping and the grace period for in-flight
+    /// files has run out: return [`ProcessError::interrupted`] promptly.
+    pub fn should_stop(&self) -> bool {
+        self.stop.grace_over()
+    }
+}
+
+/// What processing a file produced.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub records: u64,
+    pub bytes: u64,
+    pub checksum: Option<String>,
+}
+
+/// Why a file could not be processed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ProcessError {
+    pub kind: FailureKind,
+    pub message: String,
+    /// The run is stopping: the file is released, not failed.
+    pub interrupted: bool,
+}
+
+impl ProcessError {
+    /// A property of the file (corrupt, malformed): retrying will not help.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        ProcessError {
+            kind: FailureKind::Permanent,
+            message: message.into(),
+            interrupted: false,
+        }
+    }
+
+    /// May go away on its own (I/O hiccup, network, resources).
+    pub fn transient(message: impl Into<String>) -> Self {
+        ProcessError {
+            kind: FailureKind::Transient,
+            message: message.into(),
+            interrupted: false,
+        }
+    }
+
+    /// The processor gave up because the run is stopping.
+    pub fn interrupted() -> Self {
+        ProcessError {
+            kind: FailureKind::Transient,
+            message: "interrupted".into(),
+            interrupted: true,
+        }
+    }
+}
+
+/// The memory a worker may use: 512 MB each and 2 GB in all by default.
+/// Processors stream with bounded buffers and ask [`MemoryBudget::admit`]
+/// before anything whose size is declared by the input (a zip member's
+/// uncompressed size), so one file cannot take more than its worker's share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryBudget {
+    pub per_worker_bytes: u64,
+    pub total_bytes: u64,
+}
+
+impl MemoryBudget {
+    pub fn from_mb(per_worker: u64, total: u64) -> Self {
+        MemoryBudget {
+            per_worker_bytes: per_worker.saturating_mul(1 << 20),
+            total_bytes: total.saturating_mul(1 << 20),
+        }
+    }
+
+    /// Refuses (permanently) input that declares more than a worker may hold.
+    pub fn admit(&self, what: &str, declared_bytes: u64) -> Result<(), ProcessError> {
+        if declared_bytes > self.per_worker_bytes {
+            return Err(ProcessError::permanent(format!(
+                "{what} declares {declared_bytes} bytes uncompressed, over the worker memory budget of {} bytes",
+                self.per_worker_bytes
+            )));
+        }
+        Ok(())
+    }
+
+    /// How many workers fit in the total budget (at least one).
+    pub fn max_workers(&self) -> usize {
+        usize::try_from(self.total_bytes / self.per_worker_bytes.max(1))
+            .unwrap_or(usize::MAX)
+            .max(1)
+    }
+}
+
+/// A run-wide stop request (Ctrl-C, SIGTERM, or the caller). Cheap to clone;
+/// the flag can be handed to a signal handler.
+#[derive(Clone, Debug, Default)]
+pub struct StopHandle(Arc<AtomicBool>);
+
+impl StopHandle {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// The flag itself, for `signal_hook::flag::register`.
+    pub fn flag(&self) -> Arc<AtomicBool> {
+        self.0.clone()
+    }
+}
+
+/// A dataset's stop state: when the stop was requested, and the grace.
+#[derive(Debug)]
+pub(crate) struct StopState {
+    since: Mutex<Option<Instant>>,
+    stopping: AtomicBool,
+    grace: Duration,
+}
+
+impl StopState {
+    pub(crate) fn new(grace: Duration) -> Self {
+        StopState {
+            since: Mutex::new(None),
+            stopping: AtomicBool::new(false),
+            grace,
+        }
+    }
+
+    /// Returns true for the call that stopped it.
+    pub(crate) fn request(&self) -> bool {
+        let first = !self.stopping.swap(true, Ordering::SeqCst);
+        if first && let Ok(mut since) = self.since.lock() {
+            *since = Some(Instant::now());
+        }
+        first
+    }
+
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn grace_over(&self) -> bool {
+        if !self.is_stopping() {
+            return false;
+        }
+        match self.since.lock() {
+            Ok(since) => since.is_some_and(|t| t.elapsed() >= self.grace),
+            Err(_) => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_refuses_oversized_declarations() {
+        let b = MemoryBudget::from_mb(512, 2048);
+        assert!(b.admit("m", 512 << 20).is_ok());
+        let e = b
+            .admit("zip member produkt.txt", (512 << 20) + 1)
+            .unwrap_err();
+        assert_eq!(e.kind, FailureKind::Permanent);
+        assert!(
+            e.message.contains("produkt.txt") && e.message.contains("budget"),
+            "{e}"
+        );
+        assert_eq!(b.max_workers(), 4);
+    }
+
+    #[test]
+    fn grace_starts_with_the_stop() {
+        let s = StopState::new(Duration::from_millis(30));
+        assert!(!s.grace_over());
+        assert!(s.request());
+        assert!(!s.request(), "only the first request counts");
+        assert!(!s.grace_over());
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(s.grace_over());
+    }
+}

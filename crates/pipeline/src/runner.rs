@@ -1,0 +1,598 @@
+//! The runner: datasets one after another; inside one, N rayon workers
+//! claiming batches from the tracker, a lease renewer, fail-fast and a
+//! graceful stop.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use tracker_core::{
+    Claim, CompletionMetrics, DatasetId, FailOutcome, Failure, FailureKind, FileId, FileKey,
+    ProgressStore, StatusCounts, TrackerError, WorkerId,
+};
+
+use crate::processor::{Job, MemoryBudget, ProcessError, Processor, StopHandle, StopState};
+
+/// How a run works.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub workers: usize,
+    pub claim_batch: usize,
+    pub lease: Duration,
+    /// Stop a dataset at its first file that fails for good (or a panic).
+    pub fail_fast: bool,
+    /// How long in-flight files may go on after a stop before processors
+    /// are told to give up ([`Job::should_stop`]).
+    pub grace: Duration,
+    pub budget: MemoryBudget,
+    /// How long to wait when the only pending files are in retry backoff.
+    pub idle_poll: Duration,
+    /// Prefix of worker ids, e.g. `host/pid-123`.
+    pub worker_prefix: String,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            workers: 4,
+            claim_batch: 8,
+            lease: Duration::from_secs(300),
+            fail_fast: true,
+            grace: Duration::from_secs(30),
+            budget: MemoryBudget::from_mb(512, 2048),
+            idle_poll: Duration::from_millis(500),
+            worker_prefix: format!("{}/pid-{}", host_name(), std::process::id()),
+        }
+    }
+}
+
+/// This machine's name, for worker ids (who holds a claim, in `status`).
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Hears what happens, e.g. to draw progress bars. Called from workers.
+pub trait Observer: Sync {
+    fn dataset_started(&self, _dataset: &DatasetId, _counts: &StatusCounts) {}
+    fn file_finished(&self, _dataset: &DatasetId, _event: &FileEvent<'_>) {}
+    fn dataset_finished(&self, _report: &DatasetReport) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default)]
+pub struct Quiet;
+impl Observer for Quiet {}
+
+#[derive(Debug)]
+pub enum FileEvent<'a> {
+    Completed {
+        key: &'a FileKey,
+        bytes: u64,
+    },
+    /// Failed for good (`retry == false`) or sent back for a later attempt.
+    Failed {
+        key: &'a FileKey,
+        message: &'a str,
+        retry: bool,
+    },
+    Released {
+        key: &'a FileKey,
+    },
+}
+
+/// A file that failed for good.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailedFile {
+    pub key: FileKey,
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+/// Why a dataset stopped before it was done.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// Fail-fast: this file failed for good.
+    FailFast(FailedFile),
+    /// Ctrl-C, SIGTERM or the caller.
+    Interrupted,
+    /// The progress store failed.
+    Store(String),
+}
+
+/// Time spent, summed over workers.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Stats {
+    pub files: u64,
+    pub bytes: u64,
+    pub processing: Duration,
+    pub tracker: Duration,
+    pub wall: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct DatasetReport {
+    pub dataset: DatasetId,
+    /// Counts when the dataset started.
+    pub initial: StatusCounts,
+    pub completed: u64,
+    pub retried: u64,
+    pub released: u64,
+    pub failed: Vec<FailedFile>,
+    pub stopped: Option<StopReason>,
+    pub stats: Stats,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RunReport {
+    pub datasets: Vec<DatasetReport>,
+}
+
+impl RunReport {
+    pub fn interrupted(&self) -> bool {
+        self.datasets
+            .iter()
+            .any(|d| d.stopped == Some(StopReason::Interrupted))
+    }
+
+    pub fn failures(&self) -> impl Iterator<Item = &FailedFile> {
+        self.datasets.iter().flat_map(|d| d.failed.iter())
+    }
+
+    /// 130 interrupted, 1 any file failed or the store failed, 0 done.
+    pub fn exit_code(&self) -> i32 {
+        if self.interrupted() {
+            130
+        } else if self.failures().next().is_some()
+            || self
+                .datasets
+                .iter()
+                .any(|d| matches!(d.stopped, Some(StopReason::Store(_))))
+        {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("cannot open the progress store for dataset {dataset}: {source}")]
+    Open {
+        dataset: DatasetId,
+        source: TrackerError,
+    },
+    #[error("progress store error in dataset {dataset}: {source}")]
+    Store {
+        dataset: DatasetId,
+        source: TrackerError,
+    },
+    #[error("cannot start {workers} worker threads: {message}")]
+    Pool { workers: usize, message: String },
+}
+
+/// Runs `datasets` in order with `processor`. `open` gives each worker its
+/// own store handle; `locate` maps a file to its path on disk.
+pub fn run<S, O, L>(
+    open: &O,
+    datasets: &[DatasetId],
+    locate: &L,
+    processor: &dyn Processor,
+    opts: &RunOptions,
+    interrupt: &StopHandle,
+    observer: &dyn Observer,
+) -> Result<RunReport, PipelineError>
+where
+    S: ProgressStore,
+    O: Fn() -> Result<S, TrackerError> + Sync,
+    L: Fn(&FileKey) -> PathBuf + Sync,
+{
+    let workers = opts.workers.clamp(1, opts.budget.max_workers());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .thread_name(|i| format!("worker-{i}"))
+        .build()
+        .map_err(|e| PipelineError::Pool {
+            workers,
+            message: e.to_string(),
+        })?;
+    let mut report = RunReport::default();
+    for dataset in datasets {
+        if interrupt.is_stopped() {
+            break;
+        }
+        let ds = run_dataset(
+            &pool, workers, open, dataset, locate, processor, opts, interrupt, observer,
+        )?;
+        observer.dataset_finished(&ds);
+        let stop = ds.stopped.is_some();
+        report.datasets.push(ds);
+        if stop {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+/// The shared state of one dataset's workers.
+struct Shared<'a> {
+    dataset: &'a DatasetId,
+    stop: StopState,
+    reason: Mutex<Option<StopReason>>,
+    /// Claims held by workers, for the lease renewer.
+    held: Mutex<HashMap<FileId, Claim>>,
+    failed: Mutex<Vec<FailedFile>>,
+    completed: AtomicU64,
+    retried: AtomicU64,
+    released: AtomicU64,
+    bytes: AtomicU64,
+    processing_ns: AtomicU64,
+    tracker_ns: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Workers catch processor panics, so a poisoned lock only means a panic
+    // between two plain statements; the data is still consistent.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared<'_> {
+    fn stop(&self, reason: StopReason) {
+        if self.stop.request() {
+            tracing::info!(dataset = %self.dataset, ?reason, "stopping the dataset");
+            *lock(&self.reason) = Some(reason);
+        }
+    }
+
+    fn add(counter: &AtomicU64, d: Duration) {
+        counter.fetch_add(
+            u64::try_from(d.as_nanos()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// A tracker call, timed.
+    fn tracked<T>(&self, f: impl FnOnce() -> T) -> T {
+        let t = Instant::now();
+        let out = f();
+        Self::add(&self.tracker_ns, t.elapsed());
+        out
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_dataset<S, O, L>(
+    pool: &rayon::ThreadPool,
+    workers: usize,
+    open: &O,
+    dataset: &DatasetId,
+    locate: &L,
+    processor: &dyn Processor,
+    opts: &RunOptions,
+    interrupt: &StopHandle,
+    observer: &dyn Observer,
+) -> Result<DatasetReport, PipelineError>
+where
+    S: ProgressStore,
+    O: Fn() -> Result<S, TrackerError> + Sync,
+    L: Fn(&FileKey) -> PathBuf + Sync,
+{
+    let started = Instant::now();
+    let store_err = |source| PipelineError::Store {
+        dataset: dataset.clone(),
+        source,
+    };
+    let control = open().map_err(|source| PipelineError::Open {
+        dataset: dataset.clone(),
+        source,
+    })?;
+    control.recover_expired().map_err(store_err)?;
+    let initial = control
+        .summary(Some(dataset))
+        .map_err(store_err)?
+        .first()
+        .map(|s| s.counts)
+        .unwrap_or_default();
+    tracing::info!(dataset = %dataset, pending = initial.pending, processing = initial.processing,
+        completed = initial.completed, failed = initial.failed, workers, processor = processor.name(), "dataset started");
+    observer.dataset_started(dataset, &initial);
+
+    let shared = Shared {
+        dataset,
+        stop: StopState::new(opts.grace),
+        reason: Mutex::new(None),
+        held: Mutex::new(HashMap::new()),
+        failed: Mutex::new(Vec::new()),
+        completed: AtomicU64::new(0),
+        retried: AtomicU64::new(0),
+        released: AtomicU64::new(0),
+        bytes: AtomicU64::new(0),
+        processing_ns: AtomicU64::new(0),
+        tracker_ns: AtomicU64::new(0),
+    };
+
+    if initial.pending > 0 {
+        let (done_tx, done_rx) = mpsc::channel::<()>();
+        std::thread::scope(|scope| {
+            // The renewer keeps the leases of held claims alive, so that a
+            // long file is never taken from a live worker.
+            let renewer = scope.spawn(|| renew_leases(control, &shared, opts.lease, done_rx));
+            pool.scope(|s| {
+                for w in 0..workers {
+                    let shared = &shared;
+                    s.spawn(move |_| {
+                        let id = WorkerId::new(format!("{}/w{w}", opts.worker_prefix));
+                        let store = open();
+                        match (id, store) {
+                            (Ok(id), Ok(store)) => {
+                                work(
+                                    &store, &id, shared, locate, processor, opts, interrupt,
+                                    observer,
+                                );
+                            }
+                            (Err(e), _) | (_, Err(e)) => {
+                                shared.stop(StopReason::Store(e.to_string()))
+                            }
+                        }
+                    });
+                }
+            });
+            drop(done_tx);
+            if renewer.join().is_err() {
+                tracing::error!(dataset = %dataset, "the lease renewer panicked");
+            }
+        });
+    }
+
+    let failed = std::mem::take(&mut *lock(&shared.failed));
+    let stopped = lock(&shared.reason).clone();
+    let stats = Stats {
+        files: shared.completed.load(Ordering::Relaxed) + failed.len() as u64,
+        bytes: shared.bytes.load(Ordering::Relaxed),
+        processing: Duration::from_nanos(shared.processing_ns.load(Ordering::Relaxed)),
+        tracker: Duration::from_nanos(shared.tracker_ns.load(Ordering::Relaxed)),
+        wall: started.elapsed(),
+    };
+    let report = DatasetReport {
+        dataset: dataset.clone(),
+        initial,
+        completed: shared.completed.load(Ordering::Relaxed),
+        retried: shared.retried.load(Ordering::Relaxed),
+        released: shared.released.load(Ordering::Relaxed),
+        failed,
+        stopped,
+        stats,
+    };
+    tracing::info!(dataset = %dataset, completed = report.completed, failed = report.failed.len(),
+        retried = report.retried, released = report.released, stopped = ?report.stopped,
+        wall_ms = stats.wall.as_millis() as u64, "dataset finished");
+    Ok(report)
+}
+
+fn renew_leases<S: ProgressStore>(
+    store: S,
+    shared: &Shared<'_>,
+    lease: Duration,
+    done: mpsc::Receiver<()>,
+) {
+    let every = (lease / 3).max(Duration::from_millis(200));
+    loop {
+        match done.recv_timeout(every) {
+            Err(RecvTimeoutError::Timeout) => {}
+            _ => return,
+        }
+        let held: Vec<Claim> = lock(&shared.held).values().cloned().collect();
+        for claim in held {
+            match store.renew(&claim, lease) {
+                Ok(_) => {}
+                Err(TrackerError::StaleClaim { .. } | TrackerError::NotFound { .. }) => {
+                    tracing::warn!(dataset = %claim.key.dataset, file = claim.key.path(), attempt = claim.token,
+                        "claim lost (reset, source changed or lease expired); its result will be discarded");
+                    lock(&shared.held).remove(&claim.id);
+                }
+                Err(e) => tracing::warn!(error = %e, "lease renewal failed; retrying"),
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn work<S, L>(
+    store: &S,
+    worker: &WorkerId,
+    shared: &Shared<'_>,
+    locate: &L,
+    processor: &dyn Processor,
+    opts: &RunOptions,
+    interrupt: &StopHandle,
+    observer: &dyn Observer,
+) where
+    S: ProgressStore,
+    L: Fn(&FileKey) -> PathBuf + Sync,
+{
+    let dataset = shared.dataset;
+    loop {
+        if interrupt.is_stopped() {
+            shared.stop(StopReason::Interrupted);
+        }
+        if shared.stop.is_stopping() {
+            return;
+        }
+        let claims =
+            match shared.tracked(|| store.claim(dataset, worker, opts.claim_batch, opts.lease)) {
+                Ok(c) => c,
+                Err(e) => return shared.stop(StopReason::Store(e.to_string())),
+            };
+        if claims.is_empty() {
+            // Done, unless files wait in retry backoff (or other processes
+            // hold claims, which are theirs to finish).
+            match store.summary(Some(dataset)) {
+                Ok(s) if s.first().is_none_or(|s| s.counts.pending == 0) => return,
+                Ok(_) => {
+                    std::thread::sleep(opts.idle_poll);
+                    if let Err(e) = store.recover_expired() {
+                        return shared.stop(StopReason::Store(e.to_string()));
+                    }
+                    continue;
+                }
+                Err(e) => return shared.stop(StopReason::Store(e.to_string())),
+            }
+        }
+        {
+            let mut held = lock(&shared.held);
+            for c in &claims {
+                held.insert(c.id, c.clone());
+            }
+        }
+        let mut claims = claims.into_iter();
+        while let Some(claim) = claims.next() {
+            if interrupt.is_stopped() {
+                shared.stop(StopReason::Interrupted);
+            }
+            if shared.stop.is_stopping() {
+                // Claimed but not started: give them back at once.
+                for c in std::iter::once(claim).chain(claims.by_ref()) {
+                    release(store, shared, &c, observer);
+                }
+                return;
+            }
+            one_file(store, &claim, shared, locate, processor, opts, observer);
+            lock(&shared.held).remove(&claim.id);
+        }
+    }
+}
+
+fn release<S: ProgressStore>(
+    store: &S,
+    shared: &Shared<'_>,
+    claim: &Claim,
+    observer: &dyn Observer,
+) {
+    match shared.tracked(|| store.release(claim)) {
+        Ok(()) => {
+            shared.released.fetch_add(1, Ordering::Relaxed);
+            observer.file_finished(shared.dataset, &FileEvent::Released { key: &claim.key });
+        }
+        Err(TrackerError::StaleClaim { .. }) => {}
+        Err(e) => {
+            tracing::warn!(file = %claim.key, error = %e, "release failed; the lease will expire")
+        }
+    }
+    lock(&shared.held).remove(&claim.id);
+}
+
+fn one_file<S, L>(
+    store: &S,
+    claim: &Claim,
+    shared: &Shared<'_>,
+    locate: &L,
+    processor: &dyn Processor,
+    opts: &RunOptions,
+    observer: &dyn Observer,
+) where
+    S: ProgressStore,
+    L: Fn(&FileKey) -> PathBuf + Sync,
+{
+    let dataset = shared.dataset;
+    let path = locate(&claim.key);
+    let started_at = store.now();
+    let t = Instant::now();
+    let job = Job {
+        claim,
+        path: &path,
+        budget: &opts.budget,
+        stop: &shared.stop,
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| processor.process(&job)));
+    Shared::add(&shared.processing_ns, t.elapsed());
+    let error = match result {
+        Ok(Ok(outcome)) => {
+            let metrics = CompletionMetrics {
+                started_at: Some(started_at),
+                records_processed: outcome.records,
+                bytes_processed: outcome.bytes,
+                checksum: outcome.checksum,
+            };
+            match shared.tracked(|| store.complete(claim, &metrics)) {
+                Ok(()) => {
+                    shared.completed.fetch_add(1, Ordering::Relaxed);
+                    shared.bytes.fetch_add(outcome.bytes, Ordering::Relaxed);
+                    observer.file_finished(
+                        dataset,
+                        &FileEvent::Completed {
+                            key: &claim.key,
+                            bytes: outcome.bytes,
+                        },
+                    );
+                }
+                Err(TrackerError::StaleClaim { .. }) => {
+                    tracing::warn!(file = %claim.key, attempt = claim.token, "result discarded: the claim is no longer ours");
+                }
+                Err(e) => shared.stop(StopReason::Store(e.to_string())),
+            }
+            return;
+        }
+        Ok(Err(e)) if e.interrupted => return release(store, shared, claim, observer),
+        Ok(Err(e)) => e,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            ProcessError::permanent(format!("worker panicked: {what}"))
+        }
+    };
+    let failure = Failure {
+        kind: error.kind,
+        message: error.message.clone(),
+        started_at: Some(started_at),
+    };
+    match shared.tracked(|| store.fail(claim, &failure)) {
+        Ok(FailOutcome::Retry { .. }) => {
+            shared.retried.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(file = %claim.key, attempt = claim.token, error = %error, "failed; will retry");
+            observer.file_finished(
+                dataset,
+                &FileEvent::Failed {
+                    key: &claim.key,
+                    message: &error.message,
+                    retry: true,
+                },
+            );
+        }
+        Ok(FailOutcome::Failed) => {
+            tracing::error!(file = %claim.key, attempt = claim.token, kind = error.kind.as_str(), error = %error, "failed");
+            let failed = FailedFile {
+                key: claim.key.clone(),
+                kind: error.kind,
+                message: error.message.clone(),
+            };
+            lock(&shared.failed).push(failed.clone());
+            observer.file_finished(
+                dataset,
+                &FileEvent::Failed {
+                    key: &claim.key,
+                    message: &error.message,
+                    retry: false,
+                },
+            );
+            if opts.fail_fast {
+                shared.stop(StopReason::FailFast(failed));
+            }
+        }
+        Err(TrackerError::StaleClaim { .. }) => {
+            tracing::warn!(file = %claim.key, "failure discarded: the claim is no longer ours");
+        }
+        Err(e) => shared.stop(StopReason::Store(e.to_string())),
+    }
+}
