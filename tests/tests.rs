@@ -5,6 +5,7 @@
 
 mod util;
 
+mod cli_run;
 mod tracker_bad_input;
 mod tracker_model;
 mod tracker_processes;

@@ -96,6 +96,10 @@ pub struct RawDataset {
     pub name: String,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// A list of the dataset's files to register before a run: one path a
+    /// line, or JSON lines with `path`, `size`, `modified`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<PathBuf>,
 }
 
 fn yes() -> bool {
@@ -155,6 +159,7 @@ impl Default for RawConfig {
             datasets: vec![RawDataset {
                 name: "10_minutes/air_temperature".into(),
                 enabled: true,
+                manifest: None,
             }],
         }
     }
@@ -169,7 +174,13 @@ pub struct Config {
     pub tracker: Tracker,
     pub logging: Logging,
     /// Datasets in processing order (enabled ones only).
-    pub datasets: Vec<String>,
+    pub datasets: Vec<DatasetConfig>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatasetConfig {
+    pub name: String,
+    pub manifest: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -400,10 +411,13 @@ fn validate(raw: &RawConfig, figment: &Figment) -> Result<Config, ConfigError> {
                 ),
             ));
         }
-        if datasets.iter().any(|n| n == name) {
+        if datasets.iter().any(|d: &DatasetConfig| d.name == name) {
             return Err(invalid("datasets", format!("{name} is listed twice")));
         }
-        datasets.push(name.to_owned());
+        datasets.push(DatasetConfig {
+            name: name.to_owned(),
+            manifest: d.manifest.clone(),
+        });
     }
 
     Ok(Config {

@@ -34,7 +34,13 @@ fn defaults_alone_give_the_users_limits() {
         c.paths.progress_db,
         PathBuf::from("data/progress_tracking.db")
     );
-    assert_eq!(c.datasets, ["10_minutes/air_temperature"]);
+    assert_eq!(
+        c.datasets,
+        [DatasetConfig {
+            name: "10_minutes/air_temperature".into(),
+            manifest: None
+        }]
+    );
 }
 
 #[test]
@@ -154,10 +160,14 @@ fn datasets_are_validated_and_disabled_ones_skipped() {
     Jail::expect_with(|jail| {
         jail.create_file(
             "user.yaml",
-            "datasets:\n  - name: hourly/air_temperature\n  - name: daily/kl\n    enabled: false\n",
+            "datasets:\n  - name: hourly/air_temperature\n    manifest: m.txt\n  - name: daily/kl\n    enabled: false\n",
         )?;
         let c = load(&sources(jail, Some("user.yaml"))).unwrap();
-        assert_eq!(c.datasets, ["hourly/air_temperature"]);
+        let expected = DatasetConfig {
+            name: "hourly/air_temperature".into(),
+            manifest: Some("m.txt".into()),
+        };
+        assert_eq!(c.datasets, [expected]);
         jail.create_file("bad.yaml", "datasets:\n  - name: ../etc\n")?;
         let e = load_err(jail, Some("bad.yaml"));
         assert!(e.contains("datasets") && e.contains("bad.yaml"), "{e}");

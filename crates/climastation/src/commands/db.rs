@@ -1,0 +1,93 @@
+//! `climastation db check | vacuum | migrate | info`
+
+use serde_json::json;
+
+use crate::context::Ctx;
+use crate::exit;
+use crate::output::print_json;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum DbCommand {
+    /// PRAGMA integrity_check; exit 1 when it finds a problem.
+    Check,
+    /// Rebuild the file, returning free pages to the file system.
+    Vacuum,
+    /// Apply pending schema migrations (opening does this too) and report.
+    Migrate,
+    /// Schema version, sizes, file count.
+    Info,
+}
+
+pub fn run(ctx: &Ctx, cmd: &DbCommand) -> anyhow::Result<u8> {
+    let store = ctx.open_store()?;
+    match cmd {
+        DbCommand::Check => {
+            let problems = store.integrity_check()?;
+            let ok = problems == ["ok"];
+            if ctx.json {
+                print_json(&json!({ "ok": ok, "messages": problems }));
+            } else {
+                for p in &problems {
+                    println!("{p}");
+                }
+            }
+            Ok(if ok { exit::OK } else { exit::FAILED })
+        }
+        DbCommand::Vacuum => {
+            let before = store.info()?.db_bytes;
+            store.checkpoint()?;
+            store.vacuum()?;
+            let after = store.info()?.db_bytes;
+            if ctx.json {
+                print_json(&json!({ "bytes_before": before, "bytes_after": after }));
+            } else {
+                println!(
+                    "vacuumed {}: {before} -> {after} bytes",
+                    store.path().display()
+                );
+            }
+            Ok(exit::OK)
+        }
+        DbCommand::Migrate => {
+            let r = store.open_report();
+            if ctx.json {
+                print_json(
+                    &json!({ "schema_before": r.schema_before, "schema_after": r.schema_after }),
+                );
+            } else if r.schema_before == r.schema_after {
+                println!("schema version {} is current", r.schema_after);
+            } else {
+                println!("migrated schema {} -> {}", r.schema_before, r.schema_after);
+            }
+            Ok(exit::OK)
+        }
+        DbCommand::Info => {
+            let i = store.info()?;
+            if ctx.json {
+                print_json(&json!({
+                    "path": i.path.display().to_string(),
+                    "schema_version": i.schema_version,
+                    "known_schema_version": i.known_schema_version,
+                    "page_size": i.page_size,
+                    "page_count": i.page_count,
+                    "freelist_count": i.freelist_count,
+                    "db_bytes": i.db_bytes,
+                    "wal_bytes": i.wal_bytes,
+                    "files": i.files,
+                }));
+            } else {
+                println!("database:       {}", i.path.display());
+                println!(
+                    "schema version: {} (this program knows {})",
+                    i.schema_version, i.known_schema_version
+                );
+                println!(
+                    "size:           {} bytes ({} pages of {}, {} free), WAL {} bytes",
+                    i.db_bytes, i.page_count, i.page_size, i.freelist_count, i.wal_bytes
+                );
+                println!("files tracked:  {}", i.files);
+            }
+            Ok(exit::OK)
+        }
+    }
+}

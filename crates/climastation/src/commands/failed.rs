@@ -1,0 +1,74 @@
+//! `climastation failed [--dataset D] [--json]`
+
+use serde_json::json;
+use tracker_core::{FileStatus, ListQuery, ProgressStore};
+
+use crate::context::Ctx;
+use crate::exit;
+use crate::output::{print_json, time_opt};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// At most this many files.
+    #[arg(long, default_value_t = 10_000)]
+    pub limit: usize,
+}
+
+pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
+    let dataset = args
+        .dataset
+        .as_deref()
+        .map(|d| ctx.dataset(d))
+        .transpose()?;
+    let store = ctx.open_store()?;
+    let mut files = Vec::new();
+    let mut after = None;
+    while files.len() < args.limit {
+        let page = store.list(&ListQuery {
+            dataset: dataset.clone(),
+            status: FileStatus::Failed,
+            after,
+            limit: (args.limit - files.len()).min(1000),
+        })?;
+        files.extend(page.files);
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    if ctx.json {
+        let list: Vec<_> = files
+            .iter()
+            .map(|f| {
+                json!({
+                    "dataset": f.key.dataset.as_str(),
+                    "path": f.key.path(),
+                    "kind": f.error_kind.map(|k| k.as_str()),
+                    "message": f.error_message,
+                    "attempts": f.attempts,
+                    "failures": f.failures,
+                    "failed_at": time_opt(f.finished_at),
+                })
+            })
+            .collect();
+        print_json(&json!({ "files": list }));
+    } else if files.is_empty() {
+        println!("no failed files");
+    } else {
+        for f in &files {
+            println!(
+                "{}  [{}] {}",
+                f.key,
+                f.error_kind.map_or("?", |k| k.as_str()),
+                f.error_message.as_deref().unwrap_or("")
+            );
+        }
+        println!(
+            "{} failed file(s); `climastation retry --all-failed` puts them back",
+            files.len()
+        );
+    }
+    Ok(exit::OK)
+}

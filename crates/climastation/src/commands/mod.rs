@@ -1,0 +1,26 @@
+//! One module a command.
+
+pub mod db;
+pub mod failed;
+pub mod register;
+pub mod retry;
+pub mod run;
+pub mod status;
+
+use crate::context::Ctx;
+use crate::{Cli, Command};
+
+/// Runs the command; returns the exit code.
+pub fn dispatch(cli: &Cli) -> anyhow::Result<u8> {
+    let ctx = Ctx::init(cli)?;
+    tracing::debug!(command = ?cli.command, "starting");
+    match &cli.command {
+        Command::Register(a) => register::run(&ctx, a),
+        Command::Run(a) => run::run(&ctx, a),
+        Command::Status(a) => status::run(&ctx, a),
+        Command::Failed(a) => failed::run(&ctx, a),
+        Command::Retry(a) => retry::retry(&ctx, a),
+        Command::Reset(a) => retry::reset(&ctx, a),
+        Command::Db(c) => db::run(&ctx, c),
+    }
+}

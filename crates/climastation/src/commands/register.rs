@@ -1,0 +1,61 @@
+//! `climastation register --dataset D MANIFEST`
+
+use std::path::PathBuf;
+
+use serde_json::json;
+use tracker_core::{ProgressStore, RegisterReport};
+
+use crate::context::Ctx;
+use crate::exit;
+use crate::output::print_json;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The dataset, e.g. 10_minutes/air_temperature.
+    #[arg(long)]
+    pub dataset: String,
+    /// The manifest: one path a line, or JSON lines {"path", "size", "modified"}.
+    pub manifest: PathBuf,
+}
+
+/// Registers in chunks: each chunk is one transaction, and registering is
+/// idempotent, so an interrupted registration is simply run again.
+pub const CHUNK: usize = 10_000;
+
+pub fn register_all(
+    store: &dyn ProgressStore,
+    files: &[tracker_core::NewFile],
+) -> anyhow::Result<RegisterReport> {
+    let mut total = RegisterReport::default();
+    for chunk in files.chunks(CHUNK) {
+        let r = store.register(chunk)?;
+        total.new += r.new;
+        total.changed += r.changed;
+        total.unchanged += r.unchanged;
+    }
+    Ok(total)
+}
+
+pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
+    let dataset = ctx.dataset(&args.dataset)?;
+    let files = crate::manifest::read(&args.manifest, &dataset).map_err(crate::context::usage)?;
+    let store = ctx.open_store()?;
+    let r = register_all(&store, &files)?;
+    if ctx.json {
+        print_json(&json!({
+            "dataset": dataset.as_str(),
+            "new": r.new,
+            "changed": r.changed,
+            "unchanged": r.unchanged,
+        }));
+    } else {
+        println!(
+            "{dataset}: {} new, {} changed, {} unchanged ({} in the manifest)",
+            r.new,
+            r.changed,
+            r.unchanged,
+            files.len()
+        );
+    }
+    Ok(exit::OK)
+}

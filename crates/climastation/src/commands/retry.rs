@@ -1,0 +1,68 @@
+//! `climastation retry` and `climastation reset`.
+
+use serde_json::json;
+use tracker_core::{FileStatus, ProgressStore, RetrySelection};
+
+use crate::context::{Ctx, usage};
+use crate::exit;
+use crate::output::print_json;
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["all_failed", "path"])))]
+pub struct RetryArgs {
+    /// Only this dataset.
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Every failed file.
+    #[arg(long)]
+    pub all_failed: bool,
+    /// One failed file (its path within the dataset).
+    #[arg(long)]
+    pub path: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ResetArgs {
+    #[arg(long)]
+    pub dataset: String,
+    /// Only files in this status (pending, processing, completed, failed).
+    #[arg(long)]
+    pub status: Option<String>,
+}
+
+pub fn retry(ctx: &Ctx, args: &RetryArgs) -> anyhow::Result<u8> {
+    let dataset = args
+        .dataset
+        .as_deref()
+        .map(|d| ctx.dataset(d))
+        .transpose()?;
+    let selection = match &args.path {
+        Some(p) => RetrySelection::Path(p.clone()),
+        None => RetrySelection::AllFailed,
+    };
+    let store = ctx.open_store()?;
+    let n = store.retry(dataset.as_ref(), &selection)?;
+    if ctx.json {
+        print_json(&json!({ "retried": n }));
+    } else {
+        println!("{n} failed file(s) back to pending");
+    }
+    Ok(exit::OK)
+}
+
+pub fn reset(ctx: &Ctx, args: &ResetArgs) -> anyhow::Result<u8> {
+    let dataset = ctx.dataset(&args.dataset)?;
+    let status = args
+        .status
+        .as_deref()
+        .map(|s| s.parse::<FileStatus>().map_err(usage))
+        .transpose()?;
+    let store = ctx.open_store()?;
+    let n = store.reset(&dataset, status)?;
+    if ctx.json {
+        print_json(&json!({ "reset": n }));
+    } else {
+        println!("{n} file(s) of {dataset} back to pending");
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,215 @@
+//! `climastation run [--dataset D]... [--workers N] [--keep-going] [--processor verify]`
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serde_json::json;
+use tracker_core::{DatasetId, FileKey, TrackerError};
+use tracker_sqlite::SqliteStore;
+
+use crate::context::{Ctx, usage};
+use crate::exit;
+use crate::output::{duration, print_json};
+use crate::progress::Bars;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProcessorKind {
+    /// Read each file fully, check zip integrity, record bytes and SHA-256.
+    Verify,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only these datasets (repeatable); default: the configured ones, in order.
+    #[arg(long = "dataset", value_name = "D")]
+    pub datasets: Vec<String>,
+    /// Parallel workers (default processing.workers).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Process everything and report failures at the end instead of stopping
+    /// a dataset at its first failure.
+    #[arg(long)]
+    pub keep_going: bool,
+    #[arg(long, value_enum, default_value = "verify")]
+    pub processor: ProcessorKind,
+}
+
+/// Where a dataset's files are on disk: `paths.raw/<dataset>/<path>`.
+pub fn locate(raw: &Path, key: &FileKey) -> PathBuf {
+    raw.join(key.dataset.as_str()).join(key.path())
+}
+
+pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
+    let cfg = &ctx.config;
+    let (datasets, manifests) = if args.datasets.is_empty() {
+        let names = cfg
+            .datasets
+            .iter()
+            .map(|d| ctx.dataset(&d.name))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let manifests: Vec<Option<PathBuf>> =
+            cfg.datasets.iter().map(|d| d.manifest.clone()).collect();
+        (names, manifests)
+    } else {
+        let mut names = Vec::new();
+        let mut manifests = Vec::new();
+        for d in &args.datasets {
+            names.push(ctx.dataset(d)?);
+            manifests.push(
+                cfg.datasets
+                    .iter()
+                    .find(|c| &c.name == d)
+                    .and_then(|c| c.manifest.clone()),
+            );
+        }
+        (names, manifests)
+    };
+    if datasets.is_empty() {
+        return Err(usage("no datasets: configure `datasets` or pass --dataset"));
+    }
+    let workers = args.workers.unwrap_or(cfg.processing.workers);
+    let per = cfg.processing.memory_limit_mb_per_worker;
+    if workers == 0 || workers > 64 {
+        return Err(usage(format!("--workers {workers}: must be 1 to 64")));
+    }
+    if workers as u64 * per > cfg.processing.memory_limit_mb_total {
+        return Err(usage(format!(
+            "--workers {workers} × {per} MB per worker exceeds processing.memory_limit_mb_total = {} MB",
+            cfg.processing.memory_limit_mb_total
+        )));
+    }
+
+    let store = ctx.open_store()?;
+    for (dataset, manifest) in datasets.iter().zip(&manifests) {
+        if let Some(m) = manifest {
+            let files = crate::manifest::read(m, dataset).map_err(usage)?;
+            let r = super::register::register_all(&store, &files)?;
+            tracing::info!(dataset = %dataset, manifest = %m.display(), new = r.new, changed = r.changed, unchanged = r.unchanged, "registered the manifest");
+        }
+    }
+    drop(store);
+
+    // Ctrl-C / SIGTERM: the first asks for a graceful stop, a second exits
+    // at once (130); the next start recovers the claims left behind.
+    let stop = pipeline::StopHandle::new();
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(
+            signal,
+            i32::from(exit::INTERRUPTED),
+            stop.flag(),
+        )
+        .context("installing the signal handler")?;
+        signal_hook::flag::register(signal, stop.flag())
+            .context("installing the signal handler")?;
+    }
+
+    let processor: Arc<dyn pipeline::Processor> = match args.processor {
+        ProcessorKind::Verify => Arc::new(pipeline::Verify),
+    };
+    let options = pipeline::RunOptions {
+        workers,
+        claim_batch: cfg.processing.claim_batch,
+        lease: cfg.processing.lease,
+        fail_fast: cfg.processing.fail_fast && !args.keep_going,
+        grace: Duration::from_secs(30),
+        budget: pipeline::MemoryBudget::from_mb(per, cfg.processing.memory_limit_mb_total),
+        idle_poll: Duration::from_millis(500),
+        ..pipeline::RunOptions::default()
+    };
+    let db = cfg.paths.progress_db.clone();
+    let store_options = ctx.store_options();
+    let open = || SqliteStore::open(&db, store_options.clone()).map_err(TrackerError::from);
+    let raw = cfg.paths.raw.clone();
+    let locate = |k: &FileKey| locate(&raw, k);
+    let bars = Bars::new(ctx.bars.clone());
+    let report = pipeline::run(
+        &open,
+        &datasets,
+        &locate,
+        processor.as_ref(),
+        &options,
+        &stop,
+        &bars,
+    )?;
+    let code = u8::try_from(report.exit_code()).unwrap_or(exit::FAILED);
+    print_report(ctx, &report, &datasets);
+    if !ctx.json {
+        println!();
+        let store = ctx.open_store()?;
+        super::status::print_table(&super::status::collect(&store, None, Some(&datasets))?);
+    }
+    Ok(code)
+}
+
+fn print_report(ctx: &Ctx, report: &pipeline::RunReport, requested: &[DatasetId]) {
+    if ctx.json {
+        let datasets: Vec<_> = report
+            .datasets
+            .iter()
+            .map(|d| {
+                json!({
+                    "dataset": d.dataset.as_str(),
+                    "completed": d.completed,
+                    "failed": d.failed.iter().map(|f| json!({"path": f.key.path(), "kind": f.kind.as_str(), "message": f.message})).collect::<Vec<_>>(),
+                    "retried": d.retried,
+                    "released": d.released,
+                    "stopped": d.stopped.as_ref().map(stop_text),
+                    "bytes": d.stats.bytes,
+                    "wall_seconds": d.stats.wall.as_secs_f64(),
+                    "processing_seconds": d.stats.processing.as_secs_f64(),
+                    "tracker_seconds": d.stats.tracker.as_secs_f64(),
+                })
+            })
+            .collect();
+        print_json(&json!({ "datasets": datasets, "exit_code": report.exit_code() }));
+        return;
+    }
+    for d in &report.datasets {
+        let s = &d.stats;
+        let rate = if s.wall.as_secs_f64() > 0.0 {
+            d.completed as f64 / s.wall.as_secs_f64()
+        } else {
+            0.0
+        };
+        println!(
+            "{}: {} completed, {} failed, {} retried later, in {} ({rate:.1} files/s, {:.1} MB)",
+            d.dataset,
+            d.completed,
+            d.failed.len(),
+            d.retried,
+            duration(s.wall.as_secs_f64()),
+            s.bytes as f64 / 1e6
+        );
+        for f in &d.failed {
+            println!("  failed: {}: {}", f.key, f.message);
+        }
+        if let Some(reason) = &d.stopped {
+            println!("  stopped: {}", stop_text(reason));
+        }
+    }
+    let skipped: Vec<&str> = requested
+        .iter()
+        .filter(|r| !report.datasets.iter().any(|d| &d.dataset == *r))
+        .map(DatasetId::as_str)
+        .collect();
+    if !skipped.is_empty() {
+        println!("not started: {}", skipped.join(", "));
+    }
+    match report.exit_code() {
+        0 => println!("done"),
+        130 => println!("interrupted: run again to resume"),
+        _ => {
+            println!("files failed: fix them, then `climastation retry --all-failed` and run again")
+        }
+    }
+}
+
+fn stop_text(reason: &pipeline::StopReason) -> String {
+    match reason {
+        pipeline::StopReason::FailFast(f) => format!("fail-fast on {}: {}", f.key, f.message),
+        pipeline::StopReason::Interrupted => "interrupted".into(),
+        pipeline::StopReason::Store(e) => format!("progress store error: {e}"),
+    }
+}

@@ -1,0 +1,54 @@
+//! Formatting shared by the commands.
+
+use tracker_core::Timestamp;
+
+/// RFC 3339 UTC, or the raw milliseconds if out of range.
+pub fn time(t: Timestamp) -> String {
+    jiff::Timestamp::from_millisecond(t.as_millis())
+        .map(|ts| ts.to_string())
+        .unwrap_or_else(|_| t.as_millis().to_string())
+}
+
+pub fn time_opt(t: Option<Timestamp>) -> serde_json::Value {
+    t.map_or(serde_json::Value::Null, |t| {
+        serde_json::Value::String(time(t))
+    })
+}
+
+/// `1h 02m`, `3m 05s`, `12s`.
+pub fn duration(secs: f64) -> String {
+    if !secs.is_finite() || secs < 0.0 {
+        return "-".into();
+    }
+    let s = secs.round() as u64;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m {:02}s", s / 60, s % 60),
+        _ => format!("{}h {:02}m", s / 3600, s % 3600 / 60),
+    }
+}
+
+pub fn print_json(value: &serde_json::Value) {
+    println!("{value}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(duration(12.4), "12s");
+        assert_eq!(duration(185.0), "3m 05s");
+        assert_eq!(duration(3720.0), "1h 02m");
+        assert_eq!(duration(f64::INFINITY), "-");
+    }
+
+    #[test]
+    fn times_are_rfc3339_utc() {
+        assert_eq!(
+            time(Timestamp::from_millis(1_637_597_882_000)),
+            "2021-11-22T16:18:02Z"
+        );
+    }
+}
