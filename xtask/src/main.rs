@@ -11,6 +11,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context, bail};
 
 mod args;
+mod bench_pipeline;
 mod bench_tracker;
 mod measure;
 
@@ -39,13 +40,16 @@ fn run() -> anyhow::Result<()> {
                 .context("usage: cargo xtask bench tracker [options]")?;
             match what.as_str() {
                 "tracker" => bench_tracker::run(args::Args::parse(opts)?),
-                other => bail!("unknown benchmark {other:?}; known: tracker"),
+                "pipeline" => bench_pipeline::run(args::Args::parse(opts)?),
+                "pipeline-one" => bench_pipeline::run_one(args::Args::parse(opts)?),
+                other => bail!("unknown benchmark {other:?}; known: tracker, pipeline"),
             }
         }
         "help" | "--help" | "-h" => {
             println!(
                 "cargo xtask bench tracker [--files N] [--datasets D] [--workers W] [--batch B] [--fail-every K] [--complete batch|each] [--no-checksum] [--db PATH] [--json]"
             );
+            println!("cargo xtask bench pipeline [--files N] [--workers 1,2,4] [--json]");
             Ok(())
         }
         other => bail!("unknown task {other:?}; try `cargo xtask help`"),
