@@ -45,6 +45,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
 
     let tmp = tempfile::tempdir().context("creating a temp dir")?;
+    // --log-level LEVEL: log to a JSON file as `climastation` does, to measure
+    // what logging costs the tracker (per-file events are at debug).
+    let _log = match args.opt("log-level") {
+        Some(level) => Some(tracker_log::init(
+            &tracker_log::Logging {
+                level: level.to_owned(),
+                format: tracker_log::LogFormat::Json,
+                file: true,
+                rotation: tracker_log::Rotation::Never,
+                max_files: 1,
+                directory: tmp.path().join("logs"),
+            },
+            Some("off"),
+        )?),
+        None => None,
+    };
     let db: PathBuf = match args.opt("db") {
         Some(p) => PathBuf::from(p),
         None => tmp.path().join("progress_tracking.db"),
@@ -181,6 +197,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "batch": batch,
         "complete": if complete_each { "each" } else { "batch" },
         "checksum": checksum,
+        "log_level": args.opt("log-level"),
         "register_files_per_s": (files as f64 / register_s).round(),
         "claim_complete_files_per_s": (files as f64 / process_s).round(),
         "summary_ms_median": round3(quantile_ms(&mut summary_after, 0.5)),

@@ -1,7 +1,7 @@
 //! Project automation, run as `cargo xtask <task>` (the cargo-xtask pattern).
 //!
 //! Tasks:
-//! - `bench tracker [--files N] [--datasets D] [--workers W] [--batch B] [--fail-every K] [--complete batch|each] [--no-checksum] [--db PATH] [--json]`
+//! - `bench tracker [--files N] [--datasets D] [--workers W] [--batch B] [--fail-every K] [--complete batch|each] [--no-checksum] [--log-level L] [--db PATH] [--json]`
 //!
 //! Benchmarks must run optimised: a debug build of xtask re-runs itself
 //! with `cargo run --release`.
@@ -47,7 +47,7 @@ fn run() -> anyhow::Result<()> {
         }
         "help" | "--help" | "-h" => {
             println!(
-                "cargo xtask bench tracker [--files N] [--datasets D] [--workers W] [--batch B] [--fail-every K] [--complete batch|each] [--no-checksum] [--db PATH] [--json]"
+                "cargo xtask bench tracker [--files N] [--datasets D] [--workers W] [--batch B] [--fail-every K] [--complete batch|each] [--no-checksum] [--log-level L] [--db PATH] [--json]"
             );
             println!("cargo xtask bench pipeline [--files N] [--workers 1,2,4] [--json]");
             Ok(())
