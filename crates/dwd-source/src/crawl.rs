@@ -1,0 +1,117 @@
+//! Recursive crawl of a dataset's folders into a manifest.
+
+use std::collections::BTreeMap;
+
+use tracker_core::Timestamp;
+
+use crate::names::{NameFacts, facts};
+use crate::source::{Source, SourceError, check_relative};
+
+/// Folders deeper than this below a dataset are not followed (DWD's are 1 deep).
+pub const MAX_DEPTH: usize = 4;
+
+/// One file of a dataset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManifestEntry {
+    pub dataset: String,
+    /// Relative to the dataset folder, e.g. `historical/10minutenwerte_….zip`.
+    pub path: String,
+    /// Where it is fetched from.
+    pub url: String,
+    pub size: Option<u64>,
+    pub modified: Option<Timestamp>,
+    pub facts: NameFacts,
+}
+
+/// Lists every file below `dataset` (e.g. `10_minutes/air_temperature`),
+/// sorted by path, without duplicates.
+pub fn crawl(source: &dyn Source, dataset: &str) -> Result<Vec<ManifestEntry>, SourceError> {
+    let dataset = dataset.trim_matches('/');
+    check_relative(dataset)?;
+    let mut files: BTreeMap<String, ManifestEntry> = BTreeMap::new();
+    let mut queue: Vec<(String, usize)> = vec![(String::new(), 0)];
+    while let Some((rel_dir, depth)) = queue.pop() {
+        let dir = if rel_dir.is_empty() {
+            dataset.to_owned()
+        } else {
+            format!("{dataset}/{rel_dir}")
+        };
+        let entries = source.list(&dir)?;
+        tracing::debug!(dir, entries = entries.len(), "listed");
+        for e in entries {
+            let rel = if rel_dir.is_empty() {
+                e.name.clone()
+            } else {
+                format!("{rel_dir}/{}", e.name)
+            };
+            if e.is_dir {
+                if depth + 1 < MAX_DEPTH {
+                    queue.push((rel, depth + 1));
+                }
+                continue;
+            }
+            files.entry(rel.clone()).or_insert_with(|| ManifestEntry {
+                dataset: dataset.to_owned(),
+                url: source.locate(&format!("{dataset}/{rel}")),
+                facts: facts(&rel),
+                path: rel,
+                size: e.size,
+                modified: e.modified,
+            });
+        }
+    }
+    tracing::info!(
+        dataset,
+        files = files.len(),
+        source = source.root(),
+        "crawled"
+    );
+    Ok(files.into_values().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::DirSource;
+
+    #[test]
+    fn a_local_mirror_is_crawled_recursively_and_sorted() {
+        let dir = std::env::temp_dir().join(format!("dwd-source-crawl-{}", std::process::id()));
+        let ds = dir.join("10_minutes/air_temperature");
+        for (p, body) in [
+            ("recent/10minutenwerte_TU_00044_akt.zip", "b"),
+            (
+                "historical/10minutenwerte_TU_00003_19930428_19991231_hist.zip",
+                "aa",
+            ),
+            ("zehn_min_tu_Beschreibung_Stationen.txt", "ccc"),
+        ] {
+            let f = ds.join(p);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, body).unwrap();
+        }
+        std::fs::write(
+            ds.join("historical/index.html"),
+            "listing pages of a mirror are skipped",
+        )
+        .unwrap();
+        let got = crawl(&DirSource::new(&dir), "10_minutes/air_temperature/").unwrap();
+        let paths: Vec<_> = got.iter().map(|e| (e.path.as_str(), e.size)).collect();
+        assert_eq!(
+            paths,
+            [
+                (
+                    "historical/10minutenwerte_TU_00003_19930428_19991231_hist.zip",
+                    Some(2)
+                ),
+                ("recent/10minutenwerte_TU_00044_akt.zip", Some(1)),
+                ("zehn_min_tu_Beschreibung_Stationen.txt", Some(3)),
+            ]
+        );
+        assert_eq!(got[0].facts.station.as_deref(), Some("00003"));
+        assert!(got[0].url.ends_with("10_minutes/air_temperature/historical/10minutenwerte_TU_00003_19930428_19991231_hist.zip"));
+        assert!(got[0].modified.is_some());
+        assert!(crawl(&DirSource::new(&dir), "../etc").is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

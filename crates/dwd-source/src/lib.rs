@@ -1,0 +1,11 @@
+//! DWD's open-data archive as a source of files: nginx listings parsed
+//! (`listing`), what names say (`names`), HTTP and local-mirror sources
+//! (`source`) and the recursive crawl of a dataset into a manifest (`crawl`).
+
+pub mod crawl;
+pub mod listing;
+pub mod names;
+pub mod source;
+
+pub use crawl::{ManifestEntry, crawl};
+pub use source::{DWD_BASE_URL, DirSource, HttpOptions, HttpSource, Source, SourceError, open};

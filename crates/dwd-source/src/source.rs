@@ -1,0 +1,268 @@
+//! Where the archive comes from: DWD's HTTPS server (or any server with the
+//! same nginx listings) or a local directory mirror. Both list a folder as
+//! [`Entry`]s, so crawling and registration are one code path.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tracker_core::Timestamp;
+
+use crate::listing::{self, Entry};
+
+/// DWD's observation root; datasets are named relative to it
+/// (`10_minutes/air_temperature`).
+pub const DWD_BASE_URL: &str =
+    "https://opendata.dwd.de/climate_environment/CDC/observations_germany/climate/";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("listing {url}: HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("listing {url}: {message}")]
+    Http { url: String, message: String },
+    #[error("listing {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid path {path:?}: {why}")]
+    BadPath { path: String, why: &'static str },
+}
+
+impl SourceError {
+    /// Worth trying again (network, 429, 5xx).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SourceError::Status { status, .. } => *status == 429 || *status >= 500,
+            SourceError::Http { .. } => true,
+            SourceError::Io { .. } | SourceError::BadPath { .. } => false,
+        }
+    }
+}
+
+/// A relative folder or file path below the source root, validated: `/`
+/// separated, no empty, `.` or `..` components, not absolute.
+pub fn check_relative(path: &str) -> Result<(), SourceError> {
+    let bad = |why| {
+        Err(SourceError::BadPath {
+            path: path.to_owned(),
+            why,
+        })
+    };
+    if path.starts_with('/') || path.contains('\\') || path.contains("://") {
+        return bad("absolute or foreign");
+    }
+    if path.split('/').any(|c| c == "." || c == "..") {
+        return bad("`.` and `..` are not allowed");
+    }
+    Ok(())
+}
+
+/// Lists folders of the archive.
+pub trait Source: Send + Sync {
+    /// The root, for messages and manifests.
+    fn root(&self) -> String;
+    /// The entries of folder `dir` (relative, `""` for the root).
+    fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError>;
+    /// Where the file at `path` (relative) is fetched from.
+    fn locate(&self, path: &str) -> String;
+}
+
+/// Opens `root`: `http://` or `https://` → [`HttpSource`], anything else a
+/// local directory → [`DirSource`].
+pub fn open(root: &str, http: &HttpOptions) -> Box<dyn Source> {
+    if root.starts_with("http://") || root.starts_with("https://") {
+        Box::new(HttpSource::new(root, http))
+    } else {
+        Box::new(DirSource::new(root))
+    }
+}
+
+/// How HTTP requests are made.
+#[derive(Clone, Debug)]
+pub struct HttpOptions {
+    pub user_agent: String,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub backoff: Duration,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            user_agent: format!("climastation/{}", env!("CARGO_PKG_VERSION")),
+            timeout: Duration::from_secs(60),
+            retries: 4,
+            backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+pub struct HttpSource {
+    base: String,
+    agent: ureq::Agent,
+    options: HttpOptions,
+}
+
+impl std::fmt::Debug for HttpSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpSource")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpSource {
+    pub fn new(base: &str, options: &HttpOptions) -> Self {
+        let base = if base.ends_with('/') {
+            base.to_owned()
+        } else {
+            format!("{base}/")
+        };
+        let agent = ureq::Agent::config_builder()
+            .user_agent(options.user_agent.as_str())
+            .timeout_global(Some(options.timeout))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        HttpSource {
+            base,
+            agent,
+            options: options.clone(),
+        }
+    }
+
+    pub fn agent(&self) -> &ureq::Agent {
+        &self.agent
+    }
+
+    pub fn options(&self) -> &HttpOptions {
+        &self.options
+    }
+
+    fn get_text(&self, url: &str) -> Result<String, SourceError> {
+        let mut attempt = 0;
+        loop {
+            let result = self
+                .agent
+                .get(url)
+                .call()
+                .map_err(|e| SourceError::Http {
+                    url: url.to_owned(),
+                    message: e.to_string(),
+                })
+                .and_then(|mut r| {
+                    let status = r.status().as_u16();
+                    if status != 200 {
+                        return Err(SourceError::Status {
+                            url: url.to_owned(),
+                            status,
+                        });
+                    }
+                    r.body_mut()
+                        .with_config()
+                        .limit(64 << 20)
+                        .read_to_string()
+                        .map_err(|e| SourceError::Http {
+                            url: url.to_owned(),
+                            message: e.to_string(),
+                        })
+                });
+            match result {
+                Err(e) if e.is_transient() && attempt < self.options.retries => {
+                    attempt += 1;
+                    let wait = self.options.backoff.saturating_mul(1 << attempt.min(10));
+                    tracing::warn!(url, attempt, error = %e, wait_ms = wait.as_millis() as u64, "listing failed; retrying");
+                    std::thread::sleep(wait);
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+impl Source for HttpSource {
+    fn root(&self) -> String {
+        self.base.clone()
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError> {
+        check_relative(dir)?;
+        let url = if dir.is_empty() {
+            self.base.clone()
+        } else {
+            format!("{}{}/", self.base, dir.trim_end_matches('/'))
+        };
+        let page = listing::parse(&self.get_text(&url)?);
+        for r in &page.refused {
+            tracing::warn!(
+                url,
+                href = r.as_str(),
+                "ignored a listing link that leaves the folder or points elsewhere"
+            );
+        }
+        Ok(page.entries)
+    }
+
+    fn locate(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+}
+
+/// A local mirror: folders are read from the file system (size and
+/// modification time from metadata). Symbolic links are not followed.
+#[derive(Debug, Clone)]
+pub struct DirSource {
+    root: PathBuf,
+}
+
+impl DirSource {
+    pub fn new(root: impl AsRef<Path>) -> Self {
+        DirSource {
+            root: root.as_ref().to_path_buf(),
+        }
+    }
+}
+
+impl Source for DirSource {
+    fn root(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError> {
+        check_relative(dir)?;
+        let path = self.root.join(dir);
+        let io = |source| SourceError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut out = Vec::new();
+        for item in std::fs::read_dir(&path).map_err(io)? {
+            let item = item.map_err(io)?;
+            let meta = item.path().symlink_metadata().map_err(io)?;
+            let Ok(name) = item.file_name().into_string() else {
+                continue;
+            };
+            if meta.file_type().is_symlink() || name == "index.html" || name.starts_with('.') {
+                continue;
+            }
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| Timestamp::from_millis(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)));
+            out.push(Entry {
+                name,
+                is_dir: meta.is_dir(),
+                modified,
+                size: meta.is_file().then_some(meta.len()),
+            });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    fn locate(&self, path: &str) -> String {
+        self.root.join(path).display().to_string()
+    }
+}
