@@ -3,8 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod http_server;
 mod util;
 
+mod cli_crawl;
 mod cli_run;
 mod tracker_bad_input;
 mod tracker_model;

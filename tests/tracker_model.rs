@@ -39,6 +39,8 @@ enum Op {
     RecoverExpired,
     Retry(Option<usize>, Option<usize>),
     Reset(usize, Option<FileStatus>),
+    /// A crawl listed only the files of the dataset whose bit is set.
+    MarkVanished(usize, u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -55,6 +57,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::RecoverExpired),
         1 => (prop::option::of(0..DATASETS.len()), prop::option::of(0..FILES)).prop_map(|(d, f)| Op::Retry(d, f)),
         1 => (0..DATASETS.len(), status).prop_map(|(d, s)| Op::Reset(d, s)),
+        1 => (0..DATASETS.len(), any::<u8>()).prop_map(|(d, m)| Op::MarkVanished(d, m)),
     ]
 }
 
@@ -67,6 +70,7 @@ struct ModelFile {
     failures: u32,
     lease_expires: i64,
     not_before: Option<i64>,
+    vanished: bool,
 }
 
 impl ModelFile {
@@ -113,7 +117,9 @@ impl Model {
     fn counts(&self, ds: usize) -> StatusCounts {
         let mut counts = StatusCounts::default();
         for ((d, _), f) in &self.files {
-            if *d == ds {
+            if *d == ds && f.vanished {
+                counts.vanished += 1;
+            } else if *d == ds {
                 *counts.get_mut(f.status) += 1;
             }
         }
@@ -172,6 +178,7 @@ fn run(ops: Vec<Op>) -> std::result::Result<(), TestCaseError> {
                                 failures: 0,
                                 lease_expires: 0,
                                 not_before: None,
+                                vanished: false,
                             },
                         );
                         model.next_order += 1;
@@ -184,6 +191,10 @@ fn run(ops: Vec<Op>) -> std::result::Result<(), TestCaseError> {
                     }
                     RegisterAction::Unchanged => prop_assert_eq!(report.unchanged, 1),
                 }
+                if let Some(f) = model.files.get_mut(&(ds, file)) {
+                    prop_assert_eq!(report.reappeared, u64::from(f.vanished));
+                    f.vanished = false;
+                }
             }
             Op::Claim { ds, worker, max } => {
                 let got = store
@@ -194,6 +205,7 @@ fn run(ops: Vec<Op>) -> std::result::Result<(), TestCaseError> {
                     .iter()
                     .filter(|((d, _), f)| {
                         *d == ds
+                            && !f.vanished
                             && f.status == FileStatus::Pending
                             && f.not_before.is_none_or(|nb| nb <= model.now)
                     })
@@ -334,6 +346,7 @@ fn run(ops: Vec<Op>) -> std::result::Result<(), TestCaseError> {
                 let mut expected = 0;
                 for ((d, fi), f) in model.files.iter_mut() {
                     if f.status == FileStatus::Failed
+                        && !f.vanished
                         && ds.is_none_or(|x| x == *d)
                         && file.is_none_or(|x| x == *fi)
                     {
@@ -343,6 +356,25 @@ fn run(ops: Vec<Op>) -> std::result::Result<(), TestCaseError> {
                     }
                 }
                 prop_assert_eq!(n, expected);
+            }
+            Op::MarkVanished(ds, mask) => {
+                let present: Vec<String> = (0..FILES)
+                    .filter(|f| mask & (1 << f) != 0)
+                    .map(path)
+                    .collect();
+                let mut gone = store
+                    .mark_vanished(&dataset(DATASETS[ds]), &present)
+                    .unwrap();
+                gone.sort();
+                let mut expected = Vec::new();
+                for ((d, fi), f) in model.files.iter_mut() {
+                    if *d == ds && !f.vanished && mask & (1 << fi) == 0 {
+                        f.vanished = true;
+                        expected.push(path(*fi));
+                    }
+                }
+                expected.sort();
+                prop_assert_eq!(gone, expected);
             }
             Op::Reset(ds, status) => {
                 let n = store.reset(&dataset(DATASETS[ds]), status).unwrap();
@@ -376,6 +408,12 @@ fn check(
         prop_assert_eq!(rec.attempts, m.attempts, "attempts of {}", rec.key);
         prop_assert_eq!(rec.failures, m.failures, "failures of {}", rec.key);
         prop_assert_eq!(rec.size, Some(m.size));
+        prop_assert_eq!(
+            rec.vanished_at.is_some(),
+            m.vanished,
+            "vanished mark of {}",
+            rec.key
+        );
         // a processing file has exactly one owner and a lease; no other has either
         prop_assert_eq!(rec.worker.is_some(), m.status == FileStatus::Processing);
         prop_assert_eq!(

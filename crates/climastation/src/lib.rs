@@ -59,6 +59,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// List datasets at the source (DWD or a local mirror), register their
+    /// files, report new / changed / unchanged / vanished ones.
+    Crawl(commands::crawl::Args),
     /// Register files of a dataset from a manifest (one path a line, or JSON
     /// lines with path, size, modified).
     Register(commands::register::Args),

@@ -195,7 +195,8 @@ fn keep_going_finishes_everything_and_reports_failures() {
             pending: 0,
             processing: 0,
             completed: 28,
-            failed: 2
+            failed: 2,
+            vanished: 0
         }
     );
 }
@@ -301,7 +302,8 @@ fn in_flight_files_that_outlast_the_grace_period_are_released() {
             pending: 4,
             processing: 0,
             completed: 0,
-            failed: 0
+            failed: 0,
+            vanished: 0
         }
     );
 }

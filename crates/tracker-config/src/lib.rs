@@ -47,7 +47,16 @@ pub struct RawConfig {
     pub processing: RawProcessing,
     pub tracker: RawTracker,
     pub logging: RawLogging,
+    pub source: RawSource,
     pub datasets: Vec<RawDataset>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub base_url: String,
+    pub timeout_seconds: i64,
+    pub retries: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -156,6 +165,13 @@ impl Default for RawConfig {
                 rotation: Rotation::Daily,
                 max_files: 14,
             },
+            source: RawSource {
+                base_url:
+                    "https://opendata.dwd.de/climate_environment/CDC/observations_germany/climate/"
+                        .into(),
+                timeout_seconds: 60,
+                retries: 4,
+            },
             datasets: vec![RawDataset {
                 name: "10_minutes/air_temperature".into(),
                 enabled: true,
@@ -173,8 +189,19 @@ pub struct Config {
     pub processing: Processing,
     pub tracker: Tracker,
     pub logging: Logging,
+    pub source: Source,
     /// Datasets in processing order (enabled ones only).
     pub datasets: Vec<DatasetConfig>,
+}
+
+/// Where the archive comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Source {
+    /// An `http(s)://` root (DWD's `observations_germany/climate/` by default)
+    /// or a local directory mirror of it.
+    pub base_url: String,
+    pub timeout: Duration,
+    pub retries: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -380,6 +407,20 @@ fn validate(raw: &RawConfig, figment: &Figment) -> Result<Config, ConfigError> {
         1 << 20,
     )?;
     let max_files = in_range("logging.max_files", raw.logging.max_files, 1, 10_000)? as usize;
+    let source_timeout = in_range(
+        "source.timeout_seconds",
+        raw.source.timeout_seconds,
+        1,
+        3600,
+    )?;
+    let source_retries = in_range("source.retries", raw.source.retries, 0, 100)? as u32;
+    let base_url = raw.source.base_url.trim().to_owned();
+    if base_url.is_empty() {
+        return Err(invalid(
+            "source.base_url",
+            "empty: give an http(s):// root or a directory".into(),
+        ));
+    }
     validate_level(&raw.logging.level).map_err(|m| invalid("logging.level", m))?;
 
     let non_empty = |key: &'static str, p: &Path| {
@@ -430,6 +471,11 @@ fn validate(raw: &RawConfig, figment: &Figment) -> Result<Config, ConfigError> {
             directory: paths.logs.clone(),
         },
         paths,
+        source: Source {
+            base_url,
+            timeout: Duration::from_secs(source_timeout),
+            retries: source_retries,
+        },
         processing: Processing {
             workers,
             memory_limit_mb_per_worker: per_worker,

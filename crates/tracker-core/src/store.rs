@@ -19,7 +19,7 @@ use crate::types::{
 pub trait ProgressStore: Send {
     /// Registers files (idempotent): unknown files become `pending`; a file
     /// whose size or modification date changed goes back to `pending`; an
-    /// unchanged file is left as it is.
+    /// unchanged file is left as it is. A vanished file is listed again.
     fn register(&self, files: &[NewFile]) -> Result<RegisterReport>;
 
     /// Claims up to `max` claimable files of `dataset` (pending, and past any
@@ -58,7 +58,13 @@ pub trait ProgressStore: Send {
     /// as a failure (the worker died, not necessarily because of the file).
     fn recover_expired(&self) -> Result<RecoveryReport>;
 
-    /// Puts failed files back to `pending` with a fresh failure budget.
+    /// Marks the files of `dataset` that are not in `present` (paths relative
+    /// to the dataset) as vanished from their source: they keep their status
+    /// and history but are no longer claimed or retried. Returns the paths
+    /// newly marked. Registering a vanished file again clears the mark.
+    fn mark_vanished(&self, dataset: &DatasetId, present: &[String]) -> Result<Vec<String>>;
+
+    /// Puts failed files (not vanished ones) back to `pending` with a fresh failure budget.
     /// Returns how many files it retried.
     fn retry(&self, dataset: Option<&DatasetId>, selection: &RetrySelection) -> Result<u64>;
 

@@ -325,6 +325,8 @@ pub struct RegisterReport {
     pub new: u64,
     pub changed: u64,
     pub unchanged: u64,
+    /// Of the changed and unchanged ones: files that had vanished and are listed again.
+    pub reappeared: u64,
 }
 
 /// What recovering claims did.
@@ -341,13 +343,15 @@ pub enum RetrySelection {
     Path(String),
 }
 
-/// Files per status.
+/// Files per status. Files that vanished from their source are counted in
+/// `vanished` only, whatever their status: `pending` is claimable work.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct StatusCounts {
     pub pending: u64,
     pub processing: u64,
     pub completed: u64,
     pub failed: u64,
+    pub vanished: u64,
 }
 
 impl StatusCounts {
@@ -369,8 +373,9 @@ impl StatusCounts {
         }
     }
 
+    /// Every registered file, vanished ones included.
     pub fn total(&self) -> u64 {
-        self.pending + self.processing + self.completed + self.failed
+        self.pending + self.processing + self.completed + self.failed + self.vanished
     }
 }
 
@@ -405,6 +410,9 @@ pub struct FileRecord {
     pub error_kind: Option<FailureKind>,
     pub error_message: Option<String>,
     pub checksum: Option<String>,
+    /// When the file was last missing from its source's listing; `None`
+    /// while it is listed. A vanished file is out of future work.
+    pub vanished_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

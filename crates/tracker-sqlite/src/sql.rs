@@ -10,12 +10,25 @@ use tracker_core::FileStatus;
 pub(crate) const RECORD_COLUMNS: &str = "id, dataset, file_path, status, size, source_modified, \
      worker_id, attempts, failures, lease_expires_at, not_before, claimed_at, started_at, \
      finished_at, duration_ms, records_processed, bytes_processed, error_kind, error_message, \
-     created_at, updated_at, checksum";
+     created_at, updated_at, checksum, vanished_at";
 
 pub(crate) const INSERT_DATASET: &str =
     "INSERT INTO datasets (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING";
 
-pub(crate) const SOURCE_STATE: &str = "SELECT id, size, source_modified FROM file_processing_log WHERE dataset = ?1 AND file_path = ?2";
+pub(crate) const SOURCE_STATE: &str = "SELECT id, size, source_modified, vanished_at \
+     FROM file_processing_log WHERE dataset = ?1 AND file_path = ?2";
+
+pub(crate) const REAPPEARED: &str =
+    "UPDATE file_processing_log SET vanished_at = NULL, updated_at = ?2 WHERE id = ?1";
+
+/// Paths the crawl listed, in a temporary table for the anti-join below.
+pub(crate) const PRESENT_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS present_paths \
+     (path TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM temp.present_paths;";
+pub(crate) const PRESENT_INSERT: &str =
+    "INSERT OR IGNORE INTO temp.present_paths (path) VALUES (?1)";
+pub(crate) const MARK_VANISHED: &str = "UPDATE file_processing_log SET vanished_at = ?2, \
+     updated_at = ?2 WHERE dataset = ?1 AND vanished_at IS NULL \
+     AND file_path NOT IN (SELECT path FROM temp.present_paths) RETURNING file_path";
 
 pub(crate) const INSERT_FILE: &str = "INSERT INTO file_processing_log \
      (dataset, file_path, size, source_modified, status, created_at, updated_at) \
@@ -26,7 +39,7 @@ pub(crate) const REQUEUE_CHANGED: &str = "UPDATE file_processing_log SET \
      size = ?2, source_modified = ?3, status = 'pending', worker_id = NULL, \
      lease_expires_at = NULL, not_before = NULL, failures = 0, claimed_at = NULL, \
      started_at = NULL, finished_at = NULL, duration_ms = NULL, records_processed = NULL, \
-     bytes_processed = NULL, error_kind = NULL, error_message = NULL, checksum = NULL, \
+     bytes_processed = NULL, error_kind = NULL, error_message = NULL, checksum = NULL, vanished_at = NULL, \
      updated_at = ?4 WHERE id = ?1";
 
 /// One statement claims a whole batch: the subquery picks pending files in
@@ -36,7 +49,7 @@ pub(crate) const CLAIM: &str = "UPDATE OR FAIL file_processing_log SET \
      status = 'processing', worker_id = ?2, attempts = attempts + 1, lease_expires_at = ?3, \
      claimed_at = ?4, started_at = NULL, finished_at = NULL, duration_ms = NULL, updated_at = ?4 \
      WHERE id IN (SELECT id FROM file_processing_log \
-                  WHERE dataset = ?1 AND status = 'pending' \
+                  WHERE dataset = ?1 AND status = 'pending' AND vanished_at IS NULL \
                     AND (not_before IS NULL OR not_before <= ?4) \
                   ORDER BY id LIMIT ?5) \
      RETURNING id, file_path, attempts, size, source_modified";
@@ -93,7 +106,7 @@ pub(crate) const RECOVER_ALL: &str = "UPDATE file_processing_log SET status = 'p
 
 const RETRY_SET: &str = "UPDATE file_processing_log SET status = 'pending', failures = 0, \
      not_before = NULL, error_kind = NULL, error_message = NULL, updated_at = ?1 \
-     WHERE status = 'failed'";
+     WHERE status = 'failed' AND vanished_at IS NULL";
 
 pub(crate) fn retry(dataset: bool, path: bool) -> String {
     let mut sql = RETRY_SET.to_owned();

@@ -274,17 +274,23 @@ impl ProgressStore for SqliteStore {
             let mut find = tx.prepare_cached(sql::SOURCE_STATE).map_err(&err)?;
             let mut insert = tx.prepare_cached(sql::INSERT_FILE).map_err(&err)?;
             let mut requeue = tx.prepare_cached(sql::REQUEUE_CHANGED).map_err(&err)?;
+            let mut reappeared = tx.prepare_cached(sql::REAPPEARED).map_err(&err)?;
             let mut report = RegisterReport::default();
             for f in files {
                 let size = f.size.map(|s| to_i64(s, "file size")).transpose()?;
                 let modified = f.source_modified.map(Timestamp::as_millis);
-                let existing: Option<(i64, Option<i64>, Option<i64>)> = find
+                type Existing = (i64, Option<i64>, Option<i64>, Option<i64>);
+                let existing: Option<Existing> = find
                     .query_row(params![f.key.dataset.as_str(), f.key.path()], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
                     })
                     .optional()
                     .map_err(&err)?;
-                let state = existing.map(|(_, size, modified)| SourceState {
+                if let Some((_, _, _, Some(_))) = existing {
+                    report.reappeared += 1;
+                    tracing::debug!(dataset = %f.key.dataset, file = f.key.path(), "listed again after it had vanished");
+                }
+                let state = existing.map(|(_, size, modified, _)| SourceState {
                     size: size.and_then(|s| u64::try_from(s).ok()),
                     source_modified: modified.map(Timestamp::from_millis),
                 });
@@ -301,6 +307,10 @@ impl ProgressStore for SqliteStore {
                         report.changed += 1;
                         tracing::debug!(dataset = %f.key.dataset, file = f.key.path(), to = "pending", "source changed: requeued");
                     }
+                    (RegisterAction::Unchanged, Some((id, _, _, Some(_)))) => {
+                        reappeared.execute(params![id, now]).map_err(&err)?;
+                        report.unchanged += 1;
+                    }
                     (RegisterAction::Requeue | RegisterAction::Unchanged, _) => report.unchanged += 1,
                 }
             }
@@ -311,6 +321,7 @@ impl ProgressStore for SqliteStore {
             new = report.new,
             changed = report.changed,
             unchanged = report.unchanged,
+            reappeared = report.reappeared,
             "registered files"
         );
         Ok(report)
@@ -513,6 +524,31 @@ impl ProgressStore for SqliteStore {
         })
     }
 
+    fn mark_vanished(&self, dataset: &DatasetId, present: &[String]) -> Result<Vec<String>> {
+        let now = self.now().as_millis();
+        let gone = self.write("mark vanished files", |tx| {
+            let err = self.sql_err("mark vanished files");
+            tx.execute_batch(sql::PRESENT_TABLE).map_err(&err)?;
+            let mut ins = tx.prepare_cached(sql::PRESENT_INSERT).map_err(&err)?;
+            for p in present {
+                ins.execute([p]).map_err(&err)?;
+            }
+            let mut mark = tx.prepare_cached(sql::MARK_VANISHED).map_err(&err)?;
+            let rows = mark
+                .query_map(params![dataset.as_str(), now], |r| r.get::<_, String>(0))
+                .map_err(&err)?;
+            let gone = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&err)?;
+            tx.execute_batch("DELETE FROM temp.present_paths")
+                .map_err(&err)?;
+            Ok(gone)
+        })?;
+        for file in &gone {
+            tracing::debug!(dataset = %dataset, file, "vanished from the source listing");
+        }
+        tracing::info!(dataset = %dataset, listed = present.len(), vanished = gone.len(), "checked for vanished files");
+        Ok(gone)
+    }
+
     fn retry(&self, dataset: Option<&DatasetId>, selection: &RetrySelection) -> Result<u64> {
         let now = self.now().as_millis();
         let path = match selection {
@@ -561,7 +597,7 @@ impl ProgressStore for SqliteStore {
         let err = self.sql_err("summary");
         let mut out: Vec<DatasetSummary> = Vec::new();
         let mut add = |name: String, status: String, n: i64| -> Result<()> {
-            let status: FileStatus = status.parse()?;
+            let n = u64::try_from(n).map_err(|_| corrupt(self, "summary", "n", n))?;
             if out.last().is_none_or(|s| s.dataset.as_str() != name) {
                 out.push(DatasetSummary {
                     dataset: DatasetId::new(name)?,
@@ -569,8 +605,10 @@ impl ProgressStore for SqliteStore {
                 });
             }
             if let Some(last) = out.last_mut() {
-                *last.counts.get_mut(status) =
-                    u64::try_from(n).map_err(|_| corrupt(self, "summary", "n", n))?;
+                match status.as_str() {
+                    "vanished" => last.counts.vanished = n,
+                    other => *last.counts.get_mut(other.parse::<FileStatus>()?) = n,
+                }
             }
             Ok(())
         };
@@ -761,6 +799,7 @@ fn row_to_record(store: &SqliteStore, r: &Row<'_>) -> Result<FileRecord> {
         error_kind: error_kind.map(|k| k.parse::<FailureKind>()).transpose()?,
         error_message: r.get(18).map_err(&err)?,
         checksum: r.get(21).map_err(&err)?,
+        vanished_at: get_ts(22)?,
         created_at: get_ts(19)?.unwrap_or_default(),
         updated_at: get_ts(20)?.unwrap_or_default(),
     })

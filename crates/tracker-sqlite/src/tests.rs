@@ -105,7 +105,8 @@ fn a_file_goes_from_pending_to_completed() {
             pending: 0,
             processing: 1,
             completed: 1,
-            failed: 0
+            failed: 0,
+            vanished: 0
         }
     );
 }
@@ -312,7 +313,8 @@ fn reregistering_changes_only_changed_files() {
             pending: 2,
             processing: 0,
             completed: 1,
-            failed: 0
+            failed: 0,
+            vanished: 0
         }
     );
 }
@@ -366,7 +368,8 @@ fn reset_by_status_and_whole_dataset() {
             pending: 1,
             processing: 1,
             completed: 0,
-            failed: 0
+            failed: 0,
+            vanished: 0
         }
     );
     assert_eq!(f.store.reset(&ds("d"), None).unwrap(), 2);
@@ -620,4 +623,71 @@ fn activity_shows_workers_oldest_claim_recent_completions_and_last_failure() {
         .activity(&ds("d"), f.clock.now().plus(Duration::from_secs(1)))
         .unwrap();
     assert_eq!(later.completed_since, 0);
+}
+
+#[test]
+fn vanished_files_leave_the_work_and_come_back_when_listed_again() {
+    let f = fixture();
+    let files: Vec<_> = (0..4)
+        .map(|i| new_file("d", &format!("f{i}.zip"), i))
+        .collect();
+    f.store.register(&files).unwrap();
+    let done = f
+        .store
+        .claim(&ds("d"), &worker(1), 1, LEASE)
+        .unwrap()
+        .remove(0);
+    f.store
+        .complete(&done, &CompletionMetrics::default())
+        .unwrap();
+
+    // f0 (completed) and f1 (pending) vanish; f2 and f3 are still listed
+    let present = vec!["f2.zip".to_owned(), "f3.zip".to_owned()];
+    let mut gone = f.store.mark_vanished(&ds("d"), &present).unwrap();
+    gone.sort();
+    assert_eq!(gone, ["f0.zip", "f1.zip"]);
+    assert!(
+        f.store
+            .mark_vanished(&ds("d"), &present)
+            .unwrap()
+            .is_empty(),
+        "marked once"
+    );
+    assert_eq!(
+        counts(&f.store, "d"),
+        StatusCounts {
+            pending: 2,
+            processing: 0,
+            completed: 0,
+            failed: 0,
+            vanished: 2
+        }
+    );
+    assert!(status_of(&f.store, "d", "f1.zip").vanished_at.is_some());
+
+    let claimed: Vec<_> = f
+        .store
+        .claim(&ds("d"), &worker(1), 10, LEASE)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.key.path().to_owned())
+        .collect();
+    assert_eq!(
+        claimed,
+        ["f2.zip", "f3.zip"],
+        "vanished files are not claimed"
+    );
+
+    // f1 is listed again, unchanged: back in the work
+    let r = f.store.register(&[new_file("d", "f1.zip", 1)]).unwrap();
+    assert_eq!((r.unchanged, r.reappeared), (1, 1));
+    assert_eq!(status_of(&f.store, "d", "f1.zip").vanished_at, None);
+    assert_eq!(
+        f.store.claim(&ds("d"), &worker(1), 10, LEASE).unwrap()[0]
+            .key
+            .path(),
+        "f1.zip"
+    );
+    let c = counts(&f.store, "d");
+    assert_eq!((c.processing, c.vanished, c.total()), (3, 1, 4));
 }

@@ -1,5 +1,6 @@
 //! One module a command.
 
+pub mod crawl;
 pub mod db;
 pub mod failed;
 pub mod register;
@@ -15,6 +16,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<u8> {
     let ctx = Ctx::init(cli)?;
     tracing::debug!(command = ?cli.command, "starting");
     match &cli.command {
+        Command::Crawl(a) => crawl::run(&ctx, a),
         Command::Register(a) => register::run(&ctx, a),
         Command::Run(a) => run::run(&ctx, a),
         Command::Status(a) => status::run(&ctx, a),

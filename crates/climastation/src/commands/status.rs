@@ -99,6 +99,7 @@ fn counts_json(c: &StatusCounts) -> Value {
         "processing": c.processing,
         "completed": c.completed,
         "failed": c.failed,
+        "vanished": c.vanished,
     })
 }
 
@@ -112,6 +113,7 @@ fn to_json(rows: &[Row]) -> Value {
             totals.processing += c.processing;
             totals.completed += c.completed;
             totals.failed += c.failed;
+            totals.vanished += c.vanished;
             json!({
                 "dataset": r.summary.dataset.as_str(),
                 "counts": counts_json(c),
@@ -138,18 +140,19 @@ pub fn print_table(rows: &[Row]) {
         return;
     }
     println!(
-        "{:<32} {:>9} {:>10} {:>9} {:>7} {:>9} {:>9}",
-        "dataset", "pending", "processing", "completed", "failed", "per min", "eta"
+        "{:<32} {:>9} {:>10} {:>9} {:>7} {:>8} {:>9} {:>9}",
+        "dataset", "pending", "processing", "completed", "failed", "vanished", "per min", "eta"
     );
     for r in rows {
         let c = &r.summary.counts;
         println!(
-            "{:<32} {:>9} {:>10} {:>9} {:>7} {:>9.1} {:>9}",
+            "{:<32} {:>9} {:>10} {:>9} {:>7} {:>8} {:>9.1} {:>9}",
             r.summary.dataset.as_str(),
             c.pending,
             c.processing,
             c.completed,
             c.failed,
+            c.vanished,
             r.rate_per_min,
             r.eta_seconds().map_or("-".into(), duration)
         );
