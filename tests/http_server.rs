@@ -1,17 +1,39 @@
 //! A small HTTP/1.1 server on 127.0.0.1 for tests: serves a directory like
-//! nginx serves DWD's archive (`/dir/` → `dir/index.html`), one connection a
-//! thread, stopped when dropped. Only loopback; bounded by the test.
+//! nginx serves DWD's archive (`/dir/` → `dir/index.html`, `Range` for
+//! resumes), one connection a thread, stopped when dropped. Faults can be
+//! queued per path. Only loopback; every test bounds its own requests.
 
+use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// What to do instead of (or before) serving a request.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// Answer with this status and no body.
+    Status(u16),
+    /// Send the headers of the whole response, then only this many bytes, then close.
+    DropAfter(usize),
+    /// Wait this long before answering.
+    Slow(Duration),
+}
+
+#[derive(Default)]
+struct State {
+    faults: HashMap<String, VecDeque<Fault>>,
+    /// Every request: (path, Range header).
+    log: Vec<(String, Option<String>)>,
+}
 
 pub struct Server {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
+    state: Arc<Mutex<State>>,
     handle: Option<JoinHandle<()>>,
 }
 
@@ -20,17 +42,18 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
+        let state = Arc::new(Mutex::new(State::default()));
         let root = root.to_path_buf();
-        let s = stop.clone();
+        let (s, st) = (stop.clone(), state.clone());
         let handle = std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if s.load(Ordering::SeqCst) {
                     return;
                 }
                 if let Ok(conn) = conn {
-                    let root = root.clone();
+                    let (root, st) = (root.clone(), st.clone());
                     std::thread::spawn(move || {
-                        let _ = handle(conn, &root);
+                        let _ = handle(conn, &root, &st);
                     });
                 }
             }
@@ -38,6 +61,7 @@ impl Server {
         Server {
             addr,
             stop,
+            state,
             handle: Some(handle),
         }
     }
@@ -45,6 +69,25 @@ impl Server {
     /// `http://127.0.0.1:PORT/` + `path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}/{}", self.addr, path.trim_start_matches('/'))
+    }
+
+    /// Queues faults for requests of `path` (the URL path, with leading `/`).
+    pub fn fault(&self, path: &str, faults: &[Fault]) {
+        let mut st = self.state.lock().unwrap();
+        st.faults
+            .entry(path.to_owned())
+            .or_default()
+            .extend(faults.iter().cloned());
+    }
+
+    /// Requests seen so far for paths ending with `suffix`, with their Range header.
+    pub fn requests(&self, suffix: &str) -> Vec<Option<String>> {
+        let st = self.state.lock().unwrap();
+        st.log
+            .iter()
+            .filter(|(p, _)| p.ends_with(suffix))
+            .map(|(_, r)| r.clone())
+            .collect()
     }
 }
 
@@ -58,31 +101,76 @@ impl Drop for Server {
     }
 }
 
-fn handle(mut conn: TcpStream, root: &Path) -> std::io::Result<()> {
+fn handle(mut conn: TcpStream, root: &Path, state: &Mutex<State>) -> std::io::Result<()> {
     let mut reader = BufReader::new(conn.try_clone()?);
     let mut request = String::new();
     reader.read_line(&mut request)?;
+    let mut range = None;
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header == "\r\n" {
             break;
         }
-    }
-    let path = request.split_whitespace().nth(1).unwrap_or("/");
-    let file = resolve(root, path);
-    match file.and_then(|f| std::fs::read(f).ok()) {
-        Some(body) => {
-            write!(
-                conn,
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            )?;
-            conn.write_all(&body)
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("range")
+        {
+            range = Some(value.trim().to_owned());
         }
-        None => write!(
+    }
+    let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let fault = {
+        let mut st = state.lock().unwrap();
+        st.log.push((path.clone(), range.clone()));
+        st.faults.get_mut(&path).and_then(VecDeque::pop_front)
+    };
+    let mut drop_after = None;
+    match fault {
+        Some(Fault::Status(code)) => {
+            return write!(
+                conn,
+                "HTTP/1.1 {code} Fault\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+        Some(Fault::Slow(d)) => std::thread::sleep(d),
+        Some(Fault::DropAfter(n)) => drop_after = Some(n),
+        None => {}
+    }
+    let Some(body) = resolve(root, &path).and_then(|f| std::fs::read(f).ok()) else {
+        return write!(
             conn,
             "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+    };
+    let start = range
+        .as_deref()
+        .and_then(|r| r.strip_prefix("bytes="))
+        .and_then(|r| r.strip_suffix('-'))
+        .and_then(|n| n.parse::<usize>().ok());
+    let (status, part) = match start {
+        Some(s) if s >= body.len() => {
+            return write!(
+                conn,
+                "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+        Some(s) => (
+            format!(
+                "206 Partial Content\r\nContent-Range: bytes {s}-{}/{}",
+                body.len() - 1,
+                body.len()
+            ),
+            &body[s..],
         ),
+        None => ("200 OK".to_owned(), &body[..]),
+    };
+    write!(
+        conn,
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        part.len()
+    )?;
+    match drop_after {
+        Some(n) => conn.write_all(&part[..n.min(part.len())]),
+        None => conn.write_all(part),
     }
 }
 

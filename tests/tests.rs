@@ -7,6 +7,7 @@ mod http_server;
 mod util;
 
 mod cli_crawl;
+mod cli_download;
 mod cli_run;
 mod tracker_bad_input;
 mod tracker_model;

@@ -3,9 +3,11 @@
 //! (`source`) and the recursive crawl of a dataset into a manifest (`crawl`).
 
 pub mod crawl;
+pub mod download;
 pub mod listing;
 pub mod names;
 pub mod source;
 
 pub use crawl::{ManifestEntry, crawl};
+pub use download::{Download, DownloadOptions};
 pub use source::{DWD_BASE_URL, DirSource, HttpOptions, HttpSource, Source, SourceError, open};

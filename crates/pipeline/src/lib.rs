@@ -24,7 +24,7 @@ pub use runner::{
     DatasetReport, FailedFile, FileEvent, Observer, PipelineError, Quiet, RunOptions, RunReport,
     Stats, StopReason, host_name, run,
 };
-pub use verify::Verify;
+pub use verify::{Verify, verify_path};
 
 #[cfg(test)]
 mod tests;

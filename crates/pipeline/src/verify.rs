@@ -4,6 +4,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, ErrorKind, Read, Seek, SeekFrom};
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
@@ -22,71 +23,70 @@ impl Processor for Verify {
     }
 
     fn process(&self, job: &Job<'_>) -> Result<Outcome, ProcessError> {
-        let mut file = File::open(job.path).map_err(|e| match e.kind() {
-            ErrorKind::NotFound => {
-                ProcessError::permanent(format!("{}: no such file", job.path.display()))
-            }
-            _ => ProcessError::transient(format!("{}: cannot open: {e}", job.path.display())),
-        })?;
-        let len = file
-            .metadata()
-            .map_err(|e| ProcessError::transient(format!("{}: {e}", job.path.display())))?
-            .len();
-        if let Some(registered) = job.claim.size
-            && registered != len
-        {
-            return Err(ProcessError::permanent(format!(
-                "{}: size {len} differs from the registered {registered} (changed or truncated)",
-                job.path.display()
-            )));
-        }
-
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; BUF];
-        let mut lines = 0u64;
-        loop {
-            if job.should_stop() {
-                return Err(ProcessError::interrupted());
-            }
-            let n = match file.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    return Err(ProcessError::transient(format!(
-                        "{}: read error: {e}",
-                        job.path.display()
-                    )));
-                }
-            };
-            hasher.update(&buf[..n]);
-            lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
-        }
-        let checksum = format!("sha256:{}", hex(&hasher.finalize()));
-
         let is_zip = job
             .path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
-        let records = if is_zip {
-            file.seek(SeekFrom::Start(0))
-                .map_err(|e| ProcessError::transient(format!("{}: {e}", job.path.display())))?;
-            verify_zip(file, job, &mut buf)?
-        } else {
-            lines
-        };
-        Ok(Outcome {
-            records,
-            bytes: len,
-            checksum: Some(checksum),
-        })
+        verify_path(job, job.path, is_zip)
     }
+}
+
+/// Verifies the file at `path` for `job` (a download checks its `.part`
+/// file before renaming it): the registered size, a SHA-256, and with `zip`
+/// every member of the archive.
+pub fn verify_path(job: &Job<'_>, path: &Path, zip: bool) -> Result<Outcome, ProcessError> {
+    let shown = path.display();
+    let mut file = File::open(path).map_err(|e| match e.kind() {
+        ErrorKind::NotFound => ProcessError::permanent(format!("{shown}: no such file")),
+        _ => ProcessError::transient(format!("{shown}: cannot open: {e}")),
+    })?;
+    let len = file
+        .metadata()
+        .map_err(|e| ProcessError::transient(format!("{shown}: {e}")))?
+        .len();
+    if let Some(registered) = job.claim.size
+        && registered != len
+    {
+        return Err(ProcessError::permanent(format!(
+            "{shown}: size {len} differs from the registered {registered} (changed or truncated)"
+        )));
+    }
+
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; BUF];
+    let mut lines = 0u64;
+    loop {
+        if job.should_stop() {
+            return Err(ProcessError::interrupted());
+        }
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ProcessError::transient(format!("{shown}: read error: {e}"))),
+        };
+        hasher.update(&buf[..n]);
+        lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+    }
+    let checksum = format!("sha256:{}", hex(&hasher.finalize()));
+    let records = if zip {
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| ProcessError::transient(format!("{shown}: {e}")))?;
+        verify_zip(file, path, job, &mut buf)?
+    } else {
+        lines
+    };
+    Ok(Outcome {
+        records,
+        bytes: len,
+        checksum: Some(checksum),
+    })
 }
 
 /// Inflates every member (the zip reader checks each CRC at the end) and
 /// returns the member count.
-fn verify_zip(file: File, job: &Job<'_>, buf: &mut [u8]) -> Result<u64, ProcessError> {
-    let path = job.path.display();
+fn verify_zip(file: File, path: &Path, job: &Job<'_>, buf: &mut [u8]) -> Result<u64, ProcessError> {
+    let path = path.display();
     let mut archive = zip::ZipArchive::new(BufReader::new(file))
         .map_err(|e| ProcessError::permanent(format!("{path}: corrupt zip: {e}")))?;
     if archive.is_empty() {

@@ -57,6 +57,9 @@ pub struct RawSource {
     pub base_url: String,
     pub timeout_seconds: i64,
     pub retries: i64,
+    pub max_connections: i64,
+    /// 0 for no limit.
+    pub rate_limit_kbps: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -171,6 +174,8 @@ impl Default for RawConfig {
                         .into(),
                 timeout_seconds: 60,
                 retries: 4,
+                max_connections: 4,
+                rate_limit_kbps: 0,
             },
             datasets: vec![RawDataset {
                 name: "10_minutes/air_temperature".into(),
@@ -202,6 +207,9 @@ pub struct Source {
     pub base_url: String,
     pub timeout: Duration,
     pub retries: u32,
+    pub max_connections: usize,
+    /// Bytes per second over all downloads; `None` for no limit.
+    pub rate_limit: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -414,6 +422,14 @@ fn validate(raw: &RawConfig, figment: &Figment) -> Result<Config, ConfigError> {
         3600,
     )?;
     let source_retries = in_range("source.retries", raw.source.retries, 0, 100)? as u32;
+    let max_connections =
+        in_range("source.max_connections", raw.source.max_connections, 1, 64)? as usize;
+    let rate_kbps = in_range(
+        "source.rate_limit_kbps",
+        raw.source.rate_limit_kbps,
+        0,
+        100_000_000,
+    )?;
     let base_url = raw.source.base_url.trim().to_owned();
     if base_url.is_empty() {
         return Err(invalid(
@@ -475,6 +491,8 @@ fn validate(raw: &RawConfig, figment: &Figment) -> Result<Config, ConfigError> {
             base_url,
             timeout: Duration::from_secs(source_timeout),
             retries: source_retries,
+            max_connections,
+            rate_limit: (rate_kbps > 0).then_some(rate_kbps * 1000),
         },
         processing: Processing {
             workers,

@@ -18,6 +18,9 @@ use crate::progress::Bars;
 pub enum ProcessorKind {
     /// Read each file fully, check zip integrity, record bytes and SHA-256.
     Verify,
+    /// Fetch each file from source.base_url into paths.raw (resumable,
+    /// verified before it gets its final name), then as verify.
+    Download,
 }
 
 #[derive(Debug, clap::Args)]
@@ -107,6 +110,18 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
 
     let processor: Arc<dyn pipeline::Processor> = match args.processor {
         ProcessorKind::Verify => Arc::new(pipeline::Verify),
+        ProcessorKind::Download => Arc::new(dwd_source::Download::new(
+            &cfg.source.base_url,
+            dwd_source::DownloadOptions {
+                http: dwd_source::HttpOptions {
+                    timeout: cfg.source.timeout,
+                    retries: cfg.source.retries,
+                    ..dwd_source::HttpOptions::default()
+                },
+                max_connections: cfg.source.max_connections,
+                rate_limit: cfg.source.rate_limit,
+            },
+        )),
     };
     let options = pipeline::RunOptions {
         workers,

@@ -1,0 +1,282 @@
+//! `climastation run --processor download` against a loopback server with
+//! injected faults: dropped connections resume, 503s are retried, truncated
+//! or corrupt files and timeouts fail with a clear reason, and nothing
+//! half-downloaded is ever completed or given its final name.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+use crate::http_server::{Fault, Server};
+
+const DATASET: &str = "hourly/air_temperature";
+
+/// Real DWD zips from the sample mirror, served under a DWD-like tree.
+struct Mirror {
+    tree: tempfile::TempDir,
+    work: tempfile::TempDir,
+    server: Server,
+    names: Vec<String>,
+}
+
+fn sample_zips() -> Vec<PathBuf> {
+    let dwd = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/dwd");
+    ["air_temperature", "dew_point", "wind", "cloudiness", "sun"]
+        .iter()
+        .map(|d| {
+            let dir = dwd.join("hourly").join(d).join("recent");
+            std::fs::read_dir(&dir)
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap()
+                .path()
+        })
+        .collect()
+}
+
+impl Mirror {
+    fn new() -> Mirror {
+        let tree = tempfile::tempdir().unwrap();
+        let recent = tree.path().join("climate").join(DATASET).join("recent");
+        std::fs::create_dir_all(&recent).unwrap();
+        let mut listing = String::from("<html><body><pre><a href=\"../\">../</a>\n");
+        let mut names = Vec::new();
+        for z in sample_zips() {
+            let name = z.file_name().unwrap().to_str().unwrap().to_owned();
+            std::fs::copy(&z, recent.join(&name)).unwrap();
+            let size = std::fs::metadata(&z).unwrap().len();
+            listing.push_str(&format!(
+                "<a href=\"{name}\">{name}</a>   22-Nov-2021 16:18:02   {size}\n"
+            ));
+            names.push(name);
+        }
+        listing.push_str("</pre></body></html>\n");
+        std::fs::write(recent.join("index.html"), listing).unwrap();
+        std::fs::write(
+            tree.path().join("climate").join(DATASET).join("index.html"),
+            "<pre><a href=\"../\">../</a>\n<a href=\"recent/\">recent/</a>  22-Nov-2021 16:18:02  -\n</pre>",
+        )
+        .unwrap();
+        let server = Server::serve_dir(tree.path());
+        Mirror {
+            tree,
+            work: tempfile::tempdir().unwrap(),
+            server,
+            names,
+        }
+    }
+
+    fn url_path(&self, name: &str) -> String {
+        format!("/climate/{DATASET}/recent/{name}")
+    }
+
+    fn served(&self, name: &str) -> PathBuf {
+        self.tree
+            .path()
+            .join("climate")
+            .join(DATASET)
+            .join("recent")
+            .join(name)
+    }
+
+    fn downloaded(&self, name: &str) -> PathBuf {
+        self.work
+            .path()
+            .join("raw")
+            .join(DATASET)
+            .join("recent")
+            .join(name)
+    }
+
+    fn cli(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_climastation-under-test"));
+        c.current_dir(self.work.path())
+            .env_remove("CLIMASTATION_CONFIG")
+            .env("CLIMASTATION_SOURCE__BASE_URL", self.server.url("climate/"))
+            .env("CLIMASTATION_PATHS__RAW", "raw")
+            .env("CLIMASTATION_PATHS__PROGRESS_DB", "progress.db")
+            .env("CLIMASTATION_PATHS__DATA_DIR", "data")
+            .env("CLIMASTATION_LOGGING__FILE", "false")
+            .env("CLIMASTATION_PROCESSING__RETRY_BACKOFF_SECONDS", "0")
+            .args(["--log-level", "error"])
+            .args(args)
+            .stdin(Stdio::null());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    }
+
+    fn crawl_and_download(&self, env: &[(&str, &str)]) -> (Output, Value) {
+        let crawl = self.cli(&["--json", "crawl", "--dataset", DATASET], env);
+        assert!(
+            crawl.status.success(),
+            "{}",
+            String::from_utf8_lossy(&crawl.stderr)
+        );
+        let run = self.cli(
+            &[
+                "--json",
+                "run",
+                "--dataset",
+                DATASET,
+                "--processor",
+                "download",
+                "--keep-going",
+            ],
+            env,
+        );
+        let report = serde_json::from_slice(&run.stdout).unwrap_or(Value::Null);
+        (run, report)
+    }
+
+    fn no_part_files(&self) -> bool {
+        let dir = self.work.path().join("raw").join(DATASET).join("recent");
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .all(|e| !e.file_name().to_string_lossy().ends_with(".part"))
+            })
+            .unwrap_or(true)
+    }
+}
+
+#[test]
+fn dropped_connections_resume_and_503s_are_retried() {
+    let m = Mirror::new();
+    m.server
+        .fault(&m.url_path(&m.names[0]), &[Fault::DropAfter(300)]);
+    m.server.fault(
+        &m.url_path(&m.names[1]),
+        &[Fault::Status(503), Fault::Status(503)],
+    );
+    let (run, report) = m.crawl_and_download(&[]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{report}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(report["datasets"][0]["completed"], m.names.len());
+    for name in &m.names {
+        assert_eq!(
+            std::fs::read(m.downloaded(name)).unwrap(),
+            std::fs::read(m.served(name)).unwrap(),
+            "{name}"
+        );
+    }
+    assert!(m.no_part_files());
+    let first = m.server.requests(&m.names[0]);
+    assert_eq!(
+        first,
+        [None, Some("bytes=300-".to_owned())],
+        "resumed where the connection dropped"
+    );
+    assert_eq!(
+        m.server.requests(&m.names[1]).len(),
+        3,
+        "two 503s, then the file"
+    );
+
+    // a file present with the listed size and date is not fetched again
+    let reset = m.cli(&["reset", "--dataset", DATASET], &[]);
+    assert!(reset.status.success());
+    let again = m.cli(
+        &[
+            "--json",
+            "run",
+            "--dataset",
+            DATASET,
+            "--processor",
+            "download",
+        ],
+        &[],
+    );
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(m.server.requests(&m.names[2]).len(), 1, "no second GET");
+}
+
+#[test]
+fn truncated_corrupt_and_vanished_files_fail_and_are_never_completed() {
+    let m = Mirror::new();
+    // truncated at the source: fewer bytes than the listing says
+    let bytes = std::fs::read(m.served(&m.names[0])).unwrap();
+    let (truncated, corrupt, missing) = (&m.names[0], &m.names[1], &m.names[2]);
+    let crawl = m.cli(&["--json", "crawl", "--dataset", DATASET], &[]);
+    assert!(crawl.status.success());
+    std::fs::write(m.served(truncated), &bytes[..bytes.len() / 2]).unwrap();
+    // corrupt: same size, a flipped byte inside the compressed data
+    let mut c = std::fs::read(m.served(corrupt)).unwrap();
+    c[120] ^= 0x5a;
+    std::fs::write(m.served(corrupt), &c).unwrap();
+    std::fs::remove_file(m.served(missing)).unwrap();
+
+    let env = [
+        ("CLIMASTATION_PROCESSING__MAX_ATTEMPTS", "1"),
+        ("CLIMASTATION_SOURCE__RETRIES", "1"),
+    ];
+    let run = m.cli(
+        &[
+            "--json",
+            "run",
+            "--dataset",
+            DATASET,
+            "--processor",
+            "download",
+            "--keep-going",
+        ],
+        &env,
+    );
+    assert_eq!(run.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&run.stdout).unwrap();
+    let failed = report["datasets"][0]["failed"].as_array().unwrap();
+    let reason = |name: &str| {
+        failed
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(name))
+            .map(|f| f["message"].as_str().unwrap().to_owned())
+    };
+    assert!(
+        reason(truncated).unwrap().contains("the listing says"),
+        "{failed:?}"
+    );
+    assert!(reason(corrupt).unwrap().contains("corrupt"), "{failed:?}");
+    assert!(reason(missing).unwrap().contains("HTTP 404"), "{failed:?}");
+    assert_eq!(report["datasets"][0]["completed"], m.names.len() - 3);
+    for name in [truncated, corrupt, missing] {
+        assert!(
+            !m.downloaded(name).exists(),
+            "{name} must not get its final name"
+        );
+    }
+    assert!(
+        m.no_part_files(),
+        "failed downloads leave no partial file behind"
+    );
+}
+
+#[test]
+fn a_slow_server_hits_the_timeout() {
+    let m = Mirror::new();
+    m.server.fault(
+        &m.url_path(&m.names[0]),
+        &[Fault::Slow(std::time::Duration::from_secs(3))],
+    );
+    let env = [
+        ("CLIMASTATION_SOURCE__TIMEOUT_SECONDS", "1"),
+        ("CLIMASTATION_SOURCE__RETRIES", "0"),
+        ("CLIMASTATION_PROCESSING__MAX_ATTEMPTS", "1"),
+    ];
+    let (run, report) = m.crawl_and_download(&env);
+    assert_eq!(run.status.code(), Some(1));
+    let failed = &report["datasets"][0]["failed"][0];
+    assert!(failed["path"].as_str().unwrap().ends_with(&m.names[0]));
+    let msg = failed["message"].as_str().unwrap().to_lowercase();
+    assert!(
+        msg.contains("timeout") || msg.contains("timed out"),
+        "{msg}"
+    );
+    assert!(!m.downloaded(&m.names[0]).exists());
+}
