@@ -9,6 +9,7 @@ mod util;
 mod cli_crawl;
 mod cli_download;
 mod cli_run;
+mod fixtures_mirror;
 mod tracker_bad_input;
 mod tracker_model;
 mod tracker_processes;

@@ -2,6 +2,9 @@
 //!
 //! Tasks:
 //! - `bench tracker [--files N] [--datasets D] [--workers W] [--batch B] [--fail-every K] [--complete batch|each] [--no-checksum] [--log-level L] [--db PATH] [--json]`
+//! - `bench pipeline [--files N] [--workers 1,2,4] [--batch B] [--json]`
+//! - `bench source [--stations N] [--rows R] [--workers W] [--json]`: crawl and download a synthetic mirror over loopback
+//! - `fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]`: a synthetic DWD-like mirror
 //!
 //! Benchmarks must run optimised: a debug build of xtask re-runs itself
 //! with `cargo run --release`.
@@ -12,7 +15,9 @@ use anyhow::{Context, bail};
 
 mod args;
 mod bench_pipeline;
+mod bench_source;
 mod bench_tracker;
+mod fixtures;
 mod measure;
 
 fn main() -> ExitCode {
@@ -42,14 +47,36 @@ fn run() -> anyhow::Result<()> {
                 "tracker" => bench_tracker::run(args::Args::parse(opts)?),
                 "pipeline" => bench_pipeline::run(args::Args::parse(opts)?),
                 "pipeline-one" => bench_pipeline::run_one(args::Args::parse(opts)?),
-                other => bail!("unknown benchmark {other:?}; known: tracker, pipeline"),
+                "source" => bench_source::run(args::Args::parse(opts)?),
+                other => bail!("unknown benchmark {other:?}; known: tracker, pipeline, source"),
             }
+        }
+        "fixtures" => {
+            let a = args::Args::parse(rest)?;
+            let out = std::path::PathBuf::from(a.opt("out").context("--out DIR")?);
+            let w = fixtures::generate(
+                &out,
+                a.get("stations", 541)?,
+                a.get("rows", 1000)?,
+                a.get("seed", 1)?,
+            )?;
+            println!(
+                "wrote {} files ({} bytes) under {}",
+                w.files,
+                w.bytes,
+                out.display()
+            );
+            Ok(())
         }
         "help" | "--help" | "-h" => {
             println!(
                 "cargo xtask bench tracker [--files N] [--datasets D] [--workers W] [--batch B] [--fail-every K] [--complete batch|each] [--no-checksum] [--log-level L] [--db PATH] [--json]"
             );
             println!("cargo xtask bench pipeline [--files N] [--workers 1,2,4] [--json]");
+            println!(
+                "cargo xtask bench source [--stations 541] [--rows 20000] [--workers 4] [--json]"
+            );
+            println!("cargo xtask fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]");
             Ok(())
         }
         other => bail!("unknown task {other:?}; try `cargo xtask help`"),
