@@ -22,6 +22,62 @@ pub struct Args {
     pub source: Option<String>,
 }
 
+/// What crawling one dataset did.
+pub struct CrawlReport {
+    pub dataset: String,
+    pub listed: usize,
+    pub registered: tracker_core::RegisterReport,
+    pub vanished: Vec<String>,
+}
+
+/// Crawls `names` at `root`, registers what it finds and marks what vanished.
+pub fn crawl_datasets(
+    ctx: &Ctx,
+    store: &dyn ProgressStore,
+    names: &[String],
+    root: &str,
+) -> anyhow::Result<Vec<CrawlReport>> {
+    let cfg = &ctx.config;
+    let http = dwd_source::HttpOptions {
+        timeout: cfg.source.timeout,
+        retries: cfg.source.retries,
+        ..dwd_source::HttpOptions::default()
+    };
+    let source = dwd_source::open(root, &http);
+    let mut reports = Vec::new();
+    for name in names {
+        let dataset = ctx.dataset(name)?;
+        let entries = dwd_source::crawl(source.as_ref(), name)
+            .with_context(|| format!("crawling {name} at {root}"))?;
+        write_manifest(&cfg.paths.data_dir.join("manifests"), name, &entries)?;
+        let files = entries
+            .iter()
+            .map(|e| {
+                Ok(NewFile {
+                    key: FileKey::new(dataset.clone(), e.path.clone())?,
+                    size: e.size,
+                    source_modified: e.modified,
+                })
+            })
+            .collect::<tracker_core::Result<Vec<_>>>()?;
+        let registered = super::register::register_all(store, &files)?;
+        let present: Vec<String> = entries.iter().map(|e| e.path.clone()).collect();
+        let vanished = store.mark_vanished(&dataset, &present)?;
+        for v in &vanished {
+            tracing::warn!(dataset = %dataset, file = v.as_str(), "vanished from the source listing; kept out of future work");
+        }
+        tracing::info!(dataset = %dataset, listed = entries.len(), new = registered.new, changed = registered.changed,
+            unchanged = registered.unchanged, vanished = vanished.len(), "crawled and registered");
+        reports.push(CrawlReport {
+            dataset: name.clone(),
+            listed: entries.len(),
+            registered,
+            vanished,
+        });
+    }
+    Ok(reports)
+}
+
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let cfg = &ctx.config;
     let names: Vec<String> = if args.datasets.is_empty() {
@@ -33,56 +89,26 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .source
         .clone()
         .unwrap_or_else(|| cfg.source.base_url.clone());
-    let http = dwd_source::HttpOptions {
-        timeout: cfg.source.timeout,
-        retries: cfg.source.retries,
-        ..dwd_source::HttpOptions::default()
-    };
-    let source = dwd_source::open(&root, &http);
     let store = ctx.open_store()?;
-    let mut reports = Vec::new();
-    for name in &names {
-        let dataset = ctx.dataset(name)?;
-        let entries = dwd_source::crawl(source.as_ref(), name)
-            .with_context(|| format!("crawling {name} at {root}"))?;
-        let manifest_dir = cfg.paths.data_dir.join("manifests");
-        write_manifest(&manifest_dir, name, &entries)?;
-        let files = entries
-            .iter()
-            .map(|e| {
-                Ok(NewFile {
-                    key: FileKey::new(dataset.clone(), e.path.clone())?,
-                    size: e.size,
-                    source_modified: e.modified,
-                })
-            })
-            .collect::<tracker_core::Result<Vec<_>>>()?;
-        let r = super::register::register_all(&store, &files)?;
-        let present: Vec<String> = entries.iter().map(|e| e.path.clone()).collect();
-        let vanished = store.mark_vanished(&dataset, &present)?;
-        for v in &vanished {
-            tracing::warn!(dataset = %dataset, file = v.as_str(), "vanished from the source listing; kept out of future work");
-        }
-        reports.push((name.clone(), entries.len(), r, vanished));
-    }
+    let reports = crawl_datasets(ctx, &store, &names, &root)?;
     if ctx.json {
         let list: Vec<Value> = reports
             .iter()
-            .map(|(name, listed, r, vanished)| {
+            .map(|r| {
                 json!({
-                    "dataset": name,
-                    "listed": listed,
-                    "new": r.new,
-                    "changed": r.changed,
-                    "unchanged": r.unchanged,
-                    "reappeared": r.reappeared,
-                    "vanished": vanished.len(),
-                    "vanished_files": vanished,
+                    "dataset": r.dataset,
+                    "listed": r.listed,
+                    "new": r.registered.new,
+                    "changed": r.registered.changed,
+                    "unchanged": r.registered.unchanged,
+                    "reappeared": r.registered.reappeared,
+                    "vanished": r.vanished.len(),
+                    "vanished_files": r.vanished,
                 })
             })
             .collect();
         let sum = |f: fn(&tracker_core::RegisterReport) -> u64| {
-            reports.iter().map(|(_, _, r, _)| f(r)).sum::<u64>()
+            reports.iter().map(|r| f(&r.registered)).sum::<u64>()
         };
         print_json(&json!({
             "source": root,
@@ -90,23 +116,29 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             "new": sum(|r| r.new),
             "changed": sum(|r| r.changed),
             "unchanged": sum(|r| r.unchanged),
-            "vanished": reports.iter().map(|(_, _, _, v)| v.len()).sum::<usize>(),
+            "vanished": reports.iter().map(|r| r.vanished.len()).sum::<usize>(),
         }));
     } else {
-        for (name, listed, r, vanished) in &reports {
-            println!(
-                "{name}: {listed} listed: {} new, {} changed, {} unchanged, {} vanished",
-                r.new,
-                r.changed,
-                r.unchanged,
-                vanished.len()
-            );
-            for v in vanished {
-                println!("  vanished: {v}");
-            }
+        for r in &reports {
+            print_human(r);
         }
     }
     Ok(exit::OK)
+}
+
+pub fn print_human(r: &CrawlReport) {
+    println!(
+        "{}: {} listed: {} new, {} changed, {} unchanged, {} vanished",
+        r.dataset,
+        r.listed,
+        r.registered.new,
+        r.registered.changed,
+        r.registered.unchanged,
+        r.vanished.len()
+    );
+    for v in &r.vanished {
+        println!("  vanished: {v}");
+    }
 }
 
 /// `data/manifests/<dataset with / as __>.jsonl`: what the crawl saw.

@@ -37,6 +37,10 @@ pub struct Args {
     pub keep_going: bool,
     #[arg(long, value_enum, default_value = "verify")]
     pub processor: ProcessorKind,
+    /// Crawl the datasets at source.base_url first (register new and changed
+    /// files, set aside vanished ones).
+    #[arg(long)]
+    pub crawl: bool,
 }
 
 /// Where a dataset's files are on disk: `paths.raw/<dataset>/<path>`.
@@ -90,6 +94,15 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             let files = crate::manifest::read(m, dataset).map_err(usage)?;
             let r = super::register::register_all(&store, &files)?;
             tracing::info!(dataset = %dataset, manifest = %m.display(), new = r.new, changed = r.changed, unchanged = r.unchanged, "registered the manifest");
+        }
+    }
+    if args.crawl {
+        let names: Vec<String> = datasets.iter().map(|d| d.as_str().to_owned()).collect();
+        let reports = super::crawl::crawl_datasets(ctx, &store, &names, &cfg.source.base_url)?;
+        if !ctx.json {
+            for r in &reports {
+                super::crawl::print_human(r);
+            }
         }
     }
     drop(store);
