@@ -212,6 +212,11 @@ fn truncated_corrupt_and_vanished_files_fail_and_are_never_completed() {
     c[120] ^= 0x5a;
     std::fs::write(m.served(corrupt), &c).unwrap();
     std::fs::remove_file(m.served(missing)).unwrap();
+    // longer at the source than the listing says
+    let longer = &m.names[3];
+    let mut l = std::fs::read(m.served(longer)).unwrap();
+    l.extend_from_slice(&[0u8; 100]);
+    std::fs::write(m.served(longer), &l).unwrap();
 
     let env = [
         ("CLIMASTATION_PROCESSING__MAX_ATTEMPTS", "1"),
@@ -244,8 +249,12 @@ fn truncated_corrupt_and_vanished_files_fail_and_are_never_completed() {
     );
     assert!(reason(corrupt).unwrap().contains("corrupt"), "{failed:?}");
     assert!(reason(missing).unwrap().contains("HTTP 404"), "{failed:?}");
-    assert_eq!(report["datasets"][0]["completed"], m.names.len() - 3);
-    for name in [truncated, corrupt, missing] {
+    assert!(
+        reason(longer).unwrap().contains("more than the listed"),
+        "{failed:?}"
+    );
+    assert_eq!(report["datasets"][0]["completed"], m.names.len() - 4);
+    for name in [truncated, corrupt, missing, longer] {
         assert!(
             !m.downloaded(name).exists(),
             "{name} must not get its final name"
@@ -279,4 +288,24 @@ fn a_slow_server_hits_the_timeout() {
         "{msg}"
     );
     assert!(!m.downloaded(&m.names[0]).exists());
+}
+
+#[test]
+fn the_rate_limit_holds_over_all_connections() {
+    let m = Mirror::new();
+    let total: u64 = m
+        .names
+        .iter()
+        .map(|n| std::fs::metadata(m.served(n)).unwrap().len())
+        .sum();
+    let rate_kbps = 4;
+    let started = std::time::Instant::now();
+    let (run, _) = m.crawl_and_download(&[("CLIMASTATION_SOURCE__RATE_LIMIT_KBPS", "4")]);
+    let took = started.elapsed().as_secs_f64();
+    assert_eq!(run.status.code(), Some(0));
+    let floor = total as f64 / (rate_kbps as f64 * 1000.0);
+    assert!(
+        took >= floor * 0.9,
+        "{total} bytes at {rate_kbps} kB/s took {took:.2} s, under {floor:.2} s"
+    );
 }
