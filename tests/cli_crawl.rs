@@ -2,7 +2,7 @@
 //! loopback, a rename between two crawls, escaping links, a local mirror.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -15,17 +15,7 @@ fn listings() -> PathBuf {
 }
 
 fn cli(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_climastation-under-test"))
-        .current_dir(dir)
-        .env_remove("CLIMASTATION_CONFIG")
-        .env("CLIMASTATION_PATHS__PROGRESS_DB", "progress.db")
-        .env("CLIMASTATION_PATHS__DATA_DIR", "data")
-        .env("CLIMASTATION_LOGGING__FILE", "false")
-        .args(["--log-level", "error"])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    crate::util::climastation(dir).args(args).output().unwrap()
 }
 
 fn json(o: &Output) -> Value {
@@ -225,23 +215,9 @@ fn a_local_mirror_crawls_and_runs_like_the_server() {
         ],
     ));
     assert_eq!(out["new"], 2);
-    let raw = format!("CLIMASTATION_PATHS__RAW={}", mirror.display());
-    let run = Command::new(env!("CARGO_BIN_EXE_climastation-under-test"))
-        .current_dir(work.path())
-        .env(
-            raw.split_once('=').unwrap().0,
-            raw.split_once('=').unwrap().1,
-        )
-        .env("CLIMASTATION_PATHS__PROGRESS_DB", "progress.db")
-        .env("CLIMASTATION_LOGGING__FILE", "false")
-        .args([
-            "--log-level",
-            "error",
-            "--json",
-            "run",
-            "--dataset",
-            "monthly/kl",
-        ])
+    let run = crate::util::climastation(work.path())
+        .env("CLIMASTATION_PATHS__RAW", &mirror)
+        .args(["--json", "run", "--dataset", "monthly/kl"])
         .output()
         .unwrap();
     let report = json(&run);

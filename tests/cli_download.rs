@@ -4,7 +4,7 @@
 //! half-downloaded is ever completed or given its final name.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -91,18 +91,11 @@ impl Mirror {
     }
 
     fn cli(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_climastation-under-test"));
-        c.current_dir(self.work.path())
-            .env_remove("CLIMASTATION_CONFIG")
-            .env("CLIMASTATION_SOURCE__BASE_URL", self.server.url("climate/"))
+        let mut c = crate::util::climastation(self.work.path());
+        c.env("CLIMASTATION_SOURCE__BASE_URL", self.server.url("climate/"))
             .env("CLIMASTATION_PATHS__RAW", "raw")
-            .env("CLIMASTATION_PATHS__PROGRESS_DB", "progress.db")
-            .env("CLIMASTATION_PATHS__DATA_DIR", "data")
-            .env("CLIMASTATION_LOGGING__FILE", "false")
             .env("CLIMASTATION_PROCESSING__RETRY_BACKOFF_SECONDS", "0")
-            .args(["--log-level", "error"])
-            .args(args)
-            .stdin(Stdio::null());
+            .args(args);
         for (k, v) in env {
             c.env(k, v);
         }

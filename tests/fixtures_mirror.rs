@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use crate::http_server::Server;
 
@@ -116,15 +115,8 @@ fn a_crawl_over_loopback_finds_exactly_the_mirrors_files() {
         .collect();
     let server = Server::serve_dir(mirror.path());
     let work = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_climastation-under-test"))
-        .current_dir(work.path())
-        .env_remove("CLIMASTATION_CONFIG")
-        .env("CLIMASTATION_PATHS__PROGRESS_DB", "progress.db")
-        .env("CLIMASTATION_PATHS__DATA_DIR", "data")
-        .env("CLIMASTATION_LOGGING__FILE", "false")
+    let out = crate::util::climastation(work.path())
         .args([
-            "--log-level",
-            "error",
             "--json",
             "crawl",
             "--dataset",

@@ -62,3 +62,17 @@ pub fn counted_by_scan(db: &Path) -> Vec<(String, String, i64)> {
         .map(Result::unwrap)
         .collect()
 }
+
+/// The climastation program run in `dir`, with its database, data and
+/// (disabled) log files there, quiet but for errors. Tests add the rest.
+pub fn climastation(dir: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_climastation-under-test"));
+    c.current_dir(dir)
+        .env_remove("CLIMASTATION_CONFIG")
+        .env("CLIMASTATION_PATHS__PROGRESS_DB", "progress.db")
+        .env("CLIMASTATION_PATHS__DATA_DIR", "data")
+        .env("CLIMASTATION_LOGGING__FILE", "false")
+        .args(["--log-level", "error"])
+        .stdin(std::process::Stdio::null());
+    c
+}

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use serde_json::json;
-use tracker_core::{DatasetId, FileKey, NewFile, ProgressStore, TrackerError};
+use tracker_core::{DatasetId, FileKey, ProgressStore, TrackerError};
 use tracker_sqlite::{SqliteStore, StoreOptions};
 
 use crate::args::Args;
@@ -51,13 +51,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let store = SqliteStore::open(&db, StoreOptions::default())?;
     let files = entries
         .iter()
-        .map(|e| {
-            Ok(NewFile {
-                key: FileKey::new(dataset.clone(), e.path.clone())?,
-                size: e.size,
-                source_modified: e.modified,
-            })
-        })
+        .map(|e| e.new_file(&dataset))
         .collect::<Result<Vec<_>, TrackerError>>()?;
     store.register(&files)?;
     drop(store);

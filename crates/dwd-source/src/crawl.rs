@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use tracker_core::Timestamp;
+use tracker_core::{DatasetId, FileKey, NewFile, Timestamp};
 
 use crate::names::{NameFacts, facts};
 use crate::source::{Source, SourceError, check_relative};
@@ -21,6 +21,17 @@ pub struct ManifestEntry {
     pub size: Option<u64>,
     pub modified: Option<Timestamp>,
     pub facts: NameFacts,
+}
+
+impl ManifestEntry {
+    /// The entry as a file to register.
+    pub fn new_file(&self, dataset: &DatasetId) -> tracker_core::Result<NewFile> {
+        Ok(NewFile {
+            key: FileKey::new(dataset.clone(), self.path.clone())?,
+            size: self.size,
+            source_modified: self.modified,
+        })
+    }
 }
 
 /// Lists every file below `dataset` (e.g. `10_minutes/air_temperature`),

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use serde_json::{Value, json};
-use tracker_core::{FileKey, NewFile, ProgressStore};
+use tracker_core::ProgressStore;
 
 use crate::context::Ctx;
 use crate::exit;
@@ -52,13 +52,7 @@ pub fn crawl_datasets(
         write_manifest(&cfg.paths.data_dir.join("manifests"), name, &entries)?;
         let files = entries
             .iter()
-            .map(|e| {
-                Ok(NewFile {
-                    key: FileKey::new(dataset.clone(), e.path.clone())?,
-                    size: e.size,
-                    source_modified: e.modified,
-                })
-            })
+            .map(|e| e.new_file(&dataset))
             .collect::<tracker_core::Result<Vec<_>>>()?;
         let registered = super::register::register_all(store, &files)?;
         let present: Vec<String> = entries.iter().map(|e| e.path.clone()).collect();
