@@ -1,0 +1,239 @@
+//! DWD timestamps and their reference (MEZ or UTC).
+//!
+//! For 1-, 5- and 10-minute data DWD states that timestamps before
+//! 2000-01-01 are MEZ (UTC+1, no daylight saving) and later ones UTC. A rule
+//! applied per row misreads the seam between the chunk that ends 1999-12-31
+//! and the one that starts 2000-01-01 (whose first rows may be dated
+//! 1999-12-31 23:00, already UTC). So the reference is decided once per
+//! file, from the period the file covers, and every row of the file uses it.
+
+use jiff::civil::{Date, DateTime};
+use jiff::{SignedDuration, Timestamp};
+
+/// The reference of a file's local timestamps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reference {
+    /// UTC+1, no daylight saving (Mitteleuropäische Zeit).
+    Mez,
+    Utc,
+}
+
+impl Reference {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reference::Mez => "MEZ",
+            Reference::Utc => "UTC",
+        }
+    }
+
+    /// The UTC instant of a local time in this reference.
+    pub fn to_utc(self, local: DateTime) -> Option<Timestamp> {
+        let as_utc = jiff::tz::TimeZone::UTC.to_timestamp(local).ok()?;
+        match self {
+            Reference::Utc => Some(as_utc),
+            Reference::Mez => as_utc.checked_sub(SignedDuration::from_hours(1)).ok(),
+        }
+    }
+}
+
+/// The temporal resolution of a dataset, from its folder or file name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    Minute1,
+    Minutes5,
+    Minutes10,
+    Hourly,
+    Subdaily,
+    Daily,
+    Monthly,
+    Annual,
+}
+
+impl Resolution {
+    /// From a DWD folder (`10_minutes`, `hourly`, …) or a file name
+    /// (`10minutenwerte_…`, `produkt_zehn_min_…`, `stundenwerte_…`).
+    pub fn detect(name: &str) -> Option<Resolution> {
+        let n = name.to_ascii_lowercase();
+        let has = |s: &str| n.contains(s);
+        Some(
+            if has("10_minutes") || has("10minutenwerte") || has("zehn_min") || has("zehn_now") {
+                Resolution::Minutes10
+            } else if has("5_minutes") || has("5minutenwerte") || has("5min") {
+                Resolution::Minutes5
+            } else if has("1_minute") || has("1minutenwerte") || has("1min") {
+                Resolution::Minute1
+            } else if has("hourly") || has("stundenwerte") || has("_stunde_") {
+                Resolution::Hourly
+            } else if has("subdaily") || has("terminwerte") || has("_termin_") {
+                Resolution::Subdaily
+            } else if has("daily") || has("tageswerte") || has("_tag_") {
+                Resolution::Daily
+            } else if has("monthly") || has("monatswerte") || has("_monat_") {
+                Resolution::Monthly
+            } else if has("annual") || has("jahreswerte") || has("_jahr_") {
+                Resolution::Annual
+            } else {
+                return None;
+            },
+        )
+    }
+
+    fn minute_data(self) -> bool {
+        matches!(
+            self,
+            Resolution::Minute1 | Resolution::Minutes5 | Resolution::Minutes10
+        )
+    }
+}
+
+/// The reference of a whole file: MEZ for minute data whose period ends
+/// before 2000-01-01 (the name's `_<from>_<to>` range; else the file's last
+/// timestamp), UTC otherwise. `note` is the time-reference text of the
+/// station's `Metadaten_Parameter` for that period, when known, and wins.
+pub fn file_reference(
+    resolution: Resolution,
+    period_end: Option<Date>,
+    note: Option<&str>,
+) -> Reference {
+    if let Some(n) = note {
+        let n = n.to_ascii_uppercase();
+        if n.contains("MEZ") && !n.contains("UTC") {
+            return Reference::Mez;
+        }
+        if n.contains("UTC") && !n.contains("MEZ") {
+            return Reference::Utc;
+        }
+    }
+    match period_end {
+        Some(end) if resolution.minute_data() && end < Date::constant(2000, 1, 1) => Reference::Mez,
+        _ => Reference::Utc,
+    }
+}
+
+/// `YYYYMMDD` of a name token.
+pub fn date8(s: &str) -> Option<Date> {
+    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let y: i16 = s[0..4].parse().ok()?;
+    let m: i8 = s[4..6].parse().ok()?;
+    let d: i8 = s[6..8].parse().ok()?;
+    Date::new(y, m, d).ok()
+}
+
+/// The `_<from>_<to>` range of a DWD name (`produkt_zehn_min_tu_19930428_19991231_00003.txt`).
+pub fn name_range(name: &str) -> Option<(Date, Date)> {
+    let stem = name.rsplit('/').next().unwrap_or(name);
+    let tokens: Vec<&str> = stem.split(['_', '.']).collect();
+    tokens
+        .windows(2)
+        .find_map(|w| Some((date8(w[0])?, date8(w[1])?)))
+}
+
+/// Parses `MESS_DATUM` in any of DWD's formats: `YYYYMMDDHHMM`, `YYYYMMDDHH`,
+/// `YYYYMMDDHH:MM`, `YYYYMMDD`. `None` for anything else or an impossible date.
+pub fn parse_stamp(s: &str) -> Option<DateTime> {
+    let digits = |r: std::ops::Range<usize>| -> Option<i32> {
+        let t = s.get(r)?;
+        if t.bytes().all(|b| b.is_ascii_digit()) {
+            t.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (date, hour, minute) = match s.len() {
+        8 => (s, 0, 0),
+        10 => (&s[..8], digits(8..10)?, 0),
+        12 => (&s[..8], digits(8..10)?, digits(10..12)?),
+        13 if s.as_bytes()[10] == b':' => (&s[..8], digits(8..10)?, digits(11..13)?),
+        _ => return None,
+    };
+    let d = date8(date)?;
+    let h = i8::try_from(hour).ok()?;
+    let m = i8::try_from(minute).ok()?;
+    if h == 24 && m == 0 {
+        // some series write midnight as 24:00 of the day before
+        return d.tomorrow().ok().map(|t| t.at(0, 0, 0, 0));
+    }
+    DateTime::new(d.year(), d.month(), d.day(), h, m, 0, 0).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_stamp_format() {
+        let dt = |y, mo, d, h, mi| DateTime::new(y, mo, d, h, mi, 0, 0).unwrap();
+        let check = |s: &str, want: Option<DateTime>| assert_eq!(parse_stamp(s), want, "{s}");
+        check("202506250010", Some(dt(2025, 6, 25, 0, 10)));
+        check("2018091500", Some(dt(2018, 9, 15, 0, 0)));
+        check("2018091523:30", Some(dt(2018, 9, 15, 23, 30)));
+        check("18570101", Some(dt(1857, 1, 1, 0, 0)));
+        check("1999123124", Some(dt(2000, 1, 1, 0, 0)));
+        check("20210230", None);
+        check("202506251260", None);
+        check("2025062500x0", None);
+        check("", None);
+    }
+
+    #[test]
+    fn mez_is_one_hour_ahead_of_utc() {
+        let local = DateTime::new(1999, 12, 31, 23, 50, 0, 0).unwrap();
+        assert_eq!(
+            Reference::Mez.to_utc(local).unwrap().to_string(),
+            "1999-12-31T22:50:00Z"
+        );
+        assert_eq!(
+            Reference::Utc.to_utc(local).unwrap().to_string(),
+            "1999-12-31T23:50:00Z"
+        );
+    }
+
+    #[test]
+    fn the_reference_is_decided_per_file() {
+        let (_, end) = name_range("produkt_zehn_min_tu_19930428_19991231_00003.txt").unwrap();
+        assert_eq!(
+            file_reference(Resolution::Minutes10, Some(end), None),
+            Reference::Mez
+        );
+        let (_, end) = name_range("produkt_zehn_min_tu_20000101_20091231_00003.txt").unwrap();
+        assert_eq!(
+            file_reference(Resolution::Minutes10, Some(end), None),
+            Reference::Utc
+        );
+        assert_eq!(
+            file_reference(Resolution::Hourly, Some(Date::constant(1990, 1, 1)), None),
+            Reference::Utc
+        );
+        assert_eq!(
+            file_reference(Resolution::Minutes10, None, Some("Zeitbezug MEZ")),
+            Reference::Mez
+        );
+        assert_eq!(
+            file_reference(Resolution::Minutes10, Some(end), Some("UTC")),
+            Reference::Utc
+        );
+    }
+
+    #[test]
+    fn resolutions_from_names() {
+        assert_eq!(
+            Resolution::detect("10minutenwerte_TU_00003_akt.zip"),
+            Some(Resolution::Minutes10)
+        );
+        assert_eq!(
+            Resolution::detect("produkt_zehn_now_tu_20250625_20250625_00044.txt"),
+            Some(Resolution::Minutes10)
+        );
+        assert_eq!(
+            Resolution::detect("produkt_tu_stunde_20180915_20200317_00320.txt"),
+            Some(Resolution::Hourly)
+        );
+        assert_eq!(
+            Resolution::detect("produkt_klima_monat_18570101_20171231_01691.txt"),
+            Some(Resolution::Monthly)
+        );
+        assert_eq!(Resolution::detect("daily/kl"), Some(Resolution::Daily));
+    }
+}
