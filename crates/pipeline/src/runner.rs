@@ -33,6 +33,11 @@ pub struct RunOptions {
     pub idle_poll: Duration,
     /// Prefix of worker ids, e.g. `host/pid-123`.
     pub worker_prefix: String,
+    /// Completions are committed together, before each claim and at least
+    /// this often: one commit for a batch of quick files instead of one each
+    /// (a killed run redoes at most that much finished work; slow files are
+    /// committed one by one).
+    pub complete_every: Duration,
 }
 
 impl Default for RunOptions {
@@ -46,6 +51,7 @@ impl Default for RunOptions {
             budget: MemoryBudget::from_mb(512, 2048),
             idle_poll: Duration::from_millis(500),
             worker_prefix: format!("{}/pid-{}", host_name(), std::process::id()),
+            complete_every: Duration::from_secs(1),
         }
     }
 }
@@ -419,11 +425,102 @@ fn work<S, L>(
     S: ProgressStore,
     L: Fn(&FileKey) -> PathBuf + Sync,
 {
+    let mut finished = Finished::default();
+    work_loop(
+        store,
+        worker,
+        shared,
+        locate,
+        processor,
+        opts,
+        interrupt,
+        observer,
+        &mut finished,
+    );
+    finished.flush(store, shared, observer);
+}
+
+/// Completed files not yet committed.
+#[derive(Default)]
+struct Finished {
+    items: Vec<(Claim, CompletionMetrics)>,
+    since: Option<Instant>,
+}
+
+impl Finished {
+    fn push(&mut self, claim: Claim, metrics: CompletionMetrics) {
+        self.since.get_or_insert_with(Instant::now);
+        self.items.push((claim, metrics));
+    }
+
+    fn due(&self, opts: &RunOptions) -> bool {
+        self.items.len() >= opts.claim_batch
+            || self
+                .since
+                .is_some_and(|t| t.elapsed() >= opts.complete_every)
+    }
+
+    /// Commits the completions in one transaction; each claim is fenced on its own.
+    fn flush<S: ProgressStore>(&mut self, store: &S, shared: &Shared<'_>, observer: &dyn Observer) {
+        if self.items.is_empty() {
+            return;
+        }
+        let items = std::mem::take(&mut self.items);
+        self.since = None;
+        match shared.tracked(|| store.complete_many(&items)) {
+            Ok(results) => {
+                for ((claim, metrics), result) in items.iter().zip(results) {
+                    match result {
+                        Ok(()) => {
+                            shared.completed.fetch_add(1, Ordering::Relaxed);
+                            shared
+                                .bytes
+                                .fetch_add(metrics.bytes_processed, Ordering::Relaxed);
+                            observer.file_finished(
+                                shared.dataset,
+                                &FileEvent::Completed {
+                                    key: &claim.key,
+                                    bytes: metrics.bytes_processed,
+                                },
+                            );
+                        }
+                        Err(TrackerError::StaleClaim { .. }) => {
+                            tracing::warn!(file = %claim.key, attempt = claim.token, "result discarded: the claim is no longer ours");
+                        }
+                        Err(e) => shared.stop(StopReason::Store(e.to_string())),
+                    }
+                }
+            }
+            Err(e) => shared.stop(StopReason::Store(e.to_string())),
+        }
+        let mut held = lock(&shared.held);
+        for (claim, _) in &items {
+            held.remove(&claim.id);
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn work_loop<S, L>(
+    store: &S,
+    worker: &WorkerId,
+    shared: &Shared<'_>,
+    locate: &L,
+    processor: &dyn Processor,
+    opts: &RunOptions,
+    interrupt: &StopHandle,
+    observer: &dyn Observer,
+    finished: &mut Finished,
+) where
+    S: ProgressStore,
+    L: Fn(&FileKey) -> PathBuf + Sync,
+{
     let dataset = shared.dataset;
     loop {
         if interrupt.is_stopped() {
             shared.stop(StopReason::Interrupted);
         }
+        finished.flush(store, shared, observer);
         if shared.stop.is_stopping() {
             return;
         }
@@ -465,8 +562,15 @@ fn work<S, L>(
                 }
                 return;
             }
-            one_file(store, &claim, shared, locate, processor, opts, observer);
-            lock(&shared.held).remove(&claim.id);
+            match one_file(store, &claim, shared, locate, processor, opts, observer) {
+                Some(metrics) => finished.push(claim, metrics),
+                None => {
+                    lock(&shared.held).remove(&claim.id);
+                }
+            }
+            if finished.due(opts) {
+                finished.flush(store, shared, observer);
+            }
         }
     }
 }
@@ -498,7 +602,8 @@ fn one_file<S, L>(
     processor: &dyn Processor,
     opts: &RunOptions,
     observer: &dyn Observer,
-) where
+) -> Option<CompletionMetrics>
+where
     S: ProgressStore,
     L: Fn(&FileKey) -> PathBuf + Sync,
 {
@@ -522,26 +627,12 @@ fn one_file<S, L>(
                 bytes_processed: outcome.bytes,
                 checksum: outcome.checksum,
             };
-            match shared.tracked(|| store.complete(claim, &metrics)) {
-                Ok(()) => {
-                    shared.completed.fetch_add(1, Ordering::Relaxed);
-                    shared.bytes.fetch_add(outcome.bytes, Ordering::Relaxed);
-                    observer.file_finished(
-                        dataset,
-                        &FileEvent::Completed {
-                            key: &claim.key,
-                            bytes: outcome.bytes,
-                        },
-                    );
-                }
-                Err(TrackerError::StaleClaim { .. }) => {
-                    tracing::warn!(file = %claim.key, attempt = claim.token, "result discarded: the claim is no longer ours");
-                }
-                Err(e) => shared.stop(StopReason::Store(e.to_string())),
-            }
-            return;
+            return Some(metrics);
         }
-        Ok(Err(e)) if e.interrupted => return release(store, shared, claim, observer),
+        Ok(Err(e)) if e.interrupted => {
+            release(store, shared, claim, observer);
+            return None;
+        }
         Ok(Err(e)) => e,
         Err(panic) => {
             let what = panic
@@ -595,4 +686,5 @@ fn one_file<S, L>(
         }
         Err(e) => shared.stop(StopReason::Store(e.to_string())),
     }
+    None
 }
