@@ -6,6 +6,7 @@
 mod http_server;
 mod util;
 
+mod cli_convert;
 mod cli_crawl;
 mod cli_download;
 mod cli_run;

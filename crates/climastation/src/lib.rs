@@ -62,6 +62,9 @@ pub enum Command {
     /// List datasets at the source (DWD or a local mirror), register their
     /// files, report new / changed / unchanged / vanished ones.
     Crawl(commands::crawl::Args),
+    /// Convert DWD zips or produkt files directly (no tracker) to CSV or JSON
+    /// lines with English column names and UTC time.
+    Convert(commands::convert::Args),
     /// Register files of a dataset from a manifest (one path a line, or JSON
     /// lines with path, size, modified).
     Register(commands::register::Args),

@@ -5,6 +5,8 @@
 //! A code the tables do not know is kept under its own name, with a
 //! warning: nothing is dropped silently.
 
+pub mod table;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

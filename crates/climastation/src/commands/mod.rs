@@ -1,5 +1,6 @@
 //! One module a command.
 
+pub mod convert;
 pub mod crawl;
 pub mod db;
 pub mod failed;
@@ -16,6 +17,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<u8> {
     let ctx = Ctx::init(cli)?;
     tracing::debug!(command = ?cli.command, "starting");
     match &cli.command {
+        Command::Convert(a) => convert::run(&ctx, a),
         Command::Crawl(a) => crawl::run(&ctx, a),
         Command::Register(a) => register::run(&ctx, a),
         Command::Run(a) => run::run(&ctx, a),
