@@ -57,9 +57,16 @@ pub struct Produkt {
     pub rows: Vec<Row>,
 }
 
-/// Quality columns may hold letter codes; every other column must be numeric.
+/// Quality columns (`QN`, `QN_x`).
 pub fn is_quality(column: &str) -> bool {
     column == "QN" || column.starts_with("QN_") || column.starts_with("QUALITAETS_NIVEAU")
+}
+
+/// Columns that may hold letter codes: quality columns and indicator columns
+/// (`V_N_I`: `P` observer, `I` instrument, in hourly cloudiness). Every
+/// other column must be numeric.
+pub fn may_hold_codes(column: &str) -> bool {
+    is_quality(column) || column.ends_with("_I")
 }
 
 /// -999 and its padded or decimal spellings.
@@ -155,7 +162,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Produkt, ParseError> {
                 Value::Missing
             } else if let Ok(n) = v.parse::<f64>() {
                 Value::Number(n)
-            } else if is_quality(&names[i])
+            } else if may_hold_codes(&names[i])
                 && v.len() <= 3
                 && v.chars().all(|c| c.is_ascii_alphanumeric())
             {
@@ -239,6 +246,24 @@ mod tests {
         check(
             "STATIONS_ID;MESS_DATUM;TT_10;eor\nx;202501010000;1.0;eor\n",
             "column STATIONS_ID",
+        );
+    }
+
+    #[test]
+    fn indicator_columns_hold_letter_codes() {
+        // hourly cloudiness, station 1766 (tests/data/dwd/hourly/cloudiness)
+        let p = parse(
+            "n.txt",
+            b"STATIONS_ID;MESS_DATUM;QN_8;V_N_I;  V_N;eor\n1766;2018120300;    3;P;   7;eor\n",
+        )
+        .unwrap();
+        assert_eq!(
+            p.rows[0].values,
+            [
+                Value::Number(3.0),
+                Value::Code("P".into()),
+                Value::Number(7.0)
+            ]
         );
     }
 

@@ -261,3 +261,275 @@ mod tests {
         assert_eq!((a.reference, b.reference), (Reference::Mez, Reference::Utc));
     }
 }
+
+/// Facts about the source written into the Parquet key-value metadata.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceInfo {
+    pub file: String,
+    pub size: Option<u64>,
+    /// RFC 3339.
+    pub modified: Option<String>,
+    pub dataset: String,
+}
+
+/// The version written as `parser_version`.
+pub const PARSER_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Parquet: `station_id` (uint32), `timestamp_utc` (timestamp ms, UTC),
+/// [`period_end_utc`], `time_local`, `time_reference` (strings), then one
+/// column a parameter under its English name (float64, null for missing;
+/// string for a quality column holding letter codes). Units, the source
+/// file with its size and date, and the parser version go into the
+/// key-value metadata (`unit.<column>`, `source_file`, …).
+pub fn write_parquet<W: Write + Send>(
+    table: &Table,
+    source: &SourceInfo,
+    w: W,
+) -> Result<(), parquet::errors::ParquetError> {
+    use std::sync::Arc;
+
+    use arrow_array::{
+        ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMillisecondArray, UInt32Array,
+    };
+    use arrow_schema::{DataType, Field, Schema, TimeUnit};
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::metadata::KeyValue;
+    use parquet::file::properties::WriterProperties;
+
+    let span = table.records.iter().any(|r| r.period_end_utc.is_some());
+    let ts_type = DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()));
+    let mut fields = vec![
+        Field::new("station_id", DataType::UInt32, false),
+        Field::new("timestamp_utc", ts_type.clone(), false),
+    ];
+    let mut arrays: Vec<ArrayRef> = vec![
+        Arc::new(UInt32Array::from_iter_values(
+            table.records.iter().map(|r| r.station),
+        )),
+        Arc::new(
+            TimestampMillisecondArray::from_iter_values(
+                table
+                    .records
+                    .iter()
+                    .map(|r| r.timestamp_utc.as_millisecond()),
+            )
+            .with_timezone("UTC"),
+        ),
+    ];
+    if span {
+        fields.push(Field::new("period_end_utc", ts_type, true));
+        arrays.push(Arc::new(
+            TimestampMillisecondArray::from_iter(
+                table
+                    .records
+                    .iter()
+                    .map(|r| r.period_end_utc.map(|t| t.as_millisecond())),
+            )
+            .with_timezone("UTC"),
+        ));
+    }
+    fields.push(Field::new("time_local", DataType::Utf8, false));
+    arrays.push(Arc::new(StringArray::from_iter_values(
+        table.records.iter().map(|r| r.time_local.as_str()),
+    )));
+    fields.push(Field::new("time_reference", DataType::Utf8, false));
+    arrays.push(Arc::new(StringArray::from_iter_values(
+        table.records.iter().map(|_| table.reference.as_str()),
+    )));
+    let mut seen = std::collections::HashSet::new();
+    for (i, c) in table.columns.iter().enumerate() {
+        // two codes with one English name (never in DWD's tables) stay apart
+        let name = if seen.insert(c.name.clone()) {
+            c.name.clone()
+        } else {
+            c.code.clone()
+        };
+        let codes = table
+            .records
+            .iter()
+            .any(|r| matches!(r.values.get(i), Some(Value::Code(_))));
+        if codes {
+            fields.push(Field::new(&name, DataType::Utf8, true));
+            arrays.push(Arc::new(StringArray::from_iter(table.records.iter().map(
+                |r| match r.values.get(i) {
+                    Some(Value::Missing) | None => None,
+                    Some(v) => Some(value_text(v)),
+                },
+            ))));
+        } else {
+            fields.push(Field::new(&name, DataType::Float64, true));
+            arrays.push(Arc::new(Float64Array::from_iter(
+                table
+                    .records
+                    .iter()
+                    .map(|r| r.values.get(i).and_then(Value::number)),
+            )));
+        }
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), arrays)?;
+    let mut meta = vec![
+        KeyValue::new("source_file".into(), source.file.clone()),
+        KeyValue::new("dataset".into(), source.dataset.clone()),
+        KeyValue::new(
+            "parser_version".into(),
+            format!("climastation {PARSER_VERSION}"),
+        ),
+        KeyValue::new("time_reference".into(), table.reference.as_str().to_owned()),
+    ];
+    if let Some(s) = source.size {
+        meta.push(KeyValue::new("source_size".into(), s.to_string()));
+    }
+    if let Some(m) = &source.modified {
+        meta.push(KeyValue::new("source_modified".into(), m.clone()));
+    }
+    for c in &table.columns {
+        meta.push(KeyValue::new(
+            format!("dwd_code.{}", c.name),
+            c.code.clone(),
+        ));
+        if let Some(u) = &c.unit {
+            meta.push(KeyValue::new(format!("unit.{}", c.name), u.clone()));
+        }
+    }
+    let props = WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::SNAPPY)
+        .set_key_value_metadata(Some(meta))
+        .build();
+    let mut writer = ArrowWriter::try_new(w, schema, Some(props))?;
+    writer.write(&batch)?;
+    writer.close()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod parquet_tests {
+    use super::*;
+    use arrow_array::{Array, Float64Array, TimestampMillisecondArray};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    #[test]
+    fn parquet_round_trip_with_units_and_source_metadata() {
+        let text = "STATIONS_ID;MESS_DATUM;  QN;PP_10;TT_10;TM5_10;RF_10;TD_10;eor\r\n         44;202506250000;    3;   -999;  16.6;  16.4;  98.9;  16.4;eor\r\n         44;202506250010;    3;   -999;  16.7;  16.5;  99.6;  16.6;eor\r\n";
+        let p = dwd_parser::produkt::parse("now.txt", text.as_bytes()).unwrap();
+        let t = translate(
+            &p,
+            "10_minutes/air_temperature",
+            "now.txt",
+            &Tables::embedded().unwrap(),
+            Reference::Utc,
+        );
+        let mut buf = Vec::new();
+        let source = SourceInfo {
+            file: "10minutenwerte_TU_00044_now.zip".into(),
+            size: Some(1234),
+            modified: Some("2025-06-25T17:00:00Z".into()),
+            dataset: "10_minutes/air_temperature".into(),
+        };
+        write_parquet(&t, &source, &mut buf).unwrap();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(buf)).unwrap();
+        let kv: std::collections::HashMap<String, String> = reader
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .unwrap()
+            .iter()
+            .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(kv["unit.temperature_air_mean_2m"], "°C");
+        assert_eq!(kv["dwd_code.temperature_air_mean_2m"], "TT_10");
+        assert_eq!(kv["source_file"], "10minutenwerte_TU_00044_now.zip");
+        assert_eq!(kv["source_size"], "1234");
+        assert!(kv["parser_version"].starts_with("climastation "));
+        let batch = reader.build().unwrap().next().unwrap().unwrap();
+        assert_eq!(batch.num_rows(), 2);
+        let ts = batch
+            .column_by_name("timestamp_utc")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<TimestampMillisecondArray>()
+            .unwrap();
+        assert_eq!(
+            ts.value(1),
+            jiff::Timestamp::from_second(1_750_810_200)
+                .unwrap()
+                .as_millisecond()
+        );
+        let tt = batch
+            .column_by_name("temperature_air_mean_2m")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .unwrap();
+        assert_eq!(tt.value(0), 16.6);
+        let pp = batch.column_by_name("pressure_air_site").unwrap();
+        assert_eq!(pp.null_count(), 2, "-999 is null");
+    }
+}
+
+/// `stations.parquet`: id, name, state, latitude, longitude, height, from, to.
+pub fn write_stations_parquet<W: Write + Send>(
+    stations: &[dwd_parser::stations::Station],
+    source: &SourceInfo,
+    w: W,
+) -> Result<(), parquet::errors::ParquetError> {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Date32Array, Float64Array, RecordBatch, StringArray, UInt32Array};
+    use arrow_schema::{DataType, Field, Schema};
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::metadata::KeyValue;
+    use parquet::file::properties::WriterProperties;
+
+    let epoch = jiff::civil::Date::constant(1970, 1, 1);
+    let days = |d: jiff::civil::Date| d.since(epoch).map(|s| s.get_days()).unwrap_or(0);
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("station_id", DataType::UInt32, false),
+        Field::new("name", DataType::Utf8, false),
+        Field::new("state", DataType::Utf8, false),
+        Field::new("latitude", DataType::Float64, false),
+        Field::new("longitude", DataType::Float64, false),
+        Field::new("height", DataType::Float64, false),
+        Field::new("from", DataType::Date32, false),
+        Field::new("to", DataType::Date32, false),
+    ]));
+    let arrays: Vec<ArrayRef> = vec![
+        Arc::new(UInt32Array::from_iter_values(stations.iter().map(|s| s.id))),
+        Arc::new(StringArray::from_iter_values(
+            stations.iter().map(|s| s.name.as_str()),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            stations.iter().map(|s| s.state.as_str()),
+        )),
+        Arc::new(Float64Array::from_iter_values(
+            stations.iter().map(|s| s.latitude),
+        )),
+        Arc::new(Float64Array::from_iter_values(
+            stations.iter().map(|s| s.longitude),
+        )),
+        Arc::new(Float64Array::from_iter_values(
+            stations.iter().map(|s| s.height),
+        )),
+        Arc::new(Date32Array::from_iter_values(
+            stations.iter().map(|s| days(s.from)),
+        )),
+        Arc::new(Date32Array::from_iter_values(
+            stations.iter().map(|s| days(s.to)),
+        )),
+    ];
+    let batch = RecordBatch::try_new(schema.clone(), arrays)?;
+    let props = WriterProperties::builder()
+        .set_key_value_metadata(Some(vec![
+            KeyValue::new("source_file".into(), source.file.clone()),
+            KeyValue::new("dataset".into(), source.dataset.clone()),
+            KeyValue::new(
+                "parser_version".into(),
+                format!("climastation {PARSER_VERSION}"),
+            ),
+        ]))
+        .build();
+    let mut writer = ArrowWriter::try_new(w, schema, Some(props))?;
+    writer.write(&batch)?;
+    writer.close()?;
+    Ok(())
+}

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use dwd_parser::time::{Resolution, file_reference, name_range};
 use dwd_translate::Tables;
-use dwd_translate::table::{dataset_of, translate, write_csv, write_jsonl};
+use dwd_translate::table::{
+    SourceInfo, dataset_of, translate, write_csv, write_jsonl, write_parquet,
+};
 use serde_json::json;
 
 use crate::context::{Ctx, usage};
@@ -16,6 +18,7 @@ use crate::output::print_json;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    Parquet,
     Csv,
     Jsonl,
 }
@@ -25,7 +28,7 @@ pub struct Args {
     /// DWD zips (`10minutenwerte_…zip`) or `produkt_*.txt` files.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value = "csv")]
+    #[arg(long, value_enum, default_value = "parquet")]
     pub format: Format,
     /// Output folder (default: the working directory).
     #[arg(short = 'o', long = "output", value_name = "DIR", default_value = ".")]
@@ -110,6 +113,7 @@ fn convert_one(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
     let ext = match args.format {
+        Format::Parquet => "parquet",
         Format::Csv => "csv",
         Format::Jsonl => "jsonl",
     };
@@ -120,6 +124,19 @@ fn convert_one(
             std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?,
         );
         match args.format {
+            Format::Parquet => {
+                let meta = std::fs::metadata(file).ok();
+                let source = SourceInfo {
+                    file: stem.clone(),
+                    size: meta.as_ref().map(|m| m.len()),
+                    modified: meta
+                        .and_then(|m| m.modified().ok())
+                        .and_then(|t| jiff::Timestamp::try_from(t).ok())
+                        .map(|t| t.to_string()),
+                    dataset: dataset.clone(),
+                };
+                write_parquet(&table, &source, &mut w)?;
+            }
             Format::Csv => write_csv(&table, &mut w)?,
             Format::Jsonl => write_jsonl(&table, &mut w)?,
         }

@@ -21,6 +21,9 @@ pub enum ProcessorKind {
     /// Fetch each file from source.base_url into paths.raw (resumable,
     /// verified before it gets its final name), then as verify.
     Download,
+    /// The whole chain: download, then parse data zips and station lists
+    /// into Parquet under paths.output (English names, UTC).
+    Dwd,
 }
 
 #[derive(Debug, clap::Args)]
@@ -121,9 +124,8 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             .context("installing the signal handler")?;
     }
 
-    let processor: Arc<dyn pipeline::Processor> = match args.processor {
-        ProcessorKind::Verify => Arc::new(pipeline::Verify),
-        ProcessorKind::Download => Arc::new(dwd_source::Download::new(
+    let download = || {
+        dwd_source::Download::new(
             &cfg.source.base_url,
             dwd_source::DownloadOptions {
                 http: dwd_source::HttpOptions {
@@ -134,7 +136,16 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
                 max_connections: cfg.source.max_connections,
                 rate_limit: cfg.source.rate_limit,
             },
-        )),
+        )
+    };
+    let processor: Arc<dyn pipeline::Processor> = match args.processor {
+        ProcessorKind::Verify => Arc::new(pipeline::Verify),
+        ProcessorKind::Download => Arc::new(download()),
+        ProcessorKind::Dwd => Arc::new(crate::dwd_processor::DwdProcessor {
+            download: download(),
+            tables: dwd_translate::Tables::embedded()?,
+            output: cfg.paths.output.clone(),
+        }),
     };
     let options = pipeline::RunOptions {
         workers,
