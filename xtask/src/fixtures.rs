@@ -28,7 +28,7 @@ pub struct Written {
     pub bytes: u64,
 }
 
-struct Rng(u64);
+pub struct Rng(pub u64);
 impl Rng {
     fn next(&mut self, m: u64) -> u64 {
         self.0 ^= self.0 << 13;
@@ -183,7 +183,7 @@ fn stamp(dt: jiff::civil::DateTime) -> String {
 }
 
 /// A `produkt` file: padded header and values, CRLF, runs of -999.
-fn produkt(id: u32, first: u64, rows: usize, eor: bool, rng: &mut Rng) -> Vec<u8> {
+pub fn produkt(id: u32, first: u64, rows: usize, eor: bool, rng: &mut Rng) -> Vec<u8> {
     let mut text = String::with_capacity(rows * 70);
     text.push_str("STATIONS_ID;MESS_DATUM;  QN;PP_10;TT_10;TM5_10;RF_10;TD_10");
     text.push_str(if eor { ";eor\r\n" } else { "\r\n" });
@@ -264,7 +264,7 @@ fn latin1(s: &str) -> Vec<u8> {
         .collect()
 }
 
-fn zip_one(name: &str, data: &[u8]) -> anyhow::Result<Vec<u8>> {
+pub fn zip_one(name: &str, data: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut cursor = std::io::Cursor::new(Vec::with_capacity(data.len() / 4 + 256));
     let mut w = zip::ZipWriter::new(&mut cursor);
     w.start_file(name, zip::write::SimpleFileOptions::default())?;

@@ -4,6 +4,7 @@
 //! - `bench tracker [--files N] [--datasets D] [--workers W] [--batch B] [--fail-every K] [--complete batch|each] [--no-checksum] [--log-level L] [--db PATH] [--json]`
 //! - `bench pipeline [--files N] [--workers 1,2,4] [--batch B] [--json]`
 //! - `bench source [--stations N] [--rows R] [--workers W] [--json]`: crawl and download a synthetic mirror over loopback
+//! - `bench parse [--rows 525600] [--runs 3]`: parse + translate + Parquet of one decade of 10-minute data
 //! - `fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]`: a synthetic DWD-like mirror
 //!
 //! Benchmarks must run optimised: a debug build of xtask re-runs itself
@@ -14,6 +15,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context, bail};
 
 mod args;
+mod bench_parse;
 mod bench_pipeline;
 mod bench_source;
 mod bench_tracker;
@@ -48,7 +50,10 @@ fn run() -> anyhow::Result<()> {
                 "pipeline" => bench_pipeline::run(args::Args::parse(opts)?),
                 "pipeline-one" => bench_pipeline::run_one(args::Args::parse(opts)?),
                 "source" => bench_source::run(args::Args::parse(opts)?),
-                other => bail!("unknown benchmark {other:?}; known: tracker, pipeline, source"),
+                "parse" => bench_parse::run(args::Args::parse(opts)?),
+                other => {
+                    bail!("unknown benchmark {other:?}; known: tracker, pipeline, source, parse")
+                }
             }
         }
         "fixtures" => {
@@ -76,6 +81,7 @@ fn run() -> anyhow::Result<()> {
             println!(
                 "cargo xtask bench source [--stations 541] [--rows 20000] [--workers 4] [--json]"
             );
+            println!("cargo xtask bench parse [--rows 525600] [--runs 3]");
             println!("cargo xtask fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]");
             Ok(())
         }

@@ -135,7 +135,7 @@ impl Processor for DwdProcessor {
             name_range(&member.name).map(|(_, end)| end),
             None,
         );
-        let table = translate(&produkt, dataset, &member.name, &self.tables, reference);
+        let table = translate(produkt, dataset, &member.name, &self.tables, reference);
         let station = facts.station.clone().unwrap_or_else(|| "unknown".into());
         let out = self
             .output

@@ -58,8 +58,10 @@ pub struct Table {
 }
 
 /// Translates `produkt` of `dataset` whose timestamps are in `reference`.
+/// Takes the parsed file by value: its values move into the records, so a
+/// large file is not held twice.
 pub fn translate(
-    produkt: &Produkt,
+    produkt: Produkt,
     dataset: &str,
     file: &str,
     tables: &Tables,
@@ -68,7 +70,7 @@ pub fn translate(
     let columns = tables.columns(dataset, &produkt.columns, file);
     let records = produkt
         .rows
-        .iter()
+        .into_iter()
         .filter_map(|r| {
             let (start, end) = match r.time {
                 RowTime::At(t) => (t, None),
@@ -82,7 +84,7 @@ pub fn translate(
                     None => None,
                 },
                 time_local: start.strftime("%Y-%m-%dT%H:%M").to_string(),
-                values: r.values.clone(),
+                values: r.values,
             })
         })
         .collect();
@@ -192,7 +194,7 @@ mod tests {
     fn csv_and_jsonl_with_english_names_and_utc() {
         let p = dwd_parser::produkt::parse("now.txt", NOW.as_bytes()).unwrap();
         let t = translate(
-            &p,
+            p,
             "10_minutes/air_temperature",
             "now.txt",
             &Tables::embedded().unwrap(),
@@ -230,14 +232,14 @@ mod tests {
         let a_name = "produkt_zehn_min_tu_19930428_19991231_00003.txt";
         let b_name = "produkt_zehn_min_tu_20000101_20091231_00003.txt";
         let a = translate(
-            &dwd_parser::produkt::parse(a_name, mez.as_bytes()).unwrap(),
+            dwd_parser::produkt::parse(a_name, mez.as_bytes()).unwrap(),
             "10_minutes/air_temperature",
             a_name,
             &tables,
             reference(a_name),
         );
         let b = translate(
-            &dwd_parser::produkt::parse(b_name, utc.as_bytes()).unwrap(),
+            dwd_parser::produkt::parse(b_name, utc.as_bytes()).unwrap(),
             "10_minutes/air_temperature",
             b_name,
             &tables,
@@ -413,7 +415,7 @@ mod parquet_tests {
         let text = "STATIONS_ID;MESS_DATUM;  QN;PP_10;TT_10;TM5_10;RF_10;TD_10;eor\r\n         44;202506250000;    3;   -999;  16.6;  16.4;  98.9;  16.4;eor\r\n         44;202506250010;    3;   -999;  16.7;  16.5;  99.6;  16.6;eor\r\n";
         let p = dwd_parser::produkt::parse("now.txt", text.as_bytes()).unwrap();
         let t = translate(
-            &p,
+            p,
             "10_minutes/air_temperature",
             "now.txt",
             &Tables::embedded().unwrap(),

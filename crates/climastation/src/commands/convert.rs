@@ -107,7 +107,7 @@ fn convert_one(
         .unwrap_or(Resolution::Hourly);
     let period_end = name_range(&name).map(|(_, end)| end);
     let reference = file_reference(resolution, period_end, None);
-    let table = translate(&produkt, &dataset, &name, tables, reference);
+    let table = translate(produkt, &dataset, &name, tables, reference);
     let stem = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -1,0 +1,102 @@
+//! `cargo xtask bench parse`: one decade of 10-minute data (525,600 rows,
+//! ~38 MB of text, one zip) parsed, translated and written as Parquet on
+//! one core, against inflating the same zip alone with the same zip library,
+//! in the same run. Peak RSS is this process's (the parse runs last).
+
+use std::io::Read;
+use std::time::Instant;
+
+use anyhow::Context;
+use serde_json::json;
+
+use crate::args::Args;
+use crate::fixtures::{Rng, produkt, zip_one};
+use crate::measure::peak_rss_kb;
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let rows: usize = args.get("rows", 525_600)?;
+    let runs: usize = args.get("runs", 3)?;
+    let tmp = tempfile::tempdir()?;
+    let name = "produkt_zehn_min_tu_20000101_20091231_00003.txt";
+    let text = produkt(
+        3,
+        200_001_010_000,
+        rows,
+        true,
+        &mut Rng(0x5eed_1234_5678_9abc),
+    );
+    let zip = zip_one(name, &text)?;
+    let path = tmp
+        .path()
+        .join("10minutenwerte_TU_00003_20000101_20091231_hist.zip");
+    std::fs::write(&path, &zip)?;
+    let text_mb = text.len() as f64 / 1e6;
+    drop(text);
+
+    let mut inflate = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let mut z = zip::ZipArchive::new(std::io::BufReader::new(std::fs::File::open(&path)?))?;
+        let mut m = z.by_index(0)?;
+        std::io::copy(&mut m, &mut std::io::sink())?;
+        inflate.push(t.elapsed().as_secs_f64());
+    }
+    let rss_before_parse = peak_rss_kb();
+    let tables = dwd_translate::Tables::embedded()?;
+    let mut parse = Vec::new();
+    let mut out_rows = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let f = std::io::BufReader::new(std::fs::File::open(&path)?);
+        let member = dwd_parser::archive::produkt_member("bench.zip", f, 512 << 20)?;
+        let p = dwd_parser::produkt::parse(&member.name, &member.bytes)?;
+        drop(member);
+        let reference = dwd_parser::time::file_reference(
+            dwd_parser::time::Resolution::Minutes10,
+            dwd_parser::time::name_range(name).map(|(_, e)| e),
+            None,
+        );
+        let table = dwd_translate::table::translate(
+            p,
+            "10_minutes/air_temperature",
+            name,
+            &tables,
+            reference,
+        );
+        out_rows = table.records.len();
+        let out = std::fs::File::create(tmp.path().join("out.parquet"))?;
+        let source = dwd_translate::table::SourceInfo {
+            file: name.into(),
+            dataset: "10_minutes/air_temperature".into(),
+            ..Default::default()
+        };
+        dwd_translate::table::write_parquet(&table, &source, std::io::BufWriter::new(out))
+            .context("writing parquet")?;
+        parse.push(t.elapsed().as_secs_f64());
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (inflate_s, parse_s) = (median(&mut inflate), median(&mut parse));
+    let parquet_mb = std::fs::metadata(tmp.path().join("out.parquet"))?.len() as f64 / 1e6;
+    let mut check = String::new();
+    std::fs::File::open(tmp.path().join("out.parquet"))?
+        .take(4)
+        .read_to_string(&mut check)
+        .ok();
+    let report = json!({
+        "rows": out_rows,
+        "text_mb": (text_mb * 10.0).round() / 10.0,
+        "zip_mb": (zip.len() as f64 / 1e6 * 10.0).round() / 10.0,
+        "parquet_mb": (parquet_mb * 10.0).round() / 10.0,
+        "inflate_only_s": (inflate_s * 1000.0).round() / 1000.0,
+        "parse_translate_parquet_s": (parse_s * 1000.0).round() / 1000.0,
+        "ratio_to_inflate": (parse_s / inflate_s * 100.0).round() / 100.0,
+        "text_mb_per_s": (text_mb / parse_s * 10.0).round() / 10.0,
+        "peak_rss_kb_before_parse": rss_before_parse,
+        "peak_rss_kb": peak_rss_kb(),
+    });
+    println!("{report}");
+    Ok(())
+}
