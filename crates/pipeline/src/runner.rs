@@ -411,43 +411,27 @@ fn renew_leases<S: ProgressStore>(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn work<S, L>(
-    store: &S,
-    worker: &WorkerId,
-    shared: &Shared<'_>,
-    locate: &L,
-    processor: &dyn Processor,
-    opts: &RunOptions,
-    interrupt: &StopHandle,
-    observer: &dyn Observer,
-) where
-    S: ProgressStore,
-    L: Fn(&FileKey) -> PathBuf + Sync,
-{
-    let mut finished = Finished::default();
-    work_loop(
-        store,
-        worker,
-        shared,
-        locate,
-        processor,
-        opts,
-        interrupt,
-        observer,
-        &mut finished,
-    );
-    finished.flush(store, shared, observer);
-}
-
-/// Completed files not yet committed.
-#[derive(Default)]
-struct Finished {
+/// Completed files not yet committed; committed when due, before each
+/// claim, and when the worker ends (on drop, so no exit path forgets it).
+struct Finished<'a, S: ProgressStore> {
+    store: &'a S,
+    shared: &'a Shared<'a>,
+    observer: &'a dyn Observer,
     items: Vec<(Claim, CompletionMetrics)>,
     since: Option<Instant>,
 }
 
-impl Finished {
+impl<'a, S: ProgressStore> Finished<'a, S> {
+    fn new(store: &'a S, shared: &'a Shared<'a>, observer: &'a dyn Observer) -> Self {
+        Finished {
+            store,
+            shared,
+            observer,
+            items: Vec::new(),
+            since: None,
+        }
+    }
+
     fn push(&mut self, claim: Claim, metrics: CompletionMetrics) {
         self.since.get_or_insert_with(Instant::now);
         self.items.push((claim, metrics));
@@ -461,10 +445,11 @@ impl Finished {
     }
 
     /// Commits the completions in one transaction; each claim is fenced on its own.
-    fn flush<S: ProgressStore>(&mut self, store: &S, shared: &Shared<'_>, observer: &dyn Observer) {
+    fn flush(&mut self) {
         if self.items.is_empty() {
             return;
         }
+        let (shared, observer, store) = (self.shared, self.observer, self.store);
         let items = std::mem::take(&mut self.items);
         self.since = None;
         match shared.tracked(|| store.complete_many(&items)) {
@@ -500,27 +485,33 @@ impl Finished {
     }
 }
 
+impl<S: ProgressStore> Drop for Finished<'_, S> {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
-fn work_loop<S, L>(
-    store: &S,
+fn work<'a, S, L>(
+    store: &'a S,
     worker: &WorkerId,
-    shared: &Shared<'_>,
+    shared: &'a Shared<'a>,
     locate: &L,
     processor: &dyn Processor,
     opts: &RunOptions,
     interrupt: &StopHandle,
-    observer: &dyn Observer,
-    finished: &mut Finished,
+    observer: &'a dyn Observer,
 ) where
     S: ProgressStore,
     L: Fn(&FileKey) -> PathBuf + Sync,
 {
     let dataset = shared.dataset;
+    let mut finished = Finished::new(store, shared, observer);
     loop {
         if interrupt.is_stopped() {
             shared.stop(StopReason::Interrupted);
         }
-        finished.flush(store, shared, observer);
+        finished.flush();
         if shared.stop.is_stopping() {
             return;
         }
@@ -569,7 +560,7 @@ fn work_loop<S, L>(
                 }
             }
             if finished.due(opts) {
-                finished.flush(store, shared, observer);
+                finished.flush();
             }
         }
     }
