@@ -102,13 +102,17 @@ impl Mirror {
         c.output().unwrap()
     }
 
-    fn crawl_and_download(&self, env: &[(&str, &str)]) -> (Output, Value) {
+    fn crawl(&self, env: &[(&str, &str)]) {
         let crawl = self.cli(&["--json", "crawl", "--dataset", DATASET], env);
         assert!(
             crawl.status.success(),
             "{}",
             String::from_utf8_lossy(&crawl.stderr)
         );
+    }
+
+    /// `run --processor download --keep-going`: the exit status and the JSON report.
+    fn download(&self, env: &[(&str, &str)]) -> (Output, Value) {
         let run = self.cli(
             &[
                 "--json",
@@ -123,6 +127,11 @@ impl Mirror {
         );
         let report = serde_json::from_slice(&run.stdout).unwrap_or(Value::Null);
         (run, report)
+    }
+
+    fn crawl_and_download(&self, env: &[(&str, &str)]) -> (Output, Value) {
+        self.crawl(env);
+        self.download(env)
     }
 
     fn no_part_files(&self) -> bool {
@@ -197,8 +206,7 @@ fn truncated_corrupt_and_vanished_files_fail_and_are_never_completed() {
     // truncated at the source: fewer bytes than the listing says
     let bytes = std::fs::read(m.served(&m.names[0])).unwrap();
     let (truncated, corrupt, missing) = (&m.names[0], &m.names[1], &m.names[2]);
-    let crawl = m.cli(&["--json", "crawl", "--dataset", DATASET], &[]);
-    assert!(crawl.status.success());
+    m.crawl(&[]);
     std::fs::write(m.served(truncated), &bytes[..bytes.len() / 2]).unwrap();
     // corrupt: same size, a flipped byte inside the compressed data
     let mut c = std::fs::read(m.served(corrupt)).unwrap();
@@ -215,20 +223,8 @@ fn truncated_corrupt_and_vanished_files_fail_and_are_never_completed() {
         ("CLIMASTATION_PROCESSING__MAX_ATTEMPTS", "1"),
         ("CLIMASTATION_SOURCE__RETRIES", "1"),
     ];
-    let run = m.cli(
-        &[
-            "--json",
-            "run",
-            "--dataset",
-            DATASET,
-            "--processor",
-            "download",
-            "--keep-going",
-        ],
-        &env,
-    );
+    let (run, report) = m.download(&env);
     assert_eq!(run.status.code(), Some(1));
-    let report: Value = serde_json::from_slice(&run.stdout).unwrap();
     let failed = report["datasets"][0]["failed"].as_array().unwrap();
     let reason = |name: &str| {
         failed
