@@ -51,6 +51,7 @@ fn run() -> anyhow::Result<()> {
                 "pipeline-one" => bench_pipeline::run_one(args::Args::parse(opts)?),
                 "source" => bench_source::run(args::Args::parse(opts)?),
                 "parse" => bench_parse::run(args::Args::parse(opts)?),
+                "parse-one" => bench_parse::run_one(args::Args::parse(opts)?),
                 other => {
                     bail!("unknown benchmark {other:?}; known: tracker, pipeline, source, parse")
                 }

@@ -115,27 +115,25 @@ impl Processor for DwdProcessor {
         }
         let file = std::fs::File::open(job.path)
             .map_err(|e| ProcessError::transient(format!("{shown}: {e}")))?;
-        let member = dwd_parser::archive::produkt_member(
+        let (member_name, produkt) = dwd_parser::archive::parse_produkt_member(
             &shown,
             std::io::BufReader::new(file),
             job.budget.per_worker_bytes,
         )
         .map_err(|e| ProcessError::permanent(e.to_string()))?;
-        let produkt =
-            dwd_parser::produkt::parse(&format!("{shown}:{}", member.name), &member.bytes)
-                .map_err(|e| ProcessError::permanent(e.to_string()))?;
         if job.should_stop() {
             return Err(ProcessError::interrupted());
         }
-        let resolution = Resolution::detect(&member.name)
+        let resolution = Resolution::detect(&member_name)
             .or_else(|| Resolution::detect(dataset))
             .unwrap_or(Resolution::Hourly);
         let reference = file_reference(
             resolution,
-            name_range(&member.name).map(|(_, end)| end),
+            name_range(&member_name).map(|(_, end)| end),
             None,
         );
-        let table = translate(produkt, dataset, &member.name, &self.tables, reference);
+        let table = translate(produkt, dataset, &member_name, &self.tables, reference)
+            .map_err(|e| ProcessError::permanent(e.to_string()))?;
         let station = facts.station.clone().unwrap_or_else(|| "unknown".into());
         let out = self
             .output
@@ -147,7 +145,7 @@ impl Processor for DwdProcessor {
             write_parquet(&table, &source, w).map_err(|e| e.to_string())
         })?;
         Ok(Outcome {
-            records: table.records.len() as u64,
+            records: table.len() as u64,
             ..fetched
         })
     }

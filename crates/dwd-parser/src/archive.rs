@@ -12,13 +12,13 @@ pub struct Member {
     pub bytes: Vec<u8>,
 }
 
-/// Reads the one `produkt*` member of the zip `file` (named in errors).
-/// `max_bytes` refuses members that declare more (a worker's memory budget).
-pub fn produkt_member<R: Read + Seek>(
+type Zip<R> = zip::ZipArchive<R>;
+
+/// Opens the zip and finds its one `produkt*` member: (archive, index, name).
+fn find_produkt<R: Read + Seek>(
     file: &str,
     reader: R,
-    max_bytes: u64,
-) -> Result<Member, ParseError> {
+) -> Result<(Zip<R>, usize, String), ParseError> {
     let bad = |message: String| ParseError::File {
         file: file.to_owned(),
         message,
@@ -40,18 +40,35 @@ pub fn produkt_member<R: Read + Seek>(
             found.push((i, name));
         }
     }
-    let (index, name) = match found.as_slice() {
-        [one] => one.clone(),
-        [] => return Err(bad("no produkt* member in the zip".into())),
+    match found.as_slice() {
+        [(index, name)] => {
+            let (index, name) = (*index, name.clone());
+            Ok((zip, index, name))
+        }
+        [] => Err(bad("no produkt* member in the zip".into())),
         many => {
             let names: Vec<&str> = many.iter().map(|(_, n)| n.as_str()).collect();
-            return Err(bad(format!(
+            Err(bad(format!(
                 "{} produkt* members in the zip: {}",
                 many.len(),
                 names.join(", ")
-            )));
+            )))
         }
+    }
+}
+
+/// Reads the one `produkt*` member of the zip `file` (named in errors).
+/// `max_bytes` refuses members that declare more (a worker's memory budget).
+pub fn produkt_member<R: Read + Seek>(
+    file: &str,
+    reader: R,
+    max_bytes: u64,
+) -> Result<Member, ParseError> {
+    let bad = |message: String| ParseError::File {
+        file: file.to_owned(),
+        message,
     };
+    let (mut zip, index, name) = find_produkt(file, reader)?;
     let mut member = zip
         .by_index(index)
         .map_err(|e| bad(format!("corrupt zip member {name}: {e}")))?;
@@ -73,6 +90,38 @@ pub fn produkt_member<R: Read + Seek>(
         )));
     }
     Ok(Member { name, bytes })
+}
+
+/// Parses the one `produkt*` member of the zip `file` while inflating it,
+/// without holding its text: returns the member's name and the parsed file.
+/// A member that declares (or inflates to) more than `max_bytes` is refused.
+pub fn parse_produkt_member<R: Read + Seek>(
+    file: &str,
+    reader: R,
+    max_bytes: u64,
+) -> Result<(String, crate::produkt::Produkt), ParseError> {
+    let bad = |message: String| ParseError::File {
+        file: file.to_owned(),
+        message,
+    };
+    let (mut zip, index, name) = find_produkt(file, reader)?;
+    let member = zip
+        .by_index(index)
+        .map_err(|e| bad(format!("corrupt zip member {name}: {e}")))?;
+    if member.size() > max_bytes {
+        return Err(bad(format!(
+            "zip member {name} declares {} bytes, over the limit of {max_bytes}",
+            member.size()
+        )));
+    }
+    let shown = format!("{file}:{name}");
+    let declared = member.size();
+    let produkt = crate::produkt::parse_reader_sized(
+        &shown,
+        std::io::BufReader::with_capacity(256 * 1024, member.take(max_bytes)),
+        declared,
+    )?;
+    Ok((name, produkt))
 }
 
 #[cfg(test)]

@@ -43,8 +43,8 @@ fn station_44_now_file() {
             ["QN", "PP_10", "TT_10", "TM5_10", "RF_10", "TD_10"],
             "{label}"
         );
-        assert_eq!(p.rows.len(), 102, "{label}");
-        let first = &p.rows[0];
+        assert_eq!(p.len(), 102, "{label}");
+        let first = &p.rows()[0];
         assert_eq!(first.station, 44);
         assert_eq!(
             first.time,
@@ -52,10 +52,11 @@ fn station_44_now_file() {
         );
         assert_eq!(first.values[2], Value::Number(16.6), "TT_10");
         assert!(
-            p.rows.iter().all(|r| r.values[1] == Value::Missing),
+            p.rows().iter().all(|r| r.values[1] == Value::Missing),
             "PP_10 is -999 throughout"
         );
-        let last = p.rows.last().unwrap();
+        let rows = p.rows();
+        let last = rows.last().unwrap();
         assert_eq!(
             last.time,
             RowTime::At(DateTime::constant(2025, 6, 25, 16, 50, 0, 0))
@@ -208,8 +209,11 @@ fn station_lists_in_all_three_layouts() {
 }
 
 fn member(zip: &[u8], file: &str) -> produkt::Produkt {
-    let m = crate::archive::produkt_member(file, std::io::Cursor::new(zip), 64 << 20).unwrap();
-    produkt::parse(&m.name, &m.bytes).unwrap()
+    // streamed: the member is parsed while it is inflated
+    let (name, p) =
+        crate::archive::parse_produkt_member(file, std::io::Cursor::new(zip), 64 << 20).unwrap();
+    assert!(name.starts_with("produkt_"), "{name}");
+    p
 }
 
 #[test]
@@ -221,7 +225,7 @@ fn real_zips_hourly_ten_minute_and_monthly() {
         "stundenwerte_TU_00320_akt.zip",
     );
     assert_eq!(hourly.columns, ["QN_9", "TT_TU", "RF_TU"]);
-    let r = &hourly.rows[0];
+    let r = &hourly.rows()[0];
     assert_eq!(
         (r.station, r.time),
         (
@@ -242,10 +246,10 @@ fn real_zips_hourly_ten_minute_and_monthly() {
     );
     assert_eq!(solar.columns, ["QN", "DS_10", "GS_10", "SD_10", "LS_10"]);
     assert_eq!(
-        solar.rows[0].time,
+        solar.rows()[0].time,
         RowTime::At(DateTime::constant(2023, 6, 9, 0, 0, 0, 0))
     );
-    assert_eq!(solar.rows[0].values[4], Value::Missing, "LS_10 -999");
+    assert_eq!(solar.rows()[0].values[4], Value::Missing, "LS_10 -999");
 
     let monthly = member(
         include_bytes!(
@@ -254,7 +258,7 @@ fn real_zips_hourly_ten_minute_and_monthly() {
         "monatswerte_KL_01691_18570101_20171231_hist.zip",
     );
     assert_eq!(&monthly.columns[..3], ["QN_4", "MO_N", "MO_TT"]);
-    let m = &monthly.rows[0];
+    let m = &monthly.rows()[0];
     assert_eq!(
         m.time,
         RowTime::Span(

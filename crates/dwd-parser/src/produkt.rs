@@ -9,7 +9,7 @@
 use jiff::civil::DateTime;
 
 use crate::ParseError;
-use crate::text::{decode, lines};
+use crate::text::decode;
 use crate::time::parse_stamp;
 
 /// A value of a parameter column.
@@ -39,22 +39,100 @@ pub enum RowTime {
     Span(DateTime, DateTime),
 }
 
+/// One parameter column's values, stored by column: numbers as
+/// `Option<f64>` (no per-value allocation), switched to [`Value`]s only if
+/// the column holds letter codes.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Row {
-    /// 1-based line in the file.
-    pub line: usize,
-    pub station: u32,
-    pub time: RowTime,
-    /// One value a parameter column, in [`Produkt::columns`] order.
-    pub values: Vec<Value>,
+pub enum Series {
+    Numbers(Vec<Option<f64>>),
+    Values(Vec<Value>),
 }
 
+impl Series {
+    pub fn len(&self) -> usize {
+        match self {
+            Series::Numbers(v) => v.len(),
+            Series::Values(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, row: usize) -> Value {
+        match self {
+            Series::Numbers(v) => match v.get(row) {
+                Some(Some(n)) => Value::Number(*n),
+                _ => Value::Missing,
+            },
+            Series::Values(v) => v.get(row).cloned().unwrap_or(Value::Missing),
+        }
+    }
+
+    fn push(&mut self, value: Value) {
+        match (&mut *self, value) {
+            (Series::Numbers(v), Value::Number(n)) => v.push(Some(n)),
+            (Series::Numbers(v), Value::Missing) => v.push(None),
+            (Series::Numbers(v), code) => {
+                let mut values: Vec<Value> = v
+                    .iter()
+                    .map(|n| n.map_or(Value::Missing, Value::Number))
+                    .collect();
+                values.push(code);
+                *self = Series::Values(values);
+            }
+            (Series::Values(v), value) => v.push(value),
+        }
+    }
+}
+
+/// A parsed file, by column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Produkt {
     /// The parameter and quality columns, trimmed, in file order
     /// (without `STATIONS_ID`, the time columns and `eor`).
     pub columns: Vec<String>,
-    pub rows: Vec<Row>,
+    pub stations: Vec<u32>,
+    pub times: Vec<RowTime>,
+    /// One series a column of [`Produkt::columns`].
+    pub series: Vec<Series>,
+}
+
+impl Produkt {
+    /// Number of data rows.
+    pub fn len(&self) -> usize {
+        self.stations.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.stations.is_empty()
+    }
+
+    /// The values of row `row`, in column order.
+    pub fn row_values(&self, row: usize) -> Vec<Value> {
+        self.series.iter().map(|s| s.get(row)).collect()
+    }
+
+    /// Every row materialised (for tests and small files; large files are
+    /// read by column).
+    pub fn rows(&self) -> Vec<Row> {
+        (0..self.len())
+            .map(|i| Row {
+                station: self.stations[i],
+                time: self.times[i],
+                values: self.row_values(i),
+            })
+            .collect()
+    }
+}
+
+/// One row, materialised by [`Produkt::rows`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub station: u32,
+    pub time: RowTime,
+    pub values: Vec<Value>,
 }
 
 /// Quality columns (`QN`, `QN_x`).
@@ -74,15 +152,54 @@ fn is_missing(v: &str) -> bool {
     v == "-999" || v.parse::<f64>().is_ok_and(|n| n == -999.0)
 }
 
-/// Parses a data file. `file` names it in errors.
+/// Parses a data file held in memory. `file` names it in errors.
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Produkt, ParseError> {
-    let text = decode(bytes);
-    let blank = |l: &str| {
-        l.trim_matches(|c: char| c.is_whitespace() || c == '\u{1a}')
-            .is_empty()
+    parse_reader(file, bytes)
+}
+
+/// Parses a data file line by line from `reader` (a zip member, streamed):
+/// the text is never held whole. Each line is read as UTF-8 when it is valid
+/// UTF-8, else as ISO-8859-1 (data rows are ASCII either way).
+pub fn parse_reader(file: &str, reader: impl std::io::BufRead) -> Result<Produkt, ParseError> {
+    parse_reader_sized(file, reader, 0)
+}
+
+/// [`parse_reader`] with the text's size when known (a zip member declares
+/// it): columns are allocated once for the expected rows instead of
+/// doubling, which keeps the peak memory near the data's own size.
+pub fn parse_reader_sized(
+    file: &str,
+    mut reader: impl std::io::BufRead,
+    text_bytes: u64,
+) -> Result<Produkt, ParseError> {
+    let mut buf: Vec<u8> = Vec::with_capacity(256);
+    let mut number = 0usize;
+    // the next non-blank line, decoded, with its 1-based number
+    let mut next_line = |buf: &mut Vec<u8>| -> Result<Option<(usize, String)>, ParseError> {
+        loop {
+            buf.clear();
+            let n = reader
+                .read_until(b'\n', buf)
+                .map_err(|e| ParseError::File {
+                    file: file.to_owned(),
+                    message: format!("read error (a corrupt zip member?): {e}"),
+                })?;
+            if n == 0 {
+                return Ok(None);
+            }
+            number += 1;
+            let text = decode(buf);
+            let line = text.trim_end_matches(['\n', '\r']);
+            if line
+                .trim_matches(|c: char| c.is_whitespace() || c == '\u{1a}')
+                .is_empty()
+            {
+                continue;
+            }
+            return Ok(Some((number, line.to_owned())));
+        }
     };
-    let mut lines = lines(&text).filter(|(_, l)| !blank(l));
-    let Some((_, header)) = lines.next() else {
+    let Some((_, header)) = next_line(&mut buf)? else {
         return Err(ParseError::File {
             file: file.to_owned(),
             message: "empty file: no header line".into(),
@@ -118,10 +235,26 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Produkt, ParseError> {
         .filter(|i| *i != station_col && !time_cols.contains(i) && !(has_eor && *i == width - 1))
         .filter(|i| !names[*i].is_empty())
         .collect();
-    let columns: Vec<String> = data_cols.iter().map(|i| names[*i].clone()).collect();
+    // rows are about as long as the header; at most 50M rows are reserved
+    let expected_rows = usize::try_from(text_bytes / (header.len() as u64 + 1))
+        .unwrap_or(0)
+        .min(50_000_000);
+    let codes_ok: Vec<bool> = data_cols
+        .iter()
+        .map(|i| may_hold_codes(&names[*i]))
+        .collect();
+    let mut out = Produkt {
+        columns: data_cols.iter().map(|i| names[*i].clone()).collect(),
+        stations: Vec::with_capacity(expected_rows),
+        times: Vec::with_capacity(expected_rows),
+        series: data_cols
+            .iter()
+            .map(|_| Series::Numbers(Vec::with_capacity(expected_rows)))
+            .collect(),
+    };
 
-    let mut rows = Vec::new();
-    for (line, raw) in lines {
+    let mut last_stamp: Option<(String, DateTime)> = None;
+    while let Some((line, raw)) = next_line(&mut buf)? {
         let fields: Vec<&str> = raw.split(';').map(str::trim).collect();
         let at = |column: &str, message: String| ParseError::At {
             file: file.to_owned(),
@@ -142,44 +275,47 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Produkt, ParseError> {
                 format!("{:?} is not a station id", fields[station_col]),
             )
         })?;
-        let stamp = |i: usize| {
-            parse_stamp(fields[i]).ok_or_else(|| {
+        let mut stamp = |i: usize| -> Result<DateTime, ParseError> {
+            // consecutive rows rarely repeat a stamp; the cache helps BEGINN/ENDE files
+            if let Some((text, dt)) = &last_stamp
+                && text == fields[i]
+            {
+                return Ok(*dt);
+            }
+            let dt = parse_stamp(fields[i]).ok_or_else(|| {
                 at(
                     &names[i],
                     format!("{:?} is not a valid date/time", fields[i]),
                 )
-            })
+            })?;
+            last_stamp = Some((fields[i].to_owned(), dt));
+            Ok(dt)
         };
         let time = match time_cols.as_slice() {
             [t] => RowTime::At(stamp(*t)?),
-            [b, e] => RowTime::Span(stamp(*b)?, stamp(*e)?),
+            [b, e] => {
+                let begin = stamp(*b)?;
+                RowTime::Span(begin, stamp(*e)?)
+            }
             _ => unreachable!("one or two time columns"),
         };
-        let mut values = Vec::with_capacity(data_cols.len());
-        for &i in &data_cols {
+        for (k, &i) in data_cols.iter().enumerate() {
             let v = fields[i];
             let value = if v.is_empty() || is_missing(v) {
                 Value::Missing
             } else if let Ok(n) = v.parse::<f64>() {
                 Value::Number(n)
-            } else if may_hold_codes(&names[i])
-                && v.len() <= 3
-                && v.chars().all(|c| c.is_ascii_alphanumeric())
-            {
+            } else if codes_ok[k] && v.len() <= 3 && v.chars().all(|c| c.is_ascii_alphanumeric()) {
                 Value::Code(v.to_owned())
             } else {
                 return Err(at(&names[i], format!("{v:?} is not a number")));
             };
-            values.push(value);
+            out.series[k].push(value);
         }
-        rows.push(Row {
-            line,
-            station,
-            time,
-            values,
-        });
+        out.stations.push(station);
+        out.times.push(time);
     }
-    Ok(Produkt { columns, rows })
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -195,9 +331,13 @@ mod tests {
             p.columns,
             ["QN", "PP_10", "TT_10", "TM5_10", "RF_10", "TD_10"]
         );
-        assert_eq!(p.rows.len(), 2);
-        let r = &p.rows[0];
-        assert_eq!((r.line, r.station), (2, 44));
+        assert_eq!(p.len(), 2);
+        assert!(
+            matches!(p.series[2], Series::Numbers(_)),
+            "numeric columns stay unboxed"
+        );
+        let r = &p.rows()[0];
+        assert_eq!(r.station, 44);
         assert_eq!(
             r.time,
             RowTime::At(DateTime::constant(2025, 6, 25, 0, 0, 0, 0))
@@ -212,13 +352,13 @@ mod tests {
         let p = parse("m.txt", b"STATIONS_ID;MESS_DATUM_BEGINN;MESS_DATUM_ENDE;QN_4;MO_TT\n1691;18570101;18570131;5;-1.00\n").unwrap();
         assert_eq!(p.columns, ["QN_4", "MO_TT"]);
         assert_eq!(
-            p.rows[0].time,
+            p.times[0],
             RowTime::Span(
                 DateTime::constant(1857, 1, 1, 0, 0, 0, 0),
                 DateTime::constant(1857, 1, 31, 0, 0, 0, 0)
             )
         );
-        assert_eq!(p.rows[0].values[1], Value::Number(-1.0));
+        assert_eq!(p.row_values(0)[1], Value::Number(-1.0));
     }
 
     #[test]
@@ -258,7 +398,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            p.rows[0].values,
+            p.row_values(0),
             [
                 Value::Number(3.0),
                 Value::Code("P".into()),
@@ -274,7 +414,10 @@ mod tests {
             b"STATIONS_ID;MESS_DATUM;QN_8;R1;eor\n1;2020010100;P;-999.0;eor\n",
         )
         .unwrap();
-        assert_eq!(p.rows[0].values, [Value::Code("P".into()), Value::Missing]);
+        assert_eq!(
+            p.rows()[0].values,
+            [Value::Code("P".into()), Value::Missing]
+        );
     }
 
     proptest::proptest! {

@@ -43,6 +43,8 @@ pub enum TranslateError {
         source_name: String,
         message: String,
     },
+    #[error("{file}: {message}")]
+    Time { file: String, message: String },
 }
 
 /// A column as it will be written.

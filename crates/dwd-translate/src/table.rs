@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use dwd_parser::produkt::{Produkt, RowTime, Value};
+use dwd_parser::produkt::{Produkt, RowTime, Series, Value};
 use dwd_parser::time::Reference;
 
 use crate::{Column, Tables};
@@ -36,63 +36,81 @@ pub fn dataset_of(name: &str) -> Option<&'static str> {
     })
 }
 
-/// One output row.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Record {
-    pub station: u32,
-    /// The end of the interval (`MESS_DATUM`) or the start of the period.
-    pub timestamp_utc: jiff::Timestamp,
-    /// The end of the period, for monthly and annual rows.
-    pub period_end_utc: Option<jiff::Timestamp>,
-    /// The file's own time, as written (`YYYY-MM-DDTHH:MM`).
-    pub time_local: String,
-    pub values: Vec<Value>,
-}
-
-/// A translated file.
+/// A translated file, by column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
     pub columns: Vec<Column>,
     pub reference: Reference,
-    pub records: Vec<Record>,
+    pub stations: Vec<u32>,
+    /// The end of the interval (`MESS_DATUM`) or the start of the period, UTC, ms.
+    pub timestamps_ms: Vec<i64>,
+    /// The end of the period, for monthly and annual rows.
+    pub period_ends_ms: Option<Vec<i64>>,
+    /// The file's own (local) time as written, as ms of a naive date-time.
+    pub local_ms: Vec<i64>,
+    /// One series a column.
+    pub series: Vec<Series>,
+}
+
+impl Table {
+    pub fn len(&self) -> usize {
+        self.stations.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.stations.is_empty()
+    }
+}
+
+fn naive_ms(dt: jiff::civil::DateTime) -> Option<i64> {
+    Reference::Utc.to_utc(dt).map(|t| t.as_millisecond())
 }
 
 /// Translates `produkt` of `dataset` whose timestamps are in `reference`.
-/// Takes the parsed file by value: its values move into the records, so a
-/// large file is not held twice.
+/// Takes the parsed file by value: its columns move into the table.
 pub fn translate(
     produkt: Produkt,
     dataset: &str,
     file: &str,
     tables: &Tables,
     reference: Reference,
-) -> Table {
+) -> Result<Table, crate::TranslateError> {
     let columns = tables.columns(dataset, &produkt.columns, file);
-    let records = produkt
-        .rows
-        .into_iter()
-        .filter_map(|r| {
-            let (start, end) = match r.time {
-                RowTime::At(t) => (t, None),
-                RowTime::Span(b, e) => (b, Some(e)),
-            };
-            Some(Record {
-                station: r.station,
-                timestamp_utc: reference.to_utc(start)?,
-                period_end_utc: match end {
-                    Some(e) => Some(reference.to_utc(e)?),
-                    None => None,
-                },
-                time_local: start.strftime("%Y-%m-%dT%H:%M").to_string(),
-                values: r.values,
-            })
-        })
-        .collect();
-    Table {
+    let n = produkt.len();
+    let span = produkt.times.iter().any(|t| matches!(t, RowTime::Span(..)));
+    let mut timestamps_ms = Vec::with_capacity(n);
+    let mut local_ms = Vec::with_capacity(n);
+    let mut period_ends = span.then(|| Vec::with_capacity(n));
+    let bad = |dt: jiff::civil::DateTime| crate::TranslateError::Time {
+        file: file.to_owned(),
+        message: format!("{dt} cannot be converted to UTC"),
+    };
+    for t in &produkt.times {
+        let (start, end) = match *t {
+            RowTime::At(t) => (t, None),
+            RowTime::Span(b, e) => (b, Some(e)),
+        };
+        timestamps_ms.push(
+            reference
+                .to_utc(start)
+                .ok_or_else(|| bad(start))?
+                .as_millisecond(),
+        );
+        local_ms.push(naive_ms(start).ok_or_else(|| bad(start))?);
+        if let Some(ends) = period_ends.as_mut() {
+            let e = end.unwrap_or(start);
+            ends.push(reference.to_utc(e).ok_or_else(|| bad(e))?.as_millisecond());
+        }
+    }
+    Ok(Table {
         columns,
         reference,
-        records,
-    }
+        stations: produkt.stations,
+        timestamps_ms,
+        period_ends_ms: period_ends,
+        local_ms,
+        series: produkt.series,
+    })
 }
 
 fn value_text(v: &Value) -> String {
@@ -103,24 +121,46 @@ fn value_text(v: &Value) -> String {
     }
 }
 
+fn utc_text(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+fn local_text(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| {
+            jiff::tz::TimeZone::UTC
+                .to_datetime(t)
+                .strftime("%Y-%m-%dT%H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 /// CSV with a header: `station_id,timestamp_utc,[period_end_utc,]time_local,time_reference,<English names>`;
 /// missing values are empty.
 pub fn write_csv(table: &Table, mut w: impl Write) -> std::io::Result<()> {
-    let span = table.records.iter().any(|r| r.period_end_utc.is_some());
     let mut header = vec!["station_id".to_owned(), "timestamp_utc".to_owned()];
-    if span {
+    if table.period_ends_ms.is_some() {
         header.push("period_end_utc".into());
     }
     header.extend(["time_local".to_owned(), "time_reference".to_owned()]);
     header.extend(table.columns.iter().map(|c| c.name.clone()));
     writeln!(w, "{}", header.join(","))?;
-    for r in &table.records {
-        let mut row = vec![r.station.to_string(), r.timestamp_utc.to_string()];
-        if span {
-            row.push(r.period_end_utc.map(|t| t.to_string()).unwrap_or_default());
+    for i in 0..table.len() {
+        let mut row = vec![
+            table.stations[i].to_string(),
+            utc_text(table.timestamps_ms[i]),
+        ];
+        if let Some(ends) = &table.period_ends_ms {
+            row.push(utc_text(ends[i]));
         }
-        row.extend([r.time_local.clone(), table.reference.as_str().to_owned()]);
-        row.extend(r.values.iter().map(value_text));
+        row.extend([
+            local_text(table.local_ms[i]),
+            table.reference.as_str().to_owned(),
+        ]);
+        row.extend(table.series.iter().map(|s| value_text(&s.get(i))));
         writeln!(w, "{}", row.join(","))?;
     }
     Ok(())
@@ -128,21 +168,22 @@ pub fn write_csv(table: &Table, mut w: impl Write) -> std::io::Result<()> {
 
 /// One JSON object a row; missing values are `null`.
 pub fn write_jsonl(table: &Table, mut w: impl Write) -> std::io::Result<()> {
-    for r in &table.records {
+    for i in 0..table.len() {
         let mut line = format!(
             "{{\"station_id\":{},\"timestamp_utc\":\"{}\"",
-            r.station, r.timestamp_utc
+            table.stations[i],
+            utc_text(table.timestamps_ms[i])
         );
-        if let Some(e) = r.period_end_utc {
-            line.push_str(&format!(",\"period_end_utc\":\"{e}\""));
+        if let Some(ends) = &table.period_ends_ms {
+            line.push_str(&format!(",\"period_end_utc\":\"{}\"", utc_text(ends[i])));
         }
         line.push_str(&format!(
             ",\"time_local\":\"{}\",\"time_reference\":\"{}\"",
-            r.time_local,
+            local_text(table.local_ms[i]),
             table.reference.as_str()
         ));
-        for (c, v) in table.columns.iter().zip(&r.values) {
-            let value = match v {
+        for (c, s) in table.columns.iter().zip(&table.series) {
+            let value = match s.get(i) {
                 Value::Missing => "null".to_owned(),
                 Value::Number(n) if n.is_finite() => n.to_string(),
                 Value::Number(_) => "null".to_owned(),
@@ -199,7 +240,8 @@ mod tests {
             "now.txt",
             &Tables::embedded().unwrap(),
             Reference::Utc,
-        );
+        )
+        .unwrap();
         let mut csv = Vec::new();
         write_csv(&t, &mut csv).unwrap();
         let csv = String::from_utf8(csv).unwrap();
@@ -237,19 +279,21 @@ mod tests {
             a_name,
             &tables,
             reference(a_name),
-        );
+        )
+        .unwrap();
         let b = translate(
             dwd_parser::produkt::parse(b_name, utc.as_bytes()).unwrap(),
             "10_minutes/air_temperature",
             b_name,
             &tables,
             reference(b_name),
-        );
+        )
+        .unwrap();
         let times: Vec<String> = a
-            .records
+            .timestamps_ms
             .iter()
-            .chain(&b.records)
-            .map(|r| r.timestamp_utc.to_string())
+            .chain(&b.timestamps_ms)
+            .map(|ms| utc_text(*ms))
             .collect();
         assert_eq!(
             times,
@@ -273,6 +317,9 @@ pub struct SourceInfo {
     pub modified: Option<String>,
     pub dataset: String,
 }
+
+/// Rows a Parquet row group holds (a decade of 10-minute data is 8 of them).
+const ROW_GROUP: usize = 65_536;
 
 /// The version written as `parser_version`.
 pub const PARSER_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -298,7 +345,6 @@ pub fn write_parquet<W: Write + Send>(
     use parquet::file::metadata::KeyValue;
     use parquet::file::properties::WriterProperties;
 
-    let span = table.records.iter().any(|r| r.period_end_utc.is_some());
     let ts_type = DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()));
     let mut fields = vec![
         Field::new("station_id", DataType::UInt32, false),
@@ -306,66 +352,54 @@ pub fn write_parquet<W: Write + Send>(
     ];
     let mut arrays: Vec<ArrayRef> = vec![
         Arc::new(UInt32Array::from_iter_values(
-            table.records.iter().map(|r| r.station),
+            table.stations.iter().copied(),
         )),
         Arc::new(
-            TimestampMillisecondArray::from_iter_values(
-                table
-                    .records
-                    .iter()
-                    .map(|r| r.timestamp_utc.as_millisecond()),
-            )
-            .with_timezone("UTC"),
+            TimestampMillisecondArray::from_iter_values(table.timestamps_ms.iter().copied())
+                .with_timezone("UTC"),
         ),
     ];
-    if span {
-        fields.push(Field::new("period_end_utc", ts_type, true));
+    if let Some(ends) = &table.period_ends_ms {
+        fields.push(Field::new("period_end_utc", ts_type, false));
         arrays.push(Arc::new(
-            TimestampMillisecondArray::from_iter(
-                table
-                    .records
-                    .iter()
-                    .map(|r| r.period_end_utc.map(|t| t.as_millisecond())),
-            )
-            .with_timezone("UTC"),
+            TimestampMillisecondArray::from_iter_values(ends.iter().copied()).with_timezone("UTC"),
         ));
     }
-    fields.push(Field::new("time_local", DataType::Utf8, false));
-    arrays.push(Arc::new(StringArray::from_iter_values(
-        table.records.iter().map(|r| r.time_local.as_str()),
+    // the file's own time: a timestamp without a time zone
+    fields.push(Field::new(
+        "time_local",
+        DataType::Timestamp(TimeUnit::Millisecond, None),
+        false,
+    ));
+    arrays.push(Arc::new(TimestampMillisecondArray::from_iter_values(
+        table.local_ms.iter().copied(),
     )));
     fields.push(Field::new("time_reference", DataType::Utf8, false));
     arrays.push(Arc::new(StringArray::from_iter_values(
-        table.records.iter().map(|_| table.reference.as_str()),
+        std::iter::repeat_n(table.reference.as_str(), table.len()),
     )));
     let mut seen = std::collections::HashSet::new();
-    for (i, c) in table.columns.iter().enumerate() {
+    for (c, series) in table.columns.iter().zip(&table.series) {
         // two codes with one English name (never in DWD's tables) stay apart
         let name = if seen.insert(c.name.clone()) {
             c.name.clone()
         } else {
             c.code.clone()
         };
-        let codes = table
-            .records
-            .iter()
-            .any(|r| matches!(r.values.get(i), Some(Value::Code(_))));
-        if codes {
-            fields.push(Field::new(&name, DataType::Utf8, true));
-            arrays.push(Arc::new(StringArray::from_iter(table.records.iter().map(
-                |r| match r.values.get(i) {
-                    Some(Value::Missing) | None => None,
-                    Some(v) => Some(value_text(v)),
-                },
-            ))));
-        } else {
-            fields.push(Field::new(&name, DataType::Float64, true));
-            arrays.push(Arc::new(Float64Array::from_iter(
-                table
-                    .records
-                    .iter()
-                    .map(|r| r.values.get(i).and_then(Value::number)),
-            )));
+        match series {
+            Series::Numbers(v) => {
+                fields.push(Field::new(&name, DataType::Float64, true));
+                arrays.push(Arc::new(Float64Array::from_iter(v.iter().copied())));
+            }
+            Series::Values(v) => {
+                fields.push(Field::new(&name, DataType::Utf8, true));
+                arrays.push(Arc::new(StringArray::from_iter(v.iter().map(
+                    |x| match x {
+                        Value::Missing => None,
+                        other => Some(value_text(other)),
+                    },
+                ))));
+            }
         }
     }
     let schema = Arc::new(Schema::new(fields));
@@ -396,10 +430,17 @@ pub fn write_parquet<W: Write + Send>(
     }
     let props = WriterProperties::builder()
         .set_compression(parquet::basic::Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(ROW_GROUP))
         .set_key_value_metadata(Some(meta))
         .build();
     let mut writer = ArrowWriter::try_new(w, schema, Some(props))?;
-    writer.write(&batch)?;
+    // one row group at a time, so the writer's buffers stay small
+    let mut offset = 0;
+    while offset < batch.num_rows() {
+        let len = ROW_GROUP.min(batch.num_rows() - offset);
+        writer.write(&batch.slice(offset, len))?;
+        offset += len;
+    }
     writer.close()?;
     Ok(())
 }
@@ -420,7 +461,8 @@ mod parquet_tests {
             "now.txt",
             &Tables::embedded().unwrap(),
             Reference::Utc,
-        );
+        )
+        .unwrap();
         let mut buf = Vec::new();
         let source = SourceInfo {
             file: "10minutenwerte_TU_00044_now.zip".into(),

@@ -80,21 +80,18 @@ fn convert_one(
     let is_zip = file
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
-    let (name, bytes) = if is_zip {
+    let (name, produkt) = if is_zip {
         let f = std::fs::File::open(file).with_context(|| format!("opening {shown}"))?;
-        let m = dwd_parser::archive::produkt_member(&shown, std::io::BufReader::new(f), budget)?;
-        (m.name, m.bytes)
+        dwd_parser::archive::parse_produkt_member(&shown, std::io::BufReader::new(f), budget)?
     } else {
         let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        (
-            name,
-            std::fs::read(file).with_context(|| format!("reading {shown}"))?,
-        )
+        let f = std::fs::File::open(file).with_context(|| format!("reading {shown}"))?;
+        let p = dwd_parser::produkt::parse_reader(&shown, std::io::BufReader::new(f))?;
+        (name, p)
     };
-    let produkt = dwd_parser::produkt::parse(&format!("{shown}:{name}"), &bytes)?;
     let dataset = match &args.dataset {
         Some(d) => d.clone(),
         None => dataset_of(&name)
@@ -107,7 +104,7 @@ fn convert_one(
         .unwrap_or(Resolution::Hourly);
     let period_end = name_range(&name).map(|(_, end)| end);
     let reference = file_reference(resolution, period_end, None);
-    let table = translate(produkt, &dataset, &name, tables, reference);
+    let table = translate(produkt, &dataset, &name, tables, reference)?;
     let stem = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -144,5 +141,5 @@ fn convert_one(
         w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
     }
     std::fs::rename(&tmp, &out).with_context(|| format!("writing {}", out.display()))?;
-    Ok((out, table.records.len()))
+    Ok((out, table.len()))
 }
