@@ -148,8 +148,42 @@ pub fn may_hold_codes(column: &str) -> bool {
 }
 
 /// -999 and its padded or decimal spellings.
-fn is_missing(v: &str) -> bool {
-    v == "-999" || v.parse::<f64>().is_ok_and(|n| n == -999.0)
+/// A number in DWD's plain decimal notation (`-12.3`, `1013`, `0.000`),
+/// computed as an integer over a power of ten: exactly the nearest double,
+/// like `str::parse`, for up to 15 significant digits; anything else
+/// (exponents, long mantissas) falls back to `str::parse`.
+fn decimal(v: &str) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let bytes = v.as_bytes();
+    let (negative, digits) = match bytes.first() {
+        Some(b'-') => (true, &bytes[1..]),
+        Some(b'+') => (false, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    let mut mantissa: u64 = 0;
+    let mut count = 0usize;
+    let mut scale: Option<usize> = None;
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                count += 1;
+                if let Some(s) = scale.as_mut() {
+                    *s += 1;
+                }
+            }
+            b'.' if scale.is_none() => scale = Some(0),
+            _ => return v.parse().ok(),
+        }
+    }
+    let scale = scale.unwrap_or(0);
+    if count == 0 || count > 15 || scale >= POW10.len() {
+        return v.parse().ok();
+    }
+    let n = mantissa as f64 / POW10[scale];
+    Some(if negative { -n } else { n })
 }
 
 /// Parses a data file held in memory. `file` names it in errors.
@@ -301,10 +335,15 @@ pub fn parse_reader_sized(
         };
         for (k, &i) in data_cols.iter().enumerate() {
             let v = fields[i];
-            let value = if v.is_empty() || is_missing(v) {
+            // -999 (padded, or -999.0) is DWD's missing value
+            let value = if v.is_empty() {
                 Value::Missing
-            } else if let Ok(n) = v.parse::<f64>() {
-                Value::Number(n)
+            } else if let Some(n) = decimal(v) {
+                if n == -999.0 {
+                    Value::Missing
+                } else {
+                    Value::Number(n)
+                }
             } else if codes_ok[k] && v.len() <= 3 && v.chars().all(|c| c.is_ascii_alphanumeric()) {
                 Value::Code(v.to_owned())
             } else {
@@ -420,7 +459,34 @@ mod tests {
         );
     }
 
+    #[test]
+    fn fast_numbers_equal_std_parsing() {
+        for v in [
+            "16.6",
+            "-0.3",
+            "1013.25",
+            "0.000",
+            "-999",
+            "-999.0",
+            "98.9",
+            "12345678901234.5",
+            "1e3",
+            "+7",
+            "-",
+            ".",
+            "1.2.3",
+        ] {
+            assert_eq!(decimal(v), v.parse::<f64>().ok(), "{v}");
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn fast_numbers_equal_std_parsing_everywhere(int in -99_999_999i64..99_999_999, frac in 0u32..6) {
+            let v = if frac == 0 { int.to_string() } else { format!("{}.{:0width$}", int, int.unsigned_abs() % 10u64.pow(frac), width = frac as usize) };
+            proptest::prop_assert_eq!(decimal(&v), v.parse::<f64>().ok(), "{}", v);
+        }
+
         #[test]
         fn never_panics(s in "(STATIONS_ID;MESS_DATUM;TT_10;eor\n)?[0-9;. \\-a-z\r\n]{0,300}") {
             let _ = parse("fuzz.txt", s.as_bytes());

@@ -543,19 +543,34 @@ fn the_background_checkpointer_bounds_the_wal() {
     let files: Vec<_> = (0..5_000)
         .map(|i| new_file("d", &format!("f{i}.zip"), i))
         .collect();
-    for chunk in files.chunks(100) {
-        store.register(chunk).unwrap();
-    }
-    let grown = std::fs::metadata(&wal).unwrap().len();
-    assert!(
-        grown > limit as u64,
-        "the test must grow the WAL past the limit ({grown})"
-    );
+    // Watch the WAL's size while writing: the checkpointer may already
+    // truncate it between two writes, so a single look afterwards could miss
+    // the growth (regression: this test was flaky that way).
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let (wal, stop) = (wal.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                peak = peak.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            peak
+        })
+    };
+    // one transaction: the WAL grows by all of it at once
+    store.register(&files).unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while std::fs::metadata(&wal).unwrap().len() > limit as u64 {
         assert!(std::time::Instant::now() < deadline, "WAL not truncated");
         std::thread::sleep(Duration::from_millis(20));
     }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let grown = watcher.join().unwrap();
+    assert!(
+        grown > limit as u64,
+        "the test must grow the WAL past the limit ({grown})"
+    );
     assert_eq!(counts(&store, "d").pending, 5_000);
 }
 
