@@ -312,9 +312,11 @@ fn in_flight_files_that_outlast_the_grace_period_are_released() {
 fn the_renewer_keeps_a_long_file_from_being_taken() {
     let e = env(RetryPolicy::default());
     e.register("a", 1);
-    let lease = Duration::from_millis(300);
+    // renewals come every 200 ms; a 600 ms lease leaves a loaded machine
+    // 400 ms of slack, and the file takes far longer than one lease
+    let lease = Duration::from_millis(600);
     let p = Script::new(|job: &Job<'_>| {
-        std::thread::sleep(Duration::from_millis(1200));
+        std::thread::sleep(Duration::from_millis(2000));
         ok(job)
     });
     let thief = std::thread::spawn({
@@ -323,7 +325,7 @@ fn the_renewer_keeps_a_long_file_from_being_taken() {
         move || {
             let s = SqliteStore::open(&e_db, options).unwrap();
             let mut stolen = 0;
-            for _ in 0..20 {
+            for _ in 0..36 {
                 std::thread::sleep(Duration::from_millis(50));
                 stolen += s.recover_expired().unwrap().requeued;
             }
