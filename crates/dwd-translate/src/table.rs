@@ -338,12 +338,10 @@ pub fn write_parquet<W: Write + Send>(
     use std::sync::Arc;
 
     use arrow_array::{
-        ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMillisecondArray, UInt32Array,
+        ArrayRef, Float64Array, StringArray, TimestampMillisecondArray, UInt32Array,
     };
-    use arrow_schema::{DataType, Field, Schema, TimeUnit};
-    use parquet::arrow::ArrowWriter;
+    use arrow_schema::{DataType, Field, TimeUnit};
     use parquet::file::metadata::KeyValue;
-    use parquet::file::properties::WriterProperties;
 
     let ts_type = DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()));
     let mut fields = vec![
@@ -402,23 +400,11 @@ pub fn write_parquet<W: Write + Send>(
             }
         }
     }
-    let schema = Arc::new(Schema::new(fields));
-    let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-    let mut meta = vec![
-        KeyValue::new("source_file".into(), source.file.clone()),
-        KeyValue::new("dataset".into(), source.dataset.clone()),
-        KeyValue::new(
-            "parser_version".into(),
-            format!("climastation {PARSER_VERSION}"),
-        ),
-        KeyValue::new("time_reference".into(), table.reference.as_str().to_owned()),
-    ];
-    if let Some(s) = source.size {
-        meta.push(KeyValue::new("source_size".into(), s.to_string()));
-    }
-    if let Some(m) = &source.modified {
-        meta.push(KeyValue::new("source_modified".into(), m.clone()));
-    }
+    let mut meta = source_metadata(source);
+    meta.push(KeyValue::new(
+        "time_reference".into(),
+        table.reference.as_str().to_owned(),
+    ));
     for c in &table.columns {
         meta.push(KeyValue::new(
             format!("dwd_code.{}", c.name),
@@ -428,13 +414,49 @@ pub fn write_parquet<W: Write + Send>(
             meta.push(KeyValue::new(format!("unit.{}", c.name), u.clone()));
         }
     }
+    write_batch(fields, arrays, meta, w)
+}
+
+/// What every output file says about its source.
+fn source_metadata(source: &SourceInfo) -> Vec<parquet::file::metadata::KeyValue> {
+    use parquet::file::metadata::KeyValue;
+    let mut meta = vec![
+        KeyValue::new("source_file".into(), source.file.clone()),
+        KeyValue::new("dataset".into(), source.dataset.clone()),
+        KeyValue::new(
+            "parser_version".into(),
+            format!("climastation {PARSER_VERSION}"),
+        ),
+    ];
+    if let Some(s) = source.size {
+        meta.push(KeyValue::new("source_size".into(), s.to_string()));
+    }
+    if let Some(m) = &source.modified {
+        meta.push(KeyValue::new("source_modified".into(), m.clone()));
+    }
+    meta
+}
+
+/// Writes the columns as one Parquet file (Snappy), one row group at a
+/// time so that the writer's buffers stay small.
+fn write_batch<W: Write + Send>(
+    fields: Vec<arrow_schema::Field>,
+    arrays: Vec<arrow_array::ArrayRef>,
+    meta: Vec<parquet::file::metadata::KeyValue>,
+    w: W,
+) -> Result<(), parquet::errors::ParquetError> {
+    use std::sync::Arc;
+
+    use parquet::file::properties::WriterProperties;
+
+    let schema = Arc::new(arrow_schema::Schema::new(fields));
+    let batch = arrow_array::RecordBatch::try_new(schema.clone(), arrays)?;
     let props = WriterProperties::builder()
         .set_compression(parquet::basic::Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP))
         .set_key_value_metadata(Some(meta))
         .build();
-    let mut writer = ArrowWriter::try_new(w, schema, Some(props))?;
-    // one row group at a time, so the writer's buffers stay small
+    let mut writer = parquet::arrow::ArrowWriter::try_new(w, schema, Some(props))?;
     let mut offset = 0;
     while offset < batch.num_rows() {
         let len = ROW_GROUP.min(batch.num_rows() - offset);
@@ -519,15 +541,12 @@ pub fn write_stations_parquet<W: Write + Send>(
 ) -> Result<(), parquet::errors::ParquetError> {
     use std::sync::Arc;
 
-    use arrow_array::{ArrayRef, Date32Array, Float64Array, RecordBatch, StringArray, UInt32Array};
-    use arrow_schema::{DataType, Field, Schema};
-    use parquet::arrow::ArrowWriter;
-    use parquet::file::metadata::KeyValue;
-    use parquet::file::properties::WriterProperties;
+    use arrow_array::{ArrayRef, Date32Array, Float64Array, StringArray, UInt32Array};
+    use arrow_schema::{DataType, Field};
 
     let epoch = jiff::civil::Date::constant(1970, 1, 1);
     let days = |d: jiff::civil::Date| d.since(epoch).map(|s| s.get_days()).unwrap_or(0);
-    let schema = Arc::new(Schema::new(vec![
+    let fields = vec![
         Field::new("station_id", DataType::UInt32, false),
         Field::new("name", DataType::Utf8, false),
         Field::new("state", DataType::Utf8, false),
@@ -536,7 +555,7 @@ pub fn write_stations_parquet<W: Write + Send>(
         Field::new("height", DataType::Float64, false),
         Field::new("from", DataType::Date32, false),
         Field::new("to", DataType::Date32, false),
-    ]));
+    ];
     let arrays: Vec<ArrayRef> = vec![
         Arc::new(UInt32Array::from_iter_values(stations.iter().map(|s| s.id))),
         Arc::new(StringArray::from_iter_values(
@@ -561,19 +580,5 @@ pub fn write_stations_parquet<W: Write + Send>(
             stations.iter().map(|s| days(s.to)),
         )),
     ];
-    let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-    let props = WriterProperties::builder()
-        .set_key_value_metadata(Some(vec![
-            KeyValue::new("source_file".into(), source.file.clone()),
-            KeyValue::new("dataset".into(), source.dataset.clone()),
-            KeyValue::new(
-                "parser_version".into(),
-                format!("climastation {PARSER_VERSION}"),
-            ),
-        ]))
-        .build();
-    let mut writer = ArrowWriter::try_new(w, schema, Some(props))?;
-    writer.write(&batch)?;
-    writer.close()?;
-    Ok(())
+    write_batch(fields, arrays, source_metadata(source), w)
 }
