@@ -69,8 +69,109 @@ fn real_files_convert_and_bad_ones_are_named() {
         .collect();
     assert_eq!(
         leftovers.len(),
-        2,
-        "no output (and no temp file) for the bad zip: {leftovers:?}"
+        3,
+        "data + the zip's Metadaten_Geographie; no output (and no temp file) for the bad zip: {leftovers:?}"
+    );
+    let places = std::fs::read_to_string(
+        work.path()
+            .join("out/stundenwerte_TU_00320_akt.zip.locations.jsonl"),
+    )
+    .unwrap();
+    let places: Vec<Value> = places
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(places.len(), 7);
+    assert_eq!(places[6]["from"], "2006-07-01");
+    assert_eq!(places[6]["to"], Value::Null, "still there");
+    assert_eq!(places[6]["name"], "Heinersreuth-Vollhof");
+}
+
+#[test]
+fn metadata_and_station_lists_convert_too() {
+    let work = tempfile::tempdir().unwrap();
+    let out = crate::util::climastation(work.path())
+        .args(["--json", "convert", "--format", "csv", "-o", "out"])
+        .arg(data(
+            "dwd/10_minutes/solar/meta_data/Meta_Daten_zehn_min_sd_01766.zip",
+        ))
+        .arg(data(
+            "fixtures/metadata/Metadaten_Geraete_Rel_Feuchte_00003.html",
+        ))
+        .arg(data(
+            "fixtures/2016-10_daily_kl_recent_KL_Tageswerte_Beschreibung_Stationen.txt",
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let outputs: Vec<(String, u64)> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["outputs"].as_array().unwrap().clone())
+        .map(|o| {
+            let path = o["output"].as_str().unwrap();
+            let name = Path::new(path)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (name, o["rows"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        outputs,
+        [
+            (
+                "Meta_Daten_zehn_min_sd_01766.zip.locations.csv".to_owned(),
+                4
+            ),
+            (
+                "Meta_Daten_zehn_min_sd_01766.zip.parameters.csv".to_owned(),
+                5
+            ),
+            ("Meta_Daten_zehn_min_sd_01766.zip.devices.csv".to_owned(), 4),
+            ("Meta_Daten_zehn_min_sd_01766.zip.names.csv".to_owned(), 4),
+            (
+                "Metadaten_Geraete_Rel_Feuchte_00003.html.devices.csv".to_owned(),
+                2
+            ),
+            (
+                "2016-10_daily_kl_recent_KL_Tageswerte_Beschreibung_Stationen.txt.csv".to_owned(),
+                1090
+            ),
+        ]
+    );
+    let devices = std::fs::read_to_string(
+        work.path()
+            .join("out/Metadaten_Geraete_Rel_Feuchte_00003.html.devices.csv"),
+    )
+    .unwrap();
+    let lines: Vec<&str> = devices.lines().collect();
+    assert_eq!(
+        lines[0],
+        "station_id,group_de,group,from,to,device_type_de,device_type,method_de,method,station_name,latitude,longitude,height_m,sensor_height_m"
+    );
+    assert_eq!(
+        lines[2],
+        "3,Rel_Feuchte,relative humidity,2004-01-06,2012-04-06,Feuchtesonde HMP45D,humidity probe HMP45D,\"Feuchtemessung, elektr.\",\"humidity measurement, electrical\",Aachen,50.78,6.09,202,2"
+    );
+    let stations = std::fs::read_to_string(
+        work.path()
+            .join("out/2016-10_daily_kl_recent_KL_Tageswerte_Beschreibung_Stationen.txt.csv"),
+    )
+    .unwrap();
+    assert!(
+        stations
+            .contains("\n3,Aachen,Nordrhein-Westfalen,50.7827,6.0941,202,1891-01-01,2011-03-31\n"),
+        "{}",
+        &stations[..300]
     );
 }
 
@@ -140,7 +241,24 @@ fn run_with_the_dwd_processor_writes_parquet_for_every_data_file() {
         ]
     );
     assert!(names.contains(&"temperature_air_mean_2m".to_owned()));
-    // the 10-minute solar data zips (recent, now) convert; its metadata zip is fetched only
+    assert!(kv.contains(&("time_reference_basis".into(), "period".into())));
+    // the monthly zip's Metadaten_* members, one table per kind
+    for (kind, rows) in [
+        ("locations", 3),
+        ("parameters", 26),
+        ("devices", 27),
+        ("names", 1),
+    ] {
+        let f = work.path().join(format!(
+            "output/monthly/kl/metadata/{kind}/01691/monatswerte_KL_01691_18570101_20171231_hist.zip.parquet"
+        ));
+        let r = parquet::file::serialized_reader::SerializedFileReader::new(
+            std::fs::File::open(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display())),
+        )
+        .unwrap();
+        assert_eq!(r.metadata().file_metadata().num_rows(), rows, "{kind}");
+    }
+    // the 10-minute solar data zips (recent, now) convert; so does its metadata zip
     for f in [
         "recent/01766/10minutenwerte_SOLAR_01766_akt.zip.parquet",
         "now/01766/10minutenwerte_SOLAR_01766_now.zip.parquet",
@@ -152,7 +270,59 @@ fn run_with_the_dwd_processor_writes_parquet_for_every_data_file() {
     }
     assert!(
         work.path()
-            .join("raw/10_minutes/solar/meta_data/Meta_Daten_zehn_min_sd_01766.zip")
+            .join("output/10_minutes/solar/metadata/devices/01766/Meta_Daten_zehn_min_sd_01766.zip.parquet")
             .exists()
     );
+}
+
+/// The Parquet key-value metadata of a file.
+fn key_values(path: &Path) -> std::collections::HashMap<String, String> {
+    use parquet::file::reader::FileReader;
+    let r = parquet::file::serialized_reader::SerializedFileReader::new(
+        std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap();
+    r.metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .unwrap()
+        .iter()
+        .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
+        .collect()
+}
+
+#[test]
+fn a_metadata_zip_given_beside_a_data_zip_decides_its_time_reference() {
+    let work = tempfile::tempdir().unwrap();
+    let zip = data("dwd/10_minutes/solar/recent/10minutenwerte_SOLAR_01766_akt.zip");
+    let meta = data("dwd/10_minutes/solar/meta_data/Meta_Daten_zehn_min_sd_01766.zip");
+    for (args, basis) in [
+        (vec![zip.clone()], "period"),
+        (vec![meta.clone(), zip.clone()], "Metadaten_Parameter"),
+    ] {
+        let out = crate::util::climastation(work.path())
+            .args(["convert", "-o", "out"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let kv = key_values(
+            &work
+                .path()
+                .join("out/10minutenwerte_SOLAR_01766_akt.zip.parquet"),
+        );
+        assert_eq!(
+            (
+                kv["time_reference"].as_str(),
+                kv["time_reference_basis"].as_str()
+            ),
+            ("UTC", basis),
+            "{args:?}"
+        );
+    }
 }

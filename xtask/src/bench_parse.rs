@@ -76,18 +76,19 @@ pub fn run_one(args: Args) -> anyhow::Result<()> {
     for _ in 0..runs {
         let t = Instant::now();
         let f = std::io::BufReader::new(std::fs::File::open(&path)?);
-        let (_, p) = dwd_parser::archive::parse_produkt_member("bench.zip", f, 512 << 20)?;
-        let reference = dwd_parser::time::file_reference(
-            dwd_parser::time::Resolution::Minutes10,
-            dwd_parser::time::name_range(name).map(|(_, e)| e),
-            None,
+        let z = dwd_parser::archive::parse_data_zip("bench.zip", f, 512 << 20)?;
+        let time = dwd_parser::time::decide(
+            &z.member,
+            "10_minutes/air_temperature",
+            &z.produkt.columns,
+            Some(&z.metadata),
         );
         let table = dwd_translate::table::translate(
-            p,
+            z.produkt,
             "10_minutes/air_temperature",
             name,
             &tables,
-            reference,
+            time.reference,
         )?;
         out_rows = table.len();
         let out = std::fs::File::create(tmp.path().join("out.parquet"))?;

@@ -2,26 +2,38 @@
 //!
 //! 1. Fetch it from the source into `paths.raw` and verify it (the
 //!    `download` processor; a file already present is only verified).
-//! 2. A data zip: its one `produkt*` member parsed, translated (English
-//!    names, UTC) and written as Parquet to
-//!    `paths.output/<dataset>/<period>/<station>/<source name>.parquet`.
-//!    A station list: `paths.output/<dataset>/<period>/stations.parquet`.
-//!    Other files (metadata zips, PDFs) are fetched and verified only.
+//! 2. By kind ([`FileKind`]), under `paths.output/<dataset>/`:
+//!    - a data zip: its one `produkt*` member parsed, translated (English
+//!      names, UTC) and written to `<period>/<station>/<source name>.parquet`;
+//!      the `Metadaten_*` beside it (hourly, daily, monthly zips) as below;
+//!    - a `Meta_Daten_*.zip` (10-minute data keep station metadata apart):
+//!      `metadata/<kind>/<station>/<source name>.parquet`, one file per
+//!      kind (`locations`, `parameters`, `devices`, `names`);
+//!    - a station list: `<period>/stations.parquet`; when the dataset's run
+//!      ends, the lists of all periods are merged into `stations.parquet`;
+//!    - anything else (PDFs) is fetched and verified only.
 //!
 //! Output goes to a temp name and is renamed: a crash never leaves a half
 //! file under the final name. Bad input fails the file with its reason.
 
 use std::path::{Path, PathBuf};
 
-use dwd_parser::time::{Resolution, file_reference, name_range};
+use dwd_parser::metadata::StationMetadata;
 use dwd_translate::Tables;
-use dwd_translate::table::{SourceInfo, translate, write_parquet, write_stations_parquet};
+use dwd_translate::meta::{merge_station_lists, metadata_frames};
+use dwd_translate::table::{SourceInfo, source_metadata, write_parquet, write_stations_parquet};
 use pipeline::{Job, Outcome, ProcessError, Processor};
+use tracker_core::DatasetId;
+
+use crate::dwd_files::{FileKind, read_data, read_metadata, read_station_list};
 
 pub struct DwdProcessor {
     pub download: dwd_source::Download,
     pub tables: Tables,
     pub output: PathBuf,
+    /// `paths.raw`: where the fetched files are (station lists are merged
+    /// from there when a dataset ends).
+    pub raw: PathBuf,
 }
 
 impl std::fmt::Debug for DwdProcessor {
@@ -32,35 +44,42 @@ impl std::fmt::Debug for DwdProcessor {
     }
 }
 
+/// [`crate::dwd_files::write_atomic`]; a failure to write is transient.
 fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<(), String>,
 ) -> Result<(), ProcessError> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| ProcessError::permanent(format!("{}: no folder", path.display())))?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| ProcessError::transient(format!("{}: {e}", dir.display())))?;
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let file = std::fs::File::create(&tmp)
-        .map_err(|e| ProcessError::transient(format!("{}: {e}", tmp.display())))?;
-    let mut w = std::io::BufWriter::new(file);
-    if let Err(e) = write(&mut w) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(ProcessError::transient(format!(
-            "writing {}: {e}",
-            path.display()
-        )));
+    crate::dwd_files::write_atomic(path, write).map_err(ProcessError::transient)
+}
+
+/// Writes each kind of `meta` to `<root>/<kind>/<station>/<name>.parquet`;
+/// returns the rows written.
+fn write_metadata(
+    root: &Path,
+    name: &str,
+    meta: &StationMetadata,
+    dataset: &str,
+    tables: &Tables,
+    source: &SourceInfo,
+) -> Result<u64, ProcessError> {
+    let station = match meta.station_ids().as_slice() {
+        [one] => format!("{one:05}"),
+        _ => "mixed".to_owned(),
+    };
+    let mut rows = 0;
+    for (kind, frame) in metadata_frames(meta, dataset, tables, &source.file) {
+        let out = root
+            .join(kind)
+            .join(&station)
+            .join(format!("{name}.parquet"));
+        write_atomic(&out, |w| {
+            frame
+                .write_parquet(source_metadata(source), w)
+                .map_err(|e| e.to_string())
+        })?;
+        rows += frame.len() as u64;
     }
-    let file = w
-        .into_inner()
-        .map_err(|e| ProcessError::transient(format!("{}: {}", tmp.display(), e.error())))?;
-    file.sync_all()
-        .map_err(|e| ProcessError::transient(format!("{}: {e}", tmp.display())))?;
-    std::fs::rename(&tmp, path)
-        .map_err(|e| ProcessError::transient(format!("{}: {e}", path.display())))
+    Ok(rows)
 }
 
 impl Processor for DwdProcessor {
@@ -89,64 +108,127 @@ impl Processor for DwdProcessor {
                 .and_then(|t| jiff::Timestamp::from_millisecond(t.as_millis()).ok())
                 .map(|t| t.to_string()),
             dataset: dataset.to_owned(),
+            time_basis: None,
         };
         let shown = job.path.display().to_string();
-        if name.contains("Beschreibung_Stationen") && name.ends_with(".txt") {
-            let bytes = std::fs::read(job.path)
-                .map_err(|e| ProcessError::transient(format!("{shown}: {e}")))?;
-            let stations = dwd_parser::stations::parse(&shown, &bytes)
-                .map_err(|e| ProcessError::permanent(e.to_string()))?;
-            let out = self
-                .output
-                .join(dataset)
-                .join(&period)
-                .join("stations.parquet");
-            write_atomic(&out, |w| {
-                write_stations_parquet(&stations, &source, w).map_err(|e| e.to_string())
-            })?;
-            return Ok(Outcome {
-                records: stations.len() as u64,
-                ..fetched
-            });
+        let out = self.output.join(dataset);
+        let records = match FileKind::of(&name) {
+            FileKind::StationList => {
+                let stations =
+                    read_station_list(job.path, &shown).map_err(ProcessError::permanent)?;
+                write_atomic(&out.join(&period).join("stations.parquet"), |w| {
+                    write_stations_parquet(&stations, &source, w).map_err(|e| e.to_string())
+                })?;
+                stations.len() as u64
+            }
+            FileKind::MetadataZip | FileKind::Metadata => {
+                let meta = read_metadata(job.path, &shown).map_err(ProcessError::permanent)?;
+                write_metadata(
+                    &out.join("metadata"),
+                    &name,
+                    &meta,
+                    dataset,
+                    &self.tables,
+                    &source,
+                )?
+            }
+            FileKind::DataZip | FileKind::Produkt => {
+                let data = read_data(
+                    job.path,
+                    &shown,
+                    dataset,
+                    &self.tables,
+                    job.budget.per_worker_bytes,
+                    None,
+                )
+                .map_err(ProcessError::permanent)?;
+                if job.should_stop() {
+                    return Err(ProcessError::interrupted());
+                }
+                tracing::debug!(
+                    file = %key,
+                    member = %data.member,
+                    reference = data.time.reference.as_str(),
+                    basis = data.time.basis.as_str(),
+                    "parsed"
+                );
+                let station = facts.station.clone().unwrap_or_else(|| "unknown".into());
+                let source = SourceInfo {
+                    time_basis: Some(data.time.basis.as_str()),
+                    ..source
+                };
+                write_atomic(
+                    &out.join(&period)
+                        .join(&station)
+                        .join(format!("{name}.parquet")),
+                    |w| write_parquet(&data.table, &source, w).map_err(|e| e.to_string()),
+                )?;
+                write_metadata(
+                    &out.join("metadata"),
+                    &name,
+                    &data.metadata,
+                    dataset,
+                    &self.tables,
+                    &source,
+                )?;
+                data.table.len() as u64
+            }
+            FileKind::Other => {
+                tracing::debug!(file = %key, "fetched and verified; not a data file");
+                return Ok(fetched);
+            }
+        };
+        Ok(Outcome { records, ..fetched })
+    }
+
+    /// Merges the station lists of the dataset's periods (as fetched into
+    /// `paths.raw`) into `<output>/<dataset>/stations.parquet`.
+    fn finish_dataset(&self, dataset: &DatasetId) -> Result<(), ProcessError> {
+        let root = self.raw.join(dataset.as_str());
+        let mut lists = Vec::new();
+        let mut files = Vec::new();
+        let periods = match std::fs::read_dir(&root) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(ProcessError::transient(format!("{}: {e}", root.display()))),
+        };
+        let mut found: Vec<PathBuf> = Vec::new();
+        for period in periods.flatten() {
+            let Ok(entries) = std::fs::read_dir(period.path()) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if FileKind::of(&name) == FileKind::StationList {
+                    found.push(e.path());
+                }
+            }
         }
-        if !name.to_ascii_lowercase().ends_with(".zip") || name.starts_with("Meta_Daten") {
-            tracing::debug!(file = %key, "fetched and verified; not a data file");
-            return Ok(fetched);
+        found.sort();
+        for path in found {
+            let shown = path.display().to_string();
+            lists.push(read_station_list(&path, &shown).map_err(ProcessError::permanent)?);
+            files.push(
+                path.strip_prefix(&root)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string(),
+            );
         }
-        let file = std::fs::File::open(job.path)
-            .map_err(|e| ProcessError::transient(format!("{shown}: {e}")))?;
-        let (member_name, produkt) = dwd_parser::archive::parse_produkt_member(
-            &shown,
-            std::io::BufReader::new(file),
-            job.budget.per_worker_bytes,
-        )
-        .map_err(|e| ProcessError::permanent(e.to_string()))?;
-        if job.should_stop() {
-            return Err(ProcessError::interrupted());
+        if lists.is_empty() {
+            return Ok(());
         }
-        let resolution = Resolution::detect(&member_name)
-            .or_else(|| Resolution::detect(dataset))
-            .unwrap_or(Resolution::Hourly);
-        let reference = file_reference(
-            resolution,
-            name_range(&member_name).map(|(_, end)| end),
-            None,
-        );
-        let table = translate(produkt, dataset, &member_name, &self.tables, reference)
-            .map_err(|e| ProcessError::permanent(e.to_string()))?;
-        let station = facts.station.clone().unwrap_or_else(|| "unknown".into());
-        let out = self
-            .output
-            .join(dataset)
-            .join(&period)
-            .join(&station)
-            .join(format!("{name}.parquet"));
-        write_atomic(&out, |w| {
-            write_parquet(&table, &source, w).map_err(|e| e.to_string())
-        })?;
-        Ok(Outcome {
-            records: table.len() as u64,
-            ..fetched
-        })
+        let merged = merge_station_lists(lists);
+        let source = SourceInfo {
+            file: files.join(", "),
+            dataset: dataset.as_str().to_owned(),
+            ..SourceInfo::default()
+        };
+        write_atomic(
+            &self.output.join(dataset.as_str()).join("stations.parquet"),
+            |w| write_stations_parquet(&merged, &source, w).map_err(|e| e.to_string()),
+        )?;
+        tracing::info!(dataset = %dataset, stations = merged.len(), "stations.parquet written");
+        Ok(())
     }
 }

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 mod context;
+mod dwd_files;
 mod dwd_processor;
 mod manifest;
 mod output;

@@ -4,27 +4,28 @@
 use std::io::{Read, Seek};
 
 use crate::ParseError;
-
-/// A member's name and bytes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Member {
-    pub name: String,
-    pub bytes: Vec<u8>,
-}
+use crate::metadata::StationMetadata;
 
 type Zip<R> = zip::ZipArchive<R>;
 
-/// Opens the zip and finds its one `produkt*` member: (archive, index, name).
-fn find_produkt<R: Read + Seek>(
-    file: &str,
-    reader: R,
-) -> Result<(Zip<R>, usize, String), ParseError> {
+/// The members of a DWD zip that matter: its `produkt*` members and its
+/// readable `Metadaten_*` members (a `.txt` wins over its `.html` twin).
+struct Scan<R> {
+    zip: Zip<R>,
+    produkt: Vec<(usize, String)>,
+    metadata: Vec<(usize, String)>,
+}
+
+/// Opens the zip and lists its members; a member whose name would leave
+/// the output folder makes the whole zip bad input.
+fn scan<R: Read + Seek>(file: &str, reader: R) -> Result<Scan<R>, ParseError> {
     let bad = |message: String| ParseError::File {
         file: file.to_owned(),
         message,
     };
     let mut zip = zip::ZipArchive::new(reader).map_err(|e| bad(format!("corrupt zip: {e}")))?;
-    let mut found: Vec<(usize, String)> = Vec::new();
+    let mut produkt: Vec<(usize, String)> = Vec::new();
+    let mut metadata: Vec<(usize, String)> = Vec::new();
     for i in 0..zip.len() {
         let m = zip
             .by_index_raw(i)
@@ -37,75 +38,121 @@ fn find_produkt<R: Read + Seek>(
         }
         let base = name.rsplit('/').next().unwrap_or(&name);
         if base.starts_with("produkt") {
-            found.push((i, name));
+            produkt.push((i, name));
+        } else if crate::metadata::Kind::of(base).is_some() {
+            metadata.push((i, name));
         }
     }
-    match found.as_slice() {
-        [(index, name)] => {
-            let (index, name) = (*index, name.clone());
-            Ok((zip, index, name))
+    let stem = |n: &str| n.rsplit_once('.').map_or(n, |(s, _)| s).to_owned();
+    let txt: Vec<String> = metadata
+        .iter()
+        .filter(|(_, n)| n.to_ascii_lowercase().ends_with(".txt"))
+        .map(|(_, n)| stem(n))
+        .collect();
+    metadata.retain(|(_, n)| n.to_ascii_lowercase().ends_with(".txt") || !txt.contains(&stem(n)));
+    Ok(Scan {
+        zip,
+        produkt,
+        metadata,
+    })
+}
+
+/// Metadata files are a few KB; more than this is not one.
+const MAX_METADATA_BYTES: u64 = 16 << 20;
+
+impl<R: Read + Seek> Scan<R> {
+    /// The one `produkt*` member: (index, name).
+    fn the_produkt(&self, file: &str) -> Result<(usize, String), ParseError> {
+        let bad = |message: String| ParseError::File {
+            file: file.to_owned(),
+            message,
+        };
+        match self.produkt.as_slice() {
+            [(index, name)] => Ok((*index, name.clone())),
+            [] => Err(bad("no produkt* member in the zip".into())),
+            many => {
+                let names: Vec<&str> = many.iter().map(|(_, n)| n.as_str()).collect();
+                Err(bad(format!(
+                    "{} produkt* members in the zip: {}",
+                    many.len(),
+                    names.join(", ")
+                )))
+            }
         }
-        [] => Err(bad("no produkt* member in the zip".into())),
-        many => {
-            let names: Vec<&str> = many.iter().map(|(_, n)| n.as_str()).collect();
-            Err(bad(format!(
-                "{} produkt* members in the zip: {}",
-                many.len(),
-                names.join(", ")
-            )))
+    }
+
+    /// Reads every `Metadaten_*` member this parser knows.
+    fn read_metadata(&mut self, file: &str) -> Result<StationMetadata, ParseError> {
+        let mut out = StationMetadata::default();
+        for (index, name) in self.metadata.clone() {
+            let shown = format!("{file}:{name}");
+            let bad = |message: String| ParseError::File {
+                file: shown.clone(),
+                message,
+            };
+            let member = self
+                .zip
+                .by_index(index)
+                .map_err(|e| bad(format!("corrupt zip member: {e}")))?;
+            if member.size() > MAX_METADATA_BYTES {
+                return Err(bad(format!(
+                    "declares {} bytes, more than a metadata file holds",
+                    member.size()
+                )));
+            }
+            let mut bytes = Vec::new();
+            member
+                .take(MAX_METADATA_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| bad(format!("corrupt zip member: {e}")))?;
+            if let Some(m) = crate::metadata::parse(&shown, &name, &bytes)? {
+                out.extend(m);
+            }
         }
+        Ok(out)
     }
 }
 
-/// Reads the one `produkt*` member of the zip `file` (named in errors).
-/// `max_bytes` refuses members that declare more (a worker's memory budget).
-pub fn produkt_member<R: Read + Seek>(
-    file: &str,
-    reader: R,
-    max_bytes: u64,
-) -> Result<Member, ParseError> {
-    let bad = |message: String| ParseError::File {
-        file: file.to_owned(),
-        message,
-    };
-    let (mut zip, index, name) = find_produkt(file, reader)?;
-    let mut member = zip
-        .by_index(index)
-        .map_err(|e| bad(format!("corrupt zip member {name}: {e}")))?;
-    if member.size() > max_bytes {
-        return Err(bad(format!(
-            "zip member {name} declares {} bytes, over the limit of {max_bytes}",
-            member.size()
-        )));
+/// Reads the `Metadaten_*` members of a zip (DWD's `Meta_Daten_*.zip`, or
+/// the metadata beside a `produkt*` file); other members are ignored.
+pub fn read_metadata<R: Read + Seek>(file: &str, reader: R) -> Result<StationMetadata, ParseError> {
+    let mut scan = scan(file, reader)?;
+    if scan.metadata.is_empty() {
+        return Err(ParseError::File {
+            file: file.to_owned(),
+            message: "no Metadaten_* member in the zip".into(),
+        });
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(member.size()).unwrap_or(0));
-    member
-        .by_ref()
-        .take(max_bytes + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| bad(format!("corrupt zip member {name}: {e}")))?;
-    if bytes.len() as u64 > max_bytes {
-        return Err(bad(format!(
-            "zip member {name} inflates past the limit of {max_bytes} bytes"
-        )));
-    }
-    Ok(Member { name, bytes })
+    scan.read_metadata(file)
+}
+
+/// A data zip, parsed: its `produkt*` member and the station metadata
+/// that came with it (empty for 10-minute zips, whose metadata is a zip
+/// of its own).
+#[derive(Debug)]
+pub struct DataZip {
+    pub member: String,
+    pub produkt: crate::produkt::Produkt,
+    pub metadata: StationMetadata,
 }
 
 /// Parses the one `produkt*` member of the zip `file` while inflating it,
-/// without holding its text: returns the member's name and the parsed file.
+/// without holding its text, and the `Metadaten_*` members beside it.
 /// A member that declares (or inflates to) more than `max_bytes` is refused.
-pub fn parse_produkt_member<R: Read + Seek>(
+pub fn parse_data_zip<R: Read + Seek>(
     file: &str,
     reader: R,
     max_bytes: u64,
-) -> Result<(String, crate::produkt::Produkt), ParseError> {
+) -> Result<DataZip, ParseError> {
     let bad = |message: String| ParseError::File {
         file: file.to_owned(),
         message,
     };
-    let (mut zip, index, name) = find_produkt(file, reader)?;
-    let member = zip
+    let mut scan = scan(file, reader)?;
+    let (index, name) = scan.the_produkt(file)?;
+    let metadata = scan.read_metadata(file)?;
+    let member = scan
+        .zip
         .by_index(index)
         .map_err(|e| bad(format!("corrupt zip member {name}: {e}")))?;
     if member.size() > max_bytes {
@@ -121,7 +168,11 @@ pub fn parse_produkt_member<R: Read + Seek>(
         std::io::BufReader::with_capacity(256 * 1024, member.take(max_bytes)),
         declared,
     )?;
-    Ok((name, produkt))
+    Ok(DataZip {
+        member: name,
+        produkt,
+        metadata,
+    })
 }
 
 #[cfg(test)]
@@ -141,37 +192,40 @@ mod tests {
         c.into_inner()
     }
 
+    const PRODUKT: &[u8] = b"STATIONS_ID;MESS_DATUM;QN_9;TT_TU;RF_TU;eor\r\n        320;2018091500;    3;  13.7;  96.0;eor\r\n";
+
     #[test]
-    fn the_one_produkt_member() {
+    fn the_one_produkt_member_and_the_metadata_beside_it() {
+        let geo = b"Stations_id;Stationshoehe;Geogr.Breite;Geogr.Laenge;von_datum;bis_datum;Stationsname\n   320;  350.00; 49.9667; 11.5197;20060701;        ;Heinersreuth-Vollhof\n";
         let z = zip(&[
-            ("Metadaten_Geographie_00320.txt", b"m"),
-            ("produkt_tu_stunde_20180915_20200317_00320.txt", b"data"),
+            ("Metadaten_Geographie_00320.txt", geo),
+            ("Metadaten_Fehldaten_00320.txt", b"not read"),
+            ("produkt_tu_stunde_20180915_20200317_00320.txt", PRODUKT),
         ]);
-        let m = produkt_member("a.zip", Cursor::new(z), 1 << 20).unwrap();
-        assert_eq!(
-            (m.name.as_str(), m.bytes.as_slice()),
-            (
-                "produkt_tu_stunde_20180915_20200317_00320.txt",
-                &b"data"[..]
-            )
-        );
+        let d = parse_data_zip("a.zip", Cursor::new(z), 1 << 20).unwrap();
+        assert_eq!(d.member, "produkt_tu_stunde_20180915_20200317_00320.txt");
+        assert_eq!(d.produkt.len(), 1);
+        assert_eq!(d.metadata.locations.len(), 1);
+        assert_eq!(d.metadata.locations[0].name, "Heinersreuth-Vollhof");
+        assert_eq!(d.metadata.locations[0].to, None);
     }
 
     #[test]
     fn none_two_escaping_oversized_and_corrupt_are_errors() {
         let check = |bytes: Vec<u8>, max: u64, want: &str| {
-            let e = produkt_member("bad.zip", Cursor::new(bytes), max)
+            let e = parse_data_zip("bad.zip", Cursor::new(bytes), max)
                 .unwrap_err()
                 .to_string();
-            assert!(e.starts_with("bad.zip: ") && e.contains(want), "{e}");
+            assert!(e.starts_with("bad.zip"), "{e}");
+            assert!(e.contains(want), "{e}");
         };
         check(zip(&[("Metadaten.txt", b"m")]), 1 << 20, "no produkt");
         check(
-            zip(&[("produkt_a.txt", b"a"), ("produkt_b.txt", b"b")]),
+            zip(&[("produkt_a.txt", PRODUKT), ("produkt_b.txt", PRODUKT)]),
             1 << 20,
             "2 produkt",
         );
-        check(zip(&[("../produkt_a.txt", b"a")]), 1 << 20, "escape");
+        check(zip(&[("../produkt_a.txt", PRODUKT)]), 1 << 20, "escape");
         check(
             zip(&[("produkt_a.txt", &[b'x'; 5000])]),
             100,
@@ -179,5 +233,20 @@ mod tests {
         );
         check(b"PK\x03\x04 truncated".to_vec(), 1 << 20, "corrupt zip");
         check(Vec::new(), 1 << 20, "corrupt zip");
+        check(
+            zip(&[
+                ("produkt_a.txt", PRODUKT),
+                (
+                    "Metadaten_Geographie_00320.txt",
+                    b"Stations_id;von_datum\nx;1\n",
+                ),
+            ]),
+            1 << 20,
+            "bad.zip:Metadaten_Geographie_00320.txt: line 2, column Stations_id",
+        );
+        let e = read_metadata("m.zip", Cursor::new(zip(&[("produkt_a.txt", PRODUKT)])))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "m.zip: no Metadaten_* member in the zip");
     }
 }

@@ -4,6 +4,7 @@
 
 use jiff::civil::{Date, DateTime};
 
+use crate::metadata;
 use crate::produkt::{self, RowTime, Value};
 use crate::stations;
 use crate::time::{Reference, Resolution, file_reference, name_range};
@@ -210,10 +211,9 @@ fn station_lists_in_all_three_layouts() {
 
 fn member(zip: &[u8], file: &str) -> produkt::Produkt {
     // streamed: the member is parsed while it is inflated
-    let (name, p) =
-        crate::archive::parse_produkt_member(file, std::io::Cursor::new(zip), 64 << 20).unwrap();
-    assert!(name.starts_with("produkt_"), "{name}");
-    p
+    let z = crate::archive::parse_data_zip(file, std::io::Cursor::new(zip), 64 << 20).unwrap();
+    assert!(z.member.starts_with("produkt_"), "{}", z.member);
+    z.produkt
 }
 
 #[test]
@@ -270,4 +270,301 @@ fn real_zips_hourly_ten_minute_and_monthly() {
         &m.values[..3],
         [Value::Number(5.0), Value::Missing, Value::Number(-1.0)]
     );
+}
+
+// ---- station metadata (Metadaten_*) ----
+
+const META_1766: &[u8] = include_bytes!(
+    "../../../tests/data/dwd/10_minutes/solar/meta_data/Meta_Daten_zehn_min_sd_01766.zip"
+);
+const MONTHLY_01691: &[u8] = include_bytes!(
+    "../../../tests/data/dwd/monthly/kl/historical/monatswerte_KL_01691_18570101_20171231_hist.zip"
+);
+const MONTHLY_03987: &[u8] = include_bytes!(
+    "../../../tests/data/dwd/monthly/kl/historical/monatswerte_KL_03987_18930101_20161231_hist.zip"
+);
+
+/// Every member of a zip: (name, bytes).
+fn members(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    (0..z.len())
+        .map(|i| {
+            let mut m = z.by_index(i).unwrap();
+            let mut b = Vec::new();
+            m.read_to_end(&mut b).unwrap();
+            (String::from_utf8_lossy(m.name_raw()).into_owned(), b)
+        })
+        .collect()
+}
+
+/// The metadata read from the members whose names end in `ext`, each also
+/// re-encoded to UTF-8 with CRLF (the zips hold ISO-8859-1), which must
+/// read the same.
+fn metadata_of(zip: &[u8], ext: &str) -> metadata::StationMetadata {
+    let mut out = metadata::StationMetadata::default();
+    let mut recoded = metadata::StationMetadata::default();
+    for (name, bytes) in members(zip) {
+        if !name.ends_with(ext) {
+            continue;
+        }
+        if let Some(m) = metadata::parse(&name, &name, &bytes).unwrap() {
+            out.extend(m);
+        }
+        let utf8_crlf: String = bytes
+            .iter()
+            .map(|&b| char::from(b))
+            .collect::<String>()
+            .replace('\n', "\r\n");
+        if let Some(m) = metadata::parse(&name, &name, utf8_crlf.as_bytes()).unwrap() {
+            recoded.extend(m);
+        }
+    }
+    assert_eq!(out, recoded, "UTF-8/CRLF reads like ISO-8859-1/LF");
+    out
+}
+
+#[test]
+fn station_1766_metadata_txt_and_html_twins_agree() {
+    let txt = metadata_of(META_1766, ".txt");
+    let html = metadata_of(META_1766, ".html");
+    // the zip has no Geographie .html twin
+    assert_eq!(html.parameters, txt.parameters);
+    assert_eq!(html.devices, txt.devices);
+    assert_eq!(html.names, txt.names);
+    assert_eq!(html.operators, txt.operators);
+    let d = |y, m, day| Some(Date::constant(y, m, day));
+    assert_eq!(txt.locations.len(), 4);
+    assert_eq!(
+        txt.locations[3],
+        metadata::Location {
+            station_id: 1766,
+            from: d(2017, 4, 25),
+            to: None,
+            height_m: Some(47.8),
+            latitude: Some(52.1344),
+            longitude: Some(7.6969),
+            name: "Münster/Osnabrück".into(),
+        }
+    );
+    assert_eq!(txt.parameters.len(), 5);
+    let sd = &txt.parameters[2];
+    assert_eq!(
+        (sd.parameter.as_str(), sd.from, sd.to, sd.unit.as_str()),
+        ("SD_10", d(1995, 7, 5), d(1999, 12, 31), "Stunde")
+    );
+    assert_eq!(sd.reference(), Some(Reference::Mez), "Zeitbezug ist MEZ");
+    assert_eq!(txt.parameters[3].reference(), Some(Reference::Utc));
+    assert_eq!(txt.parameters[0].unit, "J/cm²");
+    assert_eq!(txt.devices.len(), 4);
+    assert_eq!(
+        txt.devices[0],
+        metadata::Device {
+            station_id: 1766,
+            group: "Sonnenscheindauer".into(),
+            station_name: "Münster/Osnabrück".into(),
+            longitude: Some(7.7),
+            latitude: Some(52.13),
+            height_m: Some(48.4),
+            sensor_height_m: Some(2.0),
+            from: d(1995, 8, 1),
+            to: d(2008, 9, 24),
+            device_type: "SONIe Sonnenenergie-Sensor".into(),
+            method: "Sonnenscheindauer, elektr.".into(),
+        }
+    );
+    let names: Vec<_> = txt
+        .names
+        .iter()
+        .map(|n| (n.name.as_str(), n.from, n.to))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Greven", d(1982, 1, 1), d(1989, 9, 30)),
+            ("Münster/Osnabrück", d(1989, 10, 1), None)
+        ]
+    );
+    assert_eq!(txt.operators.len(), 2);
+    assert!(txt.operators.iter().all(|o| o.name == "DWD"));
+    // the zip as the archive reader sees it: .txt wins over its twin
+    let read = crate::archive::read_metadata("m.zip", std::io::Cursor::new(META_1766)).unwrap();
+    assert_eq!(read, txt);
+}
+
+#[test]
+fn station_3_metadata_html() {
+    let read = |name: &str, bytes: &[u8]| {
+        let utf8 = metadata::parse(name, name, bytes).unwrap().unwrap();
+        // the copies here are UTF-8 (recovered text); DWD serves ISO-8859-1
+        let latin1: Vec<u8> = std::str::from_utf8(bytes)
+            .unwrap()
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap())
+            .collect();
+        assert_eq!(
+            metadata::parse(name, name, &latin1).unwrap().unwrap(),
+            utf8,
+            "{name}"
+        );
+        utf8
+    };
+    let d = |y, m, day| Some(Date::constant(y, m, day));
+    let temp = read(
+        "Metadaten_Geraete_Lufttemperatur_00003.html",
+        include_bytes!(
+            "../../../tests/data/fixtures/metadata/Metadaten_Geraete_Lufttemperatur_00003.html"
+        ),
+    );
+    assert_eq!(
+        temp.devices,
+        [metadata::Device {
+            station_id: 3,
+            group: "Lufttemperatur".into(),
+            station_name: "Aachen".into(),
+            longitude: Some(6.09),
+            latitude: Some(50.78),
+            height_m: Some(202.0),
+            sensor_height_m: Some(2.0),
+            from: d(1993, 4, 29),
+            to: d(2012, 4, 6),
+            device_type: "PT 100 (Luft)".into(),
+            method: "Temperaturmessung, elektr.".into(),
+        }]
+    );
+    let t5 = read(
+        "Metadaten_Geraete_Momentane_Temperatur_In_5cm_00003.html",
+        include_bytes!(
+            "../../../tests/data/fixtures/metadata/Metadaten_Geraete_Momentane_Temperatur_In_5cm_00003.html"
+        ),
+    );
+    assert_eq!(t5.devices.len(), 1);
+    assert_eq!(t5.devices[0].group, "Momentane_Temperatur_In_5cm");
+    assert_eq!(t5.devices[0].sensor_height_m, Some(0.05), "written .05");
+    let rf = read(
+        "Metadaten_Geraete_Rel_Feuchte_00003.html",
+        include_bytes!(
+            "../../../tests/data/fixtures/metadata/Metadaten_Geraete_Rel_Feuchte_00003.html"
+        ),
+    );
+    let devices: Vec<_> = rf
+        .devices
+        .iter()
+        .map(|x| (x.device_type.as_str(), x.from, x.to))
+        .collect();
+    assert_eq!(
+        devices,
+        [
+            ("HYGROMER MP100", d(1993, 7, 1), d(2004, 1, 5)),
+            ("Feuchtesonde HMP45D", d(2004, 1, 6), d(2012, 4, 6))
+        ]
+    );
+    let names = read(
+        "Metadaten_Stationsname_Betreibername_00003.html",
+        include_bytes!(
+            "../../../tests/data/fixtures/metadata/Metadaten_Stationsname_Betreibername_00003.html"
+        ),
+    );
+    assert_eq!(
+        names.names,
+        [metadata::NamePeriod {
+            station_id: 3,
+            name: "Aachen".into(),
+            from: d(1891, 1, 1),
+            to: d(2012, 4, 6)
+        }]
+    );
+    assert_eq!(names.operators.len(), 1);
+    assert_eq!(names.operators[0].name, "DWD");
+    let params = read(
+        "Metadaten_Parameter_00003.html",
+        include_bytes!("../../../tests/data/fixtures/metadata/Metadaten_Parameter_00003.html"),
+    );
+    let pp: Vec<_> = params
+        .parameters
+        .iter()
+        .filter(|p| p.parameter == "PP_10")
+        .map(|p| (p.from, p.to, p.unit.as_str(), p.reference()))
+        .collect();
+    assert_eq!(
+        pp,
+        [
+            (d(1993, 4, 29), d(1999, 12, 31), "hpa", Some(Reference::Mez)),
+            (d(2000, 1, 1), d(2008, 10, 7), "hpa", Some(Reference::Utc)),
+            (d(2008, 10, 9), d(2011, 3, 31), "hpa", Some(Reference::Utc)),
+        ]
+    );
+    // what DWD states agrees with the period rule on both sides of the seam
+    let cols = ["PP_10", "TT_10", "TM5_10", "RF_10", "TD_10"];
+    for (name, want) in [
+        (
+            "produkt_zehn_min_tu_19930428_19991231_00003.txt",
+            Reference::Mez,
+        ),
+        (
+            "produkt_zehn_min_tu_20000101_20091231_00003.txt",
+            Reference::Utc,
+        ),
+        (
+            "produkt_zehn_min_tu_20100101_20110331_00003.txt",
+            Reference::Utc,
+        ),
+    ] {
+        let (from, to) = name_range(name).unwrap();
+        assert_eq!(params.time_reference(&cols, from, to), Some(want), "{name}");
+        let columns: Vec<String> = cols.iter().map(|c| (*c).to_owned()).collect();
+        let t = crate::time::decide(name, "", &columns, Some(&params));
+        assert_eq!((t.reference, t.basis), (want, crate::time::Basis::Metadata));
+        assert_eq!(file_reference(Resolution::Minutes10, Some(to), None), want);
+    }
+    // a file across the seam: its rows disagree, so the period rule decides
+    let (from, to) = name_range("produkt_zehn_min_tu_19991231_20001231_00003.txt").unwrap();
+    assert_eq!(params.time_reference(&cols, from, to), None);
+}
+
+#[test]
+fn monthly_zips_metadata_txt_and_html_twins_agree() {
+    for (zip, id, locations, devices) in
+        [(MONTHLY_01691, 1691, 3, 27), (MONTHLY_03987, 3987, 3, 45)]
+    {
+        let txt = metadata_of(zip, ".txt");
+        let html = metadata_of(zip, ".html");
+        assert_eq!(txt.station_ids(), [id]);
+        assert_eq!(txt.locations.len(), locations, "{id}");
+        assert_eq!(txt.devices.len(), devices, "{id}");
+        assert_eq!(html.parameters, txt.parameters, "{id}");
+        assert_eq!(html.devices, txt.devices, "{id}");
+        assert_eq!(html.names, txt.names, "{id}");
+        assert!(!txt.parameters.is_empty() && !txt.names.is_empty());
+        // monthly notes mention MEZ observation hours, not a time reference
+        assert!(
+            txt.parameters.iter().all(|p| p.reference().is_none()),
+            "{id}"
+        );
+        let z =
+            crate::archive::parse_data_zip("m.zip", std::io::Cursor::new(zip), 64 << 20).unwrap();
+        assert_eq!(z.metadata, txt, "the data zip carries the same metadata");
+    }
+    let m = metadata_of(MONTHLY_01691, ".txt");
+    let unknown = &m
+        .devices
+        .iter()
+        .find(|d| d.group == "Niederschlagshoehe")
+        .unwrap();
+    assert_eq!(
+        (
+            unknown.device_type.as_str(),
+            unknown.from,
+            unknown.to,
+            unknown.latitude
+        ),
+        (
+            "Gerätetyp unbekannt",
+            None,
+            Some(Date::constant(1946, 3, 31)),
+            None
+        ),
+        "a device row without a start date or place"
+    );
+    assert_eq!(m.names[0].name, "Göttingen", "padded name trimmed");
 }

@@ -5,11 +5,13 @@
 //!   timestamp format, errors naming file, line and column;
 //! - [`time`]: MEZ and UTC, decided per file, not per row;
 //! - [`stations`]: the fixed-width station lists in all three layouts;
-//! - [`archive`]: the one `produkt*` member of a zip, read without
-//!   extracting to disk;
+//! - [`metadata`]: a station's `Metadaten_*` files, `.txt` or `.html`;
+//! - [`archive`]: the one `produkt*` member of a zip and the metadata
+//!   beside it, read without extracting to disk;
 //! - [`text`]: ISO-8859-1 or UTF-8 input decoded to the same text.
 
 pub mod archive;
+pub mod metadata;
 pub mod produkt;
 pub mod stations;
 pub mod text;

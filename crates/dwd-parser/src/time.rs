@@ -86,27 +86,77 @@ impl Resolution {
     }
 }
 
-/// The reference of a whole file: MEZ for minute data whose period ends
-/// before 2000-01-01 (the name's `_<from>_<to>` range; else the file's last
-/// timestamp), UTC otherwise. `note` is the time-reference text of the
-/// station's `Metadaten_Parameter` for that period, when known, and wins.
+/// The reference of a whole file. `stated` is what the station's
+/// `Metadaten_Parameter` say for the file's parameters and period (see
+/// [`crate::metadata::StationMetadata::time_reference`]) and wins when
+/// known. Otherwise the period rule: MEZ for minute data whose period ends
+/// before 2000-01-01 (the name's `_<from>_<to>` range), UTC for the rest.
 pub fn file_reference(
     resolution: Resolution,
     period_end: Option<Date>,
-    note: Option<&str>,
+    stated: Option<Reference>,
 ) -> Reference {
-    if let Some(n) = note {
-        let n = n.to_ascii_uppercase();
-        if n.contains("MEZ") && !n.contains("UTC") {
-            return Reference::Mez;
-        }
-        if n.contains("UTC") && !n.contains("MEZ") {
-            return Reference::Utc;
-        }
+    if let Some(r) = stated {
+        return r;
     }
     match period_end {
         Some(end) if resolution.minute_data() && end < Date::constant(2000, 1, 1) => Reference::Mez,
         _ => Reference::Utc,
+    }
+}
+
+/// What decided a file's reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Basis {
+    /// The station's `Metadaten_Parameter`.
+    Metadata,
+    /// The period rule of [`file_reference`].
+    Period,
+}
+
+impl Basis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Metadata => "Metadaten_Parameter",
+            Basis::Period => "period",
+        }
+    }
+}
+
+/// A data file's resolution and time reference, decided once per file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileTime {
+    pub resolution: Resolution,
+    pub reference: Reference,
+    pub basis: Basis,
+}
+
+/// Decides the reference of the data file `name` (a `produkt_*` name; `hint`
+/// is the dataset or zip name when the member name does not tell the
+/// resolution) holding `columns`, with the station's metadata if known.
+pub fn decide(
+    name: &str,
+    hint: &str,
+    columns: &[String],
+    metadata: Option<&crate::metadata::StationMetadata>,
+) -> FileTime {
+    let resolution = Resolution::detect(name)
+        .or_else(|| Resolution::detect(hint))
+        .unwrap_or(Resolution::Hourly);
+    let range = name_range(name);
+    let cols: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let stated = match (metadata, range) {
+        (Some(m), Some((from, to))) => m.time_reference(&cols, from, to),
+        _ => None,
+    };
+    FileTime {
+        resolution,
+        reference: file_reference(resolution, range.map(|(_, end)| end), stated),
+        basis: if stated.is_some() {
+            Basis::Metadata
+        } else {
+            Basis::Period
+        },
     }
 }
 
@@ -207,11 +257,11 @@ mod tests {
             Reference::Utc
         );
         assert_eq!(
-            file_reference(Resolution::Minutes10, None, Some("Zeitbezug MEZ")),
+            file_reference(Resolution::Minutes10, None, Some(Reference::Mez)),
             Reference::Mez
         );
         assert_eq!(
-            file_reference(Resolution::Minutes10, Some(end), Some("UTC")),
+            file_reference(Resolution::Minutes10, Some(end), Some(Reference::Utc)),
             Reference::Utc
         );
     }

@@ -5,6 +5,8 @@
 //! A code the tables do not know is kept under its own name, with a
 //! warning: nothing is dropped silently.
 
+pub mod frame;
+pub mod meta;
 pub mod table;
 
 use std::collections::BTreeMap;
@@ -16,6 +18,7 @@ use serde::Deserialize;
 
 const PARAMETERS: &str = include_str!("../../../config/translations/parameters.yaml");
 const QUALITY_LEVELS: &str = include_str!("../../../config/translations/quality_levels.yaml");
+const DEVICES: &str = include_str!("../../../config/translations/devices.yaml");
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -58,55 +61,98 @@ pub struct Column {
     pub known: bool,
 }
 
+/// German → English names from `Metadaten_Geraete` (`devices.yaml`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceNames {
+    /// The measured quantity of a `Metadaten_Geraete_<group>` file.
+    #[serde(default)]
+    pub groups: BTreeMap<String, String>,
+    #[serde(default)]
+    pub device_types: BTreeMap<String, String>,
+    #[serde(default)]
+    pub methods: BTreeMap<String, String>,
+}
+
+impl DeviceNames {
+    fn extend(&mut self, other: DeviceNames) {
+        self.groups.extend(other.groups);
+        self.device_types.extend(other.device_types);
+        self.methods.extend(other.methods);
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tables {
     parameters: BTreeMap<String, BTreeMap<String, Parameter>>,
     quality: BTreeMap<u8, Meaning>,
+    devices: DeviceNames,
 }
 
 impl Tables {
     /// The compiled-in tables.
     pub fn embedded() -> Result<Tables, TranslateError> {
-        Self::from_yaml("config/translations (embedded)", PARAMETERS, QUALITY_LEVELS)
-    }
-
-    fn from_yaml(source: &str, parameters: &str, quality: &str) -> Result<Tables, TranslateError> {
-        let err = |e: figment::Error| TranslateError::Tables {
-            source_name: source.to_owned(),
-            message: e.to_string(),
-        };
-        let by_text: BTreeMap<String, Meaning> = Figment::from(Yaml::string(quality))
-            .extract()
-            .map_err(err)?;
-        let mut levels = BTreeMap::new();
-        for (k, v) in by_text {
-            let level = k.parse::<u8>().map_err(|_| TranslateError::Tables {
-                source_name: source.to_owned(),
-                message: format!("quality level {k:?} is not a number"),
-            })?;
-            levels.insert(level, v);
-        }
+        let source = "config/translations (embedded)";
         Ok(Tables {
-            parameters: Figment::from(Yaml::string(parameters))
-                .extract()
-                .map_err(err)?,
-            quality: levels,
+            parameters: from_yaml(source, Yaml::string(PARAMETERS))?,
+            quality: levels(source, from_yaml(source, Yaml::string(QUALITY_LEVELS))?)?,
+            devices: from_yaml(source, Yaml::string(DEVICES))?,
         })
     }
 
-    /// Layers a parameters file (same shape as `parameters.yaml`) over these tables.
-    pub fn with_override(mut self, path: &Path) -> Result<Tables, TranslateError> {
-        let extra: BTreeMap<String, BTreeMap<String, Parameter>> =
-            Figment::from(Yaml::file_exact(path))
-                .extract()
-                .map_err(|e| TranslateError::Tables {
-                    source_name: path.display().to_string(),
-                    message: e.to_string(),
-                })?;
-        for (dataset, params) in extra {
-            self.parameters.entry(dataset).or_default().extend(params);
+    /// The compiled-in tables with a folder of the same shape as
+    /// `config/translations` layered over them: each of `parameters.yaml`,
+    /// `quality_levels.yaml`, `devices.yaml` found there adds entries and
+    /// replaces those with the same key. A folder with none of them is an
+    /// error (most likely a wrong path).
+    pub fn with_dir(dir: &Path) -> Result<Tables, TranslateError> {
+        let mut t = Tables::embedded()?;
+        let file = |name: &str| {
+            let p = dir.join(name);
+            p.is_file().then_some(p)
+        };
+        let shown = |p: &Path| p.display().to_string();
+        let mut found = false;
+        if let Some(p) = file("parameters.yaml") {
+            found = true;
+            let extra: BTreeMap<String, BTreeMap<String, Parameter>> =
+                from_yaml(&shown(&p), Yaml::file_exact(&p))?;
+            for (dataset, params) in extra {
+                t.parameters.entry(dataset).or_default().extend(params);
+            }
         }
-        Ok(self)
+        if let Some(p) = file("quality_levels.yaml") {
+            found = true;
+            t.quality.extend(levels(
+                &shown(&p),
+                from_yaml(&shown(&p), Yaml::file_exact(&p))?,
+            )?);
+        }
+        if let Some(p) = file("devices.yaml") {
+            found = true;
+            t.devices
+                .extend(from_yaml(&shown(&p), Yaml::file_exact(&p))?);
+        }
+        if !found {
+            return Err(TranslateError::Tables {
+                source_name: shown(dir),
+                message: "no parameters.yaml, quality_levels.yaml or devices.yaml in this folder"
+                    .into(),
+            });
+        }
+        Ok(t)
+    }
+
+    /// The embedded tables, or those layered with `dir` when given.
+    pub fn load(dir: Option<&Path>) -> Result<Tables, TranslateError> {
+        match dir {
+            Some(d) => Tables::with_dir(d),
+            None => Tables::embedded(),
+        }
+    }
+
+    pub fn devices(&self) -> &DeviceNames {
+        &self.devices
     }
 
     pub fn parameter(&self, dataset: &str, code: &str) -> Option<&Parameter> {
@@ -150,6 +196,34 @@ impl Tables {
             })
             .collect()
     }
+}
+
+fn from_yaml<T: serde::de::DeserializeOwned>(
+    source: &str,
+    yaml: figment::providers::Data<Yaml>,
+) -> Result<T, TranslateError> {
+    Figment::from(yaml)
+        .extract()
+        .map_err(|e| TranslateError::Tables {
+            source_name: source.to_owned(),
+            message: e.to_string(),
+        })
+}
+
+fn levels(
+    source: &str,
+    by_text: BTreeMap<String, Meaning>,
+) -> Result<BTreeMap<u8, Meaning>, TranslateError> {
+    by_text
+        .into_iter()
+        .map(|(k, v)| {
+            let level = k.parse::<u8>().map_err(|_| TranslateError::Tables {
+                source_name: source.to_owned(),
+                message: format!("quality level {k:?} is not a number"),
+            })?;
+            Ok((level, v))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -230,41 +304,43 @@ mod tests {
     }
 
     #[test]
-    fn an_override_file_adds_and_replaces() {
+    fn a_folder_layers_over_the_embedded_tables() {
         let dir = std::env::temp_dir().join(format!("dwd-translate-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let f = dir.join("mine.yaml");
+        let f = dir.join("parameters.yaml");
         std::fs::write(
             &f,
             "10_minutes/air_temperature:\n  TT_10: {name: t2m, unit: °C, de: T, en: T}\n  XY_10: {name: xy, unit: '1', de: X, en: X}\n",
         )
         .unwrap();
-        let t = Tables::embedded().unwrap().with_override(&f).unwrap();
-        assert_eq!(
-            t.parameter("10_minutes/air_temperature", "TT_10")
+        std::fs::write(
+            dir.join("devices.yaml"),
+            "methods:\n  Neu, elektr.: new, electrical\n",
+        )
+        .unwrap();
+        let t = Tables::with_dir(&dir).unwrap();
+        let name = |code: &str| {
+            t.parameter("10_minutes/air_temperature", code)
                 .unwrap()
-                .name,
-            "t2m"
-        );
+                .name
+                .clone()
+        };
+        assert_eq!(name("TT_10"), "t2m", "replaced");
+        assert_eq!(name("XY_10"), "xy", "added");
+        assert_eq!(name("RF_10"), "humidity", "kept");
+        assert_eq!(t.devices().methods["Neu, elektr."], "new, electrical");
         assert_eq!(
-            t.parameter("10_minutes/air_temperature", "XY_10")
-                .unwrap()
-                .name,
-            "xy"
-        );
-        assert_eq!(
-            t.parameter("10_minutes/air_temperature", "RF_10")
-                .unwrap()
-                .name,
-            "humidity"
+            t.devices().methods["Temperaturmessung, elektr."],
+            "temperature measurement, electrical",
+            "the embedded device names stay"
         );
         std::fs::write(&f, "10_minutes/air_temperature:\n  TT_10: {name: t2m}\n").unwrap();
-        let e = Tables::embedded()
-            .unwrap()
-            .with_override(&f)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("mine.yaml"), "{e}");
+        let e = Tables::with_dir(&dir).unwrap_err().to_string();
+        assert!(e.contains("parameters.yaml"), "{e}");
+        let empty = dir.join("empty");
+        std::fs::create_dir_all(&empty).unwrap();
+        let e = Tables::load(Some(&empty)).unwrap_err().to_string();
+        assert!(e.contains("no parameters.yaml"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -316,6 +316,8 @@ pub struct SourceInfo {
     /// RFC 3339.
     pub modified: Option<String>,
     pub dataset: String,
+    /// What decided the time reference (`Metadaten_Parameter`, `period`).
+    pub time_basis: Option<&'static str>,
 }
 
 /// Rows a Parquet row group holds (a decade of 10-minute data is 8 of them).
@@ -418,7 +420,7 @@ pub fn write_parquet<W: Write + Send>(
 }
 
 /// What every output file says about its source.
-fn source_metadata(source: &SourceInfo) -> Vec<parquet::file::metadata::KeyValue> {
+pub fn source_metadata(source: &SourceInfo) -> Vec<parquet::file::metadata::KeyValue> {
     use parquet::file::metadata::KeyValue;
     let mut meta = vec![
         KeyValue::new("source_file".into(), source.file.clone()),
@@ -434,12 +436,15 @@ fn source_metadata(source: &SourceInfo) -> Vec<parquet::file::metadata::KeyValue
     if let Some(m) = &source.modified {
         meta.push(KeyValue::new("source_modified".into(), m.clone()));
     }
+    if let Some(b) = source.time_basis {
+        meta.push(KeyValue::new("time_reference_basis".into(), b.to_owned()));
+    }
     meta
 }
 
 /// Writes the columns as one Parquet file (Snappy), one row group at a
 /// time so that the writer's buffers stay small.
-fn write_batch<W: Write + Send>(
+pub(crate) fn write_batch<W: Write + Send>(
     fields: Vec<arrow_schema::Field>,
     arrays: Vec<arrow_array::ArrayRef>,
     meta: Vec<parquet::file::metadata::KeyValue>,
@@ -491,6 +496,7 @@ mod parquet_tests {
             size: Some(1234),
             modified: Some("2025-06-25T17:00:00Z".into()),
             dataset: "10_minutes/air_temperature".into(),
+            time_basis: Some("period"),
         };
         write_parquet(&t, &source, &mut buf).unwrap();
         let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(buf)).unwrap();
@@ -506,6 +512,7 @@ mod parquet_tests {
         assert_eq!(kv["dwd_code.temperature_air_mean_2m"], "TT_10");
         assert_eq!(kv["source_file"], "10minutenwerte_TU_00044_now.zip");
         assert_eq!(kv["source_size"], "1234");
+        assert_eq!(kv["time_reference_basis"], "period");
         assert!(kv["parser_version"].starts_with("climastation "));
         let batch = reader.build().unwrap().next().unwrap().unwrap();
         assert_eq!(batch.num_rows(), 2);
@@ -539,46 +546,5 @@ pub fn write_stations_parquet<W: Write + Send>(
     source: &SourceInfo,
     w: W,
 ) -> Result<(), parquet::errors::ParquetError> {
-    use std::sync::Arc;
-
-    use arrow_array::{ArrayRef, Date32Array, Float64Array, StringArray, UInt32Array};
-    use arrow_schema::{DataType, Field};
-
-    let epoch = jiff::civil::Date::constant(1970, 1, 1);
-    let days = |d: jiff::civil::Date| d.since(epoch).map(|s| s.get_days()).unwrap_or(0);
-    let fields = vec![
-        Field::new("station_id", DataType::UInt32, false),
-        Field::new("name", DataType::Utf8, false),
-        Field::new("state", DataType::Utf8, false),
-        Field::new("latitude", DataType::Float64, false),
-        Field::new("longitude", DataType::Float64, false),
-        Field::new("height", DataType::Float64, false),
-        Field::new("from", DataType::Date32, false),
-        Field::new("to", DataType::Date32, false),
-    ];
-    let arrays: Vec<ArrayRef> = vec![
-        Arc::new(UInt32Array::from_iter_values(stations.iter().map(|s| s.id))),
-        Arc::new(StringArray::from_iter_values(
-            stations.iter().map(|s| s.name.as_str()),
-        )),
-        Arc::new(StringArray::from_iter_values(
-            stations.iter().map(|s| s.state.as_str()),
-        )),
-        Arc::new(Float64Array::from_iter_values(
-            stations.iter().map(|s| s.latitude),
-        )),
-        Arc::new(Float64Array::from_iter_values(
-            stations.iter().map(|s| s.longitude),
-        )),
-        Arc::new(Float64Array::from_iter_values(
-            stations.iter().map(|s| s.height),
-        )),
-        Arc::new(Date32Array::from_iter_values(
-            stations.iter().map(|s| days(s.from)),
-        )),
-        Arc::new(Date32Array::from_iter_values(
-            stations.iter().map(|s| days(s.to)),
-        )),
-    ];
-    write_batch(fields, arrays, source_metadata(source), w)
+    crate::meta::stations_frame(stations).write_parquet(source_metadata(source), w)
 }

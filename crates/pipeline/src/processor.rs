@@ -15,6 +15,15 @@ pub trait Processor: Send + Sync {
     fn name(&self) -> &str;
 
     fn process(&self, job: &Job<'_>) -> Result<Outcome, ProcessError>;
+
+    /// Called once a dataset's run ends without being stopped (every file
+    /// claimable now was processed), for work over the whole dataset, such
+    /// as merging per-file outputs. Must be idempotent: a later run calls it
+    /// again. An error is reported as [`crate::StopReason::Finish`].
+    fn finish_dataset(&self, dataset: &tracker_core::DatasetId) -> Result<(), ProcessError> {
+        let _ = dataset;
+        Ok(())
+    }
 }
 
 /// One file to process.

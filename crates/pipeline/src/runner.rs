@@ -112,6 +112,8 @@ pub enum StopReason {
     Interrupted,
     /// The progress store failed.
     Store(String),
+    /// [`Processor::finish_dataset`] failed.
+    Finish(String),
 }
 
 /// Time spent, summed over workers.
@@ -158,10 +160,12 @@ impl RunReport {
         if self.interrupted() {
             130
         } else if self.failures().next().is_some()
-            || self
-                .datasets
-                .iter()
-                .any(|d| matches!(d.stopped, Some(StopReason::Store(_))))
+            || self.datasets.iter().any(|d| {
+                matches!(
+                    d.stopped,
+                    Some(StopReason::Store(_) | StopReason::Finish(_))
+                )
+            })
         {
             1
         } else {
@@ -216,9 +220,15 @@ where
         if interrupt.is_stopped() {
             break;
         }
-        let ds = run_dataset(
+        let mut ds = run_dataset(
             &pool, workers, open, dataset, locate, processor, opts, interrupt, observer,
         )?;
+        if ds.stopped.is_none()
+            && let Err(e) = processor.finish_dataset(dataset)
+        {
+            tracing::error!(dataset = %dataset, error = %e.message, "finishing the dataset failed");
+            ds.stopped = Some(StopReason::Finish(e.message));
+        }
         observer.dataset_finished(&ds);
         let stop = ds.stopped.is_some();
         report.datasets.push(ds);

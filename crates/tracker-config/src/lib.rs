@@ -70,6 +70,10 @@ pub struct RawPaths {
     pub raw: PathBuf,
     pub output: PathBuf,
     pub logs: PathBuf,
+    /// A folder of translation tables (`parameters.yaml`,
+    /// `quality_levels.yaml`, `devices.yaml`) layered over the compiled-in ones.
+    #[serde(default)]
+    pub translations: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -146,6 +150,7 @@ impl Default for RawConfig {
                 raw: "data/raw".into(),
                 output: "data/output".into(),
                 logs: "data/logs".into(),
+                translations: None,
             },
             processing: RawProcessing {
                 workers: 4,
@@ -225,6 +230,7 @@ pub struct Paths {
     pub raw: PathBuf,
     pub output: PathBuf,
     pub logs: PathBuf,
+    pub translations: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -452,6 +458,10 @@ fn validate(raw: &RawConfig, figment: &Figment) -> Result<Config, ConfigError> {
         raw: non_empty("paths.raw", &raw.paths.raw)?,
         output: non_empty("paths.output", &raw.paths.output)?,
         logs: non_empty("paths.logs", &raw.paths.logs)?,
+        translations: match &raw.paths.translations {
+            Some(p) => Some(non_empty("paths.translations", p)?),
+            None => None,
+        },
     };
     let mut datasets = Vec::new();
     for d in raw.datasets.iter().filter(|d| d.enabled) {

@@ -1,18 +1,25 @@
-//! `climastation convert <zip or produkt file>… [--format csv|jsonl] [-o DIR]`:
-//! converts files directly, without the tracker.
+//! `climastation convert <file>… [--format parquet|csv|jsonl] [-o DIR]`:
+//! converts files directly, without the tracker. Data zips and
+//! `produkt_*.txt` become `<name>.<ext>` (their `Metadaten_*` members
+//! `<name>.<kind>.<ext>`); `Meta_Daten_*.zip` and `Metadaten_*` files
+//! become `<name>.<kind>.<ext>` and, given together with data files of
+//! their station, decide those files' time reference; station lists
+//! become `<name>.<ext>`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use dwd_parser::time::{Resolution, file_reference, name_range};
+use dwd_parser::metadata::StationMetadata;
 use dwd_translate::Tables;
+use dwd_translate::frame::Frame;
+use dwd_translate::meta::{metadata_frames, stations_frame};
 use dwd_translate::table::{
-    SourceInfo, dataset_of, translate, write_csv, write_jsonl, write_parquet,
+    SourceInfo, dataset_of, source_metadata, write_csv, write_jsonl, write_parquet,
 };
 use serde_json::json;
 
 use crate::context::{Ctx, usage};
+use crate::dwd_files::{FileKind, read_data, read_metadata, read_station_list, write_atomic};
 use crate::exit;
 use crate::output::print_json;
 
@@ -25,7 +32,8 @@ pub enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// DWD zips (`10minutenwerte_…zip`) or `produkt_*.txt` files.
+    /// DWD data zips (`10minutenwerte_…zip`), `produkt_*.txt`, `Meta_Daten_*.zip`,
+    /// `Metadaten_*.txt|html` or `*_Beschreibung_Stationen.txt` files.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "parquet")]
@@ -39,19 +47,39 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
-    let tables = Tables::embedded()?;
+    let tables = Tables::load(ctx.config.paths.translations.as_deref())?;
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("creating {}", args.output.display()))?;
     let budget = ctx.config.processing.memory_limit_mb_per_worker << 20;
+    // station metadata given beside data files decides their time reference
+    let mut given = StationMetadata::default();
+    for file in &args.files {
+        let name = file.display().to_string();
+        if matches!(
+            FileKind::of(&name),
+            FileKind::MetadataZip | FileKind::Metadata
+        ) && let Ok(m) = read_metadata(file, &name)
+        {
+            given.extend(m);
+        }
+    }
     let mut results = Vec::new();
     let mut failed = 0;
     for file in &args.files {
-        match convert_one(file, args, &tables, budget) {
-            Ok((out, rows)) => {
-                if !ctx.json {
-                    println!("{} -> {} ({rows} rows)", file.display(), out.display());
-                }
-                results.push(json!({"file": file.display().to_string(), "output": out.display().to_string(), "rows": rows}));
+        match convert_one(file, args, &tables, budget, &given) {
+            Ok(written) => {
+                let outputs: Vec<_> = written
+                    .iter()
+                    .map(|(out, rows)| {
+                        if !ctx.json {
+                            println!("{} -> {} ({rows} rows)", file.display(), out.display());
+                        }
+                        json!({"output": out.display().to_string(), "rows": rows})
+                    })
+                    .collect();
+                let rows = written.first().map_or(0, |(_, r)| *r);
+                let first = written.first().map(|(o, _)| o.display().to_string());
+                results.push(json!({"file": file.display().to_string(), "output": first, "rows": rows, "outputs": outputs}));
             }
             Err(e) => {
                 failed += 1;
@@ -70,76 +98,141 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     Ok(if failed > 0 { exit::FAILED } else { exit::OK })
 }
 
+/// What one input became: (output file, rows) each.
+type Written = Vec<(PathBuf, usize)>;
+
+fn ext(format: Format) -> &'static str {
+    match format {
+        Format::Parquet => "parquet",
+        Format::Csv => "csv",
+        Format::Jsonl => "jsonl",
+    }
+}
+
+fn write_frame(
+    frame: &Frame,
+    format: Format,
+    source: &SourceInfo,
+    out: &Path,
+) -> anyhow::Result<()> {
+    write_atomic(out, |w| match format {
+        Format::Parquet => frame
+            .write_parquet(source_metadata(source), w)
+            .map_err(|e| e.to_string()),
+        Format::Csv => frame.write_csv(w).map_err(|e| e.to_string()),
+        Format::Jsonl => frame.write_jsonl(w).map_err(|e| e.to_string()),
+    })
+    .map_err(anyhow::Error::msg)
+}
+
+/// Each kind of `meta` as `<stem>.<kind>.<ext>`.
+fn write_meta(
+    meta: &StationMetadata,
+    args: &Args,
+    dataset: &str,
+    tables: &Tables,
+    source: &SourceInfo,
+    stem: &str,
+) -> anyhow::Result<Written> {
+    let mut written = Vec::new();
+    for (kind, frame) in metadata_frames(meta, dataset, tables, stem) {
+        let out = args
+            .output
+            .join(format!("{stem}.{kind}.{}", ext(args.format)));
+        write_frame(&frame, args.format, source, &out)?;
+        written.push((out, frame.len()));
+    }
+    Ok(written)
+}
+
+/// The metadata given on the command line for the station a data file's
+/// name names (or all of it, when the name names none).
+fn metadata_for(name: &str, given: &StationMetadata) -> Option<StationMetadata> {
+    if given.is_empty() {
+        return None;
+    }
+    let station = dwd_source::names::facts(name)
+        .station
+        .and_then(|s| s.parse::<u32>().ok());
+    let mut m = given.clone();
+    if let Some(id) = station {
+        m.parameters.retain(|p| p.station_id == id);
+    }
+    Some(m)
+}
+
 fn convert_one(
     file: &Path,
     args: &Args,
     tables: &Tables,
     budget: u64,
-) -> anyhow::Result<(PathBuf, usize)> {
+    given: &StationMetadata,
+) -> anyhow::Result<Written> {
     let shown = file.display().to_string();
-    let is_zip = file
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
-    let (name, produkt) = if is_zip {
-        let f = std::fs::File::open(file).with_context(|| format!("opening {shown}"))?;
-        dwd_parser::archive::parse_produkt_member(&shown, std::io::BufReader::new(f), budget)?
-    } else {
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let f = std::fs::File::open(file).with_context(|| format!("reading {shown}"))?;
-        let p = dwd_parser::produkt::parse_reader(&shown, std::io::BufReader::new(f))?;
-        (name, p)
-    };
-    let dataset = match &args.dataset {
-        Some(d) => d.clone(),
-        None => dataset_of(&name)
-            .or_else(|| dataset_of(&shown))
-            .map(str::to_owned)
-            .unwrap_or_else(|| "unknown".into()),
-    };
-    let resolution = Resolution::detect(&name)
-        .or_else(|| Resolution::detect(&dataset))
-        .unwrap_or(Resolution::Hourly);
-    let period_end = name_range(&name).map(|(_, end)| end);
-    let reference = file_reference(resolution, period_end, None);
-    let table = translate(produkt, &dataset, &name, tables, reference)?;
+    if !file.exists() {
+        anyhow::bail!("{shown}: no such file");
+    }
     let stem = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
-    let ext = match args.format {
-        Format::Parquet => "parquet",
-        Format::Csv => "csv",
-        Format::Jsonl => "jsonl",
+    let meta = std::fs::metadata(file).ok();
+    let dataset = match &args.dataset {
+        Some(d) => d.clone(),
+        None => dataset_of(&stem)
+            .or_else(|| dataset_of(&shown))
+            .map(str::to_owned)
+            .unwrap_or_else(|| "unknown".into()),
     };
-    let out = args.output.join(format!("{stem}.{ext}"));
-    let tmp = args.output.join(format!(".{stem}.{ext}.tmp"));
-    {
-        let mut w = std::io::BufWriter::new(
-            std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?,
-        );
-        match args.format {
-            Format::Parquet => {
-                let meta = std::fs::metadata(file).ok();
-                let source = SourceInfo {
-                    file: stem.clone(),
-                    size: meta.as_ref().map(|m| m.len()),
-                    modified: meta
-                        .and_then(|m| m.modified().ok())
-                        .and_then(|t| jiff::Timestamp::try_from(t).ok())
-                        .map(|t| t.to_string()),
-                    dataset: dataset.clone(),
-                };
-                write_parquet(&table, &source, &mut w)?;
-            }
-            Format::Csv => write_csv(&table, &mut w)?,
-            Format::Jsonl => write_jsonl(&table, &mut w)?,
+    let mut source = SourceInfo {
+        file: stem.clone(),
+        size: meta.as_ref().map(|m| m.len()),
+        modified: meta
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| jiff::Timestamp::try_from(t).ok())
+            .map(|t| t.to_string()),
+        dataset: dataset.clone(),
+        time_basis: None,
+    };
+    let ext = ext(args.format);
+    match FileKind::of(&stem) {
+        FileKind::DataZip | FileKind::Produkt => {
+            let extra = metadata_for(&stem, given);
+            let data = read_data(file, &shown, &dataset, tables, budget, extra.as_ref())
+                .map_err(anyhow::Error::msg)?;
+            source.time_basis = Some(data.time.basis.as_str());
+            let out = args.output.join(format!("{stem}.{ext}"));
+            write_atomic(&out, |w| match args.format {
+                Format::Parquet => {
+                    write_parquet(&data.table, &source, w).map_err(|e| e.to_string())
+                }
+                Format::Csv => write_csv(&data.table, w).map_err(|e| e.to_string()),
+                Format::Jsonl => write_jsonl(&data.table, w).map_err(|e| e.to_string()),
+            })
+            .map_err(anyhow::Error::msg)?;
+            let mut written = vec![(out, data.table.len())];
+            written.extend(write_meta(
+                &data.metadata,
+                args,
+                &dataset,
+                tables,
+                &source,
+                &stem,
+            )?);
+            Ok(written)
         }
-        w.flush()?;
-        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        FileKind::MetadataZip | FileKind::Metadata => {
+            let m = read_metadata(file, &shown).map_err(anyhow::Error::msg)?;
+            write_meta(&m, args, &dataset, tables, &source, &stem)
+        }
+        FileKind::StationList => {
+            let stations = read_station_list(file, &shown).map_err(anyhow::Error::msg)?;
+            let out = args.output.join(format!("{stem}.{ext}"));
+            write_frame(&stations_frame(&stations), args.format, &source, &out)?;
+            Ok(vec![(out, stations.len())])
+        }
+        FileKind::Other => anyhow::bail!(
+            "{shown}: not a DWD data zip, produkt_*.txt, Meta_Daten_*.zip, Metadaten_* file or station list"
+        ),
     }
-    std::fs::rename(&tmp, &out).with_context(|| format!("writing {}", out.display()))?;
-    Ok((out, table.len()))
 }

@@ -143,8 +143,9 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         ProcessorKind::Download => Arc::new(download()),
         ProcessorKind::Dwd => Arc::new(crate::dwd_processor::DwdProcessor {
             download: download(),
-            tables: dwd_translate::Tables::embedded()?,
+            tables: dwd_translate::Tables::load(cfg.paths.translations.as_deref())?,
             output: cfg.paths.output.clone(),
+            raw: cfg.paths.raw.clone(),
         }),
     };
     let options = pipeline::RunOptions {
@@ -247,6 +248,7 @@ fn print_report(ctx: &Ctx, report: &pipeline::RunReport, requested: &[DatasetId]
 
 fn stop_text(reason: &pipeline::StopReason) -> String {
     match reason {
+        pipeline::StopReason::Finish(m) => format!("finishing the dataset failed: {m}"),
         pipeline::StopReason::FailFast(f) => format!("fail-fast on {}: {}", f.key, f.message),
         pipeline::StopReason::Interrupted => "interrupted".into(),
         pipeline::StopReason::Store(e) => format!("progress store error: {e}"),

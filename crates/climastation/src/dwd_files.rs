@@ -1,0 +1,185 @@
+//! What a DWD file is and how it is read, shared by the `dwd` processor
+//! (`run`) and `convert`: one path from a file on disk to tables.
+
+use std::path::Path;
+
+use dwd_parser::metadata::StationMetadata;
+use dwd_parser::time::FileTime;
+use dwd_translate::Tables;
+use dwd_translate::table::Table;
+
+/// The kinds of file the archive holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// A zip with one `produkt*` member (and maybe `Metadaten_*` beside it).
+    DataZip,
+    /// A `produkt_*.txt` file on its own.
+    Produkt,
+    /// `Meta_Daten_*.zip`: a station's `Metadaten_*` files.
+    MetadataZip,
+    /// A single `Metadaten_*.txt|html` file.
+    Metadata,
+    /// `*_Beschreibung_Stationen.txt`.
+    StationList,
+    /// PDFs, descriptions: fetched, not parsed.
+    Other,
+}
+
+impl FileKind {
+    pub fn of(name: &str) -> FileKind {
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+        let lower = base.to_ascii_lowercase();
+        if lower.ends_with(".zip") {
+            if base.starts_with("Meta_Daten") {
+                FileKind::MetadataZip
+            } else {
+                FileKind::DataZip
+            }
+        } else if base.contains("Beschreibung_Stationen") && lower.ends_with(".txt") {
+            FileKind::StationList
+        } else if base.starts_with("produkt") && lower.ends_with(".txt") {
+            FileKind::Produkt
+        } else if dwd_parser::metadata::Kind::of(base).is_some() {
+            FileKind::Metadata
+        } else {
+            FileKind::Other
+        }
+    }
+}
+
+/// A data file read and translated.
+#[derive(Debug)]
+pub struct DataFile {
+    /// The `produkt*` file's name.
+    pub member: String,
+    pub table: Table,
+    pub time: FileTime,
+    /// The `Metadaten_*` that came in the same zip.
+    pub metadata: StationMetadata,
+}
+
+/// Reads a data zip (or a lone `produkt_*.txt`) at `path` (`shown` in
+/// errors) of `dataset`, decides its time reference, with `extra` metadata
+/// of the station when the caller has it, and translates it. Errors are
+/// messages that name the file (and line and column where there are some).
+pub fn read_data(
+    path: &Path,
+    shown: &str,
+    dataset: &str,
+    tables: &Tables,
+    max_bytes: u64,
+    extra: Option<&StationMetadata>,
+) -> Result<DataFile, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{shown}: {e}"))?;
+    let reader = std::io::BufReader::new(file);
+    let (member, produkt, metadata) = if FileKind::of(shown) == FileKind::Produkt {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let p = dwd_parser::produkt::parse_reader(shown, reader).map_err(|e| e.to_string())?;
+        (name, p, StationMetadata::default())
+    } else {
+        let z = dwd_parser::archive::parse_data_zip(shown, reader, max_bytes)
+            .map_err(|e| e.to_string())?;
+        (z.member, z.produkt, z.metadata)
+    };
+    let mut known = metadata.clone();
+    if let Some(e) = extra {
+        known.extend(e.clone());
+    }
+    let time = dwd_parser::time::decide(&member, dataset, &produkt.columns, Some(&known));
+    let table = dwd_translate::table::translate(produkt, dataset, &member, tables, time.reference)
+        .map_err(|e| e.to_string())?;
+    Ok(DataFile {
+        member,
+        table,
+        time,
+        metadata,
+    })
+}
+
+/// Reads a `Meta_Daten_*.zip` or a single `Metadaten_*` file.
+pub fn read_metadata(path: &Path, shown: &str) -> Result<StationMetadata, String> {
+    if FileKind::of(shown) == FileKind::MetadataZip {
+        let file = std::fs::File::open(path).map_err(|e| format!("{shown}: {e}"))?;
+        dwd_parser::archive::read_metadata(shown, std::io::BufReader::new(file))
+            .map_err(|e| e.to_string())
+    } else {
+        let bytes = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        dwd_parser::metadata::parse(shown, &name, &bytes)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("{shown}: not a Metadaten_* file this parser reads"))
+    }
+}
+
+/// Reads a station list.
+pub fn read_station_list(
+    path: &Path,
+    shown: &str,
+) -> Result<Vec<dwd_parser::stations::Station>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
+    dwd_parser::stations::parse(shown, &bytes).map_err(|e| e.to_string())
+}
+
+/// Writes `path` through `<path>.tmp`, synced and renamed into place: a
+/// crash never leaves a half file under the final name. The error names
+/// the file.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<(), String>,
+) -> Result<(), String> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| format!("{}: no folder", path.display()))?;
+    if !dir.as_os_str().is_empty() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    let file = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    if let Err(e) = write(&mut w) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(format!("writing {}: {e}", path.display()));
+    }
+    let file = w
+        .into_inner()
+        .map_err(|e| format!("{}: {}", tmp.display(), e.error()))?;
+    file.sync_all()
+        .map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_of_names() {
+        let k = FileKind::of;
+        assert_eq!(
+            k("recent/10minutenwerte_TU_00003_akt.zip"),
+            FileKind::DataZip
+        );
+        assert_eq!(
+            k("meta_data/Meta_Daten_zehn_min_tu_00003.zip"),
+            FileKind::MetadataZip
+        );
+        assert_eq!(
+            k("zehn_min_tu_Beschreibung_Stationen.txt"),
+            FileKind::StationList
+        );
+        assert_eq!(
+            k("produkt_zehn_now_tu_20250625_20250625_00044.txt"),
+            FileKind::Produkt
+        );
+        assert_eq!(k("Metadaten_Parameter_00003.html"), FileKind::Metadata);
+        assert_eq!(k("DESCRIPTION_obsgermany.pdf"), FileKind::Other);
+    }
+}

@@ -1,0 +1,660 @@
+//! A station's `Metadaten_*` files, `.txt` or `.html`:
+//!
+//! - `Metadaten_Geographie_<id>`: where the station stood, when;
+//! - `Metadaten_Parameter_[<product>_]<id>`: each parameter's description,
+//!   unit, data source and time-reference note (`HHMM MEZ` / `HHMM UTC`);
+//! - `Metadaten_Geraete_<group>_<id>`: the devices that measured `<group>`
+//!   (`Lufttemperatur`, `Rel_Feuchte`, …) and their method;
+//! - `Metadaten_Stationsname[_Betreibername]_<id>`: the station's names and
+//!   operators over time.
+//!
+//! The `.txt` files are `;`-separated tables (trailing `eor`, blocks split
+//! by a blank line, a `generiert:` / `Legende:` footer); the `.html` twins
+//! hold the same tables as `<table>`s. Both are read into the same rows, by
+//! header name (normalised: lower case, letters and digits only), never by
+//! position. Other `Metadaten_*` kinds (`Fehldaten`, …) are not read.
+
+use jiff::civil::Date;
+
+use crate::ParseError;
+use crate::text::{decode, lines};
+use crate::time::{Reference, date8};
+
+/// Which `Metadaten_*` file a name is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Geography,
+    Parameters,
+    /// The devices of one measured quantity, e.g. `Lufttemperatur`.
+    Devices(String),
+    Names,
+}
+
+impl Kind {
+    /// From a file name (any folder prefix); `None` for other files.
+    pub fn of(name: &str) -> Option<Kind> {
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+        let (stem, ext) = base.rsplit_once('.')?;
+        if !(ext.eq_ignore_ascii_case("txt") || ext.eq_ignore_ascii_case("html")) {
+            return None;
+        }
+        let rest = stem.strip_prefix("Metadaten_")?;
+        if rest.starts_with("Geographie_") {
+            Some(Kind::Geography)
+        } else if rest.starts_with("Parameter_") {
+            Some(Kind::Parameters)
+        } else if rest.starts_with("Stationsname_") {
+            Some(Kind::Names)
+        } else if let Some(g) = rest.strip_prefix("Geraete_") {
+            // `Geraete_<group>_<id>`: the group may hold underscores
+            let group = g.rsplit_once('_').map_or(g, |(group, _)| group);
+            Some(Kind::Devices(group.to_owned()))
+        } else {
+            None
+        }
+    }
+}
+
+/// Where the station stood (`Metadaten_Geographie`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Location {
+    pub station_id: u32,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub height_m: Option<f64>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub name: String,
+}
+
+/// One parameter over one period (`Metadaten_Parameter`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParameterInfo {
+    pub station_id: u32,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub station_name: String,
+    /// DWD's column name (`TT_10`, `MO_TT`).
+    pub parameter: String,
+    pub description: String,
+    pub unit: String,
+    /// `Datenquelle (Strukturversion=SV)`.
+    pub source: String,
+    /// `Zusatz-Info`: for minute data the time reference (`HHMM MEZ`).
+    pub extra: String,
+    /// `Besonderheiten`.
+    pub notes: String,
+    /// `Literaturhinweis`.
+    pub literature: String,
+}
+
+impl ParameterInfo {
+    /// The time reference this row states: `HHMM MEZ` / `HHMM UTC` (and
+    /// the like) in `Zusatz-Info`, or `Zeitbezug ist MEZ|UTC` in the source.
+    /// Observation hours mentioned in passing (`07:30 MEZ`) are not a
+    /// statement about the timestamps and are not read as one.
+    pub fn reference(&self) -> Option<Reference> {
+        fn word(s: &str) -> Option<Reference> {
+            match s.trim_matches(|c: char| !c.is_ascii_alphanumeric()) {
+                "MEZ" => Some(Reference::Mez),
+                "UTC" => Some(Reference::Utc),
+                _ => None,
+            }
+        }
+        let mut tokens = self.extra.split_whitespace();
+        while let Some(t) = tokens.next() {
+            if matches!(t, "HHMM" | "HH:MM" | "HH")
+                && let Some(r) = tokens.next().and_then(word)
+            {
+                return Some(r);
+            }
+        }
+        let s = &self.source;
+        let at = s.find("Zeitbezug ist ")?;
+        s[at + "Zeitbezug ist ".len()..]
+            .split_whitespace()
+            .next()
+            .and_then(word)
+    }
+}
+
+/// One device over one period (`Metadaten_Geraete_<group>`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Device {
+    pub station_id: u32,
+    /// The measured quantity, from the file name (`Lufttemperatur`).
+    pub group: String,
+    pub station_name: String,
+    pub longitude: Option<f64>,
+    pub latitude: Option<f64>,
+    pub height_m: Option<f64>,
+    /// Sensor height above ground, metres.
+    pub sensor_height_m: Option<f64>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    /// `Geraetetyp Name`, in German (`PT 100 (Luft)`).
+    pub device_type: String,
+    /// `Messverfahren`, in German (`Temperaturmessung, elektr.`).
+    pub method: String,
+}
+
+/// A station name or an operator name over a period.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamePeriod {
+    pub station_id: u32,
+    pub name: String,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+}
+
+/// Everything read from one station's `Metadaten_*` files.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StationMetadata {
+    pub locations: Vec<Location>,
+    pub parameters: Vec<ParameterInfo>,
+    pub devices: Vec<Device>,
+    pub names: Vec<NamePeriod>,
+    pub operators: Vec<NamePeriod>,
+}
+
+impl StationMetadata {
+    pub fn is_empty(&self) -> bool {
+        self.locations.is_empty()
+            && self.parameters.is_empty()
+            && self.devices.is_empty()
+            && self.names.is_empty()
+            && self.operators.is_empty()
+    }
+
+    pub fn extend(&mut self, other: StationMetadata) {
+        self.locations.extend(other.locations);
+        self.parameters.extend(other.parameters);
+        self.devices.extend(other.devices);
+        self.names.extend(other.names);
+        self.operators.extend(other.operators);
+    }
+
+    /// The station ids these files describe.
+    pub fn station_ids(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = (self.locations.iter().map(|l| l.station_id))
+            .chain(self.parameters.iter().map(|p| p.station_id))
+            .chain(self.devices.iter().map(|d| d.station_id))
+            .chain(self.names.iter().map(|n| n.station_id))
+            .chain(self.operators.iter().map(|n| n.station_id))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The time reference `Metadaten_Parameter` states for a file with
+    /// these `columns` covering `from..=to`: the rows of those parameters
+    /// whose period overlaps the file's must all state the same one.
+    /// `None` when none states one, or they disagree (a file across the
+    /// seam); the caller then falls back to the period rule.
+    pub fn time_reference(&self, columns: &[&str], from: Date, to: Date) -> Option<Reference> {
+        let mut found: Option<Reference> = None;
+        for p in &self.parameters {
+            if !columns.contains(&p.parameter.as_str()) {
+                continue;
+            }
+            let overlaps = p.from.is_none_or(|f| f <= to) && p.to.is_none_or(|t| t >= from);
+            if !overlaps {
+                continue;
+            }
+            match (found, p.reference()) {
+                (_, None) => {}
+                (None, Some(r)) => found = Some(r),
+                (Some(a), Some(b)) if a == b => {}
+                (Some(_), Some(_)) => return None,
+            }
+        }
+        found
+    }
+}
+
+/// A table as read from either form: header and rows of trimmed cells,
+/// each row with the place it came from (a line, or a table row in HTML).
+#[derive(Clone, Debug, PartialEq)]
+struct Table {
+    header: Vec<String>,
+    rows: Vec<(Place, Vec<String>)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Place {
+    Line(usize),
+    Row { table: usize, row: usize },
+}
+
+/// Lower case, letters and digits only: `Stations-<br>hoehe [m]`,
+/// `Stationshoehe [m]` and `Stationshoehe` become alike.
+fn norm(h: &str) -> String {
+    h.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Runs of white space as one space, none at the ends (as the `.html`
+/// twin shows a cell, so both forms read alike).
+fn squeeze(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `;`-separated cells, squeezed, without the trailing `eor` and empty cell.
+fn cells(line: &str) -> Vec<String> {
+    let mut c: Vec<String> = line.split(';').map(squeeze).collect();
+    if c.last().is_some_and(String::is_empty) {
+        c.pop();
+    }
+    if c.last().is_some_and(|s| s.eq_ignore_ascii_case("eor")) {
+        c.pop();
+    }
+    c
+}
+
+fn tables_txt(text: &str) -> Vec<Table> {
+    let mut out: Vec<Table> = Vec::new();
+    let mut current: Option<Table> = None;
+    for (line, l) in lines(text) {
+        let t = l.trim_matches(|c: char| c.is_whitespace() || c == '\u{1a}');
+        if t.is_empty() || t.starts_with("generiert:") || t.starts_with("Legende:") {
+            out.extend(current.take());
+            continue;
+        }
+        match &mut current {
+            None => {
+                current = Some(Table {
+                    header: cells(t),
+                    rows: Vec::new(),
+                })
+            }
+            Some(table) => table.rows.push((Place::Line(line), cells(t))),
+        }
+    }
+    out.extend(current);
+    out
+}
+
+fn tables_html(text: &str) -> Vec<Table> {
+    use scraper::{Html, Selector};
+    let doc = Html::parse_document(text);
+    let (Ok(tables), Ok(trs), Ok(cell)) = (
+        Selector::parse("table"),
+        Selector::parse("tr"),
+        Selector::parse("th, td"),
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (ti, table) in doc.select(&tables).enumerate() {
+        let mut header: Option<Vec<String>> = None;
+        let mut rows = Vec::new();
+        for (ri, tr) in table.select(&trs).enumerate() {
+            let cells: Vec<(bool, String)> = tr
+                .select(&cell)
+                .map(|c| {
+                    let text: String = c.text().collect();
+                    (c.value().name() == "th", squeeze(&text))
+                })
+                .collect();
+            if cells.is_empty() {
+                continue;
+            }
+            let all_th = cells.iter().all(|(th, _)| *th);
+            if all_th {
+                // the title row is one cell spanning the table
+                if cells.len() > 1 && header.is_none() {
+                    header = Some(cells.into_iter().map(|(_, t)| t).collect());
+                }
+            } else if header.is_some() {
+                rows.push((
+                    Place::Row {
+                        table: ti + 1,
+                        row: ri + 1,
+                    },
+                    cells.into_iter().map(|(_, t)| t).collect(),
+                ));
+            }
+        }
+        if let Some(header) = header {
+            out.push(Table { header, rows });
+        }
+    }
+    out
+}
+
+fn is_html(name: &str, text: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".html")
+        || text
+            .trim_start()
+            .get(..5)
+            .is_some_and(|s| s.eq_ignore_ascii_case("<html"))
+}
+
+/// Reads one `Metadaten_*` file (`name` picks the kind; `file` names it in
+/// errors). `Ok(None)` for a kind this parser does not read.
+pub fn parse(file: &str, name: &str, bytes: &[u8]) -> Result<Option<StationMetadata>, ParseError> {
+    let Some(kind) = Kind::of(name) else {
+        return Ok(None);
+    };
+    let text = decode(bytes);
+    let tables = if is_html(name, &text) {
+        tables_html(&text)
+    } else {
+        tables_txt(&text)
+    };
+    let tables: Vec<Table> = tables
+        .into_iter()
+        .filter(|t| t.header.iter().any(|h| norm(h) == "stationsid"))
+        .collect();
+    if tables.is_empty() {
+        return Err(ParseError::File {
+            file: file.to_owned(),
+            message: "no table with a Stations_ID column".into(),
+        });
+    }
+    let mut out = StationMetadata::default();
+    for table in &tables {
+        let r = Reader { file, table };
+        match &kind {
+            Kind::Geography => out.locations.extend(r.rows(|c| {
+                Ok(Location {
+                    station_id: c.id()?,
+                    from: c.date(&["vondatum"])?,
+                    to: c.date(&["bisdatum"])?,
+                    height_m: c.number(&["stationshoehe", "stationshoehem"])?,
+                    latitude: c.number(&["geogrbreite", "geobreitegrad"])?,
+                    longitude: c.number(&["geogrlaenge", "geolaengegrad"])?,
+                    name: c.text(&["stationsname"])?,
+                })
+            })?),
+            Kind::Parameters => out.parameters.extend(r.rows(|c| {
+                Ok(ParameterInfo {
+                    station_id: c.id()?,
+                    from: c.date(&["vondatum"])?,
+                    to: c.date(&["bisdatum"])?,
+                    station_name: c.text(&["stationsname"])?,
+                    parameter: c.text(&["parameter"])?,
+                    description: c.text(&["parameterbeschreibung"])?,
+                    unit: c.text(&["einheit"])?,
+                    source: c.optional_text(&["datenquellestrukturversionsv", "datenquelle"]),
+                    extra: c.optional_text(&["zusatzinfo"]),
+                    notes: c.optional_text(&["besonderheiten"]),
+                    literature: c.optional_text(&["literaturhinweis"]),
+                })
+            })?),
+            Kind::Devices(group) => out.devices.extend(r.rows(|c| {
+                Ok(Device {
+                    station_id: c.id()?,
+                    group: group.clone(),
+                    station_name: c.text(&["stationsname"])?,
+                    longitude: c.number(&["geolaengegrad", "geogrlaenge"])?,
+                    latitude: c.number(&["geobreitegrad", "geogrbreite"])?,
+                    height_m: c.number(&["stationshoehem", "stationshoehe"])?,
+                    sensor_height_m: c.number(&["geberhoeheuebergrundm"])?,
+                    from: c.date(&["vondatum"])?,
+                    to: c.date(&["bisdatum"])?,
+                    device_type: c.text(&["geraetetypname"])?,
+                    method: c.text(&["messverfahren"])?,
+                })
+            })?),
+            Kind::Names => {
+                let operators = table.header.iter().any(|h| norm(h) == "betreibername");
+                let rows = r.rows(|c| {
+                    Ok(NamePeriod {
+                        station_id: c.id()?,
+                        name: c.text(&["betreibername", "stationsname"])?,
+                        from: c.date(&["vondatum"])?,
+                        to: c.date(&["bisdatum"])?,
+                    })
+                })?;
+                if operators {
+                    out.operators.extend(rows);
+                } else {
+                    out.names.extend(rows);
+                }
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
+struct Reader<'a> {
+    file: &'a str,
+    table: &'a Table,
+}
+
+impl Reader<'_> {
+    fn rows<T>(
+        &self,
+        mut row: impl FnMut(&Cells<'_>) -> Result<T, ParseError>,
+    ) -> Result<Vec<T>, ParseError> {
+        let index: Vec<String> = self.table.header.iter().map(|h| norm(h)).collect();
+        let mut out = Vec::with_capacity(self.table.rows.len());
+        for (place, values) in &self.table.rows {
+            let c = Cells {
+                file: self.file,
+                header: &self.table.header,
+                index: &index,
+                place: *place,
+                values,
+            };
+            if values.len() > index.len() {
+                return Err(c.error(
+                    None,
+                    format!("{} fields, the header names {}", values.len(), index.len()),
+                ));
+            }
+            out.push(row(&c)?);
+        }
+        Ok(out)
+    }
+}
+
+struct Cells<'a> {
+    file: &'a str,
+    header: &'a [String],
+    index: &'a [String],
+    place: Place,
+    values: &'a [String],
+}
+
+impl Cells<'_> {
+    fn error(&self, column: Option<usize>, message: String) -> ParseError {
+        let file = self.file.to_owned();
+        let column = column.and_then(|i| self.header.get(i)).cloned();
+        match (self.place, column) {
+            (Place::Line(line), Some(column)) => ParseError::At {
+                file,
+                line,
+                column,
+                message,
+            },
+            (Place::Line(line), None) => ParseError::Line {
+                file,
+                line,
+                message,
+            },
+            (Place::Row { table, row }, column) => ParseError::File {
+                file,
+                message: match column {
+                    Some(c) => format!("table {table}, row {row}, column {c}: {message}"),
+                    None => format!("table {table}, row {row}: {message}"),
+                },
+            },
+        }
+    }
+
+    fn find(&self, names: &[&str]) -> Option<usize> {
+        names
+            .iter()
+            .find_map(|n| self.index.iter().position(|h| h == n))
+    }
+
+    /// The cell of the first of `names` in the header; a missing column is
+    /// an error, a short row reads as empty cells.
+    fn cell(&self, names: &[&str]) -> Result<(usize, &str), ParseError> {
+        let i = self.find(names).ok_or_else(|| {
+            self.error(
+                None,
+                format!("no column {:?} in the header", names.first().unwrap_or(&"")),
+            )
+        })?;
+        Ok((i, self.values.get(i).map_or("", |s| s.trim())))
+    }
+
+    fn text(&self, names: &[&str]) -> Result<String, ParseError> {
+        Ok(self.cell(names)?.1.to_owned())
+    }
+
+    fn optional_text(&self, names: &[&str]) -> String {
+        self.find(names)
+            .and_then(|i| self.values.get(i))
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default()
+    }
+
+    fn id(&self) -> Result<u32, ParseError> {
+        let (i, s) = self.cell(&["stationsid"])?;
+        s.parse()
+            .map_err(|_| self.error(Some(i), format!("{s:?} is not a station id")))
+    }
+
+    fn date(&self, names: &[&str]) -> Result<Option<Date>, ParseError> {
+        let (i, s) = self.cell(names)?;
+        if s.is_empty() {
+            return Ok(None);
+        }
+        date8(s)
+            .map(Some)
+            .ok_or_else(|| self.error(Some(i), format!("{s:?} is not a date (YYYYMMDD)")))
+    }
+
+    fn number(&self, names: &[&str]) -> Result<Option<f64>, ParseError> {
+        let (i, s) = self.cell(names)?;
+        if s.is_empty() {
+            return Ok(None);
+        }
+        s.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(Some)
+            .ok_or_else(|| self.error(Some(i), format!("{s:?} is not a number")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_from_names() {
+        assert_eq!(
+            Kind::of("Metadaten_Geographie_01766.txt"),
+            Some(Kind::Geography)
+        );
+        assert_eq!(
+            Kind::of("x/Metadaten_Parameter_klima_monat_01691.html"),
+            Some(Kind::Parameters)
+        );
+        assert_eq!(
+            Kind::of("Metadaten_Geraete_Momentane_Temperatur_In_5cm_00003.html"),
+            Some(Kind::Devices("Momentane_Temperatur_In_5cm".into()))
+        );
+        assert_eq!(
+            Kind::of("Metadaten_Stationsname_Betreibername_00003.txt"),
+            Some(Kind::Names)
+        );
+        assert_eq!(
+            Kind::of("Metadaten_Stationsname_01691.txt"),
+            Some(Kind::Names)
+        );
+        assert_eq!(Kind::of("Metadaten_Fehldaten_01766.txt"), None);
+        assert_eq!(Kind::of("produkt_zehn_min_tu_x.txt"), None);
+        assert_eq!(Kind::of("Metadaten_Geographie_01766.pdf"), None);
+    }
+
+    #[test]
+    fn references_stated_and_not() {
+        let p = |extra: &str, source: &str| ParameterInfo {
+            station_id: 3,
+            from: None,
+            to: None,
+            station_name: String::new(),
+            parameter: "TT_10".into(),
+            description: String::new(),
+            unit: String::new(),
+            source: source.into(),
+            extra: extra.into(),
+            notes: String::new(),
+            literature: String::new(),
+        };
+        assert_eq!(p("HHMM MEZ", "").reference(), Some(Reference::Mez));
+        assert_eq!(p("HHMM UTC", "").reference(), Some(Reference::Utc));
+        assert_eq!(
+            p("", "ESAU-Daten bis 31.12.1999 (Zeitbezug ist MEZ)").reference(),
+            Some(Reference::Mez)
+        );
+        assert_eq!(
+            p(
+                "arithm.Mittel aus Tagesmittelwerten",
+                "3 Termine: um 07, 14, 21 MOZ, ab 01.01.1987 07:30,14:30,21:30 MEZ"
+            )
+            .reference(),
+            None
+        );
+    }
+
+    #[test]
+    fn bad_cells_name_file_line_and_column() {
+        let text = "Stations_id;Stationshoehe;Geogr.Breite;Geogr.Laenge;von_datum;bis_datum;Stationsname\n\
+                    3;202.00;50.7827;6.0941;19370101;20110331;Aachen\n\
+                    3;202.00;50.7827;6.0941;19370132;20110331;Aachen\n";
+        let e = parse(
+            "m.zip:Metadaten_Geographie_00003.txt",
+            "Metadaten_Geographie_00003.txt",
+            text.as_bytes(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "m.zip:Metadaten_Geographie_00003.txt: line 3, column von_datum: \"19370132\" is not a date (YYYYMMDD)"
+        );
+        let e = parse(
+            "g.txt",
+            "Metadaten_Geographie_00003.txt",
+            b"Stations_id;Stationshoehe\nx;1\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("g.txt: line 2, column Stations_id:"), "{e}");
+        let e = parse("g.txt", "Metadaten_Geographie_00003.txt", b"just text\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "g.txt: no table with a Stations_ID column");
+        let e = parse(
+            "g.txt",
+            "Metadaten_Geographie_00003.txt",
+            b"Stations_id;von_datum\n3;19370101;x;y\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(e, "g.txt: line 2: 4 fields, the header names 2");
+        let html = "<table><tr><th>Stations_ID</th><th>Stationsname</th><th>Von_Datum</th><th>Bis_Datum</th></tr>\
+                    <tr><td>3</td><td>Aachen</td><td>1891</td><td></td></tr></table>";
+        let e = parse(
+            "n.html",
+            "Metadaten_Stationsname_00003.html",
+            html.as_bytes(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "n.html: table 1, row 2, column Von_Datum: \"1891\" is not a date (YYYYMMDD)"
+        );
+    }
+}
