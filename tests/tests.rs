@@ -11,6 +11,7 @@ mod cli_crawl;
 mod cli_download;
 mod cli_run;
 mod fixtures_mirror;
+mod parser_snapshots;
 mod tracker_bad_input;
 mod tracker_model;
 mod tracker_processes;
