@@ -249,4 +249,21 @@ mod tests {
             .to_string();
         assert_eq!(e, "m.zip: no Metadaten_* member in the zip");
     }
+
+    const HOURLY: &[u8] = include_bytes!(
+        "../../../tests/data/dwd/hourly/air_temperature/recent/stundenwerte_TU_00320_akt.zip"
+    );
+
+    proptest::proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        /// A real zip with a few bytes changed (headers, deflate stream,
+        /// CRCs): read or refused by name, never a panic.
+        #[test]
+        fn mutated_zips_parse_or_fail_by_name(bytes in crate::fuzz::mutated(HOURLY)) {
+            if let Err(e) = parse_data_zip("fuzz.zip", Cursor::new(bytes), 1 << 20) {
+                proptest::prop_assert!(e.to_string().starts_with("fuzz.zip"), "{}", e);
+            }
+        }
+    }
 }

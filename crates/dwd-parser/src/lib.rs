@@ -39,3 +39,5 @@ pub enum ParseError {
 
 #[cfg(test)]
 mod fixture_tests;
+#[cfg(test)]
+mod fuzz;

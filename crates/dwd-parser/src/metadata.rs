@@ -657,4 +657,31 @@ mod tests {
             "n.html: table 1, row 2, column Von_Datum: \"1891\" is not a date (YYYYMMDD)"
         );
     }
+
+    const PARAMETER_HTML: &[u8] =
+        include_bytes!("../../../tests/data/fixtures/metadata/Metadaten_Parameter_00003.html");
+    const DEVICES_TXT: &[u8] = b"Stations_ID;Stationsname;Geo. Laenge [Grad];Geo. Breite [Grad];Stationshoehe [m];Geberhoehe ueber Grund [m];Von_Datum;Bis_Datum;Geraetetyp Name;Messverfahren;eor;\r\n\
+1766;M\xfcnster/Osnabr\xfcck;7.7;52.13;48.4;2;19950801;20080924;SONIe Sonnenenergie-Sensor;Sonnenscheindauer, elektr.;eor;\r\n\
+1766;M\xfcnster/Osnabr\xfcck;7.7;52.13;48.4;2;20081007;20091013;SCAPP;Strahlungsmessung, elektr.;eor;\r\n\
+generiert: 12.04.2023 --  Deutscher Wetterdienst  --\r\n";
+
+    proptest::proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        /// Real metadata, `.txt` and `.html`, with a few bytes changed.
+        #[test]
+        fn mutated_metadata_parses_or_fails_by_name(
+            txt in crate::fuzz::mutated(DEVICES_TXT),
+            html in crate::fuzz::mutated(PARAMETER_HTML),
+        ) {
+            for (name, bytes) in [
+                ("Metadaten_Geraete_Sonnenscheindauer_01766.txt", &txt),
+                ("Metadaten_Parameter_00003.html", &html),
+            ] {
+                if let Err(e) = parse("fuzz", name, bytes) {
+                    proptest::prop_assert!(e.to_string().starts_with("fuzz"), "{}", e);
+                }
+            }
+        }
+    }
 }

@@ -492,4 +492,27 @@ mod tests {
             let _ = parse("fuzz.txt", s.as_bytes());
         }
     }
+
+    const NOW_44: &[u8] = include_bytes!(
+        "../../../tests/data/fixtures/produkt_zehn_now_tu_20250625_20250625_00044.txt"
+    );
+
+    proptest::proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        /// A real file with a few bytes changed: parsed consistently or
+        /// refused with an error naming the file; never a panic.
+        #[test]
+        fn mutated_real_files_parse_or_fail_by_name(bytes in crate::fuzz::mutated(NOW_44)) {
+            match parse("fuzz.txt", &bytes) {
+                Ok(p) => {
+                    proptest::prop_assert_eq!(p.stations.len(), p.times.len());
+                    for s in &p.series {
+                        proptest::prop_assert_eq!(s.len(), p.len());
+                    }
+                }
+                Err(e) => proptest::prop_assert!(e.to_string().starts_with("fuzz.txt"), "{}", e),
+            }
+        }
+    }
 }

@@ -160,7 +160,30 @@ mod tests {
         assert!(parse("x.txt", b"STATIONS_ID;MESS_DATUM\n").is_err());
     }
 
+    /// The header, the ruler and 38 stations of the 2019 list (latin-1, CR CR LF).
+    static LIST_2019: std::sync::LazyLock<&'static [u8]> = std::sync::LazyLock::new(|| {
+        const ALL: &[u8] = include_bytes!(
+            "../../../tests/data/fixtures/2019-05_10_minutes_air_temperature_recent_zehn_min_tu_Beschreibung_Stationen.txt"
+        );
+        let end = (ALL.iter().enumerate())
+            .filter(|(_, b)| **b == b'\n')
+            .nth(39)
+            .map_or(ALL.len(), |(i, _)| i + 1);
+        &ALL[..end]
+    });
+
     proptest::proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        /// The first 40 lines of a real list with a few bytes changed.
+        #[test]
+        fn mutated_real_lists_parse_or_fail_by_name(bytes in crate::fuzz::mutated(*LIST_2019)) {
+            match parse("fuzz.txt", &bytes) {
+                Ok(list) => proptest::prop_assert!(list.len() <= 40),
+                Err(e) => proptest::prop_assert!(e.to_string().starts_with("fuzz.txt"), "{}", e),
+            }
+        }
+
         #[test]
         fn never_panics(s in "[ -~äöüß\r\n]{0,300}") {
             let _ = parse("fuzz.txt", format!("Stations_id von_datum bis_datum Stationshoehe geoBreite geoLaenge Stationsname Bundesland\n{s}").as_bytes());

@@ -183,6 +183,10 @@ pub fn name_range(name: &str) -> Option<(Date, Date)> {
 /// Parses `MESS_DATUM` in any of DWD's formats: `YYYYMMDDHHMM`, `YYYYMMDDHH`,
 /// `YYYYMMDDHH:MM`, `YYYYMMDD`. `None` for anything else or an impossible date.
 pub fn parse_stamp(s: &str) -> Option<DateTime> {
+    // byte offsets below: a non-ASCII character would split (found by fuzzing)
+    if !s.is_ascii() {
+        return None;
+    }
     let digits = |r: std::ops::Range<usize>| -> Option<i32> {
         let t = s.get(r)?;
         if t.bytes().all(|b| b.is_ascii_digit()) {
@@ -225,6 +229,7 @@ mod tests {
         check("202506251260", None);
         check("2025062500x0", None);
         check("", None);
+        check("2025062ü120", None);
     }
 
     #[test]
