@@ -72,11 +72,16 @@ pub fn run_one(args: Args) -> anyhow::Result<()> {
     let rss_before_parse = peak_rss_kb();
     let tables = dwd_translate::Tables::embedded()?;
     let mut parse = Vec::new();
+    // the three stages of one run: inflate + parse, translate, write Parquet
+    let (mut stage_parse, mut stage_translate, mut stage_write) =
+        (Vec::new(), Vec::new(), Vec::new());
     let mut out_rows = 0;
     for _ in 0..runs {
         let t = Instant::now();
         let f = std::io::BufReader::new(std::fs::File::open(&path)?);
         let z = dwd_parser::archive::parse_data_zip("bench.zip", f, 512 << 20)?;
+        stage_parse.push(t.elapsed().as_secs_f64());
+        let t1 = Instant::now();
         let time = dwd_parser::time::decide(
             &z.member,
             "10_minutes/air_temperature",
@@ -91,6 +96,8 @@ pub fn run_one(args: Args) -> anyhow::Result<()> {
             time.reference,
         )?;
         out_rows = table.len();
+        stage_translate.push(t1.elapsed().as_secs_f64());
+        let t2 = Instant::now();
         let out = std::fs::File::create(tmp.path().join("out.parquet"))?;
         let source = dwd_translate::table::SourceInfo {
             file: name.into(),
@@ -99,6 +106,7 @@ pub fn run_one(args: Args) -> anyhow::Result<()> {
         };
         dwd_translate::table::write_parquet(&table, &source, std::io::BufWriter::new(out))
             .context("writing parquet")?;
+        stage_write.push(t2.elapsed().as_secs_f64());
         parse.push(t.elapsed().as_secs_f64());
     }
     let median = |v: &mut Vec<f64>| {
@@ -120,6 +128,9 @@ pub fn run_one(args: Args) -> anyhow::Result<()> {
         "inflate_only_s": (inflate_s * 1000.0).round() / 1000.0,
         "parse_translate_parquet_s": (parse_s * 1000.0).round() / 1000.0,
         "ratio_to_inflate": (parse_s / inflate_s * 100.0).round() / 100.0,
+        "stage_inflate_parse_s": (median(&mut stage_parse) * 1000.0).round() / 1000.0,
+        "stage_translate_s": (median(&mut stage_translate) * 1000.0).round() / 1000.0,
+        "stage_write_parquet_s": (median(&mut stage_write) * 1000.0).round() / 1000.0,
         "text_mb_per_s": (text_mb / parse_s * 10.0).round() / 10.0,
         "peak_rss_kb_before_parse": rss_before_parse,
         "peak_rss_kb": peak_rss_kb(),

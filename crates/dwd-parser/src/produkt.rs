@@ -10,7 +10,7 @@ use jiff::civil::DateTime;
 
 use crate::ParseError;
 use crate::text::decode;
-use crate::time::parse_stamp;
+use crate::time::StampParser;
 
 /// A value of a parameter column.
 #[derive(Clone, Debug, PartialEq)]
@@ -152,11 +152,17 @@ pub fn may_hold_codes(column: &str) -> bool {
 /// computed as an integer over a power of ten: exactly the nearest double,
 /// like `str::parse`, for up to 15 significant digits; anything else
 /// (exponents, long mantissas) falls back to `str::parse`.
+#[cfg(test)]
 fn decimal(v: &str) -> Option<f64> {
+    decimal_bytes(v.as_bytes())
+}
+
+/// [`decimal`] of bytes; non-UTF-8 is not a number.
+fn decimal_bytes(bytes: &[u8]) -> Option<f64> {
+    let slow = || std::str::from_utf8(bytes).ok()?.parse().ok();
     const POW10: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ];
-    let bytes = v.as_bytes();
     let (negative, digits) = match bytes.first() {
         Some(b'-') => (true, &bytes[1..]),
         Some(b'+') => (false, &bytes[1..]),
@@ -175,12 +181,12 @@ fn decimal(v: &str) -> Option<f64> {
                 }
             }
             b'.' if scale.is_none() => scale = Some(0),
-            _ => return v.parse().ok(),
+            _ => return slow(),
         }
     }
     let scale = scale.unwrap_or(0);
     if count == 0 || count > 15 || scale >= POW10.len() {
-        return v.parse().ok();
+        return slow();
     }
     let n = mantissa as f64 / POW10[scale];
     Some(if negative { -n } else { n })
@@ -287,15 +293,43 @@ pub fn parse_reader_sized(
             .collect(),
     };
 
-    let mut last_stamp: Option<(String, DateTime)> = None;
-    while let Some((line, raw)) = next_line(&mut buf)? {
-        let fields: Vec<&str> = raw.split(';').map(str::trim).collect();
-        let at = |column: &str, message: String| ParseError::At {
-            file: file.to_owned(),
-            line,
-            column: column.to_owned(),
-            message,
-        };
+    // Rows are read as bytes (a data row is ASCII; anything else in a
+    // value is an error, decoded only to be named), split into reused field
+    // ranges: no allocation per row.
+    let mut stamps = StampParser::default();
+    let mut fields: Vec<(usize, usize)> = Vec::with_capacity(width);
+    let mut last_station: Option<(Vec<u8>, u32)> = None;
+    let text = |b: &[u8]| decode(b).into_owned();
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| ParseError::File {
+                file: file.to_owned(),
+                message: format!("read error (a corrupt zip member?): {e}"),
+            })?;
+        if n == 0 {
+            break;
+        }
+        number += 1;
+        let line = number;
+        let mut end = buf.len();
+        while end > 0 && matches!(buf[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        let row = &buf[..end];
+        if row.iter().all(|b| b.is_ascii_whitespace() || *b == 0x1a) {
+            continue;
+        }
+        fields.clear();
+        let mut start = 0;
+        for (k, &b) in row.iter().enumerate() {
+            if b == b';' {
+                fields.push((start, k));
+                start = k + 1;
+            }
+        }
+        fields.push((start, row.len()));
         if fields.len() != width {
             return Err(ParseError::Line {
                 file: file.to_owned(),
@@ -303,27 +337,35 @@ pub fn parse_reader_sized(
                 message: format!("{} fields, the header has {width}", fields.len()),
             });
         }
-        let station: u32 = fields[station_col].parse().map_err(|_| {
-            at(
-                "STATIONS_ID",
-                format!("{:?} is not a station id", fields[station_col]),
-            )
-        })?;
-        let mut stamp = |i: usize| -> Result<DateTime, ParseError> {
-            // consecutive rows rarely repeat a stamp; the cache helps BEGINN/ENDE files
-            if let Some((text, dt)) = &last_stamp
-                && text == fields[i]
-            {
-                return Ok(*dt);
+        let field = |i: usize| -> &[u8] {
+            let (a, b) = fields[i];
+            row[a..b].trim_ascii()
+        };
+        let at = |column: &str, message: String| ParseError::At {
+            file: file.to_owned(),
+            line,
+            column: column.to_owned(),
+            message,
+        };
+        let id = field(station_col);
+        let station = match &last_station {
+            Some((bytes, s)) if bytes.as_slice() == id => *s,
+            _ => {
+                let s: u32 = std::str::from_utf8(id)
+                    .ok()
+                    .and_then(|t| t.parse().ok())
+                    .ok_or_else(|| {
+                        at("STATIONS_ID", format!("{:?} is not a station id", text(id)))
+                    })?;
+                last_station = Some((id.to_vec(), s));
+                s
             }
-            let dt = parse_stamp(fields[i]).ok_or_else(|| {
-                at(
-                    &names[i],
-                    format!("{:?} is not a valid date/time", fields[i]),
-                )
-            })?;
-            last_stamp = Some((fields[i].to_owned(), dt));
-            Ok(dt)
+        };
+        let mut stamp = |i: usize| -> Result<DateTime, ParseError> {
+            let f = field(i);
+            stamps
+                .parse(f)
+                .ok_or_else(|| at(&names[i], format!("{:?} is not a valid date/time", text(f))))
         };
         let time = match time_cols.as_slice() {
             [t] => RowTime::At(stamp(*t)?),
@@ -334,20 +376,20 @@ pub fn parse_reader_sized(
             _ => unreachable!("one or two time columns"),
         };
         for (k, &i) in data_cols.iter().enumerate() {
-            let v = fields[i];
+            let v = field(i);
             // -999 (padded, or -999.0) is DWD's missing value
             let value = if v.is_empty() {
                 Value::Missing
-            } else if let Some(n) = decimal(v) {
+            } else if let Some(n) = decimal_bytes(v) {
                 if n == -999.0 {
                     Value::Missing
                 } else {
                     Value::Number(n)
                 }
-            } else if codes_ok[k] && v.len() <= 3 && v.chars().all(|c| c.is_ascii_alphanumeric()) {
-                Value::Code(v.to_owned())
+            } else if codes_ok[k] && v.len() <= 3 && v.iter().all(u8::is_ascii_alphanumeric) {
+                Value::Code(text(v))
             } else {
-                return Err(at(&names[i], format!("{v:?} is not a number")));
+                return Err(at(&names[i], format!("{:?} is not a number", text(v))));
             };
             out.series[k].push(value);
         }

@@ -212,6 +212,51 @@ pub fn parse_stamp(s: &str) -> Option<DateTime> {
     DateTime::new(d.year(), d.month(), d.day(), h, m, 0, 0).ok()
 }
 
+/// [`parse_stamp`] for a file's rows, which mostly share the date of the
+/// row before: the date part is parsed and validated once per day, then
+/// only hour and minute. Gives exactly what [`parse_stamp`] gives.
+#[derive(Debug, Default)]
+pub struct StampParser {
+    /// The last `YYYYMMDD` seen and its date.
+    day: Option<([u8; 8], Date)>,
+}
+
+impl StampParser {
+    pub fn parse(&mut self, s: &[u8]) -> Option<DateTime> {
+        let two = |a: u8, b: u8| -> Option<i8> {
+            if a.is_ascii_digit() && b.is_ascii_digit() {
+                Some(((a - b'0') * 10 + (b - b'0')) as i8)
+            } else {
+                None
+            }
+        };
+        let (hour, minute) = match s.len() {
+            8 => (Some(0), Some(0)),
+            10 => (two(s[8], s[9]), Some(0)),
+            12 => (two(s[8], s[9]), two(s[10], s[11])),
+            _ => (None, None),
+        };
+        let (Some(h), Some(m)) = (hour, minute) else {
+            // `HH:MM` and anything odd: the general path
+            return parse_stamp(std::str::from_utf8(s).ok()?);
+        };
+        let key: [u8; 8] = s[..8].try_into().ok()?;
+        let date = match self.day {
+            Some((k, d)) if k == key => d,
+            _ => {
+                let d = date8(std::str::from_utf8(&key).ok()?)?;
+                self.day = Some((key, d));
+                d
+            }
+        };
+        if h == 24 && m == 0 {
+            return date.tomorrow().ok().map(|t| t.at(0, 0, 0, 0));
+        }
+        let time = jiff::civil::Time::new(h, m, 0, 0).ok()?;
+        Some(date.to_datetime(time))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +275,40 @@ mod tests {
         check("2025062500x0", None);
         check("", None);
         check("2025062ü120", None);
+    }
+
+    #[test]
+    fn the_stamp_parser_agrees_with_parse_stamp() {
+        let mut p = StampParser::default();
+        for s in [
+            "202506250010",
+            "202506250020",
+            "202506252400",
+            "202506260000",
+            "2018091500",
+            "2018091523:30",
+            "18570101",
+            "1999123124",
+            "20210230",
+            "202506251260",
+            "2025062500x0",
+            "202506250",
+            "",
+            "2025062ü120",
+            "202506262500",
+        ] {
+            assert_eq!(p.parse(s.as_bytes()), parse_stamp(s), "{s}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_stamp_parser_agrees_everywhere(stamps in proptest::collection::vec("(19|20)[0-9]{2}(0[0-9]|1[0-3])([0-3][0-9])([0-2][0-9]([0-6][0-9])?)?", 1..20)) {
+            let mut p = StampParser::default();
+            for s in &stamps {
+                proptest::prop_assert_eq!(p.parse(s.as_bytes()), parse_stamp(s), "{}", s);
+            }
+        }
     }
 
     #[test]

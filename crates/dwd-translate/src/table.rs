@@ -374,9 +374,15 @@ pub fn write_parquet<W: Write + Send>(
     arrays.push(Arc::new(TimestampMillisecondArray::from_iter_values(
         table.local_ms.iter().copied(),
     )));
-    fields.push(Field::new("time_reference", DataType::Utf8, false));
-    arrays.push(Arc::new(StringArray::from_iter_values(
-        std::iter::repeat_n(table.reference.as_str(), table.len()),
+    // one value for the whole file: a dictionary of one, not a string a row
+    fields.push(Field::new(
+        "time_reference",
+        DataType::Dictionary(Box::new(DataType::Int8), Box::new(DataType::Utf8)),
+        false,
+    ));
+    arrays.push(Arc::new(arrow_array::DictionaryArray::new(
+        arrow_array::Int8Array::from(vec![0i8; table.len()]),
+        Arc::new(StringArray::from(vec![table.reference.as_str()])),
     )));
     let mut seen = std::collections::HashSet::new();
     for (c, series) in table.columns.iter().zip(&table.series) {
@@ -459,6 +465,7 @@ pub(crate) fn write_batch<W: Write + Send>(
     let props = WriterProperties::builder()
         .set_compression(parquet::basic::Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP))
+        .set_write_batch_size(8192)
         .set_key_value_metadata(Some(meta))
         .build();
     let mut writer = parquet::arrow::ArrowWriter::try_new(w, schema, Some(props))?;
