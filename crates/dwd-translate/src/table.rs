@@ -462,12 +462,22 @@ pub(crate) fn write_batch<W: Write + Send>(
 
     let schema = Arc::new(arrow_schema::Schema::new(fields));
     let batch = arrow_array::RecordBatch::try_new(schema.clone(), arrays)?;
-    let props = WriterProperties::builder()
+    let mut props = WriterProperties::builder()
         .set_compression(parquet::basic::Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP))
         .set_write_batch_size(8192)
-        .set_key_value_metadata(Some(meta))
-        .build();
+        .set_key_value_metadata(Some(meta));
+    // Timestamps are distinct row by row and evenly spaced: a dictionary
+    // of them is wasted work, their deltas pack to almost nothing.
+    for f in schema.fields() {
+        if matches!(f.data_type(), arrow_schema::DataType::Timestamp(..)) {
+            let col = parquet::schema::types::ColumnPath::from(f.name().as_str());
+            props = props
+                .set_column_dictionary_enabled(col.clone(), false)
+                .set_column_encoding(col, parquet::basic::Encoding::DELTA_BINARY_PACKED);
+        }
+    }
+    let props = props.build();
     let mut writer = parquet::arrow::ArrowWriter::try_new(w, schema, Some(props))?;
     let mut offset = 0;
     while offset < batch.num_rows() {
