@@ -242,6 +242,15 @@ fn run_with_the_dwd_processor_writes_parquet_for_every_data_file() {
     );
     assert!(names.contains(&"temperature_air_mean_2m".to_owned()));
     assert!(kv.contains(&("time_reference_basis".into(), "period".into())));
+    // QN_4 qualifies the general values, QN_6 the precipitation ones
+    assert!(kv.contains(&(
+        "quality.temperature_air_mean_2m".into(),
+        "quality_general".into()
+    )));
+    assert!(kv.contains(&(
+        "quality.precipitation_height".into(),
+        "quality_precipitation".into()
+    )));
     // the monthly zip's Metadaten_* members, one table per kind
     for (kind, rows) in [
         ("locations", 3),

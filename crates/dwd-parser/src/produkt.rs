@@ -140,6 +140,26 @@ pub fn is_quality(column: &str) -> bool {
     column == "QN" || column.starts_with("QN_") || column.starts_with("QUALITAETS_NIVEAU")
 }
 
+/// For each column, the quality column that qualifies it: the nearest
+/// quality column before it (DWD writes `QN_3;FX;FM;QN_4;RSK;…`: `QN_3`
+/// qualifies `FX` and `FM`, `QN_4` the rest). `None` for quality columns
+/// themselves and for columns before any quality column.
+pub fn quality_of(columns: &[String]) -> Vec<Option<usize>> {
+    let mut current = None;
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if is_quality(c) {
+                current = Some(i);
+                None
+            } else {
+                current
+            }
+        })
+        .collect()
+}
+
 /// Columns that may hold letter codes: quality columns and indicator columns
 /// (`V_N_I`: `P` observer, `I` instrument, in hourly cloudiness). Every
 /// other column must be numeric.
@@ -404,6 +424,23 @@ mod tests {
     use super::*;
 
     const NOW: &str = "STATIONS_ID;MESS_DATUM;  QN;PP_10;TT_10;TM5_10;RF_10;TD_10;eor\r\n         44;202506250000;    3;   -999;  16.6;  16.4;  98.9;  16.4;eor\r\n         44;202506250010;    3;   -999;  16.7;  16.5;  99.6;  16.6;eor\r\n";
+
+    #[test]
+    fn quality_columns_qualify_the_columns_after_them() {
+        let cols = |s: &str| s.split(';').map(str::to_owned).collect::<Vec<_>>();
+        // daily kl: QN_3 for the wind values, QN_4 for the rest
+        let daily = cols("QN_3;FX;FM;QN_4;RSK;RSKF;SDK;SHK_TAG;NM;VPM;PM;TMK;UPM;TXK;TNK;TGK");
+        let q = quality_of(&daily);
+        assert_eq!(&q[..4], [None, Some(0), Some(0), None]);
+        assert!(q[4..].iter().all(|x| *x == Some(3)));
+        // monthly: QN_4, then QN_6 for precipitation
+        let monthly = cols("QN_4;MO_N;MO_TT;QN_6;MO_RR;MX_RS");
+        assert_eq!(
+            quality_of(&monthly),
+            [None, Some(0), Some(0), None, Some(3), Some(3)]
+        );
+        assert_eq!(quality_of(&cols("TT;QN")), [None, None], "none before");
+    }
 
     #[test]
     fn padded_names_values_eor_and_missing() {

@@ -59,6 +59,8 @@ pub struct Column {
     pub name: String,
     pub unit: Option<String>,
     pub known: bool,
+    /// The output name of the quality column that qualifies this one.
+    pub quality: Option<String>,
 }
 
 /// German → English names from `Metadaten_Geraete` (`devices.yaml`).
@@ -169,8 +171,9 @@ impl Tables {
 
     /// The output columns for a file's codes: translated where known, kept
     /// under their DWD code (with a warning) where not.
+    /// Each column knows the quality column that qualifies it.
     pub fn columns(&self, dataset: &str, codes: &[String], file: &str) -> Vec<Column> {
-        codes
+        let mut out: Vec<Column> = codes
             .iter()
             .map(|code| match self.parameter(dataset, code) {
                 Some(p) => Column {
@@ -178,6 +181,7 @@ impl Tables {
                     name: p.name.clone(),
                     unit: Some(p.unit.clone()),
                     known: true,
+                    quality: None,
                 },
                 None => {
                     tracing::warn!(
@@ -191,10 +195,16 @@ impl Tables {
                         name: code.clone(),
                         unit: None,
                         known: false,
+                        quality: None,
                     }
                 }
             })
-            .collect()
+            .collect();
+        let qualified = dwd_parser::produkt::quality_of(codes);
+        for (i, q) in qualified.into_iter().enumerate() {
+            out[i].quality = q.map(|q| out[q].name.clone());
+        }
+        out
     }
 }
 

@@ -385,6 +385,18 @@ pub fn write_parquet<W: Write + Send>(
         Arc::new(StringArray::from(vec![table.reference.as_str()])),
     )));
     let mut seen = std::collections::HashSet::new();
+    // unit, DWD code and quality column also as field metadata (for
+    // Arrow readers: pyarrow, polars); DuckDB reads the key-value metadata
+    let described = |f: Field, c: &Column| {
+        let mut m = std::collections::HashMap::from([("dwd_code".to_owned(), c.code.clone())]);
+        if let Some(u) = &c.unit {
+            m.insert("unit".into(), u.clone());
+        }
+        if let Some(q) = &c.quality {
+            m.insert("quality_column".into(), q.clone());
+        }
+        f.with_metadata(m)
+    };
     for (c, series) in table.columns.iter().zip(&table.series) {
         // two codes with one English name (never in DWD's tables) stay apart
         let name = if seen.insert(c.name.clone()) {
@@ -394,11 +406,11 @@ pub fn write_parquet<W: Write + Send>(
         };
         match series {
             Series::Numbers(v) => {
-                fields.push(Field::new(&name, DataType::Float64, true));
+                fields.push(described(Field::new(&name, DataType::Float64, true), c));
                 arrays.push(Arc::new(Float64Array::from_iter(v.iter().copied())));
             }
             Series::Values(v) => {
-                fields.push(Field::new(&name, DataType::Utf8, true));
+                fields.push(described(Field::new(&name, DataType::Utf8, true), c));
                 arrays.push(Arc::new(StringArray::from_iter(v.iter().map(
                     |x| match x {
                         Value::Missing => None,
@@ -420,6 +432,9 @@ pub fn write_parquet<W: Write + Send>(
         ));
         if let Some(u) = &c.unit {
             meta.push(KeyValue::new(format!("unit.{}", c.name), u.clone()));
+        }
+        if let Some(q) = &c.quality {
+            meta.push(KeyValue::new(format!("quality.{}", c.name), q.clone()));
         }
     }
     write_batch(fields, arrays, meta, w)
@@ -527,6 +542,11 @@ mod parquet_tests {
             .collect();
         assert_eq!(kv["unit.temperature_air_mean_2m"], "°C");
         assert_eq!(kv["dwd_code.temperature_air_mean_2m"], "TT_10");
+        assert_eq!(
+            kv["quality.temperature_air_mean_2m"], "quality",
+            "QN qualifies TT_10"
+        );
+        assert!(!kv.contains_key("quality.quality"));
         assert_eq!(kv["source_file"], "10minutenwerte_TU_00044_now.zip");
         assert_eq!(kv["source_size"], "1234");
         assert_eq!(kv["time_reference_basis"], "period");
