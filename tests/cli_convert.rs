@@ -335,3 +335,118 @@ fn a_metadata_zip_given_beside_a_data_zip_decides_its_time_reference() {
         );
     }
 }
+
+#[test]
+fn translation_tables_from_config_layer_over_the_embedded_ones() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("my-translations");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("parameters.yaml"),
+        "10_minutes/air_temperature:\n  TT_10: {name: t2m, unit: °C, de: Lufttemperatur, en: air temperature}\n",
+    )
+    .unwrap();
+    let out = crate::util::climastation(work.path())
+        .env("CLIMASTATION_PATHS__TRANSLATIONS", &dir)
+        .args(["convert", "--format", "jsonl", "-o", "out"])
+        .arg(data(
+            "fixtures/produkt_zehn_now_tu_20250625_20250625_00044.txt",
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(
+        work.path()
+            .join("out/produkt_zehn_now_tu_20250625_20250625_00044.txt.jsonl"),
+    )
+    .unwrap();
+    let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["t2m"], 16.6, "renamed by the override");
+    assert_eq!(first["humidity"], 98.9, "the rest as embedded");
+    // a folder without tables is a configuration error, named
+    let out = crate::util::climastation(work.path())
+        .env(
+            "CLIMASTATION_PATHS__TRANSLATIONS",
+            work.path().join("nowhere"),
+        )
+        .args(["convert", "-o", "out"])
+        .arg(data(
+            "fixtures/produkt_zehn_now_tu_20250625_20250625_00044.txt",
+        ))
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere"));
+}
+
+#[test]
+fn a_dataset_run_merges_its_station_lists_into_stations_parquet() {
+    let work = tempfile::tempdir().unwrap();
+    let out = crate::util::climastation(work.path())
+        .env("CLIMASTATION_SOURCE__BASE_URL", data("dwd"))
+        .env("CLIMASTATION_PATHS__RAW", "raw")
+        .env("CLIMASTATION_PATHS__OUTPUT", "output")
+        .args([
+            "run",
+            "--crawl",
+            "--processor",
+            "dwd",
+            "--dataset",
+            "10_minutes/air_temperature",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use arrow_array::cast::AsArray;
+    let root = work.path().join("output/10_minutes/air_temperature");
+    let read = |p: &Path| {
+        let f = std::fs::File::open(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+            .unwrap()
+            .build()
+            .unwrap()
+            .map(Result::unwrap)
+            .collect::<Vec<_>>()
+    };
+    let rows = |p: &Path| read(p).iter().map(|b| b.num_rows()).sum::<usize>();
+    // the historical list has all 522 stations, the now list (an excerpt) 16 of them
+    assert_eq!(rows(&root.join("historical/stations.parquet")), 522);
+    assert_eq!(rows(&root.join("now/stations.parquet")), 16);
+    let merged = read(&root.join("stations.parquet"));
+    assert_eq!(merged.iter().map(|b| b.num_rows()).sum::<usize>(), 522);
+    let b = &merged[0];
+    let ids = b
+        .column_by_name("station_id")
+        .unwrap()
+        .as_primitive::<arrow_array::types::UInt32Type>();
+    let names = b.column_by_name("name").unwrap().as_string::<i32>();
+    let to = b
+        .column_by_name("to")
+        .unwrap()
+        .as_primitive::<arrow_array::types::Date32Type>();
+    let i44 = (0..b.num_rows()).find(|i| ids.value(*i) == 44).unwrap();
+    assert_eq!(names.value(i44), "Großenkneten");
+    // 2025-07-12 (the now list) is later than 2025-07-10 (the historical one)
+    let days = |y, m, d| {
+        jiff::civil::Date::new(y, m, d)
+            .unwrap()
+            .since(jiff::civil::Date::new(1970, 1, 1).unwrap())
+            .unwrap()
+            .get_days()
+    };
+    assert_eq!(to.value(i44), days(2025, 7, 12));
+    assert!(
+        ids.values().windows(2).all(|w| w[0] < w[1]),
+        "one row a station, by id"
+    );
+}
