@@ -90,24 +90,18 @@ fn real_files_convert_and_bad_ones_are_named() {
 #[test]
 fn metadata_and_station_lists_convert_too() {
     let work = tempfile::tempdir().unwrap();
-    let out = crate::util::climastation(work.path())
-        .args(["--json", "convert", "--format", "csv", "-o", "out"])
-        .arg(data(
-            "dwd/10_minutes/solar/meta_data/Meta_Daten_zehn_min_sd_01766.zip",
-        ))
-        .arg(data(
-            "fixtures/metadata/Metadaten_Geraete_Rel_Feuchte_00003.html",
-        ))
-        .arg(data(
-            "fixtures/2016-10_daily_kl_recent_KL_Tageswerte_Beschreibung_Stationen.txt",
-        ))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::util::succeeds(
+        crate::util::climastation(work.path())
+            .args(["--json", "convert", "--format", "csv", "-o", "out"])
+            .arg(data(
+                "dwd/10_minutes/solar/meta_data/Meta_Daten_zehn_min_sd_01766.zip",
+            ))
+            .arg(data(
+                "fixtures/metadata/Metadaten_Geraete_Rel_Feuchte_00003.html",
+            ))
+            .arg(data(
+                "fixtures/2016-10_daily_kl_recent_KL_Tageswerte_Beschreibung_Stationen.txt",
+            )),
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let outputs: Vec<(String, u64)> = report["files"]
@@ -179,28 +173,22 @@ fn metadata_and_station_lists_convert_too() {
 fn run_with_the_dwd_processor_writes_parquet_for_every_data_file() {
     let work = tempfile::tempdir().unwrap();
     let mirror = data("dwd");
-    let out = crate::util::climastation(work.path())
-        .env("CLIMASTATION_SOURCE__BASE_URL", &mirror)
-        .env("CLIMASTATION_PATHS__RAW", "raw")
-        .env("CLIMASTATION_PATHS__OUTPUT", "output")
-        .args([
-            "--json",
-            "run",
-            "--crawl",
-            "--processor",
-            "dwd",
-            "--dataset",
-            "monthly/kl",
-            "--dataset",
-            "10_minutes/solar",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    crate::util::succeeds(
+        crate::util::climastation(work.path())
+            .env("CLIMASTATION_SOURCE__BASE_URL", &mirror)
+            .env("CLIMASTATION_PATHS__RAW", "raw")
+            .env("CLIMASTATION_PATHS__OUTPUT", "output")
+            .args([
+                "--json",
+                "run",
+                "--crawl",
+                "--processor",
+                "dwd",
+                "--dataset",
+                "monthly/kl",
+                "--dataset",
+                "10_minutes/solar",
+            ]),
     );
     let monthly = work.path().join("output/monthly/kl/historical/01691/monatswerte_KL_01691_18570101_20171231_hist.zip.parquet");
     let reader = parquet::file::serialized_reader::SerializedFileReader::new(
@@ -346,19 +334,13 @@ fn translation_tables_from_config_layer_over_the_embedded_ones() {
         "10_minutes/air_temperature:\n  TT_10: {name: t2m, unit: °C, de: Lufttemperatur, en: air temperature}\n",
     )
     .unwrap();
-    let out = crate::util::climastation(work.path())
-        .env("CLIMASTATION_PATHS__TRANSLATIONS", &dir)
-        .args(["convert", "--format", "jsonl", "-o", "out"])
-        .arg(data(
-            "fixtures/produkt_zehn_now_tu_20250625_20250625_00044.txt",
-        ))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    crate::util::succeeds(
+        crate::util::climastation(work.path())
+            .env("CLIMASTATION_PATHS__TRANSLATIONS", &dir)
+            .args(["convert", "--format", "jsonl", "-o", "out"])
+            .arg(data(
+                "fixtures/produkt_zehn_now_tu_20250625_20250625_00044.txt",
+            )),
     );
     let text = std::fs::read_to_string(
         work.path()
@@ -387,25 +369,19 @@ fn translation_tables_from_config_layer_over_the_embedded_ones() {
 #[test]
 fn a_dataset_run_merges_its_station_lists_into_stations_parquet() {
     let work = tempfile::tempdir().unwrap();
-    let out = crate::util::climastation(work.path())
-        .env("CLIMASTATION_SOURCE__BASE_URL", data("dwd"))
-        .env("CLIMASTATION_PATHS__RAW", "raw")
-        .env("CLIMASTATION_PATHS__OUTPUT", "output")
-        .args([
-            "run",
-            "--crawl",
-            "--processor",
-            "dwd",
-            "--dataset",
-            "10_minutes/air_temperature",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    crate::util::succeeds(
+        crate::util::climastation(work.path())
+            .env("CLIMASTATION_SOURCE__BASE_URL", data("dwd"))
+            .env("CLIMASTATION_PATHS__RAW", "raw")
+            .env("CLIMASTATION_PATHS__OUTPUT", "output")
+            .args([
+                "run",
+                "--crawl",
+                "--processor",
+                "dwd",
+                "--dataset",
+                "10_minutes/air_temperature",
+            ]),
     );
     use arrow_array::cast::AsArray;
     let root = work.path().join("output/10_minutes/air_temperature");

@@ -76,3 +76,15 @@ pub fn climastation(dir: &Path) -> std::process::Command {
         .stdin(std::process::Stdio::null());
     c
 }
+
+/// Runs `cmd` and asserts it exits 0, showing its stderr otherwise.
+pub fn succeeds(cmd: &mut std::process::Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
