@@ -169,6 +169,14 @@ impl Tables {
         self.quality.get(&level)
     }
 
+    /// Every quality level with its English meaning, by level.
+    pub fn quality_levels(&self) -> Vec<(u8, String)> {
+        self.quality
+            .iter()
+            .map(|(l, m)| (*l, m.en.clone()))
+            .collect()
+    }
+
     /// The output columns for a file's codes: translated where known, kept
     /// under their DWD code (with a warning) where not.
     /// Each column knows the quality column that qualifies it.

@@ -50,6 +50,9 @@ pub struct Table {
     pub local_ms: Vec<i64>,
     /// One series a column.
     pub series: Vec<Series>,
+    /// What the quality levels mean (English), when the file has quality
+    /// columns: written as `quality_level.<n>` key-value metadata.
+    pub quality_levels: Vec<(u8, String)>,
 }
 
 impl Table {
@@ -76,6 +79,10 @@ pub fn translate(
     reference: Reference,
 ) -> Result<Table, crate::TranslateError> {
     let columns = tables.columns(dataset, &produkt.columns, file);
+    let columns_have_quality = produkt
+        .columns
+        .iter()
+        .any(|c| dwd_parser::produkt::is_quality(c));
     let n = produkt.len();
     let span = produkt.times.iter().any(|t| matches!(t, RowTime::Span(..)));
     let mut timestamps_ms = Vec::with_capacity(n);
@@ -110,6 +117,11 @@ pub fn translate(
         period_ends_ms: period_ends,
         local_ms,
         series: produkt.series,
+        quality_levels: if columns_have_quality {
+            tables.quality_levels()
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -437,6 +449,12 @@ pub fn write_parquet<W: Write + Send>(
             meta.push(KeyValue::new(format!("quality.{}", c.name), q.clone()));
         }
     }
+    for (level, meaning) in &table.quality_levels {
+        meta.push(KeyValue::new(
+            format!("quality_level.{level}"),
+            meaning.clone(),
+        ));
+    }
     write_batch(fields, arrays, meta, w)
 }
 
@@ -547,6 +565,10 @@ mod parquet_tests {
             "QN qualifies TT_10"
         );
         assert!(!kv.contains_key("quality.quality"));
+        assert_eq!(
+            kv["quality_level.10"],
+            "quality control finished, all corrections finished"
+        );
         assert_eq!(kv["source_file"], "10minutenwerte_TU_00044_now.zip");
         assert_eq!(kv["source_size"], "1234");
         assert_eq!(kv["time_reference_basis"], "period");
