@@ -255,7 +255,14 @@ fn run_with_the_dwd_processor_writes_parquet_for_every_data_file() {
         .unwrap();
         assert_eq!(r.metadata().file_metadata().num_rows(), rows, "{kind}");
     }
-    // the 10-minute solar data zips (recent, now) convert; so does its metadata zip
+    // the 10-minute solar data zips (recent, now) convert; so does its metadata zip,
+    // which the data files' time reference comes from (the zip for station 44's
+    // 10-minute air temperature does not exist: the period decides)
+    let kv =
+        key_values(&work.path().join(
+            "output/10_minutes/solar/recent/01766/10minutenwerte_SOLAR_01766_akt.zip.parquet",
+        ));
+    assert_eq!(kv["time_reference_basis"], "Metadaten_Parameter");
     for f in [
         "recent/01766/10minutenwerte_SOLAR_01766_akt.zip.parquet",
         "now/01766/10minutenwerte_SOLAR_01766_now.zip.parquet",

@@ -298,3 +298,80 @@ fn the_rate_limit_holds_over_all_connections() {
         "{total} bytes at {rate_kbps} kB/s took {took:.2} s, under {floor:.2} s"
     );
 }
+
+/// Over HTTP, a 10-minute data file's time reference comes from its
+/// station's metadata zip, read from the server (a 503 on the way is
+/// retried); a station without one falls back to the period rule.
+#[test]
+fn ten_minute_files_read_their_station_metadata_from_the_server() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/dwd");
+    let server = Server::serve_dir(&root);
+    let meta = "10_minutes/solar/meta_data/Meta_Daten_zehn_min_sd_01766.zip";
+    server.fault(&format!("/{meta}"), &[Fault::Status(503)]);
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(
+        work.path().join("solar.txt"),
+        "recent/10minutenwerte_SOLAR_01766_akt.zip\n",
+    )
+    .unwrap();
+    std::fs::write(
+        work.path().join("tu.txt"),
+        "now/10minutenwerte_TU_00044_now.zip\n",
+    )
+    .unwrap();
+    let env = |c: &mut std::process::Command| {
+        c.env("CLIMASTATION_SOURCE__BASE_URL", server.url(""))
+            .env("CLIMASTATION_PATHS__RAW", "raw")
+            .env("CLIMASTATION_PATHS__OUTPUT", "output");
+    };
+    for (dataset, manifest) in [
+        ("10_minutes/solar", "solar.txt"),
+        ("10_minutes/air_temperature", "tu.txt"),
+    ] {
+        let mut c = crate::util::climastation(work.path());
+        env(&mut c);
+        crate::util::succeeds(c.args(["register", "--dataset", dataset, manifest]));
+    }
+    let mut c = crate::util::climastation(work.path());
+    env(&mut c);
+    crate::util::succeeds(c.args([
+        "run",
+        "--processor",
+        "dwd",
+        "--dataset",
+        "10_minutes/solar",
+        "--dataset",
+        "10_minutes/air_temperature",
+    ]));
+    let basis = |rel: &str| {
+        use parquet::file::reader::FileReader;
+        let f = std::fs::File::open(work.path().join("output").join(rel)).unwrap();
+        let r = parquet::file::serialized_reader::SerializedFileReader::new(f).unwrap();
+        r.metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .unwrap()
+            .iter()
+            .find(|k| k.key == "time_reference_basis")
+            .and_then(|k| k.value.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        basis("10_minutes/solar/recent/01766/10minutenwerte_SOLAR_01766_akt.zip.parquet"),
+        "Metadaten_Parameter"
+    );
+    assert_eq!(
+        basis("10_minutes/air_temperature/now/00044/10minutenwerte_TU_00044_now.zip.parquet"),
+        "period",
+        "the mirror has no metadata zip for station 44"
+    );
+    assert_eq!(server.requests(meta).len(), 2, "one 503, then the zip");
+    assert!(
+        !work
+            .path()
+            .join("raw/10_minutes/solar")
+            .join(meta.trim_start_matches("10_minutes/solar/"))
+            .exists(),
+        "read into memory, not into paths.raw (its own claim would put it there)"
+    );
+}

@@ -58,37 +58,64 @@ pub struct DataFile {
     pub metadata: StationMetadata,
 }
 
-/// Reads a data zip (or a lone `produkt_*.txt`) at `path` (`shown` in
-/// errors) of `dataset`, decides its time reference, with `extra` metadata
-/// of the station when the caller has it, and translates it. Errors are
-/// messages that name the file (and line and column where there are some).
-pub fn read_data(
-    path: &Path,
-    shown: &str,
-    dataset: &str,
-    tables: &Tables,
-    max_bytes: u64,
-    extra: Option<&StationMetadata>,
-) -> Result<DataFile, String> {
+/// A data file parsed, before its time is decided.
+#[derive(Debug)]
+pub struct Parsed {
+    pub member: String,
+    pub produkt: dwd_parser::produkt::Produkt,
+    /// The `Metadaten_*` that came in the same zip.
+    pub metadata: StationMetadata,
+}
+
+/// Parses a data zip (or a lone `produkt_*.txt`) at `path` (`shown` in
+/// errors). Errors name the file (and line and column where there are some).
+pub fn parse_data(path: &Path, shown: &str, max_bytes: u64) -> Result<Parsed, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("{shown}: {e}"))?;
     let reader = std::io::BufReader::new(file);
-    let (member, produkt, metadata) = if FileKind::of(shown) == FileKind::Produkt {
-        let name = path
+    if FileKind::of(shown) == FileKind::Produkt {
+        let member = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let p = dwd_parser::produkt::parse_reader(shown, reader).map_err(|e| e.to_string())?;
-        (name, p, StationMetadata::default())
-    } else {
-        let z = dwd_parser::archive::parse_data_zip(shown, reader, max_bytes)
-            .map_err(|e| e.to_string())?;
-        (z.member, z.produkt, z.metadata)
-    };
-    let mut known = metadata.clone();
-    if let Some(e) = extra {
-        known.extend(e.clone());
+        let produkt =
+            dwd_parser::produkt::parse_reader(shown, reader).map_err(|e| e.to_string())?;
+        return Ok(Parsed {
+            member,
+            produkt,
+            metadata: StationMetadata::default(),
+        });
     }
-    let time = dwd_parser::time::decide(&member, dataset, &produkt.columns, Some(&known));
+    let z =
+        dwd_parser::archive::parse_data_zip(shown, reader, max_bytes).map_err(|e| e.to_string())?;
+    Ok(Parsed {
+        member: z.member,
+        produkt: z.produkt,
+        metadata: z.metadata,
+    })
+}
+
+/// Decides the time reference of a parsed file of `dataset` (from the
+/// metadata in its zip, and `extra` metadata of its station when known)
+/// and translates it.
+pub fn translate_data(
+    parsed: Parsed,
+    extra: Option<&StationMetadata>,
+    dataset: &str,
+    tables: &Tables,
+) -> Result<DataFile, String> {
+    let Parsed {
+        member,
+        produkt,
+        metadata,
+    } = parsed;
+    let time = match extra {
+        Some(e) if !e.is_empty() => {
+            let mut known = metadata.clone();
+            known.extend(e.clone());
+            dwd_parser::time::decide(&member, dataset, &produkt.columns, Some(&known))
+        }
+        _ => dwd_parser::time::decide(&member, dataset, &produkt.columns, Some(&metadata)),
+    };
     let table = dwd_translate::table::translate(produkt, dataset, &member, tables, time.reference)
         .map_err(|e| e.to_string())?;
     Ok(DataFile {
@@ -97,6 +124,22 @@ pub fn read_data(
         time,
         metadata,
     })
+}
+
+/// Where DWD keeps the metadata of a 10-minute data file's station, by
+/// the name of its `produkt*` member: `produkt_zehn_{min,now}_<key>_…_<id>.txt`
+/// → `meta_data/Meta_Daten_zehn_min_<key>_<id>.zip`. `None` for other data.
+pub fn metadata_zip_of(member: &str) -> Option<String> {
+    let stem = member.strip_suffix(".txt")?;
+    let rest = stem
+        .strip_prefix("produkt_zehn_min_")
+        .or_else(|| stem.strip_prefix("produkt_zehn_now_"))?;
+    let key = rest.split('_').next()?;
+    let station = rest.rsplit('_').next()?;
+    if key.is_empty() || station.len() != 5 || !station.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!("meta_data/Meta_Daten_zehn_min_{key}_{station}.zip"))
 }
 
 /// Reads a `Meta_Daten_*.zip` or a single `Metadaten_*` file.
@@ -181,5 +224,21 @@ mod tests {
         );
         assert_eq!(k("Metadaten_Parameter_00003.html"), FileKind::Metadata);
         assert_eq!(k("DESCRIPTION_obsgermany.pdf"), FileKind::Other);
+    }
+
+    #[test]
+    fn the_metadata_zip_of_a_ten_minute_file() {
+        assert_eq!(
+            metadata_zip_of("produkt_zehn_min_sd_20211209_20230611_01766.txt").as_deref(),
+            Some("meta_data/Meta_Daten_zehn_min_sd_01766.zip")
+        );
+        assert_eq!(
+            metadata_zip_of("produkt_zehn_now_tu_20250625_20250625_00044.txt").as_deref(),
+            Some("meta_data/Meta_Daten_zehn_min_tu_00044.zip")
+        );
+        assert_eq!(
+            metadata_zip_of("produkt_tu_stunde_20180915_20200317_00320.txt"),
+            None
+        );
     }
 }

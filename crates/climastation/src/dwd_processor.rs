@@ -5,7 +5,10 @@
 //! 2. By kind ([`FileKind`]), under `paths.output/<dataset>/`:
 //!    - a data zip: its one `produkt*` member parsed, translated (English
 //!      names, UTC) and written to `<period>/<station>/<source name>.parquet`;
-//!      the `Metadaten_*` beside it (hourly, daily, monthly zips) as below;
+//!      the `Metadaten_*` beside it (hourly, daily, monthly zips) as below.
+//!      Its time reference comes from `Metadaten_Parameter` where there is
+//!      one: in the zip, or for 10-minute data in the station's
+//!      `meta_data/Meta_Daten_zehn_min_<key>_<id>.zip`, read from the source;
 //!    - a `Meta_Daten_*.zip` (10-minute data keep station metadata apart):
 //!      `metadata/<kind>/<station>/<source name>.parquet`, one file per
 //!      kind (`locations`, `parameters`, `devices`, `names`);
@@ -16,7 +19,9 @@
 //! Output goes to a temp name and is renamed: a crash never leaves a half
 //! file under the final name. Bad input fails the file with its reason.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use dwd_parser::metadata::StationMetadata;
 use dwd_translate::Tables;
@@ -25,7 +30,9 @@ use dwd_translate::table::{SourceInfo, source_metadata, write_parquet, write_sta
 use pipeline::{Job, Outcome, ProcessError, Processor};
 use tracker_core::DatasetId;
 
-use crate::dwd_files::{FileKind, read_data, read_metadata, read_station_list};
+use crate::dwd_files::{
+    FileKind, metadata_zip_of, parse_data, read_metadata, read_station_list, translate_data,
+};
 
 pub struct DwdProcessor {
     pub download: dwd_source::Download,
@@ -34,6 +41,61 @@ pub struct DwdProcessor {
     /// `paths.raw`: where the fetched files are (station lists are merged
     /// from there when a dataset ends).
     pub raw: PathBuf,
+    /// Station metadata of 10-minute data (a separate zip at the source),
+    /// read once per station and run: source path → metadata, `None` when
+    /// the source has none.
+    pub station_meta: Mutex<HashMap<String, Option<Arc<StationMetadata>>>>,
+}
+
+/// Metadata zips are a few KB; a bigger one is refused.
+const MAX_METADATA_ZIP: u64 = 16 << 20;
+
+impl DwdProcessor {
+    pub fn new(
+        download: dwd_source::Download,
+        tables: Tables,
+        output: PathBuf,
+        raw: PathBuf,
+    ) -> Self {
+        DwdProcessor {
+            download,
+            tables,
+            output,
+            raw,
+            station_meta: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The metadata zip at `source_path`, read from the source into memory
+    /// (its own claim fetches it into `paths.raw`; reading it here keeps the
+    /// result independent of which worker gets there first). A bad
+    /// metadata zip fails the data file that needs it.
+    fn station_metadata(
+        &self,
+        source_path: &str,
+    ) -> Result<Option<Arc<StationMetadata>>, ProcessError> {
+        let cache = |m: &Mutex<HashMap<String, Option<Arc<StationMetadata>>>>| {
+            m.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(source_path)
+                .cloned()
+        };
+        if let Some(known) = cache(&self.station_meta) {
+            return Ok(known);
+        }
+        let meta = match self.download.read_small(source_path, MAX_METADATA_ZIP)? {
+            None => None,
+            Some(bytes) => Some(Arc::new(
+                dwd_parser::archive::read_metadata(source_path, std::io::Cursor::new(bytes))
+                    .map_err(|e| ProcessError::permanent(e.to_string()))?,
+            )),
+        };
+        self.station_meta
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(source_path.to_owned(), meta.clone());
+        Ok(meta)
+    }
 }
 
 impl std::fmt::Debug for DwdProcessor {
@@ -133,15 +195,14 @@ impl Processor for DwdProcessor {
                 )?
             }
             FileKind::DataZip | FileKind::Produkt => {
-                let data = read_data(
-                    job.path,
-                    &shown,
-                    dataset,
-                    &self.tables,
-                    job.budget.per_worker_bytes,
-                    None,
-                )
-                .map_err(ProcessError::permanent)?;
+                let parsed = parse_data(job.path, &shown, job.budget.per_worker_bytes)
+                    .map_err(ProcessError::permanent)?;
+                let station_meta = match metadata_zip_of(&parsed.member) {
+                    Some(rel) => self.station_metadata(&format!("{dataset}/{rel}"))?,
+                    None => None,
+                };
+                let data = translate_data(parsed, station_meta.as_deref(), dataset, &self.tables)
+                    .map_err(ProcessError::permanent)?;
                 if job.should_stop() {
                     return Err(ProcessError::interrupted());
                 }

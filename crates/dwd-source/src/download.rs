@@ -146,6 +146,92 @@ impl Download {
         }
     }
 
+    /// A small companion file (a station's `Meta_Daten_*.zip`) read into
+    /// memory, not into `paths.raw` (its own claim puts it there). `None`
+    /// when the source does not have it (404, or no such file in a mirror).
+    /// Network errors, 429 and 5xx are retried like downloads; what is left
+    /// is a transient error. More than `max_bytes` is refused.
+    pub fn read_small(
+        &self,
+        source_path: &str,
+        max_bytes: u64,
+    ) -> Result<Option<Vec<u8>>, ProcessError> {
+        crate::source::check_relative(source_path)
+            .map_err(|e| ProcessError::permanent(e.to_string()))?;
+        let too_big = |n: u64| {
+            ProcessError::permanent(format!(
+                "{source_path}: {n} bytes, more than the {max_bytes} expected"
+            ))
+        };
+        let _slot = self.acquire();
+        match &self.origin {
+            Origin::Dir(root) => {
+                let path = root.join(source_path);
+                match std::fs::metadata(&path) {
+                    Ok(m) if m.len() > max_bytes => Err(too_big(m.len())),
+                    Ok(_) => std::fs::read(&path)
+                        .map(Some)
+                        .map_err(|e| ProcessError::transient(format!("{}: {e}", path.display()))),
+                    Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(ProcessError::transient(format!("{}: {e}", path.display()))),
+                }
+            }
+            Origin::Http { base, agent } => {
+                let url = format!("{base}{source_path}");
+                let retries = self.options.http.retries;
+                let mut last = String::new();
+                for attempt in 0..=retries {
+                    if attempt > 0 {
+                        std::thread::sleep(
+                            self.options
+                                .http
+                                .backoff
+                                .saturating_mul(1 << (attempt - 1).min(10)),
+                        );
+                    }
+                    let mut response = match agent.get(&url).call() {
+                        Ok(r) => r,
+                        Err(e) => {
+                            last = format!("{url}: {e}");
+                            continue;
+                        }
+                    };
+                    match response.status().as_u16() {
+                        200 => {}
+                        404 | 410 => return Ok(None),
+                        s @ (429 | 500..=599) => {
+                            last = format!("{url}: HTTP {s}");
+                            continue;
+                        }
+                        s => {
+                            return Err(ProcessError::permanent(format!(
+                                "{url}: unexpected HTTP {s}"
+                            )));
+                        }
+                    }
+                    let mut bytes = Vec::new();
+                    match response
+                        .body_mut()
+                        .as_reader()
+                        .take(max_bytes + 1)
+                        .read_to_end(&mut bytes)
+                    {
+                        Ok(n) if n as u64 > max_bytes => return Err(too_big(n as u64)),
+                        Ok(_) => {
+                            self.throttle(bytes.len());
+                            return Ok(Some(bytes));
+                        }
+                        Err(e) => last = format!("{url}: {e}"),
+                    }
+                }
+                Err(ProcessError::transient(format!(
+                    "gave up after {} attempts: {last}",
+                    retries + 1
+                )))
+            }
+        }
+    }
+
     fn fetch_http(
         &self,
         job: &Job<'_>,

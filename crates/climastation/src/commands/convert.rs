@@ -19,7 +19,9 @@ use dwd_translate::table::{
 use serde_json::json;
 
 use crate::context::{Ctx, usage};
-use crate::dwd_files::{FileKind, read_data, read_metadata, read_station_list, write_atomic};
+use crate::dwd_files::{
+    FileKind, parse_data, read_metadata, read_station_list, translate_data, write_atomic,
+};
 use crate::exit;
 use crate::output::print_json;
 
@@ -145,13 +147,13 @@ fn write_meta(
     Ok(written)
 }
 
-/// The metadata given on the command line for the station a data file's
-/// name names (or all of it, when the name names none).
-fn metadata_for(name: &str, given: &StationMetadata) -> Option<StationMetadata> {
+/// The metadata given on the command line for the station the data file
+/// `member` names (or all of it, when the name names none).
+fn metadata_for(member: &str, given: &StationMetadata) -> Option<StationMetadata> {
     if given.is_empty() {
         return None;
     }
-    let station = dwd_source::names::facts(name)
+    let station = dwd_source::names::facts(member)
         .station
         .and_then(|s| s.parse::<u32>().ok());
     let mut m = given.clone();
@@ -197,8 +199,9 @@ fn convert_one(
     let ext = ext(args.format);
     match FileKind::of(&stem) {
         FileKind::DataZip | FileKind::Produkt => {
-            let extra = metadata_for(&stem, given);
-            let data = read_data(file, &shown, &dataset, tables, budget, extra.as_ref())
+            let parsed = parse_data(file, &shown, budget).map_err(anyhow::Error::msg)?;
+            let extra = metadata_for(&parsed.member, given);
+            let data = translate_data(parsed, extra.as_ref(), &dataset, tables)
                 .map_err(anyhow::Error::msg)?;
             source.time_basis = Some(data.time.basis.as_str());
             let out = args.output.join(format!("{stem}.{ext}"));

@@ -141,12 +141,12 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let processor: Arc<dyn pipeline::Processor> = match args.processor {
         ProcessorKind::Verify => Arc::new(pipeline::Verify),
         ProcessorKind::Download => Arc::new(download()),
-        ProcessorKind::Dwd => Arc::new(crate::dwd_processor::DwdProcessor {
-            download: download(),
-            tables: dwd_translate::Tables::load(cfg.paths.translations.as_deref())?,
-            output: cfg.paths.output.clone(),
-            raw: cfg.paths.raw.clone(),
-        }),
+        ProcessorKind::Dwd => Arc::new(crate::dwd_processor::DwdProcessor::new(
+            download(),
+            dwd_translate::Tables::load(cfg.paths.translations.as_deref())?,
+            cfg.paths.output.clone(),
+            cfg.paths.raw.clone(),
+        )),
     };
     let options = pipeline::RunOptions {
         workers,
