@@ -31,6 +31,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .path()
         .join("10minutenwerte_TU_00003_20000101_20091231_hist.zip");
     std::fs::write(&path, &zip)?;
+    if let Some(keep) = args.opt("keep-zip") {
+        // for profiling or comparing with other tools (unzip -p, polars)
+        std::fs::copy(&path, &keep).with_context(|| format!("copying the zip to {keep}"))?;
+    }
     let out = std::process::Command::new(std::env::current_exe()?)
         .args(["bench", "parse-one", "--zip"])
         .arg(&path)
