@@ -218,11 +218,12 @@ impl Processor for DwdProcessor {
                     time_basis: Some(data.time.basis.as_str()),
                     ..source
                 };
+                let rows = data.table.len() as u64;
                 write_atomic(
                     &out.join(&period)
                         .join(&station)
                         .join(format!("{name}.parquet")),
-                    |w| write_parquet(&data.table, &source, w).map_err(|e| e.to_string()),
+                    |w| write_parquet(data.table, &source, w).map_err(|e| e.to_string()),
                 )?;
                 write_metadata(
                     &out.join("metadata"),
@@ -232,7 +233,7 @@ impl Processor for DwdProcessor {
                     &self.tables,
                     &source,
                 )?;
-                data.table.len() as u64
+                rows
             }
             FileKind::Other => {
                 tracing::debug!(file = %key, "fetched and verified; not a data file");

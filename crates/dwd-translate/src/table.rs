@@ -343,9 +343,10 @@ pub const PARSER_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// column a parameter under its English name (float64, null for missing;
 /// string for a quality column holding letter codes). Units, the source
 /// file with its size and date, and the parser version go into the
-/// key-value metadata (`unit.<column>`, `source_file`, …).
+/// key-value metadata (`unit.<column>`, `source_file`, …). Takes the table
+/// by value: its columns move into the Arrow arrays without a copy.
 pub fn write_parquet<W: Write + Send>(
-    table: &Table,
+    mut table: Table,
     source: &SourceInfo,
     w: W,
 ) -> Result<(), parquet::errors::ParquetError> {
@@ -354,6 +355,8 @@ pub fn write_parquet<W: Write + Send>(
     use arrow_array::{
         ArrayRef, Float64Array, StringArray, TimestampMillisecondArray, UInt32Array,
     };
+    use arrow_buffer::{NullBuffer, ScalarBuffer};
+    let take = |v: &mut Vec<i64>| ScalarBuffer::from(std::mem::take(v));
     use arrow_schema::{DataType, Field, TimeUnit};
     use parquet::file::metadata::KeyValue;
 
@@ -362,19 +365,21 @@ pub fn write_parquet<W: Write + Send>(
         Field::new("station_id", DataType::UInt32, false),
         Field::new("timestamp_utc", ts_type.clone(), false),
     ];
+    let rows = table.len();
     let mut arrays: Vec<ArrayRef> = vec![
-        Arc::new(UInt32Array::from_iter_values(
-            table.stations.iter().copied(),
+        Arc::new(UInt32Array::new(
+            ScalarBuffer::from(std::mem::take(&mut table.stations)),
+            None,
         )),
         Arc::new(
-            TimestampMillisecondArray::from_iter_values(table.timestamps_ms.iter().copied())
+            TimestampMillisecondArray::new(take(&mut table.timestamps_ms), None)
                 .with_timezone("UTC"),
         ),
     ];
-    if let Some(ends) = &table.period_ends_ms {
+    if let Some(ends) = table.period_ends_ms.as_mut() {
         fields.push(Field::new("period_end_utc", ts_type, false));
         arrays.push(Arc::new(
-            TimestampMillisecondArray::from_iter_values(ends.iter().copied()).with_timezone("UTC"),
+            TimestampMillisecondArray::new(take(ends), None).with_timezone("UTC"),
         ));
     }
     // the file's own time: a timestamp without a time zone
@@ -383,8 +388,9 @@ pub fn write_parquet<W: Write + Send>(
         DataType::Timestamp(TimeUnit::Millisecond, None),
         false,
     ));
-    arrays.push(Arc::new(TimestampMillisecondArray::from_iter_values(
-        table.local_ms.iter().copied(),
+    arrays.push(Arc::new(TimestampMillisecondArray::new(
+        take(&mut table.local_ms),
+        None,
     )));
     // one value for the whole file: a dictionary of one, not a string a row
     fields.push(Field::new(
@@ -393,7 +399,7 @@ pub fn write_parquet<W: Write + Send>(
         false,
     ));
     arrays.push(Arc::new(arrow_array::DictionaryArray::new(
-        arrow_array::Int8Array::from(vec![0i8; table.len()]),
+        arrow_array::Int8Array::from(vec![0i8; rows]),
         Arc::new(StringArray::from(vec![table.reference.as_str()])),
     )));
     let mut seen = std::collections::HashSet::new();
@@ -409,7 +415,8 @@ pub fn write_parquet<W: Write + Send>(
         }
         f.with_metadata(m)
     };
-    for (c, series) in table.columns.iter().zip(&table.series) {
+    let series = std::mem::take(&mut table.series);
+    for (c, series) in table.columns.iter().zip(series) {
         // two codes with one English name (never in DWD's tables) stay apart
         let name = if seen.insert(c.name.clone()) {
             c.name.clone()
@@ -417,9 +424,13 @@ pub fn write_parquet<W: Write + Send>(
             c.code.clone()
         };
         match series {
-            Series::Numbers(v) => {
+            Series::Numbers { values, valid } => {
                 fields.push(described(Field::new(&name, DataType::Float64, true), c));
-                arrays.push(Arc::new(Float64Array::from_iter(v.iter().copied())));
+                let nulls = valid.contains(&false).then(|| NullBuffer::from(valid));
+                arrays.push(Arc::new(Float64Array::new(
+                    ScalarBuffer::from(values),
+                    nulls,
+                )));
             }
             Series::Values(v) => {
                 fields.push(described(Field::new(&name, DataType::Utf8, true), c));
@@ -548,7 +559,7 @@ mod parquet_tests {
             dataset: "10_minutes/air_temperature".into(),
             time_basis: Some("period"),
         };
-        write_parquet(&t, &source, &mut buf).unwrap();
+        write_parquet(t, &source, &mut buf).unwrap();
         let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(buf)).unwrap();
         let kv: std::collections::HashMap<String, String> = reader
             .metadata()

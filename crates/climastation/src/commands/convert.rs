@@ -205,15 +205,14 @@ fn convert_one(
                 .map_err(anyhow::Error::msg)?;
             source.time_basis = Some(data.time.basis.as_str());
             let out = args.output.join(format!("{stem}.{ext}"));
+            let rows = data.table.len();
             write_atomic(&out, |w| match args.format {
-                Format::Parquet => {
-                    write_parquet(&data.table, &source, w).map_err(|e| e.to_string())
-                }
+                Format::Parquet => write_parquet(data.table, &source, w).map_err(|e| e.to_string()),
                 Format::Csv => write_csv(&data.table, w).map_err(|e| e.to_string()),
                 Format::Jsonl => write_jsonl(&data.table, w).map_err(|e| e.to_string()),
             })
             .map_err(anyhow::Error::msg)?;
-            let mut written = vec![(out, data.table.len())];
+            let mut written = vec![(out, rows)];
             written.extend(write_meta(
                 &data.metadata,
                 args,
