@@ -33,7 +33,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     std::fs::write(&path, &zip)?;
     if let Some(keep) = args.opt("keep-zip") {
         // for profiling or comparing with other tools (unzip -p, polars)
-        std::fs::copy(&path, &keep).with_context(|| format!("copying the zip to {keep}"))?;
+        std::fs::copy(&path, keep).with_context(|| format!("copying the zip to {keep}"))?;
     }
     let out = std::process::Command::new(std::env::current_exe()?)
         .args(["bench", "parse-one", "--zip"])
