@@ -205,33 +205,47 @@ fn decimal(v: &str) -> Option<f64> {
 
 /// [`decimal`] of bytes; non-UTF-8 is not a number.
 fn decimal_bytes(bytes: &[u8]) -> Option<f64> {
-    let slow = || std::str::from_utf8(bytes).ok()?.parse().ok();
     const POW10: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ];
-    let (negative, digits) = match bytes.first() {
+    let slow = || std::str::from_utf8(bytes).ok()?.parse().ok();
+    let (negative, d) = match bytes.first() {
         Some(b'-') => (true, &bytes[1..]),
         Some(b'+') => (false, &bytes[1..]),
         _ => (false, bytes),
     };
+    // at most 15 digits and a point: exact in the fast path, no overflow
+    if d.is_empty() || d.len() > 16 {
+        return slow();
+    }
     let mut mantissa: u64 = 0;
-    let mut count = 0usize;
-    let mut scale: Option<usize> = None;
-    for &b in digits {
-        match b {
-            b'0'..=b'9' => {
-                mantissa = mantissa * 10 + u64::from(b - b'0');
-                count += 1;
-                if let Some(s) = scale.as_mut() {
-                    *s += 1;
-                }
+    let mut i = 0;
+    while i < d.len() {
+        let c = d[i].wrapping_sub(b'0');
+        if c > 9 {
+            break;
+        }
+        mantissa = mantissa * 10 + u64::from(c);
+        i += 1;
+    }
+    let int_digits = i;
+    let mut scale = 0;
+    if i < d.len() {
+        if d[i] != b'.' {
+            return slow();
+        }
+        i += 1;
+        while i < d.len() {
+            let c = d[i].wrapping_sub(b'0');
+            if c > 9 {
+                return slow();
             }
-            b'.' if scale.is_none() => scale = Some(0),
-            _ => return slow(),
+            mantissa = mantissa * 10 + u64::from(c);
+            i += 1;
+            scale += 1;
         }
     }
-    let scale = scale.unwrap_or(0);
-    if count == 0 || count > 15 || scale >= POW10.len() {
+    if int_digits + scale == 0 || int_digits + scale > 15 {
         return slow();
     }
     let n = mantissa as f64 / POW10[scale];
@@ -344,7 +358,13 @@ pub fn parse_reader_sized(
     // ranges: no allocation per row.
     let mut stamps = StampParser::default();
     let mut fields: Vec<(usize, usize)> = Vec::with_capacity(width);
-    let mut last_station: Option<(Vec<u8>, u32)> = None;
+    // the station id of the row before, its length and bytes packed in a u64
+    let mut last_station: Option<(u64, u32)> = None;
+    let pack = |b: &[u8]| -> Option<u64> {
+        (b.len() <= 7).then(|| {
+            b.iter().fold(0u64, |a, &x| (a << 8) | u64::from(x)) | ((b.len() as u64) << 56)
+        })
+    };
     let text = |b: &[u8]| decode(b).into_owned();
     loop {
         buf.clear();
@@ -394,8 +414,9 @@ pub fn parse_reader_sized(
             message,
         };
         let id = field(station_col);
-        let station = match &last_station {
-            Some((bytes, s)) if bytes.as_slice() == id => *s,
+        let packed = pack(id);
+        let station = match last_station {
+            Some((p, s)) if packed == Some(p) => s,
             _ => {
                 let s: u32 = std::str::from_utf8(id)
                     .ok()
@@ -403,7 +424,7 @@ pub fn parse_reader_sized(
                     .ok_or_else(|| {
                         at("STATIONS_ID", format!("{:?} is not a station id", text(id)))
                     })?;
-                last_station = Some((id.to_vec(), s));
+                last_station = packed.map(|p| (p, s));
                 s
             }
         };
@@ -575,6 +596,13 @@ mod tests {
             "-999.0",
             "98.9",
             "12345678901234.5",
+            "123456789012345678901234",
+            "1234567890123456",
+            "-0.0000000000000001",
+            "999999999999999.",
+            "-.5",
+            "-",
+            "+",
             "1e3",
             "+7",
             "-",
