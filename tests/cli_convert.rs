@@ -433,3 +433,75 @@ fn a_dataset_run_merges_its_station_lists_into_stations_parquet() {
         "one row a station, by id"
     );
 }
+
+/// Bad data through `run --processor dwd`: the file fails with its reason
+/// (file, line, column), the good one completes, nothing half-written stays.
+#[test]
+fn a_bad_value_fails_its_file_by_line_and_column_and_the_rest_completes() {
+    use std::io::Write as _;
+    let work = tempfile::tempdir().unwrap();
+    let mirror = work.path().join("mirror/hourly/air_temperature/recent");
+    std::fs::create_dir_all(&mirror).unwrap();
+    std::fs::copy(
+        data("dwd/hourly/air_temperature/recent/stundenwerte_TU_00320_akt.zip"),
+        mirror.join("stundenwerte_TU_00320_akt.zip"),
+    )
+    .unwrap();
+    let text = "STATIONS_ID;MESS_DATUM;QN_9;TT_TU;RF_TU;eor\r\n        321;2018091500;    3;  13.7;  96.0;eor\r\n        321;2018091501;    3;  1x.5;  96.0;eor\r\n";
+    let mut zip = zip::ZipWriter::new(
+        std::fs::File::create(mirror.join("stundenwerte_TU_00321_akt.zip")).unwrap(),
+    );
+    zip.start_file(
+        "produkt_tu_stunde_20180915_20200317_00321.txt",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    zip.write_all(text.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    let out = crate::util::climastation(work.path())
+        .env("CLIMASTATION_SOURCE__BASE_URL", work.path().join("mirror"))
+        .env("CLIMASTATION_PATHS__RAW", "raw")
+        .env("CLIMASTATION_PATHS__OUTPUT", "output")
+        .args([
+            "--json",
+            "run",
+            "--crawl",
+            "--keep-going",
+            "--processor",
+            "dwd",
+            "--dataset",
+            "hourly/air_temperature",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ds = &report["datasets"][0];
+    assert_eq!(ds["completed"], 1);
+    let failed = ds["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["path"], "recent/stundenwerte_TU_00321_akt.zip");
+    assert_eq!(failed[0]["kind"], "permanent");
+    let message = failed[0]["message"].as_str().unwrap();
+    assert!(
+        message.ends_with(
+            "stundenwerte_TU_00321_akt.zip:produkt_tu_stunde_20180915_20200317_00321.txt: line 3, column TT_TU: \"1x.5\" is not a number"
+        ),
+        "{message}"
+    );
+    let out_dir = work.path().join("output/hourly/air_temperature/recent");
+    assert!(
+        out_dir
+            .join("00320/stundenwerte_TU_00320_akt.zip.parquet")
+            .exists()
+    );
+    assert!(
+        !out_dir.join("00321").exists(),
+        "no output for the bad file"
+    );
+}
