@@ -505,3 +505,48 @@ fn a_bad_value_fails_its_file_by_line_and_column_and_the_rest_completes() {
         "no output for the bad file"
     );
 }
+
+#[test]
+fn run_writes_csv_when_asked() {
+    let work = tempfile::tempdir().unwrap();
+    crate::util::succeeds(
+        crate::util::climastation(work.path())
+            .env("CLIMASTATION_SOURCE__BASE_URL", data("dwd"))
+            .env("CLIMASTATION_PATHS__RAW", "raw")
+            .env("CLIMASTATION_PATHS__OUTPUT", "output")
+            .args([
+                "run",
+                "--crawl",
+                "--processor",
+                "dwd",
+                "--format",
+                "csv",
+                "--dataset",
+                "10_minutes/air_temperature",
+            ]),
+    );
+    let root = work.path().join("output/10_minutes/air_temperature");
+    let data = std::fs::read_to_string(root.join("now/00044/10minutenwerte_TU_00044_now.zip.csv"))
+        .unwrap();
+    let mut lines = data.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("station_id,timestamp_utc,time_local,time_reference,quality,")
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("44,2025-06-25T00:00:00Z,2025-06-25T00:00,UTC,3,,16.6,")
+    );
+    assert_eq!(data.lines().count(), 103);
+    let stations = std::fs::read_to_string(root.join("stations.csv")).unwrap();
+    assert_eq!(stations.lines().count(), 523, "header + 522 stations");
+    assert!(
+        root.join("metadata/devices/00003/Meta_Daten_zehn_min_tu_00003.zip.csv")
+            .exists()
+    );
+    assert!(!root.join("stations.parquet").exists());
+}

@@ -199,6 +199,59 @@ pub fn write_atomic(
     std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// The output format of tables (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Parquet,
+    Csv,
+    Jsonl,
+}
+
+impl Format {
+    /// The file name extension.
+    pub fn ext(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// Writes a translated data file to `out` (atomically) in `format`;
+/// returns its rows. Parquet carries `source` in its key-value metadata.
+pub fn write_data(
+    table: Table,
+    format: Format,
+    source: &dwd_translate::table::SourceInfo,
+    out: &Path,
+) -> Result<usize, String> {
+    use dwd_translate::table::{write_csv, write_jsonl, write_parquet};
+    let rows = table.len();
+    write_atomic(out, |w| match format {
+        Format::Parquet => write_parquet(table, source, w).map_err(|e| e.to_string()),
+        Format::Csv => write_csv(&table, w).map_err(|e| e.to_string()),
+        Format::Jsonl => write_jsonl(&table, w).map_err(|e| e.to_string()),
+    })?;
+    Ok(rows)
+}
+
+/// Writes a station list or metadata table to `out` (atomically) in `format`.
+pub fn write_frame(
+    frame: &dwd_translate::frame::Frame,
+    format: Format,
+    source: &dwd_translate::table::SourceInfo,
+    out: &Path,
+) -> Result<(), String> {
+    write_atomic(out, |w| match format {
+        Format::Parquet => frame
+            .write_parquet(dwd_translate::table::source_metadata(source), w)
+            .map_err(|e| e.to_string()),
+        Format::Csv => frame.write_csv(w).map_err(|e| e.to_string()),
+        Format::Jsonl => frame.write_jsonl(w).map_err(|e| e.to_string()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

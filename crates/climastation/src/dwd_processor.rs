@@ -4,7 +4,8 @@
 //!    `download` processor; a file already present is only verified).
 //! 2. By kind ([`FileKind`]), under `paths.output/<dataset>/`:
 //!    - a data zip: its one `produkt*` member parsed, translated (English
-//!      names, UTC) and written to `<period>/<station>/<source name>.parquet`;
+//!      names, UTC) and written to `<period>/<station>/<source name>.parquet`
+//!      (`.csv`, `.jsonl` with `--format`; likewise every table below);
 //!      the `Metadaten_*` beside it (hourly, daily, monthly zips) as below.
 //!      Its time reference comes from `Metadaten_Parameter` where there is
 //!      one: in the zip, or for 10-minute data in the station's
@@ -25,13 +26,14 @@ use std::sync::{Arc, Mutex};
 
 use dwd_parser::metadata::StationMetadata;
 use dwd_translate::Tables;
-use dwd_translate::meta::{merge_station_lists, metadata_frames};
-use dwd_translate::table::{SourceInfo, source_metadata, write_parquet, write_stations_parquet};
+use dwd_translate::meta::{merge_station_lists, metadata_frames, stations_frame};
+use dwd_translate::table::SourceInfo;
 use pipeline::{Job, Outcome, ProcessError, Processor};
 use tracker_core::DatasetId;
 
 use crate::dwd_files::{
-    FileKind, metadata_zip_of, parse_data, read_metadata, read_station_list, translate_data,
+    FileKind, Format, metadata_zip_of, parse_data, read_metadata, read_station_list,
+    translate_data, write_data, write_frame,
 };
 
 pub struct DwdProcessor {
@@ -41,6 +43,8 @@ pub struct DwdProcessor {
     /// `paths.raw`: where the fetched files are (station lists are merged
     /// from there when a dataset ends).
     pub raw: PathBuf,
+    /// Parquet (the default), CSV or JSON lines, for every table written.
+    pub format: Format,
     /// Station metadata of 10-minute data (a separate zip at the source),
     /// read once per station and run: source path → metadata, `None` when
     /// the source has none.
@@ -56,12 +60,14 @@ impl DwdProcessor {
         tables: Tables,
         output: PathBuf,
         raw: PathBuf,
+        format: Format,
     ) -> Self {
         DwdProcessor {
             download,
             tables,
             output,
             raw,
+            format,
             station_meta: Mutex::new(HashMap::new()),
         }
     }
@@ -106,15 +112,7 @@ impl std::fmt::Debug for DwdProcessor {
     }
 }
 
-/// [`crate::dwd_files::write_atomic`]; a failure to write is transient.
-fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<(), String>,
-) -> Result<(), ProcessError> {
-    crate::dwd_files::write_atomic(path, write).map_err(ProcessError::transient)
-}
-
-/// Writes each kind of `meta` to `<root>/<kind>/<station>/<name>.parquet`;
+/// Writes each kind of `meta` to `<root>/<kind>/<station>/<name>.<ext>`;
 /// returns the rows written.
 fn write_metadata(
     root: &Path,
@@ -123,6 +121,7 @@ fn write_metadata(
     dataset: &str,
     tables: &Tables,
     source: &SourceInfo,
+    format: Format,
 ) -> Result<u64, ProcessError> {
     let station = match meta.station_ids().as_slice() {
         [one] => format!("{one:05}"),
@@ -133,12 +132,8 @@ fn write_metadata(
         let out = root
             .join(kind)
             .join(&station)
-            .join(format!("{name}.parquet"));
-        write_atomic(&out, |w| {
-            frame
-                .write_parquet(source_metadata(source), w)
-                .map_err(|e| e.to_string())
-        })?;
+            .join(format!("{name}.{}", format.ext()));
+        write_frame(&frame, format, source, &out).map_err(ProcessError::transient)?;
         rows += frame.len() as u64;
     }
     Ok(rows)
@@ -174,13 +169,18 @@ impl Processor for DwdProcessor {
         };
         let shown = job.path.display().to_string();
         let out = self.output.join(dataset);
+        let ext = self.format.ext();
         let records = match FileKind::of(&name) {
             FileKind::StationList => {
                 let stations =
                     read_station_list(job.path, &shown).map_err(ProcessError::permanent)?;
-                write_atomic(&out.join(&period).join("stations.parquet"), |w| {
-                    write_stations_parquet(&stations, &source, w).map_err(|e| e.to_string())
-                })?;
+                write_frame(
+                    &stations_frame(&stations),
+                    self.format,
+                    &source,
+                    &out.join(&period).join(format!("stations.{ext}")),
+                )
+                .map_err(ProcessError::transient)?;
                 stations.len() as u64
             }
             FileKind::MetadataZip | FileKind::Metadata => {
@@ -192,6 +192,7 @@ impl Processor for DwdProcessor {
                     dataset,
                     &self.tables,
                     &source,
+                    self.format,
                 )?
             }
             FileKind::DataZip | FileKind::Produkt => {
@@ -218,13 +219,15 @@ impl Processor for DwdProcessor {
                     time_basis: Some(data.time.basis.as_str()),
                     ..source
                 };
-                let rows = data.table.len() as u64;
-                write_atomic(
+                let rows = write_data(
+                    data.table,
+                    self.format,
+                    &source,
                     &out.join(&period)
                         .join(&station)
-                        .join(format!("{name}.parquet")),
-                    |w| write_parquet(data.table, &source, w).map_err(|e| e.to_string()),
-                )?;
+                        .join(format!("{name}.{ext}")),
+                )
+                .map_err(ProcessError::transient)?;
                 write_metadata(
                     &out.join("metadata"),
                     &name,
@@ -232,8 +235,9 @@ impl Processor for DwdProcessor {
                     dataset,
                     &self.tables,
                     &source,
+                    self.format,
                 )?;
-                rows
+                rows as u64
             }
             FileKind::Other => {
                 tracing::debug!(file = %key, "fetched and verified; not a data file");
@@ -286,11 +290,13 @@ impl Processor for DwdProcessor {
             dataset: dataset.as_str().to_owned(),
             ..SourceInfo::default()
         };
-        write_atomic(
-            &self.output.join(dataset.as_str()).join("stations.parquet"),
-            |w| write_stations_parquet(&merged, &source, w).map_err(|e| e.to_string()),
-        )?;
-        tracing::info!(dataset = %dataset, stations = merged.len(), "stations.parquet written");
+        let out = self
+            .output
+            .join(dataset.as_str())
+            .join(format!("stations.{}", self.format.ext()));
+        write_frame(&stations_frame(&merged), self.format, &source, &out)
+            .map_err(ProcessError::transient)?;
+        tracing::info!(dataset = %dataset, stations = merged.len(), file = %out.display(), "station list merged");
         Ok(())
     }
 }

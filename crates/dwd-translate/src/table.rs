@@ -609,12 +609,3 @@ mod parquet_tests {
         assert_eq!(pp.null_count(), 2, "-999 is null");
     }
 }
-
-/// `stations.parquet`: id, name, state, latitude, longitude, height, from, to.
-pub fn write_stations_parquet<W: Write + Send>(
-    stations: &[dwd_parser::stations::Station],
-    source: &SourceInfo,
-    w: W,
-) -> Result<(), parquet::errors::ParquetError> {
-    crate::meta::stations_frame(stations).write_parquet(source_metadata(source), w)
-}

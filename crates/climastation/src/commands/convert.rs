@@ -11,26 +11,17 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use dwd_parser::metadata::StationMetadata;
 use dwd_translate::Tables;
-use dwd_translate::frame::Frame;
 use dwd_translate::meta::{metadata_frames, stations_frame};
-use dwd_translate::table::{
-    SourceInfo, dataset_of, source_metadata, write_csv, write_jsonl, write_parquet,
-};
+use dwd_translate::table::{SourceInfo, dataset_of};
 use serde_json::json;
 
 use crate::context::{Ctx, usage};
+pub use crate::dwd_files::Format;
 use crate::dwd_files::{
-    FileKind, parse_data, read_metadata, read_station_list, translate_data, write_atomic,
+    FileKind, parse_data, read_metadata, read_station_list, translate_data, write_data, write_frame,
 };
 use crate::exit;
 use crate::output::print_json;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Parquet,
-    Csv,
-    Jsonl,
-}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -103,30 +94,6 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
 /// What one input became: (output file, rows) each.
 type Written = Vec<(PathBuf, usize)>;
 
-fn ext(format: Format) -> &'static str {
-    match format {
-        Format::Parquet => "parquet",
-        Format::Csv => "csv",
-        Format::Jsonl => "jsonl",
-    }
-}
-
-fn write_frame(
-    frame: &Frame,
-    format: Format,
-    source: &SourceInfo,
-    out: &Path,
-) -> anyhow::Result<()> {
-    write_atomic(out, |w| match format {
-        Format::Parquet => frame
-            .write_parquet(source_metadata(source), w)
-            .map_err(|e| e.to_string()),
-        Format::Csv => frame.write_csv(w).map_err(|e| e.to_string()),
-        Format::Jsonl => frame.write_jsonl(w).map_err(|e| e.to_string()),
-    })
-    .map_err(anyhow::Error::msg)
-}
-
 /// Each kind of `meta` as `<stem>.<kind>.<ext>`.
 fn write_meta(
     meta: &StationMetadata,
@@ -140,8 +107,8 @@ fn write_meta(
     for (kind, frame) in metadata_frames(meta, dataset, tables, stem) {
         let out = args
             .output
-            .join(format!("{stem}.{kind}.{}", ext(args.format)));
-        write_frame(&frame, args.format, source, &out)?;
+            .join(format!("{stem}.{kind}.{}", args.format.ext()));
+        write_frame(&frame, args.format, source, &out).map_err(anyhow::Error::msg)?;
         written.push((out, frame.len()));
     }
     Ok(written)
@@ -196,7 +163,7 @@ fn convert_one(
         dataset: dataset.clone(),
         time_basis: None,
     };
-    let ext = ext(args.format);
+    let ext = args.format.ext();
     match FileKind::of(&stem) {
         FileKind::DataZip | FileKind::Produkt => {
             let parsed = parse_data(file, &shown, budget).map_err(anyhow::Error::msg)?;
@@ -205,13 +172,8 @@ fn convert_one(
                 .map_err(anyhow::Error::msg)?;
             source.time_basis = Some(data.time.basis.as_str());
             let out = args.output.join(format!("{stem}.{ext}"));
-            let rows = data.table.len();
-            write_atomic(&out, |w| match args.format {
-                Format::Parquet => write_parquet(data.table, &source, w).map_err(|e| e.to_string()),
-                Format::Csv => write_csv(&data.table, w).map_err(|e| e.to_string()),
-                Format::Jsonl => write_jsonl(&data.table, w).map_err(|e| e.to_string()),
-            })
-            .map_err(anyhow::Error::msg)?;
+            let rows =
+                write_data(data.table, args.format, &source, &out).map_err(anyhow::Error::msg)?;
             let mut written = vec![(out, rows)];
             written.extend(write_meta(
                 &data.metadata,
@@ -230,7 +192,8 @@ fn convert_one(
         FileKind::StationList => {
             let stations = read_station_list(file, &shown).map_err(anyhow::Error::msg)?;
             let out = args.output.join(format!("{stem}.{ext}"));
-            write_frame(&stations_frame(&stations), args.format, &source, &out)?;
+            write_frame(&stations_frame(&stations), args.format, &source, &out)
+                .map_err(anyhow::Error::msg)?;
             Ok(vec![(out, stations.len())])
         }
         FileKind::Other => anyhow::bail!(

@@ -44,6 +44,9 @@ pub struct Args {
     /// files, set aside vanished ones).
     #[arg(long)]
     pub crawl: bool,
+    /// With `--processor dwd`: the format of the tables written to paths.output.
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: crate::dwd_files::Format,
 }
 
 /// Where a dataset's files are on disk: `paths.raw/<dataset>/<path>`.
@@ -146,6 +149,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             dwd_translate::Tables::load(cfg.paths.translations.as_deref())?,
             cfg.paths.output.clone(),
             cfg.paths.raw.clone(),
+            args.format,
         )),
     };
     let options = pipeline::RunOptions {
