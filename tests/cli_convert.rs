@@ -13,6 +13,15 @@ fn data(rel: &str) -> String {
         .to_string()
 }
 
+/// A JSON-lines file's rows.
+fn jsonl(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 #[test]
 fn real_files_convert_and_bad_ones_are_named() {
     let work = tempfile::tempdir().unwrap();
@@ -36,25 +45,18 @@ fn real_files_convert_and_bad_ones_are_named() {
         "{stderr}"
     );
 
-    let now = std::fs::read_to_string(
-        work.path()
+    let rows = jsonl(
+        &work
+            .path()
             .join("out/produkt_zehn_now_tu_20250625_20250625_00044.txt.jsonl"),
-    )
-    .unwrap();
-    let rows: Vec<Value> = now
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    );
     assert_eq!(rows.len(), 102);
     assert_eq!(rows[0]["timestamp_utc"], "2025-06-25T00:00:00Z");
     assert_eq!(rows[0]["temperature_air_mean_2m"], 16.6);
     assert_eq!(rows[0]["pressure_air_site"], Value::Null);
     assert_eq!(rows[0]["station_id"], 44);
 
-    let hourly =
-        std::fs::read_to_string(work.path().join("out/stundenwerte_TU_00320_akt.zip.jsonl"))
-            .unwrap();
-    let first: Value = serde_json::from_str(hourly.lines().next().unwrap()).unwrap();
+    let first = jsonl(&work.path().join("out/stundenwerte_TU_00320_akt.zip.jsonl")).remove(0);
     assert_eq!(
         (
             first["temperature_air_mean_2m"].as_f64(),
@@ -72,15 +74,11 @@ fn real_files_convert_and_bad_ones_are_named() {
         3,
         "data + the zip's Metadaten_Geographie; no output (and no temp file) for the bad zip: {leftovers:?}"
     );
-    let places = std::fs::read_to_string(
-        work.path()
+    let places = jsonl(
+        &work
+            .path()
             .join("out/stundenwerte_TU_00320_akt.zip.locations.jsonl"),
-    )
-    .unwrap();
-    let places: Vec<Value> = places
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    );
     assert_eq!(places.len(), 7);
     assert_eq!(places[6]["from"], "2006-07-01");
     assert_eq!(places[6]["to"], Value::Null, "still there");
@@ -349,12 +347,12 @@ fn translation_tables_from_config_layer_over_the_embedded_ones() {
                 "fixtures/produkt_zehn_now_tu_20250625_20250625_00044.txt",
             )),
     );
-    let text = std::fs::read_to_string(
-        work.path()
+    let first = jsonl(
+        &work
+            .path()
             .join("out/produkt_zehn_now_tu_20250625_20250625_00044.txt.jsonl"),
     )
-    .unwrap();
-    let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    .remove(0);
     assert_eq!(first["t2m"], 16.6, "renamed by the override");
     assert_eq!(first["humidity"], 98.9, "the rest as embedded");
     // a folder without tables is a configuration error, named
