@@ -13,6 +13,26 @@ fn data(rel: &str) -> String {
         .to_string()
 }
 
+/// `climastation [args…] run --crawl --processor dwd` in `dir` on the mirror
+/// `source`, with `raw/` and `output/` in `dir`. `args` go after `run`, except
+/// `--json`, which is a global flag and goes first.
+fn dwd_run(
+    dir: &Path,
+    source: impl AsRef<std::ffi::OsStr>,
+    args: &[&str],
+) -> std::process::Command {
+    let mut c = crate::util::climastation(dir);
+    c.env("CLIMASTATION_SOURCE__BASE_URL", source)
+        .env("CLIMASTATION_PATHS__RAW", "raw")
+        .env("CLIMASTATION_PATHS__OUTPUT", "output");
+    if args.contains(&"--json") {
+        c.arg("--json");
+    }
+    c.args(["run", "--crawl", "--processor", "dwd"])
+        .args(args.iter().filter(|a| **a != "--json"));
+    c
+}
+
 /// A JSON-lines file's rows.
 fn jsonl(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
@@ -171,23 +191,17 @@ fn metadata_and_station_lists_convert_too() {
 fn run_with_the_dwd_processor_writes_parquet_for_every_data_file() {
     let work = tempfile::tempdir().unwrap();
     let mirror = data("dwd");
-    crate::util::succeeds(
-        crate::util::climastation(work.path())
-            .env("CLIMASTATION_SOURCE__BASE_URL", &mirror)
-            .env("CLIMASTATION_PATHS__RAW", "raw")
-            .env("CLIMASTATION_PATHS__OUTPUT", "output")
-            .args([
-                "--json",
-                "run",
-                "--crawl",
-                "--processor",
-                "dwd",
-                "--dataset",
-                "monthly/kl",
-                "--dataset",
-                "10_minutes/solar",
-            ]),
-    );
+    crate::util::succeeds(&mut dwd_run(
+        work.path(),
+        &mirror,
+        &[
+            "--json",
+            "--dataset",
+            "monthly/kl",
+            "--dataset",
+            "10_minutes/solar",
+        ],
+    ));
     let monthly = work.path().join("output/monthly/kl/historical/01691/monatswerte_KL_01691_18570101_20171231_hist.zip.parquet");
     let reader = parquet::file::serialized_reader::SerializedFileReader::new(
         std::fs::File::open(&monthly).unwrap(),
@@ -374,20 +388,11 @@ fn translation_tables_from_config_layer_over_the_embedded_ones() {
 #[test]
 fn a_dataset_run_merges_its_station_lists_into_stations_parquet() {
     let work = tempfile::tempdir().unwrap();
-    crate::util::succeeds(
-        crate::util::climastation(work.path())
-            .env("CLIMASTATION_SOURCE__BASE_URL", data("dwd"))
-            .env("CLIMASTATION_PATHS__RAW", "raw")
-            .env("CLIMASTATION_PATHS__OUTPUT", "output")
-            .args([
-                "run",
-                "--crawl",
-                "--processor",
-                "dwd",
-                "--dataset",
-                "10_minutes/air_temperature",
-            ]),
-    );
+    crate::util::succeeds(&mut dwd_run(
+        work.path(),
+        data("dwd"),
+        &["--dataset", "10_minutes/air_temperature"],
+    ));
     use arrow_array::cast::AsArray;
     let root = work.path().join("output/10_minutes/air_temperature");
     let read = |p: &Path| {
@@ -507,22 +512,11 @@ fn a_bad_value_fails_its_file_by_line_and_column_and_the_rest_completes() {
 #[test]
 fn run_writes_csv_when_asked() {
     let work = tempfile::tempdir().unwrap();
-    crate::util::succeeds(
-        crate::util::climastation(work.path())
-            .env("CLIMASTATION_SOURCE__BASE_URL", data("dwd"))
-            .env("CLIMASTATION_PATHS__RAW", "raw")
-            .env("CLIMASTATION_PATHS__OUTPUT", "output")
-            .args([
-                "run",
-                "--crawl",
-                "--processor",
-                "dwd",
-                "--format",
-                "csv",
-                "--dataset",
-                "10_minutes/air_temperature",
-            ]),
-    );
+    crate::util::succeeds(&mut dwd_run(
+        work.path(),
+        data("dwd"),
+        &["--format", "csv", "--dataset", "10_minutes/air_temperature"],
+    ));
     let root = work.path().join("output/10_minutes/air_temperature");
     let data = std::fs::read_to_string(root.join("now/00044/10minutenwerte_TU_00044_now.zip.csv"))
         .unwrap();
