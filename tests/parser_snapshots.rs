@@ -97,6 +97,20 @@ fn render_produkt(p: &Produkt) -> String {
     for i in p.len().saturating_sub(5)..p.len() {
         row(&mut s, i);
     }
+    if let Some(t) = &p.true_local_times {
+        let shown: Vec<String> = t
+            .iter()
+            .take(3)
+            .map(|x| x.map_or("null".into(), |d| d.strftime("%Y-%m-%dT%H:%M").to_string()))
+            .collect();
+        writeln!(
+            s,
+            "true local times: {} missing; first {}",
+            t.iter().filter(|x| x.is_none()).count(),
+            shown.join(", ")
+        )
+        .unwrap();
+    }
     writeln!(s, "per column (missing, numbers, sum, min, max, codes):").unwrap();
     for (c, series) in p.columns.iter().zip(&p.series) {
         let (mut missing, mut n, mut sum, mut codes) = (0, 0, 0.0, 0);
@@ -356,6 +370,7 @@ fn parser_output_matches_the_snapshots() {
             "dwd/hourly/wind/recent/stundenwerte_FF_04911_akt.zip",
             DataZip,
         ),
+        ("dwd/hourly/solar/stundenwerte_ST_05906_row.zip", DataZip),
         (
             "dwd/monthly/kl/historical/monatswerte_KL_01691_18570101_20171231_hist.zip",
             DataZip,

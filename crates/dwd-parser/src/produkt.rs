@@ -123,6 +123,9 @@ pub struct Produkt {
     pub times: Vec<RowTime>,
     /// One series a column of [`Produkt::columns`].
     pub series: Vec<Series>,
+    /// `MESS_DATUM_WOZ` (hourly solar): the row's true local solar time,
+    /// a second clock beside `MESS_DATUM`; `None` where missing.
+    pub true_local_times: Option<Vec<Option<DateTime>>>,
 }
 
 impl Produkt {
@@ -331,8 +334,10 @@ pub fn parse_reader_sized(
             });
         }
     };
+    let woz_col = pos("MESS_DATUM_WOZ");
     let data_cols: Vec<usize> = (0..width)
         .filter(|i| *i != station_col && !time_cols.contains(i) && !(has_eor && *i == width - 1))
+        .filter(|i| Some(*i) != woz_col)
         .filter(|i| !names[*i].is_empty())
         .collect();
     // rows are about as long as the header; at most 50M rows are reserved
@@ -351,7 +356,9 @@ pub fn parse_reader_sized(
             .iter()
             .map(|_| Series::numbers(expected_rows))
             .collect(),
+        true_local_times: woz_col.map(|_| Vec::with_capacity(expected_rows)),
     };
+    let mut woz_stamps = StampParser::default();
 
     // Rows are read as bytes (a data row is ASCII; anything else in a
     // value is an error, decoded only to be named), split into reused field
@@ -442,6 +449,16 @@ pub fn parse_reader_sized(
             }
             _ => unreachable!("one or two time columns"),
         };
+        if let (Some(c), Some(times)) = (woz_col, out.true_local_times.as_mut()) {
+            let f = field(c);
+            times.push(if f.is_empty() || f == b"-999" {
+                None
+            } else {
+                Some(woz_stamps.parse(f).ok_or_else(|| {
+                    at(&names[c], format!("{:?} is not a valid date/time", text(f)))
+                })?)
+            });
+        }
         for (k, &i) in data_cols.iter().enumerate() {
             let v = field(i);
             // -999 (padded, or -999.0) is DWD's missing value
@@ -510,6 +527,39 @@ mod tests {
         assert_eq!(r.values[0], Value::Number(3.0));
         assert_eq!(r.values[1], Value::Missing);
         assert_eq!(r.values[2], Value::Number(16.6));
+    }
+
+    #[test]
+    fn true_local_solar_time_is_a_clock_not_a_value() {
+        // hourly solar: MESS_DATUM at HH:MM and the true local time beside it
+        let text = "STATIONS_ID;MESS_DATUM;QN_592;ATMO_LBERG;FD_LBERG;FG_LBERG;SD_LBERG;ZENIT;MESS_DATUM_WOZ;eor\n       5906;1979010100:28;    1;   -999;    0.0;    0.0;   0;   152.90;1979010101:00;eor\n       5906;1979010101:28;    1;   -999;    0.0;    0.0;   0;   148.20;-999;eor\n";
+        let p = parse("st.txt", text.as_bytes()).unwrap();
+        assert_eq!(
+            p.columns,
+            [
+                "QN_592",
+                "ATMO_LBERG",
+                "FD_LBERG",
+                "FG_LBERG",
+                "SD_LBERG",
+                "ZENIT"
+            ]
+        );
+        assert_eq!(
+            p.times[0],
+            RowTime::At(DateTime::constant(1979, 1, 1, 0, 28, 0, 0))
+        );
+        assert_eq!(
+            p.true_local_times,
+            Some(vec![Some(DateTime::constant(1979, 1, 1, 1, 0, 0, 0)), None])
+        );
+        let e = parse(
+            "st.txt",
+            text.replace("1979010101:00", "1979013201:00").as_bytes(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("line 2, column MESS_DATUM_WOZ"), "{e}");
     }
 
     #[test]

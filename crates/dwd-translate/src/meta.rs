@@ -249,6 +249,8 @@ mod tests {
     const MONTHLY_01691: &[u8] = include_bytes!(
         "../../../tests/data/dwd/monthly/kl/historical/monatswerte_KL_01691_18570101_20171231_hist.zip"
     );
+    const SOLAR_05906: &[u8] =
+        include_bytes!("../../../tests/data/dwd/hourly/solar/stundenwerte_ST_05906_row.zip");
     const MONTHLY_03987: &[u8] = include_bytes!(
         "../../../tests/data/dwd/monthly/kl/historical/monatswerte_KL_03987_18930101_20161231_hist.zip"
     );
@@ -271,6 +273,7 @@ mod tests {
             (META_1766, "10_minutes/solar"),
             (MONTHLY_01691, "monthly/kl"),
             (MONTHLY_03987, "monthly/kl"),
+            (SOLAR_05906, "hourly/solar"),
         ] {
             let frames = metadata_frames(&read(zip), dataset, &t, "m.zip");
             let devices = &frames.iter().find(|(k, _)| *k == "devices").unwrap().1;

@@ -48,6 +48,8 @@ pub struct Table {
     pub period_ends_ms: Option<Vec<i64>>,
     /// The file's own (local) time as written, as ms of a naive date-time.
     pub local_ms: Vec<i64>,
+    /// `MESS_DATUM_WOZ` (hourly solar): true local solar time, naive ms.
+    pub true_local_ms: Option<Vec<Option<i64>>>,
     /// One series a column.
     pub series: Vec<Series>,
     /// What the quality levels mean (English), when the file has quality
@@ -109,6 +111,9 @@ pub fn translate(
             ends.push(reference.to_utc(e).ok_or_else(|| bad(e))?.as_millisecond());
         }
     }
+    let true_local_ms = produkt
+        .true_local_times
+        .map(|v| v.into_iter().map(|t| t.and_then(naive_ms)).collect());
     Ok(Table {
         columns,
         reference,
@@ -116,6 +121,7 @@ pub fn translate(
         timestamps_ms,
         period_ends_ms: period_ends,
         local_ms,
+        true_local_ms,
         series: produkt.series,
         quality_levels: if columns_have_quality {
             tables.quality_levels()
@@ -158,6 +164,9 @@ pub fn write_csv(table: &Table, mut w: impl Write) -> std::io::Result<()> {
         header.push("period_end_utc".into());
     }
     header.extend(["time_local".to_owned(), "time_reference".to_owned()]);
+    if table.true_local_ms.is_some() {
+        header.push("time_true_local".into());
+    }
     header.extend(table.columns.iter().map(|c| c.name.clone()));
     writeln!(w, "{}", header.join(","))?;
     for i in 0..table.len() {
@@ -172,6 +181,9 @@ pub fn write_csv(table: &Table, mut w: impl Write) -> std::io::Result<()> {
             local_text(table.local_ms[i]),
             table.reference.as_str().to_owned(),
         ]);
+        if let Some(t) = &table.true_local_ms {
+            row.push(t[i].map(local_text).unwrap_or_default());
+        }
         row.extend(table.series.iter().map(|s| value_text(&s.get(i))));
         writeln!(w, "{}", row.join(","))?;
     }
@@ -194,6 +206,12 @@ pub fn write_jsonl(table: &Table, mut w: impl Write) -> std::io::Result<()> {
             local_text(table.local_ms[i]),
             table.reference.as_str()
         ));
+        if let Some(t) = &table.true_local_ms {
+            match t[i] {
+                Some(ms) => line.push_str(&format!(",\"time_true_local\":\"{}\"", local_text(ms))),
+                None => line.push_str(",\"time_true_local\":null"),
+            }
+        }
         for (c, s) in table.columns.iter().zip(&table.series) {
             let value = match s.get(i) {
                 Value::Missing => "null".to_owned(),
@@ -415,6 +433,15 @@ pub fn write_parquet<W: Write + Send>(
         }
         f.with_metadata(m)
     };
+    if let Some(t) = table.true_local_ms.take() {
+        // hourly solar: the true local solar time, a naive timestamp
+        fields.push(Field::new(
+            "time_true_local",
+            DataType::Timestamp(TimeUnit::Millisecond, None),
+            true,
+        ));
+        arrays.push(Arc::new(TimestampMillisecondArray::from(t)));
+    }
     let series = std::mem::take(&mut table.series);
     for (c, series) in table.columns.iter().zip(series) {
         // two codes with one English name (never in DWD's tables) stay apart
