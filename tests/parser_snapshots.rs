@@ -371,6 +371,7 @@ fn parser_output_matches_the_snapshots() {
             DataZip,
         ),
         ("dwd/hourly/solar/stundenwerte_ST_05906_row.zip", DataZip),
+        ("fixtures/legacy/tageswerte_KL_03987_akt.zip", DataZip),
         (
             "dwd/monthly/kl/historical/monatswerte_KL_01691_18570101_20171231_hist.zip",
             DataZip,

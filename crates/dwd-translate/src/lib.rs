@@ -303,6 +303,32 @@ mod tests {
     }
 
     #[test]
+    fn the_pre_2018_daily_layout_is_known_too() {
+        // tageswerte_KL_*_akt.zip of 2017: long German column names
+        let zip = include_bytes!("../../../tests/data/fixtures/legacy/tageswerte_KL_03987_akt.zip");
+        let z = dwd_parser::archive::parse_data_zip(
+            "legacy.zip",
+            std::io::Cursor::new(&zip[..]),
+            64 << 20,
+        )
+        .unwrap();
+        let t = Tables::embedded().unwrap();
+        let cols = t.columns("daily/kl", &z.produkt.columns, "legacy.zip");
+        let unknown: Vec<&str> = cols
+            .iter()
+            .filter(|c| !c.known)
+            .map(|c| c.code.as_str())
+            .collect();
+        assert!(unknown.is_empty(), "{unknown:?}");
+        assert_eq!(cols[1].name, "temperature_air_mean_2m");
+        assert_eq!(
+            cols[1].quality.as_deref(),
+            Some("quality"),
+            "QUALITAETS_NIVEAU qualifies all"
+        );
+    }
+
+    #[test]
     fn unknown_columns_are_kept_not_dropped() {
         let t = Tables::embedded().unwrap();
         let cols = t.columns(
