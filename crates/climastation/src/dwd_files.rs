@@ -293,5 +293,12 @@ mod tests {
             metadata_zip_of("produkt_tu_stunde_20180915_20200317_00320.txt"),
             None
         );
+        // the name is one DWD's real meta_data listing has
+        let listing = include_str!(
+            "../../../tests/data/listings/climate/10_minutes/air_temperature/meta_data/index.html"
+        );
+        let name = metadata_zip_of("produkt_zehn_now_tu_20250625_20250625_00044.txt").unwrap();
+        let file = name.trim_start_matches("meta_data/");
+        assert!(listing.contains(&format!("href=\"{file}\"")), "{file}");
     }
 }
