@@ -461,6 +461,22 @@ pub fn parse_reader_sized(
         }
         for (k, &i) in data_cols.iter().enumerate() {
             let v = field(i);
+            // the common case, a number or a missing value in a numeric
+            // column, goes straight into the column
+            if let Series::Numbers { values, valid } = &mut out.series[k] {
+                // empty and -999 (padded, or -999.0) are DWD's missing value
+                let n = if v.is_empty() {
+                    Some(-999.0)
+                } else {
+                    decimal_bytes(v)
+                };
+                if let Some(n) = n {
+                    let present = n != -999.0;
+                    values.push(if present { n } else { 0.0 });
+                    valid.push(present);
+                    continue;
+                }
+            }
             // -999 (padded, or -999.0) is DWD's missing value
             let value = if v.is_empty() {
                 Value::Missing
