@@ -542,3 +542,54 @@ fn run_writes_csv_when_asked() {
     );
     assert!(!root.join("stations.parquet").exists());
 }
+
+/// A corrupt metadata zip fails on its own claim; the data files of its
+/// station still complete, their time reference by the period rule.
+#[test]
+fn a_corrupt_metadata_zip_fails_alone_and_the_data_still_convert() {
+    let work = tempfile::tempdir().unwrap();
+    let mirror = work.path().join("mirror/10_minutes/solar");
+    for (dir, name) in [
+        ("recent", "10minutenwerte_SOLAR_01766_akt.zip"),
+        ("meta_data", "Meta_Daten_zehn_min_sd_01766.zip"),
+    ] {
+        std::fs::create_dir_all(mirror.join(dir)).unwrap();
+        std::fs::copy(
+            data(&format!("dwd/10_minutes/solar/{dir}/{name}")),
+            mirror.join(dir).join(name),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        mirror.join("meta_data/Meta_Daten_zehn_min_sd_01766.zip"),
+        b"PK\x03\x04 not a zip",
+    )
+    .unwrap();
+    let out = dwd_run(
+        work.path(),
+        work.path().join("mirror"),
+        &["--json", "--keep-going", "--dataset", "10_minutes/solar"],
+    )
+    // a corrupt download is retried (it may be a broken transfer): once is enough here
+    .env("CLIMASTATION_PROCESSING__MAX_ATTEMPTS", "1")
+    .output()
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ds = &report["datasets"][0];
+    assert_eq!(ds["completed"], 1, "{report}");
+    assert_eq!(
+        ds["failed"][0]["path"],
+        "meta_data/Meta_Daten_zehn_min_sd_01766.zip"
+    );
+    let kv =
+        key_values(&work.path().join(
+            "output/10_minutes/solar/recent/01766/10minutenwerte_SOLAR_01766_akt.zip.parquet",
+        ));
+    assert_eq!(kv["time_reference_basis"], "period");
+}

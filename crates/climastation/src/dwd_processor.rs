@@ -29,7 +29,7 @@ use dwd_translate::Tables;
 use dwd_translate::meta::{merge_station_lists, metadata_frames, stations_frame};
 use dwd_translate::table::SourceInfo;
 use pipeline::{Job, Outcome, ProcessError, Processor};
-use tracker_core::DatasetId;
+use tracker_core::{DatasetId, FailureKind};
 
 use crate::dwd_files::{
     FileKind, Format, metadata_zip_of, parse_data, read_metadata, read_station_list,
@@ -74,8 +74,11 @@ impl DwdProcessor {
 
     /// The metadata zip at `source_path`, read from the source into memory
     /// (its own claim fetches it into `paths.raw`; reading it here keeps the
-    /// result independent of which worker gets there first). A bad
-    /// metadata zip fails the data file that needs it.
+    /// result independent of which worker gets there first). A metadata zip
+    /// that cannot be read leaves the data file to the period rule, with a
+    /// warning: the data are fine, and the metadata zip's own claim fails
+    /// with the reason (under fail-fast, a bad metadata zip must not stop
+    /// the data of its station).
     fn station_metadata(
         &self,
         source_path: &str,
@@ -89,12 +92,24 @@ impl DwdProcessor {
         if let Some(known) = cache(&self.station_meta) {
             return Ok(known);
         }
-        let meta = match self.download.read_small(source_path, MAX_METADATA_ZIP)? {
+        let bytes = match self.download.read_small(source_path, MAX_METADATA_ZIP) {
+            Err(e) if e.kind == FailureKind::Permanent && !e.interrupted => {
+                tracing::warn!(file = source_path, error = %e.message, "station metadata unreadable; the period rule decides");
+                None
+            }
+            other => other?,
+        };
+        let meta = match bytes {
             None => None,
-            Some(bytes) => Some(Arc::new(
-                dwd_parser::archive::read_metadata(source_path, std::io::Cursor::new(bytes))
-                    .map_err(|e| ProcessError::permanent(e.to_string()))?,
-            )),
+            Some(bytes) => {
+                match dwd_parser::archive::read_metadata(source_path, std::io::Cursor::new(bytes)) {
+                    Ok(m) => Some(Arc::new(m)),
+                    Err(e) => {
+                        tracing::warn!(file = source_path, error = %e, "station metadata unreadable; the period rule decides");
+                        None
+                    }
+                }
+            }
         };
         self.station_meta
             .lock()
