@@ -251,6 +251,15 @@ fn run_with_the_dwd_processor_writes_parquet_for_every_data_file() {
         "quality.precipitation_height".into(),
         "quality_precipitation".into()
     )));
+    // merged per dataset: both stations' devices, each once (72 of 27 + 45)
+    let merged = work
+        .path()
+        .join("output/monthly/kl/metadata/devices.parquet");
+    let r = parquet::file::serialized_reader::SerializedFileReader::new(
+        std::fs::File::open(&merged).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(r.metadata().file_metadata().num_rows(), 72);
     // the monthly zip's Metadaten_* members, one table per kind
     for (kind, rows) in [
         ("locations", 3),
@@ -435,6 +444,9 @@ fn a_dataset_run_merges_its_station_lists_into_stations_parquet() {
         ids.values().windows(2).all(|w| w[0] < w[1]),
         "one row a station, by id"
     );
+    // and the metadata of the dataset's files, merged: station 3's devices
+    assert_eq!(rows(&root.join("metadata/devices.parquet")), 4);
+    assert_eq!(rows(&root.join("metadata/parameters.parquet")), 15);
 }
 
 /// Bad data through `run --processor dwd`: the file fails with its reason

@@ -13,8 +13,10 @@
 //!    - a `Meta_Daten_*.zip` (10-minute data keep station metadata apart):
 //!      `metadata/<kind>/<station>/<source name>.parquet`, one file per
 //!      kind (`locations`, `parameters`, `devices`, `names`);
-//!    - a station list: `<period>/stations.parquet`; when the dataset's run
-//!      ends, the lists of all periods are merged into `stations.parquet`;
+//!    - a station list: `<period>/stations.parquet`;
+//!    - when the dataset's run ends ([`Processor::finish_dataset`]): the
+//!      lists of all periods merged into `stations.parquet`, and all station
+//!      metadata, without repeats, into `metadata/<kind>.parquet`;
 //!    - anything else (PDFs) is fetched and verified only.
 //!
 //! Output goes to a temp name and is renamed: a crash never leaves a half
@@ -262,56 +264,98 @@ impl Processor for DwdProcessor {
         Ok(Outcome { records, ..fetched })
     }
 
-    /// Merges the station lists of the dataset's periods (as fetched into
-    /// `paths.raw`) into `<output>/<dataset>/stations.parquet`.
+    /// When a dataset's run ends, from the files fetched into `paths.raw`:
+    /// the station lists of all periods merged into
+    /// `<output>/<dataset>/stations.<ext>`, and the station metadata of all
+    /// files (metadata zips, the `Metadaten_*` inside data zips), without
+    /// repeats, into `<output>/<dataset>/metadata/<kind>.<ext>`.
     fn finish_dataset(&self, dataset: &DatasetId) -> Result<(), ProcessError> {
         let root = self.raw.join(dataset.as_str());
-        let mut lists = Vec::new();
-        let mut files = Vec::new();
-        let periods = match std::fs::read_dir(&root) {
-            Ok(d) => d,
+        let files = match files_under(&root) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(ProcessError::transient(format!("{}: {e}", root.display()))),
         };
-        let mut found: Vec<PathBuf> = Vec::new();
-        for period in periods.flatten() {
-            let Ok(entries) = std::fs::read_dir(period.path()) else {
-                continue;
-            };
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if FileKind::of(&name) == FileKind::StationList {
-                    found.push(e.path());
-                }
-            }
-        }
-        found.sort();
-        for path in found {
-            let shown = path.display().to_string();
-            lists.push(read_station_list(&path, &shown).map_err(ProcessError::permanent)?);
-            files.push(
-                path.strip_prefix(&root)
-                    .unwrap_or(&path)
-                    .display()
-                    .to_string(),
-            );
-        }
-        if lists.is_empty() {
-            return Ok(());
-        }
-        let merged = merge_station_lists(lists);
-        let source = SourceInfo {
-            file: files.join(", "),
+        let relative = |p: &Path| p.strip_prefix(&root).unwrap_or(p).display().to_string();
+        let source = |from: &[String]| SourceInfo {
+            file: from.join(", "),
             dataset: dataset.as_str().to_owned(),
             ..SourceInfo::default()
         };
-        let out = self
-            .output
-            .join(dataset.as_str())
-            .join(format!("stations.{}", self.format.ext()));
-        write_frame(&stations_frame(&merged), self.format, &source, &out)
-            .map_err(ProcessError::transient)?;
-        tracing::info!(dataset = %dataset, stations = merged.len(), file = %out.display(), "station list merged");
+        let ext = self.format.ext();
+        let out = self.output.join(dataset.as_str());
+
+        let (mut lists, mut from) = (Vec::new(), Vec::new());
+        for path in files.iter().filter(|p| kind_of(p) == FileKind::StationList) {
+            let shown = path.display().to_string();
+            lists.push(read_station_list(path, &shown).map_err(ProcessError::permanent)?);
+            from.push(relative(path));
+        }
+        if !lists.is_empty() {
+            let merged = merge_station_lists(lists);
+            let file = out.join(format!("stations.{ext}"));
+            write_frame(&stations_frame(&merged), self.format, &source(&from), &file)
+                .map_err(ProcessError::transient)?;
+            tracing::info!(dataset = %dataset, stations = merged.len(), file = %file.display(), "station lists merged");
+        }
+
+        let (mut meta, mut from) = (StationMetadata::default(), Vec::new());
+        for path in files
+            .iter()
+            .filter(|p| matches!(kind_of(p), FileKind::MetadataZip | FileKind::DataZip))
+        {
+            let shown = path.display().to_string();
+            let read = std::fs::File::open(path)
+                .map_err(|e| e.to_string())
+                .and_then(|f| {
+                    dwd_parser::archive::metadata_in(&shown, std::io::BufReader::new(f))
+                        .map_err(|e| e.to_string())
+                });
+            match read {
+                Ok(m) if m.is_empty() => {}
+                Ok(m) => {
+                    meta.extend(m);
+                    from.push(relative(path));
+                }
+                // the file's own claim has failed with the reason
+                Err(e) => {
+                    tracing::warn!(file = %shown, error = %e, "metadata left out of the merge")
+                }
+            }
+        }
+        meta.dedup();
+        for (kind, frame) in metadata_frames(&meta, dataset.as_str(), &self.tables, "merged") {
+            let file = out.join("metadata").join(format!("{kind}.{ext}"));
+            write_frame(&frame, self.format, &source(&from), &file)
+                .map_err(ProcessError::transient)?;
+        }
         Ok(())
     }
+}
+
+fn kind_of(path: &Path) -> FileKind {
+    FileKind::of(&path.file_name().unwrap_or_default().to_string_lossy())
+}
+
+/// Every file below `root` (two folder levels: `<period>/<file>` and
+/// `<file>`), sorted; temp and partial files left out.
+fn files_under(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(root)?.flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            let Ok(inner) = std::fs::read_dir(&path) else {
+                continue;
+            };
+            out.extend(inner.flatten().map(|e| e.path()).filter(|p| p.is_file()));
+        } else {
+            out.push(path);
+        }
+    }
+    out.retain(|p| {
+        let n = p.to_string_lossy();
+        !n.ends_with(".part") && !n.ends_with(".tmp")
+    });
+    out.sort();
+    Ok(out)
 }

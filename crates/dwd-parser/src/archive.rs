@@ -116,14 +116,20 @@ impl<R: Read + Seek> Scan<R> {
 /// Reads the `Metadaten_*` members of a zip (DWD's `Meta_Daten_*.zip`, or
 /// the metadata beside a `produkt*` file); other members are ignored.
 pub fn read_metadata<R: Read + Seek>(file: &str, reader: R) -> Result<StationMetadata, ParseError> {
-    let mut scan = scan(file, reader)?;
-    if scan.metadata.is_empty() {
+    let metadata = metadata_in(file, reader)?;
+    if metadata.is_empty() {
         return Err(ParseError::File {
             file: file.to_owned(),
             message: "no Metadaten_* member in the zip".into(),
         });
     }
-    scan.read_metadata(file)
+    Ok(metadata)
+}
+
+/// The `Metadaten_*` members of any DWD zip, read; empty when it has none
+/// (10-minute data zips).
+pub fn metadata_in<R: Read + Seek>(file: &str, reader: R) -> Result<StationMetadata, ParseError> {
+    scan(file, reader)?.read_metadata(file)
 }
 
 /// A data zip, parsed: its `produkt*` member and the station metadata

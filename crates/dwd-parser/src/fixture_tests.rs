@@ -387,6 +387,13 @@ fn station_1766_metadata_txt_and_html_twins_agree() {
     );
     assert_eq!(txt.operators.len(), 2);
     assert!(txt.operators.iter().all(|o| o.name == "DWD"));
+    // the same files read twice (a station's historical and recent zips) merge to one
+    let mut twice = txt.clone();
+    twice.extend(txt.clone());
+    twice.extend(html.clone());
+    twice.dedup();
+    assert_eq!(twice.devices, txt.devices);
+    assert_eq!(twice.parameters.len(), txt.parameters.len());
     // the zip as the archive reader sees it: .txt wins over its twin
     let read = crate::archive::read_metadata("m.zip", std::io::Cursor::new(META_1766)).unwrap();
     assert_eq!(read, txt);

@@ -174,6 +174,20 @@ impl StationMetadata {
         self.operators.extend(other.operators);
     }
 
+    /// Drops repeated rows (hourly and monthly stations carry the same
+    /// metadata in each of their zips), keeping the first of each.
+    pub fn dedup(&mut self) {
+        fn once<T: std::fmt::Debug>(v: &mut Vec<T>) {
+            let mut seen = std::collections::HashSet::new();
+            v.retain(|x| seen.insert(format!("{x:?}")));
+        }
+        once(&mut self.locations);
+        once(&mut self.parameters);
+        once(&mut self.devices);
+        once(&mut self.names);
+        once(&mut self.operators);
+    }
+
     /// The station ids these files describe.
     pub fn station_ids(&self) -> Vec<u32> {
         let mut ids: Vec<u32> = (self.locations.iter().map(|l| l.station_id))
