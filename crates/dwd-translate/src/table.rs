@@ -25,14 +25,35 @@ pub fn dataset_of(name: &str) -> Option<&'static str> {
         "10_minutes/solar"
     } else if ten && (key("ff") || key("wind")) {
         "10_minutes/wind"
-    } else if n.contains("tu_stunde") || n.starts_with("stundenwerte_tu_") {
-        "hourly/air_temperature"
+    } else if let Some(ds) = hourly_dataset(&n) {
+        ds
     } else if n.contains("klima_tag") || n.starts_with("tageswerte_kl_") {
         "daily/kl"
     } else if n.contains("klima_monat") || n.starts_with("monatswerte_kl_") {
         "monthly/kl"
     } else {
         return None;
+    })
+}
+
+/// The hourly dataset of `stundenwerte_<KEY>_…` / `produkt_<key>_stunde_…`
+/// (lower-cased names).
+fn hourly_dataset(n: &str) -> Option<&'static str> {
+    const KEYS: [(&str, &str); 9] = [
+        ("tu", "hourly/air_temperature"),
+        ("td", "hourly/dew_point"),
+        ("ff", "hourly/wind"),
+        ("n", "hourly/cloudiness"),
+        ("p0", "hourly/pressure"),
+        ("rr", "hourly/precipitation"),
+        ("sd", "hourly/sun"),
+        ("vv", "hourly/visibility"),
+        ("st", "hourly/solar"),
+    ];
+    KEYS.iter().find_map(|(key, ds)| {
+        (n.starts_with(&format!("stundenwerte_{key}_"))
+            || n.starts_with(&format!("produkt_{key}_stunde_")))
+        .then_some(*ds)
     })
 }
 
@@ -259,6 +280,66 @@ mod tests {
             Some("monthly/kl")
         );
         assert_eq!(dataset_of("Metadaten_Geographie_00044.txt"), None);
+        assert_eq!(
+            dataset_of("stundenwerte_ST_05906_row.zip"),
+            Some("hourly/solar")
+        );
+        assert_eq!(
+            dataset_of("produkt_n_stunde_20181203_20200604_01766.txt"),
+            Some("hourly/cloudiness")
+        );
+    }
+
+    /// Every column of every data file in the sample mirror has an English
+    /// name in its dataset's table, and `dataset_of` finds that dataset
+    /// from the zip's name.
+    #[test]
+    fn every_column_of_the_sample_mirror_translates() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/dwd");
+        let tables = Tables::embedded().unwrap();
+        let mut zips = Vec::new();
+        let mut dirs = vec![root.clone()];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "zip")
+                    && !p
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .starts_with("Meta_Daten")
+                {
+                    zips.push(p);
+                }
+            }
+        }
+        assert!(zips.len() >= 15, "{zips:?}");
+        for zip in zips {
+            let rel = zip
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let parts: Vec<&str> = rel.split('/').collect();
+            let dataset = format!("{}/{}", parts[0], parts[1]);
+            let name = zip.file_name().unwrap().to_string_lossy().into_owned();
+            assert_eq!(dataset_of(&name), Some(dataset.as_str()), "{rel}");
+            let z = dwd_parser::archive::parse_data_zip(
+                &rel,
+                std::fs::File::open(&zip).unwrap(),
+                64 << 20,
+            )
+            .unwrap();
+            let unknown: Vec<String> = tables
+                .columns(&dataset, &z.produkt.columns, &rel)
+                .into_iter()
+                .filter(|c| !c.known)
+                .map(|c| c.code)
+                .collect();
+            assert!(unknown.is_empty(), "{rel}: {unknown:?}");
+        }
     }
 
     #[test]
