@@ -39,18 +39,18 @@ use crate::dwd_files::{
 };
 
 pub struct DwdProcessor {
-    pub download: dwd_source::Download,
-    pub tables: Tables,
-    pub output: PathBuf,
+    download: dwd_source::Download,
+    tables: Tables,
+    output: PathBuf,
     /// `paths.raw`: where the fetched files are (station lists are merged
     /// from there when a dataset ends).
-    pub raw: PathBuf,
+    raw: PathBuf,
     /// Parquet (the default), CSV or JSON lines, for every table written.
-    pub format: Format,
+    format: Format,
     /// Station metadata of 10-minute data (a separate zip at the source),
     /// read once per station and run: source path → metadata, `None` when
     /// the source has none.
-    pub station_meta: Mutex<HashMap<String, Option<Arc<StationMetadata>>>>,
+    station_meta: Mutex<HashMap<String, Option<Arc<StationMetadata>>>>,
 }
 
 /// Metadata zips are a few KB; a bigger one is refused.
