@@ -85,13 +85,13 @@ impl DwdProcessor {
         &self,
         source_path: &str,
     ) -> Result<Option<Arc<StationMetadata>>, ProcessError> {
-        let cache = |m: &Mutex<HashMap<String, Option<Arc<StationMetadata>>>>| {
-            m.lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(source_path)
-                .cloned()
-        };
-        if let Some(known) = cache(&self.station_meta) {
+        let known = self
+            .station_meta
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(source_path)
+            .cloned();
+        if let Some(known) = known {
             return Ok(known);
         }
         let bytes = match self.download.read_small(source_path, MAX_METADATA_ZIP) {
