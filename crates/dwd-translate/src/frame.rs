@@ -46,7 +46,8 @@ impl Col {
     }
 }
 
-fn json_string(s: &str) -> String {
+/// A JSON string literal: quoted, with `"`, `\\` and control characters escaped.
+pub(crate) fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -65,7 +66,7 @@ fn json_string(s: &str) -> String {
 }
 
 /// RFC 4180: quoted when it holds a comma, quote or line break.
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -6,6 +6,7 @@ use std::io::Write;
 use dwd_parser::produkt::{Produkt, RowTime, Series, Value};
 use dwd_parser::time::Reference;
 
+use crate::frame::{csv_field, json_string};
 use crate::{Column, Tables};
 
 /// The dataset a DWD file name belongs to, for its translation table.
@@ -188,7 +189,7 @@ pub fn write_csv(table: &Table, mut w: impl Write) -> std::io::Result<()> {
     if table.true_local_ms.is_some() {
         header.push("time_true_local".into());
     }
-    header.extend(table.columns.iter().map(|c| c.name.clone()));
+    header.extend(table.columns.iter().map(|c| csv_field(&c.name)));
     writeln!(w, "{}", header.join(","))?;
     for i in 0..table.len() {
         let mut row = vec![
@@ -238,12 +239,9 @@ pub fn write_jsonl(table: &Table, mut w: impl Write) -> std::io::Result<()> {
                 Value::Missing => "null".to_owned(),
                 Value::Number(n) if n.is_finite() => n.to_string(),
                 Value::Number(_) => "null".to_owned(),
-                Value::Code(s) => format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")),
+                Value::Code(s) => json_string(&s),
             };
-            line.push_str(&format!(
-                ",\"{}\":{value}",
-                c.name.replace('\\', "\\\\").replace('"', "\\\"")
-            ));
+            line.push_str(&format!(",{}:{value}", json_string(&c.name)));
         }
         line.push('}');
         writeln!(w, "{line}")?;
