@@ -44,22 +44,28 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("creating {}", args.output.display()))?;
     let budget = ctx.config.processing.memory_limit_mb_per_worker << 20;
-    // station metadata given beside data files decides their time reference
+    // metadata inputs are read once: their tables are written, and their
+    // stations' data files given beside them take their time reference
+    let read: Vec<Option<Result<StationMetadata, String>>> = args
+        .files
+        .iter()
+        .map(|file| {
+            let name = file.display().to_string();
+            matches!(
+                FileKind::of(&name),
+                FileKind::MetadataZip | FileKind::Metadata
+            )
+            .then(|| read_metadata(file, &name))
+        })
+        .collect();
     let mut given = StationMetadata::default();
-    for file in &args.files {
-        let name = file.display().to_string();
-        if matches!(
-            FileKind::of(&name),
-            FileKind::MetadataZip | FileKind::Metadata
-        ) && let Ok(m) = read_metadata(file, &name)
-        {
-            given.extend(m);
-        }
+    for m in read.iter().flatten().flatten() {
+        given.extend(m.clone());
     }
     let mut results = Vec::new();
     let mut failed = 0;
-    for file in &args.files {
-        match convert_one(file, args, &tables, budget, &given) {
+    for (file, metadata) in args.files.iter().zip(read) {
+        match convert_one(file, metadata, args, &tables, budget, &given) {
             Ok(written) => {
                 let outputs: Vec<_> = written
                     .iter()
@@ -130,8 +136,10 @@ fn metadata_for(member: &str, given: &StationMetadata) -> Option<StationMetadata
     Some(m)
 }
 
+/// `metadata`: what `file` held, already read, when it is a metadata file.
 fn convert_one(
     file: &Path,
+    metadata: Option<Result<StationMetadata, String>>,
     args: &Args,
     tables: &Tables,
     budget: u64,
@@ -186,7 +194,11 @@ fn convert_one(
             Ok(written)
         }
         FileKind::MetadataZip | FileKind::Metadata => {
-            let m = read_metadata(file, &shown).map_err(anyhow::Error::msg)?;
+            let m = match metadata {
+                Some(read) => read,
+                None => read_metadata(file, &shown),
+            }
+            .map_err(anyhow::Error::msg)?;
             write_meta(&m, args, &dataset, tables, &source, &stem)
         }
         FileKind::StationList => {
