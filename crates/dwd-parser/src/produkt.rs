@@ -272,8 +272,18 @@ pub fn parse_reader(file: &str, reader: impl std::io::BufRead) -> Result<Produkt
 /// doubling, which keeps the peak memory near the data's own size.
 pub fn parse_reader_sized(
     file: &str,
+    reader: impl std::io::BufRead,
+    text_bytes: u64,
+) -> Result<Produkt, ParseError> {
+    parse_rows(file, reader, text_bytes, true)
+}
+
+/// The parser. `reuse_layout` off splits every row in full (tests compare).
+fn parse_rows(
+    file: &str,
     mut reader: impl std::io::BufRead,
     text_bytes: u64,
+    reuse_layout: bool,
 ) -> Result<Produkt, ParseError> {
     let mut buf: Vec<u8> = Vec::with_capacity(256);
     let mut number = 0usize;
@@ -340,6 +350,11 @@ pub fn parse_reader_sized(
         .filter(|i| Some(*i) != woz_col)
         .filter(|i| !names[*i].is_empty())
         .collect();
+    // fields no column reads (`eor`, a column without a name)
+    let unread: Vec<usize> = (0..width)
+        .filter(|i| *i != station_col && !time_cols.contains(i) && Some(*i) != woz_col)
+        .filter(|i| !data_cols.contains(i))
+        .collect();
     // rows are about as long as the header; at most 50M rows are reserved
     let expected_rows = usize::try_from(text_bytes / (header.len() as u64 + 1))
         .unwrap_or(0)
@@ -365,6 +380,13 @@ pub fn parse_reader_sized(
     // ranges: no allocation per row.
     let mut stamps = StampParser::default();
     let mut fields: Vec<(usize, usize)> = Vec::with_capacity(width);
+    // the length of the row whose separators `fields` holds
+    let mut last_layout_len = usize::MAX;
+    let field_count_error = |line: usize, n: usize| ParseError::Line {
+        file: file.to_owned(),
+        line,
+        message: format!("{n} fields, the header has {width}"),
+    };
     // the station id of the row before, its length and bytes packed in a u64
     let mut last_station: Option<(u64, u32)> = None;
     let pack = |b: &[u8]| -> Option<u64> {
@@ -394,31 +416,41 @@ pub fn parse_reader_sized(
         if row.iter().all(|b| b.is_ascii_whitespace() || *b == 0x1a) {
             continue;
         }
-        fields.clear();
-        let mut start = 0;
-        for (k, &b) in row.iter().enumerate() {
-            if b == b';' {
-                fields.push((start, k));
-                start = k + 1;
+        // DWD pads its columns, so a row is most often laid out like the
+        // row before: same length, separators at the same places. Then its
+        // fields are the same ranges. A `;` inside one of them would fail
+        // that field's parse, and the row is split in full to name the error.
+        // (A field no column reads, `eor`, is checked here instead.)
+        let same_layout = reuse_layout
+            && row.len() == last_layout_len
+            && fields.len() == width
+            && fields[..width - 1].iter().all(|&(_, e)| row[e] == b';')
+            && unread
+                .iter()
+                .all(|&i| !row[fields[i].0..fields[i].1].contains(&b';'));
+        if !same_layout {
+            split_fields(row, &mut fields);
+            if fields.len() != width {
+                return Err(field_count_error(line, fields.len()));
             }
-        }
-        fields.push((start, row.len()));
-        if fields.len() != width {
-            return Err(ParseError::Line {
-                file: file.to_owned(),
-                line,
-                message: format!("{} fields, the header has {width}", fields.len()),
-            });
+            last_layout_len = row.len();
         }
         let field = |i: usize| -> &[u8] {
             let (a, b) = fields[i];
             row[a..b].trim_ascii()
         };
-        let at = |column: &str, message: String| ParseError::At {
-            file: file.to_owned(),
-            line,
-            column: column.to_owned(),
-            message,
+        let at = |column: &str, message: String| {
+            // a row reusing the layout before may hide a `;` in a field
+            let n = row.iter().filter(|b| **b == b';').count() + 1;
+            if n != width {
+                return field_count_error(line, n);
+            }
+            ParseError::At {
+                file: file.to_owned(),
+                line,
+                column: column.to_owned(),
+                message,
+            }
         };
         let id = field(station_col);
         let packed = pack(id);
@@ -497,6 +529,19 @@ pub fn parse_reader_sized(
         out.times.push(time);
     }
     Ok(out)
+}
+
+/// The `(start, end)` of each `;`-separated field of `row`.
+fn split_fields(row: &[u8], fields: &mut Vec<(usize, usize)>) {
+    fields.clear();
+    let mut start = 0;
+    for (k, &b) in row.iter().enumerate() {
+        if b == b';' {
+            fields.push((start, k));
+            start = k + 1;
+        }
+    }
+    fields.push((start, row.len()));
 }
 
 #[cfg(test)]
@@ -618,6 +663,21 @@ mod tests {
             "STATIONS_ID;MESS_DATUM;TT_10;eor\nx;202501010000;1.0;eor\n",
             "column STATIONS_ID",
         );
+        // a row as long as the row before, with its separators where they
+        // were, and one more inside a field: still a count error
+        let prev = "44;202501010000;  1.0;eor";
+        for row in [
+            "44;202501010010;1;1.0;eor",
+            "44;2025010;0100;  1.0;eor",
+            "4;;202501010010;  1.0;eor",
+            "44;202501010010;  1.0;e;r",
+        ] {
+            assert_eq!(prev.len(), row.len());
+            check(
+                &format!("STATIONS_ID;MESS_DATUM;TT_10;eor\n{prev}\n{row}\n"),
+                "line 3: 5 fields, the header has 4",
+            );
+        }
     }
 
     #[test]
@@ -703,7 +763,14 @@ mod tests {
         /// refused with an error naming the file; never a panic.
         #[test]
         fn mutated_real_files_parse_or_fail_by_name(bytes in crate::fuzz::mutated(NOW_44)) {
-            match parse("fuzz.txt", &bytes) {
+            let parsed = parse("fuzz.txt", &bytes);
+            // reusing the row before's layout changes nothing, not even an error
+            let split = parse_rows("fuzz.txt", &bytes[..], 0, false);
+            proptest::prop_assert_eq!(
+                parsed.as_ref().map_err(ToString::to_string),
+                split.as_ref().map_err(ToString::to_string)
+            );
+            match parsed {
                 Ok(p) => {
                     proptest::prop_assert_eq!(p.stations.len(), p.times.len());
                     for s in &p.series {
