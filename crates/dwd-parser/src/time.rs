@@ -26,6 +26,14 @@ impl Reference {
         }
     }
 
+    /// How far this reference is ahead of UTC, in ms.
+    pub fn offset_ms(self) -> i64 {
+        match self {
+            Reference::Mez => 3_600_000,
+            Reference::Utc => 0,
+        }
+    }
+
     /// The UTC instant of a local time in this reference.
     pub fn to_utc(self, local: DateTime) -> Option<Timestamp> {
         let as_utc = jiff::tz::TimeZone::UTC.to_timestamp(local).ok()?;

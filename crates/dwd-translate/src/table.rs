@@ -93,6 +93,34 @@ fn naive_ms(dt: jiff::civil::DateTime) -> Option<i64> {
     Reference::Utc.to_utc(dt).map(|t| t.as_millisecond())
 }
 
+/// [`naive_ms`] with one calendar computation a day: rows come in time
+/// order, most days have many.
+#[derive(Default)]
+struct NaiveMs {
+    day: Option<(jiff::civil::Date, i64)>,
+}
+
+impl NaiveMs {
+    fn of(&mut self, dt: jiff::civil::DateTime) -> Option<i64> {
+        let date = dt.date();
+        let midnight = match self.day {
+            Some((d, ms)) if d == date => ms,
+            _ => {
+                let ms = naive_ms(date.to_datetime(jiff::civil::Time::midnight()))?;
+                self.day = Some((date, ms));
+                ms
+            }
+        };
+        Some(
+            midnight
+                + i64::from(dt.hour()) * 3_600_000
+                + i64::from(dt.minute()) * 60_000
+                + i64::from(dt.second()) * 1_000
+                + i64::from(dt.subsec_nanosecond()) / 1_000_000,
+        )
+    }
+}
+
 /// Translates `produkt` of `dataset` whose timestamps are in `reference`.
 /// Takes the parsed file by value: its columns move into the table.
 pub fn translate(
@@ -116,21 +144,20 @@ pub fn translate(
         file: file.to_owned(),
         message: format!("{dt} cannot be converted to UTC"),
     };
+    // UTC is the file's own time less its reference's offset
+    let offset = reference.offset_ms();
+    let (mut starts, mut ends_ms) = (NaiveMs::default(), NaiveMs::default());
     for t in &produkt.times {
         let (start, end) = match *t {
             RowTime::At(t) => (t, None),
             RowTime::Span(b, e) => (b, Some(e)),
         };
-        timestamps_ms.push(
-            reference
-                .to_utc(start)
-                .ok_or_else(|| bad(start))?
-                .as_millisecond(),
-        );
-        local_ms.push(naive_ms(start).ok_or_else(|| bad(start))?);
+        let local = starts.of(start).ok_or_else(|| bad(start))?;
+        timestamps_ms.push(local - offset);
+        local_ms.push(local);
         if let Some(ends) = period_ends.as_mut() {
             let e = end.unwrap_or(start);
-            ends.push(reference.to_utc(e).ok_or_else(|| bad(e))?.as_millisecond());
+            ends.push(ends_ms.of(e).ok_or_else(|| bad(e))? - offset);
         }
     }
     let true_local_ms = produkt
@@ -254,6 +281,30 @@ mod tests {
     use super::*;
 
     const NOW: &str = "STATIONS_ID;MESS_DATUM;  QN;PP_10;TT_10;TM5_10;RF_10;TD_10;eor\r\n         44;202506250000;    3;   -999;  16.6;  16.4;  98.9;  16.4;eor\r\n";
+
+    proptest::proptest! {
+        /// The per-day shortcut gives what jiff gives, for rows in time
+        /// order (days repeat) and out of it.
+        #[test]
+        fn naive_ms_a_day_at_a_time_equals_jiff(
+            rows in proptest::collection::vec(
+                (1700i16..2200, 1i8..=12, 1i8..=28, 0i8..24, 0i8..60, 0..2u8),
+                1..50,
+            )
+        ) {
+            let mut by_day = NaiveMs::default();
+            for (y, mo, d, h, mi, repeat) in rows {
+                let dt = jiff::civil::date(y, mo, d).at(h, mi, 0, 0);
+                for _ in 0..=repeat {
+                    proptest::prop_assert_eq!(by_day.of(dt), naive_ms(dt));
+                    proptest::prop_assert_eq!(
+                        by_day.of(dt).map(|ms| ms - Reference::Mez.offset_ms()),
+                        Reference::Mez.to_utc(dt).map(|t| t.as_millisecond())
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn names_for_files() {
