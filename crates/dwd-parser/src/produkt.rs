@@ -395,26 +395,15 @@ fn parse_rows(
         })
     };
     let text = |b: &[u8]| decode(b).into_owned();
-    loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| ParseError::File {
-                file: file.to_owned(),
-                message: format!("read error (a corrupt zip member?): {e}"),
-            })?;
-        if n == 0 {
-            break;
-        }
-        number += 1;
-        let line = number;
-        let mut end = buf.len();
-        while end > 0 && matches!(buf[end - 1], b'\n' | b'\r') {
+    // one line, `\n` included when it has one
+    let mut handle = |line_bytes: &[u8], line: usize| -> Result<(), ParseError> {
+        let mut end = line_bytes.len();
+        while end > 0 && matches!(line_bytes[end - 1], b'\n' | b'\r') {
             end -= 1;
         }
-        let row = &buf[..end];
+        let row = &line_bytes[..end];
         if row.iter().all(|b| b.is_ascii_whitespace() || *b == 0x1a) {
-            continue;
+            return Ok(());
         }
         // DWD pads its columns, so a row is most often laid out like the
         // row before: same length, separators at the same places. Then its
@@ -527,6 +516,41 @@ fn parse_rows(
         }
         out.stations.push(station);
         out.times.push(time);
+        Ok(())
+    };
+    // Lines are read in place from the reader's buffer; only a line split
+    // across two fills is gathered in `buf`.
+    let read_error = |e: std::io::Error| ParseError::File {
+        file: file.to_owned(),
+        message: format!("read error (a corrupt zip member?): {e}"),
+    };
+    buf.clear();
+    loop {
+        let avail = reader.fill_buf().map_err(read_error)?;
+        if avail.is_empty() {
+            break;
+        }
+        let mut pos = 0;
+        while let Some(i) = memchr::memchr(b'\n', &avail[pos..]) {
+            let next = pos + i + 1;
+            number += 1;
+            if buf.is_empty() {
+                handle(&avail[pos..next], number)?;
+            } else {
+                buf.extend_from_slice(&avail[pos..next]);
+                handle(&buf, number)?;
+                buf.clear();
+            }
+            pos = next;
+        }
+        buf.extend_from_slice(&avail[pos..]);
+        let used = avail.len();
+        reader.consume(used);
+    }
+    if !buf.is_empty() {
+        // the last line, without a line end
+        number += 1;
+        handle(&buf, number)?;
     }
     Ok(out)
 }
@@ -565,6 +589,30 @@ mod tests {
             [None, Some(0), Some(0), None, Some(3), Some(3)]
         );
         assert_eq!(quality_of(&cols("TT;QN")), [None, None], "none before");
+    }
+
+    #[test]
+    fn lines_across_buffer_fills_read_as_whole_lines() {
+        let no_end = NOW.trim_end();
+        let blank = NOW.replace(
+            "eor\r\n         44;202506250010",
+            "eor\r\n\r\n  \n         44;202506250010",
+        );
+        for text in [NOW, no_end, &blank] {
+            let whole = parse("now.txt", text.as_bytes()).unwrap();
+            assert_eq!(whole.len(), 2);
+            for cap in [1, 2, 3, 7, 64, 65, 66] {
+                let r = std::io::BufReader::with_capacity(cap, text.as_bytes());
+                assert_eq!(parse_reader("now.txt", r).unwrap(), whole, "capacity {cap}");
+            }
+        }
+        // line numbers count across fills
+        let bad = format!("{NOW}         44;202506250020;    3;   -999;  x;eor\r\n");
+        for cap in [1, 5, 4096] {
+            let r = std::io::BufReader::with_capacity(cap, bad.as_bytes());
+            let e = parse_reader("now.txt", r).unwrap_err().to_string();
+            assert!(e.contains("line 4: 6 fields, the header has 9"), "{e}");
+        }
     }
 
     #[test]
