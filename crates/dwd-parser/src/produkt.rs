@@ -818,6 +818,13 @@ mod tests {
                 parsed.as_ref().map_err(ToString::to_string),
                 split.as_ref().map_err(ToString::to_string)
             );
+            // nor does reading it in small pieces (lines across fills)
+            let pieces = std::io::BufReader::with_capacity(13, &bytes[..]);
+            let in_pieces = parse_reader("fuzz.txt", pieces);
+            proptest::prop_assert_eq!(
+                parsed.as_ref().map_err(ToString::to_string),
+                in_pieces.as_ref().map_err(ToString::to_string)
+            );
             match parsed {
                 Ok(p) => {
                     proptest::prop_assert_eq!(p.stations.len(), p.times.len());
