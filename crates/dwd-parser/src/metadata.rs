@@ -38,6 +38,11 @@ impl Kind {
         if !(ext.eq_ignore_ascii_case("txt") || ext.eq_ignore_ascii_case("html")) {
             return None;
         }
+        // DWD's layout before 2018: `Stationsmetadaten_klima_stationen_<id>_…`
+        // holds what `Metadaten_Geographie` holds now
+        if stem.starts_with("Stationsmetadaten_") {
+            return Some(Kind::Geography);
+        }
         let rest = stem.strip_prefix("Metadaten_")?;
         if rest.starts_with("Geographie_") {
             Some(Kind::Geography)
@@ -584,6 +589,10 @@ mod tests {
         assert_eq!(
             Kind::of("Metadaten_Stationsname_01691.txt"),
             Some(Kind::Names)
+        );
+        assert_eq!(
+            Kind::of("Stationsmetadaten_klima_stationen_03987_20150802_20170201.txt"),
+            Some(Kind::Geography)
         );
         assert_eq!(Kind::of("Metadaten_Fehldaten_01766.txt"), None);
         assert_eq!(Kind::of("produkt_zehn_min_tu_x.txt"), None);
