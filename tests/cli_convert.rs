@@ -168,11 +168,11 @@ fn metadata_and_station_lists_convert_too() {
     let lines: Vec<&str> = devices.lines().collect();
     assert_eq!(
         lines[0],
-        "station_id,group_de,group,from,to,device_type_de,device_type,method_de,method,station_name,latitude,longitude,height_m,sensor_height_m"
+        "station_id,group_de,group,from,to,device_type_de,device_type,method_de,method,station_name,latitude,longitude,height_m,sensor_height_m,barometer_height_m"
     );
     assert_eq!(
         lines[2],
-        "3,Rel_Feuchte,relative humidity,2004-01-06,2012-04-06,Feuchtesonde HMP45D,humidity probe HMP45D,\"Feuchtemessung, elektr.\",\"humidity measurement, electrical\",Aachen,50.78,6.09,202,2"
+        "3,Rel_Feuchte,relative humidity,2004-01-06,2012-04-06,Feuchtesonde HMP45D,humidity probe HMP45D,\"Feuchtemessung, elektr.\",\"humidity measurement, electrical\",Aachen,50.78,6.09,202,2,"
     );
     let stations = std::fs::read_to_string(
         work.path()
@@ -185,6 +185,58 @@ fn metadata_and_station_lists_convert_too() {
         "{}",
         &stations[..300]
     );
+}
+
+/// DWD's layout before 2018 (rdwd's 2017 copy): the data, their English
+/// names and the station metadata under its older file names.
+#[test]
+fn a_legacy_daily_zip_converts_with_its_metadata() {
+    let work = tempfile::tempdir().unwrap();
+    crate::util::succeeds(
+        crate::util::climastation(work.path())
+            .args(["convert", "--format", "jsonl", "-o", "out"])
+            .arg(data("fixtures/legacy/tageswerte_KL_03987_akt.zip")),
+    );
+    let out = |kind: &str| {
+        jsonl(
+            &work
+                .path()
+                .join(format!("out/tageswerte_KL_03987_akt.zip{kind}.jsonl")),
+        )
+    };
+    let rows = out("");
+    assert_eq!(rows.len(), 550);
+    assert_eq!(rows[0]["temperature_air_mean_2m"], 22.4);
+    let places = out(".locations");
+    assert_eq!(places.len(), 3);
+    assert_eq!(places[2]["from"], "1985-01-01");
+    assert_eq!(places[2]["latitude"], 52.3813);
+    let devices = out(".devices");
+    assert_eq!(devices.len(), 38);
+    let first = |group: &str| {
+        devices
+            .iter()
+            .find(|d| d["group_de"] == group)
+            .unwrap()
+            .clone()
+    };
+    // DWD's sunshine table swaps its latitude and longitude headers
+    let sun = first("Sonne");
+    assert_eq!(
+        (&sun["latitude"], &sun["longitude"]),
+        (&52.38.into(), &13.06.into())
+    );
+    assert_eq!(sun["group"], "sunshine");
+    let barometers: Vec<&Value> = devices
+        .iter()
+        .filter(|d| d["device_type_de"] == "Stationsbarometer")
+        .map(|d| &d["barometer_height_m"])
+        .collect();
+    assert_eq!(
+        barometers,
+        [&84.9.into(), &94.2.into(), &99.6.into()] as [&Value; 3]
+    );
+    assert_eq!(out(".parameters").len(), 59);
 }
 
 #[test]

@@ -181,7 +181,7 @@ fn render_metadata(m: &StationMetadata) -> String {
     for d in &m.devices {
         writeln!(
             s,
-            "  {} {} {}..{} | {} | {} | {} {} {} m, sensor {} m | {}",
+            "  {} {} {}..{} | {} | {} | {} {} {} m, sensor {} m{} | {}",
             d.station_id,
             d.group,
             opt(&d.from),
@@ -192,6 +192,9 @@ fn render_metadata(m: &StationMetadata) -> String {
             opt(&d.longitude),
             opt(&d.height_m),
             opt(&d.sensor_height_m),
+            d.barometer_height_m
+                .map(|b| format!(", barometer {b} m above sea level"))
+                .unwrap_or_default(),
             d.station_name
         )
         .unwrap();

@@ -38,10 +38,19 @@ impl Kind {
         if !(ext.eq_ignore_ascii_case("txt") || ext.eq_ignore_ascii_case("html")) {
             return None;
         }
-        // DWD's layout before 2018: `Stationsmetadaten_klima_stationen_<id>_…`
-        // holds what `Metadaten_Geographie` holds now
+        // DWD's layout before 2018, the same tables under other names:
+        // `Stationsmetadaten_klima_stationen_<id>_…` (Geographie),
+        // `Beschreibung_klima_Element_<id>` (Parameter) and
+        // `Beschreibung_klima_<group>_Detail_<id>` (Geraete_<group>)
         if stem.starts_with("Stationsmetadaten_") {
             return Some(Kind::Geography);
+        }
+        if let Some(rest) = stem.strip_prefix("Beschreibung_klima_") {
+            if rest.starts_with("Element_") {
+                return Some(Kind::Parameters);
+            }
+            let (group, _) = rest.split_once("_Detail_")?;
+            return Some(Kind::Devices(group.to_owned()));
         }
         let rest = stem.strip_prefix("Metadaten_")?;
         if rest.starts_with("Geographie_") {
@@ -133,8 +142,10 @@ pub struct Device {
     pub longitude: Option<f64>,
     pub latitude: Option<f64>,
     pub height_m: Option<f64>,
-    /// Sensor height above ground, metres.
+    /// Sensor height above ground, metres (not given for a barometer).
     pub sensor_height_m: Option<f64>,
+    /// A barometer's height above sea level, metres (air pressure only).
+    pub barometer_height_m: Option<f64>,
     pub from: Option<Date>,
     pub to: Option<Date>,
     /// `Geraetetyp Name`, in German (`PT 100 (Luft)`).
@@ -379,13 +390,19 @@ pub fn parse(file: &str, name: &str, bytes: &[u8]) -> Result<Option<StationMetad
         let r = Reader { file, table };
         match &kind {
             Kind::Geography => out.locations.extend(r.rows(|c| {
+                // cells are read in column order, so the first bad one is named
+                let station_id = c.id()?;
+                let from = c.date(&["vondatum"])?;
+                let to = c.date(&["bisdatum"])?;
+                let height_m = c.number(&["stationshoehe", "stationshoehem"])?;
+                let (latitude, longitude) = c.coordinates()?;
                 Ok(Location {
-                    station_id: c.id()?,
-                    from: c.date(&["vondatum"])?,
-                    to: c.date(&["bisdatum"])?,
-                    height_m: c.number(&["stationshoehe", "stationshoehem"])?,
-                    latitude: c.number(&["geogrbreite", "geobreitegrad"])?,
-                    longitude: c.number(&["geogrlaenge", "geolaengegrad"])?,
+                    station_id,
+                    from,
+                    to,
+                    height_m,
+                    latitude,
+                    longitude,
                     name: c.text(&["stationsname"])?,
                 })
             })?),
@@ -405,14 +422,18 @@ pub fn parse(file: &str, name: &str, bytes: &[u8]) -> Result<Option<StationMetad
                 })
             })?),
             Kind::Devices(group) => out.devices.extend(r.rows(|c| {
+                let station_id = c.id()?;
+                let station_name = c.text(&["stationsname"])?;
+                let (latitude, longitude) = c.coordinates()?;
                 Ok(Device {
-                    station_id: c.id()?,
+                    station_id,
                     group: group.clone(),
-                    station_name: c.text(&["stationsname"])?,
-                    longitude: c.number(&["geolaengegrad", "geogrlaenge"])?,
-                    latitude: c.number(&["geobreitegrad", "geogrbreite"])?,
+                    station_name,
+                    longitude,
+                    latitude,
                     height_m: c.number(&["stationshoehem", "stationshoehe"])?,
-                    sensor_height_m: c.number(&["geberhoeheuebergrundm"])?,
+                    sensor_height_m: c.optional_number(&["geberhoeheuebergrundm"])?,
+                    barometer_height_m: c.optional_number(&["barometerhoeheuebernnm"])?,
                     from: c.date(&["vondatum"])?,
                     to: c.date(&["bisdatum"])?,
                     device_type: c.text(&["geraetetypname"])?,
@@ -524,6 +545,30 @@ impl Cells<'_> {
         Ok((i, self.values.get(i).map_or("", |s| s.trim())))
     }
 
+    /// Latitude and longitude. DWD swapped their headers in some tables
+    /// (the pre-2018 `Beschreibung_klima_Sonne_Detail`: "Geo. Breite" 13.06,
+    /// "Geo. Laenge" 52.38). German stations lie within 47–56° N and
+    /// 5–16° E, ranges that do not overlap, so a swap is certain; it is
+    /// undone, with a warning.
+    fn coordinates(&self) -> Result<(Option<f64>, Option<f64>), ParseError> {
+        let lat = self.number(&["geogrbreite", "geobreitegrad"])?;
+        let lon = self.number(&["geogrlaenge", "geolaengegrad"])?;
+        if let (Some(la), Some(lo)) = (lat, lon)
+            && (5.0..=16.0).contains(&la)
+            && (47.0..=56.0).contains(&lo)
+        {
+            tracing::warn!(
+                component = "PARS",
+                file = self.file,
+                latitude = la,
+                longitude = lo,
+                "latitude and longitude are swapped in this row; read the other way round"
+            );
+            return Ok((lon, lat));
+        }
+        Ok((lat, lon))
+    }
+
     fn text(&self, names: &[&str]) -> Result<String, ParseError> {
         Ok(self.cell(names)?.1.to_owned())
     }
@@ -549,6 +594,14 @@ impl Cells<'_> {
         date8(s)
             .map(Some)
             .ok_or_else(|| self.error(Some(i), format!("{s:?} is not a date (YYYYMMDD)")))
+    }
+
+    /// [`Self::number`] of a column a table may lack: `None` without it.
+    fn optional_number(&self, names: &[&str]) -> Result<Option<f64>, ParseError> {
+        if self.find(names).is_none() {
+            return Ok(None);
+        }
+        self.number(names)
     }
 
     fn number(&self, names: &[&str]) -> Result<Option<f64>, ParseError> {
@@ -594,6 +647,15 @@ mod tests {
             Kind::of("Stationsmetadaten_klima_stationen_03987_20150802_20170201.txt"),
             Some(Kind::Geography)
         );
+        assert_eq!(
+            Kind::of("Beschreibung_klima_Element_03987.html"),
+            Some(Kind::Parameters)
+        );
+        assert_eq!(
+            Kind::of("Beschreibung_klima_Lufttemperatur_Detail_03987.html"),
+            Some(Kind::Devices("Lufttemperatur".into()))
+        );
+        assert_eq!(Kind::of("Beschreibung_klima_03987.html"), None);
         assert_eq!(Kind::of("Metadaten_Fehldaten_01766.txt"), None);
         assert_eq!(Kind::of("produkt_zehn_min_tu_x.txt"), None);
         assert_eq!(Kind::of("Metadaten_Geographie_01766.pdf"), None);
@@ -627,6 +689,29 @@ mod tests {
             )
             .reference(),
             None
+        );
+    }
+
+    #[test]
+    fn swapped_coordinates_are_read_the_right_way_round() {
+        let text = "Stations_id;Stationshoehe;Geogr.Breite;Geogr.Laenge;von_datum;bis_datum;Stationsname\n\
+                    3;202.00;50.7827;6.0941;19370101;19391231;Aachen\n\
+                    3;202.00;6.0941;50.7827;19400101;20110331;Aachen\n\
+                    3;202.00;;50.7827;20110401;;Aachen\n";
+        let m = parse("g.txt", "Metadaten_Geographie_00003.txt", text.as_bytes())
+            .unwrap()
+            .unwrap();
+        let at = |l: &Location| (l.latitude, l.longitude);
+        assert_eq!(at(&m.locations[0]), (Some(50.7827), Some(6.0941)));
+        assert_eq!(
+            at(&m.locations[1]),
+            (Some(50.7827), Some(6.0941)),
+            "swapped"
+        );
+        assert_eq!(
+            at(&m.locations[2]),
+            (None, Some(50.7827)),
+            "one alone stays"
         );
     }
 

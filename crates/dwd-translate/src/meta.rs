@@ -210,6 +210,10 @@ pub fn metadata_frames(
         .push(
             "sensor_height_m",
             Col::F64(d.iter().map(|x| x.sensor_height_m).collect()),
+        )
+        .push(
+            "barometer_height_m",
+            Col::F64(d.iter().map(|x| x.barometer_height_m).collect()),
         );
         out.push(("devices", f));
     }
@@ -255,6 +259,9 @@ mod tests {
         "../../../tests/data/dwd/monthly/kl/historical/monatswerte_KL_03987_18930101_20161231_hist.zip"
     );
 
+    const LEGACY_03987: &[u8] =
+        include_bytes!("../../../tests/data/fixtures/legacy/tageswerte_KL_03987_akt.zip");
+
     fn read(zip: &[u8]) -> StationMetadata {
         dwd_parser::archive::read_metadata("m.zip", std::io::Cursor::new(zip)).unwrap()
     }
@@ -274,6 +281,7 @@ mod tests {
             (MONTHLY_01691, "monthly/kl"),
             (MONTHLY_03987, "monthly/kl"),
             (SOLAR_05906, "hourly/solar"),
+            (LEGACY_03987, "daily/kl"),
         ] {
             let frames = metadata_frames(&read(zip), dataset, &t, "m.zip");
             let devices = &frames.iter().find(|(k, _)| *k == "devices").unwrap().1;
