@@ -395,7 +395,7 @@ pub fn parse(file: &str, name: &str, bytes: &[u8]) -> Result<Option<StationMetad
                 let from = c.date(&["vondatum"])?;
                 let to = c.date(&["bisdatum"])?;
                 let height_m = c.number(&["stationshoehe", "stationshoehem"])?;
-                let (latitude, longitude) = c.coordinates()?;
+                let (latitude, longitude) = c.coordinates(true)?;
                 Ok(Location {
                     station_id,
                     from,
@@ -424,14 +424,15 @@ pub fn parse(file: &str, name: &str, bytes: &[u8]) -> Result<Option<StationMetad
             Kind::Devices(group) => out.devices.extend(r.rows(|c| {
                 let station_id = c.id()?;
                 let station_name = c.text(&["stationsname"])?;
-                let (latitude, longitude) = c.coordinates()?;
+                // where the device stood: DWD's device tables vary in these
+                let (latitude, longitude) = c.coordinates(false)?;
                 Ok(Device {
                     station_id,
                     group: group.clone(),
                     station_name,
                     longitude,
                     latitude,
-                    height_m: c.number(&["stationshoehem", "stationshoehe"])?,
+                    height_m: c.optional_number(&["stationshoehem", "stationshoehe"])?,
                     sensor_height_m: c.optional_number(&["geberhoeheuebergrundm"])?,
                     barometer_height_m: c.optional_number(&["barometerhoeheuebernnm"])?,
                     from: c.date(&["vondatum"])?,
@@ -550,9 +551,17 @@ impl Cells<'_> {
     /// "Geo. Laenge" 52.38). German stations lie within 47–56° N and
     /// 5–16° E, ranges that do not overlap, so a swap is certain; it is
     /// undone, with a warning.
-    fn coordinates(&self) -> Result<(Option<f64>, Option<f64>), ParseError> {
-        let lat = self.number(&["geogrbreite", "geobreitegrad"])?;
-        let lon = self.number(&["geogrlaenge", "geolaengegrad"])?;
+    /// Without `required`, a table lacking the columns reads as nulls.
+    fn coordinates(&self, required: bool) -> Result<(Option<f64>, Option<f64>), ParseError> {
+        let (lat, lon) = (
+            ["geogrbreite", "geobreitegrad"],
+            ["geogrlaenge", "geolaengegrad"],
+        );
+        let (lat, lon) = if required {
+            (self.number(&lat)?, self.number(&lon)?)
+        } else {
+            (self.optional_number(&lat)?, self.optional_number(&lon)?)
+        };
         if let (Some(la), Some(lo)) = (lat, lon)
             && (5.0..=16.0).contains(&la)
             && (47.0..=56.0).contains(&lo)
@@ -713,6 +722,34 @@ mod tests {
             (None, Some(50.7827)),
             "one alone stays"
         );
+    }
+
+    #[test]
+    fn a_device_table_may_lack_place_and_heights_but_not_its_devices() {
+        let name = "Metadaten_Geraete_Luftdruck_00003.txt";
+        let text = "Stations_ID;Stationsname;Von_Datum;Bis_Datum;Geraetetyp Name;Messverfahren;eor\n\
+                    3;Aachen;19850101;20090326;Stationsbarometer;Luftdruckmessung, konv.;eor\n";
+        let m = parse("g.txt", name, text.as_bytes()).unwrap().unwrap();
+        let d = &m.devices[0];
+        assert_eq!((d.latitude, d.longitude, d.height_m), (None, None, None));
+        assert_eq!((d.sensor_height_m, d.barometer_height_m), (None, None));
+        assert_eq!(d.device_type, "Stationsbarometer");
+        // a column that is there must hold a number
+        let text = "Stations_ID;Stationsname;Geo. Breite [Grad];Von_Datum;Bis_Datum;Geraetetyp Name;Messverfahren\n\
+                    3;Aachen;x;19850101;20090326;Stationsbarometer;Luftdruckmessung, konv.\n";
+        let e = parse("g.txt", name, text.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "g.txt: line 2, column Geo. Breite [Grad]: \"x\" is not a number"
+        );
+        // and the device columns must be there
+        let text = "Stations_ID;Stationsname;Von_Datum;Bis_Datum\n3;Aachen;19850101;20090326\n";
+        let e = parse("g.txt", name, text.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no column \"geraetetypname\""), "{e}");
     }
 
     #[test]
