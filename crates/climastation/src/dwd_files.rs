@@ -8,44 +8,7 @@ use dwd_parser::time::FileTime;
 use dwd_translate::Tables;
 use dwd_translate::table::Table;
 
-/// The kinds of file the archive holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FileKind {
-    /// A zip with one `produkt*` member (and maybe `Metadaten_*` beside it).
-    DataZip,
-    /// A `produkt_*.txt` file on its own.
-    Produkt,
-    /// `Meta_Daten_*.zip`: a station's `Metadaten_*` files.
-    MetadataZip,
-    /// A single `Metadaten_*.txt|html` file.
-    Metadata,
-    /// `*_Beschreibung_Stationen.txt`.
-    StationList,
-    /// PDFs, descriptions: fetched, not parsed.
-    Other,
-}
-
-impl FileKind {
-    pub fn of(name: &str) -> FileKind {
-        let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-        let lower = base.to_ascii_lowercase();
-        if lower.ends_with(".zip") {
-            if base.starts_with("Meta_Daten") {
-                FileKind::MetadataZip
-            } else {
-                FileKind::DataZip
-            }
-        } else if base.contains("Beschreibung_Stationen") && lower.ends_with(".txt") {
-            FileKind::StationList
-        } else if base.starts_with("produkt") && lower.ends_with(".txt") {
-            FileKind::Produkt
-        } else if dwd_parser::metadata::Kind::of(base).is_some() {
-            FileKind::Metadata
-        } else {
-            FileKind::Other
-        }
-    }
-}
+pub use dwd_catalog::{FileKind, metadata_zip_of};
 
 /// A data file read and translated.
 #[derive(Debug)]
@@ -124,22 +87,6 @@ pub fn translate_data(
         time,
         metadata,
     })
-}
-
-/// Where DWD keeps the metadata of a 10-minute data file's station, by
-/// the name of its `produkt*` member: `produkt_zehn_{min,now}_<key>_…_<id>.txt`
-/// → `meta_data/Meta_Daten_zehn_min_<key>_<id>.zip`. `None` for other data.
-pub fn metadata_zip_of(member: &str) -> Option<String> {
-    let stem = member.strip_suffix(".txt")?;
-    let rest = stem
-        .strip_prefix("produkt_zehn_min_")
-        .or_else(|| stem.strip_prefix("produkt_zehn_now_"))?;
-    let key = rest.split('_').next()?;
-    let station = rest.rsplit('_').next()?;
-    if key.is_empty() || station.len() != 5 || !station.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(format!("meta_data/Meta_Daten_zehn_min_{key}_{station}.zip"))
 }
 
 /// Reads a `Meta_Daten_*.zip` or a single `Metadaten_*` file.
@@ -257,42 +204,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_of_names() {
-        let k = FileKind::of;
-        assert_eq!(
-            k("recent/10minutenwerte_TU_00003_akt.zip"),
-            FileKind::DataZip
-        );
-        assert_eq!(
-            k("meta_data/Meta_Daten_zehn_min_tu_00003.zip"),
-            FileKind::MetadataZip
-        );
-        assert_eq!(
-            k("zehn_min_tu_Beschreibung_Stationen.txt"),
-            FileKind::StationList
-        );
-        assert_eq!(
-            k("produkt_zehn_now_tu_20250625_20250625_00044.txt"),
-            FileKind::Produkt
-        );
-        assert_eq!(k("Metadaten_Parameter_00003.html"), FileKind::Metadata);
-        assert_eq!(k("DESCRIPTION_obsgermany.pdf"), FileKind::Other);
-    }
-
-    #[test]
-    fn the_metadata_zip_of_a_ten_minute_file() {
-        assert_eq!(
-            metadata_zip_of("produkt_zehn_min_sd_20211209_20230611_01766.txt").as_deref(),
-            Some("meta_data/Meta_Daten_zehn_min_sd_01766.zip")
-        );
-        assert_eq!(
-            metadata_zip_of("produkt_zehn_now_tu_20250625_20250625_00044.txt").as_deref(),
-            Some("meta_data/Meta_Daten_zehn_min_tu_00044.zip")
-        );
-        assert_eq!(
-            metadata_zip_of("produkt_tu_stunde_20180915_20200317_00320.txt"),
-            None
-        );
+    fn the_metadata_zip_name_is_one_in_a_real_listing() {
         // the name is one DWD's real meta_data listing has
         let listing = include_str!(
             "../../../tests/data/listings/climate/10_minutes/air_temperature/meta_data/index.html"

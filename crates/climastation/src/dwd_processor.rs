@@ -171,8 +171,8 @@ impl Processor for DwdProcessor {
             .next()
             .unwrap_or(key.path())
             .to_owned();
-        let facts = dwd_source::names::facts(key.path());
-        let period = facts.period.clone().unwrap_or_else(|| "all".into());
+        let facts = dwd_catalog::facts(key.path());
+        let period = facts.folder.clone().unwrap_or_else(|| "all".into());
         let source = SourceInfo {
             file: key.path().to_owned(),
             size: Some(fetched.bytes),

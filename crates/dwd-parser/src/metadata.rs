@@ -20,54 +20,9 @@ use crate::ParseError;
 use crate::text::{decode, lines};
 use crate::time::{Reference, date8};
 
-/// Which `Metadaten_*` file a name is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Geography,
-    Parameters,
-    /// The devices of one measured quantity, e.g. `Lufttemperatur`.
-    Devices(String),
-    Names,
-}
-
-impl Kind {
-    /// From a file name (any folder prefix); `None` for other files.
-    pub fn of(name: &str) -> Option<Kind> {
-        let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-        let (stem, ext) = base.rsplit_once('.')?;
-        if !(ext.eq_ignore_ascii_case("txt") || ext.eq_ignore_ascii_case("html")) {
-            return None;
-        }
-        // DWD's layout before 2018, the same tables under other names:
-        // `Stationsmetadaten_klima_stationen_<id>_…` (Geographie),
-        // `Beschreibung_klima_Element_<id>` (Parameter) and
-        // `Beschreibung_klima_<group>_Detail_<id>` (Geraete_<group>)
-        if stem.starts_with("Stationsmetadaten_") {
-            return Some(Kind::Geography);
-        }
-        if let Some(rest) = stem.strip_prefix("Beschreibung_klima_") {
-            if rest.starts_with("Element_") {
-                return Some(Kind::Parameters);
-            }
-            let (group, _) = rest.split_once("_Detail_")?;
-            return Some(Kind::Devices(group.to_owned()));
-        }
-        let rest = stem.strip_prefix("Metadaten_")?;
-        if rest.starts_with("Geographie_") {
-            Some(Kind::Geography)
-        } else if rest.starts_with("Parameter_") {
-            Some(Kind::Parameters)
-        } else if rest.starts_with("Stationsname_") {
-            Some(Kind::Names)
-        } else if let Some(g) = rest.strip_prefix("Geraete_") {
-            // `Geraete_<group>_<id>`: the group may hold underscores
-            let group = g.rsplit_once('_').map_or(g, |(group, _)| group);
-            Some(Kind::Devices(group.to_owned()))
-        } else {
-            None
-        }
-    }
-}
+/// The kinds of station metadata table, by file name (the catalog knows
+/// DWD's names).
+pub use dwd_catalog::MetadataKind as Kind;
 
 /// Where the station stood (`Metadaten_Geographie`).
 #[derive(Clone, Debug, PartialEq)]
@@ -629,46 +584,6 @@ impl Cells<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn kinds_from_names() {
-        assert_eq!(
-            Kind::of("Metadaten_Geographie_01766.txt"),
-            Some(Kind::Geography)
-        );
-        assert_eq!(
-            Kind::of("x/Metadaten_Parameter_klima_monat_01691.html"),
-            Some(Kind::Parameters)
-        );
-        assert_eq!(
-            Kind::of("Metadaten_Geraete_Momentane_Temperatur_In_5cm_00003.html"),
-            Some(Kind::Devices("Momentane_Temperatur_In_5cm".into()))
-        );
-        assert_eq!(
-            Kind::of("Metadaten_Stationsname_Betreibername_00003.txt"),
-            Some(Kind::Names)
-        );
-        assert_eq!(
-            Kind::of("Metadaten_Stationsname_01691.txt"),
-            Some(Kind::Names)
-        );
-        assert_eq!(
-            Kind::of("Stationsmetadaten_klima_stationen_03987_20150802_20170201.txt"),
-            Some(Kind::Geography)
-        );
-        assert_eq!(
-            Kind::of("Beschreibung_klima_Element_03987.html"),
-            Some(Kind::Parameters)
-        );
-        assert_eq!(
-            Kind::of("Beschreibung_klima_Lufttemperatur_Detail_03987.html"),
-            Some(Kind::Devices("Lufttemperatur".into()))
-        );
-        assert_eq!(Kind::of("Beschreibung_klima_03987.html"), None);
-        assert_eq!(Kind::of("Metadaten_Fehldaten_01766.txt"), None);
-        assert_eq!(Kind::of("produkt_zehn_min_tu_x.txt"), None);
-        assert_eq!(Kind::of("Metadaten_Geographie_01766.pdf"), None);
-    }
 
     #[test]
     fn references_stated_and_not() {

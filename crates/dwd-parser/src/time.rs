@@ -44,55 +44,7 @@ impl Reference {
     }
 }
 
-/// The temporal resolution of a dataset, from its folder or file name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Resolution {
-    Minute1,
-    Minutes5,
-    Minutes10,
-    Hourly,
-    Subdaily,
-    Daily,
-    Monthly,
-    Annual,
-}
-
-impl Resolution {
-    /// From a DWD folder (`10_minutes`, `hourly`, …) or a file name
-    /// (`10minutenwerte_…`, `produkt_zehn_min_…`, `stundenwerte_…`).
-    pub fn detect(name: &str) -> Option<Resolution> {
-        let n = name.to_ascii_lowercase();
-        let has = |s: &str| n.contains(s);
-        Some(
-            if has("10_minutes") || has("10minutenwerte") || has("zehn_min") || has("zehn_now") {
-                Resolution::Minutes10
-            } else if has("5_minutes") || has("5minutenwerte") || has("5min") {
-                Resolution::Minutes5
-            } else if has("1_minute") || has("1minutenwerte") || has("1min") {
-                Resolution::Minute1
-            } else if has("hourly") || has("stundenwerte") || has("_stunde_") {
-                Resolution::Hourly
-            } else if has("subdaily") || has("terminwerte") || has("_termin_") {
-                Resolution::Subdaily
-            } else if has("daily") || has("tageswerte") || has("_tag_") {
-                Resolution::Daily
-            } else if has("monthly") || has("monatswerte") || has("_monat_") {
-                Resolution::Monthly
-            } else if has("annual") || has("jahreswerte") || has("_jahr_") {
-                Resolution::Annual
-            } else {
-                return None;
-            },
-        )
-    }
-
-    fn minute_data(self) -> bool {
-        matches!(
-            self,
-            Resolution::Minute1 | Resolution::Minutes5 | Resolution::Minutes10
-        )
-    }
-}
+pub use dwd_catalog::Resolution;
 
 /// The reference of a whole file. `stated` is what the station's
 /// `Metadaten_Parameter` say for the file's parameters and period (see

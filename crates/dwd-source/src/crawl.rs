@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use tracker_core::{DatasetId, FileKey, NewFile, Timestamp};
 
-use crate::names::{NameFacts, facts};
 use crate::source::{Source, SourceError, check_relative};
+use dwd_catalog::{NameFacts, facts};
 
 /// Folders deeper than this below a dataset are not followed (DWD's are 1 deep).
 pub const MAX_DEPTH: usize = 4;

@@ -1,11 +1,10 @@
 //! DWD's open-data archive as a source of files: nginx listings parsed
-//! (`listing`), what names say (`names`), HTTP and local-mirror sources
+//! (`listing`), HTTP and local-mirror sources
 //! (`source`) and the recursive crawl of a dataset into a manifest (`crawl`).
 
 pub mod crawl;
 pub mod download;
 pub mod listing;
-pub mod names;
 pub mod source;
 
 pub use crawl::{ManifestEntry, crawl};

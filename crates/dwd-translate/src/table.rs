@@ -9,55 +9,6 @@ use dwd_parser::time::Reference;
 use crate::frame::{csv_field, json_string};
 use crate::{Column, Tables};
 
-/// The dataset a DWD file name belongs to, for its translation table.
-pub fn dataset_of(name: &str) -> Option<&'static str> {
-    let n = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
-    let ten = n.starts_with("produkt_zehn_") || n.starts_with("10minutenwerte_");
-    let key = |k: &str| n.contains(&format!("_{k}_"));
-    Some(if ten && key("tu") {
-        "10_minutes/air_temperature"
-    } else if ten && key("tx") {
-        "10_minutes/extreme_temperature"
-    } else if ten && (key("fx") || key("extrema_wind")) {
-        "10_minutes/extreme_wind"
-    } else if ten && (key("rr") || key("nieder")) {
-        "10_minutes/precipitation"
-    } else if ten && (key("sd") || key("solar")) {
-        "10_minutes/solar"
-    } else if ten && (key("ff") || key("wind")) {
-        "10_minutes/wind"
-    } else if let Some(ds) = hourly_dataset(&n) {
-        ds
-    } else if n.contains("klima_tag") || n.starts_with("tageswerte_kl_") {
-        "daily/kl"
-    } else if n.contains("klima_monat") || n.starts_with("monatswerte_kl_") {
-        "monthly/kl"
-    } else {
-        return None;
-    })
-}
-
-/// The hourly dataset of `stundenwerte_<KEY>_…` / `produkt_<key>_stunde_…`
-/// (lower-cased names).
-fn hourly_dataset(n: &str) -> Option<&'static str> {
-    const KEYS: [(&str, &str); 9] = [
-        ("tu", "hourly/air_temperature"),
-        ("td", "hourly/dew_point"),
-        ("ff", "hourly/wind"),
-        ("n", "hourly/cloudiness"),
-        ("p0", "hourly/pressure"),
-        ("rr", "hourly/precipitation"),
-        ("sd", "hourly/sun"),
-        ("vv", "hourly/visibility"),
-        ("st", "hourly/solar"),
-    ];
-    KEYS.iter().find_map(|(key, ds)| {
-        (n.starts_with(&format!("stundenwerte_{key}_"))
-            || n.starts_with(&format!("produkt_{key}_stunde_")))
-        .then_some(*ds)
-    })
-}
-
 /// A translated file, by column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
@@ -306,39 +257,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn names_for_files() {
-        assert_eq!(
-            dataset_of("produkt_zehn_now_tu_20250625_20250625_00044.txt"),
-            Some("10_minutes/air_temperature")
-        );
-        assert_eq!(
-            dataset_of("10minutenwerte_SOLAR_01766_akt.zip"),
-            Some("10_minutes/solar")
-        );
-        assert_eq!(
-            dataset_of("produkt_zehn_min_sd_20211209_20230611_01766.txt"),
-            Some("10_minutes/solar")
-        );
-        assert_eq!(
-            dataset_of("produkt_tu_stunde_20180915_20200317_00320.txt"),
-            Some("hourly/air_temperature")
-        );
-        assert_eq!(
-            dataset_of("produkt_klima_monat_18570101_20171231_01691.txt"),
-            Some("monthly/kl")
-        );
-        assert_eq!(dataset_of("Metadaten_Geographie_00044.txt"), None);
-        assert_eq!(
-            dataset_of("stundenwerte_ST_05906_row.zip"),
-            Some("hourly/solar")
-        );
-        assert_eq!(
-            dataset_of("produkt_n_stunde_20181203_20200604_01766.txt"),
-            Some("hourly/cloudiness")
-        );
-    }
-
     /// Every column of every data file in the sample mirror has an English
     /// name in its dataset's table, and `dataset_of` finds that dataset
     /// from the zip's name.
@@ -374,7 +292,11 @@ mod tests {
             let parts: Vec<&str> = rel.split('/').collect();
             let dataset = format!("{}/{}", parts[0], parts[1]);
             let name = zip.file_name().unwrap().to_string_lossy().into_owned();
-            assert_eq!(dataset_of(&name), Some(dataset.as_str()), "{rel}");
+            assert_eq!(
+                dwd_catalog::dataset_of(&name).map(|d| d.name),
+                Some(dataset.as_str()),
+                "{rel}"
+            );
             let z = dwd_parser::archive::parse_data_zip(
                 &rel,
                 std::fs::File::open(&zip).unwrap(),

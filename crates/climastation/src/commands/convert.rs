@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use dwd_parser::metadata::StationMetadata;
 use dwd_translate::Tables;
 use dwd_translate::meta::{metadata_frames, stations_frame};
-use dwd_translate::table::{SourceInfo, dataset_of};
+use dwd_translate::table::SourceInfo;
 use serde_json::json;
 
 use crate::context::{Ctx, usage};
@@ -126,7 +126,7 @@ fn metadata_for(member: &str, given: &StationMetadata) -> Option<StationMetadata
     if given.is_empty() {
         return None;
     }
-    let station = dwd_source::names::facts(member)
+    let station = dwd_catalog::facts(member)
         .station
         .and_then(|s| s.parse::<u32>().ok());
     let mut m = given.clone();
@@ -154,13 +154,15 @@ fn convert_one(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
     let meta = std::fs::metadata(file).ok();
-    let dataset = match &args.dataset {
-        Some(d) => d.clone(),
-        None => dataset_of(&stem)
-            .or_else(|| dataset_of(&shown))
-            .map(str::to_owned)
-            .unwrap_or_else(|| "unknown".into()),
+    // the dataset: as given, else by the file's name (the `produkt_*`
+    // member's name decides below for a zip whose name says nothing)
+    let named = match &args.dataset {
+        Some(d) => Some(d.clone()),
+        None => dwd_catalog::dataset_of(&stem)
+            .or_else(|| dwd_catalog::dataset_of(&shown))
+            .map(|d| d.name.to_owned()),
     };
+    let mut dataset = named.clone().unwrap_or_else(|| "unknown".into());
     let mut source = SourceInfo {
         file: stem.clone(),
         size: meta.as_ref().map(|m| m.len()),
@@ -175,6 +177,12 @@ fn convert_one(
     match FileKind::of(&stem) {
         FileKind::DataZip | FileKind::Produkt => {
             let parsed = parse_data(file, &shown, budget).map_err(anyhow::Error::msg)?;
+            if named.is_none()
+                && let Some(d) = dwd_catalog::dataset_of(&parsed.member)
+            {
+                dataset = d.name.to_owned();
+                source.dataset = dataset.clone();
+            }
             let extra = metadata_for(&parsed.member, given);
             let data = translate_data(parsed, extra.as_ref(), &dataset, tables)
                 .map_err(anyhow::Error::msg)?;

@@ -154,7 +154,7 @@ fn write_manifest(
             "size": e.size,
             "modified": time_opt(e.modified),
             "dataset": e.dataset,
-            "period": e.facts.period,
+            "period": e.facts.folder,
             "station": e.facts.station,
             "from": e.facts.from,
             "to": e.facts.to,
