@@ -31,25 +31,42 @@ pub struct Parsed {
 }
 
 /// Parses a data zip (or a lone `produkt_*.txt`) at `path` (`shown` in
-/// errors). Errors name the file (and line and column where there are some).
-pub fn parse_data(path: &Path, shown: &str, max_bytes: u64) -> Result<Parsed, String> {
+/// errors) of `dataset` (when known; else the `produkt*` member's name
+/// tells it), each column read as its dataset's table says (numbers,
+/// codes or text). Errors name the file (and line and column where there
+/// are some).
+pub fn parse_data(
+    path: &Path,
+    shown: &str,
+    max_bytes: u64,
+    dataset: Option<&str>,
+    tables: &Tables,
+) -> Result<Parsed, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("{shown}: {e}"))?;
     let reader = std::io::BufReader::new(file);
+    let kinds = |member: &str, column: &str| {
+        let dataset = dataset.or_else(|| dwd_catalog::dataset_of(member).map(|d| d.name));
+        match dataset {
+            Some(d) => tables.kind(d, column),
+            None => dwd_parser::produkt::ColumnKind::default_of(column),
+        }
+    };
     if FileKind::of(shown) == FileKind::Produkt {
         let member = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let produkt =
-            dwd_parser::produkt::parse_reader(shown, reader).map_err(|e| e.to_string())?;
+            dwd_parser::produkt::parse_reader_kinds(shown, reader, 0, &|c| kinds(&member, c))
+                .map_err(|e| e.to_string())?;
         return Ok(Parsed {
             member,
             produkt,
             metadata: StationMetadata::default(),
         });
     }
-    let z =
-        dwd_parser::archive::parse_data_zip(shown, reader, max_bytes).map_err(|e| e.to_string())?;
+    let z = dwd_parser::archive::parse_data_zip_kinds(shown, reader, max_bytes, &kinds)
+        .map_err(|e| e.to_string())?;
     Ok(Parsed {
         member: z.member,
         produkt: z.produkt,

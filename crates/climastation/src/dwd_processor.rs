@@ -213,8 +213,14 @@ impl Processor for DwdProcessor {
                 )?
             }
             FileKind::DataZip | FileKind::Produkt => {
-                let parsed = parse_data(job.path, &shown, job.budget.per_worker_bytes)
-                    .map_err(ProcessError::permanent)?;
+                let parsed = parse_data(
+                    job.path,
+                    &shown,
+                    job.budget.per_worker_bytes,
+                    Some(dataset),
+                    &self.tables,
+                )
+                .map_err(ProcessError::permanent)?;
                 let station_meta = match metadata_zip_of(&parsed.member) {
                     Some(rel) => self.station_metadata(&format!("{dataset}/{rel}"))?,
                     None => None,

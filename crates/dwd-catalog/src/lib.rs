@@ -194,6 +194,37 @@ pub enum Layout {
     NotConverted(&'static str),
 }
 
+/// What the values of a `produkt_*` column are.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnKind {
+    /// Numbers, or DWD's `-999` for none.
+    #[default]
+    Number,
+    /// Numbers or short letter codes (`P`, `I` in `*_I` columns).
+    Code,
+    /// Text (cloud type abbreviations such as `SC`): every value kept as
+    /// written, `-999` for none.
+    Text,
+}
+
+impl ColumnKind {
+    /// The kind of a column no table describes: quality columns and `*_I`
+    /// indicator columns may hold letter codes, the rest are numbers.
+    pub fn default_of(column: &str) -> ColumnKind {
+        if is_quality(column) || column.ends_with("_I") {
+            ColumnKind::Code
+        } else {
+            ColumnKind::Number
+        }
+    }
+}
+
+/// Quality columns (`QN`, `QN_x`, `QUALITAETS_NIVEAU` before 2018).
+pub fn is_quality(column: &str) -> bool {
+    column == "QN" || column.starts_with("QN_") || column.starts_with("QUALITAETS_NIVEAU")
+}
+
 /// One dataset of the archive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Dataset {

@@ -1,6 +1,7 @@
 //! The `produkt*` member of a DWD zip, read into memory (never extracted
 //! to disk). Exactly one is expected; none or two is bad input.
 
+use crate::produkt::ColumnKind;
 use std::io::{Read, Seek};
 
 use crate::ParseError;
@@ -150,6 +151,19 @@ pub fn parse_data_zip<R: Read + Seek>(
     reader: R,
     max_bytes: u64,
 ) -> Result<DataZip, ParseError> {
+    parse_data_zip_kinds(file, reader, max_bytes, &|_, column| {
+        ColumnKind::default_of(column)
+    })
+}
+
+/// [`parse_data_zip`] with the kind of each column, asked by the
+/// `produkt*` member's name and the column's DWD name.
+pub fn parse_data_zip_kinds<R: Read + Seek>(
+    file: &str,
+    reader: R,
+    max_bytes: u64,
+    kinds: &dyn Fn(&str, &str) -> ColumnKind,
+) -> Result<DataZip, ParseError> {
     let bad = |message: String| ParseError::File {
         file: file.to_owned(),
         message,
@@ -169,10 +183,11 @@ pub fn parse_data_zip<R: Read + Seek>(
     }
     let shown = format!("{file}:{name}");
     let declared = member.size();
-    let produkt = crate::produkt::parse_reader_sized(
+    let produkt = crate::produkt::parse_reader_kinds(
         &shown,
         std::io::BufReader::with_capacity(256 * 1024, member.take(max_bytes)),
         declared,
+        &|column| kinds(&name, column),
     )?;
     Ok(DataZip {
         member: name,

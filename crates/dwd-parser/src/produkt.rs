@@ -83,6 +83,33 @@ impl Series {
         }
     }
 
+    /// Marks every value equal to `sentinel` as missing: a value DWD uses
+    /// to say "none" besides -999 (hourly cloud cover's -1). Returns how
+    /// many were.
+    pub fn null_where(&mut self, sentinel: f64) -> usize {
+        let mut n = 0;
+        match self {
+            Series::Numbers { values, valid } => {
+                for (v, ok) in values.iter_mut().zip(valid.iter_mut()) {
+                    if *ok && *v == sentinel {
+                        *ok = false;
+                        *v = 0.0;
+                        n += 1;
+                    }
+                }
+            }
+            Series::Values(vs) => {
+                for v in vs.iter_mut() {
+                    if *v == Value::Number(sentinel) {
+                        *v = Value::Missing;
+                        n += 1;
+                    }
+                }
+            }
+        }
+        n
+    }
+
     fn push(&mut self, value: Value) {
         match (&mut *self, value) {
             (Series::Numbers { values, valid }, Value::Number(n)) => {
@@ -164,10 +191,7 @@ pub struct Row {
     pub values: Vec<Value>,
 }
 
-/// Quality columns (`QN`, `QN_x`).
-pub fn is_quality(column: &str) -> bool {
-    column == "QN" || column.starts_with("QN_") || column.starts_with("QUALITAETS_NIVEAU")
-}
+pub use dwd_catalog::{ColumnKind, is_quality};
 
 /// For each column, the quality column that qualifies it: the nearest
 /// quality column before it (DWD writes `QN_3;FX;FM;QN_4;RSK;…`: `QN_3`
@@ -189,11 +213,11 @@ pub fn quality_of(columns: &[String]) -> Vec<Option<usize>> {
         .collect()
 }
 
-/// Columns that may hold letter codes: quality columns and indicator columns
-/// (`V_N_I`: `P` observer, `I` instrument, in hourly cloudiness). Every
-/// other column must be numeric.
+/// Columns that may hold letter codes when no table says otherwise:
+/// quality columns and indicator columns (`V_N_I`: `P` observer, `I`
+/// instrument, in hourly cloudiness). Every other column must be numeric.
 pub fn may_hold_codes(column: &str) -> bool {
-    is_quality(column) || column.ends_with("_I")
+    ColumnKind::default_of(column) == ColumnKind::Code
 }
 
 /// -999 and its padded or decimal spellings.
@@ -275,7 +299,19 @@ pub fn parse_reader_sized(
     reader: impl std::io::BufRead,
     text_bytes: u64,
 ) -> Result<Produkt, ParseError> {
-    parse_rows(file, reader, text_bytes, true)
+    parse_rows(file, reader, text_bytes, true, &ColumnKind::default_of)
+}
+
+/// [`parse_reader_sized`] with the kind of each column (by its DWD name)
+/// from the dataset's tables: a text column keeps every value as written,
+/// a number column refuses anything that is not a number.
+pub fn parse_reader_kinds(
+    file: &str,
+    reader: impl std::io::BufRead,
+    text_bytes: u64,
+    kinds: &dyn Fn(&str) -> ColumnKind,
+) -> Result<Produkt, ParseError> {
+    parse_rows(file, reader, text_bytes, true, kinds)
 }
 
 /// The parser. `reuse_layout` off splits every row in full (tests compare).
@@ -284,6 +320,7 @@ fn parse_rows(
     mut reader: impl std::io::BufRead,
     text_bytes: u64,
     reuse_layout: bool,
+    kinds: &dyn Fn(&str) -> ColumnKind,
 ) -> Result<Produkt, ParseError> {
     let mut buf: Vec<u8> = Vec::with_capacity(256);
     let mut number = 0usize;
@@ -359,17 +396,17 @@ fn parse_rows(
     let expected_rows = usize::try_from(text_bytes / (header.len() as u64 + 1))
         .unwrap_or(0)
         .min(50_000_000);
-    let codes_ok: Vec<bool> = data_cols
-        .iter()
-        .map(|i| may_hold_codes(&names[*i]))
-        .collect();
+    let kind: Vec<ColumnKind> = data_cols.iter().map(|i| kinds(&names[*i])).collect();
     let mut out = Produkt {
         columns: data_cols.iter().map(|i| names[*i].clone()).collect(),
         stations: Vec::with_capacity(expected_rows),
         times: Vec::with_capacity(expected_rows),
-        series: data_cols
+        series: kind
             .iter()
-            .map(|_| Series::numbers(expected_rows))
+            .map(|k| match k {
+                ColumnKind::Text => Series::Values(Vec::with_capacity(expected_rows)),
+                _ => Series::numbers(expected_rows),
+            })
             .collect(),
         true_local_times: woz_col.map(|_| Vec::with_capacity(expected_rows)),
     };
@@ -501,13 +538,23 @@ fn parse_rows(
             // -999 (padded, or -999.0) is DWD's missing value
             let value = if v.is_empty() {
                 Value::Missing
+            } else if kind[k] == ColumnKind::Text {
+                // text as written; only DWD's -999 means none
+                if decimal_bytes(v) == Some(-999.0) {
+                    Value::Missing
+                } else {
+                    Value::Code(text(v))
+                }
             } else if let Some(n) = decimal_bytes(v) {
                 if n == -999.0 {
                     Value::Missing
                 } else {
                     Value::Number(n)
                 }
-            } else if codes_ok[k] && v.len() <= 3 && v.iter().all(u8::is_ascii_alphanumeric) {
+            } else if kind[k] == ColumnKind::Code
+                && v.len() <= 3
+                && v.iter().all(u8::is_ascii_alphanumeric)
+            {
                 Value::Code(text(v))
             } else {
                 return Err(at(&names[i], format!("{:?} is not a number", text(v))));
@@ -813,7 +860,7 @@ mod tests {
         fn mutated_real_files_parse_or_fail_by_name(bytes in crate::fuzz::mutated(NOW_44)) {
             let parsed = parse("fuzz.txt", &bytes);
             // reusing the row before's layout changes nothing, not even an error
-            let split = parse_rows("fuzz.txt", &bytes[..], 0, false);
+            let split = parse_rows("fuzz.txt", &bytes[..], 0, false, &ColumnKind::default_of);
             proptest::prop_assert_eq!(
                 parsed.as_ref().map_err(ToString::to_string),
                 split.as_ref().map_err(ToString::to_string)

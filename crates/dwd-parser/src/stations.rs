@@ -9,6 +9,11 @@
 //! hyphens and umlauts; a Bundesland is one token; a height can be `-0`.
 //! So a line is read from both ends: six fields from the left, the state
 //! (and `Abgabe`) from the right, the name in between.
+//!
+//! The subdaily KL standard-format list (`KL_Standardformate_Beschreibung_
+//! Stationen.txt`) has its own header, `ST_KE ST_ID von bis ST_Hoehe
+//! geo_Breite geo_Laenge Stationsname Bundeslandname`: the same columns
+//! after a leading `ST_KE`, the station's identifier in that format.
 
 use jiff::civil::Date;
 
@@ -29,6 +34,8 @@ pub struct Station {
     pub state: String,
     /// `Frei` and the like, in the 2025 layout.
     pub abgabe: Option<String>,
+    /// `ST_KE` of the KL standard-format list.
+    pub identifier: Option<u32>,
 }
 
 /// Parses a station list; `file` names it in errors.
@@ -37,7 +44,11 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<Station>, ParseError> {
     let mut it = lines(&text);
     let header = it.next().map(|(_, l)| l).unwrap_or("");
     let h = header.trim_start().to_ascii_lowercase();
-    if !h.starts_with("stations_id") || !h.contains("von_datum") || !h.contains("stationsname") {
+    let words: Vec<&str> = h.split_whitespace().collect();
+    let standard_format = words.starts_with(&["st_ke", "st_id", "von", "bis"]);
+    let classic =
+        h.starts_with("stations_id") && h.contains("von_datum") && h.contains("stationsname");
+    if !(classic || standard_format) {
         return Err(ParseError::Line {
             file: file.to_owned(),
             line: 1,
@@ -54,7 +65,22 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<Station>, ParseError> {
         if l.is_empty() || l.starts_with("---") {
             continue;
         }
-        out.push(station(file, line, l, with_abgabe)?);
+        out.push(if standard_format {
+            // `ST_KE` first, then the classic columns
+            let (ke, rest) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
+            let identifier = ke.parse::<u32>().map_err(|_| ParseError::At {
+                file: file.to_owned(),
+                line,
+                column: "ST_KE".into(),
+                message: format!("{ke:?} is not a station identifier"),
+            })?;
+            Station {
+                identifier: Some(identifier),
+                ..station(file, line, rest.trim_start(), with_abgabe)?
+            }
+        } else {
+            station(file, line, l, with_abgabe)?
+        });
     }
     Ok(out)
 }
@@ -113,6 +139,7 @@ fn station(file: &str, line: usize, l: &str, with_abgabe: bool) -> Result<Statio
         name: tokens[6..tokens.len() - tail].join(" "),
         state: state.to_owned(),
         abgabe,
+        identifier: None,
     })
 }
 

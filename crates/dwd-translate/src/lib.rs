@@ -30,6 +30,13 @@ pub struct Parameter {
     pub de: String,
     /// English description.
     pub en: String,
+    /// Numbers (the default), letter codes besides numbers, or text.
+    #[serde(default)]
+    pub kind: dwd_catalog::ColumnKind,
+    /// Values besides -999 that DWD uses for "no value", with their
+    /// meaning: read as null, the rule recorded in the output.
+    #[serde(default)]
+    pub missing: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -51,7 +58,7 @@ pub enum TranslateError {
 }
 
 /// A column as it will be written.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Column {
     /// The DWD code (`TT_10`).
     pub code: String,
@@ -61,6 +68,8 @@ pub struct Column {
     pub known: bool,
     /// The output name of the quality column that qualifies this one.
     pub quality: Option<String>,
+    /// Values read as null besides -999, with what they mean.
+    pub missing: Vec<(f64, String)>,
 }
 
 /// German → English names from `Metadaten_Geraete` (`devices.yaml`).
@@ -161,6 +170,23 @@ impl Tables {
         self.parameters.get(dataset)?.get(code)
     }
 
+    /// Every parameter of `dataset`, by DWD code.
+    pub fn parameters(&self, dataset: &str) -> impl Iterator<Item = (&str, &Parameter)> {
+        self.parameters
+            .get(dataset)
+            .into_iter()
+            .flatten()
+            .map(|(c, p)| (c.as_str(), p))
+    }
+
+    /// What the values of column `code` of `dataset` are: as the table
+    /// says, else by DWD's naming (quality and `*_I` columns may hold
+    /// letter codes, the rest are numbers).
+    pub fn kind(&self, dataset: &str, code: &str) -> dwd_catalog::ColumnKind {
+        self.parameter(dataset, code)
+            .map_or_else(|| dwd_catalog::ColumnKind::default_of(code), |p| p.kind)
+    }
+
     pub fn datasets(&self) -> impl Iterator<Item = &str> {
         self.parameters.keys().map(String::as_str)
     }
@@ -190,6 +216,11 @@ impl Tables {
                     unit: Some(p.unit.clone()),
                     known: true,
                     quality: None,
+                    missing: p
+                        .missing
+                        .iter()
+                        .filter_map(|(v, why)| Some((v.trim().parse().ok()?, why.clone())))
+                        .collect(),
                 },
                 None => {
                     tracing::warn!(
@@ -204,10 +235,28 @@ impl Tables {
                         unit: None,
                         known: false,
                         quality: None,
+                        missing: Vec::new(),
                     }
                 }
             })
             .collect();
+        // Every output name once: a second column with the same English
+        // name keeps its DWD code; a code DWD repeats (`ART` five times in
+        // the monthly layout before 2018) is numbered by occurrence:
+        // `ART`, `ART_2`, `ART_3`, …
+        let mut seen = std::collections::HashSet::new();
+        for c in &mut out {
+            if seen.contains(&c.name) {
+                c.name = c.code.clone();
+            }
+            let mut n = 1;
+            let base = c.name.clone();
+            while seen.contains(&c.name) {
+                n += 1;
+                c.name = format!("{base}_{n}");
+            }
+            seen.insert(c.name.clone());
+        }
         let qualified = dwd_parser::produkt::quality_of(codes);
         for (i, q) in qualified.into_iter().enumerate() {
             out[i].quality = q.map(|q| out[q].name.clone());

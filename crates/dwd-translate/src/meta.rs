@@ -35,6 +35,18 @@ pub fn stations_frame(stations: &[Station]) -> Frame {
         "to",
         Col::Date(stations.iter().map(|s| Some(s.to)).collect()),
     );
+    // the KL standard-format list's own identifier, only where it is given
+    if stations.iter().any(|s| s.identifier.is_some()) {
+        f.push(
+            "identifier",
+            Col::Str(
+                stations
+                    .iter()
+                    .map(|s| s.identifier.map(|i| i.to_string()))
+                    .collect(),
+            ),
+        );
+    }
     f
 }
 
@@ -332,6 +344,7 @@ mod tests {
             name: name.into(),
             state: "Hessen".into(),
             abgabe: None,
+            identifier: None,
         };
         let d = Date::constant;
         let historical = vec![

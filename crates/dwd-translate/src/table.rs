@@ -9,10 +9,19 @@ use dwd_parser::time::Reference;
 use crate::frame::{csv_field, json_string};
 use crate::{Column, Tables};
 
+/// What a 1-minute row with `MESS_DATUM_BEGINN`/`MESS_DATUM_ENDE` stands for.
+pub const MINUTE_RANGES: &str = "each minute from timestamp_utc to period_end_utc (both included) has the row's values: DWD writes a run of equal minutes as one row";
+
+/// What a monthly or annual row stands for.
+pub const PERIOD_RANGES: &str =
+    "the row covers the days from timestamp_utc to period_end_utc (both included)";
+
 /// A translated file, by column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
     pub columns: Vec<Column>,
+    /// What a row with a begin and an end stands for (written as `row_span`).
+    pub span_rule: Option<&'static str>,
     pub reference: Reference,
     pub stations: Vec<u32>,
     /// The end of the interval (`MESS_DATUM`) or the start of the period, UTC, ms.
@@ -82,6 +91,14 @@ pub fn translate(
     reference: Reference,
 ) -> Result<Table, crate::TranslateError> {
     let columns = tables.columns(dataset, &produkt.columns, file);
+    let mut produkt = produkt;
+    // values DWD uses for "no value" besides -999 become null (the rule
+    // is in the translation table and goes into the output's metadata)
+    for (c, series) in columns.iter().zip(produkt.series.iter_mut()) {
+        for (sentinel, _) in &c.missing {
+            series.null_where(*sentinel);
+        }
+    }
     let columns_have_quality = produkt
         .columns
         .iter()
@@ -114,8 +131,13 @@ pub fn translate(
     let true_local_ms = produkt
         .true_local_times
         .map(|v| v.into_iter().map(|t| t.and_then(naive_ms)).collect());
+    let span_rule = span.then(|| match dwd_catalog::get(dataset).map(|d| d.resolution) {
+        Some(r) if r.minute_data() => MINUTE_RANGES,
+        _ => PERIOD_RANGES,
+    });
     Ok(Table {
         columns,
+        span_rule,
         reference,
         stations: produkt.stations,
         timestamps_ms,
@@ -538,6 +560,18 @@ pub fn write_parquet<W: Write + Send>(
         if let Some(q) = &c.quality {
             meta.push(KeyValue::new(format!("quality.{}", c.name), q.clone()));
         }
+        if !c.missing.is_empty() {
+            let rule: Vec<String> = std::iter::once("-999: missing".to_owned())
+                .chain(c.missing.iter().map(|(v, why)| format!("{v}: {why}")))
+                .collect();
+            meta.push(KeyValue::new(
+                format!("missing.{}", c.name),
+                format!("read as null: {}", rule.join("; ")),
+            ));
+        }
+    }
+    if let Some(rule) = table.span_rule {
+        meta.push(KeyValue::new("row_span".into(), rule.to_owned()));
     }
     for (level, meaning) in &table.quality_levels {
         meta.push(KeyValue::new(

@@ -176,7 +176,8 @@ fn convert_one(
     let ext = args.format.ext();
     match FileKind::of(&stem) {
         FileKind::DataZip | FileKind::Produkt => {
-            let parsed = parse_data(file, &shown, budget).map_err(anyhow::Error::msg)?;
+            let parsed = parse_data(file, &shown, budget, named.as_deref(), tables)
+                .map_err(anyhow::Error::msg)?;
             if named.is_none()
                 && let Some(d) = dwd_catalog::dataset_of(&parsed.member)
             {
