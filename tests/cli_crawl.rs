@@ -164,10 +164,10 @@ fn a_renamed_historical_file_is_reported_vanished_and_new() {
 #[test]
 fn listing_links_that_escape_the_root_are_never_registered() {
     let tree = tempfile::tempdir().unwrap();
-    let dir = tree.path().join("climate/hourly/evil/recent");
+    let dir = tree.path().join("climate/hourly/air_temperature/recent");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
-        tree.path().join("climate/hourly/evil/index.html"),
+        tree.path().join("climate/hourly/air_temperature/index.html"),
         "<pre><a href=\"../\">../</a>\n<a href=\"recent/\">recent/</a> 22-Nov-2021 16:18:02 -\n\
          <a href=\"../../../etc/\">x</a> 22-Nov-2021 16:18:02 -\n\
          <a href=\"http://elsewhere.example/x.zip\">x</a> 22-Nov-2021 16:18:02 10\n</pre>",
@@ -187,14 +187,17 @@ fn listing_links_that_escape_the_root_are_never_registered() {
             "--json",
             "crawl",
             "--dataset",
-            "hourly/evil",
+            "hourly/air_temperature",
             "--source",
             &server.url("climate/"),
         ],
     ));
     assert_eq!(out["new"], 1, "{out}");
-    let manifest =
-        std::fs::read_to_string(work.path().join("data/manifests/hourly__evil.jsonl")).unwrap();
+    let manifest = std::fs::read_to_string(
+        work.path()
+            .join("data/manifests/hourly__air_temperature.jsonl"),
+    )
+    .unwrap();
     assert_eq!(manifest.lines().count(), 1);
     assert!(manifest.contains("recent/stundenwerte_TU_00161_akt.zip"));
 }

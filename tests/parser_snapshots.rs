@@ -233,6 +233,10 @@ fn render_stations(list: &[dwd_parser::stations::Station]) -> String {
             st.abgabe.as_deref().unwrap_or("-")
         )
         .unwrap();
+        if let Some(ke) = &st.identifier {
+            s.pop();
+            writeln!(s, " | ST_KE {ke}").unwrap();
+        }
     }
     s
 }
@@ -240,6 +244,7 @@ fn render_stations(list: &[dwd_parser::stations::Station]) -> String {
 /// How a case is read.
 #[derive(Clone, Copy)]
 enum Parser {
+    /// A data zip, each column read as its dataset's translation table says.
     DataZip,
     Produkt,
     MetadataZip,
@@ -247,12 +252,28 @@ enum Parser {
     StationList,
 }
 
+/// A data zip parsed as the `dwd` processor does: each column's kind
+/// (number, code, text) from the translation table of the dataset that
+/// the `produkt*` member's name belongs to.
+fn parse_data_zip(
+    name: &str,
+    cursor: std::io::Cursor<&[u8]>,
+) -> Result<dwd_parser::archive::DataZip, dwd_parser::ParseError> {
+    let tables = dwd_translate::Tables::embedded().unwrap();
+    dwd_parser::archive::parse_data_zip_kinds(name, cursor, 64 << 20, &|member, column| {
+        match dwd_catalog::dataset_of(member) {
+            Some(d) => tables.kind(d.name, column),
+            None => dwd_parser::produkt::ColumnKind::default_of(column),
+        }
+    })
+}
+
 /// Renders what `parser` makes of `bytes` (named `name`).
 fn render(parser: Parser, name: &str, bytes: &[u8]) -> String {
     let cursor = std::io::Cursor::new(bytes);
     match parser {
         Parser::DataZip => {
-            let z = dwd_parser::archive::parse_data_zip(name, cursor, 64 << 20).unwrap();
+            let z = parse_data_zip(name, cursor).unwrap();
             format!(
                 "member: {}\n{}{}",
                 z.member,
@@ -376,6 +397,28 @@ fn parser_output_matches_the_snapshots() {
         ("dwd/hourly/solar/stundenwerte_ST_05906_row.zip", DataZip),
         ("fixtures/legacy/tageswerte_KL_03987_akt.zip", DataZip),
         (
+            "fixtures/legacy/monatswerte_03987_18930101_20151231_hist.zip",
+            DataZip,
+        ),
+        (
+            "dwd/1_minute/precipitation/historical/2022/1minutenwerte_nieder_00020_20220101_20220102_hist.zip",
+            DataZip,
+        ),
+        (
+            "dwd/5_minutes/precipitation/recent/5minutenwerte_nieder_00020_akt.zip",
+            DataZip,
+        ),
+        (
+            "dwd/hourly/cloud_type/recent/stundenwerte_CS_00044_akt.zip",
+            DataZip,
+        ),
+        (
+            "dwd/subdaily/air_temperature/recent/terminwerte_TU_00044_akt.zip",
+            DataZip,
+        ),
+        ("dwd/daily/kl/recent/tageswerte_KL_04271_akt.zip", DataZip),
+        ("dwd/annual/kl/recent/jahreswerte_KL_00044_akt.zip", DataZip),
+        (
             "dwd/monthly/kl/historical/monatswerte_KL_01691_18570101_20171231_hist.zip",
             DataZip,
         ),
@@ -410,6 +453,18 @@ fn parser_output_matches_the_snapshots() {
         ),
         (
             "dwd/10_minutes/air_temperature/now/zehn_now_tu_Beschreibung_Stationen.txt",
+            StationList,
+        ),
+        (
+            "fixtures/2019-05_subdaily_standard_format_KL_Standardformate_Beschreibung_Stationen.txt",
+            StationList,
+        ),
+        (
+            "dwd/subdaily/air_temperature/recent/TU_Terminwerte_Beschreibung_Stationen.txt",
+            StationList,
+        ),
+        (
+            "dwd/annual/kl/recent/KL_Jahreswerte_Beschreibung_Stationen.txt",
             StationList,
         ),
     ];

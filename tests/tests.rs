@@ -6,6 +6,7 @@
 mod http_server;
 mod util;
 
+mod cli_catalog;
 mod cli_convert;
 mod cli_crawl;
 mod cli_download;

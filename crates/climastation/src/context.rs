@@ -41,6 +41,11 @@ impl Ctx {
     pub fn init(cli: &Cli) -> anyhow::Result<Ctx> {
         let config =
             tracker_config::load(&Sources::standard(cli.config.as_deref())).map_err(usage)?;
+        // every configured dataset is one the catalog knows
+        for d in &config.datasets {
+            dwd_catalog::require(&d.name)
+                .map_err(|e| usage(format!("configuration `datasets`: {e}")))?;
+        }
         let draw = if cli.json || !std::io::stdout().is_terminal() {
             ProgressDrawTarget::hidden()
         } else {
@@ -89,7 +94,10 @@ impl Ctx {
         Ok(store)
     }
 
+    /// A `--dataset` value: one the catalog knows (exit 2 with the
+    /// closest names otherwise).
     pub fn dataset(&self, name: &str) -> anyhow::Result<tracker_core::DatasetId> {
+        dwd_catalog::require(name).map_err(|e| usage(format!("--dataset: {e}")))?;
         tracker_core::DatasetId::new(name)
             .map_err(usage)
             .context("--dataset")

@@ -64,6 +64,9 @@ pub enum Command {
     /// List datasets at the source (DWD or a local mirror), register their
     /// files, report new / changed / unchanged / vanished ones.
     Crawl(commands::crawl::Args),
+    /// Every dataset of DWD's archive that ClimaStation knows: resolution,
+    /// periods, time rule, parameters (DWD code, English name, unit).
+    Datasets(commands::datasets::Args),
     /// Convert DWD zips or produkt files directly (no tracker) to CSV or JSON
     /// lines with English column names and UTC time.
     Convert(commands::convert::Args),

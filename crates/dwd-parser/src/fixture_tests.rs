@@ -577,3 +577,33 @@ fn monthly_zips_metadata_txt_and_html_twins_agree() {
     );
     assert_eq!(m.names[0].name, "Göttingen", "padded name trimmed");
 }
+
+/// The subdaily KL standard-format list: `ST_KE ST_ID von bis …`, and a
+/// second part under a repeated header whose identifier DWD writes `10XXX`.
+#[test]
+fn the_kl_standard_format_station_list() {
+    let bytes = include_bytes!(
+        "../../../tests/data/fixtures/2019-05_subdaily_standard_format_KL_Standardformate_Beschreibung_Stationen.txt"
+    );
+    let s = crate::stations::parse("KL_Standardformate_Beschreibung_Stationen.txt", bytes).unwrap();
+    assert_eq!(s.len(), 81);
+    let aachen = &s[0];
+    assert_eq!(
+        (
+            aachen.id,
+            aachen.identifier.as_deref(),
+            aachen.name.as_str()
+        ),
+        (3, Some("10501"), "Aachen")
+    );
+    assert_eq!(
+        (aachen.latitude, aachen.longitude, aachen.height),
+        (50.7827, 6.0941, 202.0)
+    );
+    assert_eq!(aachen.from, jiff::civil::date(1891, 1, 1));
+    assert_eq!(aachen.to, jiff::civil::date(2011, 3, 31));
+    assert_eq!(aachen.state, "Nordrhein-Westfalen");
+    let last = s.last().unwrap();
+    assert_eq!((last.id, last.identifier.as_deref()), (402, Some("10XXX")));
+    assert_eq!(last.name, "Berlin-Dahlem (LFAG)");
+}

@@ -34,8 +34,9 @@ pub struct Station {
     pub state: String,
     /// `Frei` and the like, in the 2025 layout.
     pub abgabe: Option<String>,
-    /// `ST_KE` of the KL standard-format list.
-    pub identifier: Option<u32>,
+    /// `ST_KE` of the KL standard-format list, as written (`10501`, and
+    /// `10XXX` where DWD gives none).
+    pub identifier: Option<String>,
 }
 
 /// Parses a station list; `file` names it in errors.
@@ -62,20 +63,15 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<Station>, ParseError> {
     for (line, raw) in it {
         // the 2016 lists end with a DOS end-of-file mark (0x1A)
         let l = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{1a}');
-        if l.is_empty() || l.starts_with("---") {
+        // the standard-format list repeats its header before a second part
+        if l.is_empty() || l.starts_with("---") || l.trim_end() == header.trim() {
             continue;
         }
         out.push(if standard_format {
             // `ST_KE` first, then the classic columns
             let (ke, rest) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
-            let identifier = ke.parse::<u32>().map_err(|_| ParseError::At {
-                file: file.to_owned(),
-                line,
-                column: "ST_KE".into(),
-                message: format!("{ke:?} is not a station identifier"),
-            })?;
             Station {
-                identifier: Some(identifier),
+                identifier: Some(ke.to_owned()),
                 ..station(file, line, rest.trim_start(), with_abgabe)?
             }
         } else {

@@ -6,6 +6,8 @@
 //! warning: nothing is dropped silently.
 
 pub mod frame;
+#[cfg(test)]
+mod layout_tests;
 pub mod meta;
 pub mod table;
 
@@ -70,6 +72,8 @@ pub struct Column {
     pub quality: Option<String>,
     /// Values read as null besides -999, with what they mean.
     pub missing: Vec<(f64, String)>,
+    /// What the column holds (English), letter codes' meanings included.
+    pub description: Option<String>,
 }
 
 /// German → English names from `Metadaten_Geraete` (`devices.yaml`).
@@ -216,6 +220,7 @@ impl Tables {
                     unit: Some(p.unit.clone()),
                     known: true,
                     quality: None,
+                    description: Some(p.en.clone()),
                     missing: p
                         .missing
                         .iter()
@@ -236,6 +241,7 @@ impl Tables {
                         known: false,
                         quality: None,
                         missing: Vec::new(),
+                        description: None,
                     }
                 }
             })

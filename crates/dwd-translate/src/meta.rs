@@ -39,12 +39,7 @@ pub fn stations_frame(stations: &[Station]) -> Frame {
     if stations.iter().any(|s| s.identifier.is_some()) {
         f.push(
             "identifier",
-            Col::Str(
-                stations
-                    .iter()
-                    .map(|s| s.identifier.map(|i| i.to_string()))
-                    .collect(),
-            ),
+            Col::Str(stations.iter().map(|s| s.identifier.clone()).collect()),
         );
     }
     f

@@ -305,6 +305,7 @@ mod tests {
             }
         }
         assert!(zips.len() >= 15, "{zips:?}");
+        let mut resolutions = std::collections::BTreeSet::new();
         for zip in zips {
             let rel = zip
                 .strip_prefix(&root)
@@ -319,12 +320,14 @@ mod tests {
                 Some(dataset.as_str()),
                 "{rel}"
             );
-            let z = dwd_parser::archive::parse_data_zip(
+            let z = dwd_parser::archive::parse_data_zip_kinds(
                 &rel,
                 std::fs::File::open(&zip).unwrap(),
                 64 << 20,
+                &|_, column| tables.kind(&dataset, column),
             )
             .unwrap();
+            resolutions.insert(dwd_catalog::get(&dataset).unwrap().resolution);
             let unknown: Vec<String> = tables
                 .columns(&dataset, &z.produkt.columns, &rel)
                 .into_iter()
@@ -332,6 +335,15 @@ mod tests {
                 .map(|c| c.code)
                 .collect();
             assert!(unknown.is_empty(), "{rel}: {unknown:?}");
+        }
+        // the sample holds a dataset of every resolution that is converted
+        for r in dwd_catalog::Resolution::ALL {
+            if dwd_catalog::all()
+                .iter()
+                .any(|d| d.resolution == r && d.converted())
+            {
+                assert!(resolutions.contains(&r), "no {r:?} data in the sample");
+            }
         }
     }
 
@@ -504,6 +516,9 @@ pub fn write_parquet<W: Write + Send>(
         }
         if let Some(q) = &c.quality {
             m.insert("quality_column".into(), q.clone());
+        }
+        if let Some(d) = &c.description {
+            m.insert("description".into(), d.clone());
         }
         f.with_metadata(m)
     };

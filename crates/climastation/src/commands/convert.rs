@@ -40,6 +40,9 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
+    if let Some(d) = &args.dataset {
+        ctx.dataset(d)?;
+    }
     let tables = Tables::load(ctx.config.paths.translations.as_deref())?;
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("creating {}", args.output.display()))?;

@@ -2,6 +2,7 @@
 
 pub mod convert;
 pub mod crawl;
+pub mod datasets;
 pub mod db;
 pub mod failed;
 pub mod register;
@@ -19,6 +20,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<u8> {
     match &cli.command {
         Command::Convert(a) => convert::run(&ctx, a),
         Command::Crawl(a) => crawl::run(&ctx, a),
+        Command::Datasets(a) => datasets::run(&ctx, a),
         Command::Register(a) => register::run(&ctx, a),
         Command::Run(a) => run::run(&ctx, a),
         Command::Status(a) => status::run(&ctx, a),

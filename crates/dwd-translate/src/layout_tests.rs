@@ -1,0 +1,301 @@
+//! The catalog's datasets against the translation tables, and the layouts
+//! that once failed, each pinned on a file of `tests/data` (real where one
+//! exists; `tests/data/README.md` says which are built from DWD's headers).
+
+use std::collections::HashMap;
+
+use dwd_catalog::ColumnKind;
+use dwd_parser::archive::{DataZip, parse_data_zip, parse_data_zip_kinds};
+use dwd_parser::produkt::{RowTime, Series, Value};
+use dwd_parser::time::Reference;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::Tables;
+use crate::table::{SourceInfo, Table, translate, write_parquet};
+
+fn data(rel: &str) -> Vec<u8> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data")
+        .join(rel);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// A data zip parsed with each column's kind from its dataset's table.
+fn parse(rel: &str, tables: &Tables) -> Result<DataZip, dwd_parser::ParseError> {
+    parse_data_zip_kinds(
+        rel,
+        std::io::Cursor::new(data(rel)),
+        64 << 20,
+        &|member, column| match dwd_catalog::dataset_of(member) {
+            Some(d) => tables.kind(d.name, column),
+            None => ColumnKind::default_of(column),
+        },
+    )
+}
+
+fn translated(rel: &str, tables: &Tables) -> (Table, &'static str) {
+    let z = parse(rel, tables).unwrap();
+    let dataset = dwd_catalog::dataset_of(&z.member).unwrap().name;
+    let t = translate(z.produkt, dataset, rel, tables, Reference::Utc).unwrap();
+    (t, dataset)
+}
+
+fn column<'a>(t: &'a Table, name: &str) -> &'a Series {
+    let i = t
+        .columns
+        .iter()
+        .position(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no column {name}"));
+    &t.series[i]
+}
+
+/// The key-value and field metadata of a table written as Parquet.
+fn written(t: Table, dataset: &str) -> (HashMap<String, String>, arrow_schema::SchemaRef) {
+    let mut buf = Vec::new();
+    let source = SourceInfo {
+        file: "x.zip".into(),
+        size: None,
+        modified: None,
+        dataset: dataset.into(),
+        time_basis: None,
+    };
+    write_parquet(t, &source, &mut buf).unwrap();
+    let r = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(buf)).unwrap();
+    let kv = r
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .unwrap()
+        .iter()
+        .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
+        .collect();
+    (kv, r.schema().clone())
+}
+
+#[test]
+fn every_catalog_dataset_has_translations_units_and_descriptions() {
+    let t = Tables::embedded().unwrap();
+    for d in dwd_catalog::all() {
+        let params: Vec<_> = t.parameters(d.name).collect();
+        if !d.converted() {
+            assert!(params.is_empty(), "{} is not converted", d.name);
+            continue;
+        }
+        assert!(!params.is_empty(), "{}: no translation rows", d.name);
+        assert!(
+            params.iter().any(|(c, _)| dwd_catalog::is_quality(c)),
+            "{}: no quality column",
+            d.name
+        );
+        for (code, p) in params {
+            for (what, v) in [
+                ("name", &p.name),
+                ("unit", &p.unit),
+                ("de", &p.de),
+                ("en", &p.en),
+            ] {
+                assert!(!v.trim().is_empty(), "{} {code}: empty {what}", d.name);
+            }
+            assert!(
+                p.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{} {code}: {:?} is not snake_case",
+                d.name,
+                p.name
+            );
+            for v in p.missing.keys() {
+                assert!(v.trim().parse::<f64>().is_ok(), "{} {code}: {v:?}", d.name);
+            }
+        }
+    }
+    // and no table for a dataset the catalog does not know (a typo)
+    for ds in t.datasets() {
+        assert!(dwd_catalog::get(ds).is_some(), "{ds}: not in the catalog");
+    }
+}
+
+#[test]
+fn one_name_per_meaning_across_resolutions() {
+    let t = Tables::embedded().unwrap();
+    let name = |ds: &str, code: &str| t.parameter(ds, code).unwrap().name.as_str();
+    assert_eq!(name("daily/kl", "TMK"), "temperature_air_mean_2m");
+    assert_eq!(
+        name("hourly/air_temperature", "TT_TU"),
+        "temperature_air_mean_2m"
+    );
+    assert_eq!(
+        name("10_minutes/air_temperature", "TT_10"),
+        "temperature_air_mean_2m"
+    );
+    assert_eq!(
+        name("subdaily/air_temperature", "TT_TER"),
+        "temperature_air_mean_2m"
+    );
+    assert_eq!(name("monthly/kl", "MO_TT"), "temperature_air_mean_2m");
+    assert_eq!(name("annual/kl", "JA_TT"), "temperature_air_mean_2m");
+    assert_eq!(
+        name("1_minute/precipitation", "RS_01"),
+        "precipitation_height"
+    );
+    assert_eq!(
+        name("5_minutes/precipitation", "RS_05"),
+        "precipitation_height"
+    );
+    assert_eq!(name("hourly/precipitation", "R1"), "precipitation_height");
+}
+
+/// hourly cloud_type: `V_S1_CSA` holds abbreviations such as `SC`.
+#[test]
+fn cloud_type_abbreviations_are_a_text_column() {
+    let rel = "dwd/hourly/cloud_type/recent/stundenwerte_CS_00044_akt.zip";
+    // without the table's word, the column is numeric and the file fails
+    let e = parse_data_zip(rel, std::io::Cursor::new(data(rel)), 64 << 20).unwrap_err();
+    assert!(
+        e.to_string().contains("V_S1_CSA: \"SC\" is not a number"),
+        "{e}"
+    );
+    let tables = Tables::embedded().unwrap();
+    let (t, dataset) = translated(rel, &tables);
+    let abbr = column(&t, "cloud_type_layer1_abbreviation");
+    assert_eq!(abbr.get(0), Value::Code("SC".into()));
+    assert_eq!(abbr.get(1), Value::Missing, "-999 is none");
+    assert_eq!(abbr.get(2), Value::Code("CU".into()));
+    let (_, schema) = written(t, dataset);
+    let f = schema
+        .field_with_name("cloud_type_layer1_abbreviation")
+        .unwrap();
+    assert_eq!(f.data_type(), &arrow_schema::DataType::Utf8);
+}
+
+/// Cloud cover `-1` (sky not visible) is null; the rule is in the table
+/// and in the output; the cloud type code's own `-1` stays. Pinned on the
+/// real hourly cloudiness file, whose last two rows are `-1`.
+#[test]
+fn cloud_cover_minus_one_is_null_by_the_table_rule() {
+    let tables = Tables::embedded().unwrap();
+    let rel = "dwd/hourly/cloudiness/recent/stundenwerte_N_01766_akt.zip";
+    let raw = parse(rel, &tables).unwrap();
+    let v_n = raw.produkt.columns.iter().position(|c| c == "V_N").unwrap();
+    let raw_values: Vec<Value> = (0..raw.produkt.len())
+        .map(|i| raw.produkt.series[v_n].get(i))
+        .collect();
+    assert_eq!(
+        raw_values[8],
+        Value::Number(-1.0),
+        "the parser reads as written"
+    );
+    let (t, dataset) = translated(rel, &tables);
+    let cover = column(&t, "cloud_cover_total");
+    for (i, raw) in raw_values.iter().enumerate() {
+        match raw {
+            Value::Number(n) if *n == -1.0 => assert_eq!(cover.get(i), Value::Missing, "row {i}"),
+            other => assert_eq!(&cover.get(i), other, "row {i}"),
+        }
+    }
+    let (kv, schema) = written(t, dataset);
+    assert!(
+        kv["missing.cloud_cover_total"].contains("-1: not determinable"),
+        "{kv:?}"
+    );
+    // the P/I letter codes stay text and say what they mean
+    let f = schema
+        .field_with_name("cloud_cover_total_measurement_method")
+        .unwrap();
+    assert_eq!(f.data_type(), &arrow_schema::DataType::Utf8);
+    assert!(f.metadata()["description"].contains("observer (P) or instrument (I)"));
+
+    // cloud_type: cover -1 is null in every layer, the type code -1 stays
+    let (t, _) = translated(
+        "dwd/hourly/cloud_type/recent/stundenwerte_CS_00044_akt.zip",
+        &tables,
+    );
+    assert_eq!(column(&t, "cloud_cover_total").get(1), Value::Missing);
+    assert_eq!(column(&t, "cloud_cover_layer1").get(1), Value::Missing);
+    assert_eq!(column(&t, "cloud_type_layer1").get(1), Value::Number(-1.0));
+}
+
+/// DWD's monthly layout before 2018 repeats `ART` five times: every
+/// output column has its own name.
+#[test]
+fn repeated_codes_get_unique_output_names() {
+    let tables = Tables::embedded().unwrap();
+    let rel = "fixtures/legacy/monatswerte_03987_18930101_20151231_hist.zip";
+    let (t, dataset) = translated(rel, &tables);
+    assert_eq!(dataset, "monthly/kl");
+    let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    let mut unique = names.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len(), "{names:?}");
+    for n in ["ART", "ART_2", "ART_3", "ART_4", "ART_5"] {
+        assert!(names.contains(&n), "{names:?}");
+    }
+    assert!(names.contains(&"temperature_air_mean_2m"), "{names:?}");
+    assert!(names.contains(&"precipitation_height_max"), "{names:?}");
+    // pyarrow reads it: the schema has no duplicate field
+    let (_, schema) = written(t, dataset);
+    assert_eq!(
+        schema.fields().len(),
+        schema
+            .fields()
+            .iter()
+            .map(|f| f.name())
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    );
+}
+
+/// 1-minute historical rows stand for every minute of their range. The
+/// output keeps one row per range (`timestamp_utc` .. `period_end_utc`);
+/// expanded, it equals the file expanded minute by minute from its text.
+#[test]
+fn one_minute_ranges_expand_to_the_minutes_of_the_file() {
+    let rel = "dwd/1_minute/precipitation/historical/2022/1minutenwerte_nieder_00020_20220101_20220102_hist.zip";
+    let tables = Tables::embedded().unwrap();
+    let (t, dataset) = translated(rel, &tables);
+    let height = column(&t, "precipitation_height");
+    let ends = t.period_ends_ms.clone().unwrap();
+    let mut from_output: Vec<(i64, Option<f64>)> = Vec::new();
+    for (i, start) in t.timestamps_ms.iter().enumerate() {
+        let mut m = *start;
+        while m <= ends[i] {
+            from_output.push((m, height.get(i).number()));
+            m += 60_000;
+        }
+    }
+    // the same file expanded from its text, independently of the parser
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(data(rel))).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut zip.by_index(0).unwrap(), &mut text).unwrap();
+    let mut from_text = Vec::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(';').map(str::trim).collect();
+        let minute = |s: &str| {
+            let dt = jiff::civil::DateTime::strptime("%Y%m%d%H%M", s).unwrap();
+            jiff::tz::TimeZone::UTC
+                .to_timestamp(dt)
+                .unwrap()
+                .as_millisecond()
+        };
+        let value = match f[4] {
+            "-999" => None,
+            v => Some(v.parse::<f64>().unwrap()),
+        };
+        let (mut m, end) = (minute(f[1]), minute(f[2]));
+        while m <= end {
+            from_text.push((m, value));
+            m += 60_000;
+        }
+    }
+    assert_eq!(from_text.len(), 2 * 24 * 60, "two whole days");
+    assert_eq!(from_output, from_text);
+    assert!(matches!(
+        dwd_parser::produkt::parse("x", text.as_bytes())
+            .unwrap()
+            .times[0],
+        RowTime::Span(..)
+    ));
+    let (kv, _) = written(t, dataset);
+    assert!(kv["row_span"].starts_with("each minute from timestamp_utc to period_end_utc"));
+}
