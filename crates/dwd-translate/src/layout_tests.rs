@@ -299,3 +299,60 @@ fn one_minute_ranges_expand_to_the_minutes_of_the_file() {
     let (kv, _) = written(t, dataset);
     assert!(kv["row_span"].starts_with("each minute from timestamp_utc to period_end_utc"));
 }
+
+/// Every converted dataset of the catalog has a data zip in `tests/data`
+/// (the sample mirror, or `fixtures/datasets/` built from DWD's header):
+/// its name and its member's name find the dataset, and every column
+/// converts with an English name.
+#[test]
+fn every_catalog_dataset_converts_its_fixture_with_english_names() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data");
+    let tables = Tables::embedded().unwrap();
+    let mut zips = Vec::new();
+    let mut dirs = vec![root.join("dwd"), root.join("fixtures/datasets")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "zip")
+                && dwd_catalog::FileKind::of(&p.to_string_lossy())
+                    == dwd_catalog::FileKind::DataZip
+            {
+                zips.push(p);
+            }
+        }
+    }
+    let mut covered = std::collections::BTreeSet::new();
+    for zip in &zips {
+        let rel = zip.strip_prefix(&root).unwrap().to_string_lossy().into_owned();
+        let name = zip.file_name().unwrap().to_string_lossy().into_owned();
+        let dataset = dwd_catalog::dataset_of(&name)
+            .unwrap_or_else(|| panic!("{rel}: no dataset"))
+            .name;
+        assert!(rel.contains(&format!("/{dataset}/")), "{rel} is not in {dataset}'s folder");
+        let z = parse(&rel, &tables).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            dwd_catalog::dataset_of(&z.member).map(|d| d.name),
+            Some(dataset),
+            "{rel}: {}",
+            z.member
+        );
+        let t = translate(z.produkt, dataset, &rel, &tables, Reference::Utc).unwrap();
+        assert!(!t.is_empty(), "{rel}");
+        let unknown: Vec<&str> = t
+            .columns
+            .iter()
+            .filter(|c| !c.known)
+            .map(|c| c.code.as_str())
+            .collect();
+        assert!(unknown.is_empty(), "{rel}: {unknown:?}");
+        covered.insert(dataset);
+    }
+    let missing: Vec<&str> = dwd_catalog::all()
+        .iter()
+        .filter(|d| d.converted() && !covered.contains(d.name))
+        .map(|d| d.name)
+        .collect();
+    assert!(missing.is_empty(), "no fixture for {missing:?}");
+}
