@@ -167,7 +167,8 @@ fn listing_links_that_escape_the_root_are_never_registered() {
     let dir = tree.path().join("climate/hourly/air_temperature/recent");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
-        tree.path().join("climate/hourly/air_temperature/index.html"),
+        tree.path()
+            .join("climate/hourly/air_temperature/index.html"),
         "<pre><a href=\"../\">../</a>\n<a href=\"recent/\">recent/</a> 22-Nov-2021 16:18:02 -\n\
          <a href=\"../../../etc/\">x</a> 22-Nov-2021 16:18:02 -\n\
          <a href=\"http://elsewhere.example/x.zip\">x</a> 22-Nov-2021 16:18:02 10\n</pre>",

@@ -600,50 +600,15 @@ pub static DATASETS: &[Dataset] = &[
         Some("weather_phenomena"),
     ),
     // multi-annual
-    ds(
-        "multi_annual/mean_61-90",
-        MultiAnnual,
-        "station means of the reference period 1961-1990",
-        &[],
-        &[],
-        &[],
-        NONE,
-        None,
-    )
-    .not_converted(MULTI_ANNUAL),
-    ds(
-        "multi_annual/mean_71-00",
-        MultiAnnual,
-        "station means of the period 1971-2000",
-        &[],
-        &[],
-        &[],
-        NONE,
-        None,
-    )
-    .not_converted(MULTI_ANNUAL),
-    ds(
-        "multi_annual/mean_81-10",
-        MultiAnnual,
-        "station means of the period 1981-2010",
-        &[],
-        &[],
-        &[],
-        NONE,
-        None,
-    )
-    .not_converted(MULTI_ANNUAL),
-    ds(
-        "multi_annual/mean_91-20",
-        MultiAnnual,
-        "station means of the reference period 1991-2020",
-        &[],
-        &[],
-        &[],
-        NONE,
-        None,
-    )
-    .not_converted(MULTI_ANNUAL),
+    multi_annual("multi_annual/mean_61-90", "station means of the reference period 1961-1990"),
+    multi_annual("multi_annual/mean_71-00", "station means of the period 1971-2000"),
+    multi_annual("multi_annual/mean_81-10", "station means of the period 1981-2010"),
+    multi_annual("multi_annual/mean_91-20", "station means of the reference period 1991-2020"),
 ];
+
+/// A `multi_annual` period: tables over all stations, not converted.
+const fn multi_annual(name: &'static str, title: &'static str) -> Dataset {
+    ds(name, MultiAnnual, title, &[], &[], &[], NONE, None).not_converted(MULTI_ANNUAL)
+}
 
 const MULTI_ANNUAL: &str = "one table per parameter over all stations (Mittelwerte_*.txt, 16 files a period), not per-station produkt zips: fetched and verified, not converted";

@@ -51,7 +51,6 @@ fn column<'a>(t: &'a Table, name: &str) -> &'a Series {
 
 /// The key-value and field metadata of a table written as Parquet.
 fn written(t: Table, dataset: &str) -> (HashMap<String, String>, arrow_schema::SchemaRef) {
-    let mut buf = Vec::new();
     let source = SourceInfo {
         file: "x.zip".into(),
         size: None,
@@ -59,17 +58,31 @@ fn written(t: Table, dataset: &str) -> (HashMap<String, String>, arrow_schema::S
         dataset: dataset.into(),
         time_basis: None,
     };
-    write_parquet(t, &source, &mut buf).unwrap();
-    let r = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(buf)).unwrap();
-    let kv = r
-        .metadata()
+    let r = written_with(t, &source);
+    (key_values(&r), r.schema().clone())
+}
+
+/// `t` written as Parquet and opened again.
+pub(crate) fn written_with(
+    t: Table,
+    source: &SourceInfo,
+) -> parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<bytes::Bytes> {
+    let mut buf = Vec::new();
+    write_parquet(t, source, &mut buf).unwrap();
+    ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(buf)).unwrap()
+}
+
+/// A Parquet file's key-value metadata.
+pub(crate) fn key_values(
+    r: &parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<bytes::Bytes>,
+) -> HashMap<String, String> {
+    r.metadata()
         .file_metadata()
         .key_value_metadata()
         .unwrap()
         .iter()
         .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
-        .collect();
-    (kv, r.schema().clone())
+        .collect()
 }
 
 #[test]
@@ -303,7 +316,8 @@ fn one_minute_ranges_expand_to_the_minutes_of_the_file() {
 /// Every converted dataset of the catalog has a data zip in `tests/data`
 /// (the sample mirror, or `fixtures/datasets/` built from DWD's header):
 /// its name and its member's name find the dataset, and every column
-/// converts with an English name.
+/// converts with an English name. The sample mirror (README's main job)
+/// holds data of every resolution.
 #[test]
 fn every_catalog_dataset_converts_its_fixture_with_english_names() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data");
@@ -316,21 +330,28 @@ fn every_catalog_dataset_converts_its_fixture_with_english_names() {
             if p.is_dir() {
                 dirs.push(p);
             } else if p.extension().is_some_and(|x| x == "zip")
-                && dwd_catalog::FileKind::of(&p.to_string_lossy())
-                    == dwd_catalog::FileKind::DataZip
+                && dwd_catalog::FileKind::of(&p.to_string_lossy()) == dwd_catalog::FileKind::DataZip
             {
                 zips.push(p);
             }
         }
     }
     let mut covered = std::collections::BTreeSet::new();
+    let mut sample_resolutions = std::collections::BTreeSet::new();
     for zip in &zips {
-        let rel = zip.strip_prefix(&root).unwrap().to_string_lossy().into_owned();
+        let rel = zip
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let name = zip.file_name().unwrap().to_string_lossy().into_owned();
         let dataset = dwd_catalog::dataset_of(&name)
             .unwrap_or_else(|| panic!("{rel}: no dataset"))
             .name;
-        assert!(rel.contains(&format!("/{dataset}/")), "{rel} is not in {dataset}'s folder");
+        assert!(
+            rel.contains(&format!("/{dataset}/")),
+            "{rel} is not in {dataset}'s folder"
+        );
         let z = parse(&rel, &tables).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             dwd_catalog::dataset_of(&z.member).map(|d| d.name),
@@ -348,6 +369,16 @@ fn every_catalog_dataset_converts_its_fixture_with_english_names() {
             .collect();
         assert!(unknown.is_empty(), "{rel}: {unknown:?}");
         covered.insert(dataset);
+        if rel.starts_with("dwd/") {
+            sample_resolutions.insert(dwd_catalog::get(dataset).unwrap().resolution);
+        }
+    }
+    for d in dwd_catalog::all().iter().filter(|d| d.converted()) {
+        assert!(
+            sample_resolutions.contains(&d.resolution),
+            "no {:?} data in the sample mirror",
+            d.resolution
+        );
     }
     let missing: Vec<&str> = dwd_catalog::all()
         .iter()

@@ -279,74 +279,6 @@ mod tests {
         }
     }
 
-    /// Every column of every data file in the sample mirror has an English
-    /// name in its dataset's table, and `dataset_of` finds that dataset
-    /// from the zip's name.
-    #[test]
-    fn every_column_of_the_sample_mirror_translates() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/dwd");
-        let tables = Tables::embedded().unwrap();
-        let mut zips = Vec::new();
-        let mut dirs = vec![root.clone()];
-        while let Some(d) = dirs.pop() {
-            for e in std::fs::read_dir(&d).unwrap().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    dirs.push(p);
-                } else if p.extension().is_some_and(|x| x == "zip")
-                    && !p
-                        .file_name()
-                        .unwrap()
-                        .to_string_lossy()
-                        .starts_with("Meta_Daten")
-                {
-                    zips.push(p);
-                }
-            }
-        }
-        assert!(zips.len() >= 15, "{zips:?}");
-        let mut resolutions = std::collections::BTreeSet::new();
-        for zip in zips {
-            let rel = zip
-                .strip_prefix(&root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            let parts: Vec<&str> = rel.split('/').collect();
-            let dataset = format!("{}/{}", parts[0], parts[1]);
-            let name = zip.file_name().unwrap().to_string_lossy().into_owned();
-            assert_eq!(
-                dwd_catalog::dataset_of(&name).map(|d| d.name),
-                Some(dataset.as_str()),
-                "{rel}"
-            );
-            let z = dwd_parser::archive::parse_data_zip_kinds(
-                &rel,
-                std::fs::File::open(&zip).unwrap(),
-                64 << 20,
-                &|_, column| tables.kind(&dataset, column),
-            )
-            .unwrap();
-            resolutions.insert(dwd_catalog::get(&dataset).unwrap().resolution);
-            let unknown: Vec<String> = tables
-                .columns(&dataset, &z.produkt.columns, &rel)
-                .into_iter()
-                .filter(|c| !c.known)
-                .map(|c| c.code)
-                .collect();
-            assert!(unknown.is_empty(), "{rel}: {unknown:?}");
-        }
-        // the sample holds a dataset of every resolution that is converted
-        for r in dwd_catalog::Resolution::ALL {
-            if dwd_catalog::all()
-                .iter()
-                .any(|d| d.resolution == r && d.converted())
-            {
-                assert!(resolutions.contains(&r), "no {r:?} data in the sample");
-            }
-        }
-    }
-
     #[test]
     fn csv_and_jsonl_with_english_names_and_utc() {
         let p = dwd_parser::produkt::parse("now.txt", NOW.as_bytes()).unwrap();
@@ -665,7 +597,6 @@ pub(crate) fn write_batch<W: Write + Send>(
 mod parquet_tests {
     use super::*;
     use arrow_array::{Array, Float64Array, TimestampMillisecondArray};
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     #[test]
     fn parquet_round_trip_with_units_and_source_metadata() {
@@ -679,7 +610,6 @@ mod parquet_tests {
             Reference::Utc,
         )
         .unwrap();
-        let mut buf = Vec::new();
         let source = SourceInfo {
             file: "10minutenwerte_TU_00044_now.zip".into(),
             size: Some(1234),
@@ -687,16 +617,8 @@ mod parquet_tests {
             dataset: "10_minutes/air_temperature".into(),
             time_basis: Some("period"),
         };
-        write_parquet(t, &source, &mut buf).unwrap();
-        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(buf)).unwrap();
-        let kv: std::collections::HashMap<String, String> = reader
-            .metadata()
-            .file_metadata()
-            .key_value_metadata()
-            .unwrap()
-            .iter()
-            .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
-            .collect();
+        let reader = crate::layout_tests::written_with(t, &source);
+        let kv = crate::layout_tests::key_values(&reader);
         assert_eq!(kv["unit.temperature_air_mean_2m"], "°C");
         assert_eq!(kv["dwd_code.temperature_air_mean_2m"], "TT_10");
         assert_eq!(
