@@ -39,7 +39,7 @@ impl Job {
             dir.path().join("job.yaml"),
             format!(
                 "paths:\n  raw: raw\n  progress_db: progress.db\n  logs: logs\nlogging:\n  file: false\n\
-                 processing:\n  workers: 4\n  claim_batch: 4\n\
+                 processing:\n  processor: verify\n  workers: 4\n  claim_batch: 4\n\
                  datasets:\n  - name: {DATASET}\n    manifest: manifest.jsonl\n"
             ),
         )

@@ -72,6 +72,9 @@ pub fn climastation(dir: &Path) -> std::process::Command {
         .env("CLIMASTATION_PATHS__PROGRESS_DB", "progress.db")
         .env("CLIMASTATION_PATHS__DATA_DIR", "data")
         .env("CLIMASTATION_LOGGING__FILE", "false")
+        // the tests of `run` name their processor or test verify's default
+        // of earlier versions; `cli_selection` tests the dwd default
+        .env("CLIMASTATION_PROCESSING__PROCESSOR", "verify")
         .args(["--log-level", "error"])
         .stdin(std::process::Stdio::null());
     c

@@ -37,6 +37,14 @@ pub struct Ctx {
     _log: LogGuard,
 }
 
+impl fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ctx")
+            .field("json", &self.json)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Ctx {
     pub fn init(cli: &Cli) -> anyhow::Result<Ctx> {
         let config =

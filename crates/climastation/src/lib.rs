@@ -16,6 +16,7 @@ mod dwd_processor;
 mod manifest;
 mod output;
 mod progress;
+mod stations;
 
 /// Exit codes (also in `--help` and README).
 pub mod exit {
@@ -75,6 +76,9 @@ pub enum Command {
     Register(commands::register::Args),
     /// Process pending files, dataset after dataset.
     Run(commands::run::Args),
+    /// The stations of a dataset from DWD's station lists: by id, name,
+    /// state, place (radius or box) and active span, with distances.
+    Stations(commands::stations::Args),
     /// Counts per status, rate, ETA, active workers, oldest claim, last failure.
     Status(commands::status::Args),
     /// Files that failed for good, with their error.

@@ -22,11 +22,13 @@
 //! `ZeitReihen_<token>_GE_*` overview files in the same folder.
 
 mod files;
+pub mod selection;
 mod table;
 
 use serde::Serialize;
 
 pub use files::{FileKind, MetadataKind, NameFacts, facts, metadata_zip_of, station_of};
+pub use selection::{Selection, SelectionError, StationInfo};
 pub use table::DATASETS;
 
 /// The temporal resolution of a dataset: its folder below the archive root.

@@ -37,6 +37,17 @@ impl ManifestEntry {
 /// Lists every file below `dataset` (e.g. `10_minutes/air_temperature`),
 /// sorted by path, without duplicates.
 pub fn crawl(source: &dyn Source, dataset: &str) -> Result<Vec<ManifestEntry>, SourceError> {
+    crawl_to_depth(source, dataset, MAX_DEPTH)
+}
+
+/// [`crawl`] that follows folders `max_depth - 1` deep at most: 2 lists the
+/// dataset and its period folders, not the year folders of 1- and 5-minute
+/// historical data (where the station lists are not).
+pub fn crawl_to_depth(
+    source: &dyn Source,
+    dataset: &str,
+    max_depth: usize,
+) -> Result<Vec<ManifestEntry>, SourceError> {
     let dataset = dataset.trim_matches('/');
     check_relative(dataset)?;
     let mut files: BTreeMap<String, ManifestEntry> = BTreeMap::new();
@@ -56,7 +67,7 @@ pub fn crawl(source: &dyn Source, dataset: &str) -> Result<Vec<ManifestEntry>, S
                 format!("{rel_dir}/{}", e.name)
             };
             if e.is_dir {
-                if depth + 1 < MAX_DEPTH {
+                if depth + 1 < max_depth.min(MAX_DEPTH) {
                     queue.push((rel, depth + 1));
                 }
                 continue;

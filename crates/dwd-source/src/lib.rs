@@ -7,6 +7,6 @@ pub mod download;
 pub mod listing;
 pub mod source;
 
-pub use crawl::{ManifestEntry, crawl};
+pub use crawl::{ManifestEntry, crawl, crawl_to_depth};
 pub use download::{Download, DownloadOptions};
 pub use source::{DWD_BASE_URL, DirSource, HttpOptions, HttpSource, Source, SourceError, open};

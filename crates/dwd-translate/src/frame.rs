@@ -66,7 +66,7 @@ pub(crate) fn json_string(s: &str) -> String {
 }
 
 /// RFC 4180: quoted when it holds a comma, quote or line break.
-pub(crate) fn csv_field(s: &str) -> String {
+pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -49,6 +49,133 @@ pub struct RawConfig {
     pub logging: RawLogging,
     pub source: RawSource,
     pub datasets: Vec<RawDataset>,
+    /// Which stations, places, periods and dates to work on.
+    #[serde(default)]
+    pub selection: RawSelection,
+}
+
+/// A value YAML or an environment variable may give as a number or as
+/// text (`44` or `"00044"`, `1990` or `"1990-01-01"`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl std::fmt::Display for Scalar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scalar::Int(i) => write!(f, "{i}"),
+            Scalar::Float(x) => write!(f, "{x}"),
+            Scalar::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// One value or a list of them (`stations: 44` or `stations: [44, 3987]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(Scalar),
+    Many(Vec<Scalar>),
+}
+
+impl OneOrMany {
+    fn texts(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.to_string()],
+            OneOrMany::Many(v) => v.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// The `selection:` section: the same filters as `--station`, `--near` …
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSelection {
+    /// Station ids, as DWD writes them (`44`, `00044`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stations: Option<OneOrMany>,
+    /// `LAT,LON`, with `radius_km`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub near: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub radius_km: Option<f64>,
+    /// `W,S,E,N`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// `FROM..TO`: stations that measured during the span.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Scalar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Scalar>,
+    /// `historical`, `recent`, `now`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub periods: Option<OneOrMany>,
+}
+
+impl RawSelection {
+    /// The selection these values give; errors name the option.
+    pub fn to_selection(&self) -> Result<dwd_catalog::Selection, dwd_catalog::SelectionError> {
+        use dwd_catalog::selection as sel;
+        let texts = |v: &Option<OneOrMany>| v.as_ref().map(OneOrMany::texts).unwrap_or_default();
+        Ok(dwd_catalog::Selection {
+            stations: sel::parse_stations(&texts(&self.stations))?,
+            near: match (&self.near, self.radius_km) {
+                (Some(n), r) => Some(sel::parse_near(n, r)?),
+                (None, Some(_)) => {
+                    return Err(dwd_catalog::SelectionError {
+                        option: "--radius",
+                        message: "needs --near LAT,LON".into(),
+                    });
+                }
+                (None, None) => None,
+            },
+            bbox: self.bbox.as_deref().map(sel::parse_bbox).transpose()?,
+            name: self.name.clone().filter(|n| !n.trim().is_empty()),
+            state: self.state.clone().filter(|n| !n.trim().is_empty()),
+            active: self
+                .active
+                .as_deref()
+                .map(|a| sel::parse_span("--active", a))
+                .transpose()?,
+            from: self
+                .from
+                .as_ref()
+                .map(|d| sel::parse_date("--from", &d.to_string(), false))
+                .transpose()?,
+            to: self
+                .to
+                .as_ref()
+                .map(|d| sel::parse_date("--to", &d.to_string(), true))
+                .transpose()?,
+            periods: sel::parse_periods(&texts(&self.periods))?,
+        })
+    }
+
+    /// `self` with each value `over` sets replacing this one's.
+    pub fn overridden_by(&self, over: &RawSelection) -> RawSelection {
+        RawSelection {
+            stations: over.stations.clone().or_else(|| self.stations.clone()),
+            near: over.near.clone().or_else(|| self.near.clone()),
+            radius_km: over.radius_km.or(self.radius_km),
+            bbox: over.bbox.clone().or_else(|| self.bbox.clone()),
+            name: over.name.clone().or_else(|| self.name.clone()),
+            state: over.state.clone().or_else(|| self.state.clone()),
+            active: over.active.clone().or_else(|| self.active.clone()),
+            from: over.from.clone().or_else(|| self.from.clone()),
+            to: over.to.clone().or_else(|| self.to.clone()),
+            periods: over.periods.clone().or_else(|| self.periods.clone()),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -79,6 +206,9 @@ pub struct RawPaths {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProcessing {
+    /// What `run` does with each file: `verify`, `download` or `dwd`.
+    #[serde(default = "dwd")]
+    pub processor: String,
     pub workers: i64,
     pub memory_limit_mb_per_worker: i64,
     pub memory_limit_mb_total: i64,
@@ -122,6 +252,10 @@ fn yes() -> bool {
     true
 }
 
+fn dwd() -> String {
+    "dwd".into()
+}
+
 /// Format of the log file (the console is always human text).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -153,6 +287,7 @@ impl Default for RawConfig {
                 translations: None,
             },
             processing: RawProcessing {
+                processor: dwd(),
                 workers: 4,
                 memory_limit_mb_per_worker: 512,
                 memory_limit_mb_total: 2048,
@@ -187,6 +322,7 @@ impl Default for RawConfig {
                 enabled: true,
                 manifest: None,
             }],
+            selection: RawSelection::default(),
         }
     }
 }
@@ -202,6 +338,8 @@ pub struct Config {
     pub source: Source,
     /// Datasets in processing order (enabled ones only).
     pub datasets: Vec<DatasetConfig>,
+    /// The `selection:` section as written (the command line layers over it).
+    pub selection: RawSelection,
 }
 
 /// Where the archive comes from.
@@ -235,6 +373,8 @@ pub struct Paths {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Processing {
+    /// `verify`, `download` or `dwd` (the default).
+    pub processor: String,
     pub workers: usize,
     pub memory_limit_mb_per_worker: u64,
     pub memory_limit_mb_total: u64,
@@ -444,6 +584,15 @@ fn validate(raw: &RawConfig, figment: &Figment) -> Result<Config, ConfigError> {
         ));
     }
     validate_level(&raw.logging.level).map_err(|m| invalid("logging.level", m))?;
+    if !PROCESSORS.contains(&p.processor.trim()) {
+        return Err(invalid(
+            "processing.processor",
+            format!("{:?}: one of {}", p.processor, PROCESSORS.join(", ")),
+        ));
+    }
+    raw.selection
+        .to_selection()
+        .map_err(|e| invalid("selection", e.to_string()))?;
 
     let non_empty = |key: &'static str, p: &Path| {
         if p.as_os_str().is_empty() {
@@ -505,6 +654,7 @@ fn validate(raw: &RawConfig, figment: &Figment) -> Result<Config, ConfigError> {
             rate_limit: (rate_kbps > 0).then_some(rate_kbps * 1000),
         },
         processing: Processing {
+            processor: p.processor.trim().to_owned(),
             workers,
             memory_limit_mb_per_worker: per_worker,
             memory_limit_mb_total: total,
@@ -519,8 +669,12 @@ fn validate(raw: &RawConfig, figment: &Figment) -> Result<Config, ConfigError> {
             journal_size_limit_bytes: (wal as i64) * 1024 * 1024,
         },
         datasets,
+        selection: raw.selection.clone(),
     })
 }
+
+/// What `run` can do with a file.
+pub const PROCESSORS: [&str; 3] = ["dwd", "download", "verify"];
 
 const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
 

@@ -13,6 +13,10 @@ use crate::exit;
 use crate::output::{print_json, time_opt};
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  climastation crawl --dataset hourly/air_temperature
+  climastation crawl --dataset hourly/air_temperature --near 51.34,12.37 --radius 50 --from 1990 --to 2020
+  climastation crawl --source tests/data/dwd --station 44,3987 --period recent,now")]
 pub struct Args {
     /// Only these datasets (repeatable); default: the configured ones.
     #[arg(long = "dataset", value_name = "D")]
@@ -20,43 +24,88 @@ pub struct Args {
     /// An http(s):// root or a local mirror directory (default source.base_url).
     #[arg(long, value_name = "URL|DIR")]
     pub source: Option<String>,
+    #[command(flatten)]
+    pub selection: super::selection::SelectionArgs,
 }
 
 /// What crawling one dataset did.
 pub struct CrawlReport {
     pub dataset: String,
     pub listed: usize,
+    /// Listed files the selection takes.
+    pub selected: usize,
     pub registered: tracker_core::RegisterReport,
     pub vanished: Vec<String>,
+    /// Pending files the selection no longer takes: set aside (counted as
+    /// vanished) until a selection takes them again.
+    pub deselected: Vec<String>,
 }
 
-/// Crawls `names` at `root`, registers what it finds and marks what vanished.
+/// How HTTP requests to the source are made.
+pub fn http_options(ctx: &Ctx) -> dwd_source::HttpOptions {
+    dwd_source::HttpOptions {
+        timeout: ctx.config.source.timeout,
+        retries: ctx.config.source.retries,
+        ..dwd_source::HttpOptions::default()
+    }
+}
+
+/// Crawls `names` at `root`, registers what `selection` takes of it and
+/// marks what vanished. Files outside the selection are not registered;
+/// pending ones registered by a wider selection are set aside; done ones
+/// are left alone.
 pub fn crawl_datasets(
     ctx: &Ctx,
     store: &dyn ProgressStore,
     names: &[String],
     root: &str,
+    selection: &dwd_catalog::Selection,
 ) -> anyhow::Result<Vec<CrawlReport>> {
     let cfg = &ctx.config;
-    let http = dwd_source::HttpOptions {
-        timeout: cfg.source.timeout,
-        retries: cfg.source.retries,
-        ..dwd_source::HttpOptions::default()
-    };
-    let source = dwd_source::open(root, &http);
+    let source = dwd_source::open(root, &http_options(ctx));
+    let today = jiff::tz::TimeZone::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date();
     let mut reports = Vec::new();
     for name in names {
         let dataset = ctx.dataset(name)?;
         let entries = dwd_source::crawl(source.as_ref(), name)
             .with_context(|| format!("crawling {name} at {root}"))?;
         write_manifest(&cfg.paths.data_dir.join("manifests"), name, &entries)?;
-        let files = entries
+        let stations = if selection.needs_station_list() {
+            let lists = crate::stations::lists(&entries);
+            let all = crate::stations::load(ctx, root, name, &lists)?;
+            Some(crate::stations::selected_ids(selection, &all))
+        } else {
+            None
+        };
+        let (chosen, left): (Vec<_>, Vec<_>) = entries
+            .iter()
+            .partition(|e| selection.file_matches(&e.path, stations.as_ref(), today));
+        let files = chosen
             .iter()
             .map(|e| e.new_file(&dataset))
             .collect::<tracker_core::Result<Vec<_>>>()?;
         let registered = super::register::register_all(store, &files)?;
-        let present: Vec<String> = entries.iter().map(|e| e.path.clone()).collect();
-        let vanished = store.mark_vanished(&dataset, &present)?;
+        // listed but no longer selected, and not started: set aside
+        let pending = pending_paths(store, &dataset)?;
+        let deselected: Vec<String> = left
+            .iter()
+            .filter(|e| pending.contains(&e.path))
+            .map(|e| e.path.clone())
+            .collect();
+        let present: Vec<String> = entries
+            .iter()
+            .filter(|e| !deselected.contains(&e.path))
+            .map(|e| e.path.clone())
+            .collect();
+        let mut vanished = store.mark_vanished(&dataset, &present)?;
+        vanished.retain(|v| !deselected.contains(v));
+        if !selection.is_all() {
+            tracing::info!(dataset = %dataset, selection = selection.describe(), selected = chosen.len(),
+                listed = entries.len(), set_aside = deselected.len(), "selection applied");
+        }
+        save_selection(&cfg.paths.data_dir, name, selection)?;
         for v in &vanished {
             tracing::warn!(dataset = %dataset, file = v.as_str(), "vanished from the source listing; kept out of future work");
         }
@@ -65,8 +114,10 @@ pub fn crawl_datasets(
         reports.push(CrawlReport {
             dataset: name.clone(),
             listed: entries.len(),
+            selected: chosen.len(),
             registered,
             vanished,
+            deselected,
         });
     }
     Ok(reports)
@@ -83,8 +134,9 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .source
         .clone()
         .unwrap_or_else(|| cfg.source.base_url.clone());
+    let selection = args.selection.resolve(ctx)?;
     let store = ctx.open_store()?;
-    let reports = crawl_datasets(ctx, &store, &names, &root)?;
+    let reports = crawl_datasets(ctx, &store, &names, &root, &selection)?;
     if ctx.json {
         let list: Vec<Value> = reports
             .iter()
@@ -92,6 +144,8 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
                 json!({
                     "dataset": r.dataset,
                     "listed": r.listed,
+                    "selected": r.selected,
+                    "deselected": r.deselected.len(),
                     "new": r.registered.new,
                     "changed": r.registered.changed,
                     "unchanged": r.registered.unchanged,
@@ -106,6 +160,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         };
         print_json(&json!({
             "source": root,
+            "selection": selection.describe(),
             "datasets": list,
             "new": sum(|r| r.new),
             "changed": sum(|r| r.changed),
@@ -121,8 +176,13 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
 }
 
 pub fn print_human(r: &CrawlReport) {
+    let selected = if r.selected == r.listed {
+        String::new()
+    } else {
+        format!(" ({} selected)", r.selected)
+    };
     println!(
-        "{}: {} listed: {} new, {} changed, {} unchanged, {} vanished",
+        "{}: {} listed{selected}: {} new, {} changed, {} unchanged, {} vanished",
         r.dataset,
         r.listed,
         r.registered.new,
@@ -133,6 +193,63 @@ pub fn print_human(r: &CrawlReport) {
     for v in &r.vanished {
         println!("  vanished: {v}");
     }
+    if !r.deselected.is_empty() {
+        println!(
+            "  {} pending files outside the selection set aside (a wider selection takes them back)",
+            r.deselected.len()
+        );
+    }
+}
+
+/// The paths of `dataset`'s pending files.
+fn pending_paths(
+    store: &dyn ProgressStore,
+    dataset: &tracker_core::DatasetId,
+) -> anyhow::Result<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    let mut after = None;
+    loop {
+        let page = store.list(&tracker_core::ListQuery {
+            dataset: Some(dataset.clone()),
+            status: tracker_core::FileStatus::Pending,
+            after,
+            limit: 10_000,
+        })?;
+        out.extend(page.files.iter().map(|f| f.key.path().to_owned()));
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// `paths.data_dir/selections.json`: the selection each dataset was last
+/// crawled with, for `status`.
+fn selections_file(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("selections.json")
+}
+
+fn save_selection(
+    data_dir: &Path,
+    dataset: &str,
+    selection: &dwd_catalog::Selection,
+) -> anyhow::Result<()> {
+    let path = selections_file(data_dir);
+    let mut all = saved_selections(data_dir);
+    all.insert(dataset.to_owned(), selection.describe());
+    let text = serde_json::to_string_pretty(&all)?;
+    crate::dwd_files::write_atomic(&path, |w| {
+        w.write_all(text.as_bytes()).map_err(|e| e.to_string())
+    })
+    .map_err(anyhow::Error::msg)
+}
+
+/// The selection each dataset was last crawled with.
+pub fn saved_selections(data_dir: &Path) -> std::collections::BTreeMap<String, String> {
+    std::fs::read(selections_file(data_dir))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
 }
 
 /// `data/manifests/<dataset with / as __>.jsonl`: what the crawl saw.

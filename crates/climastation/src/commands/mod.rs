@@ -8,6 +8,8 @@ pub mod failed;
 pub mod register;
 pub mod retry;
 pub mod run;
+pub mod selection;
+pub mod stations;
 pub mod status;
 
 use crate::context::Ctx;
@@ -23,6 +25,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<u8> {
         Command::Datasets(a) => datasets::run(&ctx, a),
         Command::Register(a) => register::run(&ctx, a),
         Command::Run(a) => run::run(&ctx, a),
+        Command::Stations(a) => stations::run(&ctx, a),
         Command::Status(a) => status::run(&ctx, a),
         Command::Failed(a) => failed::run(&ctx, a),
         Command::Retry(a) => retry::retry(&ctx, a),

@@ -38,8 +38,9 @@ pub struct Args {
     /// a dataset at its first failure.
     #[arg(long)]
     pub keep_going: bool,
-    #[arg(long, value_enum, default_value = "verify")]
-    pub processor: ProcessorKind,
+    /// What to do with each file (default processing.processor: dwd).
+    #[arg(long, value_enum)]
+    pub processor: Option<ProcessorKind>,
     /// Crawl the datasets at source.base_url first (register new and changed
     /// files, set aside vanished ones).
     #[arg(long)]
@@ -47,6 +48,8 @@ pub struct Args {
     /// With `--processor dwd`: the format of the tables written to paths.output.
     #[arg(long, value_enum, default_value = "parquet")]
     pub format: crate::dwd_files::Format,
+    #[command(flatten)]
+    pub selection: super::selection::SelectionArgs,
 }
 
 /// Where a dataset's files are on disk: `paths.raw/<dataset>/<path>`.
@@ -104,7 +107,9 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     }
     if args.crawl {
         let names: Vec<String> = datasets.iter().map(|d| d.as_str().to_owned()).collect();
-        let reports = super::crawl::crawl_datasets(ctx, &store, &names, &cfg.source.base_url)?;
+        let selection = args.selection.resolve(ctx)?;
+        let reports =
+            super::crawl::crawl_datasets(ctx, &store, &names, &cfg.source.base_url, &selection)?;
         if !ctx.json {
             for r in &reports {
                 super::crawl::print_human(r);
@@ -141,7 +146,15 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             },
         )
     };
-    let processor: Arc<dyn pipeline::Processor> = match args.processor {
+    let kind = match args.processor {
+        Some(k) => k,
+        None => match cfg.processing.processor.as_str() {
+            "verify" => ProcessorKind::Verify,
+            "download" => ProcessorKind::Download,
+            _ => ProcessorKind::Dwd,
+        },
+    };
+    let processor: Arc<dyn pipeline::Processor> = match kind {
         ProcessorKind::Verify => Arc::new(pipeline::Verify),
         ProcessorKind::Download => Arc::new(download()),
         ProcessorKind::Dwd => Arc::new(crate::dwd_processor::DwdProcessor::new(

@@ -51,13 +51,29 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let store = ctx.open_store()?;
     loop {
         let rows = collect(&store, dataset.as_ref(), None)?;
+        let selections = super::crawl::saved_selections(&ctx.config.paths.data_dir);
         if ctx.json {
-            print_json(&to_json(&rows));
+            let mut v = to_json(&rows);
+            if let Some(list) = v["datasets"].as_array_mut() {
+                for d in list {
+                    let name = d["dataset"].as_str().unwrap_or_default().to_owned();
+                    d["selection"] = json!(selections.get(&name));
+                }
+            }
+            print_json(&v);
         } else {
             if args.watch.is_some() && std::io::stdout().is_terminal() {
                 print!("\x1b[2J\x1b[H");
             }
             print_table(&rows);
+            for r in &rows {
+                if let Some(s) = selections
+                    .get(r.summary.dataset.as_str())
+                    .filter(|s| *s != "everything")
+                {
+                    println!("selection of {}: {s}", r.summary.dataset.as_str());
+                }
+            }
         }
         match args.watch {
             Some(secs) => std::thread::sleep(Duration::from_secs(secs.max(1))),

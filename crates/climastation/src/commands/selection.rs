@@ -1,0 +1,73 @@
+//! The selection options shared by `crawl`, `run` and `stations`, layered
+//! over the configuration's `selection:` section (an option given replaces
+//! the section's value of the same name).
+
+use dwd_catalog::Selection;
+use tracker_config::{OneOrMany, RawSelection, Scalar};
+
+use crate::context::{Ctx, usage};
+
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct SelectionArgs {
+    /// Station ids as DWD writes them (`44` or `00044`); comma-separated or repeated.
+    #[arg(long = "station", value_name = "ID,…")]
+    pub stations: Vec<String>,
+    /// Stations within --radius km of this point (`51.34,12.37`).
+    #[arg(long, value_name = "LAT,LON")]
+    pub near: Option<String>,
+    /// The radius of --near, in km.
+    #[arg(long, value_name = "KM")]
+    pub radius: Option<f64>,
+    /// Stations in this box: west, south, east, north in degrees.
+    #[arg(long, value_name = "W,S,E,N")]
+    pub bbox: Option<String>,
+    /// Stations whose name contains this text (without case).
+    #[arg(long, value_name = "TEXT")]
+    pub name: Option<String>,
+    /// Stations of this state (Bundesland), e.g. `Sachsen`.
+    #[arg(long, value_name = "STATE")]
+    pub state: Option<String>,
+    /// Stations that measured during this span, e.g. `1990..2020`.
+    #[arg(long, value_name = "FROM..TO")]
+    pub active: Option<String>,
+    /// Files whose dates reach this day or later (`1990-01-01`, or a year).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Files whose dates begin on this day or earlier (`2020-12-31`, or a year).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Period folders: `historical`, `recent`, `now`; comma-separated or repeated.
+    #[arg(long = "period", value_name = "P,…")]
+    pub periods: Vec<String>,
+}
+
+impl SelectionArgs {
+    fn raw(&self) -> RawSelection {
+        let many = |v: &[String]| {
+            (!v.is_empty())
+                .then(|| OneOrMany::Many(v.iter().map(|s| Scalar::Text(s.clone())).collect()))
+        };
+        RawSelection {
+            stations: many(&self.stations),
+            near: self.near.clone(),
+            radius_km: self.radius,
+            bbox: self.bbox.clone(),
+            name: self.name.clone(),
+            state: self.state.clone(),
+            active: self.active.clone(),
+            from: self.from.clone().map(Scalar::Text),
+            to: self.to.clone().map(Scalar::Text),
+            periods: many(&self.periods),
+        }
+    }
+
+    /// The configuration's selection with these options over it; a bad
+    /// value exits 2 naming the option.
+    pub fn resolve(&self, ctx: &Ctx) -> anyhow::Result<Selection> {
+        ctx.config
+            .selection
+            .overridden_by(&self.raw())
+            .to_selection()
+            .map_err(|e| usage(format!("selection: {e}")))
+    }
+}

@@ -1,0 +1,529 @@
+//! Asking for what you need: which stations, places, periods and dates.
+//!
+//! A [`Selection`] decides which files of a dataset are registered (and so
+//! downloaded and converted): by station id, by place (a radius around a
+//! point, a bounding box, the station's name or state: these need the
+//! dataset's station list), by period folder and by date range (the range
+//! in a file's name; `recent` and `now` files cover the last ~500 days and
+//! the current day). Files that belong to no station (station lists,
+//! descriptions) are always selected.
+
+use std::collections::BTreeSet;
+
+use jiff::civil::Date;
+
+use crate::{Period, facts};
+
+/// A point and a radius.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Near {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub radius_km: f64,
+}
+
+/// West, south, east, north in degrees.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BBox {
+    pub west: f64,
+    pub south: f64,
+    pub east: f64,
+    pub north: f64,
+}
+
+/// What a station list says of a station, as far as selecting goes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StationInfo {
+    pub id: u32,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub name: String,
+    pub state: String,
+    pub from: Date,
+    pub to: Date,
+}
+
+/// A bad selection value, naming the option.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{option}: {message}")]
+pub struct SelectionError {
+    pub option: &'static str,
+    pub message: String,
+}
+
+fn err(option: &'static str, message: impl Into<String>) -> SelectionError {
+    SelectionError {
+        option,
+        message: message.into(),
+    }
+}
+
+/// The selection; the default selects everything.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Selection {
+    /// Station ids (`44` and `00044` are the same); empty: all.
+    pub stations: BTreeSet<u32>,
+    pub near: Option<Near>,
+    pub bbox: Option<BBox>,
+    /// A part of the station's name, without case.
+    pub name: Option<String>,
+    /// The station's state (Bundesland), without case.
+    pub state: Option<String>,
+    /// Stations that measured during this span (from the station list).
+    pub active: Option<(Date, Date)>,
+    /// Files whose dates overlap `from..=to`.
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    /// Period folders; empty: all.
+    pub periods: Vec<Period>,
+}
+
+/// Days a `recent` file reaches back (DWD: about 500 days; a margin added).
+const RECENT_DAYS: i32 = 550;
+/// Days a `now` file reaches back.
+const NOW_DAYS: i32 = 2;
+
+impl Selection {
+    /// Whether nothing is selected away.
+    pub fn is_all(&self) -> bool {
+        *self == Selection::default()
+    }
+
+    /// Whether the station list is needed to decide (place, name, state,
+    /// active span).
+    pub fn needs_station_list(&self) -> bool {
+        self.near.is_some()
+            || self.bbox.is_some()
+            || self.name.is_some()
+            || self.state.is_some()
+            || self.active.is_some()
+    }
+
+    /// Whether `s` is one of the selected stations (by id and by what the
+    /// station list says).
+    pub fn station_matches(&self, s: &StationInfo) -> bool {
+        let lower = |t: &str| t.to_lowercase();
+        (self.stations.is_empty() || self.stations.contains(&s.id))
+            && self.near.is_none_or(|n| {
+                distance_km((n.latitude, n.longitude), (s.latitude, s.longitude)) <= n.radius_km
+            })
+            && self.bbox.is_none_or(|b| {
+                (b.south..=b.north).contains(&s.latitude)
+                    && (b.west..=b.east).contains(&s.longitude)
+            })
+            && self
+                .name
+                .as_ref()
+                .is_none_or(|n| lower(&s.name).contains(&lower(n)))
+            && self
+                .state
+                .as_ref()
+                .is_none_or(|st| lower(&s.state) == lower(st))
+            && self
+                .active
+                .is_none_or(|(from, to)| s.from <= to && s.to >= from)
+    }
+
+    /// Whether the file at `path` (relative to its dataset) is selected.
+    /// `stations` is the set the station list gave when
+    /// [`Selection::needs_station_list`]; `today` dates `recent` and `now`.
+    pub fn file_matches(&self, path: &str, stations: Option<&BTreeSet<u32>>, today: Date) -> bool {
+        let f = facts(path);
+        let Some(station) = f.station.as_deref().and_then(|s| s.parse::<u32>().ok()) else {
+            // station lists, descriptions: every selection needs them
+            return true;
+        };
+        if !self.stations.is_empty() && !self.stations.contains(&station) {
+            return false;
+        }
+        if let Some(set) = stations
+            && !set.contains(&station)
+        {
+            return false;
+        }
+        if !self.periods.is_empty() && f.period.is_some_and(|p| !self.periods.contains(&p)) {
+            return false;
+        }
+        if self.from.is_none() && self.to.is_none() {
+            return true;
+        }
+        let days_back = |n: i32| {
+            today
+                .checked_sub(jiff::Span::new().days(n))
+                .unwrap_or(today)
+        };
+        let range = match (f.from.as_deref(), f.to.as_deref()) {
+            (Some(a), Some(b)) => date8(a).zip(date8(b)),
+            _ => match f.period {
+                Some(Period::Recent) => Some((days_back(RECENT_DAYS), today)),
+                Some(Period::Now) => Some((days_back(NOW_DAYS), today)),
+                // a metadata zip or a file without dates: its station decides
+                _ => None,
+            },
+        };
+        match range {
+            Some((a, b)) => {
+                self.from.is_none_or(|from| b >= from) && self.to.is_none_or(|to| a <= to)
+            }
+            None => true,
+        }
+    }
+
+    /// One line for `status` and logs.
+    pub fn describe(&self) -> String {
+        if self.is_all() {
+            return "everything".into();
+        }
+        let mut parts = Vec::new();
+        if !self.stations.is_empty() {
+            let ids: Vec<String> = self.stations.iter().map(|s| format!("{s:05}")).collect();
+            parts.push(format!("stations {}", ids.join(",")));
+        }
+        if let Some(n) = self.near {
+            parts.push(format!(
+                "within {} km of {},{}",
+                n.radius_km, n.latitude, n.longitude
+            ));
+        }
+        if let Some(b) = self.bbox {
+            parts.push(format!("in {},{},{},{}", b.west, b.south, b.east, b.north));
+        }
+        if let Some(n) = &self.name {
+            parts.push(format!("name ~ {n:?}"));
+        }
+        if let Some(s) = &self.state {
+            parts.push(format!("state {s}"));
+        }
+        if let Some((a, b)) = self.active {
+            parts.push(format!("active {a}..{b}"));
+        }
+        if self.from.is_some() || self.to.is_some() {
+            let d = |d: Option<Date>| d.map_or(String::new(), |d| d.to_string());
+            parts.push(format!("dates {}..{}", d(self.from), d(self.to)));
+        }
+        if !self.periods.is_empty() {
+            let p: Vec<&str> = self.periods.iter().map(|p| p.folder()).collect();
+            parts.push(format!("periods {}", p.join(",")));
+        }
+        parts.join("; ")
+    }
+}
+
+fn date8(s: &str) -> Option<Date> {
+    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Date::new(
+        s[..4].parse().ok()?,
+        s[4..6].parse().ok()?,
+        s[6..].parse().ok()?,
+    )
+    .ok()
+}
+
+/// Great-circle distance in km (haversine, mean earth radius 6371.0088 km).
+pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, lo1) = (a.0.to_radians(), a.1.to_radians());
+    let (la2, lo2) = (b.0.to_radians(), b.1.to_radians());
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    2.0 * 6371.0088 * h.sqrt().asin()
+}
+
+// ---- parsing the values as users write them ---------------------------------
+
+/// Station ids as DWD writes them: `44`, `00044`; several as `44,3987`.
+pub fn parse_stations(values: &[String]) -> Result<BTreeSet<u32>, SelectionError> {
+    let mut out = BTreeSet::new();
+    for v in values.iter().flat_map(|v| v.split(',')) {
+        let t = v.trim();
+        if t.is_empty() {
+            continue;
+        }
+        let id = t
+            .parse::<u32>()
+            .ok()
+            .filter(|id| *id <= 99_999 && t.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| {
+                err(
+                    "--station",
+                    format!("{t:?} is not a station id like 44 or 00044"),
+                )
+            })?;
+        out.insert(id);
+    }
+    Ok(out)
+}
+
+fn numbers<const N: usize>(
+    option: &'static str,
+    s: &str,
+    form: &str,
+) -> Result<[f64; N], SelectionError> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    let bad = || err(option, format!("{s:?} is not {form}"));
+    if parts.len() != N {
+        return Err(bad());
+    }
+    let mut out = [0.0; N];
+    for (o, p) in out.iter_mut().zip(parts) {
+        *o = p
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(bad)?;
+    }
+    Ok(out)
+}
+
+fn check_lat_lon(option: &'static str, lat: f64, lon: f64) -> Result<(), SelectionError> {
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return Err(err(
+            option,
+            format!(
+                "{lat},{lon}: latitude must be within ±90, longitude within ±180 (LAT,LON order)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `--near LAT,LON` with `--radius KM`.
+pub fn parse_near(near: &str, radius_km: Option<f64>) -> Result<Near, SelectionError> {
+    let [latitude, longitude] = numbers::<2>("--near", near, "LAT,LON (e.g. 51.34,12.37)")?;
+    check_lat_lon("--near", latitude, longitude)?;
+    let radius_km = radius_km.ok_or_else(|| err("--near", "needs --radius KM"))?;
+    if !(radius_km > 0.0 && radius_km <= 20_000.0) {
+        return Err(err(
+            "--radius",
+            format!("{radius_km} km: give a radius above 0 km"),
+        ));
+    }
+    Ok(Near {
+        latitude,
+        longitude,
+        radius_km,
+    })
+}
+
+/// `--bbox W,S,E,N`.
+pub fn parse_bbox(s: &str) -> Result<BBox, SelectionError> {
+    let [west, south, east, north] =
+        numbers::<4>("--bbox", s, "W,S,E,N (e.g. 11.5,50.9,13.2,51.8)")?;
+    check_lat_lon("--bbox", south, west)?;
+    check_lat_lon("--bbox", north, east)?;
+    if west > east || south > north {
+        return Err(err(
+            "--bbox",
+            format!("{s:?}: west must not exceed east, nor south north (W,S,E,N)"),
+        ));
+    }
+    Ok(BBox {
+        west,
+        south,
+        east,
+        north,
+    })
+}
+
+/// A date `YYYY-MM-DD` (or `YYYYMMDD`, or a year `YYYY`: its first day, or
+/// its last day when `end`).
+pub fn parse_date(option: &'static str, s: &str, end: bool) -> Result<Date, SelectionError> {
+    let t = s.trim();
+    let bad = || err(option, format!("{t:?} is not a date like 1990-01-01"));
+    if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
+        let y: i16 = t.parse().map_err(|_| bad())?;
+        return Date::new(y, if end { 12 } else { 1 }, if end { 31 } else { 1 }).map_err(|_| bad());
+    }
+    if let Some(d) = date8(t) {
+        return Ok(d);
+    }
+    t.parse::<Date>().map_err(|_| bad())
+}
+
+/// `FROM..TO`, either side optional.
+pub fn parse_span(option: &'static str, s: &str) -> Result<(Date, Date), SelectionError> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| err(option, format!("{s:?} is not a span like 1990..2020")))?;
+    let from = if a.trim().is_empty() {
+        Date::MIN
+    } else {
+        parse_date(option, a, false)?
+    };
+    let to = if b.trim().is_empty() {
+        Date::MAX
+    } else {
+        parse_date(option, b, true)?
+    };
+    if from > to {
+        return Err(err(option, format!("{s:?}: the start is after the end")));
+    }
+    Ok((from, to))
+}
+
+/// `--period historical,recent`.
+pub fn parse_periods(values: &[String]) -> Result<Vec<Period>, SelectionError> {
+    let mut out = Vec::new();
+    for v in values.iter().flat_map(|v| v.split(',')) {
+        let t = v.trim();
+        if t.is_empty() {
+            continue;
+        }
+        let p = Period::parse(t)
+            .ok_or_else(|| err("--period", format!("{t:?}: one of historical, recent, now")))?;
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leipzig() -> Near {
+        Near {
+            latitude: 51.34,
+            longitude: 12.37,
+            radius_km: 50.0,
+        }
+    }
+
+    fn station(id: u32, lat: f64, lon: f64) -> StationInfo {
+        StationInfo {
+            id,
+            latitude: lat,
+            longitude: lon,
+            name: "Leipzig/Halle".into(),
+            state: "Sachsen".into(),
+            from: Date::constant(1950, 1, 1),
+            to: Date::constant(2025, 1, 1),
+        }
+    }
+
+    #[test]
+    fn distances_are_great_circle_km() {
+        // Leipzig/Halle airport (2932) to Leipzig centre: about 15 km
+        let d = distance_km((51.4348, 12.2396), (51.34, 12.37));
+        assert!((13.0..15.0).contains(&d), "{d}");
+        // Berlin to Munich, about 504 km
+        let d = distance_km((52.52, 13.405), (48.137, 11.575));
+        assert!((500.0..510.0).contains(&d), "{d}");
+        assert_eq!(distance_km((50.0, 10.0), (50.0, 10.0)), 0.0);
+    }
+
+    #[test]
+    fn stations_by_place_name_state_and_span() {
+        let s = Selection {
+            near: Some(leipzig()),
+            ..Selection::default()
+        };
+        assert!(s.station_matches(&station(2932, 51.4348, 12.2396)));
+        assert!(!s.station_matches(&station(44, 52.9336, 8.237)));
+        let s = Selection {
+            bbox: Some(parse_bbox("11.5,50.9,13.2,51.8").unwrap()),
+            name: Some("halle".into()),
+            state: Some("sachsen".into()),
+            active: Some(parse_span("--active", "1990..2020").unwrap()),
+            ..Selection::default()
+        };
+        assert!(s.station_matches(&station(2932, 51.4348, 12.2396)));
+        let mut closed = station(2932, 51.4348, 12.2396);
+        closed.to = Date::constant(1980, 1, 1);
+        assert!(!s.station_matches(&closed));
+    }
+
+    #[test]
+    fn files_by_station_period_and_dates() {
+        let today = Date::constant(2026, 12, 2);
+        let s = Selection {
+            stations: parse_stations(&["44,00003".into()]).unwrap(),
+            from: Some(parse_date("--from", "1990", false).unwrap()),
+            to: Some(parse_date("--to", "2020", true).unwrap()),
+            periods: parse_periods(&["historical".into(), "recent".into()]).unwrap(),
+            ..Selection::default()
+        };
+        let m = |p: &str| s.file_matches(p, None, today);
+        assert!(m(
+            "historical/10minutenwerte_TU_00003_19930428_19991231_hist.zip"
+        ));
+        assert!(!m(
+            "historical/10minutenwerte_TU_00003_20210101_20241231_hist.zip"
+        ));
+        assert!(!m(
+            "historical/10minutenwerte_TU_00164_19930428_19991231_hist.zip"
+        ));
+        assert!(
+            !m("recent/10minutenwerte_TU_00044_akt.zip"),
+            "recent reaches back to 2025 only"
+        );
+        assert!(!m("now/10minutenwerte_TU_00044_now.zip"), "period");
+        assert!(m(
+            "historical/2019/1minutenwerte_nieder_00044_20190101_20190131_hist.zip"
+        ));
+        assert!(
+            m("zehn_min_tu_Beschreibung_Stationen.txt"),
+            "lists are always needed"
+        );
+        assert!(m("meta_data/Meta_Daten_zehn_min_tu_00003.zip"));
+        assert!(!m("meta_data/Meta_Daten_zehn_min_tu_00164.zip"));
+        // a station set from the station list
+        let set: BTreeSet<u32> = [3].into();
+        assert!(Selection::default().file_matches(
+            "recent/10minutenwerte_TU_00003_akt.zip",
+            Some(&set),
+            today
+        ));
+        assert!(!Selection::default().file_matches(
+            "recent/10minutenwerte_TU_00044_akt.zip",
+            Some(&set),
+            today
+        ));
+        assert!(Selection::default().is_all());
+    }
+
+    #[test]
+    fn bad_values_name_their_option() {
+        assert_eq!(
+            parse_stations(&["44x".into()]).unwrap_err().option,
+            "--station"
+        );
+        assert_eq!(
+            parse_stations(&["123456".into()]).unwrap_err().option,
+            "--station"
+        );
+        assert!(parse_near("51.3", Some(5.0)).is_err());
+        assert_eq!(
+            parse_near("51.3,12.4", None).unwrap_err().message,
+            "needs --radius KM"
+        );
+        assert_eq!(
+            parse_near("51.3,12.4", Some(0.0)).unwrap_err().option,
+            "--radius"
+        );
+        assert!(parse_near("151.3,12.4", Some(5.0)).is_err());
+        assert!(parse_bbox("13,51,12,52").is_err(), "west > east");
+        assert!(parse_date("--from", "1990-13-01", false).is_err());
+        assert_eq!(
+            parse_date("--from", "19900102", false).unwrap(),
+            Date::constant(1990, 1, 2)
+        );
+        assert!(parse_span("--active", "2020..1990").is_err());
+        assert_eq!(parse_span("--active", "..2000").unwrap().0, Date::MIN);
+        assert!(parse_periods(&["later".into()]).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn distance_is_symmetric_and_bounded(
+            a in -89.0f64..89.0, b in -179.0f64..179.0, c in -89.0f64..89.0, d in -179.0f64..179.0
+        ) {
+            let x = distance_km((a, b), (c, d));
+            let y = distance_km((c, d), (a, b));
+            proptest::prop_assert!((x - y).abs() < 1e-6);
+            proptest::prop_assert!((0.0..=20_016.0).contains(&x));
+        }
+    }
+}
