@@ -1,26 +1,45 @@
 //! Manifests: the files of a dataset, one path a line, or JSON lines with
-//! `path`, `size` (bytes) and `modified` (RFC 3339 or Unix milliseconds).
+//! `path`, `size` (bytes) and `modified` (RFC 3339 or Unix milliseconds);
+//! the lines `crawl` writes (`data/manifests/<dataset>.jsonl`, with `url`,
+//! `dataset`, `period`, `station`, `from`, `to` besides) are the same type,
+//! [`Line`], so `register` reads them as they are.
 //! Blank lines and `#` comments are skipped.
 
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tracker_core::{DatasetId, FileKey, NewFile, Timestamp};
 
-#[derive(Deserialize)]
+/// One line of a manifest.
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct Entry {
-    path: String,
+pub struct Line {
+    /// Relative to the dataset's folder.
+    pub path: String,
     #[serde(default)]
-    size: Option<u64>,
+    pub size: Option<u64>,
     #[serde(default)]
-    modified: Option<Modified>,
+    pub modified: Option<Modified>,
+    /// Where the file was listed (written by `crawl`; not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub station: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// A file's date: RFC 3339 text or Unix milliseconds.
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(untagged)]
-enum Modified {
+pub enum Modified {
     Millis(i64),
     Text(String),
 }
@@ -40,15 +59,26 @@ pub fn parse(text: &str, dataset: &DatasetId) -> anyhow::Result<Vec<NewFile>> {
         }
         let n = i + 1;
         let entry = if line.starts_with('{') {
-            serde_json::from_str::<Entry>(line)
+            serde_json::from_str::<Line>(line)
                 .with_context(|| format!("line {n}: not a manifest JSON object"))?
         } else {
-            Entry {
+            Line {
                 path: line.to_owned(),
                 size: None,
                 modified: None,
+                url: None,
+                dataset: None,
+                period: None,
+                station: None,
+                from: None,
+                to: None,
             }
         };
+        if let Some(d) = &entry.dataset
+            && d != dataset.as_str()
+        {
+            bail!("line {n}: the file is of dataset {d}, not {dataset}");
+        }
         let source_modified = match entry.modified {
             None => None,
             Some(Modified::Millis(ms)) => Some(Timestamp::from_millis(ms)),

@@ -32,6 +32,18 @@ pub fn print_json(value: &serde_json::Value) {
     println!("{value}");
 }
 
+/// The command that fixes a failed file, by its error: a file the source
+/// no longer has, or whose size disagrees with the listing, needs a fresh
+/// listing; anything else a retry.
+pub fn fix_hint(message: &str) -> &'static str {
+    let m = message.to_ascii_lowercase();
+    if m.contains("not at the source") || m.contains("listed") || m.contains("listing") {
+        "climastation run --crawl (the source's listing changed)"
+    } else {
+        "climastation retry --all-failed, then run again"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,12 @@ pub enum SourceError {
     Status { url: String, status: u16 },
     #[error("listing {url}: {message}")]
     Http { url: String, message: String },
+    /// The host cannot be found or refuses connections: no network, or a
+    /// wrong address. Not retried: waiting does not bring a network back.
+    #[error(
+        "listing {url}: {message} (no network? use --source DIR or source.base_url: a local mirror)"
+    )]
+    Unreachable { url: String, message: String },
     #[error("listing {path}: {source}")]
     Io {
         path: PathBuf,
@@ -35,8 +41,54 @@ impl SourceError {
         match self {
             SourceError::Status { status, .. } => *status == 429 || *status >= 500,
             SourceError::Http { .. } => true,
-            SourceError::Io { .. } | SourceError::BadPath { .. } => false,
+            SourceError::Unreachable { .. }
+            | SourceError::Io { .. }
+            | SourceError::BadPath { .. } => false,
         }
+    }
+
+    /// The source itself is wrong or out of reach (not one file of it): a
+    /// setup error, not a failed file.
+    pub fn is_setup(&self) -> bool {
+        match self {
+            SourceError::Unreachable { .. } | SourceError::BadPath { .. } => true,
+            SourceError::Status { status, .. } => *status == 404,
+            SourceError::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+            SourceError::Http { .. } => false,
+        }
+    }
+}
+
+/// A request error: host not found and refused connections are
+/// [`SourceError::Unreachable`], the rest worth a retry.
+pub(crate) fn request_error(url: &str, e: &ureq::Error) -> SourceError {
+    let refused = |io: &std::io::Error| {
+        // a failed name lookup has no kind of its own: its text tells
+        let text = io.to_string().to_ascii_lowercase();
+        matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionRefused
+                | std::io::ErrorKind::NotFound
+                | std::io::ErrorKind::HostUnreachable
+                | std::io::ErrorKind::NetworkUnreachable
+        ) || text.contains("lookup address")
+            || text.contains("name or service not known")
+            || text.contains("no address associated")
+            || text.contains("temporary failure in name resolution")
+    };
+    match e {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => SourceError::Unreachable {
+            url: url.to_owned(),
+            message: e.to_string(),
+        },
+        ureq::Error::Io(io) if refused(io) => SourceError::Unreachable {
+            url: url.to_owned(),
+            message: e.to_string(),
+        },
+        _ => SourceError::Http {
+            url: url.to_owned(),
+            message: e.to_string(),
+        },
     }
 }
 
@@ -147,10 +199,7 @@ impl HttpSource {
                 .agent
                 .get(url)
                 .call()
-                .map_err(|e| SourceError::Http {
-                    url: url.to_owned(),
-                    message: e.to_string(),
-                })
+                .map_err(|e| request_error(url, &e))
                 .and_then(|mut r| {
                     let status = r.status().as_u16();
                     if status != 200 {

@@ -340,6 +340,10 @@ pub struct Config {
     pub datasets: Vec<DatasetConfig>,
     /// The `selection:` section as written (the command line layers over it).
     pub selection: RawSelection,
+    /// Where a value came from (`config/job.yaml`, `environment variable
+    /// CLIMASTATION_PROCESSING__WORKERS`, `defaults`), for the keys that
+    /// later checks name: the processing limits.
+    pub origins: std::collections::BTreeMap<&'static str, String>,
 }
 
 /// Where the archive comes from.
@@ -439,7 +443,9 @@ pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
                 .join("; "),
         )
     })?;
-    let config = validate(&raw, &figment)?;
+    // the base file's paths are relative to the working directory, like
+    // the defaults it restates
+    let config = validate(&raw, &figment, sources.base_file.clone())?;
     tracing::debug!(?sources, "configuration loaded");
     Ok(config)
 }
@@ -456,7 +462,14 @@ fn figment(sources: &Sources) -> Result<Figment, ConfigError> {
         figment = figment.merge(Yaml::file_exact(user));
     }
     if sources.env {
-        figment = figment.merge(Env::prefixed(ENV_PREFIX).ignore(&["config"]).split("__"));
+        // only `CLIMASTATION_<SECTION>__<KEY>` is configuration: a wrapper's
+        // own `CLIMASTATION_BIN` is none of ours (a misspelt section, with
+        // its `__`, is still refused)
+        figment = figment.merge(
+            Env::prefixed(ENV_PREFIX)
+                .filter(|k| k.as_str().contains("__"))
+                .split("__"),
+        );
     }
     Ok(figment)
 }
@@ -497,17 +510,38 @@ fn origin(figment: &Figment, key: &str) -> String {
             _ if md.name.contains("environment") => {
                 format!("environment variable {}", env_var(key))
             }
+            _ if md.name.contains("RawConfig") => "the compiled defaults".into(),
             _ => md.name.to_string(),
         },
         None => "defaults".into(),
     }
 }
 
-fn validate(raw: &RawConfig, figment: &Figment) -> Result<Config, ConfigError> {
+fn validate(
+    raw: &RawConfig,
+    figment: &Figment,
+    base_file: Option<PathBuf>,
+) -> Result<Config, ConfigError> {
     let invalid = |key: &'static str, message: String| ConfigError::Invalid {
         key,
         origin: origin(figment, key),
         message,
+    };
+    // A relative path written in a config file is relative to that file's
+    // folder; from the environment or the defaults, to the working directory.
+    let from_file = |key: &str| -> Option<PathBuf> {
+        match &figment.find_metadata(key)?.source {
+            Some(figment::Source::File(f)) if Some(f) != base_file.as_ref() => {
+                f.parent().map(Path::to_path_buf)
+            }
+            _ => None,
+        }
+    };
+    let resolve = |key: &str, p: &Path| -> PathBuf {
+        match from_file(key) {
+            Some(dir) if p.is_relative() => dir.join(p),
+            _ => p.to_path_buf(),
+        }
     };
     let in_range = |key: &'static str, v: i64, lo: i64, hi: i64| -> Result<u64, ConfigError> {
         if (lo..=hi).contains(&v) {
@@ -583,6 +617,14 @@ fn validate(raw: &RawConfig, figment: &Figment) -> Result<Config, ConfigError> {
             "empty: give an http(s):// root or a directory".into(),
         ));
     }
+    // a local mirror is a path like any other
+    let base_url = if base_url.starts_with("http://") || base_url.starts_with("https://") {
+        base_url
+    } else {
+        resolve("source.base_url", Path::new(&base_url))
+            .to_string_lossy()
+            .into_owned()
+    };
     validate_level(&raw.logging.level).map_err(|m| invalid("logging.level", m))?;
     if !PROCESSORS.contains(&p.processor.trim()) {
         return Err(invalid(
@@ -598,7 +640,7 @@ fn validate(raw: &RawConfig, figment: &Figment) -> Result<Config, ConfigError> {
         if p.as_os_str().is_empty() {
             Err(invalid(key, "the path is empty".into()))
         } else {
-            Ok(p.to_path_buf())
+            Ok(resolve(key, p))
         }
     };
     let paths = Paths {
@@ -632,7 +674,7 @@ fn validate(raw: &RawConfig, figment: &Figment) -> Result<Config, ConfigError> {
         }
         datasets.push(DatasetConfig {
             name: name.to_owned(),
-            manifest: d.manifest.clone(),
+            manifest: d.manifest.as_deref().map(|m| resolve("datasets", m)),
         });
     }
 
@@ -670,6 +712,14 @@ fn validate(raw: &RawConfig, figment: &Figment) -> Result<Config, ConfigError> {
         },
         datasets,
         selection: raw.selection.clone(),
+        origins: [
+            "processing.workers",
+            "processing.memory_limit_mb_per_worker",
+            "processing.memory_limit_mb_total",
+        ]
+        .into_iter()
+        .map(|k| (k, origin(figment, k)))
+        .collect(),
     })
 }
 

@@ -165,12 +165,103 @@ fn datasets_are_validated_and_disabled_ones_skipped() {
         let c = load(&sources(jail, Some("user.yaml"))).unwrap();
         let expected = DatasetConfig {
             name: "hourly/air_temperature".into(),
-            manifest: Some("m.txt".into()),
+            // relative to the file that names it
+            manifest: Some(jail.directory().join("m.txt")),
         };
         assert_eq!(c.datasets, [expected]);
         jail.create_file("bad.yaml", "datasets:\n  - name: ../etc\n")?;
         let e = load_err(jail, Some("bad.yaml"));
         assert!(e.contains("datasets") && e.contains("bad.yaml"), "{e}");
+        Ok(())
+    });
+}
+
+#[test]
+fn relative_paths_in_a_config_file_are_relative_to_its_folder() {
+    Jail::expect_with(|jail| {
+        jail.create_dir("config")?;
+        jail.create_dir("jobs")?;
+        jail.create_file(BASE_CONFIG, "paths:\n  logs: base-logs\n")?;
+        jail.create_file(
+            "jobs/leipzig.yaml",
+            "paths:\n  data_dir: out\n  raw: /abs/raw\nsource:\n  base_url: ../mirror\n",
+        )?;
+        jail.set_env("CLIMASTATION_PATHS__OUTPUT", "env-output");
+        let c = load(&sources(jail, Some("jobs/leipzig.yaml"))).unwrap();
+        let jobs = jail.directory().join("jobs");
+        assert_eq!(c.paths.data_dir, jobs.join("out"), "the user file's folder");
+        assert_eq!(c.paths.raw, PathBuf::from("/abs/raw"), "absolute stays");
+        assert_eq!(
+            c.source.base_url,
+            jobs.join("../mirror").to_string_lossy(),
+            "a local mirror is a path"
+        );
+        assert_eq!(
+            c.paths.output,
+            PathBuf::from("env-output"),
+            "environment: working directory"
+        );
+        assert_eq!(
+            c.paths.logs,
+            PathBuf::from("base-logs"),
+            "base file: working directory"
+        );
+        assert_eq!(
+            c.paths.progress_db,
+            PathBuf::from("data/progress_tracking.db"),
+            "defaults too"
+        );
+        // an http root is not a path
+        jail.create_file(
+            "jobs/http.yaml",
+            "source:\n  base_url: https://example.org/climate/\n",
+        )?;
+        let c = load(&sources(jail, Some("jobs/http.yaml"))).unwrap();
+        assert_eq!(c.source.base_url, "https://example.org/climate/");
+        Ok(())
+    });
+}
+
+#[test]
+fn selection_and_processor_are_validated_with_their_key() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "user.yaml",
+            "selection:\n  stations: [44, \"03987\"]\n  near: \"51.34,12.37\"\n  radius_km: 50\n  from: 1990\n  to: 2020-12-31\n  periods: historical\n",
+        )?;
+        let c = load(&sources(jail, Some("user.yaml"))).unwrap();
+        assert_eq!(c.processing.processor, "dwd", "the default");
+        let s = c.selection.to_selection().unwrap();
+        assert_eq!(s.stations.iter().copied().collect::<Vec<_>>(), [44, 3987]);
+        assert_eq!(s.near.unwrap().radius_km, 50.0);
+        assert_eq!(s.from.unwrap().to_string(), "1990-01-01");
+        assert_eq!(s.to.unwrap().to_string(), "2020-12-31");
+        assert_eq!(s.periods, [dwd_catalog::Period::Historical]);
+        jail.create_file("bad.yaml", "selection:\n  bbox: \"13,51,12,52\"\n")?;
+        let e = load_err(jail, Some("bad.yaml"));
+        assert!(
+            e.contains("selection") && e.contains("--bbox") && e.contains("bad.yaml"),
+            "{e}"
+        );
+        jail.set_env("CLIMASTATION_PROCESSING__PROCESSOR", "convert");
+        let e = load_err(jail, None);
+        assert!(
+            e.contains("processing.processor") && e.contains("CLIMASTATION_PROCESSING__PROCESSOR"),
+            "{e}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn variables_without_a_section_are_not_configuration() {
+    Jail::expect_with(|jail| {
+        jail.set_env("CLIMASTATION_BIN", "/usr/local/bin/climastation");
+        jail.set_env("CLIMASTATION_HOME", "/srv");
+        assert!(load(&sources(jail, None)).is_ok());
+        jail.set_env("CLIMASTATION_PROCESING__WORKERS", "2");
+        let e = load_err(jail, None);
+        assert!(e.contains("procesing"), "{e}");
         Ok(())
     });
 }

@@ -69,8 +69,15 @@ pub fn crawl_datasets(
     let mut reports = Vec::new();
     for name in names {
         let dataset = ctx.dataset(name)?;
-        let entries = dwd_source::crawl(source.as_ref(), name)
-            .with_context(|| format!("crawling {name} at {root}"))?;
+        let entries = dwd_source::crawl(source.as_ref(), name).map_err(|e| {
+            // an unreachable or missing source is a setup error (exit 2)
+            let message = format!("crawling {name} at {root}: {e}");
+            if e.is_setup() {
+                crate::context::usage(message)
+            } else {
+                anyhow::anyhow!(message)
+            }
+        })?;
         write_manifest(&cfg.paths.data_dir.join("manifests"), name, &entries)?;
         let stations = if selection.needs_station_list() {
             let lists = crate::stations::lists(&entries);
@@ -265,18 +272,20 @@ fn write_manifest(
         std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?,
     );
     for e in entries {
-        let line = json!({
-            "path": e.path,
-            "url": e.url,
-            "size": e.size,
-            "modified": time_opt(e.modified),
-            "dataset": e.dataset,
-            "period": e.facts.folder,
-            "station": e.facts.station,
-            "from": e.facts.from,
-            "to": e.facts.to,
-        });
-        writeln!(out, "{line}")?;
+        let line = crate::manifest::Line {
+            path: e.path.clone(),
+            size: e.size,
+            modified: time_opt(e.modified)
+                .as_str()
+                .map(|t| crate::manifest::Modified::Text(t.to_owned())),
+            url: Some(e.url.clone()),
+            dataset: Some(e.dataset.clone()),
+            period: e.facts.folder.clone(),
+            station: e.facts.station.clone(),
+            from: e.facts.from.clone(),
+            to: e.facts.to.clone(),
+        };
+        writeln!(out, "{}", serde_json::to_string(&line)?)?;
     }
     out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
     std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;

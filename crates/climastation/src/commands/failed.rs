@@ -50,6 +50,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
                     "attempts": f.attempts,
                     "failures": f.failures,
                     "failed_at": time_opt(f.finished_at),
+                    "hint": crate::output::fix_hint(f.error_message.as_deref().unwrap_or("")),
                 })
             })
             .collect();
@@ -58,17 +59,16 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         println!("no failed files");
     } else {
         for f in &files {
+            let message = f.error_message.as_deref().unwrap_or("");
             println!(
-                "{}  [{}] {}",
+                "{}  [{}] {}\n    fix: {}",
                 f.key,
                 f.error_kind.map_or("?", |k| k.as_str()),
-                f.error_message.as_deref().unwrap_or("")
+                message,
+                crate::output::fix_hint(message)
             );
         }
-        println!(
-            "{} failed file(s); `climastation retry --all-failed` puts them back",
-            files.len()
-        );
+        println!("{} failed file(s)", files.len());
     }
     Ok(exit::OK)
 }

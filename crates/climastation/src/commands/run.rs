@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use serde_json::json;
-use tracker_core::{DatasetId, FileKey, TrackerError};
+use tracker_core::{DatasetId, FileKey, ProgressStore, TrackerError};
 use tracker_sqlite::SqliteStore;
 
 use crate::context::{Ctx, usage};
@@ -31,9 +31,9 @@ pub struct Args {
     /// Only these datasets (repeatable); default: the configured ones, in order.
     #[arg(long = "dataset", value_name = "D")]
     pub datasets: Vec<String>,
-    /// Parallel workers (default processing.workers).
-    #[arg(long)]
-    pub workers: Option<usize>,
+    /// Parallel workers, 1 to 64 (default processing.workers).
+    #[arg(long, allow_negative_numbers = true)]
+    pub workers: Option<i64>,
     /// Process everything and report failures at the end instead of stopping
     /// a dataset at its first failure.
     #[arg(long)]
@@ -85,22 +85,34 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     if datasets.is_empty() {
         return Err(usage("no datasets: configure `datasets` or pass --dataset"));
     }
-    let workers = args.workers.unwrap_or(cfg.processing.workers);
+    let workers = match args.workers {
+        Some(w) if !(1..=64).contains(&w) => {
+            return Err(usage(format!("--workers {w}: must be 1 to 64")));
+        }
+        Some(w) => w as usize,
+        None => cfg.processing.workers,
+    };
     let per = cfg.processing.memory_limit_mb_per_worker;
-    if workers == 0 || workers > 64 {
-        return Err(usage(format!("--workers {workers}: must be 1 to 64")));
-    }
     if workers as u64 * per > cfg.processing.memory_limit_mb_total {
+        let from = |k: &str| {
+            cfg.origins
+                .get(k)
+                .map_or("defaults", String::as_str)
+                .to_owned()
+        };
         return Err(usage(format!(
-            "--workers {workers} × {per} MB per worker exceeds processing.memory_limit_mb_total = {} MB",
-            cfg.processing.memory_limit_mb_total
+            "--workers {workers} × processing.memory_limit_mb_per_worker {per} MB (from {}) = {} MB exceeds processing.memory_limit_mb_total {} MB (from {}): lower --workers or raise the total",
+            from("processing.memory_limit_mb_per_worker"),
+            workers as u64 * per,
+            cfg.processing.memory_limit_mb_total,
+            from("processing.memory_limit_mb_total"),
         )));
     }
 
     let store = ctx.open_store()?;
     for (dataset, manifest) in datasets.iter().zip(&manifests) {
         if let Some(m) = manifest {
-            let files = crate::manifest::read(m, dataset).map_err(usage)?;
+            let files = crate::manifest::read(m, dataset).map_err(|e| usage(format!("{e:#}")))?;
             let r = super::register::register_all(&store, &files)?;
             tracing::info!(dataset = %dataset, manifest = %m.display(), new = r.new, changed = r.changed, unchanged = r.unchanged, "registered the manifest");
         }
@@ -116,7 +128,28 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             }
         }
     }
+    // a dataset with nothing registered: say what to do, not just "done"
+    let mut empty = Vec::new();
+    for d in &datasets {
+        if store
+            .summary(Some(d))?
+            .iter()
+            .all(|s| s.counts.total() == 0)
+        {
+            empty.push(d.as_str().to_owned());
+        }
+    }
     drop(store);
+    for d in &empty {
+        let msg = format!("nothing registered for {d}: crawl first, or run --crawl");
+        tracing::warn!(
+            dataset = d.as_str(),
+            "nothing registered: crawl first, or run --crawl"
+        );
+        if !ctx.json {
+            println!("{msg}");
+        }
+    }
 
     // Ctrl-C / SIGTERM: the first asks for a graceful stop, a second exits
     // at once (130); the next start recovers the claims left behind.
@@ -258,7 +291,18 @@ fn print_report(ctx: &Ctx, report: &pipeline::RunReport, requested: &[DatasetId]
         0 => println!("done"),
         130 => println!("interrupted: run again to resume"),
         _ => {
-            println!("files failed: fix them, then `climastation retry --all-failed` and run again")
+            let mut hints: Vec<&str> = report
+                .datasets
+                .iter()
+                .flat_map(|d| &d.failed)
+                .map(|f| crate::output::fix_hint(&f.message))
+                .collect();
+            hints.sort_unstable();
+            hints.dedup();
+            println!(
+                "files failed (`climastation failed` lists them); to fix: {}",
+                hints.join("; or ")
+            );
         }
     }
 }
