@@ -6,8 +6,7 @@ use std::path::Path;
 
 use crate::http_server::Server;
 
-#[path = "../xtask/src/fixtures.rs"]
-mod fixtures;
+use crate::fixtures;
 
 /// Every file under `root` except listing pages: relative path → bytes.
 fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {

@@ -6,11 +6,16 @@
 mod http_server;
 mod util;
 
+/// The synthetic DWD mirror of `cargo xtask fixtures`.
+#[path = "../xtask/src/fixtures.rs"]
+mod fixtures;
+
 mod cli_catalog;
 mod cli_convert;
 mod cli_crawl;
 mod cli_download;
 mod cli_run;
+mod cli_selection;
 mod fixtures_mirror;
 mod parser_snapshots;
 mod tracker_bad_input;
