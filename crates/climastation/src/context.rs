@@ -60,12 +60,14 @@ impl Ctx {
             ProgressDrawTarget::stderr()
         };
         let bars = MultiProgress::with_draw_target(draw);
-        let log = tracker_log::init_with_console(
-            &config.logging,
-            cli.log_level.as_deref(),
-            BarWriter(bars.clone()),
-        )
-        .map_err(usage)?;
+        let console = tracker_log::Console {
+            level: Some(cli.console_level()),
+            ansi: cli.color.ansi(std::io::stderr().is_terminal()),
+            fold_repeats: true,
+        };
+        let log =
+            tracker_log::init_with_console(&config.logging, &console, BarWriter(bars.clone()))
+                .map_err(usage)?;
         Ok(Ctx {
             config,
             json: cli.json,

@@ -48,9 +48,28 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Console log level or filter (e.g. `debug`, `info,tracker_sqlite=debug`).
+    /// Console log level or filter (e.g. `debug`, `info,tracker_sqlite=debug`);
+    /// by default warnings and errors only (the log file keeps logging.level).
     #[arg(long, global = true, value_name = "LEVEL")]
     pub log_level: Option<String>,
+
+    /// Only errors on the console.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// More on the console: -v info, -vv debug, -vvv trace.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Colours on the console: `auto` (a terminal, and NO_COLOR unset), `always`, `never`.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: Color,
 
     /// Machine-readable JSON on stdout (keys documented in README).
     #[arg(long, global = true)]
@@ -58,6 +77,45 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// When the console uses colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+impl Color {
+    /// Whether to colour a console that is (or is not) a terminal.
+    pub fn ansi(self, terminal: bool) -> bool {
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            // https://no-color.org: present and not empty
+            Color::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
+}
+
+impl Cli {
+    /// The console's level: --log-level, else -q / -v, else warnings.
+    pub fn console_level(&self) -> String {
+        if let Some(l) = &self.log_level {
+            return l.clone();
+        }
+        if self.quiet {
+            return "error".into();
+        }
+        match self.verbose {
+            0 => "warn",
+            1 => "info",
+            2 => "debug",
+            _ => "trace",
+        }
+        .into()
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,7 +159,8 @@ pub fn main() -> ExitCode {
             let code = e
                 .downcast_ref::<context::UsageError>()
                 .map_or(exit::FAILED, |_| exit::USAGE);
-            tracing::error!(error = format!("{e:#}"), "climastation failed");
+            // the file log keeps it; the console shows it once, below
+            tracing::error!(target: tracker_log::QUIET_TARGET, error = format!("{e:#}"), "climastation failed");
             eprintln!("climastation: error: {e:#}");
             ExitCode::from(code)
         }

@@ -65,33 +65,154 @@ pub enum LogError {
     AlreadyInstalled,
 }
 
-/// Keeps the file writer alive; dropping it flushes the file.
+/// Keeps the file writer alive; dropping it flushes the file and prints,
+/// on the console, how often each repeated warning was held back.
 #[must_use = "dropping the guard stops and flushes file logging"]
 #[derive(Debug)]
 pub struct LogGuard {
     _file: Option<WorkerGuard>,
+    repeats: Option<Repeats>,
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        if let Some(r) = &self.repeats {
+            for line in r.summary() {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
+/// The events the program prints itself (its final error): kept out of
+/// the console so that each error is printed once, still in the file.
+pub const QUIET_TARGET: &str = "climastation::final";
+
+/// Warnings already shown on the console, by call site: a warning that
+/// repeats (one per row, one per file) is printed the first time and
+/// counted after that; the file log keeps every one.
+#[derive(Clone, Debug, Default)]
+pub struct Repeats(std::sync::Arc<std::sync::Mutex<Vec<Repeat>>>);
+
+#[derive(Debug)]
+struct Repeat {
+    callsite: tracing::callsite::Identifier,
+    message: String,
+    held_back: u64,
+}
+
+impl Repeats {
+    /// `true` the first time a warning's call site is seen.
+    fn first(&self, event: &Event<'_>) -> bool {
+        let id = event.metadata().callsite();
+        let Ok(mut seen) = self.0.lock() else {
+            return true;
+        };
+        if let Some(r) = seen.iter_mut().find(|r| r.callsite == id) {
+            r.held_back += 1;
+            return false;
+        }
+        let mut fields = JsonFields::default();
+        event.record(&mut fields);
+        seen.push(Repeat {
+            callsite: id,
+            message: fields.message.unwrap_or_default(),
+            held_back: 0,
+        });
+        true
+    }
+
+    /// One line for each warning held back at least once.
+    pub fn summary(&self) -> Vec<String> {
+        let Ok(seen) = self.0.lock() else {
+            return Vec::new();
+        };
+        seen.iter()
+            .filter(|r| r.held_back > 0)
+            .map(|r| {
+                format!(
+                    "warning repeated {} more time(s) (all in the log file): {}",
+                    r.held_back, r.message
+                )
+            })
+            .collect()
+    }
+}
+
+/// The console's filter besides the level: repeated warnings once, the
+/// program's own final error not at all.
+struct ConsoleFilter {
+    repeats: Option<Repeats>,
+}
+
+impl<S> tracing_subscriber::layer::Filter<S> for ConsoleFilter {
+    fn enabled(
+        &self,
+        meta: &tracing::Metadata<'_>,
+        _: &tracing_subscriber::layer::Context<'_, S>,
+    ) -> bool {
+        meta.target() != QUIET_TARGET
+    }
+
+    fn callsite_enabled(
+        &self,
+        meta: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        if meta.target() == QUIET_TARGET {
+            tracing::subscriber::Interest::never()
+        } else {
+            // every event is asked about: repeats are counted
+            tracing::subscriber::Interest::sometimes()
+        }
+    }
+
+    fn event_enabled(
+        &self,
+        event: &Event<'_>,
+        _: &tracing_subscriber::layer::Context<'_, S>,
+    ) -> bool {
+        match &self.repeats {
+            Some(r) if *event.metadata().level() == tracing::Level::WARN => r.first(event),
+            _ => true,
+        }
+    }
+}
+
+/// How the console shows events.
+#[derive(Clone, Debug, Default)]
+pub struct Console {
+    /// A level or directives; `None`: the configured `logging.level`.
+    pub level: Option<String>,
+    /// Colours (ANSI escapes) on the console.
+    pub ansi: bool,
+    /// Print a repeated warning once, with a count at the end.
+    pub fold_repeats: bool,
 }
 
 /// Installs the global subscriber: console plus the optional rolling file.
 /// `console_level` overrides the configured level for the console only
 /// (e.g. from `--log-level`); `None` uses `settings.level`.
 pub fn init(settings: &Logging, console_level: Option<&str>) -> Result<LogGuard, LogError> {
-    init_with_console(settings, console_level, io::stderr)
+    use std::io::IsTerminal;
+    let console = Console {
+        level: console_level.map(str::to_owned),
+        ansi: io::stderr().is_terminal(),
+        fold_repeats: false,
+    };
+    init_with_console(settings, &console, io::stderr)
 }
 
-/// Like [`init`], with the console going to `console` (e.g. a writer that
-/// suspends progress bars while it prints).
+/// Like [`init`], with the console's options and writer (e.g. a writer
+/// that suspends progress bars while it prints).
 pub fn init_with_console<W>(
     settings: &Logging,
-    console_level: Option<&str>,
+    options: &Console,
     console: W,
 ) -> Result<LogGuard, LogError>
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    use std::io::IsTerminal;
-    let ansi = io::stderr().is_terminal();
-    let (subscriber, guard) = subscriber(settings, console_level, console, ansi)?;
+    let (subscriber, guard) = subscriber_with(settings, options, console)?;
     tracing::subscriber::set_global_default(subscriber).map_err(|_| LogError::AlreadyInstalled)?;
     Ok(guard)
 }
@@ -112,15 +233,38 @@ pub fn subscriber<W>(
     console_level: Option<&str>,
     console: W,
     ansi: bool,
-) -> Result<(impl Subscriber + Send + Sync + 'static, LogGuard), LogError>
+) -> Result<(impl Subscriber + Send + Sync + 'static + use<W>, LogGuard), LogError>
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
+    let options = Console {
+        level: console_level.map(str::to_owned),
+        ansi,
+        fold_repeats: false,
+    };
+    subscriber_with(settings, &options, console)
+}
+
+/// [`subscriber`] with every console option.
+pub fn subscriber_with<W>(
+    settings: &Logging,
+    options: &Console,
+    console: W,
+) -> Result<(impl Subscriber + Send + Sync + 'static + use<W>, LogGuard), LogError>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    use tracing_subscriber::filter::FilterExt as _;
+    let repeats = options.fold_repeats.then(Repeats::default);
     let console_layer = tracing_subscriber::fmt::layer()
         .with_writer(console)
-        .with_ansi(ansi)
+        .with_ansi(options.ansi)
         .event_format(ComponentFormat { json: false })
-        .with_filter(filter(console_level.unwrap_or(&settings.level))?);
+        .with_filter(
+            filter(options.level.as_deref().unwrap_or(&settings.level))?.and(ConsoleFilter {
+                repeats: repeats.clone(),
+            }),
+        );
 
     let (file_layer, guard) = if settings.file {
         std::fs::create_dir_all(&settings.directory).map_err(|source| LogError::Directory {
@@ -159,7 +303,13 @@ where
     };
 
     let subscriber = Registry::default().with(console_layer).with(file_layer);
-    Ok((subscriber, LogGuard { _file: guard }))
+    Ok((
+        subscriber,
+        LogGuard {
+            _file: guard,
+            repeats,
+        },
+    ))
 }
 
 /// `2026-11-28T16:00:00.123456Z  INFO PROG registered files new=10 ...`, or
@@ -379,5 +529,51 @@ mod tests {
             subscriber(&s, None, Buf::default(), false),
             Err(LogError::Level { .. })
         ));
+    }
+
+    #[test]
+    fn repeated_warnings_are_shown_once_and_counted_and_the_final_error_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let console = Buf::default();
+        let options = Console {
+            level: Some("warn".into()),
+            ansi: false,
+            fold_repeats: true,
+        };
+        let (sub, guard) = subscriber_with(
+            &settings(dir.path(), LogFormat::Text),
+            &options,
+            console.clone(),
+        )
+        .unwrap();
+        tracing::subscriber::with_default(sub, || {
+            for row in 0..5 {
+                tracing::warn!(target: "dwd_parser::metadata", row, "latitude and longitude are swapped");
+            }
+            tracing::warn!(target: "dwd_translate", "unknown column kept");
+            tracing::info!(target: "dwd_translate", "not on the console at warn");
+            tracing::error!(target: QUIET_TARGET, "printed by the program itself");
+        });
+        let summary = guard.repeats.as_ref().unwrap().summary();
+        drop(guard);
+        let console = String::from_utf8(console.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(console.matches("swapped").count(), 1, "{console}");
+        assert_eq!(
+            console.matches("unknown column kept").count(),
+            1,
+            "{console}"
+        );
+        assert!(!console.contains("printed by the program"), "{console}");
+        assert!(!console.contains("INFO"), "{console}");
+        assert_eq!(
+            summary,
+            [
+                "warning repeated 4 more time(s) (all in the log file): latitude and longitude are swapped"
+            ]
+        );
+        // the file keeps every event
+        let file = file_text(dir.path());
+        assert_eq!(file.matches("swapped").count(), 5, "{file}");
+        assert!(file.contains("printed by the program itself"), "{file}");
     }
 }
