@@ -436,3 +436,64 @@ fn register_reads_the_manifest_crawl_wrote() {
         String::from_utf8_lossy(&o.stderr).contains("is of dataset 10_minutes/air_temperature")
     );
 }
+
+/// Warnings on the console: coloured only when asked (or on a terminal
+/// without NO_COLOR), and the program's own error printed once.
+#[test]
+fn colours_and_errors_on_the_console() {
+    let work = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], no_color: bool| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_climastation-under-test"));
+        c.current_dir(work.path())
+            .env_remove("CLIMASTATION_CONFIG")
+            .env("CLIMASTATION_LOGGING__FILE", "false")
+            .env("CLIMASTATION_PATHS__PROGRESS_DB", "progress.db")
+            .env("CLIMASTATION_SOURCE__BASE_URL", "/no/such/mirror")
+            .args(args);
+        if no_color {
+            c.env("NO_COLOR", "1");
+        } else {
+            c.env_remove("NO_COLOR");
+        }
+        c.output().unwrap()
+    };
+    // an unknown column keeps its DWD name, with a warning
+    let zip = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/dwd/daily/kl/recent/tageswerte_KL_04271_akt.zip");
+    let zip = zip.to_str().unwrap();
+    let with = |color: &str, no_color: bool| {
+        // daily columns read as monthly: 15 of 16 are not in its table
+        let o = run(
+            &[
+                "--color",
+                color,
+                "convert",
+                "--dataset",
+                "monthly/kl",
+                "-o",
+                "out",
+                zip,
+            ],
+            no_color,
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let plain = with("never", false);
+    assert!(plain.contains("WARN") && !plain.contains('\x1b'), "{plain}");
+    // the same warning for 15 columns: printed once, then counted
+    assert_eq!(plain.matches("unknown column kept").count(), 2, "{plain}");
+    assert!(
+        plain.contains("warning repeated 14 more time(s)"),
+        "{plain}"
+    );
+    assert!(with("always", false).contains('\x1b'));
+    assert!(
+        !with("auto", true).contains('\x1b'),
+        "NO_COLOR, and not a terminal"
+    );
+    // one error, once
+    let o = run(&["crawl"], false);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+}

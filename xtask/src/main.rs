@@ -6,6 +6,7 @@
 //! - `bench source [--stations N] [--rows R] [--workers W] [--json]`: crawl and download a synthetic mirror over loopback
 //! - `bench parse [--rows 525600] [--runs 3]`: parse + translate + Parquet of one decade of 10-minute data
 //! - `fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]`: a synthetic DWD-like mirror
+//! - `dist [--out target/dist] [--no-build]`: the stripped binary, shell completions, man pages
 //!
 //! Benchmarks must run optimised: a debug build of xtask re-runs itself
 //! with `cargo run --release`.
@@ -19,6 +20,7 @@ mod bench_parse;
 mod bench_pipeline;
 mod bench_source;
 mod bench_tracker;
+mod dist;
 mod fixtures;
 mod measure;
 
@@ -74,6 +76,7 @@ fn run() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        "dist" => dist::run(args::Args::parse(rest)?),
         "help" | "--help" | "-h" => {
             println!(
                 "cargo xtask bench tracker [--files N] [--datasets D] [--workers W] [--batch B] [--fail-every K] [--complete batch|each] [--no-checksum] [--log-level L] [--db PATH] [--json]"
@@ -84,6 +87,7 @@ fn run() -> anyhow::Result<()> {
             );
             println!("cargo xtask bench parse [--rows 525600] [--runs 3]");
             println!("cargo xtask fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]");
+            println!("cargo xtask dist [--out target/dist] [--no-build]");
             Ok(())
         }
         other => bail!("unknown task {other:?}; try `cargo xtask help`"),

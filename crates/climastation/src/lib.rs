@@ -31,6 +31,13 @@ pub mod exit {
 }
 
 const AFTER_HELP: &str = "\
+Examples:
+  climastation --config config/sample.yaml run --crawl   # the bundled sample, offline
+  climastation datasets --resolution hourly
+  climastation stations --dataset hourly/air_temperature --near 51.34,12.37 --radius 50
+  climastation run --crawl --dataset hourly/air_temperature --near 51.34,12.37 --radius 50 --from 1990 --to 2020
+  climastation status
+
 Exit codes:
   0    done
   1    files failed (listed; `climastation failed` shows them)
@@ -90,11 +97,16 @@ pub enum Color {
 impl Color {
     /// Whether to colour a console that is (or is not) a terminal.
     pub fn ansi(self, terminal: bool) -> bool {
+        self.ansi_with(terminal, std::env::var_os("NO_COLOR").as_deref())
+    }
+
+    /// [`Color::ansi`] with the value of `NO_COLOR` given.
+    fn ansi_with(self, terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
         match self {
             Color::Always => true,
             Color::Never => false,
             // https://no-color.org: present and not empty
-            Color::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            Color::Auto => terminal && no_color.is_none_or(|v| v.is_empty()),
         }
     }
 }
@@ -146,7 +158,10 @@ pub enum Command {
     /// Put a dataset's files (or those in one status) back to pending.
     Reset(commands::retry::ResetArgs),
     /// Database maintenance.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  climastation db check\n  climastation --json db info"
+    )]
     Db(commands::db::DbCommand),
 }
 
@@ -163,6 +178,57 @@ pub fn main() -> ExitCode {
             tracing::error!(target: tracker_log::QUIET_TARGET, error = format!("{e:#}"), "climastation failed");
             eprintln!("climastation: error: {e:#}");
             ExitCode::from(code)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn colours_follow_the_flag_the_terminal_and_no_color() {
+        use super::Color;
+        let set = Some(std::ffi::OsStr::new("1"));
+        assert!(Color::Auto.ansi_with(true, None));
+        assert!(!Color::Auto.ansi_with(true, set), "NO_COLOR");
+        assert!(
+            Color::Auto.ansi_with(true, Some(std::ffi::OsStr::new(""))),
+            "empty NO_COLOR"
+        );
+        assert!(!Color::Auto.ansi_with(false, None), "not a terminal");
+        assert!(Color::Always.ansi_with(false, set));
+        assert!(!Color::Never.ansi_with(true, None));
+    }
+
+    /// Every command's `--help` shows an example, and the top level lists
+    /// every command.
+    #[test]
+    fn every_command_has_an_example() {
+        let mut cli = super::Cli::command();
+        cli.build();
+        let top = cli.render_long_help().to_string();
+        for sub in cli.get_subcommands() {
+            let name = sub.get_name();
+            if name == "help" {
+                continue;
+            }
+            assert!(top.contains(name), "{name} missing from the top-level help");
+            let mut sub = sub.clone();
+            let help = sub.render_long_help().to_string();
+            assert!(
+                help.contains("Example"),
+                "`{name} --help` has no example:\n{help}"
+            );
+            for inner in sub.get_subcommands().filter(|c| c.get_name() != "help") {
+                let mut inner = inner.clone();
+                let help = inner.render_long_help().to_string();
+                assert!(
+                    help.contains("Example"),
+                    "`{name} {}` has no example",
+                    inner.get_name()
+                );
+            }
         }
     }
 }

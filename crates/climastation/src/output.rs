@@ -28,6 +28,23 @@ pub fn duration(secs: f64) -> String {
     }
 }
 
+/// Files a second, rounded for people: `12/s`, `3.4/s`, `18/min`, `0.5/min`.
+pub fn rate(per_sec: f64) -> String {
+    if !per_sec.is_finite() || per_sec <= 0.0 {
+        return "-".into();
+    }
+    let per_min = per_sec * 60.0;
+    if per_sec >= 10.0 {
+        format!("{per_sec:.0}/s")
+    } else if per_sec >= 1.0 {
+        format!("{per_sec:.1}/s")
+    } else if per_min >= 10.0 {
+        format!("{per_min:.0}/min")
+    } else {
+        format!("{per_min:.1}/min")
+    }
+}
+
 pub fn print_json(value: &serde_json::Value) {
     println!("{value}");
 }
@@ -41,6 +58,19 @@ pub fn fix_hint(message: &str) -> &'static str {
         "climastation run --crawl (the source's listing changed)"
     } else {
         "climastation retry --all-failed, then run again"
+    }
+}
+
+#[cfg(test)]
+mod rate_tests {
+    #[test]
+    fn rates_are_rounded_for_people() {
+        assert_eq!(super::rate(123.456), "123/s");
+        assert_eq!(super::rate(3.456), "3.5/s");
+        assert_eq!(super::rate(0.3), "18/min");
+        assert_eq!(super::rate(0.005), "0.3/min");
+        assert_eq!(super::rate(0.0), "-");
+        assert_eq!(super::duration(3725.4), "1h 02m");
     }
 }
 

@@ -80,9 +80,21 @@ impl Observer for Bars {
     fn dataset_started(&self, dataset: &DatasetId, counts: &StatusCounts) {
         let bar = self.multi.add(ProgressBar::new(counts.total()));
         let style = ProgressStyle::with_template(
-            "{prefix:.bold} [{bar:30.cyan/blue}] {pos}/{len} {per_sec} ETA {eta} {msg}",
+            "{prefix:.bold} [{bar:30.cyan/blue}] {pos}/{len} {rate} ETA {left} {msg}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key(
+            "rate",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(&crate::output::rate(s.per_sec()));
+            },
+        )
+        .with_key(
+            "left",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(&crate::output::duration(s.eta().as_secs_f64()));
+            },
+        )
         .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(dataset.to_string());

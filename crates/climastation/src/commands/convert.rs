@@ -24,6 +24,10 @@ use crate::exit;
 use crate::output::print_json;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  climastation convert tests/data/dwd/daily/kl/recent/tageswerte_KL_04271_akt.zip -o out
+  climastation convert --format csv stundenwerte_TU_00320_akt.zip Meta_Daten_zehn_min_tu_00003.zip
+  climastation convert --dataset hourly/cloud_type renamed.zip")]
 pub struct Args {
     /// DWD data zips (`10minutenwerte_…zip`), `produkt_*.txt`, `Meta_Daten_*.zip`,
     /// `Metadaten_*.txt|html` or `*_Beschreibung_Stationen.txt` files.

@@ -9,12 +9,16 @@ use crate::output::print_json;
 #[derive(Debug, clap::Subcommand)]
 pub enum DbCommand {
     /// PRAGMA integrity_check; exit 1 when it finds a problem.
+    #[command(after_help = "Example:\n  climastation db check")]
     Check,
     /// Rebuild the file, returning free pages to the file system.
+    #[command(after_help = "Example:\n  climastation db vacuum")]
     Vacuum,
     /// Apply pending schema migrations (opening does this too) and report.
+    #[command(after_help = "Example:\n  climastation db migrate")]
     Migrate,
     /// Schema version, sizes, file count.
+    #[command(after_help = "Example:\n  climastation --json db info")]
     Info,
 }
 

@@ -8,6 +8,9 @@ use crate::exit;
 use crate::output::{print_json, time_opt};
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  climastation failed
+  climastation --json failed --dataset daily/kl | jq '.files[].hint'")]
 pub struct Args {
     #[arg(long)]
     pub dataset: Option<String>,

@@ -10,6 +10,9 @@ use crate::exit;
 use crate::output::print_json;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  climastation register --dataset daily/kl files.txt
+  climastation register --dataset daily/kl data/manifests/daily__kl.jsonl   # what crawl wrote")]
 pub struct Args {
     /// The dataset, e.g. 10_minutes/air_temperature.
     #[arg(long)]

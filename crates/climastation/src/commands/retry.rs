@@ -8,6 +8,9 @@ use crate::exit;
 use crate::output::print_json;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  climastation retry --all-failed
+  climastation retry --dataset daily/kl --path recent/tageswerte_KL_04271_akt.zip")]
 #[command(group(clap::ArgGroup::new("which").required(true).args(["all_failed", "path"])))]
 pub struct RetryArgs {
     /// Only this dataset.
@@ -22,6 +25,9 @@ pub struct RetryArgs {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  climastation reset --dataset monthly/kl
+  climastation reset --dataset monthly/kl --status completed")]
 pub struct ResetArgs {
     #[arg(long)]
     pub dataset: String,

@@ -27,6 +27,11 @@ pub enum ProcessorKind {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  climastation run --crawl
+  climastation --config config/sample.yaml run --crawl
+  climastation run --crawl --dataset hourly/air_temperature --near 51.34,12.37 --radius 50 --from 1990 --to 2020
+  climastation run --keep-going --workers 2")]
 pub struct Args {
     /// Only these datasets (repeatable); default: the configured ones, in order.
     #[arg(long = "dataset", value_name = "D")]
@@ -264,12 +269,13 @@ fn print_report(ctx: &Ctx, report: &pipeline::RunReport, requested: &[DatasetId]
             0.0
         };
         println!(
-            "{}: {} completed, {} failed, {} retried later, in {} ({rate:.1} files/s, {:.1} MB)",
+            "{}: {} completed, {} failed, {} retried later, in {} ({} files, {:.1} MB)",
             d.dataset,
             d.completed,
             d.failed.len(),
             d.retried,
             duration(s.wall.as_secs_f64()),
+            crate::output::rate(rate),
             s.bytes as f64 / 1e6
         );
         for f in &d.failed {

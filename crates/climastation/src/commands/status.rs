@@ -14,6 +14,10 @@ use crate::output::{duration, print_json, time, time_opt};
 const RATE_WINDOW: Duration = Duration::from_secs(300);
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  climastation status
+  climastation status --dataset daily/kl --watch 5
+  climastation --json status")]
 pub struct Args {
     #[arg(long)]
     pub dataset: Option<String>,
