@@ -361,6 +361,10 @@ fn setup_errors_exit_2_and_offline_fails_at_once_with_a_hint() {
     // an unknown dataset
     let o = run(&["crawl", "--dataset", "daily/kll"], "/tmp");
     assert_eq!(o.status.code(), Some(2));
+    // a selection on run without --crawl would select nothing: refused
+    let o = run(&["run", "--station", "44"], "/tmp");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("need --crawl"));
     // --workers names itself
     let o = run(&["run", "--workers", "-1"], "/tmp");
     assert_eq!(o.status.code(), Some(2));

@@ -90,6 +90,12 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     if datasets.is_empty() {
         return Err(usage("no datasets: configure `datasets` or pass --dataset"));
     }
+    if args.selection.given() && !args.crawl {
+        // a selection decides what is registered; run works on what is
+        return Err(usage(
+            "selection options (--station, --near, --from, …) need --crawl: they decide which files are registered, and run processes what is",
+        ));
+    }
     let workers = match args.workers {
         Some(w) if !(1..=64).contains(&w) => {
             return Err(usage(format!("--workers {w}: must be 1 to 64")));

@@ -42,6 +42,11 @@ pub struct SelectionArgs {
 }
 
 impl SelectionArgs {
+    /// Whether any selection option was given.
+    pub fn given(&self) -> bool {
+        self.raw() != RawSelection::default()
+    }
+
     fn raw(&self) -> RawSelection {
         let many = |v: &[String]| {
             (!v.is_empty())
