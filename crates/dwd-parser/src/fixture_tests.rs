@@ -607,3 +607,40 @@ fn the_kl_standard_format_station_list() {
     assert_eq!((last.id, last.identifier.as_deref()), (402, Some("10XXX")));
     assert_eq!(last.name, "Berlin-Dahlem (LFAG)");
 }
+
+/// CR, LF and CRLF line ends read the same (the real `now` file of station
+/// 44 in each), with and without a UTF-8 byte order mark, through buffers
+/// of any size; a file whose line ends are not found is refused, not read
+/// as a header of values (once converted "successfully" into 0 rows).
+#[test]
+fn cr_lf_and_crlf_line_ends_and_a_bom_read_the_same() {
+    let text = std::str::from_utf8(NOW_44).unwrap().replace("\r\n", "\n");
+    let lf = crate::produkt::parse("now.txt", text.as_bytes()).unwrap();
+    assert_eq!(lf.len(), 102);
+    let crlf = text.replace('\n', "\r\n");
+    let cr = text.replace('\n', "\r");
+    let bom = format!("\u{feff}{crlf}");
+    for (what, t) in [("CRLF", &crlf), ("CR", &cr), ("BOM", &bom)] {
+        for cap in [1, 2, 13, 8192] {
+            let r = std::io::BufReader::with_capacity(cap, t.as_bytes());
+            assert_eq!(
+                crate::produkt::parse_reader("now.txt", r).unwrap(),
+                lf,
+                "{what}, buffer {cap}"
+            );
+        }
+    }
+    // line numbers in errors count CR lines too
+    let bad = cr.replacen("  16.6", "  1x.6", 1);
+    let e = crate::produkt::parse("now.txt", bad.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 2") && e.contains("\"1x.6\""), "{e}");
+    // line ends the parser does not know (here: none at all, the rows run
+    // together) make the header a row of values: refused with the reason
+    let run_together = text.replace('\n', " ");
+    let e = crate::produkt::parse("now.txt", run_together.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not a DWD header"), "{e}");
+}

@@ -324,38 +324,84 @@ fn parse_rows(
 ) -> Result<Produkt, ParseError> {
     let mut buf: Vec<u8> = Vec::with_capacity(256);
     let mut number = 0usize;
+    // The line end: LF or CRLF, or CR alone (old Mac files; the header
+    // tells, and every row of the file is read by it).
+    let mut cr_only = false;
     // the next non-blank line, decoded, with its 1-based number
-    let mut next_line = |buf: &mut Vec<u8>| -> Result<Option<(usize, String)>, ParseError> {
-        loop {
-            buf.clear();
-            let n = reader
-                .read_until(b'\n', buf)
-                .map_err(|e| ParseError::File {
-                    file: file.to_owned(),
-                    message: format!("read error (a corrupt zip member?): {e}"),
-                })?;
-            if n == 0 {
-                return Ok(None);
+    let mut next_line =
+        |buf: &mut Vec<u8>, cr_only: &mut bool| -> Result<Option<(usize, String)>, ParseError> {
+            let read_error = |e: std::io::Error| ParseError::File {
+                file: file.to_owned(),
+                message: format!("read error (a corrupt zip member?): {e}"),
+            };
+            loop {
+                buf.clear();
+                // up to the first CR or LF; a CR followed by LF is one line end
+                let mut ended = None;
+                loop {
+                    let avail = reader.fill_buf().map_err(read_error)?;
+                    if avail.is_empty() {
+                        break;
+                    }
+                    match memchr::memchr2(b'\n', b'\r', avail) {
+                        Some(i) => {
+                            buf.extend_from_slice(&avail[..i]);
+                            ended = Some(avail[i]);
+                            reader.consume(i + 1);
+                            break;
+                        }
+                        None => {
+                            buf.extend_from_slice(avail);
+                            let n = avail.len();
+                            reader.consume(n);
+                        }
+                    }
+                }
+                if ended == Some(b'\r') {
+                    let next = reader.fill_buf().map_err(read_error)?;
+                    if next.first() == Some(&b'\n') {
+                        reader.consume(1);
+                    } else {
+                        *cr_only = true;
+                    }
+                }
+                if ended.is_none() && buf.is_empty() {
+                    return Ok(None);
+                }
+                number += 1;
+                let text = decode(buf);
+                let line = text.as_ref();
+                if line
+                    .trim_matches(|c: char| c.is_whitespace() || c == '\u{1a}')
+                    .is_empty()
+                {
+                    continue;
+                }
+                return Ok(Some((number, line.to_owned())));
             }
-            number += 1;
-            let text = decode(buf);
-            let line = text.trim_end_matches(['\n', '\r']);
-            if line
-                .trim_matches(|c: char| c.is_whitespace() || c == '\u{1a}')
-                .is_empty()
-            {
-                continue;
-            }
-            return Ok(Some((number, line.to_owned())));
-        }
-    };
-    let Some((_, header)) = next_line(&mut buf)? else {
+        };
+    let Some((_, header)) = next_line(&mut buf, &mut cr_only)? else {
         return Err(ParseError::File {
             file: file.to_owned(),
             message: "empty file: no header line".into(),
         });
     };
+    // a UTF-8 byte order mark is no part of the first name
+    let header = header.trim_start_matches('\u{feff}');
     let names: Vec<String> = header.split(';').map(|h| h.trim().to_owned()).collect();
+    // a header of values (a file whose line ends were not found) is not one
+    if let Some(v) = names
+        .iter()
+        .find(|n| !n.is_empty() && decimal_bytes(n.as_bytes()).is_some())
+    {
+        return Err(ParseError::Line {
+            file: file.to_owned(),
+            line: 1,
+            message: format!(
+                "the header holds the value {v:?} where a column name belongs: not a DWD header (unknown line ends?)"
+            ),
+        });
+    }
     let has_eor = names.last().is_some_and(|n| n.eq_ignore_ascii_case("eor"));
     let width = names.len();
     let pos = |n: &str| names.iter().position(|h| h == n);
@@ -578,7 +624,8 @@ fn parse_rows(
             break;
         }
         let mut pos = 0;
-        while let Some(i) = memchr::memchr(b'\n', &avail[pos..]) {
+        let end = if cr_only { b'\r' } else { b'\n' };
+        while let Some(i) = memchr::memchr(end, &avail[pos..]) {
             let next = pos + i + 1;
             number += 1;
             if buf.is_empty() {
