@@ -501,3 +501,58 @@ fn colours_and_errors_on_the_console() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
 }
+
+/// Ctrl-C during the crawl phase (of `crawl` and of `run --crawl`): a clean
+/// stop between two listings, exit 130, nothing half-registered; the next
+/// crawl finishes.
+#[test]
+fn sigint_during_the_crawl_stops_cleanly_with_130() {
+    use crate::http_server::Fault;
+    use std::time::Duration;
+    for args in [
+        &["crawl"][..],
+        &["run", "--crawl", "--processor", "download"][..],
+    ] {
+        let m = Mirror::new();
+        // the first listings answer slowly, so the signal lands mid-crawl
+        for dir in ["historical", "recent", "now", "meta_data"] {
+            m.server.fault(
+                &format!("/climate/{DATASET}/{dir}/"),
+                &[Fault::Slow(Duration::from_millis(400))],
+            );
+        }
+        let child = crate::util::climastation(m.work.path())
+            .env("CLIMASTATION_SOURCE__BASE_URL", m.server.url("climate/"))
+            .args(args)
+            .args(["--dataset", DATASET])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // wait until the crawl has started listing
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while m.server.requests(&format!("{DATASET}/")).is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the crawl never started"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGINT,
+        )
+        .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "{args:?}: {err}");
+        assert!(err.contains("interrupted"), "{err}");
+        assert!(
+            m.registered().is_empty(),
+            "nothing registered from a half listing"
+        );
+        // and a crawl afterwards finishes
+        ok(&m.cli(&["crawl", "--dataset", DATASET]));
+        assert_eq!(m.registered().len(), STATIONS * 6 + 3);
+    }
+}

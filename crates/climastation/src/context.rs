@@ -29,6 +29,35 @@ pub fn usage(e: impl fmt::Display) -> anyhow::Error {
     anyhow::Error::new(UsageError(e.to_string()))
 }
 
+/// Ctrl-C or SIGTERM stopped the command cleanly: exit 130.
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("interrupted: run again to resume")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// The first Ctrl-C or SIGTERM sets the returned handle (a clean stop);
+/// a second one exits at once with 130.
+pub fn stop_on_signals() -> anyhow::Result<pipeline::StopHandle> {
+    let stop = pipeline::StopHandle::new();
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(
+            signal,
+            i32::from(crate::exit::INTERRUPTED),
+            stop.flag(),
+        )
+        .context("installing the signal handler")?;
+        signal_hook::flag::register(signal, stop.flag())
+            .context("installing the signal handler")?;
+    }
+    Ok(stop)
+}
+
 pub struct Ctx {
     pub config: Config,
     pub json: bool,

@@ -170,6 +170,10 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match commands::dispatch(&cli) {
         Ok(code) => ExitCode::from(code),
+        Err(e) if e.downcast_ref::<context::Interrupted>().is_some() => {
+            eprintln!("climastation: {e}");
+            ExitCode::from(exit::INTERRUPTED)
+        }
         Err(e) => {
             let code = e
                 .downcast_ref::<context::UsageError>()

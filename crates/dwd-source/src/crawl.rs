@@ -37,22 +37,30 @@ impl ManifestEntry {
 /// Lists every file below `dataset` (e.g. `10_minutes/air_temperature`),
 /// sorted by path, without duplicates.
 pub fn crawl(source: &dyn Source, dataset: &str) -> Result<Vec<ManifestEntry>, SourceError> {
-    crawl_to_depth(source, dataset, MAX_DEPTH)
+    crawl_to_depth(source, dataset, MAX_DEPTH, &|| false)
 }
 
 /// [`crawl`] that follows folders `max_depth - 1` deep at most: 2 lists the
 /// dataset and its period folders, not the year folders of 1- and 5-minute
 /// historical data (where the station lists are not).
+///
+/// `stopped` is asked before each listing: a crawl of a dataset with
+/// thousands of year folders stops at once on Ctrl-C
+/// ([`SourceError::Interrupted`]).
 pub fn crawl_to_depth(
     source: &dyn Source,
     dataset: &str,
     max_depth: usize,
+    stopped: &dyn Fn() -> bool,
 ) -> Result<Vec<ManifestEntry>, SourceError> {
     let dataset = dataset.trim_matches('/');
     check_relative(dataset)?;
     let mut files: BTreeMap<String, ManifestEntry> = BTreeMap::new();
     let mut queue: Vec<(String, usize)> = vec![(String::new(), 0)];
     while let Some((rel_dir, depth)) = queue.pop() {
+        if stopped() {
+            return Err(SourceError::Interrupted);
+        }
         let dir = if rel_dir.is_empty() {
             dataset.to_owned()
         } else {

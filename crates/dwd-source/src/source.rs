@@ -33,6 +33,9 @@ pub enum SourceError {
     },
     #[error("invalid path {path:?}: {why}")]
     BadPath { path: String, why: &'static str },
+    /// A stop was asked for (Ctrl-C) between two listings.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl SourceError {
@@ -43,7 +46,8 @@ impl SourceError {
             SourceError::Http { .. } => true,
             SourceError::Unreachable { .. }
             | SourceError::Io { .. }
-            | SourceError::BadPath { .. } => false,
+            | SourceError::BadPath { .. }
+            | SourceError::Interrupted => false,
         }
     }
 
@@ -54,7 +58,7 @@ impl SourceError {
             SourceError::Unreachable { .. } | SourceError::BadPath { .. } => true,
             SourceError::Status { status, .. } => *status == 404,
             SourceError::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
-            SourceError::Http { .. } => false,
+            SourceError::Http { .. } | SourceError::Interrupted => false,
         }
     }
 }

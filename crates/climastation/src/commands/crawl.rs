@@ -60,6 +60,7 @@ pub fn crawl_datasets(
     names: &[String],
     root: &str,
     selection: &dwd_catalog::Selection,
+    stop: &pipeline::StopHandle,
 ) -> anyhow::Result<Vec<CrawlReport>> {
     let cfg = &ctx.config;
     let source = dwd_source::open(root, &http_options(ctx));
@@ -69,10 +70,21 @@ pub fn crawl_datasets(
     let mut reports = Vec::new();
     for name in names {
         let dataset = ctx.dataset(name)?;
-        let entries = dwd_source::crawl(source.as_ref(), name).map_err(|e| {
+        if stop.is_stopped() {
+            return Err(anyhow::Error::new(crate::context::Interrupted));
+        }
+        let entries = dwd_source::crawl_to_depth(
+            source.as_ref(),
+            name,
+            dwd_source::crawl::MAX_DEPTH,
+            &|| stop.is_stopped(),
+        )
+        .map_err(|e| {
             // an unreachable or missing source is a setup error (exit 2)
             let message = format!("crawling {name} at {root}: {e}");
-            if e.is_setup() {
+            if matches!(e, dwd_source::SourceError::Interrupted) {
+                anyhow::Error::new(crate::context::Interrupted)
+            } else if e.is_setup() {
                 crate::context::usage(message)
             } else {
                 anyhow::anyhow!(message)
@@ -143,7 +155,8 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .unwrap_or_else(|| cfg.source.base_url.clone());
     let selection = args.selection.resolve(ctx)?;
     let store = ctx.open_store()?;
-    let reports = crawl_datasets(ctx, &store, &names, &root, &selection)?;
+    let stop = crate::context::stop_on_signals()?;
+    let reports = crawl_datasets(ctx, &store, &names, &root, &selection, &stop)?;
     if ctx.json {
         let list: Vec<Value> = reports
             .iter()

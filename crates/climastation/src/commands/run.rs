@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use serde_json::json;
 use tracker_core::{DatasetId, FileKey, ProgressStore, TrackerError};
 use tracker_sqlite::SqliteStore;
@@ -120,6 +119,10 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         )));
     }
 
+    // Ctrl-C / SIGTERM, from here on: the first asks for a clean stop (the
+    // crawl stops between listings, the pipeline as it documents), a second
+    // exits at once (130); the next start recovers the claims left behind.
+    let stop = crate::context::stop_on_signals()?;
     let store = ctx.open_store()?;
     for (dataset, manifest) in datasets.iter().zip(&manifests) {
         if let Some(m) = manifest {
@@ -131,8 +134,14 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     if args.crawl {
         let names: Vec<String> = datasets.iter().map(|d| d.as_str().to_owned()).collect();
         let selection = args.selection.resolve(ctx)?;
-        let reports =
-            super::crawl::crawl_datasets(ctx, &store, &names, &cfg.source.base_url, &selection)?;
+        let reports = super::crawl::crawl_datasets(
+            ctx,
+            &store,
+            &names,
+            &cfg.source.base_url,
+            &selection,
+            &stop,
+        )?;
         if !ctx.json {
             for r in &reports {
                 super::crawl::print_human(r);
@@ -160,20 +169,6 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         if !ctx.json {
             println!("{msg}");
         }
-    }
-
-    // Ctrl-C / SIGTERM: the first asks for a graceful stop, a second exits
-    // at once (130); the next start recovers the claims left behind.
-    let stop = pipeline::StopHandle::new();
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register_conditional_shutdown(
-            signal,
-            i32::from(exit::INTERRUPTED),
-            stop.flag(),
-        )
-        .context("installing the signal handler")?;
-        signal_hook::flag::register(signal, stop.flag())
-            .context("installing the signal handler")?;
     }
 
     let download = || {

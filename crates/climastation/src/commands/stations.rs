@@ -36,7 +36,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .unwrap_or_else(|| ctx.config.source.base_url.clone());
     let source = dwd_source::open(&root, &super::crawl::http_options(ctx));
     // the dataset folder and its period folders hold the lists
-    let entries = dwd_source::crawl_to_depth(source.as_ref(), &args.dataset, 2)
+    let entries = dwd_source::crawl_to_depth(source.as_ref(), &args.dataset, 2, &|| false)
         .map_err(|e| usage(format!("listing {} at {root}: {e}", args.dataset)))?;
     let lists = crate::stations::lists(&entries);
     let all = crate::stations::load(ctx, &root, &args.dataset, &lists)?;
