@@ -644,3 +644,26 @@ fn cr_lf_and_crlf_line_ends_and_a_bom_read_the_same() {
         .to_string();
     assert!(e.contains("not a DWD header"), "{e}");
 }
+
+/// A station list cut inside its last line (a short transfer that nothing
+/// caught) fails with the reason instead of losing a station silently; cut
+/// at a line end it is a shorter list, which only a size check can tell.
+#[test]
+fn a_station_list_cut_inside_a_line_is_refused() {
+    let whole = crate::stations::parse("list.txt", ST_2019).unwrap();
+    let cut = &ST_2019[..ST_2019.len() - 40];
+    let e = crate::stations::parse("list.txt", cut)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("list.txt") && e.contains("the file was cut"),
+        "{e}"
+    );
+    // at a line end: one station fewer, read without complaint
+    let last_break = ST_2019[..ST_2019.len() - 4]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .unwrap();
+    let shorter = crate::stations::parse("list.txt", &ST_2019[..=last_break]).unwrap();
+    assert_eq!(shorter.len(), whole.len() - 1);
+}
