@@ -375,3 +375,47 @@ fn ten_minute_files_read_their_station_metadata_from_the_server() {
         "read into memory, not into paths.raw (its own claim would put it there)"
     );
 }
+
+/// A 429 or 503 with `Retry-After` waits what the server asks, up to
+/// `source.max_retry_wait_seconds`, instead of the backoff (0.5 s).
+#[test]
+fn retry_after_is_honoured_up_to_the_maximum_wait() {
+    let m = Mirror::new();
+    m.server.fault(
+        &m.url_path(&m.names[0]),
+        &[Fault::RetryAfter(429, "1".into())],
+    );
+    m.server.fault(
+        &m.url_path(&m.names[1]),
+        &[Fault::RetryAfter(503, "3600".into())],
+    );
+    let env = [
+        ("CLIMASTATION_LOGGING__FILE", "true"),
+        ("CLIMASTATION_LOGGING__FORMAT", "json"),
+        ("CLIMASTATION_PATHS__LOGS", "logs"),
+        ("CLIMASTATION_SOURCE__MAX_RETRY_WAIT_SECONDS", "2"),
+    ];
+    let (run, _) = m.crawl_and_download(&env);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut waits = Vec::new();
+    for e in std::fs::read_dir(m.work.path().join("logs")).unwrap() {
+        for line in std::fs::read_to_string(e.unwrap().path()).unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            if v["message"] == "download failed; retrying" {
+                waits.push((
+                    v["fields"]["url"].as_str().unwrap().to_owned(),
+                    v["fields"]["wait_ms"].as_u64().unwrap(),
+                ));
+            }
+        }
+    }
+    waits.sort();
+    let wait_of = |name: &str| waits.iter().find(|(u, _)| u.ends_with(name)).map(|w| w.1);
+    assert_eq!(wait_of(&m.names[0]), Some(1000), "{waits:?}");
+    assert_eq!(wait_of(&m.names[1]), Some(2000), "bounded: {waits:?}");
+}

@@ -21,6 +21,8 @@ pub enum Fault {
     DropAfter(usize),
     /// Wait this long before answering.
     Slow(Duration),
+    /// Answer with this status and `Retry-After: <value>`.
+    RetryAfter(u16, String),
 }
 
 #[derive(Default)]
@@ -129,6 +131,12 @@ fn handle(mut conn: TcpStream, root: &Path, state: &Mutex<State>) -> std::io::Re
             return write!(
                 conn,
                 "HTTP/1.1 {code} Fault\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+        Some(Fault::RetryAfter(code, after)) => {
+            return write!(
+                conn,
+                "HTTP/1.1 {code} Fault\r\nRetry-After: {after}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             );
         }
         Some(Fault::Slow(d)) => std::thread::sleep(d),

@@ -41,11 +41,7 @@ pub fn load(
     let download = dwd_source::Download::new(
         root,
         dwd_source::DownloadOptions {
-            http: dwd_source::HttpOptions {
-                timeout: cfg.source.timeout,
-                retries: cfg.source.retries,
-                ..dwd_source::HttpOptions::default()
-            },
+            http: crate::commands::crawl::http_options(ctx),
             max_connections: 1,
             rate_limit: cfg.source.rate_limit,
         },

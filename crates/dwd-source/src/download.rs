@@ -180,14 +180,14 @@ impl Download {
                 let url = format!("{base}{source_path}");
                 let retries = self.options.http.retries;
                 let mut last = String::new();
+                let mut asked = None;
                 for attempt in 0..=retries {
                     if attempt > 0 {
-                        std::thread::sleep(
-                            self.options
-                                .http
-                                .backoff
-                                .saturating_mul(1 << (attempt - 1).min(10)),
-                        );
+                        std::thread::sleep(crate::retry::wait(
+                            &self.options.http,
+                            attempt,
+                            asked.take(),
+                        ));
                     }
                     let mut response = match agent.get(&url).call() {
                         Ok(r) => r,
@@ -201,6 +201,7 @@ impl Download {
                         404 | 410 => return Ok(None),
                         s @ (429 | 500..=599) => {
                             last = format!("{url}: HTTP {s}");
+                            asked = crate::retry::retry_after(&response);
                             continue;
                         }
                         s => {
@@ -242,13 +243,10 @@ impl Download {
     ) -> Result<(), ProcessError> {
         let retries = self.options.http.retries;
         let mut last = String::new();
+        let mut asked = None;
         for attempt in 0..=retries {
             if attempt > 0 {
-                let wait = self
-                    .options
-                    .http
-                    .backoff
-                    .saturating_mul(1 << (attempt - 1).min(10));
+                let wait = crate::retry::wait(&self.options.http, attempt, asked.take());
                 tracing::warn!(
                     url,
                     attempt,
@@ -293,6 +291,7 @@ impl Download {
                 }
                 429 | 500..=599 => {
                     last = format!("{url}: HTTP {status}");
+                    asked = crate::retry::retry_after(&response);
                     continue;
                 }
                 _ => {

@@ -5,6 +5,7 @@
 pub mod crawl;
 pub mod download;
 pub mod listing;
+pub mod retry;
 pub mod source;
 
 pub use crawl::{ManifestEntry, crawl, crawl_to_depth};

@@ -140,7 +140,10 @@ pub struct HttpOptions {
     pub user_agent: String,
     pub timeout: Duration,
     pub retries: u32,
+    /// The first wait before a retry; it doubles ([`crate::retry::wait`]).
     pub backoff: Duration,
+    /// The longest wait before a retry, also for a server's `Retry-After`.
+    pub max_wait: Duration,
 }
 
 impl Default for HttpOptions {
@@ -150,6 +153,7 @@ impl Default for HttpOptions {
             timeout: Duration::from_secs(60),
             retries: 4,
             backoff: Duration::from_millis(500),
+            max_wait: Duration::from_secs(60),
         }
     }
 }
@@ -199,6 +203,7 @@ impl HttpSource {
     fn get_text(&self, url: &str) -> Result<String, SourceError> {
         let mut attempt = 0;
         loop {
+            let mut asked = None;
             let result = self
                 .agent
                 .get(url)
@@ -206,6 +211,7 @@ impl HttpSource {
                 .map_err(|e| request_error(url, &e))
                 .and_then(|mut r| {
                     let status = r.status().as_u16();
+                    asked = crate::retry::retry_after(&r);
                     if status != 200 {
                         return Err(SourceError::Status {
                             url: url.to_owned(),
@@ -224,7 +230,7 @@ impl HttpSource {
             match result {
                 Err(e) if e.is_transient() && attempt < self.options.retries => {
                     attempt += 1;
-                    let wait = self.options.backoff.saturating_mul(1 << attempt.min(10));
+                    let wait = crate::retry::wait(&self.options, attempt, asked);
                     tracing::warn!(url, attempt, error = %e, wait_ms = wait.as_millis() as u64, "listing failed; retrying");
                     std::thread::sleep(wait);
                 }

@@ -187,6 +187,14 @@ pub struct RawSource {
     pub max_connections: i64,
     /// 0 for no limit.
     pub rate_limit_kbps: i64,
+    /// The longest wait before a retry, also when the server asks for more
+    /// (`Retry-After`).
+    #[serde(default = "sixty")]
+    pub max_retry_wait_seconds: i64,
+}
+
+fn sixty() -> i64 {
+    60
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -316,6 +324,7 @@ impl Default for RawConfig {
                 retries: 4,
                 max_connections: 4,
                 rate_limit_kbps: 0,
+                max_retry_wait_seconds: sixty(),
             },
             datasets: vec![RawDataset {
                 name: "10_minutes/air_temperature".into(),
@@ -357,6 +366,8 @@ pub struct Source {
     pub max_connections: usize,
     /// Bytes per second over all downloads; `None` for no limit.
     pub rate_limit: Option<u64>,
+    /// The longest wait before a retry (also for a server's `Retry-After`).
+    pub max_retry_wait: Duration,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -602,6 +613,12 @@ fn validate(
         3600,
     )?;
     let source_retries = in_range("source.retries", raw.source.retries, 0, 100)? as u32;
+    let max_retry_wait = in_range(
+        "source.max_retry_wait_seconds",
+        raw.source.max_retry_wait_seconds,
+        0,
+        86_400,
+    )?;
     let max_connections =
         in_range("source.max_connections", raw.source.max_connections, 1, 64)? as usize;
     let rate_kbps = in_range(
@@ -694,6 +711,7 @@ fn validate(
             retries: source_retries,
             max_connections,
             rate_limit: (rate_kbps > 0).then_some(rate_kbps * 1000),
+            max_retry_wait: Duration::from_secs(max_retry_wait),
         },
         processing: Processing {
             processor: p.processor.trim().to_owned(),

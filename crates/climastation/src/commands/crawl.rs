@@ -46,6 +46,7 @@ pub fn http_options(ctx: &Ctx) -> dwd_source::HttpOptions {
     dwd_source::HttpOptions {
         timeout: ctx.config.source.timeout,
         retries: ctx.config.source.retries,
+        max_wait: ctx.config.source.max_retry_wait,
         ..dwd_source::HttpOptions::default()
     }
 }

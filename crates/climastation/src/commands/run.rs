@@ -175,11 +175,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         dwd_source::Download::new(
             &cfg.source.base_url,
             dwd_source::DownloadOptions {
-                http: dwd_source::HttpOptions {
-                    timeout: cfg.source.timeout,
-                    retries: cfg.source.retries,
-                    ..dwd_source::HttpOptions::default()
-                },
+                http: crate::commands::crawl::http_options(ctx),
                 max_connections: cfg.source.max_connections,
                 rate_limit: cfg.source.rate_limit,
             },
