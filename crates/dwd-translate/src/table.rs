@@ -91,14 +91,6 @@ pub fn translate(
     reference: Reference,
 ) -> Result<Table, crate::TranslateError> {
     let columns = tables.columns(dataset, &produkt.columns, file);
-    let mut produkt = produkt;
-    // values DWD uses for "no value" besides -999 become null (the rule
-    // is in the translation table and goes into the output's metadata)
-    for (c, series) in columns.iter().zip(produkt.series.iter_mut()) {
-        for (sentinel, _) in &c.missing {
-            series.null_where(*sentinel);
-        }
-    }
     let columns_have_quality = produkt
         .columns
         .iter()
@@ -128,6 +120,14 @@ pub fn translate(
             ends.push(ends_ms.of(e).ok_or_else(|| bad(e))? - offset);
         }
     }
+    // values DWD uses for "no value" besides -999 become null (the rule
+    // is in the translation table and goes into the output's metadata)
+    let mut series = produkt.series;
+    for (c, s) in columns.iter().zip(series.iter_mut()) {
+        for (sentinel, _) in &c.missing {
+            s.null_where(*sentinel);
+        }
+    }
     let true_local_ms = produkt
         .true_local_times
         .map(|v| v.into_iter().map(|t| t.and_then(naive_ms)).collect());
@@ -144,7 +144,7 @@ pub fn translate(
         period_ends_ms: period_ends,
         local_ms,
         true_local_ms,
-        series: produkt.series,
+        series,
         quality_levels: if columns_have_quality {
             tables.quality_levels()
         } else {
