@@ -107,13 +107,17 @@ pub fn crawl_datasets(
             .map(|e| e.new_file(&dataset))
             .collect::<tracker_core::Result<Vec<_>>>()?;
         let registered = super::register::register_all(store, &files)?;
-        // listed but no longer selected, and not started: set aside
-        let pending = pending_paths(store, &dataset)?;
-        let deselected: Vec<String> = left
-            .iter()
-            .filter(|e| pending.contains(&e.path))
-            .map(|e| e.path.clone())
-            .collect();
+        // listed but no longer selected, and not started: set aside (the
+        // pending files are asked for only when the selection left some out)
+        let deselected: Vec<String> = if left.is_empty() {
+            Vec::new()
+        } else {
+            let pending = pending_paths(store, &dataset)?;
+            left.iter()
+                .filter(|e| pending.contains(&e.path))
+                .map(|e| e.path.clone())
+                .collect()
+        };
         let present: Vec<String> = entries
             .iter()
             .filter(|e| !deselected.contains(&e.path))
