@@ -118,13 +118,15 @@ pub fn crawl_datasets(
                 .map(|e| e.path.clone())
                 .collect()
         };
+        let aside: std::collections::HashSet<&str> =
+            deselected.iter().map(String::as_str).collect();
         let present: Vec<String> = entries
             .iter()
-            .filter(|e| !deselected.contains(&e.path))
+            .filter(|e| !aside.contains(e.path.as_str()))
             .map(|e| e.path.clone())
             .collect();
         let mut vanished = store.mark_vanished(&dataset, &present)?;
-        vanished.retain(|v| !deselected.contains(v));
+        vanished.retain(|v| !aside.contains(v.as_str()));
         if !selection.is_all() {
             tracing::info!(dataset = %dataset, selection = selection.describe(), selected = chosen.len(),
                 listed = entries.len(), set_aside = deselected.len(), "selection applied");
