@@ -419,3 +419,52 @@ fn retry_after_is_honoured_up_to_the_maximum_wait() {
     assert_eq!(wait_of(&m.names[0]), Some(1000), "{waits:?}");
     assert_eq!(wait_of(&m.names[1]), Some(2000), "bounded: {waits:?}");
 }
+
+/// Content that is corrupt or hostile, or of another size than listed,
+/// after a complete transfer: a property of the source's file, failed for
+/// good at the first attempt (not downloaded `max_attempts` times), with
+/// nothing left behind; a 404 too.
+#[test]
+fn corrupt_content_and_a_changed_size_fail_for_good_at_once_leaving_nothing() {
+    let m = Mirror::new();
+    // 0: HTML where a zip belongs, the listed size kept
+    let len = std::fs::metadata(m.served(&m.names[0])).unwrap().len() as usize;
+    let mut html = b"<html><body>Service Unavailable</body></html>".to_vec();
+    html.resize(len, b' ');
+    std::fs::write(m.served(&m.names[0]), html).unwrap();
+    // 1: another size than listed
+    std::fs::write(m.served(&m.names[1]), b"PK\x03\x04 short").unwrap();
+    // 2: gone
+    std::fs::remove_file(m.served(&m.names[2])).unwrap();
+    let (run, report) = m.crawl_and_download(&[("CLIMASTATION_PROCESSING__FAIL_FAST", "false")]);
+    assert_eq!(run.status.code(), Some(1), "{report}");
+    let failed = report["datasets"][0]["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 3, "{report}");
+    for f in failed {
+        assert_eq!(f["kind"], "permanent", "{f}");
+    }
+    let listed = m.cli(&["--json", "failed"], &[]);
+    let v: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    for f in v["files"].as_array().unwrap() {
+        assert_eq!(f["attempts"], 1, "failed at once: {f}");
+    }
+    let message = |i: usize| {
+        failed
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(&m.names[i]))
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(message(1).contains("the listing says"), "{}", message(1));
+    assert!(message(2).contains("HTTP 404"), "{}", message(2));
+    // each was fetched once
+    for i in 0..3 {
+        assert_eq!(m.server.requests(&m.names[i]).len(), 1, "{}", m.names[i]);
+    }
+    assert!(m.no_part_files(), "no .part left behind");
+    for i in 0..3 {
+        assert!(!m.downloaded(&m.names[i]).exists());
+    }
+}

@@ -425,27 +425,39 @@ impl Processor for Download {
         let source_path = format!("{}/{}", claim.key.dataset.as_str(), claim.key.path());
         {
             let _slot = self.acquire();
-            self.fetch(job, &source_path, &part, listed_size)?;
+            if let Err(e) = self.fetch(job, &source_path, &part, listed_size) {
+                // a file failed for good leaves nothing behind; a transient
+                // failure keeps its `.part` for the next attempt to resume
+                if e.kind == tracker_core::FailureKind::Permanent && !e.interrupted {
+                    let _ = std::fs::remove_file(&part);
+                }
+                return Err(e);
+            }
         }
         let got = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
         if let Some(size) = listed_size
             && got != size
         {
+            // the transfer ended normally with another size: the file is not
+            // the one listed, and fetching it again gives the same
             let _ = std::fs::remove_file(&part);
-            return Err(ProcessError::transient(format!(
-                "{source_path}: got {got} bytes, the listing says {size} (truncated transfer or changed file)"
+            return Err(ProcessError::permanent(format!(
+                "{source_path}: got {got} bytes, the listing says {size} (the file changed at the source: crawl again)"
             )));
         }
         let outcome = match verify_path(job, &part, is_zip(target)) {
             Ok(o) => o,
             Err(e) if e.interrupted => return Err(e),
             Err(e) => {
-                // a corrupt download is not resumed: the next attempt starts over
+                // corrupt or hostile content (a bad CRC, a member escaping its
+                // folder, a bomb) of a complete transfer: the source's file is
+                // so, and downloading it again gives the same. Kept as verify
+                // judged it (permanent), never resumed.
                 let _ = std::fs::remove_file(&part);
-                return Err(ProcessError::transient(format!(
-                    "{source_path}: {}",
-                    e.message
-                )));
+                return Err(ProcessError {
+                    message: format!("{source_path}: {}", e.message),
+                    ..e
+                });
             }
         };
         let file = File::open(&part)
