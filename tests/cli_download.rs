@@ -468,3 +468,25 @@ fn corrupt_content_and_a_changed_size_fail_for_good_at_once_leaving_nothing() {
         assert!(!m.downloaded(&m.names[i]).exists());
     }
 }
+
+/// A 206 whose Content-Range does not start where the partial file ends
+/// would splice the wrong bytes: the download starts over from byte 0.
+#[test]
+fn a_206_from_the_wrong_offset_starts_over() {
+    let m = Mirror::new();
+    m.server.fault(
+        &m.url_path(&m.names[0]),
+        &[Fault::DropAfter(300), Fault::PartialFrom(0)],
+    );
+    let (run, report) = m.crawl_and_download(&[]);
+    assert_eq!(run.status.code(), Some(0), "{report}");
+    assert_eq!(
+        std::fs::read(m.downloaded(&m.names[0])).unwrap(),
+        std::fs::read(m.served(&m.names[0])).unwrap()
+    );
+    assert_eq!(
+        m.server.requests(&m.names[0]),
+        [None, Some("bytes=300-".to_owned()), None],
+        "dropped at 300, a 206 from 0 refused, then the whole file"
+    );
+}

@@ -23,6 +23,8 @@ pub enum Fault {
     Slow(Duration),
     /// Answer with this status and `Retry-After: <value>`.
     RetryAfter(u16, String),
+    /// Answer a Range request with 206 from this offset, whatever was asked.
+    PartialFrom(usize),
 }
 
 #[derive(Default)]
@@ -126,6 +128,7 @@ fn handle(mut conn: TcpStream, root: &Path, state: &Mutex<State>) -> std::io::Re
         st.faults.get_mut(&path).and_then(VecDeque::pop_front)
     };
     let mut drop_after = None;
+    let mut partial_from = None;
     match fault {
         Some(Fault::Status(code)) => {
             return write!(
@@ -140,6 +143,7 @@ fn handle(mut conn: TcpStream, root: &Path, state: &Mutex<State>) -> std::io::Re
             );
         }
         Some(Fault::Slow(d)) => std::thread::sleep(d),
+        Some(Fault::PartialFrom(n)) => partial_from = Some(n),
         Some(Fault::DropAfter(n)) => drop_after = Some(n),
         None => {}
     }
@@ -153,7 +157,8 @@ fn handle(mut conn: TcpStream, root: &Path, state: &Mutex<State>) -> std::io::Re
         .as_deref()
         .and_then(|r| r.strip_prefix("bytes="))
         .and_then(|r| r.strip_suffix('-'))
-        .and_then(|n| n.parse::<usize>().ok());
+        .and_then(|n| n.parse::<usize>().ok())
+        .map(|asked| partial_from.unwrap_or(asked));
     let (status, part) = match start {
         Some(s) if s >= body.len() => {
             return write!(

@@ -277,7 +277,20 @@ impl Download {
             let status = response.status().as_u16();
             let append = match status {
                 200 => false,
-                206 if have > 0 => true,
+                206 if have > 0 => {
+                    // the part must start where ours ends, or appending it
+                    // would splice the wrong bytes: start over from byte 0
+                    let from = content_range_start(&response);
+                    if from != Some(have) {
+                        let _ = std::fs::remove_file(part);
+                        last = format!(
+                            "{url}: HTTP 206 from byte {} for a resume at {have}",
+                            from.map_or("?".into(), |f| f.to_string())
+                        );
+                        continue;
+                    }
+                    true
+                }
                 416 => {
                     // our partial file is not a prefix of theirs: start over
                     let _ = std::fs::remove_file(part);
@@ -366,6 +379,13 @@ impl Download {
             self.throttle(n);
         }
     }
+}
+
+/// The first byte of a 206's `Content-Range: bytes START-END/TOTAL`.
+fn content_range_start<B>(response: &ureq::http::Response<B>) -> Option<u64> {
+    let v = response.headers().get("content-range")?.to_str().ok()?;
+    let range = v.trim().strip_prefix("bytes")?.trim_start();
+    range.split('-').next()?.trim().parse().ok()
 }
 
 enum CopyError {
