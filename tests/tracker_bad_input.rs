@@ -31,6 +31,16 @@ fn a_file_that_is_not_sqlite_is_refused_untouched() {
         "{msg}"
     );
     assert_eq!(bytes(&db), before);
+    assert_left_alone(dir.path(), "progress_tracking.db");
+}
+
+/// A refused database leaves the folder as it was: no `<db>.lock`, no WAL.
+fn assert_left_alone(dir: &std::path::Path, db: &str) {
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, [db], "left behind beside the refused database");
 }
 
 #[test]
@@ -46,6 +56,7 @@ fn another_programs_database_is_refused_untouched() {
     assert!(matches!(err, SqliteError::NotOurs { .. }), "{err:?}");
     assert!(err.to_string().contains("other.db"));
     assert_eq!(bytes(&db), before);
+    assert_left_alone(dir.path(), "other.db");
 }
 
 #[test]
@@ -78,6 +89,7 @@ fn a_newer_schema_is_refused_untouched() {
     }
     assert!(err.to_string().contains("progress.db") && err.to_string().contains("newer"));
     assert_eq!(bytes(&db), before);
+    // this folder had the database open before: its lock file stays
 }
 
 #[test]

@@ -108,6 +108,7 @@ pub(crate) fn open(path: &Path, opts: &StoreOptions) -> Result<Opened, SqliteErr
     // database open. Getting it exclusively proves that no other process
     // does, so every `processing` row belongs to a dead run.
     let lock_file = lock_path(&path);
+    let lock_existed = lock_file.exists();
     let instance_lock = OpenOptions::new()
         .read(true)
         .write(true)
@@ -131,7 +132,23 @@ pub(crate) fn open(path: &Path, opts: &StoreOptions) -> Result<Opened, SqliteErr
             });
         }
     };
+    // a database refused (not SQLite, not ours, too new) leaves nothing
+    // behind: the lock file goes when this open made it and no one else
+    // has it
+    open_locked(path, opts, instance_lock, sole_user).inspect_err(|_| {
+        if sole_user && !lock_existed {
+            let _ = std::fs::remove_file(&lock_file);
+        }
+    })
+}
 
+/// [`open`] once the instance lock is held.
+fn open_locked(
+    path: PathBuf,
+    opts: &StoreOptions,
+    instance_lock: File,
+    sole_user: bool,
+) -> Result<Opened, SqliteError> {
     let mut conn = Connection::open_with_flags(
         &path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
