@@ -418,6 +418,15 @@ fn renew_leases<S: ProgressStore>(
                 Err(e) => tracing::warn!(error = %e, "lease renewal failed; retrying"),
             }
         }
+        // claims of a process that died (their leases ran out while this
+        // run works) go back to pending, for this run's workers to take
+        match store.recover_expired() {
+            Ok(r) if r.requeued > 0 => {
+                tracing::info!(dataset = %shared.dataset, requeued = r.requeued, "took back expired claims");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "taking back expired claims failed; retrying"),
+        }
     }
 }
 

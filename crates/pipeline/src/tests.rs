@@ -370,3 +370,45 @@ fn workers_never_exceed_the_total_memory_budget() {
         "1024 MB total / 512 MB per worker = 2 workers"
     );
 }
+
+/// Claims of a process that died expire while a run works: the run takes
+/// them back and finishes them, instead of leaving them `processing` until
+/// the next run.
+#[test]
+fn a_live_run_takes_back_claims_that_expire_while_it_works() {
+    let e = env(RetryPolicy::default());
+    e.register("a", 41);
+    // another process holds the database open (so the run cannot take
+    // every claim back at open) and claimed one file with a 1 s lease that
+    // it never renews: as good as dead
+    let other = e.open().unwrap();
+    let dead = other
+        .claim(
+            &DatasetId::new("a").unwrap(),
+            &WorkerId::new("dead-host:1").unwrap(),
+            1,
+            Duration::from_secs(1),
+        )
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    // the run lasts about 1.6 s; its renewer looks every 200 ms
+    let p = Script::new(|job: &Job<'_>| {
+        std::thread::sleep(Duration::from_millis(40));
+        ok(job)
+    });
+    let report = e.run(
+        &["a"],
+        &p,
+        &RunOptions {
+            workers: 1,
+            lease: Duration::from_millis(600),
+            ..opts()
+        },
+        &StopHandle::new(),
+    );
+    assert_eq!(report.exit_code(), 0);
+    let c = e.counts("a");
+    assert_eq!((c.completed, c.processing), (41, 0), "{c:?}");
+    assert!(p.seen().contains(&dead[0].key.to_string()));
+    drop(other);
+}
