@@ -387,3 +387,44 @@ fn every_catalog_dataset_converts_its_fixture_with_english_names() {
         .collect();
     assert!(missing.is_empty(), "no fixture for {missing:?}");
 }
+
+/// A repeated (station, time) and a station id that changes inside one
+/// file are kept as written, warned about and counted in the metadata;
+/// the real file of station 44 has neither.
+#[test]
+fn repeated_times_and_a_second_station_are_counted_in_the_metadata() {
+    let tables = Tables::embedded().unwrap();
+    let text = String::from_utf8(data(
+        "fixtures/produkt_zehn_now_tu_20250625_20250625_00044.txt",
+    ))
+    .unwrap();
+    let convert = |text: &str| {
+        let p = dwd_parser::produkt::parse("now.txt", text.as_bytes()).unwrap();
+        let t = translate(
+            p,
+            "10_minutes/air_temperature",
+            "now.txt",
+            &tables,
+            Reference::Utc,
+        )
+        .unwrap();
+        let n = t.len();
+        (written(t, "10_minutes/air_temperature").0, n)
+    };
+    let (kv, rows) = convert(&text);
+    assert_eq!(rows, 102);
+    assert!(
+        !kv.contains_key("rows.repeated_times") && !kv.contains_key("rows.stations"),
+        "{kv:?}"
+    );
+    // the second data row twice, and the last row under another station id
+    let lines: Vec<&str> = text.lines().collect();
+    let mut changed: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+    changed.insert(2, lines[2].to_owned());
+    let last = changed.len() - 1;
+    changed[last] = changed[last].replacen("44;", "45;", 1);
+    let (kv, rows) = convert(&changed.join("\n"));
+    assert_eq!(rows, 103, "every row kept");
+    assert_eq!(kv["rows.repeated_times"], "1");
+    assert_eq!(kv["rows.stations"], "44,45");
+}

@@ -16,12 +16,51 @@ pub const MINUTE_RANGES: &str = "each minute from timestamp_utc to period_end_ut
 pub const PERIOD_RANGES: &str =
     "the row covers the days from timestamp_utc to period_end_utc (both included)";
 
+/// What is irregular in a file's rows, kept as written: a (station, time)
+/// that repeats one before it, and a station id that changes inside the
+/// file. Each is warned about once, with its count, and recorded.
+fn anomalies(stations: &[u32], times: &[i64], file: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut ids: Vec<u32> = stations.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    // rows come in time order per station: a time not after the one before
+    // (same station) repeats or goes back
+    let repeated = stations
+        .windows(2)
+        .zip(times.windows(2))
+        .filter(|(s, t)| s[0] == s[1] && t[1] <= t[0])
+        .count();
+    if repeated > 0 {
+        tracing::warn!(
+            file,
+            rows = repeated,
+            "rows repeat or go back to a time seen before; kept as written"
+        );
+        out.push(("rows.repeated_times".into(), repeated.to_string()));
+    }
+    if ids.len() > 1 {
+        let list: Vec<String> = ids.iter().map(u32::to_string).collect();
+        tracing::warn!(
+            file,
+            stations = list.join(","),
+            "more than one station id in one file; kept as written"
+        );
+        out.push(("rows.stations".into(), list.join(",")));
+    }
+    out
+}
+
 /// A translated file, by column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
     pub columns: Vec<Column>,
     /// What a row with a begin and an end stands for (written as `row_span`).
     pub span_rule: Option<&'static str>,
+    /// Irregular rows kept as written, counted (written as key-value
+    /// metadata): `rows.repeated_times` (a station and time seen before),
+    /// `rows.stations` (more than one station id in the file).
+    pub anomalies: Vec<(String, String)>,
     pub reference: Reference,
     pub stations: Vec<u32>,
     /// The end of the interval (`MESS_DATUM`) or the start of the period, UTC, ms.
@@ -131,6 +170,7 @@ pub fn translate(
     let true_local_ms = produkt
         .true_local_times
         .map(|v| v.into_iter().map(|t| t.and_then(naive_ms)).collect());
+    let anomalies = anomalies(&produkt.stations, &timestamps_ms, file);
     let span_rule = span.then(|| match dwd_catalog::get(dataset).map(|d| d.resolution) {
         Some(r) if r.minute_data() => MINUTE_RANGES,
         _ => PERIOD_RANGES,
@@ -138,6 +178,7 @@ pub fn translate(
     Ok(Table {
         columns,
         span_rule,
+        anomalies,
         reference,
         stations: produkt.stations,
         timestamps_ms,
@@ -519,6 +560,9 @@ pub fn write_parquet<W: Write + Send>(
     }
     if let Some(rule) = table.span_rule {
         meta.push(KeyValue::new("row_span".into(), rule.to_owned()));
+    }
+    for (k, v) in &table.anomalies {
+        meta.push(KeyValue::new(k.clone(), v.clone()));
     }
     for (level, meaning) in &table.quality_levels {
         meta.push(KeyValue::new(
