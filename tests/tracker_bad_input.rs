@@ -165,3 +165,67 @@ fn a_broken_config_file_is_named() {
     let err = tracker_config::load(&sources).unwrap_err().to_string();
     assert!(err.contains("broken.yaml"), "{err}");
 }
+
+/// `db check` reads, never writes: a damaged file is diagnosed (not failed
+/// in recovery with "database disk image is malformed") and left as it
+/// was; counters that disagree with the rows are named.
+#[test]
+fn db_check_diagnoses_damage_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("progress.db");
+    {
+        let store = SqliteStore::open(&db, StoreOptions::default()).unwrap();
+        store.register(&files("d", 2000)).unwrap();
+        assert!(store.checkpoint().unwrap());
+    }
+    assert!(tracker_sqlite::check_read_only(&db).unwrap().ok());
+    // counters off by 5
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute(
+            "UPDATE status_counts SET n = n + 5 WHERE status = 'pending'",
+            [],
+        )
+        .unwrap();
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
+    }
+    let r = tracker_sqlite::check_read_only(&db).unwrap();
+    assert!(!r.ok());
+    assert_eq!(
+        r.counter_mismatches,
+        [("d".into(), "pending".into(), 2005, 2000)]
+    );
+    // a page of the table overwritten with garbage
+    let mut bytes = std::fs::read(&db).unwrap();
+    let page = 4096;
+    let at = bytes.len() / page / 2 * page;
+    bytes[at..at + page].fill(0x5a);
+    std::fs::write(&db, &bytes).unwrap();
+    let before = crate::util::bytes(&db);
+    let names = || {
+        let mut n: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    let names_before = names();
+    let out = crate::util::climastation(dir.path())
+        .args(["--json", "db", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    let messages = v["messages"].to_string();
+    assert!(!messages.is_empty() && messages != "[\"ok\"]", "{messages}");
+    assert_eq!(crate::util::bytes(&db), before, "db check changed the file");
+    assert_eq!(names(), names_before, "db check left a file behind");
+}

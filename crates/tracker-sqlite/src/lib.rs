@@ -9,12 +9,14 @@
 //! - A shared lock on `<db>.lock` marks live processes; the first open that
 //!   gets it exclusively recovers the claims of dead runs at once.
 
+mod check;
 mod error;
 mod open;
 mod shared;
 mod sql;
 mod store;
 
+pub use check::{CheckReport, check_read_only};
 pub use error::SqliteError;
 pub use open::{OpenReport, StoreOptions, known_schema_version, lock_path};
 pub use store::{DbInfo, HotStatement, SqliteStore};

@@ -173,3 +173,17 @@ pub(crate) const OLDEST_CLAIM: &str = "SELECT file_path, claimed_at FROM file_pr
 pub(crate) const LAST_FAILURE: &str = "SELECT file_path, error_kind, error_message, finished_at \
      FROM file_processing_log WHERE status = 'failed' AND dataset = ?1 \
      ORDER BY finished_at DESC LIMIT 1";
+
+/// Status counters that disagree with a count of the rows (vanished files
+/// in their own bucket, as the triggers keep them).
+pub(crate) const COUNTERS_AGAINST_ROWS: &str = "WITH rows AS ( \
+       SELECT dataset, CASE WHEN vanished_at IS NOT NULL THEN 'vanished' ELSE status END AS status, \
+              count(*) AS n \
+       FROM file_processing_log GROUP BY 1, 2) \
+     SELECT c.dataset, c.status, c.n, coalesce(r.n, 0) FROM status_counts c \
+       LEFT JOIN rows r ON r.dataset = c.dataset AND r.status = c.status \
+       WHERE c.n != coalesce(r.n, 0) \
+     UNION ALL \
+     SELECT r.dataset, r.status, 0, r.n FROM rows r \
+       WHERE NOT EXISTS (SELECT 1 FROM status_counts c WHERE c.dataset = r.dataset AND c.status = r.status) \
+     ORDER BY 1, 2";

@@ -8,7 +8,8 @@ use crate::output::print_json;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum DbCommand {
-    /// PRAGMA integrity_check; exit 1 when it finds a problem.
+    /// Integrity and status counters, read-only (no migration, no recovery:
+    /// a damaged file is diagnosed, not touched); exit 1 when it finds a problem.
     #[command(after_help = "Example:\n  climastation db check")]
     Check,
     /// Rebuild the file, returning free pages to the file system.
@@ -23,20 +24,12 @@ pub enum DbCommand {
 }
 
 pub fn run(ctx: &Ctx, cmd: &DbCommand) -> anyhow::Result<u8> {
-    let store = ctx.open_store()?;
+    let store = match cmd {
+        DbCommand::Check => return check(ctx),
+        DbCommand::Vacuum | DbCommand::Migrate | DbCommand::Info => ctx.open_store()?,
+    };
     match cmd {
-        DbCommand::Check => {
-            let problems = store.integrity_check()?;
-            let ok = problems == ["ok"];
-            if ctx.json {
-                print_json(&json!({ "ok": ok, "messages": problems }));
-            } else {
-                for p in &problems {
-                    println!("{p}");
-                }
-            }
-            Ok(if ok { exit::OK } else { exit::FAILED })
-        }
+        DbCommand::Check => check(ctx),
         DbCommand::Vacuum => {
             let before = store.info()?.db_bytes;
             store.checkpoint()?;
@@ -94,4 +87,19 @@ pub fn run(ctx: &Ctx, cmd: &DbCommand) -> anyhow::Result<u8> {
             Ok(exit::OK)
         }
     }
+}
+
+/// `db check`: read-only, so a damaged file is diagnosed, not touched.
+fn check(ctx: &Ctx) -> anyhow::Result<u8> {
+    let report = tracker_sqlite::check_read_only(&ctx.config.paths.progress_db)
+        .map_err(crate::context::usage)?;
+    let messages = report.messages();
+    if ctx.json {
+        print_json(&json!({ "ok": report.ok(), "messages": messages }));
+    } else {
+        for m in &messages {
+            println!("{m}");
+        }
+    }
+    Ok(if report.ok() { exit::OK } else { exit::FAILED })
 }
