@@ -10,6 +10,43 @@ use dwd_translate::table::Table;
 
 pub use dwd_catalog::{FileKind, metadata_zip_of};
 
+/// Why a DWD file on disk could not be read; the variant decides whether
+/// trying again can help.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// Reading the local file failed: worth another attempt.
+    #[error("{file}: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+    /// The file's content: the same every time.
+    #[error(transparent)]
+    Parse(#[from] dwd_parser::ParseError),
+    #[error(transparent)]
+    Translate(#[from] dwd_translate::TranslateError),
+    #[error("{0}: not a Metadaten_* file this parser reads")]
+    NotMetadata(String),
+}
+
+impl InputError {
+    fn io(file: &str) -> impl FnOnce(std::io::Error) -> InputError + '_ {
+        move |source| InputError::Io {
+            file: file.to_owned(),
+            source,
+        }
+    }
+}
+
+impl From<InputError> for pipeline::ProcessError {
+    fn from(e: InputError) -> Self {
+        match e {
+            InputError::Io { .. } => pipeline::ProcessError::transient(e.to_string()),
+            _ => pipeline::ProcessError::permanent(e.to_string()),
+        }
+    }
+}
+
 /// A data file read and translated.
 #[derive(Debug)]
 pub struct DataFile {
@@ -41,8 +78,8 @@ pub fn parse_data(
     max_bytes: u64,
     dataset: Option<&str>,
     tables: &Tables,
-) -> Result<Parsed, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("{shown}: {e}"))?;
+) -> Result<Parsed, InputError> {
+    let file = std::fs::File::open(path).map_err(InputError::io(shown))?;
     let reader = std::io::BufReader::new(file);
     let kinds = |member: &str, column: &str| {
         let dataset = dataset.or_else(|| dwd_catalog::dataset_of(member).map(|d| d.name));
@@ -57,16 +94,14 @@ pub fn parse_data(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let produkt =
-            dwd_parser::produkt::parse_reader_kinds(shown, reader, 0, &|c| kinds(&member, c))
-                .map_err(|e| e.to_string())?;
+            dwd_parser::produkt::parse_reader_kinds(shown, reader, 0, &|c| kinds(&member, c))?;
         return Ok(Parsed {
             member,
             produkt,
             metadata: StationMetadata::default(),
         });
     }
-    let z = dwd_parser::archive::parse_data_zip_kinds(shown, reader, max_bytes, &kinds)
-        .map_err(|e| e.to_string())?;
+    let z = dwd_parser::archive::parse_data_zip_kinds(shown, reader, max_bytes, &kinds)?;
     Ok(Parsed {
         member: z.member,
         produkt: z.produkt,
@@ -82,7 +117,7 @@ pub fn translate_data(
     extra: Option<&StationMetadata>,
     dataset: &str,
     tables: &Tables,
-) -> Result<DataFile, String> {
+) -> Result<DataFile, InputError> {
     let Parsed {
         member,
         produkt,
@@ -96,8 +131,7 @@ pub fn translate_data(
         }
         _ => dwd_parser::time::decide(&member, dataset, &produkt.columns, Some(&metadata)),
     };
-    let table = dwd_translate::table::translate(produkt, dataset, &member, tables, time.reference)
-        .map_err(|e| e.to_string())?;
+    let table = dwd_translate::table::translate(produkt, dataset, &member, tables, time.reference)?;
     Ok(DataFile {
         member,
         table,
@@ -107,20 +141,21 @@ pub fn translate_data(
 }
 
 /// Reads a `Meta_Daten_*.zip` or a single `Metadaten_*` file.
-pub fn read_metadata(path: &Path, shown: &str) -> Result<StationMetadata, String> {
+pub fn read_metadata(path: &Path, shown: &str) -> Result<StationMetadata, InputError> {
     if FileKind::of(shown) == FileKind::MetadataZip {
-        let file = std::fs::File::open(path).map_err(|e| format!("{shown}: {e}"))?;
-        dwd_parser::archive::read_metadata(shown, std::io::BufReader::new(file))
-            .map_err(|e| e.to_string())
+        let file = std::fs::File::open(path).map_err(InputError::io(shown))?;
+        Ok(dwd_parser::archive::read_metadata(
+            shown,
+            std::io::BufReader::new(file),
+        )?)
     } else {
-        let bytes = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
+        let bytes = std::fs::read(path).map_err(InputError::io(shown))?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        dwd_parser::metadata::parse(shown, &name, &bytes)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("{shown}: not a Metadaten_* file this parser reads"))
+        dwd_parser::metadata::parse(shown, &name, &bytes)?
+            .ok_or_else(|| InputError::NotMetadata(shown.to_owned()))
     }
 }
 
@@ -128,9 +163,9 @@ pub fn read_metadata(path: &Path, shown: &str) -> Result<StationMetadata, String
 pub fn read_station_list(
     path: &Path,
     shown: &str,
-) -> Result<Vec<dwd_parser::stations::Station>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
-    dwd_parser::stations::parse(shown, &bytes).map_err(|e| e.to_string())
+) -> Result<Vec<dwd_parser::stations::Station>, InputError> {
+    let bytes = std::fs::read(path).map_err(InputError::io(shown))?;
+    Ok(dwd_parser::stations::parse(shown, &bytes)?)
 }
 
 /// Writes `path` through `<path>.tmp`, synced and renamed into place: a
@@ -219,6 +254,34 @@ pub fn write_frame(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The error's type decides: a local read that failed may succeed
+    /// next time; content that does not parse never will.
+    #[test]
+    fn read_errors_are_transient_and_content_errors_permanent() {
+        let tables = Tables::embedded().unwrap();
+        let missing = Path::new("/no/such/dir/stundenwerte_TU_00320_akt.zip");
+        let e: pipeline::ProcessError = parse_data(missing, "x.zip", 1 << 20, None, &tables)
+            .unwrap_err()
+            .into();
+        assert_eq!(
+            e.kind,
+            tracker_core::FailureKind::Transient,
+            "{}",
+            e.message
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("zehn_now_tu_Beschreibung_Stationen.txt");
+        std::fs::write(&bad, "this is not a station list\n").unwrap();
+        let e: pipeline::ProcessError = read_station_list(&bad, "list.txt").unwrap_err().into();
+        assert_eq!(
+            e.kind,
+            tracker_core::FailureKind::Permanent,
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("list.txt"), "{}", e.message);
+    }
 
     #[test]
     fn the_metadata_zip_name_is_one_in_a_real_listing() {

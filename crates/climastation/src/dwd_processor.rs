@@ -189,8 +189,7 @@ impl Processor for DwdProcessor {
         let ext = self.format.ext();
         let records = match FileKind::of(&name) {
             FileKind::StationList => {
-                let stations =
-                    read_station_list(job.path, &shown).map_err(ProcessError::permanent)?;
+                let stations = read_station_list(job.path, &shown)?;
                 write_frame(
                     &stations_frame(&stations),
                     self.format,
@@ -201,7 +200,7 @@ impl Processor for DwdProcessor {
                 stations.len() as u64
             }
             FileKind::MetadataZip | FileKind::Metadata => {
-                let meta = read_metadata(job.path, &shown).map_err(ProcessError::permanent)?;
+                let meta = read_metadata(job.path, &shown)?;
                 write_metadata(
                     &out.join("metadata"),
                     &name,
@@ -219,14 +218,12 @@ impl Processor for DwdProcessor {
                     job.budget.per_worker_bytes,
                     Some(dataset),
                     &self.tables,
-                )
-                .map_err(ProcessError::permanent)?;
+                )?;
                 let station_meta = match metadata_zip_of(&parsed.member) {
                     Some(rel) => self.station_metadata(&format!("{dataset}/{rel}"))?,
                     None => None,
                 };
-                let data = translate_data(parsed, station_meta.as_deref(), dataset, &self.tables)
-                    .map_err(ProcessError::permanent)?;
+                let data = translate_data(parsed, station_meta.as_deref(), dataset, &self.tables)?;
                 if job.should_stop() {
                     return Err(ProcessError::interrupted());
                 }
@@ -294,7 +291,7 @@ impl Processor for DwdProcessor {
         let (mut lists, mut from) = (Vec::new(), Vec::new());
         for path in files.iter().filter(|p| kind_of(p) == FileKind::StationList) {
             let shown = path.display().to_string();
-            lists.push(read_station_list(path, &shown).map_err(ProcessError::permanent)?);
+            lists.push(read_station_list(path, &shown)?);
             from.push(relative(path));
         }
         if !lists.is_empty() {

@@ -53,7 +53,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let budget = ctx.config.processing.memory_limit_mb_per_worker << 20;
     // metadata inputs are read once: their tables are written, and their
     // stations' data files given beside them take their time reference
-    let read: Vec<Option<Result<StationMetadata, String>>> = args
+    let read: Vec<Option<Result<StationMetadata, crate::dwd_files::InputError>>> = args
         .files
         .iter()
         .map(|file| {
@@ -146,7 +146,7 @@ fn metadata_for(member: &str, given: &StationMetadata) -> Option<StationMetadata
 /// `metadata`: what `file` held, already read, when it is a metadata file.
 fn convert_one(
     file: &Path,
-    metadata: Option<Result<StationMetadata, String>>,
+    metadata: Option<Result<StationMetadata, crate::dwd_files::InputError>>,
     args: &Args,
     tables: &Tables,
     budget: u64,
@@ -218,7 +218,7 @@ fn convert_one(
             write_meta(&m, args, &dataset, tables, &source, &stem)
         }
         FileKind::StationList => {
-            let stations = read_station_list(file, &shown).map_err(anyhow::Error::msg)?;
+            let stations = read_station_list(file, &shown)?;
             let out = args.output.join(format!("{stem}.{ext}"));
             write_frame(&stations_frame(&stations), args.format, &source, &out)
                 .map_err(anyhow::Error::msg)?;
