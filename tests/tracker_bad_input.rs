@@ -36,11 +36,11 @@ fn a_file_that_is_not_sqlite_is_refused_untouched() {
 
 /// A refused database leaves the folder as it was: no `<db>.lock`, no WAL.
 fn assert_left_alone(dir: &std::path::Path, db: &str) {
-    let names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(names, [db], "left behind beside the refused database");
+    assert_eq!(
+        crate::util::file_names(dir),
+        [db],
+        "left behind beside the refused database"
+    );
 }
 
 #[test]
@@ -203,15 +203,7 @@ fn db_check_diagnoses_damage_read_only() {
     bytes[at..at + page].fill(0x5a);
     std::fs::write(&db, &bytes).unwrap();
     let before = crate::util::bytes(&db);
-    let names = || {
-        let mut n: Vec<String> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        n.sort();
-        n
-    };
-    let names_before = names();
+    let names_before = crate::util::file_names(dir.path());
     let out = crate::util::climastation(dir.path())
         .args(["--json", "db", "check"])
         .output()
@@ -227,5 +219,9 @@ fn db_check_diagnoses_damage_read_only() {
     let messages = v["messages"].to_string();
     assert!(!messages.is_empty() && messages != "[\"ok\"]", "{messages}");
     assert_eq!(crate::util::bytes(&db), before, "db check changed the file");
-    assert_eq!(names(), names_before, "db check left a file behind");
+    assert_eq!(
+        crate::util::file_names(dir.path()),
+        names_before,
+        "db check left a file behind"
+    );
 }

@@ -44,6 +44,16 @@ pub fn crash_worker() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tracker-crash-worker"))
 }
 
+/// The names of the entries of `dir`, sorted.
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// `path`'s bytes, or an empty vector when it does not exist.
 pub fn bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_default()

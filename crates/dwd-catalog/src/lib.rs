@@ -28,7 +28,7 @@ mod table;
 use serde::Serialize;
 
 pub use files::{FileKind, MetadataKind, NameFacts, facts, metadata_zip_of, station_of};
-pub use selection::{Selection, SelectionError, StationInfo};
+pub use selection::{Selection, SelectionError, StationInfo, date8};
 pub use table::DATASETS;
 
 /// The temporal resolution of a dataset: its folder below the archive root.

@@ -209,7 +209,8 @@ impl Selection {
     }
 }
 
-fn date8(s: &str) -> Option<Date> {
+/// `YYYYMMDD` (a date in a DWD file name) as a date.
+pub fn date8(s: &str) -> Option<Date> {
     if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

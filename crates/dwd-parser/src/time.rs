@@ -121,15 +121,7 @@ pub fn decide(
 }
 
 /// `YYYYMMDD` of a name token.
-pub fn date8(s: &str) -> Option<Date> {
-    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let y: i16 = s[0..4].parse().ok()?;
-    let m: i8 = s[4..6].parse().ok()?;
-    let d: i8 = s[6..8].parse().ok()?;
-    Date::new(y, m, d).ok()
-}
+pub use dwd_catalog::date8;
 
 /// The `_<from>_<to>` range of a DWD name (`produkt_zehn_min_tu_19930428_19991231_00003.txt`).
 pub fn name_range(name: &str) -> Option<(Date, Date)> {
