@@ -134,6 +134,42 @@ impl Mirror {
         self.download(env)
     }
 
+    /// Writes the `recent/` listing anew from what is served now, with `-`
+    /// for the size of the files in `unsized`.
+    fn write_listing(&self, no_size: &[&str]) {
+        let dir = self.served("");
+        let mut listing = String::from("<html><body><pre><a href=\"../\">../</a>\n");
+        for name in crate::util::file_names(&dir) {
+            if name == "index.html" {
+                continue;
+            }
+            let size = std::fs::metadata(dir.join(&name)).unwrap().len();
+            let size = if no_size.contains(&name.as_str()) {
+                "-".to_owned()
+            } else {
+                size.to_string()
+            };
+            listing.push_str(&format!(
+                "<a href=\"{name}\">{name}</a>   22-Nov-2021 16:18:02   {size}\n"
+            ));
+        }
+        listing.push_str("</pre></body></html>\n");
+        std::fs::write(dir.join("index.html"), listing).unwrap();
+    }
+
+    /// The tracker's record of `recent/<name>`, read with no run going.
+    fn record(&self, name: &str) -> tracker_core::FileRecord {
+        use tracker_core::ProgressStore;
+        let db = self.work.path().join("progress.db");
+        let store = tracker_sqlite::SqliteStore::open(&db, Default::default()).unwrap();
+        let key = tracker_core::FileKey::new(
+            tracker_core::DatasetId::new(DATASET).unwrap(),
+            format!("recent/{name}"),
+        )
+        .unwrap();
+        store.file(&key).unwrap().unwrap()
+    }
+
     fn no_part_files(&self) -> bool {
         let dir = self.work.path().join("raw").join(DATASET).join("recent");
         std::fs::read_dir(dir)
@@ -406,7 +442,7 @@ fn retry_after_is_honoured_up_to_the_maximum_wait() {
     for e in std::fs::read_dir(m.work.path().join("logs")).unwrap() {
         for line in std::fs::read_to_string(e.unwrap().path()).unwrap().lines() {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            if v["message"] == "download failed; retrying" {
+            if v["message"] == "request failed; retrying" {
                 waits.push((
                     v["fields"]["url"].as_str().unwrap().to_owned(),
                     v["fields"]["wait_ms"].as_u64().unwrap(),
@@ -488,5 +524,71 @@ fn a_206_from_the_wrong_offset_starts_over() {
         m.server.requests(&m.names[0]),
         [None, Some("bytes=300-".to_owned()), None],
         "dropped at 300, a 206 from 0 refused, then the whole file"
+    );
+}
+
+/// A file replaced at the source after the crawl arrives with another size
+/// than registered: its folder is listed again, and the new listing puts it
+/// back in the queue (not a failure); the next claim downloads the new file.
+#[test]
+fn a_file_that_changed_at_the_source_is_listed_again_and_fetched_anew() {
+    let m = Mirror::new();
+    m.crawl(&[]);
+    let newer = std::fs::read(m.served(&m.names[1])).unwrap();
+    std::fs::write(m.served(&m.names[0]), &newer).unwrap();
+    m.write_listing(&[]);
+    let (run, report) = m.download(&[]);
+    assert_eq!(run.status.code(), Some(0), "{report}");
+    assert_eq!(report["datasets"][0]["completed"], 5, "{report}");
+    assert_eq!(std::fs::read(m.downloaded(&m.names[0])).unwrap(), newer);
+    assert_eq!(
+        m.server.requests(&m.names[0]).len(),
+        2,
+        "fetched again once"
+    );
+    let rec = m.record(&m.names[0]);
+    assert_eq!(rec.size, Some(newer.len() as u64), "{rec:?}");
+    assert_eq!(rec.failures, 0, "{rec:?}");
+    assert_eq!(
+        report["datasets"][0]["released"], 1,
+        "queued again: {report}"
+    );
+    assert!(
+        report["datasets"][0]["failed"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// A station list no listing gives a size of is completed on the server's
+/// word alone and recorded as such; `failed --unconfirmed` lists it. A zip
+/// without a listed size is not: its directory and CRCs prove it whole.
+#[test]
+fn a_text_file_without_a_listed_size_is_recorded_as_size_unconfirmed() {
+    let m = Mirror::new();
+    let list = "TU_Stundenwerte_Beschreibung_Stationen.txt";
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/dwd/annual/kl/recent/KL_Jahreswerte_Beschreibung_Stationen.txt"),
+        m.served(list),
+    )
+    .unwrap();
+    m.write_listing(&[list, &m.names[2]]);
+    let (run, report) = m.crawl_and_download(&[]);
+    assert_eq!(run.status.code(), Some(0), "{report}");
+    assert_eq!(report["datasets"][0]["completed"], 6, "{report}");
+    let out = m.cli(&["--json", "failed", "--unconfirmed"], &[]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{v}");
+    assert_eq!(files[0]["path"], format!("recent/{list}"), "{v}");
+    assert!(m.record(list).size_unconfirmed);
+    assert!(!m.record(&m.names[2]).size_unconfirmed);
+    let text = m.cli(&["failed", "--unconfirmed"], &[]);
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("1 file(s) with an unconfirmed size"),
+        "{}",
+        String::from_utf8_lossy(&text.stdout)
     );
 }

@@ -177,6 +177,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let failed_page = store.list(&ListQuery {
         dataset: None,
         status: FileStatus::Failed,
+        unconfirmed_only: false,
         after: None,
         limit: 100,
     })?;
@@ -240,6 +241,7 @@ fn work(
         records_processed: 52_560,
         bytes_processed: 1 << 20,
         checksum: checksum.then(|| format!("sha256:{:064x}", w)),
+        size_unconfirmed: false,
     };
     loop {
         let t = Instant::now();

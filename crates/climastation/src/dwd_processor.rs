@@ -31,7 +31,7 @@ use dwd_translate::Tables;
 use dwd_translate::meta::{merge_station_lists, metadata_frames, stations_frame};
 use dwd_translate::table::SourceInfo;
 use pipeline::{Job, Outcome, ProcessError, Processor};
-use tracker_core::{DatasetId, FailureKind};
+use tracker_core::DatasetId;
 
 use crate::dwd_files::{
     FileKind, Format, metadata_zip_of, parse_data, read_metadata, read_station_list,
@@ -95,11 +95,11 @@ impl DwdProcessor {
             return Ok(known);
         }
         let bytes = match self.download.read_small(source_path, MAX_METADATA_ZIP) {
-            Err(e) if e.kind == FailureKind::Permanent && !e.interrupted => {
-                tracing::warn!(file = source_path, error = %e.message, "station metadata unreadable; the period rule decides");
+            Err(e) if e.severity() == dwd_source::Severity::Permanent => {
+                tracing::warn!(file = source_path, error = %e, "station metadata unreadable; the period rule decides");
                 None
             }
-            other => other?,
+            other => other.map_err(ProcessError::from)?,
         };
         let meta = match bytes {
             None => None,

@@ -20,8 +20,10 @@ use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use pipeline::{Job, Outcome, ProcessError, Processor, verify_path};
+use tracker_core::{Claim, NewFile, RegisterAction, SourceState, register_action};
 
-use crate::source::HttpOptions;
+use crate::http::{FetchError, Http, Severity};
+use crate::source::{HttpOptions, Source};
 
 /// How downloads behave.
 #[derive(Clone, Debug)]
@@ -44,12 +46,14 @@ impl Default for DownloadOptions {
 }
 
 enum Origin {
-    Http { base: String, agent: ureq::Agent },
+    Http { base: String, http: Http },
     Dir(PathBuf),
 }
 
 pub struct Download {
     origin: Origin,
+    /// Lists a file's folder again when what came does not match its listing.
+    lister: Box<dyn Source>,
     options: DownloadOptions,
     slots: Mutex<usize>,
     freed: Condvar,
@@ -66,23 +70,16 @@ impl Download {
     /// `root`: an `http(s)://` archive root, or a local mirror directory.
     pub fn new(root: &str, options: DownloadOptions) -> Self {
         let origin = if root.starts_with("http://") || root.starts_with("https://") {
-            let base = if root.ends_with('/') {
-                root.to_owned()
-            } else {
-                format!("{root}/")
-            };
-            let agent = ureq::Agent::config_builder()
-                .user_agent(options.http.user_agent.as_str())
-                .timeout_global(Some(options.http.timeout))
-                .http_status_as_error(false)
-                .build()
-                .into();
-            Origin::Http { base, agent }
+            Origin::Http {
+                base: crate::source::with_slash(root),
+                http: Http::new(&options.http),
+            }
         } else {
             Origin::Dir(PathBuf::from(root))
         };
         Download {
             origin,
+            lister: crate::source::open(root, &options.http),
             slots: Mutex::new(options.max_connections.max(1)),
             options,
             freed: Condvar::new(),
@@ -128,20 +125,22 @@ impl Download {
         source_path: &str,
         part: &Path,
         expected: Option<u64>,
-    ) -> Result<(), ProcessError> {
+    ) -> Result<(), FetchError> {
         match &self.origin {
             Origin::Dir(root) => {
                 let from = root.join(source_path);
-                std::fs::copy(&from, part).map_err(|e| match e.kind() {
-                    ErrorKind::NotFound => {
-                        ProcessError::permanent(format!("{}: not at the source", from.display()))
-                    }
-                    _ => ProcessError::transient(format!("copying {}: {e}", from.display())),
-                })?;
-                Ok(())
+                match std::fs::copy(&from, part) {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.kind() == ErrorKind::NotFound => Err(FetchError::Status {
+                        url: from.display().to_string(),
+                        status: 404,
+                        retry_after: None,
+                    }),
+                    Err(e) => Err(FetchError::local(from, e)),
+                }
             }
-            Origin::Http { base, agent } => {
-                self.fetch_http(job, agent, &format!("{base}{source_path}"), part, expected)
+            Origin::Http { base, http } => {
+                self.fetch_http(job, http, &format!("{base}{source_path}"), part, expected)
             }
         }
     }
@@ -149,86 +148,43 @@ impl Download {
     /// A small companion file (a station's `Meta_Daten_*.zip`) read into
     /// memory, not into `paths.raw` (its own claim puts it there). `None`
     /// when the source does not have it (404, or no such file in a mirror).
-    /// Network errors, 429 and 5xx are retried like downloads; what is left
-    /// is a transient error. More than `max_bytes` is refused.
+    /// Requests go the one HTTP path with its retries. More than
+    /// `max_bytes` is refused.
     pub fn read_small(
         &self,
         source_path: &str,
         max_bytes: u64,
-    ) -> Result<Option<Vec<u8>>, ProcessError> {
-        crate::source::check_relative(source_path)
-            .map_err(|e| ProcessError::permanent(e.to_string()))?;
-        let too_big = |n: u64| {
-            ProcessError::permanent(format!(
-                "{source_path}: {n} bytes, more than the {max_bytes} expected"
-            ))
-        };
+    ) -> Result<Option<Vec<u8>>, FetchError> {
+        crate::source::check_relative(source_path).map_err(|e| FetchError::BadPath {
+            path: source_path.to_owned(),
+            why: match e {
+                crate::SourceError::BadPath { why, .. } => why,
+                _ => "not a relative path",
+            },
+        })?;
         let _slot = self.acquire();
         match &self.origin {
             Origin::Dir(root) => {
                 let path = root.join(source_path);
                 match std::fs::metadata(&path) {
-                    Ok(m) if m.len() > max_bytes => Err(too_big(m.len())),
+                    Ok(m) if m.len() > max_bytes => Err(FetchError::TooBig {
+                        url: path.display().to_string(),
+                        size: m.len(),
+                        max: max_bytes,
+                    }),
                     Ok(_) => std::fs::read(&path)
                         .map(Some)
-                        .map_err(|e| ProcessError::transient(format!("{}: {e}", path.display()))),
+                        .map_err(|e| FetchError::local(&path, e)),
                     Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-                    Err(e) => Err(ProcessError::transient(format!("{}: {e}", path.display()))),
+                    Err(e) => Err(FetchError::local(&path, e)),
                 }
             }
-            Origin::Http { base, agent } => {
-                let url = format!("{base}{source_path}");
-                let retries = self.options.http.retries;
-                let mut last = String::new();
-                let mut asked = None;
-                for attempt in 0..=retries {
-                    if attempt > 0 {
-                        std::thread::sleep(crate::retry::wait(
-                            &self.options.http,
-                            attempt,
-                            asked.take(),
-                        ));
-                    }
-                    let mut response = match agent.get(&url).call() {
-                        Ok(r) => r,
-                        Err(e) => {
-                            last = format!("{url}: {e}");
-                            continue;
-                        }
-                    };
-                    match response.status().as_u16() {
-                        200 => {}
-                        404 | 410 => return Ok(None),
-                        s @ (429 | 500..=599) => {
-                            last = format!("{url}: HTTP {s}");
-                            asked = crate::retry::retry_after(&response);
-                            continue;
-                        }
-                        s => {
-                            return Err(ProcessError::permanent(format!(
-                                "{url}: unexpected HTTP {s}"
-                            )));
-                        }
-                    }
-                    let mut bytes = Vec::new();
-                    match response
-                        .body_mut()
-                        .as_reader()
-                        .take(max_bytes + 1)
-                        .read_to_end(&mut bytes)
-                    {
-                        Ok(n) if n as u64 > max_bytes => return Err(too_big(n as u64)),
-                        Ok(_) => {
-                            self.throttle(bytes.len());
-                            return Ok(Some(bytes));
-                        }
-                        Err(e) => last = format!("{url}: {e}"),
-                    }
+            Origin::Http { base, http } => {
+                let bytes = http.read(&format!("{base}{source_path}"), max_bytes, &|| false)?;
+                if let Some(b) = &bytes {
+                    self.throttle(b.len());
                 }
-                Err(ProcessError::transient(format!(
-                    "gave up after {} attempts: {last}",
-                    retries + 1
-                )))
+                Ok(bytes)
             }
         }
     }
@@ -236,118 +192,54 @@ impl Download {
     fn fetch_http(
         &self,
         job: &Job<'_>,
-        agent: &ureq::Agent,
+        http: &Http,
         url: &str,
         part: &Path,
         expected: Option<u64>,
-    ) -> Result<(), ProcessError> {
-        let retries = self.options.http.retries;
-        let mut last = String::new();
-        let mut asked = None;
-        for attempt in 0..=retries {
-            if attempt > 0 {
-                let wait = crate::retry::wait(&self.options.http, attempt, asked.take());
-                tracing::warn!(
-                    url,
-                    attempt,
-                    error = last.as_str(),
-                    wait_ms = wait.as_millis() as u64,
-                    "download failed; retrying"
-                );
-                std::thread::sleep(wait);
-            }
-            if job.should_stop() {
-                return Err(ProcessError::interrupted());
-            }
+    ) -> Result<(), FetchError> {
+        http.retrying(url, &|| job.should_stop(), || {
             let have = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
             if expected.is_some_and(|e| have == e && e > 0) {
                 return Ok(());
             }
-            let mut request = agent.get(url);
-            if have > 0 {
-                request = request.header("Range", format!("bytes={have}-"));
-            }
-            let mut response = match request.call() {
-                Ok(r) => r,
-                Err(e) => {
-                    last = format!("{url}: {e}");
-                    continue;
+            let mut response = http.get(url, have)?;
+            let restart = |message: String| {
+                let _ = std::fs::remove_file(part);
+                FetchError::Restart {
+                    url: url.to_owned(),
+                    message,
                 }
             };
-            let status = response.status().as_u16();
-            let append = match status {
+            let append = match response.status().as_u16() {
                 200 => false,
                 206 if have > 0 => {
                     // the part must start where ours ends, or appending it
                     // would splice the wrong bytes: start over from byte 0
                     let from = content_range_start(&response);
                     if from != Some(have) {
-                        let _ = std::fs::remove_file(part);
-                        last = format!(
-                            "{url}: HTTP 206 from byte {} for a resume at {have}",
+                        return Err(restart(format!(
+                            "HTTP 206 from byte {} for a resume at {have}",
                             from.map_or("?".into(), |f| f.to_string())
-                        );
-                        continue;
+                        )));
                     }
                     true
                 }
-                416 => {
-                    // our partial file is not a prefix of theirs: start over
-                    let _ = std::fs::remove_file(part);
-                    last = format!("{url}: HTTP 416 for a resume at {have} bytes");
-                    continue;
-                }
-                404 | 410 => {
-                    return Err(ProcessError::permanent(format!(
-                        "{url}: HTTP {status}: not at the source (vanished? crawl again)"
-                    )));
-                }
-                429 | 500..=599 => {
-                    last = format!("{url}: HTTP {status}");
-                    asked = crate::retry::retry_after(&response);
-                    continue;
-                }
-                _ => {
-                    return Err(ProcessError::permanent(format!(
-                        "{url}: unexpected HTTP {status}"
-                    )));
-                }
+                // our partial file is not a prefix of theirs: start over
+                416 => return Err(restart(format!("HTTP 416 for a resume at {have} bytes"))),
+                _ => return Err(Http::status_error(url, &response)),
             };
-            let mut out = match OpenOptions::new()
+            let mut out = OpenOptions::new()
                 .create(true)
                 .write(true)
                 .append(append)
                 .truncate(!append)
                 .open(part)
-            {
-                Ok(f) => f,
-                Err(e) => return Err(ProcessError::transient(format!("{}: {e}", part.display()))),
-            };
+                .map_err(|e| FetchError::local(part, e))?;
             let mut reader = response.body_mut().as_reader();
-            match self.copy(job, &mut reader, &mut out, expected) {
-                Ok(()) => {
-                    tracing::debug!(url, resumed_from = have, "downloaded");
-                    return Ok(());
-                }
-                Err(CopyError::Stop) => return Err(ProcessError::interrupted()),
-                Err(CopyError::TooBig(n)) => {
-                    let _ = std::fs::remove_file(part);
-                    return Err(ProcessError::transient(format!(
-                        "{url}: more than the listed {n} bytes"
-                    )));
-                }
-                Err(CopyError::Io(e)) => {
-                    last = format!(
-                        "{url}: connection lost after {} bytes: {e}",
-                        std::fs::metadata(part).map(|m| m.len()).unwrap_or(0)
-                    )
-                }
-            }
-        }
-        Err(ProcessError::transient(format!(
-            "gave up after {} attempts: {last}",
-            retries + 1
-        )))
+            self.copy(job, &mut reader, &mut out, expected, url, part)?;
+            tracing::debug!(url, resumed_from = have, "downloaded");
+            Ok(())
+        })
     }
 
     fn copy(
@@ -356,28 +248,87 @@ impl Download {
         reader: &mut impl Read,
         out: &mut File,
         expected: Option<u64>,
-    ) -> Result<(), CopyError> {
+        url: &str,
+        part: &Path,
+    ) -> Result<(), FetchError> {
         let mut buf = vec![0u8; 64 * 1024];
-        let mut written = out.metadata().map(|m| m.len()).map_err(CopyError::Io)?;
+        let mut written = out
+            .metadata()
+            .map_err(|e| FetchError::local(part, e))?
+            .len();
         loop {
             if job.should_stop() {
-                return Err(CopyError::Stop);
+                return Err(FetchError::Interrupted);
             }
             let n = match reader.read(&mut buf) {
                 Ok(0) => return Ok(()),
                 Ok(n) => n,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => return Err(CopyError::Io(e)),
+                Err(e) => {
+                    return Err(FetchError::Network {
+                        url: url.to_owned(),
+                        message: format!("connection lost after {written} bytes: {e}"),
+                    });
+                }
             };
             written += n as u64;
-            if let Some(limit) = expected
-                && written > limit
+            if let Some(listed) = expected
+                && written > listed
             {
-                return Err(CopyError::TooBig(limit));
+                let _ = std::fs::remove_file(part);
+                return Err(FetchError::Longer {
+                    url: url.to_owned(),
+                    listed,
+                });
             }
-            out.write_all(&buf[..n]).map_err(CopyError::Io)?;
+            out.write_all(&buf[..n])
+                .map_err(|e| FetchError::local(part, e))?;
             self.throttle(n);
         }
+    }
+
+    /// The file's folder listed again: its entry, when that differs from
+    /// what the claim was registered with (the file changed at the source).
+    fn relisted(&self, claim: &Claim, source_path: &str) -> Option<NewFile> {
+        let (dir, name) = source_path.rsplit_once('/')?;
+        let entries = match self.lister.list(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(file = source_path, error = %e, "listing the folder again failed");
+                return None;
+            }
+        };
+        let entry = entries.into_iter().find(|e| e.name == name && !e.is_dir)?;
+        let new = NewFile {
+            key: claim.key.clone(),
+            size: entry.size,
+            source_modified: entry.modified,
+        };
+        let registered = SourceState {
+            size: claim.size,
+            source_modified: claim.source_modified,
+        };
+        (register_action(Some(registered), &new) == RegisterAction::Requeue).then_some(new)
+    }
+
+    /// `e`, a failure of the file at `source_path`, for the tracker: a size
+    /// that disagrees with the listing first lists the folder again, and a
+    /// file that changed at the source goes back to the queue with its new
+    /// listing instead of failing.
+    fn failure(&self, claim: &Claim, source_path: &str, e: FetchError) -> ProcessError {
+        let changed = e
+            .may_have_changed()
+            .then(|| self.relisted(claim, source_path))
+            .flatten();
+        let mut out = ProcessError::from(e);
+        if let Some(new) = changed {
+            tracing::info!(file = source_path, size = ?new.size, "the file changed at the source: queued again with its new listing");
+            out.relisted = Some(new);
+        } else if out.kind == tracker_core::FailureKind::Permanent && !out.interrupted {
+            out.message
+                .push_str(" (the file changed at the source? crawl again)");
+        }
+        out
     }
 }
 
@@ -386,12 +337,6 @@ fn content_range_start<B>(response: &ureq::http::Response<B>) -> Option<u64> {
     let v = response.headers().get("content-range")?.to_str().ok()?;
     let range = v.trim().strip_prefix("bytes")?.trim_start();
     range.split('-').next()?.trim().parse().ok()
-}
-
-enum CopyError {
-    Stop,
-    TooBig(u64),
-    Io(std::io::Error),
 }
 
 struct Slot<'a>(&'a Download);
@@ -448,22 +393,25 @@ impl Processor for Download {
             if let Err(e) = self.fetch(job, &source_path, &part, listed_size) {
                 // a file failed for good leaves nothing behind; a transient
                 // failure keeps its `.part` for the next attempt to resume
-                if e.kind == tracker_core::FailureKind::Permanent && !e.interrupted {
+                if e.severity() == Severity::Permanent {
                     let _ = std::fs::remove_file(&part);
                 }
-                return Err(e);
+                return Err(self.failure(claim, &source_path, e));
             }
         }
         let got = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-        if let Some(size) = listed_size
-            && got != size
+        if let Some(listed) = listed_size
+            && got != listed
         {
             // the transfer ended normally with another size: the file is not
             // the one listed, and fetching it again gives the same
             let _ = std::fs::remove_file(&part);
-            return Err(ProcessError::permanent(format!(
-                "{source_path}: got {got} bytes, the listing says {size} (the file changed at the source: crawl again)"
-            )));
+            let e = FetchError::Shorter {
+                url: source_path.clone(),
+                got,
+                listed,
+            };
+            return Err(self.failure(claim, &source_path, e));
         }
         let outcome = match verify_path(job, &part, is_zip(target)) {
             Ok(o) => o,
@@ -497,6 +445,16 @@ impl Processor for Download {
         if let Ok(d) = File::open(dir) {
             let _ = d.sync_all();
         }
-        Ok(outcome)
+        // a text file (a station list) no listing gives a size of: nothing
+        // but the server's word says it is whole (a zip proves it by its
+        // directory and CRCs)
+        let size_unconfirmed = listed_size.is_none() && !is_zip(target);
+        if size_unconfirmed {
+            tracing::warn!(file = %claim.key, "no listing gives this file's size: completed, recorded as size unconfirmed");
+        }
+        Ok(Outcome {
+            size_unconfirmed,
+            ..outcome
+        })
     }
 }

@@ -1,13 +1,15 @@
 //! DWD's open-data archive as a source of files: nginx listings parsed
-//! (`listing`), HTTP and local-mirror sources
+//! (`listing`), the one HTTP path (`http`), HTTP and local-mirror sources
 //! (`source`) and the recursive crawl of a dataset into a manifest (`crawl`).
 
 pub mod crawl;
 pub mod download;
+pub mod http;
 pub mod listing;
 pub mod retry;
 pub mod source;
 
 pub use crawl::{ManifestEntry, crawl, crawl_to_depth};
 pub use download::{Download, DownloadOptions};
+pub use http::{FetchError, Http, Severity};
 pub use source::{DWD_BASE_URL, DirSource, HttpOptions, HttpSource, Source, SourceError, open};

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tracker_core::Timestamp;
 
+use crate::http::{FetchError, Http};
 use crate::listing::{self, Entry};
 
 /// DWD's observation root; datasets are named relative to it
@@ -16,16 +17,9 @@ pub const DWD_BASE_URL: &str =
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    #[error("listing {url}: HTTP {status}")]
-    Status { url: String, status: u16 },
-    #[error("listing {url}: {message}")]
-    Http { url: String, message: String },
-    /// The host cannot be found or refuses connections: no network, or a
-    /// wrong address. Not retried: waiting does not bring a network back.
-    #[error(
-        "listing {url}: {message} (no network? use --source DIR or source.base_url: a local mirror)"
-    )]
-    Unreachable { url: String, message: String },
+    /// The listing request failed ([`FetchError`] says how).
+    #[error("listing {0}")]
+    Fetch(#[from] FetchError),
     #[error("listing {path}: {source}")]
     Io {
         path: PathBuf,
@@ -42,12 +36,12 @@ impl SourceError {
     /// Worth trying again (network, 429, 5xx).
     pub fn is_transient(&self) -> bool {
         match self {
-            SourceError::Status { status, .. } => *status == 429 || *status >= 500,
-            SourceError::Http { .. } => true,
-            SourceError::Unreachable { .. }
-            | SourceError::Io { .. }
-            | SourceError::BadPath { .. }
-            | SourceError::Interrupted => false,
+            SourceError::Fetch(e) => {
+                e.is_transient() && !matches!(e, FetchError::Unreachable { .. })
+            }
+            SourceError::Io { .. } | SourceError::BadPath { .. } | SourceError::Interrupted => {
+                false
+            }
         }
     }
 
@@ -55,44 +49,13 @@ impl SourceError {
     /// setup error, not a failed file.
     pub fn is_setup(&self) -> bool {
         match self {
-            SourceError::Unreachable { .. } | SourceError::BadPath { .. } => true,
-            SourceError::Status { status, .. } => *status == 404,
+            SourceError::Fetch(FetchError::Unreachable { .. }) | SourceError::BadPath { .. } => {
+                true
+            }
+            SourceError::Fetch(FetchError::Status { status, .. }) => *status == 404,
             SourceError::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
-            SourceError::Http { .. } | SourceError::Interrupted => false,
+            SourceError::Fetch(_) | SourceError::Interrupted => false,
         }
-    }
-}
-
-/// A request error: host not found and refused connections are
-/// [`SourceError::Unreachable`], the rest worth a retry.
-pub(crate) fn request_error(url: &str, e: &ureq::Error) -> SourceError {
-    let refused = |io: &std::io::Error| {
-        // a failed name lookup has no kind of its own: its text tells
-        let text = io.to_string().to_ascii_lowercase();
-        matches!(
-            io.kind(),
-            std::io::ErrorKind::ConnectionRefused
-                | std::io::ErrorKind::NotFound
-                | std::io::ErrorKind::HostUnreachable
-                | std::io::ErrorKind::NetworkUnreachable
-        ) || text.contains("lookup address")
-            || text.contains("name or service not known")
-            || text.contains("no address associated")
-            || text.contains("temporary failure in name resolution")
-    };
-    match e {
-        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => SourceError::Unreachable {
-            url: url.to_owned(),
-            message: e.to_string(),
-        },
-        ureq::Error::Io(io) if refused(io) => SourceError::Unreachable {
-            url: url.to_owned(),
-            message: e.to_string(),
-        },
-        _ => SourceError::Http {
-            url: url.to_owned(),
-            message: e.to_string(),
-        },
     }
 }
 
@@ -160,8 +123,7 @@ impl Default for HttpOptions {
 
 pub struct HttpSource {
     base: String,
-    agent: ureq::Agent,
-    options: HttpOptions,
+    http: Http,
 }
 
 impl std::fmt::Debug for HttpSource {
@@ -174,69 +136,32 @@ impl std::fmt::Debug for HttpSource {
 
 impl HttpSource {
     pub fn new(base: &str, options: &HttpOptions) -> Self {
-        let base = if base.ends_with('/') {
-            base.to_owned()
-        } else {
-            format!("{base}/")
-        };
-        let agent = ureq::Agent::config_builder()
-            .user_agent(options.user_agent.as_str())
-            .timeout_global(Some(options.timeout))
-            .http_status_as_error(false)
-            .build()
-            .into();
         HttpSource {
-            base,
-            agent,
-            options: options.clone(),
+            base: with_slash(base),
+            http: Http::new(options),
         }
     }
 
-    pub fn agent(&self) -> &ureq::Agent {
-        &self.agent
-    }
-
-    pub fn options(&self) -> &HttpOptions {
-        &self.options
-    }
-
-    fn get_text(&self, url: &str) -> Result<String, SourceError> {
-        let mut attempt = 0;
-        loop {
-            let mut asked = None;
-            let result = self
-                .agent
-                .get(url)
-                .call()
-                .map_err(|e| request_error(url, &e))
-                .and_then(|mut r| {
-                    let status = r.status().as_u16();
-                    asked = crate::retry::retry_after(&r);
-                    if status != 200 {
-                        return Err(SourceError::Status {
-                            url: url.to_owned(),
-                            status,
-                        });
-                    }
-                    r.body_mut()
-                        .with_config()
-                        .limit(64 << 20)
-                        .read_to_string()
-                        .map_err(|e| SourceError::Http {
-                            url: url.to_owned(),
-                            message: e.to_string(),
-                        })
-                });
-            match result {
-                Err(e) if e.is_transient() && attempt < self.options.retries => {
-                    attempt += 1;
-                    let wait = crate::retry::wait(&self.options, attempt, asked);
-                    tracing::warn!(url, attempt, error = %e, wait_ms = wait.as_millis() as u64, "listing failed; retrying");
-                    std::thread::sleep(wait);
-                }
-                other => return other,
-            }
+    fn get_text(&self, url: &str) -> Result<String, FetchError> {
+        // a listing of DWD's biggest folder is a few MB
+        const MAX_LISTING: u64 = 64 << 20;
+        match self.http.read(url, MAX_LISTING, &|| false)? {
+            Some(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+            None => Err(FetchError::Status {
+                url: url.to_owned(),
+                status: 404,
+                retry_after: None,
+            }),
         }
+    }
+}
+
+/// `base` with one trailing `/`.
+pub(crate) fn with_slash(base: &str) -> String {
+    if base.ends_with('/') {
+        base.to_owned()
+    } else {
+        format!("{base}/")
     }
 }
 

@@ -50,6 +50,10 @@ pub struct Outcome {
     pub records: u64,
     pub bytes: u64,
     pub checksum: Option<String>,
+    /// Nothing confirmed the file is whole: no listing gave its size and its
+    /// format has no directory or checksum of its own. Recorded with the
+    /// completion, for `failed --unconfirmed`.
+    pub size_unconfirmed: bool,
 }
 
 /// Why a file could not be processed.
@@ -60,6 +64,10 @@ pub struct ProcessError {
     pub message: String,
     /// The run is stopping: the file is released, not failed.
     pub interrupted: bool,
+    /// The file changed at the source (its folder was listed again): the
+    /// runner registers this listing, which puts the file back in the queue,
+    /// instead of counting a failure.
+    pub relisted: Option<tracker_core::NewFile>,
 }
 
 impl ProcessError {
@@ -69,6 +77,7 @@ impl ProcessError {
             kind: FailureKind::Permanent,
             message: message.into(),
             interrupted: false,
+            relisted: None,
         }
     }
 
@@ -78,6 +87,7 @@ impl ProcessError {
             kind: FailureKind::Transient,
             message: message.into(),
             interrupted: false,
+            relisted: None,
         }
     }
 
@@ -87,6 +97,7 @@ impl ProcessError {
             kind: FailureKind::Transient,
             message: "interrupted".into(),
             interrupted: true,
+            relisted: None,
         }
     }
 }

@@ -636,11 +636,30 @@ where
                 records_processed: outcome.records,
                 bytes_processed: outcome.bytes,
                 checksum: outcome.checksum,
+                size_unconfirmed: outcome.size_unconfirmed,
             };
             return Some(metrics);
         }
         Ok(Err(e)) if e.interrupted => {
             release(store, shared, claim, observer);
+            return None;
+        }
+        Ok(Err(ProcessError {
+            relisted: Some(new),
+            message,
+            ..
+        })) => {
+            // the file changed at the source: its new listing puts it back
+            // in the queue (the claim ends with it), not counted as a failure
+            match shared.tracked(|| store.register(std::slice::from_ref(&new))) {
+                Ok(_) => {
+                    shared.released.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(file = %claim.key, size = ?new.size, error = %message,
+                        "the file changed at the source: registered again with its new listing");
+                    observer.file_finished(dataset, &FileEvent::Released { key: &claim.key });
+                }
+                Err(e) => shared.stop(StopReason::Store(e.to_string())),
+            }
             return None;
         }
         Ok(Err(e)) => e,

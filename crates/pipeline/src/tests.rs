@@ -113,6 +113,7 @@ fn ok(_: &Job<'_>) -> std::result::Result<Outcome, ProcessError> {
         records: 1,
         bytes: 10,
         checksum: None,
+        size_unconfirmed: false,
     })
 }
 
@@ -249,6 +250,44 @@ fn transient_failures_are_retried_after_backoff() {
     assert_eq!(report.exit_code(), 0);
     assert_eq!(report.datasets[0].retried, 2);
     assert_eq!(e.counts("a").completed, 5);
+}
+
+#[test]
+fn a_file_that_changed_at_the_source_is_queued_again_with_its_new_listing() {
+    // one attempt, so that any counted failure would leave the file failed
+    let e = env(RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    });
+    e.register("a", 2);
+    let p = Script::new(|job: &Job<'_>| {
+        if job.claim.key.path() == "f0001.zip" && job.claim.size.is_none() {
+            return Err(ProcessError {
+                relisted: Some(NewFile {
+                    key: job.claim.key.clone(),
+                    size: Some(1234),
+                    source_modified: None,
+                }),
+                ..ProcessError::permanent("got 10 bytes, the listing says 12")
+            });
+        }
+        ok(job)
+    });
+    let report = e.run(&["a"], &p, &opts(), &StopHandle::new());
+    assert_eq!(report.exit_code(), 0, "{report:?}");
+    assert!(report.datasets[0].failed.is_empty());
+    assert_eq!(e.counts("a").completed, 2);
+    let rec = e
+        .open()
+        .unwrap()
+        .file(&FileKey::new(DatasetId::new("a").unwrap(), "f0001.zip").unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec.size, Some(1234), "registered with the new listing");
+    assert_eq!(rec.attempts, 2, "then claimed again and completed");
+    assert_eq!(rec.failures, 0);
+    let seen = p.seen();
+    assert_eq!(seen.iter().filter(|s| s.ends_with("f0001.zip")).count(), 2);
 }
 
 #[test]

@@ -80,6 +80,7 @@ pub fn verify_path(job: &Job<'_>, path: &Path, zip: bool) -> Result<Outcome, Pro
         records,
         bytes: len,
         checksum: Some(checksum),
+        size_unconfirmed: false,
     })
 }
 

@@ -300,6 +300,8 @@ pub struct CompletionMetrics {
     pub bytes_processed: u64,
     /// A checksum of the processed file, e.g. `sha256:<hex>`.
     pub checksum: Option<String>,
+    /// Nothing confirmed the file is whole (no listed size, no format check).
+    pub size_unconfirmed: bool,
 }
 
 /// What a worker reports when a file could not be processed.
@@ -413,6 +415,9 @@ pub struct FileRecord {
     /// When the file was last missing from its source's listing; `None`
     /// while it is listed. A vanished file is out of future work.
     pub vanished_at: Option<Timestamp>,
+    /// Completed on the server's word alone: no listing gave its size and
+    /// its format has no check of its own.
+    pub size_unconfirmed: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -443,6 +448,8 @@ pub struct LastFailure {
 pub struct ListQuery {
     pub dataset: Option<DatasetId>,
     pub status: FileStatus,
+    /// Only completions recorded as size unconfirmed.
+    pub unconfirmed_only: bool,
     /// Return files after this id (the previous page's `next`).
     pub after: Option<FileId>,
     pub limit: usize,

@@ -10,7 +10,7 @@ use tracker_core::FileStatus;
 pub(crate) const RECORD_COLUMNS: &str = "id, dataset, file_path, status, size, source_modified, \
      worker_id, attempts, failures, lease_expires_at, not_before, claimed_at, started_at, \
      finished_at, duration_ms, records_processed, bytes_processed, error_kind, error_message, \
-     created_at, updated_at, checksum, vanished_at";
+     created_at, updated_at, checksum, vanished_at, size_unconfirmed";
 
 pub(crate) const INSERT_DATASET: &str =
     "INSERT INTO datasets (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING";
@@ -39,7 +39,7 @@ pub(crate) const REQUEUE_CHANGED: &str = "UPDATE file_processing_log SET \
      size = ?2, source_modified = ?3, status = 'pending', worker_id = NULL, \
      lease_expires_at = NULL, not_before = NULL, failures = 0, claimed_at = NULL, \
      started_at = NULL, finished_at = NULL, duration_ms = NULL, records_processed = NULL, \
-     bytes_processed = NULL, error_kind = NULL, error_message = NULL, checksum = NULL, vanished_at = NULL, \
+     bytes_processed = NULL, error_kind = NULL, error_message = NULL, checksum = NULL, size_unconfirmed = 0, vanished_at = NULL, \
      updated_at = ?4 WHERE id = ?1";
 
 /// One statement claims a whole batch: the subquery picks pending files in
@@ -70,7 +70,7 @@ pub(crate) const COMPLETE: &str = concat!(
     "UPDATE OR FAIL file_processing_log SET status = 'completed', worker_id = NULL, \
      lease_expires_at = NULL, not_before = NULL, started_at = ?3, finished_at = ?4, \
      duration_ms = ?5, records_processed = ?6, bytes_processed = ?7, checksum = ?8, \
-     error_kind = NULL, error_message = NULL, updated_at = ?4",
+     size_unconfirmed = ?9, error_kind = NULL, error_message = NULL, updated_at = ?4",
     current_claim!()
 );
 
@@ -129,7 +129,7 @@ macro_rules! reset_set {
          lease_expires_at = NULL, not_before = NULL, failures = 0, claimed_at = NULL, \
          started_at = NULL, finished_at = NULL, duration_ms = NULL, records_processed = NULL, \
          bytes_processed = NULL, error_kind = NULL, error_message = NULL, checksum = NULL, \
-         updated_at = ?1 WHERE dataset = ?2"
+         size_unconfirmed = 0, updated_at = ?1 WHERE dataset = ?2"
     };
 }
 
@@ -149,12 +149,17 @@ pub(crate) const SUMMARY_ONE: &str =
 /// The status is written into the SQL as a literal (it comes from an enum):
 /// only then can the planner use the partial index of that status. With a
 /// bound `?` it scans the whole table (measured: 12.8 ms at 500K rows).
-pub(crate) fn list(status: FileStatus, dataset: bool) -> String {
+pub(crate) fn list(status: FileStatus, dataset: bool, unconfirmed: bool) -> String {
     format!(
-        "SELECT {RECORD_COLUMNS} FROM file_processing_log WHERE status = '{}' AND id > ?1{} \
+        "SELECT {RECORD_COLUMNS} FROM file_processing_log WHERE status = '{}' AND id > ?1{}{} \
          ORDER BY id LIMIT ?2",
         status.as_str(),
-        if dataset { " AND dataset = ?3" } else { "" }
+        if dataset { " AND dataset = ?3" } else { "" },
+        if unconfirmed {
+            " AND size_unconfirmed = 1"
+        } else {
+            ""
+        }
     )
 }
 

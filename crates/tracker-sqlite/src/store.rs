@@ -231,7 +231,8 @@ impl SqliteStore {
                     duration,
                     records,
                     bytes,
-                    metrics.checksum
+                    metrics.checksum,
+                    metrics.size_unconfirmed
                 ])
             })
             .map_err(self.sql_err("complete"))?;
@@ -702,7 +703,11 @@ impl ProgressStore for SqliteStore {
         let err = self.sql_err("list files");
         let limit = query.limit.clamp(1, 10_000);
         let after = query.after.map_or(i64::MIN, |f| f.0);
-        let sql = sql::list(query.status, query.dataset.is_some());
+        let sql = sql::list(
+            query.status,
+            query.dataset.is_some(),
+            query.unconfirmed_only,
+        );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(&err)?;
         let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
         let rows = match &query.dataset {
@@ -800,6 +805,7 @@ fn row_to_record(store: &SqliteStore, r: &Row<'_>) -> Result<FileRecord> {
         error_message: r.get(18).map_err(&err)?,
         checksum: r.get(21).map_err(&err)?,
         vanished_at: get_ts(22)?,
+        size_unconfirmed: r.get(23).map_err(&err)?,
         created_at: get_ts(19)?.unwrap_or_default(),
         updated_at: get_ts(20)?.unwrap_or_default(),
     })

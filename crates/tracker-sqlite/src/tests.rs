@@ -91,6 +91,7 @@ fn a_file_goes_from_pending_to_completed() {
         records_processed: 7,
         bytes_processed: 10,
         checksum: Some("sha256:00ff".into()),
+        size_unconfirmed: false,
     };
     f.store.complete(&claims[0], &metrics).unwrap();
     let rec = status_of(&f.store, "d", "a.zip");
@@ -109,6 +110,39 @@ fn a_file_goes_from_pending_to_completed() {
             vanished: 0
         }
     );
+    assert!(!rec.size_unconfirmed);
+
+    // a completion on the server's word alone is recorded as such, and
+    // listed apart; a change at the source clears it with the result
+    let unconfirmed = CompletionMetrics {
+        size_unconfirmed: true,
+        ..metrics
+    };
+    f.store.complete(&claims[1], &unconfirmed).unwrap();
+    let listed = |only| {
+        f.store
+            .list(&ListQuery {
+                dataset: Some(ds("d")),
+                status: FileStatus::Completed,
+                unconfirmed_only: only,
+                after: None,
+                limit: 10,
+            })
+            .unwrap()
+            .files
+    };
+    assert_eq!(listed(false).len(), 2);
+    let only = listed(true);
+    assert_eq!(only.len(), 1);
+    assert!(only[0].size_unconfirmed);
+    assert_eq!(only[0].key, claims[1].key);
+    f.store
+        .register(&[NewFile {
+            size: Some(99),
+            ..new_file("d", claims[1].key.path(), 1)
+        }])
+        .unwrap();
+    assert!(listed(true).is_empty());
 }
 
 #[test]
@@ -251,6 +285,7 @@ fn permanent_failure_fails_at_once_and_retry_brings_it_back() {
         .list(&ListQuery {
             dataset: Some(ds("d")),
             status: FileStatus::Failed,
+            unconfirmed_only: false,
             after: None,
             limit: 10,
         })
@@ -415,6 +450,7 @@ fn listing_pages_through_every_file_once() {
             .list(&ListQuery {
                 dataset: None,
                 status: FileStatus::Pending,
+                unconfirmed_only: false,
                 after,
                 limit: 10,
             })

@@ -237,6 +237,7 @@ fn pending_paths(
     let mut after = None;
     loop {
         let page = store.list(&tracker_core::ListQuery {
+            unconfirmed_only: false,
             dataset: Some(dataset.clone()),
             status: tracker_core::FileStatus::Pending,
             after,

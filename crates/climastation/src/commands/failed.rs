@@ -1,4 +1,4 @@
-//! `climastation failed [--dataset D] [--json]`
+//! `climastation failed [--dataset D] [--unconfirmed] [--json]`
 
 use serde_json::json;
 use tracker_core::{FileStatus, ListQuery, ProgressStore};
@@ -10,10 +10,16 @@ use crate::output::{print_json, time_opt};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   climastation failed
+  climastation failed --unconfirmed
   climastation --json failed --dataset daily/kl | jq '.files[].hint'")]
 pub struct Args {
     #[arg(long)]
     pub dataset: Option<String>,
+    /// List the completed files whose size nothing confirmed instead (no
+    /// size in the listing, and a format without a check of its own, such
+    /// as a station list): whole on the server's word alone.
+    #[arg(long)]
+    pub unconfirmed: bool,
     /// At most this many files.
     #[arg(long, default_value_t = 10_000)]
     pub limit: usize,
@@ -31,7 +37,12 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     while files.len() < args.limit {
         let page = store.list(&ListQuery {
             dataset: dataset.clone(),
-            status: FileStatus::Failed,
+            status: if args.unconfirmed {
+                FileStatus::Completed
+            } else {
+                FileStatus::Failed
+            },
+            unconfirmed_only: args.unconfirmed,
             after,
             limit: (args.limit - files.len()).min(1000),
         })?;
@@ -40,6 +51,9 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             Some(n) => after = Some(n),
             None => break,
         }
+    }
+    if args.unconfirmed {
+        return Ok(unconfirmed(ctx, &files));
     }
     if ctx.json {
         let list: Vec<_> = files
@@ -74,4 +88,31 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         println!("{} failed file(s)", files.len());
     }
     Ok(exit::OK)
+}
+
+fn unconfirmed(ctx: &Ctx, files: &[tracker_core::FileRecord]) -> u8 {
+    const WHY: &str = "completed, but no listing gave its size and its format has no check of its own: a transfer cut at a line end would look the same";
+    if ctx.json {
+        let list: Vec<_> = files
+            .iter()
+            .map(|f| {
+                json!({
+                    "dataset": f.key.dataset.as_str(),
+                    "path": f.key.path(),
+                    "bytes": f.bytes_processed,
+                    "checksum": f.checksum,
+                    "completed_at": time_opt(f.finished_at),
+                })
+            })
+            .collect();
+        print_json(&json!({ "files": list, "why": WHY }));
+    } else if files.is_empty() {
+        println!("no completed file with an unconfirmed size");
+    } else {
+        for f in files {
+            println!("{}  {} bytes", f.key, f.bytes_processed.unwrap_or(0));
+        }
+        println!("{} file(s) with an unconfirmed size: {WHY}", files.len());
+    }
+    exit::OK
 }

@@ -1,0 +1,398 @@
+//! The one HTTP path of the source. Every request (listings, small reads,
+//! downloads) is one [`Http::retrying`] loop around attempts that make
+//! [`Http::get`] requests, and every way a request or its file can go wrong
+//! is a [`FetchError`] whose type decides what happens next:
+//!
+//! - network errors, timeouts, 429 and 5xx, a resume the server answered
+//!   from the wrong offset: retried here with [`crate::retry::wait`]
+//!   (`Retry-After` believed up to the maximum), then a transient failure;
+//! - a host that cannot be found or refuses connections: not retried here
+//!   (waiting does not bring a network back), transient for the file;
+//! - 404/410, corrupt or hostile content, a size other than the listing's
+//!   after a complete transfer: permanent at once.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::source::HttpOptions;
+
+/// Why a request, or the file it fetched, failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// An HTTP status other than the one asked for.
+    #[error("{url}: HTTP {status}{}", status_hint(*status))]
+    Status {
+        url: String,
+        status: u16,
+        /// The server's `Retry-After` (429, 503).
+        retry_after: Option<Duration>,
+    },
+    /// The connection failed or was lost, or timed out.
+    #[error("{url}: {message}")]
+    Network { url: String, message: String },
+    /// The host cannot be found or refuses connections.
+    #[error("{url}: {message} (no network? use --source DIR or source.base_url: a local mirror)")]
+    Unreachable { url: String, message: String },
+    /// A resume was answered from another offset (206 from the wrong byte,
+    /// 416): the partial file is dropped and the transfer starts over.
+    #[error("{url}: {message}")]
+    Restart { url: String, message: String },
+    /// The body goes on past the size in the listing.
+    #[error("{url}: more than the listed {listed} bytes")]
+    Longer { url: String, listed: u64 },
+    /// A complete transfer of another size than the listing's.
+    #[error("{url}: got {got} bytes, the listing says {listed}")]
+    Shorter { url: String, got: u64, listed: u64 },
+    /// More than a small read may hold.
+    #[error("{url}: {size} bytes, more than the {max} expected")]
+    TooBig { url: String, size: u64, max: u64 },
+    /// A local file (the `.part`, the mirror's copy) could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Local {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The path is not one this source serves.
+    #[error("invalid path {path:?}: {why}")]
+    BadPath { path: String, why: &'static str },
+    /// The retries ran out; the last error.
+    #[error("gave up after {attempts} attempts: {last}")]
+    Exhausted {
+        attempts: u32,
+        last: Box<FetchError>,
+    },
+    /// The run is stopping.
+    #[error("interrupted")]
+    Interrupted,
+}
+
+fn status_hint(status: u16) -> &'static str {
+    match status {
+        404 | 410 => ": not at the source (vanished? crawl again)",
+        _ => "",
+    }
+}
+
+/// What a failure means for the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// Worth another attempt now (inside the retry loop) and later.
+    Retry,
+    /// Not worth another attempt now, but the file may be fine later.
+    Later,
+    /// A property of the file at the source: fetching it again gives the same.
+    Permanent,
+    Interrupted,
+}
+
+impl FetchError {
+    pub fn severity(&self) -> Severity {
+        use FetchError::*;
+        match self {
+            Status { status, .. } if *status == 429 || *status >= 500 => Severity::Retry,
+            Status { .. } => Severity::Permanent,
+            Network { .. } | Restart { .. } => Severity::Retry,
+            Unreachable { .. } | Local { .. } | Exhausted { .. } => Severity::Later,
+            Longer { .. } | Shorter { .. } | TooBig { .. } | BadPath { .. } => Severity::Permanent,
+            Interrupted => Severity::Interrupted,
+        }
+    }
+
+    /// Worth trying again, now or later.
+    pub fn is_transient(&self) -> bool {
+        matches!(self.severity(), Severity::Retry | Severity::Later)
+    }
+
+    /// A 404 or 410: the source does not have the file.
+    pub fn is_gone(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Status {
+                status: 404 | 410,
+                ..
+            }
+        )
+    }
+
+    /// The size the source delivered disagrees with the listing: the file may
+    /// have changed at the source since it was listed.
+    pub fn may_have_changed(&self) -> bool {
+        matches!(self, FetchError::Longer { .. } | FetchError::Shorter { .. })
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    pub(crate) fn local(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        FetchError::Local {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+impl From<FetchError> for pipeline::ProcessError {
+    fn from(e: FetchError) -> Self {
+        match e.severity() {
+            Severity::Interrupted => pipeline::ProcessError::interrupted(),
+            Severity::Permanent => pipeline::ProcessError::permanent(e.to_string()),
+            Severity::Retry | Severity::Later => pipeline::ProcessError::transient(e.to_string()),
+        }
+    }
+}
+
+/// A request error: host not found and refused connections are
+/// [`FetchError::Unreachable`], the rest network errors worth a retry.
+fn request_error(url: &str, e: &ureq::Error) -> FetchError {
+    let refused = |io: &std::io::Error| {
+        // a failed name lookup has no kind of its own: its text tells
+        let text = io.to_string().to_ascii_lowercase();
+        matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionRefused
+                | std::io::ErrorKind::NotFound
+                | std::io::ErrorKind::HostUnreachable
+                | std::io::ErrorKind::NetworkUnreachable
+        ) || text.contains("lookup address")
+            || text.contains("name or service not known")
+            || text.contains("no address associated")
+            || text.contains("temporary failure in name resolution")
+    };
+    let unreachable = match e {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+        ureq::Error::Io(io) => refused(io),
+        _ => false,
+    };
+    if unreachable {
+        FetchError::Unreachable {
+            url: url.to_owned(),
+            message: e.to_string(),
+        }
+    } else {
+        FetchError::Network {
+            url: url.to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// The agent and the retry policy.
+pub struct Http {
+    agent: ureq::Agent,
+    options: HttpOptions,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Http {
+    pub fn new(options: &HttpOptions) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .user_agent(options.user_agent.as_str())
+            .timeout_global(Some(options.timeout))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Http {
+            agent,
+            options: options.clone(),
+        }
+    }
+
+    pub fn options(&self) -> &HttpOptions {
+        &self.options
+    }
+
+    /// One GET of `url`, from byte `from` on when it is not 0 (`Range`).
+    /// Any status is a response; only a request that got none is an error.
+    pub fn get(
+        &self,
+        url: &str,
+        from: u64,
+    ) -> Result<ureq::http::Response<ureq::Body>, FetchError> {
+        let mut request = self.agent.get(url);
+        if from > 0 {
+            request = request.header("Range", format!("bytes={from}-"));
+        }
+        request.call().map_err(|e| request_error(url, &e))
+    }
+
+    /// A status other than `ok` as an error, with the server's `Retry-After`.
+    pub fn status_error(url: &str, response: &ureq::http::Response<ureq::Body>) -> FetchError {
+        FetchError::Status {
+            url: url.to_owned(),
+            status: response.status().as_u16(),
+            retry_after: crate::retry::retry_after(response),
+        }
+    }
+
+    /// Runs `attempt` until it succeeds, fails with an error not worth an
+    /// immediate retry, or `retries` run out ([`FetchError::Exhausted`]).
+    /// `stop` is asked before each attempt and during the waits.
+    pub fn retrying<T>(
+        &self,
+        url: &str,
+        stop: &dyn Fn() -> bool,
+        mut attempt: impl FnMut() -> Result<T, FetchError>,
+    ) -> Result<T, FetchError> {
+        let mut retry = 0;
+        loop {
+            if stop() {
+                return Err(FetchError::Interrupted);
+            }
+            let e = match attempt() {
+                Ok(v) => return Ok(v),
+                Err(e) if e.severity() != Severity::Retry => return Err(e),
+                Err(e) => e,
+            };
+            if retry >= self.options.retries {
+                return Err(FetchError::Exhausted {
+                    attempts: retry + 1,
+                    last: Box::new(e),
+                });
+            }
+            retry += 1;
+            let wait = crate::retry::wait(&self.options, retry, e.retry_after());
+            tracing::warn!(url, attempt = retry, error = %e, wait_ms = wait.as_millis() as u64, "request failed; retrying");
+            if sleep_unless(wait, stop) {
+                return Err(FetchError::Interrupted);
+            }
+        }
+    }
+
+    /// GET `url` into memory with retries: `None` on 404/410, more than
+    /// `max` bytes refused ([`FetchError::TooBig`]).
+    pub fn read(
+        &self,
+        url: &str,
+        max: u64,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Option<Vec<u8>>, FetchError> {
+        self.retrying(url, stop, || {
+            let mut response = self.get(url, 0)?;
+            match response.status().as_u16() {
+                200 => {}
+                404 | 410 => return Ok(None),
+                _ => return Err(Http::status_error(url, &response)),
+            }
+            let mut bytes = Vec::new();
+            use std::io::Read;
+            let n = response
+                .body_mut()
+                .as_reader()
+                .take(max + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| FetchError::Network {
+                    url: url.to_owned(),
+                    message: format!("connection lost: {e}"),
+                })?;
+            if n as u64 > max {
+                return Err(FetchError::TooBig {
+                    url: url.to_owned(),
+                    size: n as u64,
+                    max,
+                });
+            }
+            Ok(Some(bytes))
+        })
+    }
+}
+
+/// Sleeps `wait`, waking early when `stop` says so; true if it did.
+fn sleep_unless(wait: Duration, stop: &dyn Fn() -> bool) -> bool {
+    let until = Instant::now() + wait;
+    loop {
+        if stop() {
+            return true;
+        }
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(100)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pipeline::ProcessError;
+    use tracker_core::FailureKind;
+
+    fn status(s: u16) -> FetchError {
+        FetchError::Status {
+            url: "u".into(),
+            status: s,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn the_type_decides_the_failure_kind() {
+        let kind = |e: FetchError| ProcessError::from(e).kind;
+        for s in [429, 500, 503] {
+            assert_eq!(status(s).severity(), Severity::Retry, "{s}");
+            assert_eq!(kind(status(s)), FailureKind::Transient);
+        }
+        for s in [404, 410, 403, 301] {
+            assert_eq!(kind(status(s)), FailureKind::Permanent, "{s}");
+        }
+        assert!(status(404).to_string().contains("vanished?"));
+        let longer = FetchError::Longer {
+            url: "u".into(),
+            listed: 3,
+        };
+        assert!(longer.may_have_changed());
+        assert_eq!(kind(longer), FailureKind::Permanent);
+        let lost = FetchError::Network {
+            url: "u".into(),
+            message: "reset".into(),
+        };
+        assert_eq!(kind(lost), FailureKind::Transient);
+        let exhausted = FetchError::Exhausted {
+            attempts: 5,
+            last: Box::new(status(503)),
+        };
+        assert_eq!(exhausted.severity(), Severity::Later);
+        assert!(
+            exhausted
+                .to_string()
+                .starts_with("gave up after 5 attempts: u: HTTP 503")
+        );
+        assert!(ProcessError::from(FetchError::Interrupted).interrupted);
+    }
+
+    #[test]
+    fn retrying_stops_at_permanent_errors_and_after_the_retries() {
+        let http = Http::new(&HttpOptions {
+            retries: 2,
+            backoff: Duration::from_millis(1),
+            ..HttpOptions::default()
+        });
+        let mut calls = 0;
+        let r: Result<(), _> = http.retrying("u", &|| false, || {
+            calls += 1;
+            Err(status(503))
+        });
+        assert!(matches!(r, Err(FetchError::Exhausted { attempts: 3, .. })));
+        assert_eq!(calls, 3);
+        calls = 0;
+        let r: Result<(), _> = http.retrying("u", &|| false, || {
+            calls += 1;
+            Err(status(404))
+        });
+        assert!(r.unwrap_err().is_gone());
+        assert_eq!(calls, 1, "a 404 is not retried");
+        let r: Result<(), _> = http.retrying("u", &|| true, || Ok(()));
+        assert!(matches!(r, Err(FetchError::Interrupted)));
+    }
+}
