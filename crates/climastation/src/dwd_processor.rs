@@ -150,7 +150,7 @@ fn write_metadata(
             .join(kind)
             .join(&station)
             .join(format!("{name}.{}", format.ext()));
-        write_frame(&frame, format, source, &out).map_err(ProcessError::transient)?;
+        write_frame(&frame, format, source, &out)?;
         rows += frame.len() as u64;
     }
     Ok(rows)
@@ -195,8 +195,7 @@ impl Processor for DwdProcessor {
                     self.format,
                     &source,
                     &out.join(&period).join(format!("stations.{ext}")),
-                )
-                .map_err(ProcessError::transient)?;
+                )?;
                 stations.len() as u64
             }
             FileKind::MetadataZip | FileKind::Metadata => {
@@ -246,8 +245,7 @@ impl Processor for DwdProcessor {
                     &out.join(&period)
                         .join(&station)
                         .join(format!("{name}.{ext}")),
-                )
-                .map_err(ProcessError::transient)?;
+                )?;
                 write_metadata(
                     &out.join("metadata"),
                     &name,
@@ -297,8 +295,7 @@ impl Processor for DwdProcessor {
         if !lists.is_empty() {
             let merged = merge_station_lists(lists);
             let file = out.join(format!("stations.{ext}"));
-            write_frame(&stations_frame(&merged), self.format, &source(&from), &file)
-                .map_err(ProcessError::transient)?;
+            write_frame(&stations_frame(&merged), self.format, &source(&from), &file)?;
             tracing::info!(dataset = %dataset, stations = merged.len(), file = %file.display(), "station lists merged");
         }
 
@@ -329,8 +326,7 @@ impl Processor for DwdProcessor {
         meta.dedup();
         for (kind, frame) in metadata_frames(&meta, dataset.as_str(), &self.tables, "merged") {
             let file = out.join("metadata").join(format!("{kind}.{ext}"));
-            write_frame(&frame, self.format, &source(&from), &file)
-                .map_err(ProcessError::transient)?;
+            write_frame(&frame, self.format, &source(&from), &file)?;
         }
         Ok(())
     }

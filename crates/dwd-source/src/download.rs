@@ -136,7 +136,9 @@ impl Download {
                         status: 404,
                         retry_after: None,
                     }),
-                    Err(e) => Err(FetchError::local(from, e)),
+                    // the copy's write is what fails (a full disk); a read
+                    // error of the mirror names the part too, as the copy's
+                    Err(e) => Err(FetchError::local(part, e)),
                 }
             }
             Origin::Http { base, http } => {
@@ -382,7 +384,7 @@ impl Processor for Download {
             .parent()
             .ok_or_else(|| ProcessError::permanent(format!("{}: no folder", target.display())))?;
         std::fs::create_dir_all(dir)
-            .map_err(|e| ProcessError::transient(format!("{}: {e}", dir.display())))?;
+            .map_err(|e| ProcessError::io(&dir.display().to_string(), &e))?;
         let mut part = target.as_os_str().to_owned();
         part.push(".part");
         let part = PathBuf::from(part);
@@ -393,7 +395,8 @@ impl Processor for Download {
             if let Err(e) = self.fetch(job, &source_path, &part, listed_size) {
                 // a file failed for good leaves nothing behind; a transient
                 // failure keeps its `.part` for the next attempt to resume
-                if e.severity() == Severity::Permanent {
+                // (and a full disk gets back the space the part took)
+                if e.severity() == Severity::Permanent || e.is_disk_full() {
                     let _ = std::fs::remove_file(&part);
                 }
                 return Err(self.failure(claim, &source_path, e));
@@ -438,10 +441,12 @@ impl Processor for Download {
                 .open(&part)
                 .and_then(|f| f.set_modified(when));
         }
-        file.sync_all()
-            .map_err(|e| ProcessError::transient(format!("{}: {e}", part.display())))?;
+        if let Err(e) = file.sync_all() {
+            let _ = std::fs::remove_file(&part);
+            return Err(ProcessError::io(&part.display().to_string(), &e));
+        }
         std::fs::rename(&part, target)
-            .map_err(|e| ProcessError::transient(format!("{}: {e}", target.display())))?;
+            .map_err(|e| ProcessError::io(&target.display().to_string(), &e))?;
         if let Ok(d) = File::open(dir) {
             let _ = d.sync_all();
         }

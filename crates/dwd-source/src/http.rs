@@ -120,6 +120,11 @@ impl FetchError {
         matches!(self, FetchError::Longer { .. } | FetchError::Shorter { .. })
     }
 
+    /// No space left for the local file: the machine's problem, not the file's.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, FetchError::Local { source, .. } if source.kind() == std::io::ErrorKind::StorageFull)
+    }
+
     fn retry_after(&self) -> Option<Duration> {
         match self {
             FetchError::Status { retry_after, .. } => *retry_after,
@@ -137,6 +142,9 @@ impl FetchError {
 
 impl From<FetchError> for pipeline::ProcessError {
     fn from(e: FetchError) -> Self {
+        if e.is_disk_full() {
+            return pipeline::ProcessError::resource(e.to_string());
+        }
         match e.severity() {
             Severity::Interrupted => pipeline::ProcessError::interrupted(),
             Severity::Permanent => pipeline::ProcessError::permanent(e.to_string()),

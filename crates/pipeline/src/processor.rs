@@ -68,6 +68,10 @@ pub struct ProcessError {
     /// runner registers this listing, which puts the file back in the queue,
     /// instead of counting a failure.
     pub relisted: Option<tracker_core::NewFile>,
+    /// The machine, not the file, is at fault (no space left on the disk):
+    /// the file's error is recorded as transient and the run stops, since
+    /// every other file would fail the same way.
+    pub resource: bool,
 }
 
 impl ProcessError {
@@ -78,6 +82,7 @@ impl ProcessError {
             message: message.into(),
             interrupted: false,
             relisted: None,
+            resource: false,
         }
     }
 
@@ -88,6 +93,26 @@ impl ProcessError {
             message: message.into(),
             interrupted: false,
             relisted: None,
+            resource: false,
+        }
+    }
+
+    /// The disk is full (or a like resource of the machine is exhausted):
+    /// transient for the file, and the run stops ([`crate::StopReason::Resource`]).
+    pub fn resource(message: impl Into<String>) -> Self {
+        ProcessError {
+            resource: true,
+            ..ProcessError::transient(message)
+        }
+    }
+
+    /// A local I/O error of the file at `what`: no space left stops the
+    /// run ([`ProcessError::resource`]), anything else is transient.
+    pub fn io(what: &str, e: &std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::StorageFull {
+            ProcessError::resource(format!("{what}: {e}"))
+        } else {
+            ProcessError::transient(format!("{what}: {e}"))
         }
     }
 
@@ -98,6 +123,7 @@ impl ProcessError {
             message: "interrupted".into(),
             interrupted: true,
             relisted: None,
+            resource: false,
         }
     }
 }

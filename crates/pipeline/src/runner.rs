@@ -114,6 +114,9 @@ pub enum StopReason {
     Store(String),
     /// [`Processor::finish_dataset`] failed.
     Finish(String),
+    /// The machine ran out of something every file needs (disk space):
+    /// the file's error.
+    Resource(String),
 }
 
 /// Time spent, summed over workers.
@@ -163,7 +166,7 @@ impl RunReport {
             || self.datasets.iter().any(|d| {
                 matches!(
                     d.stopped,
-                    Some(StopReason::Store(_) | StopReason::Finish(_))
+                    Some(StopReason::Store(_) | StopReason::Finish(_) | StopReason::Resource(_))
                 )
             })
         {
@@ -495,7 +498,14 @@ impl<'a, S: ProgressStore> Finished<'a, S> {
                     }
                 }
             }
-            Err(e) => shared.stop(StopReason::Store(e.to_string())),
+            Err(e) => {
+                // the outputs are written but not recorded: give the claims
+                // back (they are redone) if the store still takes that
+                shared.stop(StopReason::Store(e.to_string()));
+                for (claim, _) in &items {
+                    release(store, shared, claim, observer);
+                }
+            }
         }
         let mut held = lock(&shared.held);
         for (claim, _) in &items {
@@ -677,6 +687,10 @@ where
         message: error.message.clone(),
         started_at: Some(started_at),
     };
+    if error.resource {
+        tracing::error!(file = %claim.key, error = %error, "out of a resource every file needs: stopping the run");
+        shared.stop(StopReason::Resource(error.message.clone()));
+    }
     match shared.tracked(|| store.fail(claim, &failure)) {
         Ok(FailOutcome::Retry { .. }) => {
             shared.retried.fetch_add(1, Ordering::Relaxed);
@@ -713,7 +727,12 @@ where
         Err(TrackerError::StaleClaim { .. }) => {
             tracing::warn!(file = %claim.key, "failure discarded: the claim is no longer ours");
         }
-        Err(e) => shared.stop(StopReason::Store(e.to_string())),
+        Err(e) => {
+            tracing::error!(file = %claim.key, error = %error, store_error = %e, "the file's failure could not be recorded");
+            shared.stop(StopReason::Store(e.to_string()));
+            // give the claim back if the store still takes that
+            release(store, shared, claim, observer);
+        }
     }
     None
 }

@@ -65,6 +65,16 @@ pub enum SqliteError {
     )]
     NoWal { path: PathBuf, mode: String },
 
+    #[error(
+        "the WAL file of the progress database {path} (`-wal` beside it) was deleted or replaced while this process had it open; stopped writing to protect the database: let every climastation process end, then run `climastation db check`"
+    )]
+    WalLost { path: PathBuf },
+
+    #[error(
+        "the progress database {path} is open in another live process, but its WAL file (`-wal` beside it) is missing: it was deleted; opening now would corrupt the database. Let that process end (it stops by itself), then run `climastation db check`"
+    )]
+    WalMissing { path: PathBuf },
+
     #[error("{operation} on {path}: {source}")]
     Sql {
         path: PathBuf,

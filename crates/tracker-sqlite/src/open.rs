@@ -77,6 +77,10 @@ pub(crate) fn migrate_to(conn: &mut Connection, version: i32) -> Result<(), refi
         .map(|_| ())
 }
 
+/// How long an open waits for a live owner's missing WAL to make sense
+/// (the owner closing) before it refuses ([`SqliteError::WalMissing`]).
+const WAL_MISSING_PATIENCE: Duration = Duration::from_secs(2);
+
 /// The lock file beside the database.
 pub fn lock_path(db: &Path) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
@@ -109,28 +113,48 @@ pub(crate) fn open(path: &Path, opts: &StoreOptions) -> Result<Opened, SqliteErr
     // does, so every `processing` row belongs to a dead run.
     let lock_file = lock_path(&path);
     let lock_existed = lock_file.exists();
-    let instance_lock = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lock_file)
-        .map_err(|source| SqliteError::LockFile {
-            path: lock_file.clone(),
-            source,
-        })?;
-    let sole_user = match instance_lock.try_lock() {
-        Ok(()) => true,
-        Err(TryLockError::WouldBlock) => {
-            lock_shared_within(&instance_lock, &path, opts.busy_timeout)?;
-            false
-        }
-        Err(TryLockError::Error(source)) => {
-            return Err(SqliteError::LockFile {
-                path: lock_file,
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal = PathBuf::from(wal);
+    let started = Instant::now();
+    let (instance_lock, sole_user) = loop {
+        let instance_lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_file)
+            .map_err(|source| SqliteError::LockFile {
+                path: lock_file.clone(),
                 source,
-            });
+            })?;
+        let sole_user = match instance_lock.try_lock() {
+            Ok(()) => true,
+            Err(TryLockError::WouldBlock) => {
+                lock_shared_within(&instance_lock, &path, opts.busy_timeout)?;
+                false
+            }
+            Err(TryLockError::Error(source)) => {
+                return Err(SqliteError::LockFile {
+                    path: lock_file,
+                    source,
+                });
+            }
+        };
+        // A live process has the database open, so its WAL exists (SQLite
+        // deletes it only when the last connection closes). None means it
+        // was deleted under that process: a connection opened now would
+        // start a fresh WAL beside the old one and the two processes would
+        // overwrite each other's pages. Asked again for a moment, for an
+        // owner that is just closing (its WAL goes before its lock).
+        if sole_user || wal.exists() || !path.exists() {
+            break (instance_lock, sole_user);
         }
+        drop(instance_lock);
+        if started.elapsed() >= WAL_MISSING_PATIENCE.min(opts.busy_timeout) {
+            return Err(SqliteError::WalMissing { path });
+        }
+        std::thread::sleep(Duration::from_millis(20));
     };
     // a database refused (not SQLite, not ours, too new) leaves nothing
     // behind: the lock file goes when this open made it and no one else

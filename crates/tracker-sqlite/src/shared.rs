@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::thread::JoinHandle;
@@ -21,12 +22,22 @@ pub(crate) struct Shared {
     /// fair: a waiter gets the lock within 0.5 ms, without the context switch
     /// on every unlock that a strictly fair lock costs.
     gate: Arc<parking_lot::Mutex<()>>,
+    /// Set by the checkpointer when `<db>-wal` is no longer the file this
+    /// process has open (deleted or replaced behind its back). From then
+    /// on every write is refused: writing on would let this process and a
+    /// newcomer with a fresh WAL overwrite each other's pages.
+    wal_lost: Arc<AtomicBool>,
     _checkpointer: Option<Checkpointer>,
 }
 
 impl Shared {
     pub(crate) fn lock(&self) -> parking_lot::MutexGuard<'_, ()> {
         self.gate.lock()
+    }
+
+    /// False once the WAL was found deleted or replaced.
+    pub(crate) fn wal_ok(&self) -> bool {
+        !self.wal_lost.load(Ordering::SeqCst)
     }
 }
 
@@ -43,9 +54,16 @@ pub(crate) fn shared_for(canonical: &Path, wal_limit_bytes: u64) -> Arc<Shared> 
         return s;
     }
     let gate = Arc::new(parking_lot::Mutex::new(()));
+    let wal_lost = Arc::new(AtomicBool::new(false));
     let s = Arc::new(Shared {
-        _checkpointer: Checkpointer::start(canonical, wal_limit_bytes, gate.clone()),
+        _checkpointer: Checkpointer::start(
+            canonical,
+            wal_limit_bytes,
+            gate.clone(),
+            wal_lost.clone(),
+        ),
         gate,
+        wal_lost,
     });
     map.insert(canonical.to_path_buf(), Arc::downgrade(&s));
     s
@@ -61,6 +79,10 @@ pub(crate) fn shared_for(canonical: &Path, wal_limit_bytes: u64) -> Arc<Shared> 
 /// so the WAL is never restarted. The TRUNCATE holds this process's write
 /// gate, so it waits for no writer of ours; PASSIVE has already copied most
 /// frames, so the pause is short.
+///
+/// Each round it also checks that `<db>-wal` is still the file it opened
+/// (same device and inode): while this process has the database open, only
+/// someone else can have deleted or replaced it.
 struct Checkpointer {
     stop: Option<Sender<()>>,
     handle: Option<JoinHandle<()>>,
@@ -71,6 +93,7 @@ impl Checkpointer {
         db: &Path,
         wal_limit_bytes: u64,
         gate: Arc<parking_lot::Mutex<()>>,
+        wal_lost: Arc<AtomicBool>,
     ) -> Option<Checkpointer> {
         let conn = Connection::open_with_flags(
             db,
@@ -90,6 +113,9 @@ impl Checkpointer {
         let wal = PathBuf::from(wal);
         let (tx, rx) = mpsc::channel::<()>();
         let db = db.to_path_buf();
+        // taken now: the opening store has read the database, so its WAL
+        // exists; a deletion right after the open is then still noticed
+        let mut own = wal_identity(&wal);
         let handle = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
@@ -97,6 +123,23 @@ impl Checkpointer {
                     match rx.recv_timeout(CHECKPOINT_INTERVAL) {
                         Err(RecvTimeoutError::Timeout) => {}
                         _ => return,
+                    }
+                    if !wal_lost.load(Ordering::SeqCst) {
+                        let now = wal_identity(&wal);
+                        match (own, now) {
+                            (None, _) => own = now,
+                            (Some(a), b) if Some(a) != b => {
+                                tracing::error!(db = %db.display(), wal = %wal.display(),
+                                    "the WAL file was deleted or replaced while this process has the database open: refusing every further write");
+                                wal_lost.store(true, Ordering::SeqCst);
+                            }
+                            _ => {}
+                        }
+                    }
+                    if wal_lost.load(Ordering::SeqCst) {
+                        // a checkpoint now would copy into the database what
+                        // another process's WAL may contradict
+                        continue;
                     }
                     checkpoint(&conn, &db, "PASSIVE");
                     if std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > wal_limit_bytes {
@@ -116,6 +159,19 @@ impl Checkpointer {
             }
         }
     }
+}
+
+/// Which file `wal` is: device and inode (`None` when it does not exist).
+#[cfg(unix)]
+fn wal_identity(wal: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(wal).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Without inodes, only a deleted WAL is noticed.
+#[cfg(not(unix))]
+fn wal_identity(wal: &Path) -> Option<(u64, u64)> {
+    std::fs::metadata(wal).ok().map(|_| (0, 0))
 }
 
 fn checkpoint(conn: &Connection, db: &Path, mode: &str) {

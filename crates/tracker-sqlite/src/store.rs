@@ -103,6 +103,7 @@ impl SqliteStore {
     /// Returns false when readers kept part of it (it is then retried later).
     pub fn checkpoint(&self) -> Result<bool, SqliteError> {
         let _g = self.gate.lock();
+        self.wal_ok()?;
         let (busy, _, _): (i64, i64, i64) = self
             .conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
@@ -115,6 +116,7 @@ impl SqliteStore {
     /// Rebuilds the database file, returning free pages to the file system.
     pub fn vacuum(&self) -> Result<(), SqliteError> {
         let _g = self.gate.lock();
+        self.wal_ok()?;
         self.conn
             .execute_batch("VACUUM")
             .map_err(self.sql_err("vacuum"))?;
@@ -182,11 +184,23 @@ impl SqliteStore {
         f: impl FnOnce(&Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
         let _g = self.gate.lock();
+        self.wal_ok()?;
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(self.sql_err(operation))?;
         let out = f(&tx)?;
         tx.commit().map_err(self.sql_err(operation))?;
         Ok(out)
+    }
+
+    /// Refuses to write once the WAL was deleted or replaced (see `shared.rs`).
+    fn wal_ok(&self) -> Result<(), SqliteError> {
+        if self.gate.wal_ok() {
+            Ok(())
+        } else {
+            Err(SqliteError::WalLost {
+                path: self.path.clone(),
+            })
+        }
     }
 
     /// A fenced write matched no row: tell a stale claim from a vanished file.

@@ -742,3 +742,51 @@ fn vanished_files_leave_the_work_and_come_back_when_listed_again() {
     let c = counts(&f.store, "d");
     assert_eq!((c.processing, c.vanished, c.total()), (3, 1, 4));
 }
+
+/// A WAL deleted under a live process: that process refuses every further
+/// write at once, a newcomer refuses to open while it lives, and once it
+/// is gone the database opens and is intact.
+#[test]
+fn a_deleted_wal_stops_the_owner_and_a_newcomer_refuses() {
+    let f = fixture();
+    let db = f._dir.path().join("p.db");
+    let wal = f._dir.path().join("p.db-wal");
+    f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
+    assert!(wal.exists());
+    std::fs::remove_file(&wal).unwrap();
+    // the checkpointer looks every 50 ms
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let err = loop {
+        match f.store.register(&[new_file("d", "b.zip", 1)]) {
+            Err(e) => break e,
+            Ok(_) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            Ok(_) => panic!("writes went on after the WAL was deleted"),
+        }
+    };
+    assert!(err.to_string().contains("WAL"), "{err}");
+    assert!(
+        f.store.claim(&ds("d"), &worker(1), 1, LEASE).is_err(),
+        "every write is refused"
+    );
+
+    let quick = StoreOptions {
+        busy_timeout: Duration::from_millis(300),
+        ..options(&f.clock)
+    };
+    let refused = SqliteStore::open(&db, quick.clone()).unwrap_err();
+    assert!(
+        matches!(refused, crate::SqliteError::WalMissing { .. }),
+        "{refused}"
+    );
+    assert!(!wal.exists(), "the refused open made no WAL");
+
+    drop(f.store);
+    let after = SqliteStore::open(&db, quick).unwrap();
+    assert_eq!(after.integrity_check().unwrap(), vec!["ok".to_owned()]);
+    // what was committed before (and in the moment before the checkpointer
+    // noticed) was checkpointed from the deleted WAL when the owner closed
+    let a = FileKey::new(ds("d"), "a.zip").unwrap();
+    assert!(after.file(&a).unwrap().is_some());
+}

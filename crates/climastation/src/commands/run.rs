@@ -302,10 +302,14 @@ fn print_report(ctx: &Ctx, report: &pipeline::RunReport, requested: &[DatasetId]
                 .collect();
             hints.sort_unstable();
             hints.dedup();
-            println!(
-                "files failed (`climastation failed` lists them); to fix: {}",
-                hints.join("; or ")
-            );
+            if hints.is_empty() {
+                println!("stopped before the end: see the reason above; run again to resume");
+            } else {
+                println!(
+                    "files failed (`climastation failed` lists them); to fix: {}",
+                    hints.join("; or ")
+                );
+            }
         }
     }
 }
@@ -316,5 +320,6 @@ fn stop_text(reason: &pipeline::StopReason) -> String {
         pipeline::StopReason::FailFast(f) => format!("fail-fast on {}: {}", f.key, f.message),
         pipeline::StopReason::Interrupted => "interrupted".into(),
         pipeline::StopReason::Store(e) => format!("progress store error: {e}"),
+        pipeline::StopReason::Resource(e) => format!("out of disk space: {e}"),
     }
 }
