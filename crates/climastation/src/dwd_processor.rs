@@ -270,6 +270,10 @@ impl Processor for DwdProcessor {
     /// `<output>/<dataset>/stations.<ext>`, and the station metadata of all
     /// files (metadata zips, the `Metadaten_*` inside data zips), without
     /// repeats, into `<output>/<dataset>/metadata/<kind>.<ext>`.
+    fn abandon(&self, job: &Job<'_>) {
+        self.download.abandon(job);
+    }
+
     fn finish_dataset(&self, dataset: &DatasetId) -> Result<(), ProcessError> {
         let root = self.raw.join(dataset.as_str());
         let files = match files_under(&root) {

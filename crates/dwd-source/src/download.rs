@@ -356,6 +356,35 @@ fn is_zip(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
 }
 
+/// Where a download of `target` is written until it is complete.
+fn part_of(target: &Path) -> PathBuf {
+    let mut part = target.as_os_str().to_owned();
+    part.push(".part");
+    PathBuf::from(part)
+}
+
+/// DWD's text files: station lists and descriptions.
+fn is_text(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("txt") || e.eq_ignore_ascii_case("csv"))
+}
+
+/// The file is empty or its last byte ends a line.
+fn ends_with_line_end(path: &Path) -> bool {
+    use std::io::{Seek, SeekFrom};
+    let Ok(mut f) = File::open(path) else {
+        return false;
+    };
+    match f.seek(SeekFrom::End(-1)) {
+        Ok(_) => {
+            let mut last = [0u8; 1];
+            f.read_exact(&mut last).is_ok() && matches!(last[0], b'\n' | b'\r')
+        }
+        // an empty file has no line to cut
+        Err(_) => f.metadata().is_ok_and(|m| m.len() == 0),
+    }
+}
+
 fn modified_of(path: &Path) -> Option<i64> {
     let m = std::fs::metadata(path).ok()?.modified().ok()?;
     let d = m.duration_since(SystemTime::UNIX_EPOCH).ok()?;
@@ -365,6 +394,13 @@ fn modified_of(path: &Path) -> Option<i64> {
 impl Processor for Download {
     fn name(&self) -> &str {
         "download"
+    }
+
+    fn abandon(&self, job: &Job<'_>) {
+        let part = part_of(job.path);
+        if std::fs::remove_file(&part).is_ok() {
+            tracing::debug!(file = %job.claim.key, part = %part.display(), "failed for good: partial download removed");
+        }
     }
 
     fn process(&self, job: &Job<'_>) -> Result<Outcome, ProcessError> {
@@ -385,9 +421,7 @@ impl Processor for Download {
             .ok_or_else(|| ProcessError::permanent(format!("{}: no folder", target.display())))?;
         std::fs::create_dir_all(dir)
             .map_err(|e| ProcessError::io(&dir.display().to_string(), &e))?;
-        let mut part = target.as_os_str().to_owned();
-        part.push(".part");
-        let part = PathBuf::from(part);
+        let part = part_of(target);
 
         let source_path = format!("{}/{}", claim.key.dataset.as_str(), claim.key.path());
         {
@@ -415,6 +449,14 @@ impl Processor for Download {
                 listed,
             };
             return Err(self.failure(claim, &source_path, e));
+        }
+        if is_text(target) && !ends_with_line_end(&part) {
+            // a station list or other text file whose last line has no
+            // line end was cut in transfer (or is so at the source)
+            let _ = std::fs::remove_file(&part);
+            return Err(ProcessError::permanent(format!(
+                "{source_path}: the last line is cut (no line end): an incomplete transfer"
+            )));
         }
         let outcome = match verify_path(job, &part, is_zip(target)) {
             Ok(o) => o,

@@ -16,6 +16,13 @@ pub trait Processor: Send + Sync {
 
     fn process(&self, job: &Job<'_>) -> Result<Outcome, ProcessError>;
 
+    /// Called when `job`'s file failed for good (no attempt left): drop
+    /// whatever was kept for a later attempt to resume (a download's
+    /// `.part`), so that a failed file leaves nothing behind.
+    fn abandon(&self, job: &Job<'_>) {
+        let _ = job;
+    }
+
     /// Called once a dataset's run ends without being stopped (every file
     /// claimable now was processed), for work over the whole dataset, such
     /// as merging per-file outputs. Must be idempotent: a later run calls it

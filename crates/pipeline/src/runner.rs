@@ -688,8 +688,22 @@ where
         started_at: Some(started_at),
     };
     if error.resource {
+        // the machine failed, not the file: its error is recorded, its
+        // attempts are not used up, and the run stops
         tracing::error!(file = %claim.key, error = %error, "out of a resource every file needs: stopping the run");
         shared.stop(StopReason::Resource(error.message.clone()));
+        match shared.tracked(|| store.release_with_reason(claim, &failure)) {
+            Ok(()) => {
+                shared.released.fetch_add(1, Ordering::Relaxed);
+                observer.file_finished(dataset, &FileEvent::Released { key: &claim.key });
+            }
+            Err(TrackerError::StaleClaim { .. }) => {}
+            Err(e) => {
+                tracing::warn!(file = %claim.key, error = %e, "release failed; the lease will expire")
+            }
+        }
+        lock(&shared.held).remove(&claim.id);
+        return None;
     }
     match shared.tracked(|| store.fail(claim, &failure)) {
         Ok(FailOutcome::Retry { .. }) => {
@@ -706,6 +720,7 @@ where
         }
         Ok(FailOutcome::Failed) => {
             tracing::error!(file = %claim.key, attempt = claim.token, kind = error.kind.as_str(), error = %error, "failed");
+            processor.abandon(&job);
             let failed = FailedFile {
                 key: claim.key.clone(),
                 kind: error.kind,

@@ -291,6 +291,45 @@ fn a_file_that_changed_at_the_source_is_queued_again_with_its_new_listing() {
 }
 
 #[test]
+fn a_full_disk_stops_the_run_and_keeps_the_files_error_without_a_failure() {
+    let e = env(RetryPolicy::default());
+    e.register("a", 6);
+    e.register("b", 2);
+    let p = Script::new(|job: &Job<'_>| {
+        if job.claim.key.path() == "f0002.zip" {
+            return Err(ProcessError::io(
+                "out/f0002.parquet",
+                &std::io::Error::from(std::io::ErrorKind::StorageFull),
+            ));
+        }
+        ok(job)
+    });
+    let o = RunOptions {
+        workers: 1,
+        claim_batch: 1,
+        ..opts()
+    };
+    let report = e.run(&["a", "b"], &p, &o, &StopHandle::new());
+    assert_eq!(report.exit_code(), 1);
+    assert_eq!(report.datasets.len(), 1, "later datasets are not started");
+    assert!(matches!(
+        &report.datasets[0].stopped,
+        Some(StopReason::Resource(m)) if m.contains("f0002.parquet")
+    ));
+    let c = e.counts("a");
+    assert_eq!((c.processing, c.failed), (0, 0), "{c:?}");
+    let rec = e
+        .open()
+        .unwrap()
+        .file(&FileKey::new(DatasetId::new("a").unwrap(), "f0002.zip").unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec.status, FileStatus::Pending);
+    assert_eq!(rec.failures, 0);
+    assert!(rec.error_message.unwrap().contains("f0002.parquet"));
+}
+
+#[test]
 fn an_interrupt_releases_claims_and_exits_130() {
     let e = env(RetryPolicy::default());
     e.register("a", 200);

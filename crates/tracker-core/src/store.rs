@@ -54,6 +54,12 @@ pub trait ProgressStore: Send {
     /// once, and the release does not count as a failure.
     fn release(&self, claim: &Claim) -> Result<()>;
 
+    /// Gives a claim back like [`ProgressStore::release`] (`pending` at once,
+    /// no failure counted), recording why: the machine failed, not the
+    /// file (no space left on the disk), so the file's error is kept for
+    /// people to see without using up its attempts.
+    fn release_with_reason(&self, claim: &Claim, failure: &Failure) -> Result<()>;
+
     /// Puts files whose lease has expired back to `pending`. Does not count
     /// as a failure (the worker died, not necessarily because of the file).
     fn recover_expired(&self) -> Result<RecoveryReport>;

@@ -90,6 +90,12 @@ pub(crate) const RELEASE: &str = concat!(
     current_claim!()
 );
 
+pub(crate) const RELEASE_WITH_REASON: &str = concat!(
+    "UPDATE file_processing_log SET status = 'pending', worker_id = NULL, \
+     lease_expires_at = NULL, error_kind = ?4, error_message = ?5, updated_at = ?3",
+    current_claim!()
+);
+
 pub(crate) const FILE_EXISTS: &str =
     "SELECT EXISTS (SELECT 1 FROM file_processing_log WHERE id = ?1)";
 

@@ -505,6 +505,30 @@ impl ProgressStore for SqliteStore {
         Ok(())
     }
 
+    fn release_with_reason(&self, claim: &Claim, failure: &Failure) -> Result<()> {
+        let now = self.now().as_millis();
+        self.write("release", |tx| {
+            let n = tx
+                .prepare_cached(sql::RELEASE_WITH_REASON)
+                .and_then(|mut s| {
+                    s.execute(params![
+                        claim.id.0,
+                        claim.token,
+                        now,
+                        failure.kind.as_str(),
+                        failure.message
+                    ])
+                })
+                .map_err(self.sql_err("release"))?;
+            if n == 0 {
+                return Err(self.stale_or_missing(tx, claim));
+            }
+            Ok(())
+        })?;
+        tracing::debug!(dataset = %claim.key.dataset, file = claim.key.path(), worker = %claim.worker, attempt = claim.token, from = "processing", to = "pending", error = failure.message.as_str(), "released with a reason");
+        Ok(())
+    }
+
     fn recover_expired(&self) -> Result<RecoveryReport> {
         let now = self.now().as_millis();
         let recovered = self.write("recover expired claims", |tx| {

@@ -790,3 +790,35 @@ fn a_deleted_wal_stops_the_owner_and_a_newcomer_refuses() {
     let a = FileKey::new(ds("d"), "a.zip").unwrap();
     assert!(after.file(&a).unwrap().is_some());
 }
+
+#[test]
+fn a_release_with_a_reason_keeps_the_error_but_not_a_failure() {
+    let f = fixture();
+    f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
+    let claim = f
+        .store
+        .claim(&ds("d"), &worker(1), 1, LEASE)
+        .unwrap()
+        .remove(0);
+    let full = Failure {
+        kind: FailureKind::Transient,
+        message: "out/a.parquet: No space left on device".into(),
+        started_at: None,
+    };
+    f.store.release_with_reason(&claim, &full).unwrap();
+    let rec = status_of(&f.store, "d", "a.zip");
+    assert_eq!(rec.status, FileStatus::Pending);
+    assert_eq!(rec.failures, 0, "the file's attempts are not used up");
+    assert_eq!(rec.error_message.as_deref(), Some(full.message.as_str()));
+    assert_eq!(rec.worker, None);
+    // fenced like every write about a claim
+    assert!(matches!(
+        f.store.release_with_reason(&claim, &full),
+        Err(TrackerError::StaleClaim { .. })
+    ));
+    // claimable at once
+    assert_eq!(
+        f.store.claim(&ds("d"), &worker(2), 1, LEASE).unwrap().len(),
+        1
+    );
+}
