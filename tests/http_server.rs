@@ -25,6 +25,12 @@ pub enum Fault {
     RetryAfter(u16, String),
     /// Answer a Range request with 206 from this offset, whatever was asked.
     PartialFrom(usize),
+    /// Send only the first this many bytes, with a Content-Length that
+    /// matches them: a complete-looking response of a shorter file.
+    ShortBody(usize),
+    /// Send this many bytes of the whole response, then nothing for this
+    /// long (a stalled connection), then close.
+    StallAfter(usize, Duration),
 }
 
 #[derive(Default)]
@@ -129,6 +135,8 @@ fn handle(mut conn: TcpStream, root: &Path, state: &Mutex<State>) -> std::io::Re
     };
     let mut drop_after = None;
     let mut partial_from = None;
+    let mut short = None;
+    let mut stall = None;
     match fault {
         Some(Fault::Status(code)) => {
             return write!(
@@ -145,14 +153,22 @@ fn handle(mut conn: TcpStream, root: &Path, state: &Mutex<State>) -> std::io::Re
         Some(Fault::Slow(d)) => std::thread::sleep(d),
         Some(Fault::PartialFrom(n)) => partial_from = Some(n),
         Some(Fault::DropAfter(n)) => drop_after = Some(n),
+        Some(Fault::ShortBody(n)) => short = Some(n),
+        Some(Fault::StallAfter(n, d)) => {
+            drop_after = Some(n);
+            stall = Some(d);
+        }
         None => {}
     }
-    let Some(body) = resolve(root, &path).and_then(|f| std::fs::read(f).ok()) else {
+    let Some(mut body) = resolve(root, &path).and_then(|f| std::fs::read(f).ok()) else {
         return write!(
             conn,
             "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         );
     };
+    if let Some(n) = short {
+        body.truncate(n);
+    }
     let start = range
         .as_deref()
         .and_then(|r| r.strip_prefix("bytes="))
@@ -182,7 +198,14 @@ fn handle(mut conn: TcpStream, root: &Path, state: &Mutex<State>) -> std::io::Re
         part.len()
     )?;
     match drop_after {
-        Some(n) => conn.write_all(&part[..n.min(part.len())]),
+        Some(n) => {
+            conn.write_all(&part[..n.min(part.len())])?;
+            conn.flush()?;
+            if let Some(d) = stall {
+                std::thread::sleep(d);
+            }
+            Ok(())
+        }
         None => conn.write_all(part),
     }
 }

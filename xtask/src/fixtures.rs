@@ -146,15 +146,18 @@ pub fn generate(out: &Path, stations: usize, rows: usize, seed: u64) -> anyhow::
     }
 
     for (period, entries) in &listings {
+        let entries: Vec<_> = entries.iter().map(|(n, s)| (n.clone(), Some(*s))).collect();
         write_listing(
             &root.join(period),
             &format!("{DATASET}/{period}/"),
-            entries,
-            false,
+            &entries,
         )?;
     }
-    let dirs: Vec<(String, u64)> = listings.iter().map(|(p, _)| (format!("{p}/"), 0)).collect();
-    write_listing(&root, &format!("{DATASET}/"), &dirs, true)?;
+    let dirs: Vec<_> = listings
+        .iter()
+        .map(|(p, _)| (format!("{p}/"), None))
+        .collect();
+    write_listing(&root, &format!("{DATASET}/"), &dirs)?;
     Ok(written)
 }
 
@@ -273,13 +276,28 @@ pub fn zip_one(name: &str, data: &[u8]) -> anyhow::Result<Vec<u8>> {
     Ok(cursor.into_inner())
 }
 
-/// An nginx autoindex page; names over 50 characters are shown cut.
-fn write_listing(
-    dir: &Path,
-    title: &str,
-    entries: &[(String, u64)],
-    folders: bool,
-) -> anyhow::Result<()> {
+/// Writes the listing of `<out>/climate/<DATASET>/<period>/` anew from the
+/// files there now (a test changed one), with `-` as the size of the files
+/// named in `no_size`, as DWD's listings show for some.
+#[allow(dead_code)] // the integration tests' (they include this file)
+pub fn relist(out: &Path, period: &str, no_size: &[&str]) -> anyhow::Result<()> {
+    let dir = out.join("climate").join(DATASET).join(period);
+    let mut entries = Vec::new();
+    for e in std::fs::read_dir(&dir)? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name != "index.html" {
+            let size = (!no_size.contains(&name.as_str())).then_some(e.metadata()?.len());
+            entries.push((name, size));
+        }
+    }
+    entries.sort();
+    write_listing(&dir, &format!("{DATASET}/{period}/"), &entries)
+}
+
+/// An nginx autoindex page (a size of `None` shows as `-`, as for
+/// folders); names over 50 characters are shown cut.
+fn write_listing(dir: &Path, title: &str, entries: &[(String, Option<u64>)]) -> anyhow::Result<()> {
     let mut html = format!(
         "<html>\r\n<head><title>Index of /climate_environment/CDC/observations_germany/climate/{title}</title></head>\r\n\
          <body>\r\n<h1>Index of /climate_environment/CDC/observations_germany/climate/{title}</h1><hr><pre><a href=\"../\">../</a>\r\n"
@@ -291,11 +309,7 @@ fn write_listing(
             name.clone()
         };
         let pad = 51usize.saturating_sub(shown.replace("&gt;", ">").chars().count());
-        let size = if folders {
-            "-".to_owned()
-        } else {
-            size.to_string()
-        };
+        let size = size.map_or("-".to_owned(), |s| s.to_string());
         let minute = i % 60;
         html.push_str(&format!(
             "<a href=\"{name}\">{shown}</a>{} 22-Nov-2021 16:{minute:02}:02 {size:>19}\r\n",
