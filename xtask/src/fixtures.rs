@@ -30,7 +30,7 @@ pub struct Written {
 
 pub struct Rng(pub u64);
 impl Rng {
-    fn next(&mut self, m: u64) -> u64 {
+    pub fn next(&mut self, m: u64) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;

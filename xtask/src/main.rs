@@ -7,6 +7,9 @@
 //! - `bench parse [--rows 525600] [--runs 3]`: parse + translate + Parquet of one decade of 10-minute data
 //! - `fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]`: a synthetic DWD-like mirror
 //! - `dist [--out target/dist] [--no-build]`: the stripped binary, shell completions, man pages
+//! - `chaos [--kills 50] [--stations 541] [--rows 10000] [--workers 2] [--json]`: the SIGKILL
+//!   loop on a 1,623-file mirror through `run --processor dwd`; lost / double-completed /
+//!   integrity figures
 //!
 //! Benchmarks must run optimised: a debug build of xtask re-runs itself
 //! with `cargo run --release`.
@@ -20,11 +23,16 @@ mod bench_parse;
 mod bench_pipeline;
 mod bench_source;
 mod bench_tracker;
+mod chaos;
 mod dist;
 mod fixtures;
 mod measure;
 
 fn main() -> ExitCode {
+    // `xtask climastation …` is the CLI itself, for chaos to kill
+    if std::env::args().nth(1).as_deref() == Some("climastation") {
+        return climastation::main_from(std::env::args_os().skip(1));
+    }
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -77,6 +85,12 @@ fn run() -> anyhow::Result<()> {
             Ok(())
         }
         "dist" => dist::run(args::Args::parse(rest)?),
+        "chaos" => {
+            if cfg!(debug_assertions) {
+                return rerun_release(&args);
+            }
+            chaos::run(args::Args::parse(rest)?)
+        }
         "help" | "--help" | "-h" => {
             println!(
                 "cargo xtask bench tracker [--files N] [--datasets D] [--workers W] [--batch B] [--fail-every K] [--complete batch|each] [--no-checksum] [--log-level L] [--db PATH] [--json]"
@@ -88,6 +102,9 @@ fn run() -> anyhow::Result<()> {
             println!("cargo xtask bench parse [--rows 525600] [--runs 3]");
             println!("cargo xtask fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]");
             println!("cargo xtask dist [--out target/dist] [--no-build]");
+            println!(
+                "cargo xtask chaos [--kills 50] [--stations 541] [--rows 10000] [--seed 1] [--workers 2] [--min-ms 100] [--max-ms 500] [--dir DIR] [--json]"
+            );
             Ok(())
         }
         other => bail!("unknown task {other:?}; try `cargo xtask help`"),

@@ -167,7 +167,17 @@ pub enum Command {
 
 /// Parses the command line, runs the command, returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    main_from(std::env::args_os())
+}
+
+/// [`main`] with the command line given (its first item is the program
+/// name): `cargo xtask chaos` runs the CLI as `xtask climastation …`.
+pub fn main_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::parse_from(args);
     match commands::dispatch(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) if e.downcast_ref::<context::Interrupted>().is_some() => {
