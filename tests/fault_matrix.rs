@@ -752,10 +752,10 @@ fn a_full_disk_stops_the_run_with_the_files_error() {
                 .is_some_and(|m| m.contains("No space left"))
         })
         .collect();
-    assert_eq!(
-        hit.len(),
-        1,
-        "the file that hit the full disk says so: {records:?}"
+    // one file a worker at most (both workers may hit it at once)
+    assert!(
+        (1..=2).contains(&hit.len()),
+        "the files that hit the full disk say so: {records:?}"
     );
     // the tmpfs is gone with its namespace: the rerun writes to real disk
     let (out, report) = lab.run(&[]);
