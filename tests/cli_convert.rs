@@ -100,8 +100,8 @@ fn real_files_convert_and_bad_ones_are_named() {
             .join("out/stundenwerte_TU_00320_akt.zip.locations.jsonl"),
     );
     assert_eq!(places.len(), 7);
-    assert_eq!(places[6]["from"], "2006-07-01");
-    assert_eq!(places[6]["to"], Value::Null, "still there");
+    assert_eq!(places[6]["valid_from"], "2006-07-01");
+    assert_eq!(places[6]["valid_to"], Value::Null, "still there");
     assert_eq!(places[6]["name"], "Heinersreuth-Vollhof");
 }
 
@@ -168,11 +168,11 @@ fn metadata_and_station_lists_convert_too() {
     let lines: Vec<&str> = devices.lines().collect();
     assert_eq!(
         lines[0],
-        "station_id,group_de,group,from,to,device_type_de,device_type,method_de,method,station_name,latitude,longitude,height_m,sensor_height_m,barometer_height_m"
+        "station_id,group_de,group,valid_from,valid_to,device_type_de,device_type,method_de,method,station_name,latitude,longitude,height_m,sensor_height_m,barometer_height_m"
     );
     assert_eq!(
         lines[2],
-        "3,Rel_Feuchte,relative humidity,2004-01-06,2012-04-06,Feuchtesonde HMP45D,humidity probe HMP45D,\"Feuchtemessung, elektr.\",\"humidity measurement, electrical\",Aachen,50.78,6.09,202,2,"
+        "3,Rel_Feuchte,relative humidity,2004-01-06,2012-04-06,Feuchtesonde HMP45D,humidity probe HMP45D,\"Feuchtemessung, elektr.\",\"humidity measurement, electrical\",Aachen,50.78,6.09,202.0,2.0,"
     );
     let stations = std::fs::read_to_string(
         work.path()
@@ -181,7 +181,7 @@ fn metadata_and_station_lists_convert_too() {
     .unwrap();
     assert!(
         stations
-            .contains("\n3,Aachen,Nordrhein-Westfalen,50.7827,6.0941,202,1891-01-01,2011-03-31\n"),
+            .contains("\n3,Aachen,Nordrhein-Westfalen,50.7827,6.0941,202.0,1891-01-01,2011-03-31\n"),
         "{}",
         &stations[..300]
     );
@@ -209,7 +209,7 @@ fn a_legacy_daily_zip_converts_with_its_metadata() {
     assert_eq!(rows[0]["temperature_air_mean_2m"], 22.4);
     let places = out(".locations");
     assert_eq!(places.len(), 3);
-    assert_eq!(places[2]["from"], "1985-01-01");
+    assert_eq!(places[2]["valid_from"], "1985-01-01");
     assert_eq!(places[2]["latitude"], 52.3813);
     let devices = out(".devices");
     assert_eq!(devices.len(), 38);
@@ -478,7 +478,7 @@ fn a_dataset_run_merges_its_station_lists_into_stations_parquet() {
         .as_primitive::<arrow_array::types::UInt32Type>();
     let names = b.column_by_name("name").unwrap().as_string::<i32>();
     let to = b
-        .column_by_name("to")
+        .column_by_name("last_date")
         .unwrap()
         .as_primitive::<arrow_array::types::Date32Type>();
     let i44 = (0..b.num_rows()).find(|i| ids.value(*i) == 44).unwrap();
@@ -595,7 +595,7 @@ fn run_writes_csv_when_asked() {
         lines
             .next()
             .unwrap()
-            .starts_with("44,2025-06-25T00:00:00Z,2025-06-25T00:00,UTC,3,,16.6,")
+            .starts_with("44,2025-06-25T00:00:00Z,2025-06-25T00:00:00,UTC,3,,16.6,")
     );
     assert_eq!(data.lines().count(), 103);
     let stations = std::fs::read_to_string(root.join("stations.csv")).unwrap();

@@ -315,8 +315,8 @@ pub fn write_data(
     let rows = table.len();
     write_atomic(out, |w| match format {
         Format::Parquet => write_parquet(table, source, w).map_err(|e| e.to_string()),
-        Format::Csv => write_csv(&table, w).map_err(|e| e.to_string()),
-        Format::Jsonl => write_jsonl(&table, w).map_err(|e| e.to_string()),
+        Format::Csv => write_csv(table, source, w).map_err(|e| e.to_string()),
+        Format::Jsonl => write_jsonl(table, source, w).map_err(|e| e.to_string()),
     })?;
     Ok(rows)
 }

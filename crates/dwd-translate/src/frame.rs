@@ -26,43 +26,6 @@ impl Col {
             Col::Date(v) => v.len(),
         }
     }
-
-    /// The value as CSV/JSON text; `None` for null. `json` quotes strings.
-    fn text(&self, row: usize, json: bool) -> Option<String> {
-        match self {
-            Col::U32(v) => Some(v[row].to_string()),
-            Col::F64(v) => v[row].filter(|x| x.is_finite()).map(|x| x.to_string()),
-            Col::Str(v) => v[row]
-                .as_ref()
-                .map(|s| if json { json_string(s) } else { csv_field(s) }),
-            Col::Date(v) => v[row].map(|d| {
-                if json {
-                    format!("\"{d}\"")
-                } else {
-                    d.to_string()
-                }
-            }),
-        }
-    }
-}
-
-/// A JSON string literal: quoted, with `"`, `\\` and control characters escaped.
-pub(crate) fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// RFC 4180: quoted when it holds a comma, quote or line break.
@@ -94,12 +57,8 @@ impl Frame {
         self.len() == 0
     }
 
-    /// Parquet (Snappy) with `meta` as key-value metadata.
-    pub fn write_parquet<W: Write + Send>(
-        &self,
-        meta: Vec<parquet::file::metadata::KeyValue>,
-        w: W,
-    ) -> Result<(), parquet::errors::ParquetError> {
+    /// The frame as one Arrow record batch.
+    pub fn to_batch(&self) -> Result<arrow_array::RecordBatch, arrow_schema::ArrowError> {
         let epoch = Date::constant(1970, 1, 1);
         let days = |d: &Date| d.since(epoch).ok().map(|s| s.get_days());
         let mut fields = Vec::new();
@@ -128,41 +87,26 @@ impl Frame {
             fields.push(Field::new(name, ty, array.null_count() > 0));
             arrays.push(array);
         }
-        crate::table::write_batch(fields, arrays, meta, w)
+        arrow_array::RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), arrays)
     }
 
-    /// CSV with a header; nulls are empty.
-    pub fn write_csv(&self, mut w: impl Write) -> std::io::Result<()> {
-        let header: Vec<String> = self.columns.iter().map(|(n, _)| csv_field(n)).collect();
-        writeln!(w, "{}", header.join(","))?;
-        for row in 0..self.len() {
-            let cells: Vec<String> = self
-                .columns
-                .iter()
-                .map(|(_, c)| c.text(row, false).unwrap_or_default())
-                .collect();
-            writeln!(w, "{}", cells.join(","))?;
-        }
-        Ok(())
+    /// Parquet (Snappy) with `meta` as key-value metadata.
+    pub fn write_parquet<W: Write + Send>(
+        &self,
+        meta: Vec<parquet::file::metadata::KeyValue>,
+        w: W,
+    ) -> Result<(), parquet::errors::ParquetError> {
+        crate::table::write_batch(&self.to_batch()?, meta, w)
     }
 
-    /// One JSON object a row; nulls are `null`.
-    pub fn write_jsonl(&self, mut w: impl Write) -> std::io::Result<()> {
-        for row in 0..self.len() {
-            let cells: Vec<String> = self
-                .columns
-                .iter()
-                .map(|(n, c)| {
-                    format!(
-                        "{}:{}",
-                        json_string(n),
-                        c.text(row, true).unwrap_or_else(|| "null".into())
-                    )
-                })
-                .collect();
-            writeln!(w, "{{{}}}", cells.join(","))?;
-        }
-        Ok(())
+    /// CSV with a header (arrow's writer); nulls are empty.
+    pub fn write_csv(&self, w: impl Write) -> Result<(), arrow_schema::ArrowError> {
+        crate::table::write_csv_batch(&self.to_batch()?, w)
+    }
+
+    /// One JSON object a row (arrow's writer); nulls are `null`.
+    pub fn write_jsonl(&self, w: impl Write) -> Result<(), arrow_schema::ArrowError> {
+        crate::table::write_jsonl_batch(&self.to_batch()?, w)
     }
 }
 
@@ -176,7 +120,7 @@ mod tests {
             .push("name", Col::Str(vec![Some("Bergzabern, Bad".into()), None]))
             .push("height_m", Col::F64(vec![Some(202.0), None]))
             .push(
-                "from",
+                "first_date",
                 Col::Date(vec![Some(Date::constant(1891, 1, 1)), None]),
             );
         f
@@ -188,7 +132,7 @@ mod tests {
         frame().write_csv(&mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "station_id,name,height_m,from\n3,\"Bergzabern, Bad\",202,1891-01-01\n44,,,\n"
+            "station_id,name,height_m,first_date\n3,\"Bergzabern, Bad\",202.0,1891-01-01\n44,,,\n"
         );
     }
 
@@ -200,8 +144,8 @@ mod tests {
         f.write_jsonl(&mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "{\"station_id\":3,\"name\":\"a \\\"b\\\"\\n\",\"height_m\":202,\"from\":\"1891-01-01\"}\n\
-             {\"station_id\":44,\"name\":null,\"height_m\":null,\"from\":null}\n"
+            "{\"station_id\":3,\"name\":\"a \\\"b\\\"\\n\",\"height_m\":202.0,\"first_date\":\"1891-01-01\"}\n\
+             {\"station_id\":44,\"name\":null,\"height_m\":null,\"first_date\":null}\n"
         );
     }
 
@@ -219,7 +163,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(batch.num_rows(), 2);
-        let from = batch.column_by_name("from").unwrap();
+        let from = batch.column_by_name("first_date").unwrap();
         assert_eq!(from.data_type(), &DataType::Date32);
         assert_eq!(from.null_count(), 1);
         let d = from.as_any().downcast_ref::<Date32Array>().unwrap();

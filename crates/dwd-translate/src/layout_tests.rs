@@ -260,8 +260,9 @@ fn repeated_codes_get_unique_output_names() {
 }
 
 /// 1-minute historical rows stand for every minute of their range. The
-/// output keeps one row per range (`timestamp_utc` .. `period_end_utc`);
-/// expanded, it equals the file expanded minute by minute from its text.
+/// output keeps one row per range, half-open: `[timestamp_utc,
+/// period_end_utc)`; expanded, it equals the file expanded minute by minute
+/// from its text (whose ranges include their last minute).
 #[test]
 fn one_minute_ranges_expand_to_the_minutes_of_the_file() {
     let rel = "dwd/1_minute/precipitation/historical/2022/1minutenwerte_nieder_00020_20220101_20220102_hist.zip";
@@ -272,7 +273,7 @@ fn one_minute_ranges_expand_to_the_minutes_of_the_file() {
     let mut from_output: Vec<(i64, Option<f64>)> = Vec::new();
     for (i, start) in t.timestamps_ms.iter().enumerate() {
         let mut m = *start;
-        while m <= ends[i] {
+        while m < ends[i] {
             from_output.push((m, height.get(i).number()));
             m += 60_000;
         }
@@ -310,7 +311,9 @@ fn one_minute_ranges_expand_to_the_minutes_of_the_file() {
         RowTime::Span(..)
     ));
     let (kv, _) = written(t, dataset);
-    assert!(kv["row_span"].starts_with("each minute from timestamp_utc to period_end_utc"));
+    assert!(
+        kv["row_span"].starts_with("each minute from timestamp_utc up to period_end_utc (excluded")
+    );
 }
 
 /// Every converted dataset of the catalog has a data zip in `tests/data`

@@ -74,6 +74,33 @@ pub struct Column {
     pub missing: Vec<(f64, String)>,
     /// What the column holds (English), letter codes' meanings included.
     pub description: Option<String>,
+    /// The type of its values in every output.
+    pub value_type: ValueType,
+}
+
+/// The output type of a column, the same in every file of every dataset:
+/// quality levels are integers, codes text, measured values floating point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueType {
+    /// A quality level (`QN_*`, `QUALITAETS_NIVEAU`): Int32.
+    Quality,
+    /// A code (`*_I` indicators, weather and form codes, cloud types, a
+    /// parameter whose unit is `code`): Utf8, as DWD writes it.
+    Code,
+    /// A measured or derived value: Float64.
+    Number,
+}
+
+impl ValueType {
+    fn of(code: &str, kind: dwd_catalog::ColumnKind, unit: Option<&str>) -> ValueType {
+        if dwd_catalog::is_quality(code) {
+            ValueType::Quality
+        } else if kind != dwd_catalog::ColumnKind::Number || unit == Some("code") {
+            ValueType::Code
+        } else {
+            ValueType::Number
+        }
+    }
 }
 
 /// German → English names from `Metadaten_Geraete` (`devices.yaml`).
@@ -226,6 +253,7 @@ impl Tables {
                         .iter()
                         .filter_map(|(v, why)| Some((v.trim().parse().ok()?, why.clone())))
                         .collect(),
+                    value_type: ValueType::of(code, p.kind, Some(&p.unit)),
                 },
                 None => {
                     tracing::warn!(
@@ -242,6 +270,11 @@ impl Tables {
                         quality: None,
                         missing: Vec::new(),
                         description: None,
+                        value_type: ValueType::of(
+                            code,
+                            dwd_catalog::ColumnKind::default_of(code),
+                            None,
+                        ),
                     }
                 }
             })

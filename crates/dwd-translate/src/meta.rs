@@ -7,7 +7,11 @@ use dwd_parser::stations::Station;
 use crate::Tables;
 use crate::frame::{Col, Frame};
 
-/// `stations.parquet`: id, name, state, latitude, longitude, height, from, to.
+/// `stations.parquet`: `station_id`, `name`, `state`, `latitude`,
+/// `longitude`, `height_m`, `first_date`, `last_date` (as `climastation stations`
+/// names them; no SQL reserved words
+/// as names: not `from`/`to`; one name a concept: heights are `*_m`
+/// everywhere).
 pub fn stations_frame(stations: &[Station]) -> Frame {
     let mut f = Frame::default();
     let col =
@@ -26,13 +30,13 @@ pub fn stations_frame(stations: &[Station]) -> Frame {
     )
     .push("latitude", col(&|s| s.latitude))
     .push("longitude", col(&|s| s.longitude))
-    .push("height", col(&|s| s.height))
+    .push("height_m", col(&|s| s.height))
     .push(
-        "from",
+        "first_date",
         Col::Date(stations.iter().map(|s| Some(s.from)).collect()),
     )
     .push(
-        "to",
+        "last_date",
         Col::Date(stations.iter().map(|s| Some(s.to)).collect()),
     );
     // the KL standard-format list's own identifier, only where it is given
@@ -91,8 +95,8 @@ pub fn metadata_frames(
             "station_id",
             Col::U32(l.iter().map(|x| x.station_id).collect()),
         )
-        .push("from", Col::Date(l.iter().map(|x| x.from).collect()))
-        .push("to", Col::Date(l.iter().map(|x| x.to).collect()))
+        .push("valid_from", Col::Date(l.iter().map(|x| x.from).collect()))
+        .push("valid_to", Col::Date(l.iter().map(|x| x.to).collect()))
         .push("height_m", Col::F64(l.iter().map(|x| x.height_m).collect()))
         .push("latitude", Col::F64(l.iter().map(|x| x.latitude).collect()))
         .push(
@@ -109,8 +113,8 @@ pub fn metadata_frames(
             "station_id",
             Col::U32(p.iter().map(|x| x.station_id).collect()),
         )
-        .push("from", Col::Date(p.iter().map(|x| x.from).collect()))
-        .push("to", Col::Date(p.iter().map(|x| x.to).collect()))
+        .push("valid_from", Col::Date(p.iter().map(|x| x.from).collect()))
+        .push("valid_to", Col::Date(p.iter().map(|x| x.to).collect()))
         .push(
             "dwd_code",
             Col::Str(p.iter().map(|x| s(&x.parameter)).collect()),
@@ -192,8 +196,8 @@ pub fn metadata_frames(
             Col::Str(d.iter().map(|x| s(&x.group)).collect()),
         )
         .push("group", Col::Str(group_en))
-        .push("from", Col::Date(d.iter().map(|x| x.from).collect()))
-        .push("to", Col::Date(d.iter().map(|x| x.to).collect()))
+        .push("valid_from", Col::Date(d.iter().map(|x| x.from).collect()))
+        .push("valid_to", Col::Date(d.iter().map(|x| x.to).collect()))
         .push(
             "device_type_de",
             Col::Str(d.iter().map(|x| s(&x.device_type)).collect()),
@@ -240,10 +244,13 @@ pub fn metadata_frames(
             Col::Str(rows.iter().map(|(_, x)| s(&x.name)).collect()),
         )
         .push(
-            "from",
+            "valid_from",
             Col::Date(rows.iter().map(|(_, x)| x.from).collect()),
         )
-        .push("to", Col::Date(rows.iter().map(|(_, x)| x.to).collect()));
+        .push(
+            "valid_to",
+            Col::Date(rows.iter().map(|(_, x)| x.to).collect()),
+        );
         out.push(("names", f));
     }
     out

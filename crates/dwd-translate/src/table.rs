@@ -1,20 +1,21 @@
 //! A parsed `produkt` file turned into timestamp-centric rows with English
-//! column names and UTC time, and written as CSV or JSON lines.
+//! column names and UTC time: one Arrow record batch, written as Parquet,
+//! CSV or JSON lines by arrow's own writers.
 
 use std::io::Write;
 
+use arrow_array::RecordBatch;
+use arrow_schema::ArrowError;
 use dwd_parser::produkt::{Produkt, RowTime, Series, Value};
 use dwd_parser::time::Reference;
 
-use crate::frame::{csv_field, json_string};
-use crate::{Column, Tables};
+use crate::{Column, Tables, ValueType};
 
 /// What a 1-minute row with `MESS_DATUM_BEGINN`/`MESS_DATUM_ENDE` stands for.
-pub const MINUTE_RANGES: &str = "each minute from timestamp_utc to period_end_utc (both included) has the row's values: DWD writes a run of equal minutes as one row";
+pub const MINUTE_RANGES: &str = "each minute from timestamp_utc up to period_end_utc (excluded: the first minute after the range) has the row's values: DWD writes a run of equal minutes as one row";
 
 /// What a monthly or annual row stands for.
-pub const PERIOD_RANGES: &str =
-    "the row covers the days from timestamp_utc to period_end_utc (both included)";
+pub const PERIOD_RANGES: &str = "the row covers the time from timestamp_utc up to period_end_utc (excluded: the first instant after the period, e.g. the first day of the next month)";
 
 /// What is irregular in a file's rows, kept as written: a (station, time)
 /// that repeats one before it, and a station id that changes inside the
@@ -146,6 +147,10 @@ pub fn translate(
     // UTC is the file's own time less its reference's offset
     let offset = reference.offset_ms();
     let (mut starts, mut ends_ms) = (NaiveMs::default(), NaiveMs::default());
+    // a range's end as DWD writes it is its last minute or day; the output
+    // states the first instant after it: [timestamp_utc, period_end_utc)
+    let minute_data = dwd_catalog::get(dataset).is_some_and(|d| d.resolution.minute_data());
+    let end_step: i64 = if minute_data { 60_000 } else { 86_400_000 };
     for t in &produkt.times {
         let (start, end) = match *t {
             RowTime::At(t) => (t, None),
@@ -156,7 +161,7 @@ pub fn translate(
         local_ms.push(local);
         if let Some(ends) = period_ends.as_mut() {
             let e = end.unwrap_or(start);
-            ends.push(ends_ms.of(e).ok_or_else(|| bad(e))? - offset);
+            ends.push(ends_ms.of(e).ok_or_else(|| bad(e))? - offset + end_step);
         }
     }
     // values DWD uses for "no value" besides -999 become null (the rule
@@ -171,9 +176,10 @@ pub fn translate(
         .true_local_times
         .map(|v| v.into_iter().map(|t| t.and_then(naive_ms)).collect());
     let anomalies = anomalies(&produkt.stations, &timestamps_ms, file);
-    let span_rule = span.then(|| match dwd_catalog::get(dataset).map(|d| d.resolution) {
-        Some(r) if r.minute_data() => MINUTE_RANGES,
-        _ => PERIOD_RANGES,
+    let span_rule = span.then_some(if minute_data {
+        MINUTE_RANGES
+    } else {
+        PERIOD_RANGES
     });
     Ok(Table {
         columns,
@@ -202,92 +208,72 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-fn utc_text(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
+/// CSV with a header, from the same record batch as Parquet
+/// ([`to_batch`]), by arrow's writer: fields quoted where needed, nulls
+/// empty, times in RFC 3339.
+pub fn write_csv(table: Table, source: &SourceInfo, w: impl Write) -> Result<(), ArrowError> {
+    let (batch, _) = to_batch(table, source)?;
+    write_csv_batch(&batch, w)
 }
 
-fn local_text(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| {
-            jiff::tz::TimeZone::UTC
-                .to_datetime(t)
-                .strftime("%Y-%m-%dT%H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+/// One JSON object a row (nulls written as `null`), from the same record
+/// batch as Parquet, by arrow's writer.
+pub fn write_jsonl(table: Table, source: &SourceInfo, w: impl Write) -> Result<(), ArrowError> {
+    let (batch, _) = to_batch(table, source)?;
+    write_jsonl_batch(&batch, w)
 }
 
-/// CSV with a header: `station_id,timestamp_utc,[period_end_utc,]time_local,time_reference,<English names>`;
-/// missing values are empty.
-pub fn write_csv(table: &Table, mut w: impl Write) -> std::io::Result<()> {
-    let mut header = vec!["station_id".to_owned(), "timestamp_utc".to_owned()];
-    if table.period_ends_ms.is_some() {
-        header.push("period_end_utc".into());
-    }
-    header.extend(["time_local".to_owned(), "time_reference".to_owned()]);
-    if table.true_local_ms.is_some() {
-        header.push("time_true_local".into());
-    }
-    header.extend(table.columns.iter().map(|c| csv_field(&c.name)));
-    writeln!(w, "{}", header.join(","))?;
-    for i in 0..table.len() {
-        let mut row = vec![
-            table.stations[i].to_string(),
-            utc_text(table.timestamps_ms[i]),
-        ];
-        if let Some(ends) = &table.period_ends_ms {
-            row.push(utc_text(ends[i]));
-        }
-        row.extend([
-            local_text(table.local_ms[i]),
-            table.reference.as_str().to_owned(),
-        ]);
-        if let Some(t) = &table.true_local_ms {
-            row.push(t[i].map(local_text).unwrap_or_default());
-        }
-        row.extend(table.series.iter().map(|s| value_text(&s.get(i))));
-        writeln!(w, "{}", row.join(","))?;
-    }
-    Ok(())
+/// `batch` as CSV with a header (arrow-csv). Dictionary columns are written
+/// as their values.
+pub fn write_csv_batch(batch: &RecordBatch, w: impl Write) -> Result<(), ArrowError> {
+    let batch = plain(batch)?;
+    let mut writer = arrow_csv::WriterBuilder::new()
+        .with_header(true)
+        .with_timestamp_tz_format("%Y-%m-%dT%H:%M:%SZ".to_owned())
+        .with_timestamp_format("%Y-%m-%dT%H:%M:%S".to_owned())
+        .build(w);
+    writer.write(&batch)
 }
 
-/// One JSON object a row; missing values are `null`.
-pub fn write_jsonl(table: &Table, mut w: impl Write) -> std::io::Result<()> {
-    for i in 0..table.len() {
-        let mut line = format!(
-            "{{\"station_id\":{},\"timestamp_utc\":\"{}\"",
-            table.stations[i],
-            utc_text(table.timestamps_ms[i])
-        );
-        if let Some(ends) = &table.period_ends_ms {
-            line.push_str(&format!(",\"period_end_utc\":\"{}\"", utc_text(ends[i])));
-        }
-        line.push_str(&format!(
-            ",\"time_local\":\"{}\",\"time_reference\":\"{}\"",
-            local_text(table.local_ms[i]),
-            table.reference.as_str()
-        ));
-        if let Some(t) = &table.true_local_ms {
-            match t[i] {
-                Some(ms) => line.push_str(&format!(",\"time_true_local\":\"{}\"", local_text(ms))),
-                None => line.push_str(",\"time_true_local\":null"),
+/// `batch` as JSON lines (arrow-json), nulls written as `null`.
+pub fn write_jsonl_batch(batch: &RecordBatch, w: impl Write) -> Result<(), ArrowError> {
+    let batch = plain(batch)?;
+    let mut writer = arrow_json::WriterBuilder::new()
+        .with_explicit_nulls(true)
+        .with_timestamp_tz_format("%Y-%m-%dT%H:%M:%SZ".to_owned())
+        .with_timestamp_format("%Y-%m-%dT%H:%M:%S".to_owned())
+        .build::<_, arrow_json::writer::LineDelimited>(w);
+    writer.write(&batch)?;
+    writer.finish()
+}
+
+/// What the text writers take: dictionary columns cast to their value
+/// type, and UTC timestamps as offset `+00:00` (the same instants; the
+/// writers know offsets, not zone names).
+fn plain(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    use arrow_schema::{DataType, Field, Schema, TimeUnit};
+    use std::sync::Arc;
+    let mut fields = Vec::new();
+    let mut arrays = Vec::new();
+    for (f, a) in batch.schema().fields().iter().zip(batch.columns()) {
+        match f.data_type() {
+            DataType::Dictionary(_, value) => {
+                arrays.push(arrow_cast::cast(a, value)?);
+                fields.push(Field::new(f.name(), (**value).clone(), f.is_nullable()));
+            }
+            DataType::Timestamp(unit, Some(_)) => {
+                let ty = DataType::Timestamp(*unit, Some("+00:00".into()));
+                arrays.push(arrow_cast::cast(a, &ty)?);
+                fields.push(Field::new(f.name(), ty, f.is_nullable()));
+                let _: Option<TimeUnit> = None;
+            }
+            _ => {
+                arrays.push(a.clone());
+                fields.push((**f).clone());
             }
         }
-        for (c, s) in table.columns.iter().zip(&table.series) {
-            let value = match s.get(i) {
-                Value::Missing => "null".to_owned(),
-                Value::Number(n) if n.is_finite() => n.to_string(),
-                Value::Number(_) => "null".to_owned(),
-                Value::Code(s) => json_string(&s),
-            };
-            line.push_str(&format!(",{}:{value}", json_string(&c.name)));
-        }
-        line.push('}');
-        writeln!(w, "{line}")?;
     }
-    Ok(())
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
 }
 
 #[cfg(test)]
@@ -332,18 +318,18 @@ mod tests {
         )
         .unwrap();
         let mut csv = Vec::new();
-        write_csv(&t, &mut csv).unwrap();
+        write_csv(t.clone(), &SourceInfo::default(), &mut csv).unwrap();
         let csv = String::from_utf8(csv).unwrap();
         assert_eq!(
             csv,
             "station_id,timestamp_utc,time_local,time_reference,quality,pressure_air_site,temperature_air_mean_2m,temperature_air_mean_0_05m,humidity,temperature_dew_point_mean_2m\n\
-             44,2025-06-25T00:00:00Z,2025-06-25T00:00,UTC,3,,16.6,16.4,98.9,16.4\n"
+             44,2025-06-25T00:00:00Z,2025-06-25T00:00:00,UTC,3,,16.6,16.4,98.9,16.4\n"
         );
         let mut jl = Vec::new();
-        write_jsonl(&t, &mut jl).unwrap();
+        write_jsonl(t, &SourceInfo::default(), &mut jl).unwrap();
         assert_eq!(
             String::from_utf8(jl).unwrap(),
-            "{\"station_id\":44,\"timestamp_utc\":\"2025-06-25T00:00:00Z\",\"time_local\":\"2025-06-25T00:00\",\"time_reference\":\"UTC\",\"quality\":3,\"pressure_air_site\":null,\"temperature_air_mean_2m\":16.6,\"temperature_air_mean_0_05m\":16.4,\"humidity\":98.9,\"temperature_dew_point_mean_2m\":16.4}\n"
+            "{\"station_id\":44,\"timestamp_utc\":\"2025-06-25T00:00:00Z\",\"time_local\":\"2025-06-25T00:00:00\",\"time_reference\":\"UTC\",\"quality\":3,\"pressure_air_site\":null,\"temperature_air_mean_2m\":16.6,\"temperature_air_mean_0_05m\":16.4,\"humidity\":98.9,\"temperature_dew_point_mean_2m\":16.4}\n"
         );
     }
 
@@ -382,7 +368,7 @@ mod tests {
             .timestamps_ms
             .iter()
             .chain(&b.timestamps_ms)
-            .map(|ms| utc_text(*ms))
+            .map(|ms| jiff::Timestamp::from_millisecond(*ms).unwrap().to_string())
             .collect();
         assert_eq!(
             times,
@@ -410,23 +396,33 @@ pub struct SourceInfo {
 }
 
 /// Rows a Parquet row group holds (a decade of 10-minute data is 8 of them).
-const ROW_GROUP: usize = 65_536;
+pub const ROW_GROUP: usize = 65_536;
 
 /// The version written as `parser_version`.
 pub const PARSER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Parquet: `station_id` (uint32), `timestamp_utc` (timestamp ms, UTC),
-/// [`period_end_utc`], `time_local`, `time_reference` (strings), then one
-/// column a parameter under its English name (float64, null for missing;
-/// string for a quality column holding letter codes). Units, the source
-/// file with its size and date, and the parser version go into the
-/// key-value metadata (`unit.<column>`, `source_file`, …). Takes the table
-/// by value: its columns move into the Arrow arrays without a copy.
+/// Parquet ([`to_batch`] written one row group at a time).
 pub fn write_parquet<W: Write + Send>(
-    mut table: Table,
+    table: Table,
     source: &SourceInfo,
     w: W,
 ) -> Result<(), parquet::errors::ParquetError> {
+    let (batch, meta) = to_batch(table, source)?;
+    write_batch(&batch, meta, w)
+}
+
+/// The table as one record batch: `station_id` (uint32), `timestamp_utc`
+/// (timestamp ms, UTC), [`period_end_utc`], `time_local`, `time_reference`,
+/// then one column a parameter under its English name, typed by
+/// [`ValueType`](crate::ValueType): quality levels Int32, codes Utf8,
+/// values Float64 (null for missing). Units, DWD codes and quality columns
+/// are field metadata too; the returned key-value metadata holds them with
+/// the source file, its size and date, and the parser version. Takes the
+/// table by value: its columns move into the Arrow arrays without a copy.
+pub fn to_batch(
+    mut table: Table,
+    source: &SourceInfo,
+) -> Result<(RecordBatch, Vec<parquet::file::metadata::KeyValue>), ArrowError> {
     use std::sync::Arc;
 
     use arrow_array::{
@@ -512,8 +508,8 @@ pub fn write_parquet<W: Write + Send>(
         } else {
             c.code.clone()
         };
-        match series {
-            Series::Numbers { values, valid } => {
+        match (series, c.value_type) {
+            (Series::Numbers { values, valid }, ValueType::Number) => {
                 fields.push(described(Field::new(&name, DataType::Float64, true), c));
                 let nulls = valid.contains(&false).then(|| NullBuffer::from(valid));
                 arrays.push(Arc::new(Float64Array::new(
@@ -521,7 +517,33 @@ pub fn write_parquet<W: Write + Send>(
                     nulls,
                 )));
             }
-            Series::Values(v) => {
+            (Series::Numbers { values, valid }, ValueType::Quality) => {
+                fields.push(described(Field::new(&name, DataType::Int32, true), c));
+                let mut levels = Vec::with_capacity(values.len());
+                for (v, ok) in values.iter().zip(&valid) {
+                    if !ok {
+                        levels.push(None);
+                    } else if v.fract() == 0.0 && v.abs() <= f64::from(i32::MAX) {
+                        levels.push(Some(*v as i32));
+                    } else {
+                        return Err(ArrowError::InvalidArgumentError(format!(
+                            "{}: quality level {v} is not a whole number",
+                            c.code
+                        )));
+                    }
+                }
+                arrays.push(Arc::new(arrow_array::Int32Array::from(levels)));
+            }
+            (Series::Numbers { values, valid }, ValueType::Code) => {
+                fields.push(described(Field::new(&name, DataType::Utf8, true), c));
+                arrays.push(Arc::new(StringArray::from_iter(
+                    values
+                        .iter()
+                        .zip(&valid)
+                        .map(|(v, ok)| ok.then(|| value_text(&Value::Number(*v)))),
+                )));
+            }
+            (Series::Values(v), _) => {
                 fields.push(described(Field::new(&name, DataType::Utf8, true), c));
                 arrays.push(Arc::new(StringArray::from_iter(v.iter().map(
                     |x| match x {
@@ -570,7 +592,8 @@ pub fn write_parquet<W: Write + Send>(
             meaning.clone(),
         ));
     }
-    write_batch(fields, arrays, meta, w)
+    let schema = Arc::new(arrow_schema::Schema::new(fields));
+    Ok((RecordBatch::try_new(schema, arrays)?, meta))
 }
 
 /// What every output file says about its source.
@@ -598,18 +621,32 @@ pub fn source_metadata(source: &SourceInfo) -> Vec<parquet::file::metadata::KeyV
 
 /// Writes the columns as one Parquet file (Snappy), one row group at a
 /// time so that the writer's buffers stay small.
-pub(crate) fn write_batch<W: Write + Send>(
-    fields: Vec<arrow_schema::Field>,
-    arrays: Vec<arrow_array::ArrayRef>,
+pub fn write_batch<W: Write + Send>(
+    batch: &RecordBatch,
     meta: Vec<parquet::file::metadata::KeyValue>,
     w: W,
 ) -> Result<(), parquet::errors::ParquetError> {
-    use std::sync::Arc;
+    let mut writer = parquet_writer(batch.schema(), meta, w)?;
+    let mut offset = 0;
+    while offset < batch.num_rows() {
+        let len = ROW_GROUP.min(batch.num_rows() - offset);
+        writer.write(&batch.slice(offset, len))?;
+        offset += len;
+    }
+    writer.close()?;
+    Ok(())
+}
 
+/// The Parquet writer every output uses: Snappy, row groups of
+/// [`ROW_GROUP`] rows (each with min/max statistics, so readers skip those
+/// outside a time range), timestamps delta-encoded without a dictionary.
+pub fn parquet_writer<W: Write + Send>(
+    schema: arrow_schema::SchemaRef,
+    meta: Vec<parquet::file::metadata::KeyValue>,
+    w: W,
+) -> Result<parquet::arrow::ArrowWriter<W>, parquet::errors::ParquetError> {
     use parquet::file::properties::WriterProperties;
 
-    let schema = Arc::new(arrow_schema::Schema::new(fields));
-    let batch = arrow_array::RecordBatch::try_new(schema.clone(), arrays)?;
     let mut props = WriterProperties::builder()
         .set_compression(parquet::basic::Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP))
@@ -626,15 +663,7 @@ pub(crate) fn write_batch<W: Write + Send>(
         }
     }
     let props = props.build();
-    let mut writer = parquet::arrow::ArrowWriter::try_new(w, schema, Some(props))?;
-    let mut offset = 0;
-    while offset < batch.num_rows() {
-        let len = ROW_GROUP.min(batch.num_rows() - offset);
-        writer.write(&batch.slice(offset, len))?;
-        offset += len;
-    }
-    writer.close()?;
-    Ok(())
+    parquet::arrow::ArrowWriter::try_new(w, schema, Some(props))
 }
 
 #[cfg(test)]
