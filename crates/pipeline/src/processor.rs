@@ -26,9 +26,11 @@ pub trait Processor: Send + Sync {
     /// Called once a dataset's run ends without being stopped (every file
     /// claimable now was processed), for work over the whole dataset, such
     /// as merging per-file outputs. Must be idempotent: a later run calls it
-    /// again. An error is reported as [`crate::StopReason::Finish`].
-    fn finish_dataset(&self, dataset: &tracker_core::DatasetId) -> Result<(), ProcessError> {
-        let _ = dataset;
+    /// again (the tracker, through `job.store`, can keep what was done). An
+    /// error is reported as [`crate::StopReason::Finish`];
+    /// [`ProcessError::interrupted`] when `job.should_stop()` as an interrupt.
+    fn finish_dataset(&self, job: &FinishJob<'_>) -> Result<(), ProcessError> {
+        let _ = job;
         Ok(())
     }
 }
@@ -48,6 +50,34 @@ impl Job<'_> {
     /// files has run out: return [`ProcessError::interrupted`] promptly.
     pub fn should_stop(&self) -> bool {
         self.stop.grace_over()
+    }
+}
+
+/// A dataset whose files are all processed, for [`Processor::finish_dataset`].
+pub struct FinishJob<'a> {
+    pub dataset: &'a tracker_core::DatasetId,
+    /// The progress store, open for this thread.
+    pub store: &'a dyn tracker_core::ProgressStore,
+    pub budget: &'a MemoryBudget,
+    /// Threads the work may use (the run's workers).
+    pub workers: usize,
+    pub(crate) interrupt: &'a StopHandle,
+}
+
+impl FinishJob<'_> {
+    /// True once a stop was asked for (Ctrl-C): return
+    /// [`ProcessError::interrupted`] at the next safe point.
+    pub fn should_stop(&self) -> bool {
+        self.interrupt.is_stopped()
+    }
+}
+
+impl std::fmt::Debug for FinishJob<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FinishJob")
+            .field("dataset", self.dataset)
+            .field("workers", &self.workers)
+            .finish_non_exhaustive()
     }
 }
 

@@ -15,7 +15,9 @@ use tracker_core::{
     ProgressStore, StatusCounts, TrackerError, WorkerId,
 };
 
-use crate::processor::{Job, MemoryBudget, ProcessError, Processor, StopHandle, StopState};
+use crate::processor::{
+    FinishJob, Job, MemoryBudget, ProcessError, Processor, StopHandle, StopState,
+};
 
 /// How a run works.
 #[derive(Clone, Debug)]
@@ -226,11 +228,25 @@ where
         let mut ds = run_dataset(
             &pool, workers, open, dataset, locate, processor, opts, interrupt, observer,
         )?;
-        if ds.stopped.is_none()
-            && let Err(e) = processor.finish_dataset(dataset)
-        {
-            tracing::error!(dataset = %dataset, error = %e.message, "finishing the dataset failed");
-            ds.stopped = Some(StopReason::Finish(e.message));
+        if ds.stopped.is_none() {
+            let finished = match open() {
+                Ok(store) => processor.finish_dataset(&FinishJob {
+                    dataset,
+                    store: &store,
+                    budget: &opts.budget,
+                    workers,
+                    interrupt,
+                }),
+                Err(e) => Err(ProcessError::transient(e.to_string())),
+            };
+            match finished {
+                Ok(()) => {}
+                Err(e) if e.interrupted => ds.stopped = Some(StopReason::Interrupted),
+                Err(e) => {
+                    tracing::error!(dataset = %dataset, error = %e.message, "finishing the dataset failed");
+                    ds.stopped = Some(StopReason::Finish(e.message));
+                }
+            }
         }
         observer.dataset_finished(&ds);
         let stop = ds.stopped.is_some();

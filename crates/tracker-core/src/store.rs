@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::types::{
     Activity, Claim, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure, FileKey,
     FileRecord, FileStatus, ListQuery, NewFile, Page, RecoveryReport, RegisterReport,
-    RetrySelection, Timestamp, WorkerId,
+    RetrySelection, SeriesInput, Timestamp, WorkerId,
 };
 
 /// A progress store. One handle serves one thread; open one per worker.
@@ -87,6 +87,19 @@ pub trait ProgressStore: Send {
 
     /// One page of files in a status, in registration order.
     fn list(&self, query: &ListQuery) -> Result<Page>;
+
+    /// What every series of `dataset` was last built from, ordered by
+    /// series and file.
+    fn series_inputs(&self, dataset: &DatasetId) -> Result<Vec<SeriesInput>>;
+
+    /// Records that series `series` of `dataset` is now built from `inputs`
+    /// (replacing what it was built from; none: the series is gone).
+    fn set_series_inputs(
+        &self,
+        dataset: &DatasetId,
+        series: &str,
+        inputs: &[SeriesInput],
+    ) -> Result<()>;
 
     /// One file's record.
     fn file(&self, key: &FileKey) -> Result<Option<FileRecord>>;

@@ -312,6 +312,17 @@ pub struct Failure {
     pub started_at: Option<Timestamp>,
 }
 
+/// One input of a merged series: a completed file and its checksum when
+/// the series was built.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub struct SeriesInput {
+    /// The series' key inside its dataset (a station, or a dataset-wide table).
+    pub series: String,
+    /// The file's path relative to the dataset.
+    pub file: String,
+    pub checksum: Option<String>,
+}
+
 /// Where a failed file went.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum FailOutcome {

@@ -198,3 +198,10 @@ pub(crate) const COUNTERS_AGAINST_ROWS: &str = "WITH rows AS ( \
      SELECT r.dataset, r.status, 0, r.n FROM rows r \
        WHERE NOT EXISTS (SELECT 1 FROM status_counts c WHERE c.dataset = r.dataset AND c.status = r.status) \
      ORDER BY 1, 2";
+
+pub(crate) const SERIES_INPUTS: &str = "SELECT series, file_path, checksum FROM series_inputs \
+     WHERE dataset = ?1 ORDER BY series, file_path";
+pub(crate) const DELETE_SERIES_INPUTS: &str =
+    "DELETE FROM series_inputs WHERE dataset = ?1 AND series = ?2";
+pub(crate) const INSERT_SERIES_INPUT: &str =
+    "INSERT INTO series_inputs (dataset, series, file_path, checksum) VALUES (?1, ?2, ?3, ?4)";

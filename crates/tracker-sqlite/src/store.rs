@@ -11,7 +11,7 @@ use tracker_core::{
     Activity, Claim, Clock, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure,
     FailureKind, FileId, FileKey, FileRecord, FileStatus, LastFailure, ListQuery, NewFile, Page,
     ProgressStore, RecoveryReport, RegisterAction, RegisterReport, Result, RetryPolicy,
-    RetrySelection, SourceState, StatusCounts, Timestamp, TrackerError, WorkerId, register_action,
+    RetrySelection, SeriesInput, SourceState, StatusCounts, Timestamp, TrackerError, WorkerId, register_action,
 };
 
 use crate::error::SqliteError;
@@ -764,6 +764,44 @@ impl ProgressStore for SqliteStore {
             None
         };
         Ok(Page { files, next })
+    }
+
+    fn series_inputs(&self, dataset: &DatasetId) -> Result<Vec<SeriesInput>> {
+        let err = self.sql_err("read series inputs");
+        let mut stmt = self
+            .conn
+            .prepare_cached(sql::SERIES_INPUTS)
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map([dataset.as_str()], |r| {
+                Ok(SeriesInput {
+                    series: r.get(0)?,
+                    file: r.get(1)?,
+                    checksum: r.get(2)?,
+                })
+            })
+            .map_err(&err)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&err)?)
+    }
+
+    fn set_series_inputs(
+        &self,
+        dataset: &DatasetId,
+        series: &str,
+        inputs: &[SeriesInput],
+    ) -> Result<()> {
+        self.write("record series inputs", |tx| {
+            let err = self.sql_err("record series inputs");
+            tx.prepare_cached(sql::DELETE_SERIES_INPUTS)
+                .and_then(|mut s| s.execute(params![dataset.as_str(), series]))
+                .map_err(&err)?;
+            let mut ins = tx.prepare_cached(sql::INSERT_SERIES_INPUT).map_err(&err)?;
+            for i in inputs {
+                ins.execute(params![dataset.as_str(), series, i.file, i.checksum])
+                    .map_err(&err)?;
+            }
+            Ok(())
+        })
     }
 
     fn file(&self, key: &FileKey) -> Result<Option<FileRecord>> {

@@ -822,3 +822,32 @@ fn a_release_with_a_reason_keeps_the_error_but_not_a_failure() {
         1
     );
 }
+
+#[test]
+fn series_inputs_are_replaced_per_series() {
+    let f = fixture();
+    let input = |series: &str, file: &str, sum: &str| SeriesInput {
+        series: series.into(),
+        file: file.into(),
+        checksum: Some(sum.into()),
+    };
+    let d = ds("hourly/air_temperature");
+    assert!(f.store.series_inputs(&d).unwrap().is_empty());
+    let a = [input("00044", "historical/h.zip", "s1"), input("00044", "recent/r.zip", "s2")];
+    f.store.set_series_inputs(&d, "00044", &a).unwrap();
+    f.store
+        .set_series_inputs(&d, "00003", &[input("00003", "now/n.zip", "s3")])
+        .unwrap();
+    f.store
+        .set_series_inputs(&ds("daily/kl"), "00044", &[input("00044", "x.zip", "s9")])
+        .unwrap();
+    let got = f.store.series_inputs(&d).unwrap();
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(got[0].series, "00003", "ordered by series");
+    // a rebuild replaces the series' inputs; none removes them
+    let b = [input("00044", "recent/r.zip", "s4")];
+    f.store.set_series_inputs(&d, "00044", &b).unwrap();
+    f.store.set_series_inputs(&d, "00003", &[]).unwrap();
+    assert_eq!(f.store.series_inputs(&d).unwrap(), b.to_vec());
+    assert_eq!(f.store.series_inputs(&ds("daily/kl")).unwrap().len(), 1);
+}

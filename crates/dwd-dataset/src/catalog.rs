@@ -1,0 +1,219 @@
+//! `<output>/catalog.sql`: DuckDB views over everything under `paths.output`,
+//! so that `duckdb -init data/output/catalog.sql` opens a ready database.
+//!
+//! - `"<dataset>"` (`"hourly/air_temperature"`): the dataset's series, every
+//!   station (`series/*.parquet`, columns united by name);
+//! - `"<dataset>/stations"` and `"<dataset>/metadata/<kind>"`;
+//! - `"<resolution>"` (`"hourly"`): one wide view a resolution, the
+//!   timestamp-centric record: the series of its datasets joined on
+//!   (`station_id`, `timestamp_utc`) (a full outer join: a time any dataset
+//!   has is a row), with each dataset's parameters and quality columns; a
+//!   name two datasets share is prefixed with the dataset (`wind_quality`).
+//!
+//! Paths are absolute (DuckDB reads them relative to its working folder);
+//! every run writes the file anew.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::layout::Layout;
+use crate::output::{OutputError, write_atomic};
+
+/// Columns of a series that are not parameters.
+pub const TIME_COLUMNS: [&str; 8] = [
+    "station_id",
+    "timestamp_utc",
+    "period_end_utc",
+    "time_local",
+    "time_reference",
+    "time_true_local",
+    crate::merge::SOURCE_PERIOD,
+    crate::merge::SOURCE_FILE,
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: parquet::errors::ParquetError,
+    },
+    #[error(transparent)]
+    Write(#[from] OutputError),
+}
+
+/// A dataset with series on disk, and its parameter columns (every
+/// station's, in first-seen order).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeriesSet {
+    pub dataset: String,
+    pub parameters: Vec<String>,
+}
+
+fn sql_string(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn parquet_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The datasets under `layout` that have series, with their parameters.
+pub fn series_sets(layout: &Layout) -> Result<Vec<SeriesSet>, CatalogError> {
+    let mut out = Vec::new();
+    for d in dwd_catalog::DATASETS {
+        let files = parquet_files(&layout.series_dir(d.name));
+        if files.is_empty() {
+            continue;
+        }
+        let mut seen = BTreeSet::new();
+        let mut parameters = Vec::new();
+        for f in &files {
+            let file = std::fs::File::open(f).map_err(|source| CatalogError::Io {
+                path: f.clone(),
+                source,
+            })?;
+            let b = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+                .map_err(|source| CatalogError::Read {
+                    path: f.clone(),
+                    source,
+                })?;
+            for field in b.schema().fields() {
+                let n = field.name();
+                if !TIME_COLUMNS.contains(&n.as_str()) && seen.insert(n.clone()) {
+                    parameters.push(n.clone());
+                }
+            }
+        }
+        out.push(SeriesSet {
+            dataset: d.name.to_owned(),
+            parameters,
+        });
+    }
+    Ok(out)
+}
+
+/// The wide view's columns of each dataset: (dataset, [(column, shown as)]).
+pub fn wide_columns(sets: &[&SeriesSet]) -> Vec<(String, Vec<(String, String)>)> {
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut out = Vec::new();
+    for s in sets {
+        let short = s
+            .dataset
+            .split_once('/')
+            .map_or(s.dataset.as_str(), |(_, rest)| rest)
+            .replace('/', "_");
+        let mut cols = Vec::new();
+        for p in &s.parameters {
+            let shown = if taken.contains(p) || p == "quality" || p.starts_with("quality_") {
+                format!("{short}_{p}")
+            } else {
+                p.clone()
+            };
+            taken.insert(shown.clone());
+            cols.push((p.clone(), shown));
+        }
+        out.push((s.dataset.clone(), cols));
+    }
+    out
+}
+
+/// Writes `catalog.sql` for everything under `layout`; returns its path.
+pub fn write_catalog(layout: &Layout) -> Result<PathBuf, CatalogError> {
+    let root = std::fs::canonicalize(layout.root()).map_err(|source| CatalogError::Io {
+        path: layout.root().to_path_buf(),
+        source,
+    })?;
+    let abs = Layout::new(&root);
+    let sets = series_sets(&abs)?;
+    let mut sql = String::from(
+        "-- ClimaStation's DuckDB catalog, written by `climastation run`: open it with\n\
+         --   duckdb -init data/output/catalog.sql\n\
+         -- Views: \"<dataset>\" (the merged series), \"<dataset>/stations\",\n\
+         -- \"<dataset>/metadata/<kind>\", and \"<resolution>\" (one row per station and\n\
+         -- time with every dataset's parameters: a full outer join).\n",
+    );
+    for s in &sets {
+        let glob = abs.series_dir(&s.dataset).join("*.parquet");
+        sql.push_str(&format!(
+            "CREATE OR REPLACE VIEW {} AS SELECT * FROM read_parquet({}, union_by_name = true, hive_partitioning = false);\n",
+            ident(&s.dataset),
+            sql_string(&glob.display().to_string())
+        ));
+        let stations = abs.stations(&s.dataset, "parquet");
+        if stations.exists() {
+            sql.push_str(&format!(
+                "CREATE OR REPLACE VIEW {} AS SELECT * FROM read_parquet({});\n",
+                ident(&format!("{}/stations", s.dataset)),
+                sql_string(&stations.display().to_string())
+            ));
+        }
+        for m in parquet_files(&abs.dataset(&s.dataset).join("metadata")) {
+            let kind = m.file_stem().map(|k| k.to_string_lossy().into_owned());
+            if let Some(kind) = kind {
+                sql.push_str(&format!(
+                    "CREATE OR REPLACE VIEW {} AS SELECT * FROM read_parquet({});\n",
+                    ident(&format!("{}/metadata/{kind}", s.dataset)),
+                    sql_string(&m.display().to_string())
+                ));
+            }
+        }
+    }
+    let resolutions: BTreeSet<&str> = sets
+        .iter()
+        .filter_map(|s| s.dataset.split('/').next())
+        .collect();
+    for r in resolutions {
+        let of_r: Vec<&SeriesSet> = sets
+            .iter()
+            .filter(|s| s.dataset.split('/').next() == Some(r))
+            .collect();
+        let parts: Vec<String> = wide_columns(&of_r)
+            .into_iter()
+            .map(|(dataset, cols)| {
+                let mut select = vec!["station_id".to_owned(), "timestamp_utc".to_owned()];
+                select.extend(
+                    cols.iter()
+                        .map(|(c, shown)| format!("{} AS {}", ident(c), ident(shown))),
+                );
+                format!("(SELECT {} FROM {})", select.join(", "), ident(&dataset))
+            })
+            .collect();
+        let mut from = String::new();
+        for (i, p) in parts.iter().enumerate() {
+            if i == 0 {
+                from.push_str(p);
+            } else {
+                from.push_str(&format!(
+                    " FULL OUTER JOIN {p} USING (station_id, timestamp_utc)"
+                ));
+            }
+        }
+        sql.push_str(&format!(
+            "CREATE OR REPLACE VIEW {} AS SELECT * FROM {from};\n",
+            ident(r)
+        ));
+    }
+    let path = layout.catalog();
+    write_atomic(&path, |w| {
+        std::io::Write::write_all(w, sql.as_bytes()).map_err(|e| e.to_string())
+    })?;
+    Ok(path)
+}

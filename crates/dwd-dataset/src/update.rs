@@ -1,0 +1,217 @@
+//! Brings a dataset's series up to date after its files were processed:
+//! only the series whose inputs changed since their last merge are rebuilt.
+//!
+//! The tracker knows which files are completed (with a checksum of each);
+//! through the store trait it also keeps which files, with which checksum,
+//! each series was last built from ([`ProgressStore::series_inputs`]). A
+//! series is rebuilt when that set differs from the completed files of its
+//! station now, or when its file is missing; a series whose station has no
+//! completed file left is removed. A second run with nothing new rebuilds
+//! nothing; a daily update of a few `now` files rebuilds those stations.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use dwd_catalog::FileKind;
+use tracker_core::{
+    DatasetId, FileRecord, FileStatus, ListQuery, ProgressStore, SeriesInput, TrackerError,
+};
+
+use crate::layout::Layout;
+use crate::merge::{Input, Merged, merge};
+use crate::output::write_atomic;
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    #[error("progress store: {0}")]
+    Store(#[from] TrackerError),
+    #[error("interrupted")]
+    Interrupted,
+}
+
+/// What an update did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateReport {
+    pub stations: usize,
+    pub rebuilt: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+    pub rows: u64,
+    pub overlapped: u64,
+    /// Stations whose series could not be built, with the reason (the
+    /// series keeps its last version and its inputs are not recorded, so the
+    /// next run tries again).
+    pub failed: Vec<(String, String)>,
+    pub seconds: f64,
+}
+
+/// The completed files of `dataset`.
+pub fn completed(
+    store: &dyn ProgressStore,
+    dataset: &DatasetId,
+) -> Result<Vec<FileRecord>, TrackerError> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.list(&ListQuery {
+            dataset: Some(dataset.clone()),
+            status: FileStatus::Completed,
+            unconfirmed_only: false,
+            after,
+            limit: 10_000,
+        })?;
+        out.extend(page.files.into_iter().filter(|f| f.vanished_at.is_none()));
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// `series` → its inputs as (file, checksum), sorted.
+pub fn ledger(inputs: Vec<SeriesInput>) -> BTreeMap<String, Vec<(String, Option<String>)>> {
+    let mut out: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
+    for i in inputs {
+        out.entry(i.series).or_default().push((i.file, i.checksum));
+    }
+    for v in out.values_mut() {
+        v.sort();
+    }
+    out
+}
+
+/// Rebuilds the series of `dataset` whose inputs changed, on `threads`
+/// threads; `should_stop` is asked between stations.
+pub fn update_series(
+    layout: &Layout,
+    dataset: &DatasetId,
+    store: &dyn ProgressStore,
+    threads: usize,
+    should_stop: &(dyn Fn() -> bool + Sync),
+) -> Result<UpdateReport, UpdateError> {
+    let started = Instant::now();
+    let name = dataset.as_str();
+    let files = completed(store, dataset)?;
+    // the data files of each station, with what identifies their content
+    let mut by_station: BTreeMap<String, Vec<&FileRecord>> = BTreeMap::new();
+    for f in &files {
+        let file_name = f.key.path().rsplit('/').next().unwrap_or(f.key.path());
+        if !matches!(FileKind::of(file_name), FileKind::DataZip) {
+            continue;
+        }
+        if let Some(station) = dwd_catalog::facts(f.key.path()).station {
+            by_station.entry(station).or_default().push(f);
+        }
+    }
+    let before = ledger(store.series_inputs(dataset)?);
+    let mut report = UpdateReport {
+        stations: by_station.len(),
+        ..UpdateReport::default()
+    };
+
+    let mut todo: Vec<(String, Vec<Input>, Vec<SeriesInput>)> = Vec::new();
+    for (station, recs) in &by_station {
+        let mut now: Vec<(String, Option<String>)> = recs
+            .iter()
+            .map(|r| (r.key.path().to_owned(), r.checksum.clone()))
+            .collect();
+        now.sort();
+        let target = layout.series(name, station);
+        if before.get(station) == Some(&now) && target.exists() {
+            report.unchanged += 1;
+            continue;
+        }
+        let inputs = recs
+            .iter()
+            .map(|r| Input {
+                table: layout.part(name, r.key.path(), station, "parquet"),
+                file: r.key.path().to_owned(),
+                period: dwd_catalog::facts(r.key.path()).period,
+                modified: r.source_modified.map(|t| t.as_millis()),
+            })
+            .collect();
+        let ledger = now
+            .into_iter()
+            .map(|(file, checksum)| SeriesInput {
+                series: station.clone(),
+                file,
+                checksum,
+            })
+            .collect();
+        todo.push((station.clone(), inputs, ledger));
+    }
+
+    // merge on `threads` threads; record in the tracker on this one (a
+    // store handle serves one thread)
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, Result<Merged, String>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..threads.clamp(1, 16) {
+            s.spawn(|| {
+                loop {
+                    if should_stop() {
+                        return;
+                    }
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((station, inputs, _)) = todo.get(k) else {
+                        return;
+                    };
+                    let extra = [
+                        ("dataset".to_owned(), name.to_owned()),
+                        ("station".to_owned(), station.clone()),
+                    ];
+                    let mut merged = None;
+                    let written = write_atomic(&layout.series(name, station), |w| {
+                        merged = Some(merge(inputs.clone(), &extra, w).map_err(|e| e.to_string())?);
+                        Ok(())
+                    });
+                    let result = match (written, merged) {
+                        (Ok(()), Some(m)) => Ok(m),
+                        (Err(e), _) => Err(e.to_string()),
+                        (Ok(()), None) => Err("nothing merged".to_owned()),
+                    };
+                    results
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((k, result));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    results.sort_by_key(|(k, _)| *k);
+    for (k, result) in results {
+        let (station, _, ledger) = &todo[k];
+        match result {
+            Ok(m) => {
+                store.set_series_inputs(dataset, station, ledger)?;
+                report.rebuilt += 1;
+                report.rows += m.rows;
+                report.overlapped += m.overlapped;
+                tracing::debug!(dataset = name, station = station.as_str(), rows = m.rows, overlapped = m.overlapped, "series merged");
+            }
+            Err(e) => {
+                tracing::warn!(dataset = name, station = station.as_str(), error = %e, "series not merged; tried again next run");
+                report.failed.push((station.clone(), e));
+            }
+        }
+    }
+    if should_stop() {
+        return Err(UpdateError::Interrupted);
+    }
+    // stations without a completed data file any more
+    for station in before.keys().filter(|s| !by_station.contains_key(*s)) {
+        if station.chars().all(|c| c.is_ascii_digit()) {
+            let _ = std::fs::remove_file(layout.series(name, station));
+            store.set_series_inputs(dataset, station, &[])?;
+            report.removed += 1;
+        }
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    tracing::info!(dataset = name, stations = report.stations, rebuilt = report.rebuilt,
+        unchanged = report.unchanged, removed = report.removed, failed = report.failed.len(),
+        rows = report.rows, ms = (report.seconds * 1000.0) as u64, "series up to date");
+    Ok(report)
+}
