@@ -180,8 +180,9 @@ fn metadata_and_station_lists_convert_too() {
     )
     .unwrap();
     assert!(
-        stations
-            .contains("\n3,Aachen,Nordrhein-Westfalen,50.7827,6.0941,202.0,1891-01-01,2011-03-31\n"),
+        stations.contains(
+            "\n3,Aachen,Nordrhein-Westfalen,50.7827,6.0941,202.0,1891-01-01,2011-03-31\n"
+        ),
         "{}",
         &stations[..300]
     );
@@ -254,7 +255,7 @@ fn run_with_the_dwd_processor_writes_parquet_for_every_data_file() {
             "10_minutes/solar",
         ],
     ));
-    let monthly = work.path().join("output/monthly/kl/historical/01691/monatswerte_KL_01691_18570101_20171231_hist.zip.parquet");
+    let monthly = work.path().join("output/monthly/kl/parts/historical/01691/monatswerte_KL_01691_18570101_20171231_hist.zip.parquet");
     let reader = parquet::file::serialized_reader::SerializedFileReader::new(
         std::fs::File::open(&monthly).unwrap(),
     )
@@ -320,7 +321,7 @@ fn run_with_the_dwd_processor_writes_parquet_for_every_data_file() {
         ("names", 1),
     ] {
         let f = work.path().join(format!(
-            "output/monthly/kl/metadata/{kind}/01691/monatswerte_KL_01691_18570101_20171231_hist.zip.parquet"
+            "output/monthly/kl/parts/metadata/{kind}/01691/monatswerte_KL_01691_18570101_20171231_hist.zip.parquet"
         ));
         let r = parquet::file::serialized_reader::SerializedFileReader::new(
             std::fs::File::open(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display())),
@@ -331,14 +332,14 @@ fn run_with_the_dwd_processor_writes_parquet_for_every_data_file() {
     // the 10-minute solar data zips (recent, now) convert; so does its metadata zip,
     // which the data files' time reference comes from (the zip for station 44's
     // 10-minute air temperature does not exist: the period decides)
-    let kv =
-        key_values(&work.path().join(
-            "output/10_minutes/solar/recent/01766/10minutenwerte_SOLAR_01766_akt.zip.parquet",
-        ));
+    let kv = key_values(&work.path().join(
+        "output/10_minutes/solar/parts/recent/01766/10minutenwerte_SOLAR_01766_akt.zip.parquet",
+    ));
     assert_eq!(kv["time_reference_basis"], "Metadaten_Parameter");
     for f in [
-        "recent/01766/10minutenwerte_SOLAR_01766_akt.zip.parquet",
-        "now/01766/10minutenwerte_SOLAR_01766_now.zip.parquet",
+        "parts/recent/01766/10minutenwerte_SOLAR_01766_akt.zip.parquet",
+        "parts/now/01766/10minutenwerte_SOLAR_01766_now.zip.parquet",
+        "series/01766.parquet",
     ] {
         assert!(
             work.path().join("output/10_minutes/solar").join(f).exists(),
@@ -347,7 +348,7 @@ fn run_with_the_dwd_processor_writes_parquet_for_every_data_file() {
     }
     assert!(
         work.path()
-            .join("output/10_minutes/solar/metadata/devices/01766/Meta_Daten_zehn_min_sd_01766.zip.parquet")
+            .join("output/10_minutes/solar/parts/metadata/devices/01766/Meta_Daten_zehn_min_sd_01766.zip.parquet")
             .exists()
     );
 }
@@ -467,8 +468,8 @@ fn a_dataset_run_merges_its_station_lists_into_stations_parquet() {
     };
     let rows = |p: &Path| read(p).iter().map(|b| b.num_rows()).sum::<usize>();
     // the historical list has all 522 stations, the now list (an excerpt) 16 of them
-    assert_eq!(rows(&root.join("historical/stations.parquet")), 522);
-    assert_eq!(rows(&root.join("now/stations.parquet")), 16);
+    assert_eq!(rows(&root.join("parts/historical/stations.parquet")), 522);
+    assert_eq!(rows(&root.join("parts/now/stations.parquet")), 16);
     let merged = read(&root.join("stations.parquet"));
     assert_eq!(merged.iter().map(|b| b.num_rows()).sum::<usize>(), 522);
     let b = &merged[0];
@@ -561,7 +562,9 @@ fn a_bad_value_fails_its_file_by_line_and_column_and_the_rest_completes() {
         ),
         "{message}"
     );
-    let out_dir = work.path().join("output/hourly/air_temperature/recent");
+    let out_dir = work
+        .path()
+        .join("output/hourly/air_temperature/parts/recent");
     assert!(
         out_dir
             .join("00320/stundenwerte_TU_00320_akt.zip.parquet")
@@ -582,8 +585,9 @@ fn run_writes_csv_when_asked() {
         &["--format", "csv", "--dataset", "10_minutes/air_temperature"],
     ));
     let root = work.path().join("output/10_minutes/air_temperature");
-    let data = std::fs::read_to_string(root.join("now/00044/10minutenwerte_TU_00044_now.zip.csv"))
-        .unwrap();
+    let data =
+        std::fs::read_to_string(root.join("parts/now/00044/10minutenwerte_TU_00044_now.zip.csv"))
+            .unwrap();
     let mut lines = data.lines();
     assert!(
         lines
@@ -601,7 +605,7 @@ fn run_writes_csv_when_asked() {
     let stations = std::fs::read_to_string(root.join("stations.csv")).unwrap();
     assert_eq!(stations.lines().count(), 523, "header + 522 stations");
     assert!(
-        root.join("metadata/devices/00003/Meta_Daten_zehn_min_tu_00003.zip.csv")
+        root.join("parts/metadata/devices/00003/Meta_Daten_zehn_min_tu_00003.zip.csv")
             .exists()
     );
     assert!(!root.join("stations.parquet").exists());
@@ -651,9 +655,8 @@ fn a_corrupt_metadata_zip_fails_alone_and_the_data_still_convert() {
         ds["failed"][0]["path"],
         "meta_data/Meta_Daten_zehn_min_sd_01766.zip"
     );
-    let kv =
-        key_values(&work.path().join(
-            "output/10_minutes/solar/recent/01766/10minutenwerte_SOLAR_01766_akt.zip.parquet",
-        ));
+    let kv = key_values(&work.path().join(
+        "output/10_minutes/solar/parts/recent/01766/10minutenwerte_SOLAR_01766_akt.zip.parquet",
+    ));
     assert_eq!(kv["time_reference_basis"], "period");
 }

@@ -393,11 +393,11 @@ fn ten_minute_files_read_their_station_metadata_from_the_server() {
             .unwrap()
     };
     assert_eq!(
-        basis("10_minutes/solar/recent/01766/10minutenwerte_SOLAR_01766_akt.zip.parquet"),
+        basis("10_minutes/solar/parts/recent/01766/10minutenwerte_SOLAR_01766_akt.zip.parquet"),
         "Metadaten_Parameter"
     );
     assert_eq!(
-        basis("10_minutes/air_temperature/now/00044/10minutenwerte_TU_00044_now.zip.parquet"),
+        basis("10_minutes/air_temperature/parts/now/00044/10minutenwerte_TU_00044_now.zip.parquet"),
         "period",
         "the mirror has no metadata zip for station 44"
     );

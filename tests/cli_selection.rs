@@ -405,7 +405,7 @@ fn config_relative_paths_run_the_sample_from_another_folder() {
     // the dwd processor is the default: the table is there
     let out = work
         .path()
-        .join("data/output/annual/kl/recent/00044/jahreswerte_KL_00044_akt.zip.parquet");
+        .join("data/output/annual/kl/parts/recent/00044/jahreswerte_KL_00044_akt.zip.parquet");
     assert!(out.is_file(), "{}", out.display());
 }
 

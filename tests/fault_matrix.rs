@@ -757,7 +757,10 @@ fn a_full_disk_stops_the_run_with_the_files_error() {
         (1..=2).contains(&hit.len()),
         "the files that hit the full disk say so: {records:?}"
     );
-    // the tmpfs is gone with its namespace: the rerun writes to real disk
+    // the tmpfs is gone with its namespace, and what was written there with
+    // it: reset the files and run again, on real disk
+    let reset = lab.cli(&["reset", "--dataset", DATASET], &[]);
+    assert!(reset.status.success(), "{}", stderr(&reset));
     let (out, report) = lab.run(&[]);
     assert_eq!(out.status.code(), Some(0), "{report}\n{}", stderr(&out));
     assert!(

@@ -318,7 +318,8 @@ impl Lab {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Data files not completed, or completed without their one output table.
+    /// Data files not completed, or completed without their one output
+    /// table, or whose station has no merged series.
     fn lost(&self) -> anyhow::Result<usize> {
         let completed = self.completions()?;
         let outputs = self.outputs();
@@ -326,7 +327,18 @@ impl Lab {
             .registered()?
             .iter()
             .filter(|p| is_data(p))
-            .filter(|p| !completed.contains_key(*p) || outputs.get(*p).copied() != Some(1))
+            .filter(|p| {
+                let series = dwd_catalog::station_of(p).map(|s| {
+                    self.data
+                        .join("output")
+                        .join(DATASET)
+                        .join("series")
+                        .join(format!("{s}.parquet"))
+                });
+                !completed.contains_key(*p)
+                    || outputs.get(*p).copied() != Some(1)
+                    || !series.is_some_and(|s| s.exists())
+            })
             .count())
     }
 
@@ -334,7 +346,7 @@ impl Lab {
     fn outputs(&self) -> BTreeMap<String, usize> {
         let root = self.data.join("output").join(DATASET);
         let mut out = BTreeMap::new();
-        for p in walk(&root.join("historical")) {
+        for p in walk(&root.join("parts").join("historical")) {
             if p.extension().is_some_and(|e| e == "parquet")
                 && let Some(stem) = p.file_stem()
             {

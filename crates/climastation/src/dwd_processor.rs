@@ -30,8 +30,8 @@ use dwd_parser::metadata::StationMetadata;
 use dwd_translate::Tables;
 use dwd_translate::meta::{merge_station_lists, metadata_frames, stations_frame};
 use dwd_translate::table::SourceInfo;
-use pipeline::{Job, Outcome, ProcessError, Processor};
-use tracker_core::DatasetId;
+use pipeline::{FinishJob, Job, Outcome, ProcessError, Processor};
+use tracker_core::{FileRecord, SeriesInput};
 
 use crate::dwd_files::{
     FileKind, Format, metadata_zip_of, parse_data, read_metadata, read_station_list,
@@ -185,7 +185,8 @@ impl Processor for DwdProcessor {
             time_basis: None,
         };
         let shown = job.path.display().to_string();
-        let out = self.output.join(dataset);
+        let layout = dwd_dataset::Layout::new(&self.output);
+        let parts = layout.parts(dataset);
         let ext = self.format.ext();
         let records = match FileKind::of(&name) {
             FileKind::StationList => {
@@ -194,14 +195,14 @@ impl Processor for DwdProcessor {
                     &stations_frame(&stations),
                     self.format,
                     &source,
-                    &out.join(&period).join(format!("stations.{ext}")),
+                    &parts.join(&period).join(format!("stations.{ext}")),
                 )?;
                 stations.len() as u64
             }
             FileKind::MetadataZip | FileKind::Metadata => {
                 let meta = read_metadata(job.path, &shown)?;
                 write_metadata(
-                    &out.join("metadata"),
+                    &parts.join("metadata"),
                     &name,
                     &meta,
                     dataset,
@@ -242,12 +243,10 @@ impl Processor for DwdProcessor {
                     data.table,
                     self.format,
                     &source,
-                    &out.join(&period)
-                        .join(&station)
-                        .join(format!("{name}.{ext}")),
+                    &layout.part(dataset, key.path(), &station, ext),
                 )?;
                 write_metadata(
-                    &out.join("metadata"),
+                    &parts.join("metadata"),
                     &name,
                     &data.metadata,
                     dataset,
@@ -265,72 +264,148 @@ impl Processor for DwdProcessor {
         Ok(Outcome { records, ..fetched })
     }
 
-    /// When a dataset's run ends, from the files fetched into `paths.raw`:
-    /// the station lists of all periods merged into
-    /// `<output>/<dataset>/stations.<ext>`, and the station metadata of all
-    /// files (metadata zips, the `Metadaten_*` inside data zips), without
-    /// repeats, into `<output>/<dataset>/metadata/<kind>.<ext>`.
     fn abandon(&self, job: &Job<'_>) {
         self.download.abandon(job);
     }
 
-    fn finish_dataset(&self, dataset: &DatasetId) -> Result<(), ProcessError> {
-        let root = self.raw.join(dataset.as_str());
-        let files = match files_under(&root) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(ProcessError::transient(format!("{}: {e}", root.display()))),
-        };
-        let relative = |p: &Path| p.strip_prefix(&root).unwrap_or(p).display().to_string();
-        let source = |from: &[String]| SourceInfo {
-            file: from.join(", "),
-            dataset: dataset.as_str().to_owned(),
+    /// When a dataset's run ends, from its completed files (the tracker
+    /// knows them, with their checksums), each step only when its inputs
+    /// changed since it last ran (kept in the tracker, as series inputs):
+    /// - the station lists of all periods merged into `stations.<ext>`;
+    /// - the station metadata of all files (metadata zips, the `Metadaten_*`
+    ///   inside data zips), without repeats, into `metadata/<kind>.<ext>`;
+    /// - one series a station (Parquet only): `series/<station>.parquet`
+    ///   ([`dwd_dataset::update_series`]).
+    fn finish_dataset(&self, job: &FinishJob<'_>) -> Result<(), ProcessError> {
+        let dataset = job.dataset;
+        let name = dataset.as_str();
+        let layout = dwd_dataset::Layout::new(&self.output);
+        let store_err = |e: tracker_core::TrackerError| ProcessError::transient(e.to_string());
+        let files = dwd_dataset::update::completed(job.store, dataset).map_err(store_err)?;
+        let ledger =
+            dwd_dataset::update::ledger(job.store.series_inputs(dataset).map_err(store_err)?);
+        let source = |from: &[&FileRecord]| SourceInfo {
+            file: from
+                .iter()
+                .map(|f| f.key.path())
+                .collect::<Vec<_>>()
+                .join(", "),
+            dataset: name.to_owned(),
             ..SourceInfo::default()
         };
+        let raw = |f: &FileRecord| self.raw.join(name).join(f.key.path());
         let ext = self.format.ext();
-        let out = self.output.join(dataset.as_str());
+        // the inputs of a dataset-wide table: did they change since it was built?
+        let changed = |key: &str, inputs: &[&FileRecord], target: &Path| {
+            let mut now: Vec<(String, Option<String>)> = inputs
+                .iter()
+                .map(|f| (f.key.path().to_owned(), f.checksum.clone()))
+                .collect();
+            now.sort();
+            ledger.get(key) != Some(&now) || !target.exists()
+        };
+        let record = |key: &str, inputs: &[&FileRecord]| {
+            let list: Vec<SeriesInput> = inputs
+                .iter()
+                .map(|f| SeriesInput {
+                    series: key.to_owned(),
+                    file: f.key.path().to_owned(),
+                    checksum: f.checksum.clone(),
+                })
+                .collect();
+            job.store
+                .set_series_inputs(dataset, key, &list)
+                .map_err(store_err)
+        };
 
-        let (mut lists, mut from) = (Vec::new(), Vec::new());
-        for path in files.iter().filter(|p| kind_of(p) == FileKind::StationList) {
-            let shown = path.display().to_string();
-            lists.push(read_station_list(path, &shown)?);
-            from.push(relative(path));
-        }
-        if !lists.is_empty() {
-            let merged = merge_station_lists(lists);
-            let file = out.join(format!("stations.{ext}"));
-            write_frame(&stations_frame(&merged), self.format, &source(&from), &file)?;
-            tracing::info!(dataset = %dataset, stations = merged.len(), file = %file.display(), "station lists merged");
-        }
-
-        let (mut meta, mut from) = (StationMetadata::default(), Vec::new());
-        for path in files
+        let lists: Vec<&FileRecord> = files
             .iter()
-            .filter(|p| matches!(kind_of(p), FileKind::MetadataZip | FileKind::DataZip))
-        {
-            let shown = path.display().to_string();
-            let read = std::fs::File::open(path)
-                .map_err(|e| e.to_string())
-                .and_then(|f| {
-                    dwd_parser::archive::metadata_in(&shown, std::io::BufReader::new(f))
-                        .map_err(|e| e.to_string())
-                });
-            match read {
-                Ok(m) if m.is_empty() => {}
-                Ok(m) => {
-                    meta.extend(m);
-                    from.push(relative(path));
+            .filter(|f| kind_of(Path::new(f.key.path())) == FileKind::StationList)
+            .collect();
+        let stations_file = layout.stations(name, ext);
+        if !lists.is_empty() && changed("stations", &lists, &stations_file) {
+            let mut parsed = Vec::new();
+            for f in &lists {
+                let path = raw(f);
+                parsed.push(read_station_list(&path, &path.display().to_string())?);
+            }
+            let merged = merge_station_lists(parsed);
+            write_frame(
+                &stations_frame(&merged),
+                self.format,
+                &source(&lists),
+                &stations_file,
+            )?;
+            record("stations", &lists)?;
+            tracing::info!(dataset = %dataset, stations = merged.len(), file = %stations_file.display(), "station lists merged");
+        }
+
+        let with_meta: Vec<&FileRecord> = files
+            .iter()
+            .filter(|f| {
+                matches!(
+                    kind_of(Path::new(f.key.path())),
+                    FileKind::MetadataZip | FileKind::DataZip
+                )
+            })
+            .collect();
+        let meta_dir = layout.dataset(name).join("metadata");
+        if !with_meta.is_empty() && changed("metadata", &with_meta, &meta_dir) {
+            let (mut meta, mut from) = (StationMetadata::default(), Vec::new());
+            for f in &with_meta {
+                if job.should_stop() {
+                    return Err(ProcessError::interrupted());
                 }
-                // the file's own claim has failed with the reason
-                Err(e) => {
-                    tracing::warn!(file = %shown, error = %e, "metadata left out of the merge")
+                let path = raw(f);
+                let shown = path.display().to_string();
+                let read = std::fs::File::open(&path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|file| {
+                        dwd_parser::archive::metadata_in(&shown, std::io::BufReader::new(file))
+                            .map_err(|e| e.to_string())
+                    });
+                match read {
+                    Ok(m) if m.is_empty() => {}
+                    Ok(m) => {
+                        meta.extend(m);
+                        from.push(*f);
+                    }
+                    Err(e) => {
+                        tracing::warn!(file = %shown, error = %e, "metadata left out of the merge")
+                    }
                 }
             }
+            meta.dedup();
+            for (kind, frame) in metadata_frames(&meta, name, &self.tables, "merged") {
+                write_frame(
+                    &frame,
+                    self.format,
+                    &source(&from),
+                    &layout.metadata(name, kind, ext),
+                )?;
+            }
+            std::fs::create_dir_all(&meta_dir)
+                .map_err(|e| ProcessError::io(&meta_dir.display().to_string(), &e))?;
+            record("metadata", &with_meta)?;
         }
-        meta.dedup();
-        for (kind, frame) in metadata_frames(&meta, dataset.as_str(), &self.tables, "merged") {
-            let file = out.join("metadata").join(format!("{kind}.{ext}"));
-            write_frame(&frame, self.format, &source(&from), &file)?;
+
+        if self.format != Format::Parquet {
+            tracing::info!(dataset = %dataset, "series are merged from Parquet tables only; `climastation export` writes CSV and JSON lines");
+            return Ok(());
+        }
+        let stop = job.stop_handle();
+        let report = dwd_dataset::update_series(&layout, dataset, job.store, job.workers, &|| {
+            stop.is_stopped()
+        })
+        .map_err(|e| match e {
+            dwd_dataset::update::UpdateError::Interrupted => ProcessError::interrupted(),
+            other => ProcessError::transient(other.to_string()),
+        })?;
+        if let Some((station, why)) = report.failed.first() {
+            return Err(ProcessError::transient(format!(
+                "the series of {} station(s) could not be merged (kept as they were; tried again next run): {station}: {why}",
+                report.failed.len()
+            )));
         }
         Ok(())
     }
@@ -338,27 +413,4 @@ impl Processor for DwdProcessor {
 
 fn kind_of(path: &Path) -> FileKind {
     FileKind::of(&path.file_name().unwrap_or_default().to_string_lossy())
-}
-
-/// Every file below `root` (two folder levels: `<period>/<file>` and
-/// `<file>`), sorted; temp and partial files left out.
-fn files_under(root: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(root)?.flatten() {
-        let path = e.path();
-        if path.is_dir() {
-            let Ok(inner) = std::fs::read_dir(&path) else {
-                continue;
-            };
-            out.extend(inner.flatten().map(|e| e.path()).filter(|p| p.is_file()));
-        } else {
-            out.push(path);
-        }
-    }
-    out.retain(|p| {
-        let n = p.to_string_lossy();
-        !n.ends_with(".part") && !n.ends_with(".tmp")
-    });
-    out.sort();
-    Ok(out)
 }

@@ -85,15 +85,30 @@ mod tests {
     fn parts_are_apart_from_the_series_glob() {
         let l = Layout::new("out");
         assert_eq!(
-            l.part("hourly/wind", "recent/stundenwerte_FF_00044_akt.zip", "00044", "parquet"),
+            l.part(
+                "hourly/wind",
+                "recent/stundenwerte_FF_00044_akt.zip",
+                "00044",
+                "parquet"
+            ),
             Path::new("out/hourly/wind/parts/recent/00044/stundenwerte_FF_00044_akt.zip.parquet")
         );
         assert_eq!(
-            l.part("hourly/solar", "stundenwerte_ST_00183_row.zip", "00183", "parquet"),
+            l.part(
+                "hourly/solar",
+                "stundenwerte_ST_00183_row.zip",
+                "00183",
+                "parquet"
+            ),
             Path::new("out/hourly/solar/parts/all/00183/stundenwerte_ST_00183_row.zip.parquet")
         );
         assert_eq!(
-            l.part("1_minute/precipitation", "historical/2022/x_hist.zip", "00020", "parquet"),
+            l.part(
+                "1_minute/precipitation",
+                "historical/2022/x_hist.zip",
+                "00020",
+                "parquet"
+            ),
             Path::new("out/1_minute/precipitation/parts/historical/00020/x_hist.zip.parquet")
         );
         assert_eq!(

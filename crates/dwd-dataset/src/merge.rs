@@ -188,10 +188,7 @@ fn union_schema(schemas: &[SchemaRef]) -> Schema {
                 Some(&i) => {
                     let ty = unify(fields[i].data_type(), f.data_type());
                     let nullable = fields[i].is_nullable() || f.is_nullable();
-                    fields[i] = fields[i]
-                        .clone()
-                        .with_data_type(ty)
-                        .with_nullable(nullable);
+                    fields[i] = fields[i].clone().with_data_type(ty).with_nullable(nullable);
                 }
                 None => {
                     at.insert(f.name().clone(), fields.len());
@@ -358,7 +355,11 @@ pub fn merge<W: Write + Send>(
     let schema = Arc::new(union_schema(&schemas));
     let files: Vec<String> = inputs.iter().map(|i| i.file.clone()).collect();
     let mut meta = carried;
-    meta.extend(extra.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())));
+    meta.extend(
+        extra
+            .iter()
+            .map(|(k, v)| KeyValue::new(k.clone(), v.clone())),
+    );
     meta.push(KeyValue::new("merge_rule".into(), MERGE_RULE.to_owned()));
     meta.push(KeyValue::new("source_files".into(), files.join(",")));
     meta.push(KeyValue::new(
@@ -458,8 +459,11 @@ mod tests {
         }
     }
 
-    /// The series as (minute, temperature, source_file).
-    fn read(bytes: Vec<u8>) -> (Vec<(i64, f64, String)>, HashMap<String, String>) {
+    /// (minute, temperature, source_file) a row.
+    type Rows = Vec<(i64, f64, String)>;
+
+    /// The series' rows and key-value metadata.
+    fn read(bytes: Vec<u8>) -> (Rows, HashMap<String, String>) {
         let b = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes)).unwrap();
         let kv: HashMap<String, String> = b
             .metadata()
@@ -501,15 +505,38 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let inputs = vec![
-            input(table(d, "now", &[18, 19, 20, 21], 3.0, false), "now/n.zip", Period::Now, 3),
-            input(table(d, "hist", &[0, 1, 2, 3, 4, 5], 1.0, false), "historical/h.zip", Period::Historical, 1),
-            input(table(d, "recent", &[4, 5, 6, 19, 20], 2.0, true), "recent/r.zip", Period::Recent, 2),
+            input(
+                table(d, "now", &[18, 19, 20, 21], 3.0, false),
+                "now/n.zip",
+                Period::Now,
+                3,
+            ),
+            input(
+                table(d, "hist", &[0, 1, 2, 3, 4, 5], 1.0, false),
+                "historical/h.zip",
+                Period::Historical,
+                1,
+            ),
+            input(
+                table(d, "recent", &[4, 5, 6, 19, 20], 2.0, true),
+                "recent/r.zip",
+                Period::Recent,
+                2,
+            ),
         ];
         let mut out = Vec::new();
         let m = merge(inputs, &[("station".into(), "00044".into())], &mut out).unwrap();
-        assert_eq!(m, Merged { rows: 11, overlapped: 4, repeated: 0 });
+        assert_eq!(
+            m,
+            Merged {
+                rows: 11,
+                overlapped: 4,
+                repeated: 0
+            }
+        );
         let (rows, kv) = read(out);
-        let got: Vec<(i64, f64, &str)> = rows.iter().map(|(t, v, s)| (*t, *v, s.as_str())).collect();
+        let got: Vec<(i64, f64, &str)> =
+            rows.iter().map(|(t, v, s)| (*t, *v, s.as_str())).collect();
         assert_eq!(
             got,
             [
@@ -537,12 +564,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let inputs = vec![
-            input(table(d, "old", &[1, 2], 1.0, false), "recent/a.zip", Period::Recent, 10),
-            input(table(d, "new", &[2, 3, 3], 2.0, false), "recent/a2.zip", Period::Recent, 20),
+            input(
+                table(d, "old", &[1, 2], 1.0, false),
+                "recent/a.zip",
+                Period::Recent,
+                10,
+            ),
+            input(
+                table(d, "new", &[2, 3, 3], 2.0, false),
+                "recent/a2.zip",
+                Period::Recent,
+                20,
+            ),
         ];
         let mut out = Vec::new();
         let m = merge(inputs, &[], &mut out).unwrap();
-        assert_eq!(m, Merged { rows: 3, overlapped: 1, repeated: 1 });
+        assert_eq!(
+            m,
+            Merged {
+                rows: 3,
+                overlapped: 1,
+                repeated: 1
+            }
+        );
         let (rows, _) = read(out);
         assert_eq!(rows[1], (2, 2002.0, "recent/a2.zip".to_owned()));
     }

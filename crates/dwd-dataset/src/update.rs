@@ -162,6 +162,18 @@ pub fn update_series(
                         ("dataset".to_owned(), name.to_owned()),
                         ("station".to_owned(), station.clone()),
                     ];
+                    if let Some(gone) = inputs.iter().find(|i| !i.table.exists()) {
+                        let why = format!(
+                            "the table of {} is missing ({}): deleted? `climastation reset --dataset {name}` redoes the files",
+                            gone.file,
+                            gone.table.display()
+                        );
+                        results
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push((k, Err(why)));
+                        continue;
+                    }
                     let mut merged = None;
                     let written = write_atomic(&layout.series(name, station), |w| {
                         merged = Some(merge(inputs.clone(), &extra, w).map_err(|e| e.to_string())?);
@@ -190,7 +202,13 @@ pub fn update_series(
                 report.rebuilt += 1;
                 report.rows += m.rows;
                 report.overlapped += m.overlapped;
-                tracing::debug!(dataset = name, station = station.as_str(), rows = m.rows, overlapped = m.overlapped, "series merged");
+                tracing::debug!(
+                    dataset = name,
+                    station = station.as_str(),
+                    rows = m.rows,
+                    overlapped = m.overlapped,
+                    "series merged"
+                );
             }
             Err(e) => {
                 tracing::warn!(dataset = name, station = station.as_str(), error = %e, "series not merged; tried again next run");
@@ -210,8 +228,16 @@ pub fn update_series(
         }
     }
     report.seconds = started.elapsed().as_secs_f64();
-    tracing::info!(dataset = name, stations = report.stations, rebuilt = report.rebuilt,
-        unchanged = report.unchanged, removed = report.removed, failed = report.failed.len(),
-        rows = report.rows, ms = (report.seconds * 1000.0) as u64, "series up to date");
+    tracing::info!(
+        dataset = name,
+        stations = report.stations,
+        rebuilt = report.rebuilt,
+        unchanged = report.unchanged,
+        removed = report.removed,
+        failed = report.failed.len(),
+        rows = report.rows,
+        ms = (report.seconds * 1000.0) as u64,
+        "series up to date"
+    );
     Ok(report)
 }

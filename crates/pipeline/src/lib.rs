@@ -19,9 +19,7 @@ mod processor;
 mod runner;
 mod verify;
 
-pub use processor::{
-    FinishJob, Job, MemoryBudget, Outcome, ProcessError, Processor, StopHandle,
-};
+pub use processor::{FinishJob, Job, MemoryBudget, Outcome, ProcessError, Processor, StopHandle};
 pub use runner::{
     DatasetReport, FailedFile, FileEvent, Observer, PipelineError, Quiet, RunOptions, RunReport,
     Stats, StopReason, host_name, run,

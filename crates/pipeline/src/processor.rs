@@ -70,6 +70,11 @@ impl FinishJob<'_> {
     pub fn should_stop(&self) -> bool {
         self.interrupt.is_stopped()
     }
+
+    /// The run's stop flag, for threads the work starts.
+    pub fn stop_handle(&self) -> StopHandle {
+        self.interrupt.clone()
+    }
 }
 
 impl std::fmt::Debug for FinishJob<'_> {

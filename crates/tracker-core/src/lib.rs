@@ -29,6 +29,5 @@ pub use types::{
     Activity, Claim, Clock, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure,
     FailureKind, FileId, FileKey, FileRecord, FileStatus, LastFailure, ListQuery, ManualClock,
     NewFile, Page, RecoveryReport, RegisterReport, RetrySelection, SeriesInput, StatusCounts,
-    SystemClock,
-    Timestamp, WorkerId,
+    SystemClock, Timestamp, WorkerId,
 };

@@ -11,7 +11,8 @@ use tracker_core::{
     Activity, Claim, Clock, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure,
     FailureKind, FileId, FileKey, FileRecord, FileStatus, LastFailure, ListQuery, NewFile, Page,
     ProgressStore, RecoveryReport, RegisterAction, RegisterReport, Result, RetryPolicy,
-    RetrySelection, SeriesInput, SourceState, StatusCounts, Timestamp, TrackerError, WorkerId, register_action,
+    RetrySelection, SeriesInput, SourceState, StatusCounts, Timestamp, TrackerError, WorkerId,
+    register_action,
 };
 
 use crate::error::SqliteError;
@@ -768,10 +769,7 @@ impl ProgressStore for SqliteStore {
 
     fn series_inputs(&self, dataset: &DatasetId) -> Result<Vec<SeriesInput>> {
         let err = self.sql_err("read series inputs");
-        let mut stmt = self
-            .conn
-            .prepare_cached(sql::SERIES_INPUTS)
-            .map_err(&err)?;
+        let mut stmt = self.conn.prepare_cached(sql::SERIES_INPUTS).map_err(&err)?;
         let rows = stmt
             .query_map([dataset.as_str()], |r| {
                 Ok(SeriesInput {

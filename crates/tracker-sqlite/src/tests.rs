@@ -833,7 +833,10 @@ fn series_inputs_are_replaced_per_series() {
     };
     let d = ds("hourly/air_temperature");
     assert!(f.store.series_inputs(&d).unwrap().is_empty());
-    let a = [input("00044", "historical/h.zip", "s1"), input("00044", "recent/r.zip", "s2")];
+    let a = [
+        input("00044", "historical/h.zip", "s1"),
+        input("00044", "recent/r.zip", "s2"),
+    ];
     f.store.set_series_inputs(&d, "00044", &a).unwrap();
     f.store
         .set_series_inputs(&d, "00003", &[input("00003", "now/n.zip", "s3")])

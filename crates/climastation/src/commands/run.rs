@@ -226,6 +226,16 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         &bars,
     )?;
     let code = u8::try_from(report.exit_code()).unwrap_or(exit::FAILED);
+    // the DuckDB catalog over every dataset's series, stations and metadata
+    if kind == ProcessorKind::Dwd
+        && args.format == crate::dwd_files::Format::Parquet
+        && cfg.paths.output.exists()
+    {
+        match dwd_dataset::write_catalog(&dwd_dataset::Layout::new(&cfg.paths.output)) {
+            Ok(path) => tracing::info!(file = %path.display(), "DuckDB catalog written"),
+            Err(e) => tracing::warn!(error = %e, "the DuckDB catalog could not be written"),
+        }
+    }
     print_report(ctx, &report, &datasets);
     if !ctx.json {
         println!();
