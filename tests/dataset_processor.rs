@@ -164,6 +164,24 @@ fn one_series_a_station_rebuilt_only_where_a_file_changed() {
     let series = rows(&lab.series_dir().join("00010.parquet"));
     assert_eq!(series.len(), expected.len() - 1, "the row is gone");
 
+    // the export: station 10's record, from its series
+    let export = |args: &[&str]| {
+        crate::util::climastation(lab.work.path())
+            .args(["export", "--resolution", "10_minutes"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = export(&["--station", "00010", "--format", "csv", "-o", "ten.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let csv = std::fs::read_to_string(lab.work.path().join("ten.csv")).unwrap();
+    assert_eq!(csv.lines().count(), series.len() + 1, "a header and a row a time");
+    assert!(csv.starts_with("station_id,timestamp_utc,air_temperature_quality,"));
+    assert!(csv.lines().skip(1).all(|l| l.starts_with("10,")));
+    let bad = export(&["--parameters", "nope", "-o", "x.csv"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(!lab.work.path().join("x.csv").exists(), "a failed export leaves no file");
+
     // the catalog has the dataset's view
     let catalog = std::fs::read_to_string(lab.work.path().join("data/output/catalog.sql")).unwrap();
     assert!(catalog.contains(&format!("CREATE OR REPLACE VIEW \"{DATASET}\"")));

@@ -149,6 +149,9 @@ pub enum Command {
     /// The stations of a dataset from DWD's station lists: by id, name,
     /// state, place (radius or box) and active span, with distances.
     Stations(commands::stations::Args),
+    /// One record per station and time with the parameters of every dataset
+    /// of a resolution (their merged series joined), as Parquet, CSV or JSON lines.
+    Export(commands::export::Args),
     /// Counts per status, rate, ETA, active workers, oldest claim, last failure.
     Status(commands::status::Args),
     /// Files that failed for good, with their error.

@@ -53,6 +53,8 @@ pub enum CatalogError {
 pub struct SeriesSet {
     pub dataset: String,
     pub parameters: Vec<String>,
+    /// The parameters' fields (type, unit, quality column), first seen.
+    pub fields: Vec<arrow_schema::FieldRef>,
 }
 
 fn sql_string(s: &str) -> String {
@@ -85,6 +87,7 @@ pub fn series_sets(layout: &Layout) -> Result<Vec<SeriesSet>, CatalogError> {
         }
         let mut seen = BTreeSet::new();
         let mut parameters = Vec::new();
+        let mut fields = Vec::new();
         for f in &files {
             let file = std::fs::File::open(f).map_err(|source| CatalogError::Io {
                 path: f.clone(),
@@ -99,12 +102,14 @@ pub fn series_sets(layout: &Layout) -> Result<Vec<SeriesSet>, CatalogError> {
                 let n = field.name();
                 if !TIME_COLUMNS.contains(&n.as_str()) && seen.insert(n.clone()) {
                     parameters.push(n.clone());
+                    fields.push(field.clone());
                 }
             }
         }
         out.push(SeriesSet {
             dataset: d.name.to_owned(),
             parameters,
+            fields,
         });
     }
     Ok(out)

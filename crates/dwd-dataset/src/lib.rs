@@ -8,9 +8,11 @@
 //!   (what each series was built from is kept in the tracker);
 //! - `layout`: where series, station lists, metadata and per-file tables are;
 //! - `catalog`: `catalog.sql`, DuckDB views over all of it;
+//! - `export`: one record per station and time across a resolution's datasets;
 //! - `output`: files written whole or not at all.
 
 pub mod catalog;
+pub mod export;
 pub mod layout;
 pub mod merge;
 pub mod output;

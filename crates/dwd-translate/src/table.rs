@@ -250,7 +250,7 @@ pub fn write_jsonl_batch(batch: &RecordBatch, w: impl Write) -> Result<(), Arrow
 /// What the text writers take: dictionary columns cast to their value
 /// type, and UTC timestamps as offset `+00:00` (the same instants; the
 /// writers know offsets, not zone names).
-fn plain(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+pub fn plain(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
     use arrow_schema::{DataType, Field, Schema, TimeUnit};
     use std::sync::Arc;
     let mut fields = Vec::new();

@@ -4,6 +4,7 @@ pub mod convert;
 pub mod crawl;
 pub mod datasets;
 pub mod db;
+pub mod export;
 pub mod failed;
 pub mod register;
 pub mod retry;
@@ -26,6 +27,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<u8> {
         Command::Register(a) => register::run(&ctx, a),
         Command::Run(a) => run::run(&ctx, a),
         Command::Stations(a) => stations::run(&ctx, a),
+        Command::Export(a) => export::run(&ctx, a),
         Command::Status(a) => status::run(&ctx, a),
         Command::Failed(a) => failed::run(&ctx, a),
         Command::Retry(a) => retry::retry(&ctx, a),

@@ -1,0 +1,113 @@
+//! `climastation export --resolution R [--dataset D]… [selection]
+//! [--parameters a,b] [--format parquet|csv|jsonl] [--with-station] -o PATH`:
+//! the timestamp-centric record, from the merged series under
+//! `paths.output` ([`dwd_dataset::export`]).
+
+use anyhow::Context as _;
+use serde_json::json;
+
+use super::selection::SelectionArgs;
+use crate::context::{Ctx, usage};
+use crate::output::print_json;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Parquet,
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  climastation export --resolution hourly -o hourly.parquet
+  climastation export --resolution 10_minutes --station 44 --from 2025-06-25 --to 2025-06-25 --format csv -o leipzig.csv
+  climastation export --resolution hourly --near 51.34,12.37 --radius 50 --parameters temperature_air_mean_2m,humidity --format jsonl --with-station -o near.jsonl")]
+pub struct Args {
+    /// The resolution (`hourly`, `10_minutes`, …): its datasets are joined.
+    #[arg(long, value_name = "R")]
+    pub resolution: String,
+    /// Only these datasets of the resolution (repeatable); default: all with series.
+    #[arg(long = "dataset", value_name = "D")]
+    pub datasets: Vec<String>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Only these parameters (output names, comma separated), each with its
+    /// quality column.
+    #[arg(long, value_delimiter = ',', value_name = "A,B,…")]
+    pub parameters: Vec<String>,
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: ExportFormat,
+    /// Station name, latitude, longitude and height as columns; in JSON
+    /// lines also the units (a `units` object).
+    #[arg(long)]
+    pub with_station: bool,
+    /// The file to write (replaced whole at the end).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: std::path::PathBuf,
+}
+
+pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
+    if !dwd_catalog::DATASETS
+        .iter()
+        .any(|d| d.name.split('/').next() == Some(args.resolution.as_str()))
+    {
+        return Err(usage(format!(
+            "--resolution {}: not a resolution of the archive (1_minute, 5_minutes, 10_minutes, hourly, subdaily, daily, monthly, annual)",
+            args.resolution
+        )));
+    }
+    for d in &args.datasets {
+        ctx.dataset(d)?;
+    }
+    let spec = dwd_dataset::export::Spec {
+        resolution: args.resolution.clone(),
+        datasets: args.datasets.clone(),
+        selection: args.selection.resolve(ctx)?,
+        parameters: args.parameters.clone(),
+        with_station: args.with_station,
+    };
+    let format = match args.format {
+        ExportFormat::Parquet => dwd_dataset::export::Format::Parquet,
+        ExportFormat::Csv => dwd_dataset::export::Format::Csv,
+        ExportFormat::Jsonl => dwd_dataset::export::Format::Jsonl,
+    };
+    let layout = dwd_dataset::Layout::new(&ctx.config.paths.output);
+    let mut result = None;
+    // a failed export leaves no file (write_atomic drops its temp file)
+    let written = dwd_dataset::output::write_atomic(&args.output, |w| {
+        let r = dwd_dataset::export::export(&layout, &spec, format, w);
+        let failed = r.is_err();
+        result = Some(r);
+        if failed {
+            Err("export failed".into())
+        } else {
+            Ok(())
+        }
+    });
+    let exported = match result {
+        Some(Err(dwd_dataset::export::ExportError::Usage(m))) => return Err(usage(m)),
+        Some(Err(e @ dwd_dataset::export::ExportError::Nothing(_))) => {
+            return Err(usage(e.to_string()));
+        }
+        Some(r) => r.with_context(|| format!("exporting to {}", args.output.display()))?,
+        None => anyhow::bail!("nothing exported"),
+    };
+    written.with_context(|| format!("writing {}", args.output.display()))?;
+    if ctx.json {
+        print_json(&json!({
+            "output": args.output.display().to_string(),
+            "stations": exported.stations,
+            "rows": exported.rows,
+            "columns": exported.columns,
+        }));
+    } else {
+        println!(
+            "{}: {} rows of {} station(s), {} columns",
+            args.output.display(),
+            exported.rows,
+            exported.stations,
+            exported.columns.len()
+        );
+    }
+    Ok(crate::exit::OK)
+}

@@ -1,0 +1,685 @@
+//! The timestamp-centric export: one record per station and time with the
+//! chosen parameters of every dataset of one resolution (a full outer join
+//! of their series on station and time), each parameter with its quality
+//! column, as Parquet, CSV or JSON lines from the same record batches.
+//!
+//! Column names are the catalog's wide view's ([`crate::catalog::wide_columns`]):
+//! a name two datasets share (`quality`) is prefixed with the dataset.
+//! Time filters skip whole row groups by their statistics before reading.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, TimestampMillisecondType, UInt32Type};
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray, UInt32Array};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::statistics::Statistics;
+
+use crate::catalog::{SeriesSet, series_sets, wide_columns};
+use crate::layout::Layout;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("no series of resolution {0} under the output folder: run the datasets first")]
+    Nothing(String),
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+    #[error(transparent)]
+    Parquet(#[from] parquet::errors::ParquetError),
+    #[error(transparent)]
+    Arrow(#[from] arrow_schema::ArrowError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Parquet,
+    Csv,
+    Jsonl,
+}
+
+/// A station as its dataset's `stations.parquet` lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Station {
+    pub info: dwd_catalog::selection::StationInfo,
+    pub height_m: Option<f64>,
+}
+
+/// What to export.
+#[derive(Clone, Debug, Default)]
+pub struct Spec {
+    pub resolution: String,
+    /// Datasets of the resolution; empty: every one with series.
+    pub datasets: Vec<String>,
+    pub selection: dwd_catalog::Selection,
+    /// Output names (or series names) of parameters; empty: all. A
+    /// parameter's quality column comes with it.
+    pub parameters: Vec<String>,
+    /// Station name, coordinates and height as columns (and, in JSON
+    /// lines, the units as a `units` object).
+    pub with_station: bool,
+}
+
+/// A dataset's chosen columns: (series name, output field).
+type Columns = Vec<(String, Field)>;
+
+/// What an export wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Exported {
+    pub stations: usize,
+    pub rows: u64,
+    pub columns: Vec<String>,
+}
+
+/// Every station of `dataset`'s `stations.parquet`.
+pub fn stations(layout: &Layout, dataset: &str) -> Result<Vec<Station>, ExportError> {
+    let path = layout.stations(dataset, "parquet");
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path)?)?.build()?;
+    let mut out = Vec::new();
+    let epoch = jiff::civil::Date::constant(1970, 1, 1);
+    for b in reader {
+        let b = b?;
+        let col = |n: &str| b.column_by_name(n).cloned();
+        let (Some(id), Some(name), Some(lat), Some(lon)) = (
+            col("station_id"),
+            col("name"),
+            col("latitude"),
+            col("longitude"),
+        ) else {
+            continue;
+        };
+        let id = id.as_primitive::<UInt32Type>();
+        let name = name.as_string::<i32>();
+        let (lat, lon) = (
+            lat.as_primitive::<Float64Type>(),
+            lon.as_primitive::<Float64Type>(),
+        );
+        let state = col("state");
+        let height = col("height_m");
+        let date = |n: &str, i: usize| {
+            col(n)
+                .and_then(|c| {
+                    let d = c.as_primitive::<arrow_array::types::Date32Type>().clone();
+                    (!d.is_null(i)).then(|| d.value(i))
+                })
+                .and_then(|days| epoch.checked_add(jiff::Span::new().days(days)).ok())
+                .unwrap_or(epoch)
+        };
+        for i in 0..b.num_rows() {
+            out.push(Station {
+                info: dwd_catalog::selection::StationInfo {
+                    id: id.value(i),
+                    latitude: lat.value(i),
+                    longitude: lon.value(i),
+                    name: name.value(i).to_owned(),
+                    state: state
+                        .as_ref()
+                        .map(|s| s.as_string::<i32>().value(i).to_owned())
+                        .unwrap_or_default(),
+                    from: date("first_date", i),
+                    to: date("last_date", i),
+                },
+                height_m: height.as_ref().and_then(|h| {
+                    let h = h.as_primitive::<Float64Type>();
+                    (!h.is_null(i)).then(|| h.value(i))
+                }),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn ms(d: jiff::civil::Date) -> Option<i64> {
+    jiff::tz::TimeZone::UTC
+        .to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
+        .ok()
+        .map(|t| t.as_millisecond())
+}
+
+/// One dataset's rows of one station within `[from, to)`, projected to
+/// `columns` (series names), sorted by time.
+fn read_series(
+    path: &std::path::Path,
+    columns: &[String],
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<Option<RecordBatch>, ExportError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let b = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path)?)?;
+    let schema = b.schema().clone();
+    let wanted: Vec<&str> = std::iter::once("timestamp_utc")
+        .chain(columns.iter().map(String::as_str))
+        .filter(|c| schema.field_with_name(c).is_ok())
+        .collect();
+    let mask = ProjectionMask::columns(b.parquet_schema(), wanted.iter().copied());
+    // row groups whose time range misses [from, to) are not read
+    let ts_col = b
+        .parquet_schema()
+        .columns()
+        .iter()
+        .position(|c| c.name() == "timestamp_utc");
+    let groups: Vec<usize> = (0..b.metadata().num_row_groups())
+        .filter(|g| {
+            let Some(stats) =
+                ts_col.and_then(|c| b.metadata().row_group(*g).column(c).statistics())
+            else {
+                return true;
+            };
+            match stats {
+                Statistics::Int64(s) => {
+                    let (lo, hi) = (s.min_opt().copied(), s.max_opt().copied());
+                    !(to.is_some_and(|t| lo.is_some_and(|lo| lo >= t))
+                        || from.is_some_and(|f| hi.is_some_and(|hi| hi < f)))
+                }
+                _ => true,
+            }
+        })
+        .collect();
+    let reader = b
+        .with_projection(mask)
+        .with_row_groups(groups)
+        .with_batch_size(65_536)
+        .build()?;
+    let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>()?;
+    let Some(first) = batches.first() else {
+        return Ok(None);
+    };
+    let all = arrow_select::concat::concat_batches(&first.schema(), &batches)?;
+    let t = all
+        .column_by_name("timestamp_utc")
+        .map(|c| c.as_primitive::<TimestampMillisecondType>().clone());
+    let Some(t) = t else {
+        return Ok(None);
+    };
+    let keep: arrow_array::BooleanArray = t
+        .values()
+        .iter()
+        .map(|v| Some(from.is_none_or(|f| *v >= f) && to.is_none_or(|e| *v < e)))
+        .collect();
+    Ok(Some(arrow_select::filter::filter_record_batch(
+        &all, &keep,
+    )?))
+}
+
+/// Writes the export of `spec` to `out`.
+pub fn export<W: Write + Send>(
+    layout: &Layout,
+    spec: &Spec,
+    format: Format,
+    out: W,
+) -> Result<Exported, ExportError> {
+    let sets: Vec<SeriesSet> = series_sets(layout)?
+        .into_iter()
+        .filter(|s| s.dataset.split('/').next() == Some(spec.resolution.as_str()))
+        .filter(|s| spec.datasets.is_empty() || spec.datasets.contains(&s.dataset))
+        .collect();
+    if sets.is_empty() {
+        return Err(ExportError::Nothing(spec.resolution.clone()));
+    }
+    let refs: Vec<&SeriesSet> = sets.iter().collect();
+    let wide = wide_columns(&refs);
+    // the chosen columns of each dataset: (series name, output name, field)
+    let wanted = |set: &SeriesSet, name: &str, shown: &str| {
+        if spec.parameters.is_empty() {
+            return true;
+        }
+        let chosen = |n: &str| spec.parameters.iter().any(|p| p == n);
+        if chosen(name) || chosen(shown) {
+            return true;
+        }
+        // a quality column comes with a chosen parameter it qualifies
+        set.fields.iter().any(|f| {
+            (chosen(f.name()) || chosen(&format!("{}_{}", short(&set.dataset), f.name())))
+                && f.metadata().get("quality_column").map(String::as_str) == Some(name)
+        })
+    };
+    let mut plan: Vec<(String, Columns)> = Vec::new();
+    for ((dataset, cols), set) in wide.iter().zip(&sets) {
+        let mut chosen = Vec::new();
+        for (name, shown) in cols {
+            if wanted(set, name, shown)
+                && let Some(f) = set.fields.iter().find(|f| f.name() == name)
+            {
+                chosen.push((
+                    name.clone(),
+                    f.as_ref().clone().with_name(shown).with_nullable(true),
+                ));
+            }
+        }
+        if !chosen.is_empty() {
+            plan.push((dataset.clone(), chosen));
+        }
+    }
+    let unknown: Vec<&String> = spec
+        .parameters
+        .iter()
+        .filter(|p| {
+            !plan
+                .iter()
+                .any(|(_, c)| c.iter().any(|(n, f)| n == *p || f.name() == *p))
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ExportError::Usage(format!(
+            "no parameter {} in the {} series (see `climastation datasets` or the catalog)",
+            unknown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            spec.resolution
+        )));
+    }
+
+    // the stations: those with a series in any chosen dataset, selected
+    let mut infos: BTreeMap<u32, Station> = BTreeMap::new();
+    for s in &sets {
+        for st in stations(layout, &s.dataset)? {
+            infos.entry(st.info.id).or_insert(st);
+        }
+    }
+    let mut ids: BTreeSet<u32> = BTreeSet::new();
+    for s in &sets {
+        for f in std::fs::read_dir(layout.series_dir(&s.dataset))?.flatten() {
+            let name = f.file_name().to_string_lossy().into_owned();
+            if let Some(id) = name.strip_suffix(".parquet").and_then(|n| n.parse().ok()) {
+                ids.insert(id);
+            }
+        }
+    }
+    let sel = &spec.selection;
+    ids.retain(|id| match infos.get(id) {
+        Some(st) => sel.station_matches(&st.info),
+        None => !sel.needs_station_list() && (sel.stations.is_empty() || sel.stations.contains(id)),
+    });
+    let from = sel.from.and_then(ms);
+    let to = sel.to.and_then(|d| d.tomorrow().ok()).and_then(ms);
+
+    let ts = DataType::Timestamp(arrow_schema::TimeUnit::Millisecond, Some("UTC".into()));
+    let mut fields = vec![
+        Field::new("station_id", DataType::UInt32, false),
+        Field::new("timestamp_utc", ts, false),
+    ];
+    if spec.with_station {
+        fields.push(Field::new("station_name", DataType::Utf8, true));
+        fields.push(Field::new("latitude", DataType::Float64, true));
+        fields.push(Field::new("longitude", DataType::Float64, true));
+        fields.push(Field::new("height_m", DataType::Float64, true));
+    }
+    for (_, cols) in &plan {
+        fields.extend(cols.iter().map(|(_, f)| f.clone()));
+    }
+    let units: Vec<(String, String)> = plan
+        .iter()
+        .flat_map(|(_, c)| c.iter())
+        .filter_map(|(_, f)| Some((f.name().clone(), f.metadata().get("unit")?.clone())))
+        .collect();
+    if spec.with_station && format == Format::Jsonl && !units.is_empty() {
+        let unit_fields: Vec<Field> = units
+            .iter()
+            .map(|(n, _)| Field::new(n, DataType::Utf8, false))
+            .collect();
+        fields.push(Field::new(
+            "units",
+            DataType::Struct(unit_fields.into()),
+            false,
+        ));
+    }
+    let schema: SchemaRef = Arc::new(Schema::new(fields));
+    let mut sink = Sink::new(format, schema.clone(), spec, out)?;
+    let mut report = Exported {
+        columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
+        ..Exported::default()
+    };
+    for id in ids {
+        let station = format!("{id:05}");
+        let mut parts: Vec<(Option<RecordBatch>, &Columns)> = Vec::new();
+        for (dataset, cols) in &plan {
+            let names: Vec<String> = cols.iter().map(|(n, _)| n.clone()).collect();
+            let b = read_series(&layout.series(dataset, &station), &names, from, to)?;
+            parts.push((b, cols));
+        }
+        // every time any dataset has, in order
+        let mut times: Vec<i64> = parts
+            .iter()
+            .filter_map(|(b, _)| b.as_ref())
+            .flat_map(|b| {
+                b.column_by_name("timestamp_utc")
+                    .map(|c| {
+                        c.as_primitive::<TimestampMillisecondType>()
+                            .values()
+                            .to_vec()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect();
+        times.sort_unstable();
+        times.dedup();
+        if times.is_empty() {
+            continue;
+        }
+        let n = times.len();
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(UInt32Array::from(vec![id; n])),
+            Arc::new(
+                arrow_array::TimestampMillisecondArray::from(times.clone()).with_timezone("UTC"),
+            ),
+        ];
+        if spec.with_station {
+            let st = infos.get(&id);
+            columns.push(Arc::new(StringArray::from(vec![
+                st.map(|s| s
+                    .info
+                    .name
+                    .clone());
+                n
+            ])));
+            columns.push(Arc::new(arrow_array::Float64Array::from(vec![
+                st.map(|s| {
+                    s.info.latitude
+                });
+                n
+            ])));
+            columns.push(Arc::new(arrow_array::Float64Array::from(vec![
+                st.map(|s| {
+                    s.info.longitude
+                });
+                n
+            ])));
+            columns.push(Arc::new(arrow_array::Float64Array::from(vec![
+                st.and_then(
+                    |s| s.height_m
+                );
+                n
+            ])));
+        }
+        for (batch, cols) in &parts {
+            // where each output row is in this dataset's rows (none: null)
+            let index: Option<UInt32Array> = batch.as_ref().map(|b| {
+                let own = b
+                    .column_by_name("timestamp_utc")
+                    .map(|c| {
+                        c.as_primitive::<TimestampMillisecondType>()
+                            .values()
+                            .to_vec()
+                    })
+                    .unwrap_or_default();
+                let mut k = 0;
+                times
+                    .iter()
+                    .map(|t| {
+                        while k < own.len() && own[k] < *t {
+                            k += 1;
+                        }
+                        (k < own.len() && own[k] == *t).then_some(k as u32)
+                    })
+                    .collect()
+            });
+            for (name, field) in cols.iter() {
+                let col = match (batch, &index) {
+                    (Some(b), Some(ix)) => match b.column_by_name(name) {
+                        Some(c) => {
+                            let c = arrow_select::take::take(c, ix, None)?;
+                            if c.data_type() == field.data_type() {
+                                c
+                            } else {
+                                arrow_cast::cast(&c, field.data_type())?
+                            }
+                        }
+                        None => arrow_array::new_null_array(field.data_type(), n),
+                    },
+                    _ => arrow_array::new_null_array(field.data_type(), n),
+                };
+                columns.push(col);
+            }
+        }
+        if let Some(DataType::Struct(unit_fields)) = schema
+            .field_with_name("units")
+            .ok()
+            .map(|f| f.data_type().clone())
+        {
+            let arrays: Vec<ArrayRef> = units
+                .iter()
+                .map(|(_, u)| Arc::new(StringArray::from(vec![u.as_str(); n])) as ArrayRef)
+                .collect();
+            columns.push(Arc::new(arrow_array::StructArray::try_new(
+                unit_fields,
+                arrays,
+                None,
+            )?));
+        }
+        let batch = RecordBatch::try_new(schema.clone(), columns)?;
+        report.rows += n as u64;
+        report.stations += 1;
+        sink.write(&batch)?;
+    }
+    sink.finish()?;
+    Ok(report)
+}
+
+fn short(dataset: &str) -> String {
+    dataset
+        .split_once('/')
+        .map_or(dataset, |(_, rest)| rest)
+        .replace('/', "_")
+}
+
+/// Where the batches go, in the chosen format.
+enum Sink<W: Write + Send> {
+    Parquet(parquet::arrow::ArrowWriter<W>),
+    Csv(arrow_csv::Writer<W>),
+    Json(arrow_json::LineDelimitedWriter<W>),
+}
+
+impl<W: Write + Send> Sink<W> {
+    fn new(format: Format, schema: SchemaRef, spec: &Spec, out: W) -> Result<Self, ExportError> {
+        Ok(match format {
+            Format::Parquet => {
+                let meta = vec![
+                    parquet::file::metadata::KeyValue::new(
+                        "export".into(),
+                        format!(
+                            "resolution {}; one row per station and time, a full outer join of the datasets' series on (station_id, timestamp_utc); selection: {}",
+                            spec.resolution,
+                            spec.selection.describe()
+                        ),
+                    ),
+                    parquet::file::metadata::KeyValue::new(
+                        "merge_rule".into(),
+                        crate::MERGE_RULE.to_owned(),
+                    ),
+                ];
+                Sink::Parquet(dwd_translate::table::parquet_writer(schema, meta, out)?)
+            }
+            Format::Csv => Sink::Csv(
+                arrow_csv::WriterBuilder::new()
+                    .with_header(true)
+                    .with_timestamp_tz_format("%Y-%m-%dT%H:%M:%SZ".to_owned())
+                    .build(out),
+            ),
+            Format::Jsonl => Sink::Json(
+                arrow_json::WriterBuilder::new()
+                    .with_explicit_nulls(true)
+                    .with_timestamp_tz_format("%Y-%m-%dT%H:%M:%SZ".to_owned())
+                    .build::<_, arrow_json::writer::LineDelimited>(out),
+            ),
+        })
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), ExportError> {
+        match self {
+            Sink::Parquet(w) => w.write(batch)?,
+            Sink::Csv(w) => w.write(&dwd_translate::table::plain(batch)?)?,
+            Sink::Json(w) => w.write(&dwd_translate::table::plain(batch)?)?,
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(), ExportError> {
+        match self {
+            Sink::Parquet(w) => {
+                w.close()?;
+            }
+            Sink::Csv(w) => {
+                drop(w.into_inner());
+            }
+            Sink::Json(mut w) => w.finish()?,
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{Float64Array, Int32Array, TimestampMillisecondArray};
+    use std::collections::HashMap;
+
+    const H: i64 = 3_600_000;
+
+    /// A series of station 44 at the given hours: `<param>` = hour·factor.
+    fn series(layout: &Layout, dataset: &str, param: &str, unit: &str, hours: &[i64], factor: f64) {
+        let meta = HashMap::from([
+            ("unit".to_owned(), unit.to_owned()),
+            ("quality_column".to_owned(), "quality".to_owned()),
+        ]);
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("station_id", DataType::UInt32, false),
+            Field::new(
+                "timestamp_utc",
+                DataType::Timestamp(arrow_schema::TimeUnit::Millisecond, Some("UTC".into())),
+                false,
+            ),
+            Field::new("quality", DataType::Int32, true),
+            Field::new(param, DataType::Float64, true).with_metadata(meta),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(UInt32Array::from(vec![44; hours.len()])),
+                Arc::new(
+                    TimestampMillisecondArray::from(
+                        hours.iter().map(|h| h * H).collect::<Vec<_>>(),
+                    )
+                    .with_timezone("UTC"),
+                ),
+                Arc::new(Int32Array::from(vec![3; hours.len()])),
+                Arc::new(Float64Array::from(
+                    hours.iter().map(|h| *h as f64 * factor).collect::<Vec<_>>(),
+                )),
+            ],
+        )
+        .unwrap();
+        let path = layout.series(dataset, "00044");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        dwd_translate::table::write_batch(&batch, Vec::new(), std::fs::File::create(path).unwrap())
+            .unwrap();
+    }
+
+    fn lab() -> (tempfile::TempDir, Layout) {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        series(
+            &layout,
+            "hourly/air_temperature",
+            "temperature_air_mean_2m",
+            "°C",
+            &[1, 2, 3],
+            1.0,
+        );
+        series(
+            &layout,
+            "hourly/wind",
+            "wind_speed",
+            "m/s",
+            &[2, 3, 4, 5],
+            10.0,
+        );
+        (dir, layout)
+    }
+
+    fn spec() -> Spec {
+        Spec {
+            resolution: "hourly".into(),
+            ..Spec::default()
+        }
+    }
+
+    #[test]
+    fn one_record_per_station_and_time_across_datasets() {
+        let (_d, layout) = lab();
+        let mut out = Vec::new();
+        let e = export(&layout, &spec(), Format::Csv, &mut out).unwrap();
+        assert_eq!((e.stations, e.rows), (1, 5));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "station_id,timestamp_utc,air_temperature_quality,temperature_air_mean_2m,wind_quality,wind_speed\n\
+             44,1970-01-01T01:00:00Z,3,1.0,,\n\
+             44,1970-01-01T02:00:00Z,3,2.0,3,20.0\n\
+             44,1970-01-01T03:00:00Z,3,3.0,3,30.0\n\
+             44,1970-01-01T04:00:00Z,,,3,40.0\n\
+             44,1970-01-01T05:00:00Z,,,3,50.0\n"
+        );
+    }
+
+    #[test]
+    fn parameters_times_and_units() {
+        let (_d, layout) = lab();
+        let mut s = spec();
+        s.parameters = vec!["wind_speed".into()];
+        s.selection.from = jiff::civil::Date::new(1970, 1, 1).ok();
+        s.selection.to = jiff::civil::Date::new(1970, 1, 1).ok();
+        s.with_station = true;
+        let mut out = Vec::new();
+        export(&layout, &s, Format::Jsonl, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let first = text.lines().next().unwrap();
+        assert!(
+            first.starts_with("{\"station_id\":44,\"timestamp_utc\":\"1970-01-01T02:00:00Z\",\"station_name\":null"),
+            "{first}"
+        );
+        assert!(
+            first.contains("\"wind_quality\":3,\"wind_speed\":20.0"),
+            "{first}"
+        );
+        assert!(
+            first.contains("\"units\":{\"wind_speed\":\"m/s\"}"),
+            "{first}"
+        );
+        assert!(
+            !first.contains("temperature"),
+            "only the chosen parameter: {first}"
+        );
+        // a day that has no rows: none
+        s.selection.from = jiff::civil::Date::new(1971, 1, 1).ok();
+        s.selection.to = None;
+        let mut out = Vec::new();
+        assert_eq!(
+            export(&layout, &s, Format::Parquet, &mut out).unwrap().rows,
+            0
+        );
+        s.parameters = vec!["nope".into()];
+        assert!(matches!(
+            export(&layout, &s, Format::Csv, Vec::new()),
+            Err(ExportError::Usage(_))
+        ));
+        s.resolution = "daily".into();
+        assert!(matches!(
+            export(&layout, &s, Format::Csv, Vec::new()),
+            Err(ExportError::Nothing(_))
+        ));
+    }
+}
