@@ -173,14 +173,26 @@ fn one_series_a_station_rebuilt_only_where_a_file_changed() {
             .unwrap()
     };
     let out = export(&["--station", "00010", "--format", "csv", "-o", "ten.csv"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let csv = std::fs::read_to_string(lab.work.path().join("ten.csv")).unwrap();
-    assert_eq!(csv.lines().count(), series.len() + 1, "a header and a row a time");
+    assert_eq!(
+        csv.lines().count(),
+        series.len() + 1,
+        "a header and a row a time"
+    );
     assert!(csv.starts_with("station_id,timestamp_utc,air_temperature_quality,"));
     assert!(csv.lines().skip(1).all(|l| l.starts_with("10,")));
     let bad = export(&["--parameters", "nope", "-o", "x.csv"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(!lab.work.path().join("x.csv").exists(), "a failed export leaves no file");
+    assert!(
+        !lab.work.path().join("x.csv").exists(),
+        "a failed export leaves no file"
+    );
 
     // the catalog has the dataset's view
     let catalog = std::fs::read_to_string(lab.work.path().join("data/output/catalog.sql")).unwrap();

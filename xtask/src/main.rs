@@ -5,6 +5,8 @@
 //! - `bench pipeline [--files N] [--workers 1,2,4] [--batch B] [--json]`
 //! - `bench source [--stations N] [--rows R] [--workers W] [--json]`: crawl and download a synthetic mirror over loopback
 //! - `bench parse [--rows 525600] [--runs 3]`: parse + translate + Parquet of one decade of 10-minute data
+//! - `bench chain [--stations 100] [--rows 52560] [--workers 2] [--json]`: the whole chain
+//!   (`run --crawl --processor dwd`) on a 10-minute mirror against the inflate floor
 //! - `fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]`: a synthetic DWD-like mirror
 //! - `dist [--out target/dist] [--no-build]`: the stripped binary, shell completions, man pages
 //! - `chaos [--kills 50] [--stations 541] [--rows 10000] [--workers 2] [--json]`: the SIGKILL
@@ -19,6 +21,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context, bail};
 
 mod args;
+mod bench_chain;
 mod bench_parse;
 mod bench_pipeline;
 mod bench_source;
@@ -62,8 +65,11 @@ fn run() -> anyhow::Result<()> {
                 "source" => bench_source::run(args::Args::parse(opts)?),
                 "parse" => bench_parse::run(args::Args::parse(opts)?),
                 "parse-one" => bench_parse::run_one(args::Args::parse(opts)?),
+                "chain" => bench_chain::run(args::Args::parse(opts)?),
                 other => {
-                    bail!("unknown benchmark {other:?}; known: tracker, pipeline, source, parse")
+                    bail!(
+                        "unknown benchmark {other:?}; known: tracker, pipeline, source, parse, chain"
+                    )
                 }
             }
         }
@@ -100,6 +106,9 @@ fn run() -> anyhow::Result<()> {
                 "cargo xtask bench source [--stations 541] [--rows 20000] [--workers 4] [--json]"
             );
             println!("cargo xtask bench parse [--rows 525600] [--runs 3]");
+            println!(
+                "cargo xtask bench chain [--stations 100] [--rows 52560] [--workers 2] [--dir DIR] [--json]"
+            );
             println!("cargo xtask fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]");
             println!("cargo xtask dist [--out target/dist] [--no-build]");
             println!(
