@@ -31,7 +31,7 @@ use dwd_translate::Tables;
 use dwd_translate::meta::{merge_station_lists, metadata_frames, stations_frame};
 use dwd_translate::table::SourceInfo;
 use pipeline::{FinishJob, Job, Outcome, ProcessError, Processor};
-use tracker_core::{FileRecord, SeriesInput};
+use tracker_core::{FailureKind, FileRecord, SeriesInput};
 
 use crate::dwd_files::{
     FileKind, Format, metadata_zip_of, parse_data, read_metadata, read_station_list,
@@ -121,48 +121,15 @@ impl DwdProcessor {
     }
 }
 
-impl std::fmt::Debug for DwdProcessor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DwdProcessor")
-            .field("output", &self.output)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Writes each kind of `meta` to `<root>/<kind>/<station>/<name>.<ext>`;
-/// returns the rows written.
-fn write_metadata(
-    root: &Path,
-    name: &str,
-    meta: &StationMetadata,
-    dataset: &str,
-    tables: &Tables,
-    source: &SourceInfo,
-    format: Format,
-) -> Result<u64, ProcessError> {
-    let station = match meta.station_ids().as_slice() {
-        [one] => format!("{one:05}"),
-        _ => "mixed".to_owned(),
-    };
-    let mut rows = 0;
-    for (kind, frame) in metadata_frames(meta, dataset, tables, &source.file) {
-        let out = root
-            .join(kind)
-            .join(&station)
-            .join(format!("{name}.{}", format.ext()));
-        write_frame(&frame, format, source, &out)?;
-        rows += frame.len() as u64;
-    }
-    Ok(rows)
-}
-
-impl Processor for DwdProcessor {
-    fn name(&self) -> &str {
-        "dwd"
-    }
-
-    fn process(&self, job: &Job<'_>) -> Result<Outcome, ProcessError> {
-        let fetched = self.download.process(job)?;
+impl DwdProcessor {
+    /// Converts the fetched file at `path` (its `.part` until it is
+    /// committed) by kind; errors name the file by its final name.
+    fn convert(
+        &self,
+        job: &Job<'_>,
+        path: &Path,
+        fetched: &Outcome,
+    ) -> Result<Outcome, ProcessError> {
         let key = &job.claim.key;
         let dataset = key.dataset.as_str();
         let name = key
@@ -190,7 +157,7 @@ impl Processor for DwdProcessor {
         let ext = self.format.ext();
         let records = match FileKind::of(&name) {
             FileKind::StationList => {
-                let stations = read_station_list(job.path, &shown)?;
+                let stations = read_station_list(path, &shown)?;
                 write_frame(
                     &stations_frame(&stations),
                     self.format,
@@ -200,7 +167,7 @@ impl Processor for DwdProcessor {
                 stations.len() as u64
             }
             FileKind::MetadataZip | FileKind::Metadata => {
-                let meta = read_metadata(job.path, &shown)?;
+                let meta = read_metadata(path, &shown)?;
                 write_metadata(
                     &parts.join("metadata"),
                     &name,
@@ -213,7 +180,7 @@ impl Processor for DwdProcessor {
             }
             FileKind::DataZip | FileKind::Produkt => {
                 let parsed = parse_data(
-                    job.path,
+                    path,
                     &shown,
                     job.budget.per_worker_bytes,
                     Some(dataset),
@@ -258,10 +225,85 @@ impl Processor for DwdProcessor {
             }
             FileKind::Other => {
                 tracing::debug!(file = %key, "fetched and verified; not a data file");
-                return Ok(fetched);
+                return Ok(fetched.clone());
             }
         };
-        Ok(Outcome { records, ..fetched })
+        Ok(Outcome {
+            records,
+            ..fetched.clone()
+        })
+    }
+}
+
+impl std::fmt::Debug for DwdProcessor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DwdProcessor")
+            .field("output", &self.output)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Writes each kind of `meta` to `<root>/<kind>/<station>/<name>.<ext>`;
+/// returns the rows written.
+fn write_metadata(
+    root: &Path,
+    name: &str,
+    meta: &StationMetadata,
+    dataset: &str,
+    tables: &Tables,
+    source: &SourceInfo,
+    format: Format,
+) -> Result<u64, ProcessError> {
+    let station = match meta.station_ids().as_slice() {
+        [one] => format!("{one:05}"),
+        _ => "mixed".to_owned(),
+    };
+    let mut rows = 0;
+    for (kind, frame) in metadata_frames(meta, dataset, tables, &source.file) {
+        let out = root
+            .join(kind)
+            .join(&station)
+            .join(format!("{name}.{}", format.ext()));
+        write_frame(&frame, format, source, &out)?;
+        rows += frame.len() as u64;
+    }
+    Ok(rows)
+}
+
+impl Processor for DwdProcessor {
+    fn name(&self) -> &str {
+        "dwd"
+    }
+
+    fn process(&self, job: &Job<'_>) -> Result<Outcome, ProcessError> {
+        let name = job
+            .claim
+            .key
+            .path()
+            .rsplit('/')
+            .next()
+            .unwrap_or(job.claim.key.path());
+        // the parse reads every member of a data or metadata zip, and the
+        // zip reader checks each CRC as it reads: one inflate per file, and
+        // the file gets its final name only once it converted
+        let members = !matches!(
+            FileKind::of(name),
+            FileKind::DataZip | FileKind::MetadataZip
+        );
+        let fetched = self.download.fetch_checked(job, members)?;
+        match self.convert(job, &fetched.path, &fetched.outcome) {
+            Ok(outcome) => {
+                self.download.commit(job, &fetched)?;
+                Ok(outcome)
+            }
+            Err(e) => {
+                if e.kind == FailureKind::Permanent && !e.interrupted {
+                    // the content failed: nothing of it stays
+                    self.download.discard(&fetched);
+                }
+                Err(e)
+            }
+        }
     }
 
     fn abandon(&self, job: &Job<'_>) {

@@ -15,6 +15,8 @@ struct Scan<R> {
     zip: Zip<R>,
     produkt: Vec<(usize, String)>,
     metadata: Vec<(usize, String)>,
+    /// Members the parse does not read, checked by [`Scan::check_others`].
+    others: Vec<(usize, String)>,
 }
 
 /// Opens the zip and lists its members; a member whose name would leave
@@ -27,6 +29,7 @@ fn scan<R: Read + Seek>(file: &str, reader: R) -> Result<Scan<R>, ParseError> {
     let mut zip = zip::ZipArchive::new(reader).map_err(|e| bad(format!("corrupt zip: {e}")))?;
     let mut produkt: Vec<(usize, String)> = Vec::new();
     let mut metadata: Vec<(usize, String)> = Vec::new();
+    let mut others: Vec<(usize, String)> = Vec::new();
     for i in 0..zip.len() {
         let m = zip
             .by_index_raw(i)
@@ -42,6 +45,8 @@ fn scan<R: Read + Seek>(file: &str, reader: R) -> Result<Scan<R>, ParseError> {
             produkt.push((i, name));
         } else if crate::metadata::Kind::of(base).is_some() {
             metadata.push((i, name));
+        } else if !name.ends_with('/') {
+            others.push((i, name));
         }
     }
     let stem = |n: &str| n.rsplit_once('.').map_or(n, |(s, _)| s).to_owned();
@@ -50,11 +55,15 @@ fn scan<R: Read + Seek>(file: &str, reader: R) -> Result<Scan<R>, ParseError> {
         .filter(|(_, n)| n.to_ascii_lowercase().ends_with(".txt"))
         .map(|(_, n)| stem(n))
         .collect();
-    metadata.retain(|(_, n)| n.to_ascii_lowercase().ends_with(".txt") || !txt.contains(&stem(n)));
+    let (kept, twins): (Vec<_>, Vec<_>) = metadata
+        .into_iter()
+        .partition(|(_, n)| n.to_ascii_lowercase().ends_with(".txt") || !txt.contains(&stem(n)));
+    others.extend(twins);
     Ok(Scan {
         zip,
         produkt,
-        metadata,
+        metadata: kept,
+        others,
     })
 }
 
@@ -80,6 +89,31 @@ impl<R: Read + Seek> Scan<R> {
                 )))
             }
         }
+    }
+
+    /// Inflates every member the parse does not read (a `.html` twin of a
+    /// `.txt`, anything else), checking its CRC: with the members the parse
+    /// reads, the whole zip is checked in the one pass.
+    fn check_others(&mut self, file: &str, max_bytes: u64) -> Result<(), ParseError> {
+        for (index, name) in self.others.clone() {
+            let bad = |message: String| ParseError::File {
+                file: format!("{file}:{name}"),
+                message,
+            };
+            let member = self
+                .zip
+                .by_index(index)
+                .map_err(|e| bad(format!("corrupt zip member: {e}")))?;
+            if member.size() > max_bytes {
+                return Err(bad(format!(
+                    "declares {} bytes, over the memory budget of {max_bytes} bytes",
+                    member.size()
+                )));
+            }
+            std::io::copy(&mut member.take(max_bytes + 1), &mut std::io::sink())
+                .map_err(|e| bad(format!("corrupt zip member: {e}")))?;
+        }
+        Ok(())
     }
 
     /// Reads every `Metadaten_*` member this parser knows.
@@ -117,7 +151,9 @@ impl<R: Read + Seek> Scan<R> {
 /// Reads the `Metadaten_*` members of a zip (DWD's `Meta_Daten_*.zip`, or
 /// the metadata beside a `produkt*` file); other members are ignored.
 pub fn read_metadata<R: Read + Seek>(file: &str, reader: R) -> Result<StationMetadata, ParseError> {
-    let metadata = metadata_in(file, reader)?;
+    let mut scan = scan(file, reader)?;
+    let metadata = scan.read_metadata(file)?;
+    scan.check_others(file, MAX_METADATA_BYTES)?;
     if metadata.is_empty() {
         return Err(ParseError::File {
             file: file.to_owned(),
@@ -144,7 +180,8 @@ pub struct DataZip {
 }
 
 /// Parses the one `produkt*` member of the zip `file` while inflating it,
-/// without holding its text, and the `Metadaten_*` members beside it.
+/// without holding its text, and the `Metadaten_*` members beside it, and
+/// inflates the rest: every member's CRC is checked in this one pass.
 /// A member that declares (or inflates to) more than `max_bytes` is refused.
 pub fn parse_data_zip<R: Read + Seek>(
     file: &str,
@@ -177,7 +214,7 @@ pub fn parse_data_zip_kinds<R: Read + Seek>(
         .map_err(|e| bad(format!("corrupt zip member {name}: {e}")))?;
     if member.size() > max_bytes {
         return Err(bad(format!(
-            "zip member {name} declares {} bytes, over the limit of {max_bytes}",
+            "zip member {name} declares {} bytes, over the memory budget of {max_bytes} bytes",
             member.size()
         )));
     }
@@ -189,6 +226,7 @@ pub fn parse_data_zip_kinds<R: Read + Seek>(
         declared,
         &|column| kinds(&name, column),
     )?;
+    scan.check_others(file, max_bytes)?;
     Ok(DataZip {
         member: name,
         produkt,
@@ -214,6 +252,32 @@ mod tests {
     }
 
     const PRODUKT: &[u8] = b"STATIONS_ID;MESS_DATUM;QN_9;TT_TU;RF_TU;eor\r\n        320;2018091500;    3;  13.7;  96.0;eor\r\n";
+
+    /// The parse checks every member's CRC in its one pass, also of members
+    /// it does not parse (the `dwd` processor relies on it: no second inflate).
+    #[test]
+    fn a_bad_crc_in_any_member_fails_the_parse() {
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        let mut c = Cursor::new(Vec::new());
+        let mut w = zip::ZipWriter::new(&mut c);
+        w.start_file("produkt_tu_stunde_20180915_20200317_00320.txt", stored)
+            .unwrap();
+        w.write_all(PRODUKT).unwrap();
+        w.start_file("Beschreibung_00320.txt", stored).unwrap();
+        w.write_all(b"<html>UNIQUE-BYTES</html>").unwrap();
+        w.finish().unwrap();
+        let good = c.into_inner();
+        assert!(parse_data_zip("z.zip", Cursor::new(good.clone()), 1 << 20).is_ok());
+        for needle in [&b"UNIQUE-BYTES"[..], &b"13.7"[..]] {
+            let mut bad = good.clone();
+            let at = bad.windows(needle.len()).position(|w| w == needle).unwrap();
+            bad[at] ^= 0x01;
+            let e = parse_data_zip("z.zip", Cursor::new(bad), 1 << 20).unwrap_err();
+            let text = e.to_string().to_lowercase();
+            assert!(text.contains("checksum") || text.contains("corrupt"), "{e}");
+        }
+    }
 
     #[test]
     fn the_one_produkt_member_and_the_metadata_beside_it() {
@@ -250,7 +314,7 @@ mod tests {
         check(
             zip(&[("produkt_a.txt", &[b'x'; 5000])]),
             100,
-            "over the limit",
+            "over the memory budget",
         );
         check(b"PK\x03\x04 truncated".to_vec(), 1 << 20, "corrupt zip");
         check(Vec::new(), 1 << 20, "corrupt zip");

@@ -404,6 +404,31 @@ impl Processor for Download {
     }
 
     fn process(&self, job: &Job<'_>) -> Result<Outcome, ProcessError> {
+        let fetched = self.fetch_checked(job, true)?;
+        self.commit(job, &fetched)?;
+        Ok(fetched.outcome)
+    }
+}
+
+/// A job's file, fetched and checked, before it has its final name.
+#[derive(Debug)]
+pub struct Fetched {
+    /// Where its content is: the `.part` file, or the final name when it
+    /// was already there.
+    pub path: PathBuf,
+    staged: bool,
+    pub outcome: Outcome,
+}
+
+impl Download {
+    /// Fetches `job`'s file into its `.part` (or finds it present with the
+    /// listed size and date) and checks it: the size against the listing,
+    /// a text file's last line, and with `members` every member of a zip
+    /// inflated and its CRC checked. A caller that reads every member
+    /// itself (the `dwd` processor parses them, and the zip reader checks
+    /// each CRC as it reads) passes `false`: one inflate per file. The file
+    /// gets its final name with [`Download::commit`].
+    pub fn fetch_checked(&self, job: &Job<'_>, members: bool) -> Result<Fetched, ProcessError> {
         let target = job.path;
         let claim = job.claim;
         let listed_size = claim.size;
@@ -414,7 +439,12 @@ impl Processor for Download {
             && listed_date.is_some_and(|d| Some(d) == modified_of(target))
         {
             tracing::debug!(file = %claim.key, "already present with the listed size and date");
-            return verify_path(job, target, is_zip(target));
+            let outcome = verify_path(job, target, members && is_zip(target))?;
+            return Ok(Fetched {
+                path: target.to_path_buf(),
+                staged: false,
+                outcome,
+            });
         }
         let dir = target
             .parent()
@@ -458,7 +488,7 @@ impl Processor for Download {
                 "{source_path}: the last line is cut (no line end): an incomplete transfer"
             )));
         }
-        let outcome = match verify_path(job, &part, is_zip(target)) {
+        let outcome = match verify_path(job, &part, members && is_zip(target)) {
             Ok(o) => o,
             Err(e) if e.interrupted => return Err(e),
             Err(e) => {
@@ -473,25 +503,6 @@ impl Processor for Download {
                 });
             }
         };
-        let file = File::open(&part)
-            .map_err(|e| ProcessError::transient(format!("{}: {e}", part.display())))?;
-        if let Some(ms) = listed_date {
-            let when =
-                SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0));
-            let _ = File::options()
-                .write(true)
-                .open(&part)
-                .and_then(|f| f.set_modified(when));
-        }
-        if let Err(e) = file.sync_all() {
-            let _ = std::fs::remove_file(&part);
-            return Err(ProcessError::io(&part.display().to_string(), &e));
-        }
-        std::fs::rename(&part, target)
-            .map_err(|e| ProcessError::io(&target.display().to_string(), &e))?;
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
         // a text file (a station list) no listing gives a size of: nothing
         // but the server's word says it is whole (a zip proves it by its
         // directory and CRCs)
@@ -499,9 +510,49 @@ impl Processor for Download {
         if size_unconfirmed {
             tracing::warn!(file = %claim.key, "no listing gives this file's size: completed, recorded as size unconfirmed");
         }
-        Ok(Outcome {
-            size_unconfirmed,
-            ..outcome
+        Ok(Fetched {
+            path: part,
+            staged: true,
+            outcome: Outcome {
+                size_unconfirmed,
+                ..outcome
+            },
         })
+    }
+
+    /// Gives a checked file its final name (synced, with the listing's
+    /// date); nothing to do for a file that was already there.
+    pub fn commit(&self, job: &Job<'_>, fetched: &Fetched) -> Result<(), ProcessError> {
+        if !fetched.staged {
+            return Ok(());
+        }
+        let (part, target) = (&fetched.path, job.path);
+        let listed_date = job.claim.source_modified.map(|t| t.as_millis());
+        let file = File::open(part)
+            .map_err(|e| ProcessError::transient(format!("{}: {e}", part.display())))?;
+        if let Some(ms) = listed_date {
+            let when =
+                SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0));
+            let _ = File::options()
+                .write(true)
+                .open(part)
+                .and_then(|f| f.set_modified(when));
+        }
+        if let Err(e) = file.sync_all() {
+            let _ = std::fs::remove_file(part);
+            return Err(ProcessError::io(&part.display().to_string(), &e));
+        }
+        std::fs::rename(part, target)
+            .map_err(|e| ProcessError::io(&target.display().to_string(), &e))?;
+        if let Ok(d) = File::open(target.parent().unwrap_or(target)) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+
+    /// Drops a fetched file whose content failed for good (at any name),
+    /// so that a failed file leaves nothing behind.
+    pub fn discard(&self, fetched: &Fetched) {
+        let _ = std::fs::remove_file(&fetched.path);
     }
 }

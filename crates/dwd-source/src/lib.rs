@@ -10,6 +10,6 @@ pub mod retry;
 pub mod source;
 
 pub use crawl::{ManifestEntry, crawl, crawl_to_depth};
-pub use download::{Download, DownloadOptions};
+pub use download::{Download, DownloadOptions, Fetched};
 pub use http::{FetchError, Http, Severity};
 pub use source::{DWD_BASE_URL, DirSource, HttpOptions, HttpSource, Source, SourceError, open};
