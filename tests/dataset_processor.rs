@@ -24,23 +24,16 @@ impl Lab {
     }
 
     fn run(&self) -> Output {
-        let out = crate::util::climastation(self.work.path())
-            .env(
-                "CLIMASTATION_SOURCE__BASE_URL",
-                self.tree.path().join("climate"),
-            )
-            .env("CLIMASTATION_PROCESSING__PROCESSOR", "dwd")
-            .env("CLIMASTATION_LOGGING__FILE", "false")
-            .args(["--json", "run", "--crawl", "--dataset", DATASET])
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
+        crate::util::succeeds(
+            crate::util::climastation(self.work.path())
+                .env(
+                    "CLIMASTATION_SOURCE__BASE_URL",
+                    self.tree.path().join("climate"),
+                )
+                .env("CLIMASTATION_PROCESSING__PROCESSOR", "dwd")
+                .env("CLIMASTATION_LOGGING__FILE", "false")
+                .args(["--json", "run", "--crawl", "--dataset", DATASET]),
+        )
     }
 
     fn series_dir(&self) -> PathBuf {

@@ -167,7 +167,7 @@ impl Lab {
             .unwrap()
             .to_string_lossy()
             .into_owned();
-        walk(&self.work.path().join("data/output"))
+        fixtures::files_below(&self.work.path().join("data/output"))
             .into_iter()
             .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&stem))
             .collect()
@@ -176,7 +176,7 @@ impl Lab {
     /// Checks 2 and 3 of every case: nothing half-written under a final
     /// name, nothing outside the data folder and the progress database.
     fn assert_clean(&self) {
-        for p in walk(self.work.path()) {
+        for p in fixtures::files_below(self.work.path()) {
             let rel = p.strip_prefix(self.work.path()).unwrap();
             let name = rel.to_string_lossy();
             assert!(
@@ -234,25 +234,6 @@ impl Lab {
         let check = self.cli(&["db", "check"], &[]);
         assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 fn stderr(o: &Output) -> String {
@@ -558,7 +539,7 @@ fn check_case(lab: &Lab, case: &Case, out: &Output, report: &Value, original: &[
     }
     lab.assert_clean();
     assert!(
-        walk(lab.tree.path())
+        fixtures::files_below(lab.tree.path())
             .iter()
             .all(|p| !p.ends_with("escaped.txt"))
             && !lab.work.path().join("escaped.txt").exists(),
@@ -668,7 +649,7 @@ fn kill_9_in_each_phase_resumes_cleanly() {
 fn a_deleted_wal_stops_the_run_and_the_database_survives() {
     let lab = Lab::new(4, 300);
     // every data zip answers slowly, so the run is still going
-    for e in walk(&lab.served("")) {
+    for e in fixtures::files_below(&lab.served("")) {
         let rel = e
             .strip_prefix(lab.served(""))
             .unwrap()

@@ -39,7 +39,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if data.exists() {
         std::fs::remove_dir_all(&data)?;
     }
-    let zips: Vec<PathBuf> = walk(&mirror.join("climate").join(DATASET))
+    let zips: Vec<PathBuf> = fixtures::files_below(&mirror.join("climate").join(DATASET))
         .into_iter()
         .filter(|p| {
             p.extension().is_some_and(|e| e == "zip") && !p.to_string_lossy().contains("meta_data")
@@ -179,7 +179,7 @@ fn usage() -> (f64, i64) {
 /// The merge's milliseconds from the run's JSON log.
 fn merge_ms(logs: &Path) -> anyhow::Result<f64> {
     let mut total = 0.0;
-    for f in walk(logs) {
+    for f in fixtures::files_below(logs) {
         for line in std::fs::read_to_string(&f)?.lines() {
             let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
                 continue;
@@ -191,24 +191,4 @@ fn merge_ms(logs: &Path) -> anyhow::Result<f64> {
         }
     }
     Ok(total)
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
 }

@@ -20,7 +20,7 @@
 //! runs the CLI), so the loop kills the real process, not a thread.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -135,7 +135,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     figures.lost += lab.lost()?;
     figures.registered = registered.len();
     figures.completed = end.len();
-    figures.leftovers = walk(&data)
+    figures.leftovers = fixtures::files_below(&data)
         .iter()
         .filter(|p| {
             let n = p.to_string_lossy();
@@ -346,7 +346,7 @@ impl Lab {
     fn outputs(&self) -> BTreeMap<String, usize> {
         let root = self.data.join("output").join(DATASET);
         let mut out = BTreeMap::new();
-        for p in walk(&root.join("parts").join("historical")) {
+        for p in fixtures::files_below(&root.join("parts").join("historical")) {
             if p.extension().is_some_and(|e| e == "parquet")
                 && let Some(stem) = p.file_stem()
             {
@@ -362,23 +362,4 @@ impl Lab {
 /// A data zip of the historical folder (the 1,623).
 fn is_data(path: &str) -> bool {
     path.starts_with("historical/") && path.ends_with(".zip")
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }

@@ -276,6 +276,28 @@ pub fn zip_one(name: &str, data: &[u8]) -> anyhow::Result<Vec<u8>> {
     Ok(cursor.into_inner())
 }
 
+/// Every file below `dir` (recursively), sorted; none when it does not exist.
+#[allow(dead_code)] // each user (xtask, the integration tests) takes what it needs
+pub fn files_below(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Writes the listing of `<out>/climate/<DATASET>/<period>/` anew from the
 /// files there now (a test changed one), with `-` as the size of the files
 /// named in `no_size`, as DWD's listings show for some.
