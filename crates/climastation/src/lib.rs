@@ -11,8 +11,6 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 mod context;
-mod dwd_files;
-mod dwd_processor;
 mod manifest;
 mod output;
 mod progress;

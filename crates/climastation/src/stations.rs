@@ -67,7 +67,7 @@ pub fn load(
                     .read_small(&source_path, MAX_LIST)
                     .map_err(|err| anyhow::anyhow!("{source_path}: {err}"))?
                     .ok_or_else(|| anyhow::anyhow!("{source_path}: not at {root}"))?;
-                crate::dwd_files::write_atomic(&cached, |w| {
+                dwd_dataset::files::write_atomic(&cached, |w| {
                     std::io::Write::write_all(w, &b).map_err(|e| e.to_string())
                 })
                 .map_err(anyhow::Error::msg)?;

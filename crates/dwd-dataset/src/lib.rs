@@ -1,5 +1,8 @@
-//! The dataset processor: what turns the pipeline's per-file tables into
-//! analysis-ready datasets.
+//! The DWD application layer: what to do with each kind of DWD file
+//! (`files`), the `dwd` processor of the pipeline (`processor`: fetch,
+//! convert, and when a dataset's files are done, the dataset processor),
+//! and the dataset processor that turns per-file tables into
+//! analysis-ready datasets. The CLI is arguments → these → output.
 //!
 //! - `merge`: one station's files (historical, recent, now) into one
 //!   time-sorted series, each (station, time) once, the more final source
@@ -13,12 +16,15 @@
 
 pub mod catalog;
 pub mod export;
+pub mod files;
 pub mod layout;
 pub mod merge;
 pub mod output;
+pub mod processor;
 pub mod update;
 
 pub use catalog::write_catalog;
 pub use layout::Layout;
 pub use merge::{Input, MERGE_RULE, Merged, merge};
+pub use processor::DwdProcessor;
 pub use update::{UpdateReport, update_series};

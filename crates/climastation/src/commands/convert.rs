@@ -16,12 +16,12 @@ use dwd_translate::table::SourceInfo;
 use serde_json::json;
 
 use crate::context::{Ctx, usage};
-pub use crate::dwd_files::Format;
-use crate::dwd_files::{
-    FileKind, parse_data, read_metadata, read_station_list, translate_data, write_data, write_frame,
-};
 use crate::exit;
 use crate::output::print_json;
+pub use dwd_dataset::files::Format;
+use dwd_dataset::files::{
+    FileKind, parse_data, read_metadata, read_station_list, translate_data, write_data, write_frame,
+};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -53,7 +53,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let budget = ctx.config.processing.memory_limit_mb_per_worker << 20;
     // metadata inputs are read once: their tables are written, and their
     // stations' data files given beside them take their time reference
-    let read: Vec<Option<Result<StationMetadata, crate::dwd_files::InputError>>> = args
+    let read: Vec<Option<Result<StationMetadata, dwd_dataset::files::InputError>>> = args
         .files
         .iter()
         .map(|file| {
@@ -146,7 +146,7 @@ fn metadata_for(member: &str, given: &StationMetadata) -> Option<StationMetadata
 /// `metadata`: what `file` held, already read, when it is a metadata file.
 fn convert_one(
     file: &Path,
-    metadata: Option<Result<StationMetadata, crate::dwd_files::InputError>>,
+    metadata: Option<Result<StationMetadata, dwd_dataset::files::InputError>>,
     args: &Args,
     tables: &Tables,
     budget: u64,

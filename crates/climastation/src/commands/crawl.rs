@@ -266,7 +266,7 @@ fn save_selection(
     let mut all = saved_selections(data_dir);
     all.insert(dataset.to_owned(), selection.describe());
     let text = serde_json::to_string_pretty(&all)?;
-    crate::dwd_files::write_atomic(&path, |w| {
+    dwd_dataset::files::write_atomic(&path, |w| {
         w.write_all(text.as_bytes()).map_err(|e| e.to_string())
     })
     .map_err(anyhow::Error::msg)

@@ -51,7 +51,7 @@ pub struct Args {
     pub crawl: bool,
     /// With `--processor dwd`: the format of the tables written to paths.output.
     #[arg(long, value_enum, default_value = "parquet")]
-    pub format: crate::dwd_files::Format,
+    pub format: dwd_dataset::files::Format,
     #[command(flatten)]
     pub selection: super::selection::SelectionArgs,
 }
@@ -192,7 +192,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let processor: Arc<dyn pipeline::Processor> = match kind {
         ProcessorKind::Verify => Arc::new(pipeline::Verify),
         ProcessorKind::Download => Arc::new(download()),
-        ProcessorKind::Dwd => Arc::new(crate::dwd_processor::DwdProcessor::new(
+        ProcessorKind::Dwd => Arc::new(dwd_dataset::processor::DwdProcessor::new(
             download(),
             dwd_translate::Tables::load(cfg.paths.translations.as_deref())?,
             cfg.paths.output.clone(),
@@ -228,7 +228,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let code = u8::try_from(report.exit_code()).unwrap_or(exit::FAILED);
     // the DuckDB catalog over every dataset's series, stations and metadata
     if kind == ProcessorKind::Dwd
-        && args.format == crate::dwd_files::Format::Parquet
+        && args.format == dwd_dataset::files::Format::Parquet
         && cfg.paths.output.exists()
     {
         match dwd_dataset::write_catalog(&dwd_dataset::Layout::new(&cfg.paths.output)) {

@@ -1,5 +1,5 @@
 //! What a DWD file is and how it is read, shared by the `dwd` processor
-//! (`run`) and `convert`: one path from a file on disk to tables.
+//! (`run`) and the CLI's `convert`: one path from a file on disk to tables.
 
 use std::path::Path;
 
@@ -168,10 +168,11 @@ pub fn read_station_list(
     Ok(dwd_parser::stations::parse(shown, &bytes)?)
 }
 
-pub use dwd_dataset::output::{OutputError, write_atomic};
+pub use crate::output::{OutputError, write_atomic};
 
 /// The output format of tables (`--format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Format {
     Parquet,
     Csv,

@@ -33,7 +33,7 @@ use dwd_translate::table::SourceInfo;
 use pipeline::{FinishJob, Job, Outcome, ProcessError, Processor};
 use tracker_core::{FailureKind, FileRecord, SeriesInput};
 
-use crate::dwd_files::{
+use crate::files::{
     FileKind, Format, metadata_zip_of, parse_data, read_metadata, read_station_list,
     translate_data, write_data, write_frame,
 };
@@ -152,7 +152,7 @@ impl DwdProcessor {
             time_basis: None,
         };
         let shown = job.path.display().to_string();
-        let layout = dwd_dataset::Layout::new(&self.output);
+        let layout = crate::Layout::new(&self.output);
         let parts = layout.parts(dataset);
         let ext = self.format.ext();
         let records = match FileKind::of(&name) {
@@ -317,15 +317,14 @@ impl Processor for DwdProcessor {
     /// - the station metadata of all files (metadata zips, the `Metadaten_*`
     ///   inside data zips), without repeats, into `metadata/<kind>.<ext>`;
     /// - one series a station (Parquet only): `series/<station>.parquet`
-    ///   ([`dwd_dataset::update_series`]).
+    ///   ([`crate::update_series`]).
     fn finish_dataset(&self, job: &FinishJob<'_>) -> Result<(), ProcessError> {
         let dataset = job.dataset;
         let name = dataset.as_str();
-        let layout = dwd_dataset::Layout::new(&self.output);
+        let layout = crate::Layout::new(&self.output);
         let store_err = |e: tracker_core::TrackerError| ProcessError::transient(e.to_string());
-        let files = dwd_dataset::update::completed(job.store, dataset).map_err(store_err)?;
-        let ledger =
-            dwd_dataset::update::ledger(job.store.series_inputs(dataset).map_err(store_err)?);
+        let files = crate::update::completed(job.store, dataset).map_err(store_err)?;
+        let ledger = crate::update::ledger(job.store.series_inputs(dataset).map_err(store_err)?);
         let source = |from: &[&FileRecord]| SourceInfo {
             file: from
                 .iter()
@@ -436,11 +435,11 @@ impl Processor for DwdProcessor {
             return Ok(());
         }
         let stop = job.stop_handle();
-        let report = dwd_dataset::update_series(&layout, dataset, job.store, job.workers, &|| {
+        let report = crate::update_series(&layout, dataset, job.store, job.workers, &|| {
             stop.is_stopped()
         })
         .map_err(|e| match e {
-            dwd_dataset::update::UpdateError::Interrupted => ProcessError::interrupted(),
+            crate::update::UpdateError::Interrupted => ProcessError::interrupted(),
             other => ProcessError::transient(other.to_string()),
         })?;
         if let Some((station, why)) = report.failed.first() {
