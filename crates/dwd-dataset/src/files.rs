@@ -224,6 +224,172 @@ pub fn write_frame(
     })
 }
 
+/// Where the tables of one converted file go (`run` and `convert` differ
+/// only in this).
+pub trait Targets {
+    /// The data table of a data file of `dataset`.
+    fn data(&self, dataset: &str) -> std::path::PathBuf;
+    /// Metadata table `kind` (`locations`, `devices`, …) of `station`
+    /// (`00044`, or `mixed` when a file names several).
+    fn metadata(&self, dataset: &str, kind: &str, station: &str) -> std::path::PathBuf;
+    /// A station list's table.
+    fn stations(&self, dataset: &str) -> std::path::PathBuf;
+}
+
+/// Why a file could not be converted; the variant decides what happens.
+#[derive(Debug, thiserror::Error)]
+pub enum ConvertError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(
+        "{0}: not a DWD data zip, produkt_*.txt, Meta_Daten_*.zip, Metadaten_* file or station list"
+    )]
+    NotDwd(String),
+    /// Finding the station's metadata failed (the `dwd` processor reads it
+    /// from the source).
+    #[error(transparent)]
+    Process(#[from] pipeline::ProcessError),
+}
+
+impl From<ConvertError> for pipeline::ProcessError {
+    fn from(e: ConvertError) -> Self {
+        match e {
+            ConvertError::Input(e) => e.into(),
+            ConvertError::Output(e) => e.into(),
+            ConvertError::Process(e) => e,
+            e @ ConvertError::NotDwd(_) => pipeline::ProcessError::permanent(e.to_string()),
+        }
+    }
+}
+
+/// One file to convert.
+#[derive(Debug)]
+pub struct Input<'a> {
+    /// Where its bytes are (a download's `.part` until it is committed).
+    pub path: &'a Path,
+    /// How errors name it.
+    pub shown: &'a str,
+    /// Its file name (the kind of file and the dataset follow from it).
+    pub name: &'a str,
+    /// Its dataset when known; else its name (or its `produkt*` member's) tells.
+    pub dataset: Option<&'a str>,
+    /// What the tables' metadata says about the source.
+    pub source: dwd_translate::table::SourceInfo,
+    /// The most a member may declare (the worker's memory budget).
+    pub budget: u64,
+}
+
+/// What converting one file wrote.
+#[derive(Debug, Default)]
+pub struct Converted {
+    pub dataset: String,
+    /// Each table with its rows.
+    pub written: Vec<(std::path::PathBuf, usize)>,
+    /// Rows of the data table, or of the station list or metadata.
+    pub rows: u64,
+    /// The data file's `produkt*` member and what decided its time reference.
+    pub member: Option<String>,
+    pub time: Option<FileTime>,
+}
+
+/// The station metadata a data file's time reference may need beyond its
+/// own zip, by dataset and `produkt*` member name.
+pub type StationMetadataOf<'a> =
+    &'a dyn Fn(
+        &str,
+        &str,
+    ) -> Result<Option<std::sync::Arc<StationMetadata>>, pipeline::ProcessError>;
+
+/// Converts one DWD file, by kind: a data file's `produkt*` parsed,
+/// translated and written with the metadata beside it; a metadata file's
+/// tables; a station list. The one function `run` (the `dwd` processor)
+/// and `convert` call per file.
+pub fn convert_file(
+    input: Input<'_>,
+    tables: &Tables,
+    format: Format,
+    targets: &dyn Targets,
+    station_metadata: StationMetadataOf<'_>,
+) -> Result<Converted, ConvertError> {
+    let Input {
+        path,
+        shown,
+        name,
+        dataset,
+        mut source,
+        budget,
+    } = input;
+    let named = dataset
+        .map(str::to_owned)
+        .or_else(|| dwd_catalog::dataset_of(name).map(|d| d.name.to_owned()))
+        .or_else(|| dwd_catalog::dataset_of(shown).map(|d| d.name.to_owned()));
+    let mut dataset = named.clone().unwrap_or_else(|| "unknown".into());
+    source.dataset = dataset.clone();
+    let mut out = Converted::default();
+    let write_meta = |meta: &StationMetadata,
+                      dataset: &str,
+                      source: &dwd_translate::table::SourceInfo,
+                      out: &mut Converted|
+     -> Result<u64, ConvertError> {
+        let station = match meta.station_ids().as_slice() {
+            [one] => format!("{one:05}"),
+            _ => "mixed".to_owned(),
+        };
+        let mut rows = 0;
+        for (kind, frame) in
+            dwd_translate::meta::metadata_frames(meta, dataset, tables, &source.file)
+        {
+            let target = targets.metadata(dataset, kind, &station);
+            write_frame(&frame, format, source, &target)?;
+            out.written.push((target, frame.len()));
+            rows += frame.len() as u64;
+        }
+        Ok(rows)
+    };
+    match FileKind::of(name) {
+        FileKind::DataZip | FileKind::Produkt => {
+            let parsed = parse_data(path, shown, budget, named.as_deref(), tables)?;
+            if named.is_none()
+                && let Some(d) = dwd_catalog::dataset_of(&parsed.member)
+            {
+                dataset = d.name.to_owned();
+                source.dataset = dataset.clone();
+            }
+            let extra = station_metadata(&dataset, &parsed.member)?;
+            let data = translate_data(parsed, extra.as_deref(), &dataset, tables)?;
+            source.time_basis = Some(data.time.basis.as_str());
+            let target = targets.data(&dataset);
+            let rows = write_data(data.table, format, &source, &target)?;
+            out.written.push((target, rows));
+            out.rows = rows as u64;
+            write_meta(&data.metadata, &dataset, &source, &mut out)?;
+            out.member = Some(data.member);
+            out.time = Some(data.time);
+        }
+        FileKind::MetadataZip | FileKind::Metadata => {
+            let meta = read_metadata(path, shown)?;
+            out.rows = write_meta(&meta, &dataset, &source, &mut out)?;
+        }
+        FileKind::StationList => {
+            let stations = read_station_list(path, shown)?;
+            let target = targets.stations(&dataset);
+            write_frame(
+                &dwd_translate::meta::stations_frame(&stations),
+                format,
+                &source,
+                &target,
+            )?;
+            out.written.push((target, stations.len()));
+            out.rows = stations.len() as u64;
+        }
+        FileKind::Other => return Err(ConvertError::NotDwd(shown.to_owned())),
+    }
+    out.dataset = dataset;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,8 +34,7 @@ use pipeline::{FinishJob, Job, Outcome, ProcessError, Processor};
 use tracker_core::{FailureKind, FileRecord, SeriesInput};
 
 use crate::files::{
-    FileKind, Format, metadata_zip_of, parse_data, read_metadata, read_station_list,
-    translate_data, write_data, write_frame,
+    FileKind, Format, convert_file, metadata_zip_of, read_station_list, write_frame,
 };
 
 pub struct DwdProcessor {
@@ -151,87 +150,82 @@ impl DwdProcessor {
             dataset: dataset.to_owned(),
             time_basis: None,
         };
+        if FileKind::of(&name) == FileKind::Other {
+            tracing::debug!(file = %key, "fetched and verified; not a data file");
+            return Ok(fetched.clone());
+        }
+        if job.should_stop() {
+            return Err(ProcessError::interrupted());
+        }
         let shown = job.path.display().to_string();
-        let layout = crate::Layout::new(&self.output);
-        let parts = layout.parts(dataset);
-        let ext = self.format.ext();
-        let records = match FileKind::of(&name) {
-            FileKind::StationList => {
-                let stations = read_station_list(path, &shown)?;
-                write_frame(
-                    &stations_frame(&stations),
-                    self.format,
-                    &source,
-                    &parts.join(&period).join(format!("stations.{ext}")),
-                )?;
-                stations.len() as u64
-            }
-            FileKind::MetadataZip | FileKind::Metadata => {
-                let meta = read_metadata(path, &shown)?;
-                write_metadata(
-                    &parts.join("metadata"),
-                    &name,
-                    &meta,
-                    dataset,
-                    &self.tables,
-                    &source,
-                    self.format,
-                )?
-            }
-            FileKind::DataZip | FileKind::Produkt => {
-                let parsed = parse_data(
-                    path,
-                    &shown,
-                    job.budget.per_worker_bytes,
-                    Some(dataset),
-                    &self.tables,
-                )?;
-                let station_meta = match metadata_zip_of(&parsed.member) {
-                    Some(rel) => self.station_metadata(&format!("{dataset}/{rel}"))?,
-                    None => None,
-                };
-                let data = translate_data(parsed, station_meta.as_deref(), dataset, &self.tables)?;
-                if job.should_stop() {
-                    return Err(ProcessError::interrupted());
-                }
-                tracing::debug!(
-                    file = %key,
-                    member = %data.member,
-                    reference = data.time.reference.as_str(),
-                    basis = data.time.basis.as_str(),
-                    "parsed"
-                );
-                let station = facts.station.clone().unwrap_or_else(|| "unknown".into());
-                let source = SourceInfo {
-                    time_basis: Some(data.time.basis.as_str()),
-                    ..source
-                };
-                let rows = write_data(
-                    data.table,
-                    self.format,
-                    &source,
-                    &layout.part(dataset, key.path(), &station, ext),
-                )?;
-                write_metadata(
-                    &parts.join("metadata"),
-                    &name,
-                    &data.metadata,
-                    dataset,
-                    &self.tables,
-                    &source,
-                    self.format,
-                )?;
-                rows as u64
-            }
-            FileKind::Other => {
-                tracing::debug!(file = %key, "fetched and verified; not a data file");
-                return Ok(fetched.clone());
-            }
+        let targets = PartTargets {
+            layout: crate::Layout::new(&self.output),
+            path: key.path(),
+            name: &name,
+            period: &period,
+            station: facts.station.clone().unwrap_or_else(|| "unknown".into()),
+            ext: self.format.ext(),
         };
+        let station_metadata = |dataset: &str, member: &str| match metadata_zip_of(member) {
+            Some(rel) => self.station_metadata(&format!("{dataset}/{rel}")),
+            None => Ok(None),
+        };
+        let converted = convert_file(
+            crate::files::Input {
+                path,
+                shown: &shown,
+                name: &name,
+                dataset: Some(dataset),
+                source,
+                budget: job.budget.per_worker_bytes,
+            },
+            &self.tables,
+            self.format,
+            &targets,
+            &station_metadata,
+        )?;
+        if let (Some(member), Some(time)) = (&converted.member, &converted.time) {
+            tracing::debug!(file = %key, member = %member, reference = time.reference.as_str(),
+                basis = time.basis.as_str(), "converted");
+        }
         Ok(Outcome {
-            records,
+            records: converted.rows,
             ..fetched.clone()
         })
+    }
+}
+
+/// Where the `dwd` processor puts one file's tables: under `parts/`.
+struct PartTargets<'a> {
+    layout: crate::Layout,
+    /// The file's path in its dataset.
+    path: &'a str,
+    name: &'a str,
+    period: &'a str,
+    station: String,
+    ext: &'a str,
+}
+
+impl crate::files::Targets for PartTargets<'_> {
+    fn data(&self, dataset: &str) -> PathBuf {
+        self.layout
+            .part(dataset, self.path, &self.station, self.ext)
+    }
+
+    fn metadata(&self, dataset: &str, kind: &str, station: &str) -> PathBuf {
+        self.layout
+            .parts(dataset)
+            .join("metadata")
+            .join(kind)
+            .join(station)
+            .join(format!("{}.{}", self.name, self.ext))
+    }
+
+    fn stations(&self, dataset: &str) -> PathBuf {
+        self.layout
+            .parts(dataset)
+            .join(self.period)
+            .join(format!("stations.{}", self.ext))
     }
 }
 
@@ -241,33 +235,6 @@ impl std::fmt::Debug for DwdProcessor {
             .field("output", &self.output)
             .finish_non_exhaustive()
     }
-}
-
-/// Writes each kind of `meta` to `<root>/<kind>/<station>/<name>.<ext>`;
-/// returns the rows written.
-fn write_metadata(
-    root: &Path,
-    name: &str,
-    meta: &StationMetadata,
-    dataset: &str,
-    tables: &Tables,
-    source: &SourceInfo,
-    format: Format,
-) -> Result<u64, ProcessError> {
-    let station = match meta.station_ids().as_slice() {
-        [one] => format!("{one:05}"),
-        _ => "mixed".to_owned(),
-    };
-    let mut rows = 0;
-    for (kind, frame) in metadata_frames(meta, dataset, tables, &source.file) {
-        let out = root
-            .join(kind)
-            .join(&station)
-            .join(format!("{name}.{}", format.ext()));
-        write_frame(&frame, format, source, &out)?;
-        rows += frame.len() as u64;
-    }
-    Ok(rows)
 }
 
 impl Processor for DwdProcessor {

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use dwd_parser::metadata::StationMetadata;
 use dwd_translate::Tables;
-use dwd_translate::meta::{metadata_frames, stations_frame};
 use dwd_translate::table::SourceInfo;
 use serde_json::json;
 
@@ -19,9 +18,7 @@ use crate::context::{Ctx, usage};
 use crate::exit;
 use crate::output::print_json;
 pub use dwd_dataset::files::Format;
-use dwd_dataset::files::{
-    FileKind, parse_data, read_metadata, read_station_list, translate_data, write_data, write_frame,
-};
+use dwd_dataset::files::{FileKind, read_metadata};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -71,8 +68,8 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     }
     let mut results = Vec::new();
     let mut failed = 0;
-    for (file, metadata) in args.files.iter().zip(read) {
-        match convert_one(file, metadata, args, &tables, budget, &given) {
+    for file in &args.files {
+        match convert_one(file, args, &tables, budget, &given) {
             Ok(written) => {
                 let outputs: Vec<_> = written
                     .iter()
@@ -107,24 +104,25 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
 /// What one input became: (output file, rows) each.
 type Written = Vec<(PathBuf, usize)>;
 
-/// Each kind of `meta` as `<stem>.<kind>.<ext>`.
-fn write_meta(
-    meta: &StationMetadata,
-    args: &Args,
-    dataset: &str,
-    tables: &Tables,
-    source: &SourceInfo,
-    stem: &str,
-) -> anyhow::Result<Written> {
-    let mut written = Vec::new();
-    for (kind, frame) in metadata_frames(meta, dataset, tables, stem) {
-        let out = args
-            .output
-            .join(format!("{stem}.{kind}.{}", args.format.ext()));
-        write_frame(&frame, args.format, source, &out).map_err(anyhow::Error::msg)?;
-        written.push((out, frame.len()));
+/// `convert` writes `<name>.<ext>` and `<name>.<kind>.<ext>` into `-o`.
+struct Beside<'a> {
+    dir: &'a Path,
+    stem: &'a str,
+    ext: &'a str,
+}
+
+impl dwd_dataset::files::Targets for Beside<'_> {
+    fn data(&self, _dataset: &str) -> PathBuf {
+        self.dir.join(format!("{}.{}", self.stem, self.ext))
     }
-    Ok(written)
+
+    fn metadata(&self, _dataset: &str, kind: &str, _station: &str) -> PathBuf {
+        self.dir.join(format!("{}.{kind}.{}", self.stem, self.ext))
+    }
+
+    fn stations(&self, _dataset: &str) -> PathBuf {
+        self.dir.join(format!("{}.{}", self.stem, self.ext))
+    }
 }
 
 /// The metadata given on the command line for the station the data file
@@ -143,10 +141,10 @@ fn metadata_for(member: &str, given: &StationMetadata) -> Option<StationMetadata
     Some(m)
 }
 
-/// `metadata`: what `file` held, already read, when it is a metadata file.
+/// One file through [`dwd_dataset::files::convert_file`], the function
+/// `run` calls per file too.
 fn convert_one(
     file: &Path,
-    metadata: Option<Result<StationMetadata, dwd_dataset::files::InputError>>,
     args: &Args,
     tables: &Tables,
     budget: u64,
@@ -161,71 +159,36 @@ fn convert_one(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
     let meta = std::fs::metadata(file).ok();
-    // the dataset: as given, else by the file's name (the `produkt_*`
-    // member's name decides below for a zip whose name says nothing)
-    let named = match &args.dataset {
-        Some(d) => Some(d.clone()),
-        None => dwd_catalog::dataset_of(&stem)
-            .or_else(|| dwd_catalog::dataset_of(&shown))
-            .map(|d| d.name.to_owned()),
-    };
-    let mut dataset = named.clone().unwrap_or_else(|| "unknown".into());
-    let mut source = SourceInfo {
+    let source = SourceInfo {
         file: stem.clone(),
         size: meta.as_ref().map(|m| m.len()),
         modified: meta
             .and_then(|m| m.modified().ok())
             .and_then(|t| jiff::Timestamp::try_from(t).ok())
             .map(|t| t.to_string()),
-        dataset: dataset.clone(),
-        time_basis: None,
+        ..SourceInfo::default()
     };
-    let ext = args.format.ext();
-    match FileKind::of(&stem) {
-        FileKind::DataZip | FileKind::Produkt => {
-            let parsed = parse_data(file, &shown, budget, named.as_deref(), tables)
-                .map_err(anyhow::Error::msg)?;
-            if named.is_none()
-                && let Some(d) = dwd_catalog::dataset_of(&parsed.member)
-            {
-                dataset = d.name.to_owned();
-                source.dataset = dataset.clone();
-            }
-            let extra = metadata_for(&parsed.member, given);
-            let data = translate_data(parsed, extra.as_ref(), &dataset, tables)
-                .map_err(anyhow::Error::msg)?;
-            source.time_basis = Some(data.time.basis.as_str());
-            let out = args.output.join(format!("{stem}.{ext}"));
-            let rows =
-                write_data(data.table, args.format, &source, &out).map_err(anyhow::Error::msg)?;
-            let mut written = vec![(out, rows)];
-            written.extend(write_meta(
-                &data.metadata,
-                args,
-                &dataset,
-                tables,
-                &source,
-                &stem,
-            )?);
-            Ok(written)
-        }
-        FileKind::MetadataZip | FileKind::Metadata => {
-            let m = match metadata {
-                Some(read) => read,
-                None => read_metadata(file, &shown),
-            }
-            .map_err(anyhow::Error::msg)?;
-            write_meta(&m, args, &dataset, tables, &source, &stem)
-        }
-        FileKind::StationList => {
-            let stations = read_station_list(file, &shown)?;
-            let out = args.output.join(format!("{stem}.{ext}"));
-            write_frame(&stations_frame(&stations), args.format, &source, &out)
-                .map_err(anyhow::Error::msg)?;
-            Ok(vec![(out, stations.len())])
-        }
-        FileKind::Other => anyhow::bail!(
-            "{shown}: not a DWD data zip, produkt_*.txt, Meta_Daten_*.zip, Metadaten_* file or station list"
-        ),
-    }
+    let targets = Beside {
+        dir: &args.output,
+        stem: &stem,
+        ext: args.format.ext(),
+    };
+    let station_metadata =
+        |_dataset: &str, member: &str| Ok(metadata_for(member, given).map(std::sync::Arc::new));
+    let converted = dwd_dataset::files::convert_file(
+        dwd_dataset::files::Input {
+            path: file,
+            shown: &shown,
+            name: &stem,
+            dataset: args.dataset.as_deref(),
+            source,
+            budget,
+        },
+        tables,
+        args.format,
+        &targets,
+        &station_metadata,
+    )
+    .map_err(anyhow::Error::msg)?;
+    Ok(converted.written)
 }
