@@ -14,7 +14,6 @@ mod context;
 mod manifest;
 mod output;
 mod progress;
-mod stations;
 
 /// Exit codes (also in `--help` and README).
 pub mod exit {

@@ -1,7 +1,8 @@
 //! The DWD application layer: what to do with each kind of DWD file
 //! (`files`), the `dwd` processor of the pipeline (`processor`: fetch,
 //! convert, and when a dataset's files are done, the dataset processor),
-//! and the dataset processor that turns per-file tables into
+//! crawl → register → vanish (`crawl`, with the station lists of
+//! `stations`), and the dataset processor that turns per-file tables into
 //! analysis-ready datasets. The CLI is arguments → these → output.
 //!
 //! - `merge`: one station's files (historical, recent, now) into one
@@ -15,12 +16,14 @@
 //! - `output`: files written whole or not at all.
 
 pub mod catalog;
+pub mod crawl;
 pub mod export;
 pub mod files;
 pub mod layout;
 pub mod merge;
 pub mod output;
 pub mod processor;
+pub mod stations;
 pub mod update;
 
 pub use catalog::write_catalog;

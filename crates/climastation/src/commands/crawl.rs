@@ -28,18 +28,7 @@ pub struct Args {
     pub selection: super::selection::SelectionArgs,
 }
 
-/// What crawling one dataset did.
-pub struct CrawlReport {
-    pub dataset: String,
-    pub listed: usize,
-    /// Listed files the selection takes.
-    pub selected: usize,
-    pub registered: tracker_core::RegisterReport,
-    pub vanished: Vec<String>,
-    /// Pending files the selection no longer takes: set aside (counted as
-    /// vanished) until a selection takes them again.
-    pub deselected: Vec<String>,
-}
+pub use dwd_dataset::crawl::{CrawlReport, saved_selections};
 
 /// How HTTP requests to the source are made.
 pub fn http_options(ctx: &Ctx) -> dwd_source::HttpOptions {
@@ -51,10 +40,28 @@ pub fn http_options(ctx: &Ctx) -> dwd_source::HttpOptions {
     }
 }
 
-/// Crawls `names` at `root`, registers what `selection` takes of it and
-/// marks what vanished. Files outside the selection are not registered;
-/// pending ones registered by a wider selection are set aside; done ones
-/// are left alone.
+/// Where the crawl keeps what it learns, and how it asks the source.
+pub fn crawler(ctx: &Ctx) -> dwd_dataset::crawl::Crawler {
+    dwd_dataset::crawl::Crawler {
+        data_dir: ctx.config.paths.data_dir.clone(),
+        http: http_options(ctx),
+        rate_limit: ctx.config.source.rate_limit,
+    }
+}
+
+/// A crawl error for the command line: a setup error exits 2, a stop 130.
+pub fn crawl_error(e: dwd_dataset::crawl::CrawlError) -> anyhow::Error {
+    match e {
+        dwd_dataset::crawl::CrawlError::Interrupted => {
+            anyhow::Error::new(crate::context::Interrupted)
+        }
+        dwd_dataset::crawl::CrawlError::Setup(m) => crate::context::usage(m),
+        e => anyhow::Error::new(e),
+    }
+}
+
+/// [`dwd_dataset::crawl::Crawler::crawl`] for the datasets `names`, each
+/// listing written as `data/manifests/<dataset>.jsonl`.
 pub fn crawl_datasets(
     ctx: &Ctx,
     store: &dyn ProgressStore,
@@ -63,90 +70,23 @@ pub fn crawl_datasets(
     selection: &dwd_catalog::Selection,
     stop: &pipeline::StopHandle,
 ) -> anyhow::Result<Vec<CrawlReport>> {
-    let cfg = &ctx.config;
-    let source = dwd_source::open(root, &http_options(ctx));
-    let today = jiff::tz::TimeZone::UTC
-        .to_datetime(jiff::Timestamp::now())
-        .date();
-    let mut reports = Vec::new();
-    for name in names {
-        let dataset = ctx.dataset(name)?;
-        if stop.is_stopped() {
-            return Err(anyhow::Error::new(crate::context::Interrupted));
-        }
-        let entries = dwd_source::crawl_to_depth(
-            source.as_ref(),
-            name,
-            dwd_source::crawl::MAX_DEPTH,
-            &|| stop.is_stopped(),
+    let datasets = names
+        .iter()
+        .map(|n| ctx.dataset(n))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let manifests = ctx.config.paths.data_dir.join("manifests");
+    crawler(ctx)
+        .crawl(
+            store,
+            &datasets,
+            root,
+            selection,
+            stop,
+            &mut |d, entries| {
+                write_manifest(&manifests, d.as_str(), entries).map_err(|e| format!("{e:#}"))
+            },
         )
-        .map_err(|e| {
-            // an unreachable or missing source is a setup error (exit 2)
-            let message = format!("crawling {name} at {root}: {e}");
-            if matches!(e, dwd_source::SourceError::Interrupted) {
-                anyhow::Error::new(crate::context::Interrupted)
-            } else if e.is_setup() {
-                crate::context::usage(message)
-            } else {
-                anyhow::anyhow!(message)
-            }
-        })?;
-        write_manifest(&cfg.paths.data_dir.join("manifests"), name, &entries)?;
-        let stations = if selection.needs_station_list() {
-            let lists = crate::stations::lists(&entries);
-            let all = crate::stations::load(ctx, root, name, &lists)?;
-            Some(crate::stations::selected_ids(selection, &all))
-        } else {
-            None
-        };
-        let (chosen, left): (Vec<_>, Vec<_>) = entries
-            .iter()
-            .partition(|e| selection.file_matches(&e.path, stations.as_ref(), today));
-        let files = chosen
-            .iter()
-            .map(|e| e.new_file(&dataset))
-            .collect::<tracker_core::Result<Vec<_>>>()?;
-        let registered = super::register::register_all(store, &files)?;
-        // listed but no longer selected, and not started: set aside (the
-        // pending files are asked for only when the selection left some out)
-        let deselected: Vec<String> = if left.is_empty() {
-            Vec::new()
-        } else {
-            let pending = pending_paths(store, &dataset)?;
-            left.iter()
-                .filter(|e| pending.contains(&e.path))
-                .map(|e| e.path.clone())
-                .collect()
-        };
-        let aside: std::collections::HashSet<&str> =
-            deselected.iter().map(String::as_str).collect();
-        let present: Vec<String> = entries
-            .iter()
-            .filter(|e| !aside.contains(e.path.as_str()))
-            .map(|e| e.path.clone())
-            .collect();
-        let mut vanished = store.mark_vanished(&dataset, &present)?;
-        vanished.retain(|v| !aside.contains(v.as_str()));
-        if !selection.is_all() {
-            tracing::info!(dataset = %dataset, selection = selection.describe(), selected = chosen.len(),
-                listed = entries.len(), set_aside = deselected.len(), "selection applied");
-        }
-        save_selection(&cfg.paths.data_dir, name, selection)?;
-        for v in &vanished {
-            tracing::warn!(dataset = %dataset, file = v.as_str(), "vanished from the source listing; kept out of future work");
-        }
-        tracing::info!(dataset = %dataset, listed = entries.len(), new = registered.new, changed = registered.changed,
-            unchanged = registered.unchanged, vanished = vanished.len(), "crawled and registered");
-        reports.push(CrawlReport {
-            dataset: name.clone(),
-            listed: entries.len(),
-            selected: chosen.len(),
-            registered,
-            vanished,
-            deselected,
-        });
-    }
-    Ok(reports)
+        .map_err(crawl_error)
 }
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
@@ -229,57 +169,6 @@ pub fn print_human(r: &CrawlReport) {
 }
 
 /// The paths of `dataset`'s pending files.
-fn pending_paths(
-    store: &dyn ProgressStore,
-    dataset: &tracker_core::DatasetId,
-) -> anyhow::Result<std::collections::HashSet<String>> {
-    let mut out = std::collections::HashSet::new();
-    let mut after = None;
-    loop {
-        let page = store.list(&tracker_core::ListQuery {
-            unconfirmed_only: false,
-            dataset: Some(dataset.clone()),
-            status: tracker_core::FileStatus::Pending,
-            after,
-            limit: 10_000,
-        })?;
-        out.extend(page.files.iter().map(|f| f.key.path().to_owned()));
-        match page.next {
-            Some(n) => after = Some(n),
-            None => return Ok(out),
-        }
-    }
-}
-
-/// `paths.data_dir/selections.json`: the selection each dataset was last
-/// crawled with, for `status`.
-fn selections_file(data_dir: &Path) -> std::path::PathBuf {
-    data_dir.join("selections.json")
-}
-
-fn save_selection(
-    data_dir: &Path,
-    dataset: &str,
-    selection: &dwd_catalog::Selection,
-) -> anyhow::Result<()> {
-    let path = selections_file(data_dir);
-    let mut all = saved_selections(data_dir);
-    all.insert(dataset.to_owned(), selection.describe());
-    let text = serde_json::to_string_pretty(&all)?;
-    dwd_dataset::files::write_atomic(&path, |w| {
-        w.write_all(text.as_bytes()).map_err(|e| e.to_string())
-    })
-    .map_err(anyhow::Error::msg)
-}
-
-/// The selection each dataset was last crawled with.
-pub fn saved_selections(data_dir: &Path) -> std::collections::BTreeMap<String, String> {
-    std::fs::read(selections_file(data_dir))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
-}
-
 /// `data/manifests/<dataset with / as __>.jsonl`: what the crawl saw.
 fn write_manifest(
     dir: &Path,

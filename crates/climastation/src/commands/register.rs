@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use serde_json::json;
-use tracker_core::{ProgressStore, RegisterReport};
 
 use crate::context::Ctx;
 use crate::exit;
@@ -21,23 +20,7 @@ pub struct Args {
     pub manifest: PathBuf,
 }
 
-/// Registers in chunks: each chunk is one transaction, and registering is
-/// idempotent, so an interrupted registration is simply run again.
-pub const CHUNK: usize = 10_000;
-
-pub fn register_all(
-    store: &dyn ProgressStore,
-    files: &[tracker_core::NewFile],
-) -> anyhow::Result<RegisterReport> {
-    let mut total = RegisterReport::default();
-    for chunk in files.chunks(CHUNK) {
-        let r = store.register(chunk)?;
-        total.new += r.new;
-        total.changed += r.changed;
-        total.unchanged += r.unchanged;
-    }
-    Ok(total)
-}
+pub use dwd_dataset::crawl::register_all;
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let dataset = ctx.dataset(&args.dataset)?;

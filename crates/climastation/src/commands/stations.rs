@@ -38,12 +38,14 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     // the dataset folder and its period folders hold the lists
     let entries = dwd_source::crawl_to_depth(source.as_ref(), &args.dataset, 2, &|| false)
         .map_err(|e| usage(format!("listing {} at {root}: {e}", args.dataset)))?;
-    let lists = crate::stations::lists(&entries);
-    let all = crate::stations::load(ctx, &root, &args.dataset, &lists)?;
+    let lists = dwd_dataset::stations::lists(&entries);
+    let all =
+        dwd_dataset::stations::load(&super::crawl::crawler(ctx), &root, &args.dataset, &lists)
+            .map_err(super::crawl::crawl_error)?;
     let near = selection.near;
     let mut chosen: Vec<(f64, &dwd_parser::stations::Station)> = all
         .iter()
-        .filter(|s| selection.station_matches(&crate::stations::info(s)))
+        .filter(|s| selection.station_matches(&dwd_dataset::stations::info(s)))
         .map(|s| {
             let d = near.map_or(f64::NAN, |n| {
                 dwd_catalog::selection::distance_km(

@@ -6,12 +6,11 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
 use dwd_catalog::{FileKind, Selection, StationInfo};
 use dwd_parser::stations::Station;
 use dwd_source::ManifestEntry;
 
-use crate::context::{Ctx, usage};
+use crate::crawl::{CrawlError, Crawler};
 
 /// The largest station list read (DWD's are under 1 MB).
 const MAX_LIST: u64 = 16 << 20;
@@ -27,27 +26,25 @@ pub fn lists(entries: &[ManifestEntry]) -> Vec<&ManifestEntry> {
 /// Every station of `dataset` from its `lists` at `root`, merged (a station
 /// once, its earliest start, latest end, the newest list's name and place).
 pub fn load(
-    ctx: &Ctx,
+    crawler: &Crawler,
     root: &str,
     dataset: &str,
     lists: &[&ManifestEntry],
-) -> anyhow::Result<Vec<Station>> {
+) -> Result<Vec<Station>, CrawlError> {
     if lists.is_empty() {
-        return Err(usage(format!(
+        return Err(CrawlError::Setup(format!(
             "{dataset}: no station list at {root}; selecting by place, name, state or active span needs one"
         )));
     }
-    let cfg = &ctx.config;
     let download = dwd_source::Download::new(
         root,
         dwd_source::DownloadOptions {
-            http: crate::commands::crawl::http_options(ctx),
+            http: crawler.http.clone(),
             max_connections: 1,
-            rate_limit: cfg.source.rate_limit,
+            rate_limit: crawler.rate_limit,
         },
     );
-    let cache_dir = cfg
-        .paths
+    let cache_dir = crawler
         .data_dir
         .join("stations")
         .join(dataset.replace('/', "__"));
@@ -64,18 +61,15 @@ pub fn load(
             Err(_) => {
                 let source_path = format!("{dataset}/{}", e.path);
                 let b = download
-                    .read_small(&source_path, MAX_LIST)
-                    .map_err(|err| anyhow::anyhow!("{source_path}: {err}"))?
-                    .ok_or_else(|| anyhow::anyhow!("{source_path}: not at {root}"))?;
-                dwd_dataset::files::write_atomic(&cached, |w| {
+                    .read_small(&source_path, MAX_LIST)?
+                    .ok_or_else(|| CrawlError::Setup(format!("{source_path}: not at {root}")))?;
+                crate::output::write_atomic(&cached, |w| {
                     std::io::Write::write_all(w, &b).map_err(|e| e.to_string())
-                })
-                .map_err(anyhow::Error::msg)?;
+                })?;
                 b
             }
         };
-        let list = dwd_parser::stations::parse(&e.path, &bytes)
-            .with_context(|| format!("reading the station list {dataset}/{}", e.path))?;
+        let list = dwd_parser::stations::parse(&e.path, &bytes)?;
         parsed.push(list);
     }
     Ok(dwd_translate::meta::merge_station_lists(parsed))

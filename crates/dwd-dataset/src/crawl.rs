@@ -1,0 +1,238 @@
+//! Crawl → register → vanish: a dataset's files listed at the source, the
+//! ones the selection takes registered in the tracker, the ones gone from
+//! the listing set aside. The use case behind `crawl` and `run --crawl`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use dwd_source::ManifestEntry;
+use tracker_core::{DatasetId, ProgressStore, RegisterReport, TrackerError};
+
+use crate::output::{OutputError, write_atomic};
+
+/// Why a crawl stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum CrawlError {
+    /// The source is wrong or out of reach, or a selection needs what it
+    /// does not have: a setup error, not a failed file.
+    #[error("{0}")]
+    Setup(String),
+    #[error("interrupted")]
+    Interrupted,
+    #[error("crawling {dataset} at {root}: {source}")]
+    Source {
+        dataset: String,
+        root: String,
+        source: dwd_source::SourceError,
+    },
+    #[error(transparent)]
+    Fetch(#[from] dwd_source::FetchError),
+    #[error(transparent)]
+    StationList(#[from] dwd_parser::ParseError),
+    #[error(transparent)]
+    Store(#[from] TrackerError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// What the caller does with each dataset's listing failed.
+    #[error("{0}")]
+    Listed(String),
+}
+
+/// Where a crawl keeps what it learns, and how it asks the source.
+#[derive(Clone, Debug)]
+pub struct Crawler {
+    /// `paths.data_dir`: station-list cache and `selections.json`.
+    pub data_dir: PathBuf,
+    pub http: dwd_source::HttpOptions,
+    pub rate_limit: Option<u64>,
+}
+
+/// What crawling one dataset did.
+#[derive(Debug)]
+pub struct CrawlReport {
+    pub dataset: String,
+    pub listed: usize,
+    /// Listed files the selection takes.
+    pub selected: usize,
+    pub registered: RegisterReport,
+    pub vanished: Vec<String>,
+    /// Pending files the selection no longer takes: set aside (counted as
+    /// vanished) until a selection takes them again.
+    pub deselected: Vec<String>,
+}
+
+/// What the caller does with each dataset's listing (the CLI writes it as a
+/// manifest); an error stops the crawl.
+pub type OnListed<'a> = &'a mut dyn FnMut(&DatasetId, &[ManifestEntry]) -> Result<(), String>;
+
+/// Registers in chunks: each chunk is one transaction, and registering is
+/// idempotent, so an interrupted registration is simply run again.
+pub const CHUNK: usize = 10_000;
+
+pub fn register_all(
+    store: &dyn ProgressStore,
+    files: &[tracker_core::NewFile],
+) -> Result<RegisterReport, TrackerError> {
+    let mut total = RegisterReport::default();
+    for chunk in files.chunks(CHUNK) {
+        let r = store.register(chunk)?;
+        total.new += r.new;
+        total.changed += r.changed;
+        total.unchanged += r.unchanged;
+        total.reappeared += r.reappeared;
+    }
+    Ok(total)
+}
+
+impl Crawler {
+    /// Crawls `datasets` at `root`, registers what `selection` takes of it
+    /// and marks what vanished. Files outside the selection are not
+    /// registered; pending ones registered by a wider selection are set
+    /// aside; done ones are left alone. `listed` sees each dataset's
+    /// listing first (the CLI writes it as a manifest).
+    pub fn crawl(
+        &self,
+        store: &dyn ProgressStore,
+        datasets: &[DatasetId],
+        root: &str,
+        selection: &dwd_catalog::Selection,
+        stop: &pipeline::StopHandle,
+        listed: OnListed<'_>,
+    ) -> Result<Vec<CrawlReport>, CrawlError> {
+        let source = dwd_source::open(root, &self.http);
+        let today = jiff::tz::TimeZone::UTC
+            .to_datetime(jiff::Timestamp::now())
+            .date();
+        let mut reports = Vec::new();
+        for dataset in datasets {
+            let name = dataset.as_str();
+            if stop.is_stopped() {
+                return Err(CrawlError::Interrupted);
+            }
+            let entries = dwd_source::crawl_to_depth(
+                source.as_ref(),
+                name,
+                dwd_source::crawl::MAX_DEPTH,
+                &|| stop.is_stopped(),
+            )
+            .map_err(|e| match e {
+                dwd_source::SourceError::Interrupted => CrawlError::Interrupted,
+                // an unreachable or missing source is a setup error
+                e if e.is_setup() => CrawlError::Setup(format!("crawling {name} at {root}: {e}")),
+                e => CrawlError::Source {
+                    dataset: name.to_owned(),
+                    root: root.to_owned(),
+                    source: e,
+                },
+            })?;
+            listed(dataset, &entries).map_err(CrawlError::Listed)?;
+            let stations = if selection.needs_station_list() {
+                let lists = crate::stations::lists(&entries);
+                let all = crate::stations::load(self, root, name, &lists)?;
+                Some(crate::stations::selected_ids(selection, &all))
+            } else {
+                None
+            };
+            let (chosen, left): (Vec<_>, Vec<_>) = entries
+                .iter()
+                .partition(|e| selection.file_matches(&e.path, stations.as_ref(), today));
+            let files = chosen
+                .iter()
+                .map(|e| e.new_file(dataset))
+                .collect::<tracker_core::Result<Vec<_>>>()?;
+            let registered = register_all(store, &files)?;
+            // listed but no longer selected, and not started: set aside (the
+            // pending files are asked for only when the selection left some out)
+            let deselected: Vec<String> = if left.is_empty() {
+                Vec::new()
+            } else {
+                let pending = pending_paths(store, dataset)?;
+                left.iter()
+                    .filter(|e| pending.contains(&e.path))
+                    .map(|e| e.path.clone())
+                    .collect()
+            };
+            let aside: HashSet<&str> = deselected.iter().map(String::as_str).collect();
+            let present: Vec<String> = entries
+                .iter()
+                .filter(|e| !aside.contains(e.path.as_str()))
+                .map(|e| e.path.clone())
+                .collect();
+            let mut vanished = store.mark_vanished(dataset, &present)?;
+            vanished.retain(|v| !aside.contains(v.as_str()));
+            if !selection.is_all() {
+                tracing::info!(dataset = %dataset, selection = selection.describe(), selected = chosen.len(),
+                    listed = entries.len(), set_aside = deselected.len(), "selection applied");
+            }
+            save_selection(&self.data_dir, name, selection)?;
+            for v in &vanished {
+                tracing::warn!(dataset = %dataset, file = v.as_str(), "vanished from the source listing; kept out of future work");
+            }
+            tracing::info!(dataset = %dataset, listed = entries.len(), new = registered.new, changed = registered.changed,
+                unchanged = registered.unchanged, vanished = vanished.len(), "crawled and registered");
+            reports.push(CrawlReport {
+                dataset: name.to_owned(),
+                listed: entries.len(),
+                selected: chosen.len(),
+                registered,
+                vanished,
+                deselected,
+            });
+        }
+        Ok(reports)
+    }
+}
+
+fn pending_paths(
+    store: &dyn ProgressStore,
+    dataset: &DatasetId,
+) -> Result<HashSet<String>, TrackerError> {
+    let mut out = HashSet::new();
+    let mut after = None;
+    loop {
+        let page = store.list(&tracker_core::ListQuery {
+            unconfirmed_only: false,
+            dataset: Some(dataset.clone()),
+            status: tracker_core::FileStatus::Pending,
+            after,
+            limit: 10_000,
+        })?;
+        out.extend(page.files.iter().map(|f| f.key.path().to_owned()));
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// `paths.data_dir/selections.json`: the selection each dataset was last
+/// crawled with, for `status`.
+fn selections_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("selections.json")
+}
+
+fn save_selection(
+    data_dir: &Path,
+    dataset: &str,
+    selection: &dwd_catalog::Selection,
+) -> Result<(), OutputError> {
+    let path = selections_file(data_dir);
+    let mut all = saved_selections(data_dir);
+    all.insert(dataset.to_owned(), selection.describe());
+    let text = serde_json::to_string_pretty(&all).map_err(|e| OutputError::Encode {
+        path: path.clone(),
+        message: e.to_string(),
+        io: None,
+    })?;
+    write_atomic(&path, |w| {
+        std::io::Write::write_all(w, text.as_bytes()).map_err(|e| e.to_string())
+    })
+}
+
+/// The selection each dataset was last crawled with.
+pub fn saved_selections(data_dir: &Path) -> BTreeMap<String, String> {
+    std::fs::read(selections_file(data_dir))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
