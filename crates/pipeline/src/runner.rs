@@ -519,7 +519,7 @@ impl<'a, S: ProgressStore> Finished<'a, S> {
                 // back (they are redone) if the store still takes that
                 shared.stop(StopReason::Store(e.to_string()));
                 for (claim, _) in &items {
-                    release(store, shared, claim, observer);
+                    release(store, shared, claim, observer, None);
                 }
             }
         }
@@ -594,7 +594,7 @@ fn work<'a, S, L>(
             if shared.stop.is_stopping() {
                 // Claimed but not started: give them back at once.
                 for c in std::iter::once(claim).chain(claims.by_ref()) {
-                    release(store, shared, &c, observer);
+                    release(store, shared, &c, observer, None);
                 }
                 return;
             }
@@ -611,13 +611,19 @@ fn work<'a, S, L>(
     }
 }
 
+/// Gives `claim` back (with the reason recorded when there is one).
 fn release<S: ProgressStore>(
     store: &S,
     shared: &Shared<'_>,
     claim: &Claim,
     observer: &dyn Observer,
+    reason: Option<&Failure>,
 ) {
-    match shared.tracked(|| store.release(claim)) {
+    let released = shared.tracked(|| match reason {
+        Some(r) => store.release_with_reason(claim, r),
+        None => store.release(claim),
+    });
+    match released {
         Ok(()) => {
             shared.released.fetch_add(1, Ordering::Relaxed);
             observer.file_finished(shared.dataset, &FileEvent::Released { key: &claim.key });
@@ -667,7 +673,7 @@ where
             return Some(metrics);
         }
         Ok(Err(e)) if e.interrupted => {
-            release(store, shared, claim, observer);
+            release(store, shared, claim, observer, None);
             return None;
         }
         Ok(Err(ProcessError {
@@ -708,17 +714,7 @@ where
         // attempts are not used up, and the run stops
         tracing::error!(file = %claim.key, error = %error, "out of a resource every file needs: stopping the run");
         shared.stop(StopReason::Resource(error.message.clone()));
-        match shared.tracked(|| store.release_with_reason(claim, &failure)) {
-            Ok(()) => {
-                shared.released.fetch_add(1, Ordering::Relaxed);
-                observer.file_finished(dataset, &FileEvent::Released { key: &claim.key });
-            }
-            Err(TrackerError::StaleClaim { .. }) => {}
-            Err(e) => {
-                tracing::warn!(file = %claim.key, error = %e, "release failed; the lease will expire")
-            }
-        }
-        lock(&shared.held).remove(&claim.id);
+        release(store, shared, claim, observer, Some(&failure));
         return None;
     }
     match shared.tracked(|| store.fail(claim, &failure)) {
@@ -762,7 +758,7 @@ where
             tracing::error!(file = %claim.key, error = %error, store_error = %e, "the file's failure could not be recorded");
             shared.stop(StopReason::Store(e.to_string()));
             // give the claim back if the store still takes that
-            release(store, shared, claim, observer);
+            release(store, shared, claim, observer, None);
         }
     }
     None

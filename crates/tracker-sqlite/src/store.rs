@@ -223,6 +223,37 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// Gives a claim back: `pending` at once, no failure counted; with
+    /// `reason`, its kind and message are recorded.
+    fn release_in(&self, claim: &Claim, reason: Option<&Failure>) -> Result<()> {
+        let now = self.now().as_millis();
+        self.write("release", |tx| {
+            let n = match reason {
+                None => tx
+                    .prepare_cached(sql::RELEASE)
+                    .and_then(|mut s| s.execute(params![claim.id.0, claim.token, now])),
+                Some(r) => tx
+                    .prepare_cached(sql::RELEASE_WITH_REASON)
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            claim.id.0,
+                            claim.token,
+                            now,
+                            r.kind.as_str(),
+                            r.message
+                        ])
+                    }),
+            }
+            .map_err(self.sql_err("release"))?;
+            if n == 0 {
+                return Err(self.stale_or_missing(tx, claim));
+            }
+            Ok(())
+        })?;
+        tracing::debug!(dataset = %claim.key.dataset, file = claim.key.path(), worker = %claim.worker, attempt = claim.token, from = "processing", to = "pending", reason = reason.map(|r| r.message.as_str()), "released");
+        Ok(())
+    }
+
     /// One fenced completion inside an open write transaction.
     fn complete_in(
         &self,
@@ -491,43 +522,11 @@ impl ProgressStore for SqliteStore {
     }
 
     fn release(&self, claim: &Claim) -> Result<()> {
-        let now = self.now().as_millis();
-        self.write("release", |tx| {
-            let n = tx
-                .prepare_cached(sql::RELEASE)
-                .and_then(|mut s| s.execute(params![claim.id.0, claim.token, now]))
-                .map_err(self.sql_err("release"))?;
-            if n == 0 {
-                return Err(self.stale_or_missing(tx, claim));
-            }
-            Ok(())
-        })?;
-        tracing::debug!(dataset = %claim.key.dataset, file = claim.key.path(), worker = %claim.worker, attempt = claim.token, from = "processing", to = "pending", "released");
-        Ok(())
+        self.release_in(claim, None)
     }
 
     fn release_with_reason(&self, claim: &Claim, failure: &Failure) -> Result<()> {
-        let now = self.now().as_millis();
-        self.write("release", |tx| {
-            let n = tx
-                .prepare_cached(sql::RELEASE_WITH_REASON)
-                .and_then(|mut s| {
-                    s.execute(params![
-                        claim.id.0,
-                        claim.token,
-                        now,
-                        failure.kind.as_str(),
-                        failure.message
-                    ])
-                })
-                .map_err(self.sql_err("release"))?;
-            if n == 0 {
-                return Err(self.stale_or_missing(tx, claim));
-            }
-            Ok(())
-        })?;
-        tracing::debug!(dataset = %claim.key.dataset, file = claim.key.path(), worker = %claim.worker, attempt = claim.token, from = "processing", to = "pending", error = failure.message.as_str(), "released with a reason");
-        Ok(())
+        self.release_in(claim, Some(failure))
     }
 
     fn recover_expired(&self) -> Result<RecoveryReport> {
