@@ -187,22 +187,11 @@ fn pending_paths(
     store: &dyn ProgressStore,
     dataset: &DatasetId,
 ) -> Result<HashSet<String>, TrackerError> {
-    let mut out = HashSet::new();
-    let mut after = None;
-    loop {
-        let page = store.list(&tracker_core::ListQuery {
-            unconfirmed_only: false,
-            dataset: Some(dataset.clone()),
-            status: tracker_core::FileStatus::Pending,
-            after,
-            limit: 10_000,
-        })?;
-        out.extend(page.files.iter().map(|f| f.key.path().to_owned()));
-        match page.next {
-            Some(n) => after = Some(n),
-            None => return Ok(out),
-        }
-    }
+    let pending = crate::update::files_in(store, dataset, tracker_core::FileStatus::Pending)?;
+    Ok(pending
+        .into_iter()
+        .map(|f| f.key.path().to_owned())
+        .collect())
 }
 
 /// `paths.data_dir/selections.json`: the selection each dataset was last

@@ -47,27 +47,38 @@ pub struct UpdateReport {
     pub seconds: f64,
 }
 
-/// The completed files of `dataset`.
-pub fn completed(
+/// Every file of `dataset` in `status`, page by page.
+pub fn files_in(
     store: &dyn ProgressStore,
     dataset: &DatasetId,
+    status: FileStatus,
 ) -> Result<Vec<FileRecord>, TrackerError> {
     let mut out = Vec::new();
     let mut after = None;
     loop {
         let page = store.list(&ListQuery {
             dataset: Some(dataset.clone()),
-            status: FileStatus::Completed,
+            status,
             unconfirmed_only: false,
             after,
             limit: 10_000,
         })?;
-        out.extend(page.files.into_iter().filter(|f| f.vanished_at.is_none()));
+        out.extend(page.files);
         match page.next {
             Some(n) => after = Some(n),
             None => return Ok(out),
         }
     }
+}
+
+/// The completed files of `dataset` still listed at the source.
+pub fn completed(
+    store: &dyn ProgressStore,
+    dataset: &DatasetId,
+) -> Result<Vec<FileRecord>, TrackerError> {
+    let mut files = files_in(store, dataset, FileStatus::Completed)?;
+    files.retain(|f| f.vanished_at.is_none());
+    Ok(files)
 }
 
 /// `series` → its inputs as (file, checksum), sorted.
