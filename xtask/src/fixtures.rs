@@ -10,7 +10,9 @@
 //! three chunks a station: up to 1999-12-31 in MEZ (UTC+1), then 2000–2009
 //! and 2010–2019 in UTC; the 2000 chunk starts at `199912312300` (UTC), the
 //! instant after the MEZ chunk's last row, so the seam has no gap and no
-//! duplicate. `--stations 541` gives 1,623 historical files like the real
+//! duplicate. As at DWD, the periods overlap: `recent` starts half-way
+//! through the newest historical file, and `now` (up to 144 rows) repeats
+//! `recent`'s last rows. `--stations 541` gives 1,623 historical files like the real
 //! folder; `--rows` sets the rows a file.
 //!
 //! No dependency on the rest of xtask: the integration tests include this
@@ -86,7 +88,7 @@ pub fn generate(out: &Path, stations: usize, rows: usize, seed: u64) -> anyhow::
                     let chunks = [
                         ("19930428", "19991231", 199_912_310_000u64, "MEZ"),
                         ("20000101", "20091231", 199_912_312_300, "UTC"),
-                        ("20100101", "20191231", 201_001_010_000, "UTC"),
+                        ("20100101", "20191231", LAST_DECADE_START, "UTC"),
                     ];
                     for (from, to, start, _tz) in chunks {
                         // The first chunk ends at 1999-12-31 23:50 MEZ: its rows start
@@ -105,21 +107,34 @@ pub fn generate(out: &Path, stations: usize, rows: usize, seed: u64) -> anyhow::
                     }
                 }
                 "recent" => {
-                    let text = produkt(*id, 202_401_010_000, rows, eor, &mut rng);
+                    // As at DWD, `recent` repeats the end of the newest
+                    // historical file: it starts half-way through it.
+                    let first = plus_minutes(LAST_DECADE_START, (rows / 2) as u64 * 10);
+                    let text = produkt(*id, first, rows, eor, &mut rng);
+                    let last = plus_minutes(first, (rows as u64 - 1) * 10);
                     put(
                         format!("10minutenwerte_TU_{id:05}_akt.zip"),
                         zip_one(
-                            &format!("produkt_zehn_min_tu_20240101_20250819_{id:05}.txt"),
+                            &format!(
+                                "produkt_zehn_min_tu_{}_{}_{id:05}.txt",
+                                first / 10_000,
+                                last / 10_000
+                            ),
                             &text,
                         )?,
                     )?;
                 }
                 "now" => {
-                    let text = produkt(*id, 202_508_200_000, rows.min(144), eor, &mut rng);
+                    // and `now` repeats the end of `recent`: its last half.
+                    let recent = plus_minutes(LAST_DECADE_START, (rows / 2) as u64 * 10);
+                    let n = rows.min(144);
+                    let first = plus_minutes(recent, (rows - n / 2 - 1) as u64 * 10);
+                    let text = produkt(*id, first, n, eor, &mut rng);
+                    let day = first / 10_000;
                     put(
                         format!("10minutenwerte_TU_{id:05}_now.zip"),
                         zip_one(
-                            &format!("produkt_zehn_now_tu_20250820_20250820_{id:05}.txt"),
+                            &format!("produkt_zehn_now_tu_{day}_{day}_{id:05}.txt"),
                             &text,
                         )?,
                     )?;
@@ -159,6 +174,18 @@ pub fn generate(out: &Path, stations: usize, rows: usize, seed: u64) -> anyhow::
         .collect();
     write_listing(&root, &format!("{DATASET}/"), &dirs)?;
     Ok(written)
+}
+
+/// The first timestamp (YYYYMMDDHHMM, UTC) of the newest historical file.
+const LAST_DECADE_START: u64 = 201_001_010_000;
+
+/// YYYYMMDDHHMM plus `minutes`, by calendar (jiff).
+fn plus_minutes(at: u64, minutes: u64) -> u64 {
+    let dt = civil(at);
+    let on = dt
+        .checked_add(jiff::Span::new().minutes(minutes as i64))
+        .unwrap_or(dt);
+    stamp(on).parse().unwrap_or(at)
 }
 
 /// YYYYMMDDHHMM minus `minutes`, by calendar (jiff).
