@@ -6,7 +6,7 @@
 //! --crawl --processor dwd` with `--workers` workers, then the same run
 //! again with nothing new. Measured from outside the program: wall time,
 //! CPU time (user + system of the child), files/s, MB/s of `produkt`
-//! text, peak RSS; from its JSON log, the merge's time (the dataset
+//! text, peak RSS (the child's VmHWM, read every 10 ms); from its JSON log, the merge's time (the dataset
 //! processor's "series up to date"). In the same run, the sum of the
 //! single-core zlib-rs inflate times of the same zips (every member read to
 //! the end): the floor the chain is compared with.
@@ -64,7 +64,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let run = |label: &str| -> anyhow::Result<Measured> {
         let before = usage();
         let t = Instant::now();
-        let status = Command::new(&exe)
+        let mut child = Command::new(&exe)
             .args([
                 "climastation",
                 "--quiet",
@@ -85,8 +85,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .env("CLIMASTATION_PROCESSING__PROCESSOR", "dwd")
             .env("CLIMASTATION_PROCESSING__WORKERS", workers.to_string())
             .stdout(std::process::Stdio::null())
-            .status()
+            .spawn()
             .with_context(|| format!("{label} run"))?;
+        // its own peak (VmHWM), read every 10 ms until it exits
+        let mut peak_kb = 0;
+        let status = loop {
+            if let Some(status) = child.try_wait()? {
+                break status;
+            }
+            peak_kb = peak_kb.max(crate::measure::peak_rss_kb_of(child.id()));
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
         let wall = t.elapsed().as_secs_f64();
         if !status.success() {
             bail!("the {label} run failed: {status}");
@@ -94,12 +103,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let after = usage();
         Ok(Measured {
             wall,
-            cpu: after.0 - before.0,
-            peak_rss_mb: after.1 as f64 / 1024.0,
+            cpu: after - before,
+            peak_rss_mb: peak_kb as f64 / 1024.0,
         })
     };
     let first = run("first")?;
-    let merge_ms = merge_ms(&logs)?;
+    let (merge_ms, merged_rows, copied_rows) = merge_ms(&logs)?;
     let second = run("second")?;
     let files = zips.len();
     let conversion = first.wall - merge_ms / 1000.0;
@@ -115,6 +124,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "text_mb_per_s": f(text_bytes as f64 / 1e6 / first.wall, 1),
         "peak_rss_mb": f(first.peak_rss_mb, 0),
         "merge_s": f(merge_ms / 1000.0, 2),
+        "merged_rows": merged_rows,
+        "copied_rows": copied_rows,
         "merge_share_of_conversion": f(merge_ms / 1000.0 / conversion.max(1e-9), 3),
         "wall_to_inflate": f(first.wall / inflate_s.max(1e-9), 2),
         "second_run_s": f(second.wall, 2),
@@ -147,6 +158,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             merge_ms / 1000.0 / conversion.max(1e-9) * 100.0
         );
         println!(
+            "  rows merged, copied      {merged_rows:>8}, {copied_rows} ({:.1}% copied as encoded)",
+            copied_rows as f64 / merged_rows.max(1) as f64 * 100.0
+        );
+        println!(
             "  peak RSS                 {:>8.0} MB ({:.0} MB a worker; target < 512)",
             first.peak_rss_mb,
             first.peak_rss_mb / workers as f64
@@ -165,20 +180,21 @@ struct Measured {
     peak_rss_mb: f64,
 }
 
-/// (user + system seconds, max RSS in KiB) of the finished children so far.
-fn usage() -> (f64, i64) {
+/// User + system seconds of the finished children so far.
+fn usage() -> f64 {
     match nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN) {
         Ok(u) => {
             let secs = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
-            (secs(u.user_time()) + secs(u.system_time()), u.max_rss())
+            secs(u.user_time()) + secs(u.system_time())
         }
-        Err(_) => (0.0, 0),
+        Err(_) => 0.0,
     }
 }
 
-/// The merge's milliseconds from the run's JSON log.
-fn merge_ms(logs: &Path) -> anyhow::Result<f64> {
-    let mut total = 0.0;
+/// The merge's milliseconds, rows and rows copied whole, from the run's
+/// JSON log.
+fn merge_ms(logs: &Path) -> anyhow::Result<(f64, u64, u64)> {
+    let (mut total, mut rows, mut copied) = (0.0, 0, 0);
     for f in fixtures::files_below(logs) {
         for line in std::fs::read_to_string(&f)?.lines() {
             let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
@@ -187,8 +203,10 @@ fn merge_ms(logs: &Path) -> anyhow::Result<f64> {
             if v["message"] == "series up to date" || v["fields"]["message"] == "series up to date"
             {
                 total += v["fields"]["ms"].as_f64().unwrap_or(0.0);
+                rows += v["fields"]["rows"].as_u64().unwrap_or(0);
+                copied += v["fields"]["copied"].as_u64().unwrap_or(0);
             }
         }
     }
-    Ok(total)
+    Ok((total, rows, copied))
 }

@@ -8,11 +8,18 @@ use std::time::Duration;
 
 /// Peak resident set size of this process so far (VmHWM), in KiB.
 pub fn peak_rss_kb() -> u64 {
-    status_field("VmHWM:")
+    status_field("self", "VmHWM:")
 }
 
-fn status_field(name: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+/// Peak resident set size of process `pid` so far (VmHWM), in KiB; 0 once
+/// it has exited. A child's `getrusage` figure is no use here: the kernel
+/// gives an exec'd child the peak of the process that spawned it.
+pub fn peak_rss_kb_of(pid: u32) -> u64 {
+    status_field(&pid.to_string(), "VmHWM:")
+}
+
+fn status_field(pid: &str, name: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
