@@ -9,10 +9,16 @@
 //! file keeps its first row. Nothing else is dropped: a time only one file
 //! has comes from that file, whatever its period.
 //!
-//! Memory: the merge reads the (station, time) keys of every input first
-//! (16–24 bytes a row), decides the winner of each key, then copies rows
-//! run by run, holding at most two decoded inputs at once; the writer
-//! flushes a row group every [`ROW_GROUP`] rows.
+//! How: the merge reads the (station, time) keys of every input (16 bytes
+//! a row), sweeps them in time order deciding each key's winner, and gets
+//! the series as runs of consecutive rows of one input. A run that covers
+//! a whole row group of its input copies that row group's column chunks as
+//! they are encoded (statistics and page index with them), adding only the
+//! two source columns; the rest is decoded one row group at a time and
+//! encoded again, [`ROW_GROUP`] rows to a row group. With DWD's overlaps
+//! (recent repeats the end of historical, now the end of recent) nearly
+//! every row is copied, so a merge costs little more than reading its keys.
+//! Memory: the keys, one decoded row group and the row group being written.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -28,8 +34,18 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use dwd_catalog::Period;
 use dwd_translate::table::{ROW_GROUP, parquet_writer};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::file::metadata::KeyValue;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::arrow::arrow_writer::{ArrowRowGroupWriterFactory, compute_leaves};
+use parquet::basic::{Compression, Encoding};
+use parquet::column::page::{CompressedPage, Page, PageWriter};
+use parquet::column::writer::ColumnCloseResult;
+use parquet::file::metadata::{ColumnChunkMetaData, KeyValue, PageIndexPolicy};
+use parquet::file::page_index::offset_index::{OffsetIndexMetaData, PageLocation};
+use parquet::file::statistics::Statistics;
+use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
+use parquet::schema::types::{ColumnDescPtr, SchemaDescriptor};
 
 /// The overlap rule, as written into each series' `merge_rule` metadata.
 pub const MERGE_RULE: &str = "one row per (station_id, timestamp_utc); where files overlap, the row of the more final source wins: historical over recent over now, and within a period the file the source changed last (then the later name); a time repeated inside one file keeps its first row; source_period and source_file name each row's file";
@@ -91,6 +107,8 @@ pub struct Merged {
     pub overlapped: u64,
     /// Rows whose (station, time) appeared before in the same file.
     pub repeated: u64,
+    /// Rows copied in whole row groups of their input, as encoded there.
+    pub copied: u64,
 }
 
 fn rank(p: Option<Period>) -> u8 {
@@ -118,45 +136,226 @@ fn read_err(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> MergeError
     }
 }
 
-fn builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>, MergeError> {
-    let f = std::fs::File::open(path).map_err(|source| MergeError::Open {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    ParquetRecordBatchReaderBuilder::try_new(f).map_err(read_err(path))
+/// One input, opened once: its file (whose column chunks may be copied) and
+/// its metadata with the page index.
+struct Source {
+    input: Input,
+    file: std::fs::File,
+    meta: ArrowReaderMetadata,
+    /// The first row of each row group, and the row count at the end.
+    starts: Vec<u64>,
+    /// Whether its data columns are the series' columns, encoded alike, so
+    /// whole row groups are copied instead of decoded and encoded again.
+    copyable: bool,
 }
 
-/// The (station, time) of every row of `path`.
-fn keys(path: &Path) -> Result<(Vec<u32>, Vec<i64>), MergeError> {
-    let b = builder(path)?;
-    let mask = ProjectionMask::columns(b.parquet_schema(), ["station_id", "timestamp_utc"]);
-    let reader = b
-        .with_projection(mask)
-        .with_batch_size(ROW_GROUP)
-        .build()
-        .map_err(read_err(path))?;
-    let (mut stations, mut times) = (Vec::new(), Vec::new());
-    for batch in reader {
-        let batch = batch.map_err(|e| MergeError::Read {
-            path: path.to_path_buf(),
-            source: e.into(),
+impl Source {
+    fn open(input: Input) -> Result<Source, MergeError> {
+        let path = input.table.clone();
+        let file = std::fs::File::open(&path).map_err(|source| MergeError::Open {
+            path: path.clone(),
+            source,
         })?;
-        let bad = |what: &str| MergeError::Schema {
-            path: path.to_path_buf(),
-            message: format!("no {what} column of the expected type"),
-        };
-        let s = batch
-            .column_by_name("station_id")
-            .and_then(|c| c.as_any().downcast_ref::<UInt32Array>())
-            .ok_or_else(|| bad("station_id (uint32)"))?;
-        let t = batch
-            .column_by_name("timestamp_utc")
-            .and_then(|c| c.as_any().downcast_ref::<TimestampMillisecondArray>())
-            .ok_or_else(|| bad("timestamp_utc (timestamp ms)"))?;
-        stations.extend(s.values().iter());
-        times.extend(t.values().iter());
+        let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
+        let meta = ArrowReaderMetadata::load(&file, options).map_err(read_err(&path))?;
+        let mut starts = vec![0u64];
+        for rg in meta.metadata().row_groups() {
+            let rows = u64::try_from(rg.num_rows()).unwrap_or(0);
+            starts.push(starts[starts.len() - 1] + rows);
+        }
+        Ok(Source {
+            input,
+            file,
+            meta,
+            starts,
+            copyable: false,
+        })
     }
-    Ok((stations, times))
+
+    fn path(&self) -> &Path {
+        &self.input.table
+    }
+
+    fn rows(&self) -> u64 {
+        self.starts[self.starts.len() - 1]
+    }
+
+    fn reader(&self) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>, MergeError> {
+        let file = self.file.try_clone().map_err(|source| MergeError::Open {
+            path: self.path().to_path_buf(),
+            source,
+        })?;
+        Ok(
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone())
+                .with_batch_size(ROW_GROUP),
+        )
+    }
+
+    fn batch_err(&self) -> impl Fn(arrow_schema::ArrowError) -> MergeError + '_ {
+        move |e| MergeError::Read {
+            path: self.path().to_path_buf(),
+            source: e.into(),
+        }
+    }
+
+    /// Row group `g`, conformed to the series' columns (less the source
+    /// columns).
+    fn decode(&self, g: usize, schema: &Schema) -> Result<Vec<ArrayRef>, MergeError> {
+        let batches = self
+            .reader()?
+            .with_row_groups(vec![g])
+            .build()
+            .map_err(read_err(self.path()))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(self.batch_err())?;
+        let whole = match batches.len() {
+            1 => batches.into_iter().next(),
+            _ => match batches.first() {
+                Some(first) => Some(arrow_select::concat::concat_batches(
+                    &first.schema(),
+                    &batches,
+                )?),
+                None => None,
+            },
+        };
+        let Some(whole) = whole else {
+            return Err(MergeError::Schema {
+                path: self.path().to_path_buf(),
+                message: format!("row group {g} has no rows"),
+            });
+        };
+        conform(&whole, schema)
+    }
+
+    /// The (station, time) of every row, time-sorted with repeats removed.
+    fn keys(&self) -> Result<SortedKeys, MergeError> {
+        let b = self.reader()?;
+        let mask = ProjectionMask::columns(b.parquet_schema(), ["station_id", "timestamp_utc"]);
+        let reader = b
+            .with_projection(mask)
+            .build()
+            .map_err(read_err(self.path()))?;
+        let mut keys: Vec<(u32, i64)> =
+            Vec::with_capacity(usize::try_from(self.rows()).unwrap_or(0));
+        for batch in reader {
+            let batch = batch.map_err(self.batch_err())?;
+            let bad = |what: &str| MergeError::Schema {
+                path: self.path().to_path_buf(),
+                message: format!("no {what} column of the expected type"),
+            };
+            let s = batch
+                .column_by_name("station_id")
+                .and_then(|c| c.as_any().downcast_ref::<UInt32Array>())
+                .ok_or_else(|| bad("station_id (uint32)"))?;
+            let t = batch
+                .column_by_name("timestamp_utc")
+                .and_then(|c| c.as_any().downcast_ref::<TimestampMillisecondArray>())
+                .ok_or_else(|| bad("timestamp_utc (timestamp ms)"))?;
+            keys.extend(s.values().iter().copied().zip(t.values().iter().copied()));
+        }
+        Ok(SortedKeys::new(keys))
+    }
+}
+
+/// An input's keys in (station, time) order, each once; `rows` maps each
+/// back to its row where the file itself is not in that order.
+struct SortedKeys {
+    keys: Vec<(u32, i64)>,
+    rows: Option<Vec<u32>>,
+    /// Rows dropped because the same file had their key before.
+    repeated: u64,
+}
+
+impl SortedKeys {
+    fn new(keys: Vec<(u32, i64)>) -> SortedKeys {
+        if keys.windows(2).all(|w| w[0] < w[1]) {
+            return SortedKeys {
+                keys,
+                rows: None,
+                repeated: 0,
+            };
+        }
+        // out of order or repeated: sort (row, stable: the first row of a
+        // repeated key comes first) and keep the first of each key
+        let mut order: Vec<u32> = (0..keys.len() as u32).collect();
+        order.sort_by_key(|&r| keys[r as usize]);
+        let before = order.len();
+        order.dedup_by_key(|r| keys[*r as usize]);
+        let sorted = order.iter().map(|&r| keys[r as usize]).collect();
+        SortedKeys {
+            keys: sorted,
+            repeated: (before - order.len()) as u64,
+            rows: Some(order),
+        }
+    }
+}
+
+/// `len` consecutive rows of input `input` from `start`, in the series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Run {
+    input: usize,
+    start: u64,
+    len: u64,
+}
+
+/// Appends rows `start..start + len` of `input`, joining the last run
+/// where they continue it.
+fn extend(out: &mut Vec<Run>, input: usize, start: u64, len: u64) {
+    match out.last_mut() {
+        Some(r) if r.input == input && r.start + r.len == start => r.len += len,
+        _ => out.push(Run { input, start, len }),
+    }
+}
+
+/// The series as runs of input rows, in (station, time) order: at each
+/// key the first input (the most final, `keys` being in precedence order)
+/// that has it; also the count of rows that lost to a more final input.
+fn runs(keys: &[SortedKeys]) -> (Vec<Run>, u64) {
+    let mut head = vec![0usize; keys.len()];
+    let mut out: Vec<Run> = Vec::new();
+    let mut overlapped = 0u64;
+    loop {
+        // the smallest head key; on a tie the most final input
+        let mut best: Option<(usize, (u32, i64))> = None;
+        for (i, k) in keys.iter().enumerate() {
+            if let Some(&key) = k.keys.get(head[i])
+                && best.is_none_or(|(_, b)| key < b)
+            {
+                best = Some((i, key));
+            }
+        }
+        let Some((w, key)) = best else { break };
+        // the others' rows of that key lose
+        for (i, k) in keys.iter().enumerate() {
+            if i != w && k.keys.get(head[i]) == Some(&key) {
+                head[i] += 1;
+                overlapped += 1;
+            }
+        }
+        // the winner's rows up to the next key another input has
+        let limit = keys
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != w)
+            .filter_map(|(i, k)| k.keys.get(head[i]).copied())
+            .min();
+        let own = &keys[w].keys[head[w]..];
+        let n = match limit {
+            // a key equal to the limit is decided in the next round
+            Some(limit) => own.partition_point(|k| *k < limit).max(1),
+            None => own.len(),
+        };
+        match &keys[w].rows {
+            None => extend(&mut out, w, head[w] as u64, n as u64),
+            Some(rows) => {
+                for &row in &rows[head[w]..head[w] + n] {
+                    extend(&mut out, w, u64::from(row), 1);
+                }
+            }
+        }
+        head[w] += n;
+    }
+    (out, overlapped)
 }
 
 /// The type two files give one column: the wider of the two (Int32 and
@@ -240,52 +439,245 @@ fn constant(value: &str, len: usize) -> Result<ArrayRef, MergeError> {
     )?))
 }
 
-/// Decoded inputs, at most two at once (a run of one file, then the next;
-/// at a seam two files may alternate).
-struct Loaded<'a> {
-    inputs: &'a [Input],
-    schema: &'a Schema,
-    held: Vec<(usize, Vec<ArrayRef>)>,
+/// The two source columns of `len` rows of `input`.
+fn source_columns(input: &Input, len: usize) -> Result<[ArrayRef; 2], MergeError> {
+    let period = input.period.map_or("none", Period::folder);
+    Ok([constant(period, len)?, constant(&input.file, len)?])
 }
 
-impl Loaded<'_> {
-    fn get(&mut self, i: usize) -> Result<&Vec<ArrayRef>, MergeError> {
-        if let Some(pos) = self.held.iter().position(|(k, _)| *k == i) {
-            let item = self.held.remove(pos);
-            self.held.push(item);
-        } else {
-            let path = &self.inputs[i].table;
-            let reader = builder(path)?
-                .with_batch_size(ROW_GROUP)
-                .build()
-                .map_err(read_err(path))?;
-            let batches = reader
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| MergeError::Read {
-                    path: path.clone(),
-                    source: e.into(),
-                })?;
-            let Some(first) = batches.first() else {
-                return Err(MergeError::Schema {
-                    path: path.clone(),
-                    message: "no rows".into(),
-                });
-            };
-            let whole = arrow_select::concat::concat_batches(&first.schema(), &batches)?;
-            let columns = conform(&whole, self.schema)?;
-            if self.held.len() == 2 {
-                self.held.remove(0);
-            }
-            self.held.push((i, columns));
-        }
-        match self.held.last() {
-            Some((_, c)) => Ok(c),
-            None => Err(MergeError::Schema {
-                path: self.inputs[i].table.clone(),
-                message: "not loaded".into(),
-            }),
-        }
+/// Writes the series row group by row group: decoded rows are gathered
+/// and encoded [`ROW_GROUP`] at a time; a row group an input gives whole
+/// is copied as it is encoded (its column chunks, statistics and page
+/// index), beside its two source columns.
+struct SeriesWriter<W: Write + Send> {
+    file: SerializedFileWriter<W>,
+    columns: ArrowRowGroupWriterFactory,
+    schema: SchemaRef,
+    pending: Vec<RecordBatch>,
+    pending_rows: usize,
+    row_groups: usize,
+}
+
+impl<W: Write + Send> SeriesWriter<W> {
+    fn new(schema: SchemaRef, meta: Vec<KeyValue>, out: W) -> Result<Self, MergeError> {
+        let (file, columns) =
+            parquet_writer(schema.clone(), meta, out)?.into_serialized_writer()?;
+        Ok(SeriesWriter {
+            file,
+            columns,
+            schema,
+            pending: Vec::new(),
+            pending_rows: 0,
+            row_groups: 0,
+        })
     }
+
+    fn push(&mut self, columns: Vec<ArrayRef>) -> Result<(), MergeError> {
+        let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
+        let mut at = 0;
+        while at < batch.num_rows() {
+            let n = (ROW_GROUP - self.pending_rows).min(batch.num_rows() - at);
+            self.pending.push(batch.slice(at, n));
+            self.pending_rows += n;
+            at += n;
+            if self.pending_rows == ROW_GROUP {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Encodes the gathered rows as one row group.
+    fn flush(&mut self) -> Result<(), MergeError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut writers = self.columns.create_column_writers(self.row_groups)?;
+        for batch in std::mem::take(&mut self.pending) {
+            for ((field, column), writer) in self
+                .schema
+                .fields()
+                .iter()
+                .zip(batch.columns())
+                .zip(writers.iter_mut())
+            {
+                for leaf in compute_leaves(field, column)? {
+                    writer.write(&leaf)?;
+                }
+            }
+        }
+        let mut rg = self.file.next_row_group()?;
+        for w in writers {
+            w.close()?.append_to_row_group(&mut rg)?;
+        }
+        rg.close()?;
+        self.pending_rows = 0;
+        self.row_groups += 1;
+        Ok(())
+    }
+
+    /// Row group `g` of `source` as it is, with its source columns.
+    fn copy(&mut self, source: &Source, g: usize) -> Result<(), MergeError> {
+        self.flush()?;
+        let meta = source.meta.metadata();
+        let Some(group) = meta.row_groups().get(g) else {
+            return Err(MergeError::Schema {
+                path: source.path().to_path_buf(),
+                message: format!("no row group {g}"),
+            });
+        };
+        let rows = usize::try_from(group.num_rows()).unwrap_or(0);
+        let index = meta.page_index_for_row_group(g);
+        let period = source.input.period.map_or("none", Period::folder);
+        let data = group.columns().len();
+        let constants = [period, source.input.file.as_str()]
+            .into_iter()
+            .enumerate()
+            .map(|(k, value)| {
+                constant_chunk(self.file.schema_descr().column(data + k), value, rows)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut rg = self.file.next_row_group()?;
+        for (c, chunk) in group.columns().iter().enumerate() {
+            let close = ColumnCloseResult {
+                bytes_written: u64::try_from(chunk.compressed_size()).unwrap_or(0),
+                rows_written: rows as u64,
+                metadata: chunk.clone(),
+                bloom_filter: None,
+                column_index: index.column_index(c).cloned(),
+                offset_index: index.offset_index(c).cloned(),
+            };
+            rg.append_column(&source.file, close)?;
+        }
+        for (bytes, close) in constants {
+            rg.append_column(&bytes, close)?;
+        }
+        rg.close()?;
+        self.row_groups += 1;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(), MergeError> {
+        self.flush()?;
+        self.file.close()?;
+        Ok(())
+    }
+}
+
+/// A column chunk of `rows` rows that all hold `value`, built directly: a
+/// dictionary page with the one value and a data page of one run of index
+/// 0 (a Parquet writer fed the rows hashes every one of them: that was most
+/// of a copied row group's cost). Uncompressed (it is a few bytes), with
+/// min/max statistics and an offset index like the chunks beside it.
+fn constant_chunk(
+    column: ColumnDescPtr,
+    value: &str,
+    rows: usize,
+) -> Result<(bytes::Bytes, ColumnCloseResult), MergeError> {
+    let too_many = || {
+        MergeError::Write(parquet::errors::ParquetError::General(format!(
+            "{rows} rows in one row group"
+        )))
+    };
+    let n = u32::try_from(rows).map_err(|_| too_many())?;
+    let len = u32::try_from(value.len()).map_err(|_| too_many())?;
+    // PLAIN byte array: length (u32, little-endian), then the bytes
+    let mut dictionary = Vec::with_capacity(4 + value.len());
+    dictionary.extend_from_slice(&len.to_le_bytes());
+    dictionary.extend_from_slice(value.as_bytes());
+    // RLE_DICTIONARY: the bit width (1), then one RLE run of `n` zeros: its
+    // header is `n << 1` as a ULEB128 varint, then the value in one byte
+    let mut indices = vec![1u8];
+    let mut header = u64::from(n) << 1;
+    loop {
+        let byte = (header & 0x7f) as u8;
+        header >>= 7;
+        if header == 0 {
+            indices.push(byte);
+            break;
+        }
+        indices.push(byte | 0x80);
+    }
+    indices.push(0);
+    let (dictionary_len, indices_len) = (dictionary.len(), indices.len());
+    let mut sink = TrackedWrite::new(Vec::new());
+    let data = {
+        let mut pages = SerializedPageWriter::new(&mut sink);
+        pages.write_page(CompressedPage::new(
+            Page::DictionaryPage {
+                buf: bytes::Bytes::from(dictionary),
+                num_values: 1,
+                encoding: Encoding::PLAIN,
+                is_sorted: true,
+            },
+            dictionary_len,
+        ))?;
+        let data = pages.write_page(CompressedPage::new(
+            Page::DataPage {
+                buf: bytes::Bytes::from(indices),
+                num_values: n,
+                encoding: Encoding::RLE_DICTIONARY,
+                def_level_encoding: Encoding::RLE,
+                rep_level_encoding: Encoding::RLE,
+                statistics: None,
+            },
+            indices_len,
+        ))?;
+        pages.close()?;
+        data
+    };
+    let bytes = bytes::Bytes::from(sink.into_inner()?);
+    let size = i64::try_from(bytes.len()).map_err(|_| too_many())?;
+    let data_offset = i64::try_from(data.offset).map_err(|_| too_many())?;
+    let v = || Some(parquet::data_type::ByteArray::from(value));
+    let metadata = ColumnChunkMetaData::builder(column)
+        .set_compression(Compression::UNCOMPRESSED)
+        .set_encodings(vec![
+            Encoding::PLAIN,
+            Encoding::RLE,
+            Encoding::RLE_DICTIONARY,
+        ])
+        .set_num_values(i64::from(n))
+        .set_total_compressed_size(size)
+        .set_total_uncompressed_size(size)
+        .set_dictionary_page_offset(Some(0))
+        .set_data_page_offset(data_offset)
+        .set_statistics(Statistics::byte_array(v(), v(), None, Some(0), false))
+        .build()?;
+    let offset_index = OffsetIndexMetaData {
+        page_locations: vec![PageLocation {
+            offset: data_offset,
+            compressed_page_size: i32::try_from(data.bytes_written).map_err(|_| too_many())?,
+            first_row_index: 0,
+        }],
+        unencoded_byte_array_data_bytes: None,
+    };
+    let close = ColumnCloseResult {
+        bytes_written: bytes.len() as u64,
+        rows_written: u64::from(n),
+        metadata,
+        bloom_filter: None,
+        column_index: None,
+        offset_index: Some(offset_index),
+    };
+    Ok((bytes, close))
+}
+
+/// Whether `source`'s row groups can be copied into a series of `schema`:
+/// the same data columns, in the same order, of the same Arrow type and
+/// Parquet leaf (physical type, logical type, nullability).
+fn copyable(source: &Source, schema: &Schema, series: &SchemaDescriptor) -> bool {
+    let own = source.meta.schema();
+    let data = schema.fields().len() - 2;
+    let leaves = source.meta.metadata().file_metadata().schema_descr();
+    own.fields().len() == data
+        && leaves.num_columns() == data
+        && own
+            .fields()
+            .iter()
+            .zip(schema.fields())
+            .all(|(a, b)| a.name() == b.name() && a.data_type() == b.data_type())
+        && (0..data).all(|c| leaves.column(c) == series.column(c))
 }
 
 /// Merges `inputs` (one station's per-file tables, any order) into one
@@ -297,13 +689,14 @@ pub fn merge<W: Write + Send>(
     out: W,
 ) -> Result<Merged, MergeError> {
     by_precedence(&mut inputs);
-    let mut schemas = Vec::with_capacity(inputs.len());
+    let mut sources = inputs
+        .into_iter()
+        .map(Source::open)
+        .collect::<Result<Vec<_>, _>>()?;
     let mut carried: Vec<KeyValue> = Vec::new();
-    let mut keys_of = Vec::with_capacity(inputs.len());
-    for input in &inputs {
-        let b = builder(&input.table)?;
-        schemas.push(b.schema().clone());
-        for kv in b
+    for s in &sources {
+        for kv in s
+            .meta
             .metadata()
             .file_metadata()
             .key_value_metadata()
@@ -316,44 +709,23 @@ pub fn merge<W: Write + Send>(
                 carried.push(kv.clone());
             }
         }
-        keys_of.push(keys(&input.table)?);
     }
-    // every row's key with its input's rank; the first of each key wins
-    let total: usize = keys_of.iter().map(|(s, _)| s.len()).sum();
-    let mut all: Vec<(u32, i64, u16, u32)> = Vec::with_capacity(total);
-    for (i, (stations, times)) in keys_of.iter().enumerate() {
-        let i = u16::try_from(i).map_err(|_| MergeError::Schema {
-            path: inputs[0].table.clone(),
-            message: "more than 65,535 files for one station".into(),
-        })?;
-        for (row, (s, t)) in stations.iter().zip(times).enumerate() {
-            all.push((*s, *t, i, row as u32));
-        }
-    }
-    drop(keys_of);
-    all.sort_unstable();
-    let mut merged = Merged::default();
-    let mut winners: Vec<(u16, u32)> = Vec::with_capacity(all.len());
-    let mut last: Option<(u32, i64, u16)> = None;
-    for (s, t, i, row) in all {
-        match last {
-            Some((ls, lt, li)) if ls == s && lt == t => {
-                if li == i {
-                    merged.repeated += 1;
-                } else {
-                    merged.overlapped += 1;
-                }
-            }
-            _ => {
-                winners.push((i, row));
-                last = Some((s, t, i));
-            }
-        }
-    }
-    merged.rows = winners.len() as u64;
+    let keys = sources
+        .iter()
+        .map(Source::keys)
+        .collect::<Result<Vec<_>, _>>()?;
+    let (runs, overlapped) = runs(&keys);
+    let mut merged = Merged {
+        rows: runs.iter().map(|r| r.len).sum(),
+        overlapped,
+        repeated: keys.iter().map(|k| k.repeated).sum(),
+        copied: 0,
+    };
+    drop(keys);
 
+    let schemas: Vec<SchemaRef> = sources.iter().map(|s| s.meta.schema().clone()).collect();
     let schema = Arc::new(union_schema(&schemas));
-    let files: Vec<String> = inputs.iter().map(|i| i.file.clone()).collect();
+    let files: Vec<&str> = sources.iter().map(|s| s.input.file.as_str()).collect();
     let mut meta = carried;
     meta.extend(
         extra
@@ -370,37 +742,41 @@ pub fn merge<W: Write + Send>(
         "rows.repeated".into(),
         merged.repeated.to_string(),
     ));
-    let mut writer = parquet_writer(schema.clone(), meta, out)?;
-    let mut loaded = Loaded {
-        inputs: &inputs,
-        schema: &schema,
-        held: Vec::new(),
-    };
-    // runs: consecutive winners from one input's consecutive rows
-    let mut k = 0;
-    while k < winners.len() {
-        let (i, start) = winners[k];
-        let mut end = k + 1;
-        while end < winners.len()
-            && winners[end].0 == i
-            && winners[end].1 == start + (end - k) as u32
-        {
-            end += 1;
-        }
-        let len = end - k;
-        let input = &inputs[usize::from(i)];
-        let columns = loaded.get(usize::from(i))?;
-        let mut run: Vec<ArrayRef> = columns
-            .iter()
-            .map(|c| c.slice(start as usize, len))
-            .collect();
-        let period = input.period.map_or("none", Period::folder);
-        run.push(constant(period, len)?);
-        run.push(constant(&input.file, len)?);
-        writer.write(&RecordBatch::try_new(schema.clone(), run)?)?;
-        k = end;
+    let mut writer = SeriesWriter::new(schema.clone(), meta, out)?;
+    for s in &mut sources {
+        s.copyable = copyable(s, &schema, writer.file.schema_descr());
     }
-    writer.close()?;
+    // the last decoded row group (runs of one input are in row order, so a
+    // row group is decoded once unless another input's rows come between)
+    let mut decoded: Option<(usize, usize, Vec<ArrayRef>)> = None;
+    for run in runs {
+        let source = &sources[run.input];
+        let end = run.start + run.len;
+        let mut at = run.start;
+        while at < end {
+            // the row group holding row `at`
+            let g = source.starts.partition_point(|&s| s <= at) - 1;
+            let (from, to) = (source.starts[g], source.starts[g + 1]);
+            let upto = end.min(to);
+            if source.copyable && at == from && upto == to {
+                writer.copy(source, g)?;
+                merged.copied += to - from;
+            } else {
+                if !matches!(&decoded, Some((i, h, _)) if *i == run.input && *h == g) {
+                    decoded = Some((run.input, g, source.decode(g, &schema)?));
+                }
+                if let Some((_, _, columns)) = &decoded {
+                    let (offset, len) = ((at - from) as usize, (upto - at) as usize);
+                    let mut part: Vec<ArrayRef> =
+                        columns.iter().map(|c| c.slice(offset, len)).collect();
+                    part.extend(source_columns(&source.input, len)?);
+                    writer.push(part)?;
+                }
+            }
+            at = upto;
+        }
+    }
+    writer.finish()?;
     Ok(merged)
 }
 
@@ -531,7 +907,8 @@ mod tests {
             Merged {
                 rows: 11,
                 overlapped: 4,
-                repeated: 0
+                repeated: 0,
+                copied: 0,
             }
         );
         let (rows, kv) = read(out);
@@ -584,11 +961,119 @@ mod tests {
             Merged {
                 rows: 3,
                 overlapped: 1,
-                repeated: 1
+                repeated: 1,
+                copied: 0,
             }
         );
         let (rows, _) = read(out);
         assert_eq!(rows[1], (2, 2002.0, "recent/a2.zip".to_owned()));
+    }
+
+    #[test]
+    fn whole_row_groups_are_copied_and_read_back_like_encoded_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let span = |a: i64, b: i64| (a..b).collect::<Vec<_>>();
+        // three row groups each; recent overlaps historical by 50,000 rows,
+        // now overlaps recent by 10,000
+        let inputs = vec![
+            input(
+                table(d, "hist", &span(0, 150_000), 1.0, false),
+                "historical/h.zip",
+                Period::Historical,
+                1,
+            ),
+            input(
+                table(d, "recent", &span(100_000, 250_000), 2.0, false),
+                "recent/r.zip",
+                Period::Recent,
+                2,
+            ),
+            input(
+                table(d, "now", &span(240_000, 250_100), 3.0, false),
+                "now/n.zip",
+                Period::Now,
+                3,
+            ),
+        ];
+        let mut out = Vec::new();
+        let m = merge(inputs, &[], &mut out).unwrap();
+        let g = ROW_GROUP as u64;
+        assert_eq!(m.rows, 250_100);
+        assert_eq!(m.overlapped, 50_000 + 10_000);
+        // historical whole; recent's last two row groups (its first holds
+        // rows historical has); none of now's (its one group is partly recent)
+        assert_eq!(m.copied, 150_000 + g + (150_000 - 2 * g));
+
+        let bytes = bytes::Bytes::from(out);
+        let (rows, _) = read(bytes.to_vec());
+        assert_eq!(rows.len(), 250_100);
+        for (t, v, src) in &rows {
+            let (tag, file) = match t {
+                0..150_000 => (1.0, "historical/h.zip"),
+                150_000..250_000 => (2.0, "recent/r.zip"),
+                _ => (3.0, "now/n.zip"),
+            };
+            assert_eq!(
+                (*v, src.as_str()),
+                (tag * 1000.0 + *t as f64, file),
+                "minute {t}"
+            );
+        }
+        assert!(
+            rows.windows(2).all(|w| w[0].0 + 1 == w[1].0),
+            "time-sorted, no gap"
+        );
+
+        // row groups in time order (readers skip by their statistics), and
+        // the copied page index points at the copied pages: a selection
+        // inside copied row groups reads the right rows through it
+        let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Required);
+        let b = ParquetRecordBatchReaderBuilder::try_new_with_options(bytes, options).unwrap();
+        let groups = b.metadata().row_groups();
+        let t = b
+            .parquet_schema()
+            .columns()
+            .iter()
+            .position(|c| c.name() == "timestamp_utc")
+            .unwrap();
+        let range = |rg: &parquet::file::metadata::RowGroupMetaData| match rg.column(t).statistics()
+        {
+            Some(parquet::file::statistics::Statistics::Int64(s)) => {
+                (*s.min_opt().unwrap(), *s.max_opt().unwrap())
+            }
+            other => panic!("no timestamp statistics: {other:?}"),
+        };
+        assert!(groups.windows(2).all(|w| range(&w[0]).1 < range(&w[1]).0));
+        use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
+        let selection = RowSelection::from(vec![
+            RowSelector::skip(70_000),
+            RowSelector::select(5),
+            RowSelector::skip(200_000 - 70_005),
+            RowSelector::select(5),
+        ]);
+        let picked: Vec<i64> = b
+            .with_row_selection(selection)
+            .build()
+            .unwrap()
+            .flat_map(|batch| {
+                let batch = batch.unwrap();
+                let t = batch
+                    .column_by_name("timestamp_utc")
+                    .unwrap()
+                    .as_any()
+                    .downcast_ref::<TimestampMillisecondArray>()
+                    .unwrap()
+                    .clone();
+                t.values().iter().map(|v| v / 60_000).collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(
+            picked,
+            [
+                70_000, 70_001, 70_002, 70_003, 70_004, 200_000, 200_001, 200_002, 200_003, 200_004
+            ]
+        );
     }
 
     #[test]

@@ -40,6 +40,9 @@ pub struct UpdateReport {
     pub removed: usize,
     pub rows: u64,
     pub overlapped: u64,
+    /// Rows copied in whole row groups of their per-file table (not
+    /// decoded and encoded again).
+    pub copied: u64,
     /// Stations whose series could not be built, with the reason (the
     /// series keeps its last version and its inputs are not recorded, so the
     /// next run tries again).
@@ -213,11 +216,13 @@ pub fn update_series(
                 report.rebuilt += 1;
                 report.rows += m.rows;
                 report.overlapped += m.overlapped;
+                report.copied += m.copied;
                 tracing::debug!(
                     dataset = name,
                     station = station.as_str(),
                     rows = m.rows,
                     overlapped = m.overlapped,
+                    copied = m.copied,
                     "series merged"
                 );
             }
@@ -247,6 +252,7 @@ pub fn update_series(
         removed = report.removed,
         failed = report.failed.len(),
         rows = report.rows,
+        copied = report.copied,
         ms = (report.seconds * 1000.0) as u64,
         "series up to date"
     );
