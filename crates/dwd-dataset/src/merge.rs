@@ -18,7 +18,8 @@
 //! encoded again, [`ROW_GROUP`] rows to a row group. With DWD's overlaps
 //! (recent repeats the end of historical, now the end of recent) nearly
 //! every row is copied, so a merge costs little more than reading its keys.
-//! Memory: the keys, one decoded row group and the row group being written.
+//! Memory: the keys, one decoded row group an input and the row group being
+//! written.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -430,19 +431,13 @@ fn conform(batch: &RecordBatch, schema: &Schema) -> Result<Vec<ArrayRef>, MergeE
     Ok(out)
 }
 
-/// A dictionary column of `len` rows, all `value`.
-fn constant(value: &str, len: usize) -> Result<ArrayRef, MergeError> {
-    let keys = Int16Array::from(vec![0i16; len]);
-    let values: ArrayRef = Arc::new(StringArray::from(vec![value]));
-    Ok(Arc::new(DictionaryArray::<Int16Type>::try_new(
-        keys, values,
-    )?))
-}
-
-/// The two source columns of `len` rows of `input`.
-fn source_columns(input: &Input, len: usize) -> Result<[ArrayRef; 2], MergeError> {
-    let period = input.period.map_or("none", Period::folder);
-    Ok([constant(period, len)?, constant(&input.file, len)?])
+/// Rows gathered for the next encoded row group: which decoded row groups
+/// they come from, and (decoded row group, row) for each in series order.
+#[derive(Default)]
+struct Pending {
+    /// (input, row group) and its columns conformed to the series.
+    from: Vec<((usize, usize), Vec<ArrayRef>)>,
+    picks: Vec<(usize, usize)>,
 }
 
 /// Writes the series row group by row group: decoded rows are gathered
@@ -453,34 +448,65 @@ struct SeriesWriter<W: Write + Send> {
     file: SerializedFileWriter<W>,
     columns: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
-    pending: Vec<RecordBatch>,
-    pending_rows: usize,
+    /// Each input's period folder and file: the source columns' values.
+    periods: ArrayRef,
+    files: ArrayRef,
+    pending: Pending,
     row_groups: usize,
 }
 
 impl<W: Write + Send> SeriesWriter<W> {
-    fn new(schema: SchemaRef, meta: Vec<KeyValue>, out: W) -> Result<Self, MergeError> {
+    fn new(
+        schema: SchemaRef,
+        inputs: &[&Input],
+        meta: Vec<KeyValue>,
+        out: W,
+    ) -> Result<Self, MergeError> {
         let (file, columns) =
             parquet_writer(schema.clone(), meta, out)?.into_serialized_writer()?;
+        let periods: Vec<&str> = inputs
+            .iter()
+            .map(|i| i.period.map_or("none", Period::folder))
+            .collect();
+        let files: Vec<&str> = inputs.iter().map(|i| i.file.as_str()).collect();
         Ok(SeriesWriter {
             file,
             columns,
             schema,
-            pending: Vec::new(),
-            pending_rows: 0,
+            periods: Arc::new(StringArray::from(periods)),
+            files: Arc::new(StringArray::from(files)),
+            pending: Pending::default(),
             row_groups: 0,
         })
     }
 
-    fn push(&mut self, columns: Vec<ArrayRef>) -> Result<(), MergeError> {
-        let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
-        let mut at = 0;
-        while at < batch.num_rows() {
-            let n = (ROW_GROUP - self.pending_rows).min(batch.num_rows() - at);
-            self.pending.push(batch.slice(at, n));
-            self.pending_rows += n;
+    /// Rows `offset..offset + len` of row group `g` of `input`, decoded
+    /// (`columns`).
+    fn push(
+        &mut self,
+        (input, g): (usize, usize),
+        columns: &[ArrayRef],
+        offset: usize,
+        len: usize,
+    ) -> Result<(), MergeError> {
+        let mut at = offset;
+        while at < offset + len {
+            let k = match self
+                .pending
+                .from
+                .iter()
+                .rposition(|(key, _)| *key == (input, g))
+            {
+                Some(k) => k,
+                None => {
+                    self.pending.from.push(((input, g), columns.to_vec()));
+                    self.pending.from.len() - 1
+                }
+            };
+            let n = (ROW_GROUP - self.pending.picks.len()).min(offset + len - at);
+            self.pending.picks.extend((at..at + n).map(|row| (k, row)));
             at += n;
-            if self.pending_rows == ROW_GROUP {
+            if self.pending.picks.len() == ROW_GROUP {
                 self.flush()?;
             }
         }
@@ -489,21 +515,42 @@ impl<W: Write + Send> SeriesWriter<W> {
 
     /// Encodes the gathered rows as one row group.
     fn flush(&mut self) -> Result<(), MergeError> {
-        if self.pending.is_empty() {
+        let Pending { from, picks } = std::mem::take(&mut self.pending);
+        if picks.is_empty() {
             return Ok(());
         }
+        let mut columns = Vec::with_capacity(self.schema.fields().len());
+        for c in 0..self.schema.fields().len() - 2 {
+            let arrays: Vec<&dyn Array> = from.iter().map(|(_, cols)| cols[c].as_ref()).collect();
+            columns.push(arrow_select::interleave::interleave(&arrays, &picks)?);
+        }
+        // the source columns: dictionary keys are input numbers
+        let mut keys = Vec::with_capacity(picks.len());
+        for (k, _) in &picks {
+            let input = from[*k].0.0;
+            keys.push(i16::try_from(input).map_err(|_| {
+                MergeError::Write(parquet::errors::ParquetError::General(
+                    "more than 32,767 files for one station".into(),
+                ))
+            })?);
+        }
+        let keys = Int16Array::from(keys);
+        for values in [&self.periods, &self.files] {
+            columns.push(Arc::new(DictionaryArray::<Int16Type>::try_new(
+                keys.clone(),
+                values.clone(),
+            )?));
+        }
         let mut writers = self.columns.create_column_writers(self.row_groups)?;
-        for batch in std::mem::take(&mut self.pending) {
-            for ((field, column), writer) in self
-                .schema
-                .fields()
-                .iter()
-                .zip(batch.columns())
-                .zip(writers.iter_mut())
-            {
-                for leaf in compute_leaves(field, column)? {
-                    writer.write(&leaf)?;
-                }
+        for ((field, column), writer) in self
+            .schema
+            .fields()
+            .iter()
+            .zip(&columns)
+            .zip(writers.iter_mut())
+        {
+            for leaf in compute_leaves(field, column)? {
+                writer.write(&leaf)?;
             }
         }
         let mut rg = self.file.next_row_group()?;
@@ -511,7 +558,6 @@ impl<W: Write + Send> SeriesWriter<W> {
             w.close()?.append_to_row_group(&mut rg)?;
         }
         rg.close()?;
-        self.pending_rows = 0;
         self.row_groups += 1;
         Ok(())
     }
@@ -742,13 +788,19 @@ pub fn merge<W: Write + Send>(
         "rows.repeated".into(),
         merged.repeated.to_string(),
     ));
-    let mut writer = SeriesWriter::new(schema.clone(), meta, out)?;
+    let mut writer = SeriesWriter::new(
+        schema.clone(),
+        &sources.iter().map(|s| &s.input).collect::<Vec<_>>(),
+        meta,
+        out,
+    )?;
     for s in &mut sources {
         s.copyable = copyable(s, &schema, writer.file.schema_descr());
     }
-    // the last decoded row group (runs of one input are in row order, so a
-    // row group is decoded once unless another input's rows come between)
-    let mut decoded: Option<(usize, usize, Vec<ArrayRef>)> = None;
+    // each input's last decoded row group: an input's runs come in row
+    // order, so each of its row groups is decoded once, however the
+    // inputs interleave
+    let mut decoded: Vec<Option<(usize, Vec<ArrayRef>)>> = vec![None; sources.len()];
     for run in runs {
         let source = &sources[run.input];
         let end = run.start + run.len;
@@ -762,15 +814,13 @@ pub fn merge<W: Write + Send>(
                 writer.copy(source, g)?;
                 merged.copied += to - from;
             } else {
-                if !matches!(&decoded, Some((i, h, _)) if *i == run.input && *h == g) {
-                    decoded = Some((run.input, g, source.decode(g, &schema)?));
+                let held = &mut decoded[run.input];
+                if !matches!(held, Some((h, _)) if *h == g) {
+                    *held = Some((g, source.decode(g, &schema)?));
                 }
-                if let Some((_, _, columns)) = &decoded {
+                if let Some((_, columns)) = held {
                     let (offset, len) = ((at - from) as usize, (upto - at) as usize);
-                    let mut part: Vec<ArrayRef> =
-                        columns.iter().map(|c| c.slice(offset, len)).collect();
-                    part.extend(source_columns(&source.input, len)?);
-                    writer.push(part)?;
+                    writer.push((run.input, g), columns, offset, len)?;
                 }
             }
             at = upto;
@@ -1074,6 +1124,43 @@ mod tests {
                 70_000, 70_001, 70_002, 70_003, 70_004, 200_000, 200_001, 200_002, 200_003, 200_004
             ]
         );
+    }
+
+    #[test]
+    fn interleaved_inputs_of_several_row_groups_merge_row_by_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // even minutes in one file, odd in the other: every run is one row
+        let even: Vec<i64> = (0..70_000).map(|k| 2 * k).collect();
+        let odd: Vec<i64> = (0..70_000).map(|k| 2 * k + 1).collect();
+        let inputs = vec![
+            input(
+                table(d, "even", &even, 1.0, false),
+                "recent/e.zip",
+                Period::Recent,
+                1,
+            ),
+            input(
+                table(d, "odd", &odd, 2.0, false),
+                "historical/o.zip",
+                Period::Historical,
+                1,
+            ),
+        ];
+        let mut out = Vec::new();
+        let m = merge(inputs, &[], &mut out).unwrap();
+        assert_eq!((m.rows, m.overlapped, m.copied), (140_000, 0, 0));
+        let (rows, _) = read(out);
+        assert_eq!(rows.len(), 140_000);
+        for (k, (t, v, src)) in rows.iter().enumerate() {
+            assert_eq!(*t, k as i64);
+            let (tag, file) = if t % 2 == 0 {
+                (1.0, "recent/e.zip")
+            } else {
+                (2.0, "historical/o.zip")
+            };
+            assert_eq!((*v, src.as_str()), (tag * 1000.0 + *t as f64, file));
+        }
     }
 
     #[test]
