@@ -10,6 +10,8 @@
 //!   winning where files overlap, every row naming its source;
 //! - `update`: after a run, rebuild only the series whose inputs changed
 //!   (what each series was built from is kept in the tracker);
+//! - `metadata`: the station metadata of all files, each row once, read
+//!   again only from zips that changed;
 //! - `layout`: where series, station lists, metadata and per-file tables are;
 //! - `catalog`: `catalog.sql`, DuckDB views over all of it;
 //! - `export`: one record per station and time across a resolution's datasets;
@@ -21,6 +23,7 @@ pub mod export;
 pub mod files;
 pub mod layout;
 pub mod merge;
+pub mod metadata;
 pub mod output;
 pub mod processor;
 pub mod stations;

@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 
 use dwd_parser::metadata::StationMetadata;
 use dwd_translate::Tables;
-use dwd_translate::meta::{merge_station_lists, metadata_frames, stations_frame};
+use dwd_translate::meta::{merge_station_lists, stations_frame};
 use dwd_translate::table::SourceInfo;
 use pipeline::{FinishJob, Job, Outcome, ProcessError, Processor};
 use tracker_core::{FailureKind, FileRecord, SeriesInput};
@@ -359,42 +359,31 @@ impl Processor for DwdProcessor {
             .collect();
         let meta_dir = layout.dataset(name).join("metadata");
         if !with_meta.is_empty() && changed("metadata", &with_meta, &meta_dir) {
-            let (mut meta, mut from) = (StationMetadata::default(), Vec::new());
-            for f in &with_meta {
-                if job.should_stop() {
-                    return Err(ProcessError::interrupted());
-                }
-                let path = raw(f);
-                let shown = path.display().to_string();
-                let read = std::fs::File::open(&path)
-                    .map_err(|e| e.to_string())
-                    .and_then(|file| {
-                        dwd_parser::archive::metadata_in(&shown, std::io::BufReader::new(file))
-                            .map_err(|e| e.to_string())
-                    });
-                match read {
-                    Ok(m) if m.is_empty() => {}
-                    Ok(m) => {
-                        meta.extend(m);
-                        from.push(*f);
-                    }
-                    Err(e) => {
-                        tracing::warn!(file = %shown, error = %e, "metadata left out of the merge")
-                    }
-                }
-            }
-            meta.dedup();
-            for (kind, frame) in metadata_frames(&meta, name, &self.tables, "merged") {
-                write_frame(
-                    &frame,
-                    self.format,
-                    &source(&from),
-                    &layout.metadata(name, kind, ext),
-                )?;
-            }
+            let metafiles: Vec<crate::metadata::MetaFile> = with_meta
+                .iter()
+                .map(|f| crate::metadata::MetaFile {
+                    file: f.key.path().to_owned(),
+                    checksum: f.checksum.clone(),
+                    raw: raw(f),
+                })
+                .collect();
+            let before = ledger.get("metadata").cloned().unwrap_or_default();
+            let report = crate::metadata::update_metadata(
+                &layout,
+                name,
+                &metafiles,
+                &before,
+                &self.tables,
+                self.format,
+            )
+            .map_err(|e| match e {
+                crate::metadata::MetadataError::Output(e) => ProcessError::from(e),
+                other => ProcessError::transient(other.to_string()),
+            })?;
             std::fs::create_dir_all(&meta_dir)
                 .map_err(|e| ProcessError::io(&meta_dir.display().to_string(), &e))?;
             record("metadata", &with_meta)?;
+            tracing::info!(dataset = %dataset, files = with_meta.len(), read = report.read, tables = ?report.rows, "station metadata merged");
         }
 
         if self.format != Format::Parquet {
