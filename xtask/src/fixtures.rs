@@ -181,20 +181,20 @@ const LAST_DECADE_START: u64 = 201_001_010_000;
 
 /// YYYYMMDDHHMM plus `minutes`, by calendar (jiff).
 fn plus_minutes(at: u64, minutes: u64) -> u64 {
-    let dt = civil(at);
-    let on = dt
-        .checked_add(jiff::Span::new().minutes(minutes as i64))
-        .unwrap_or(dt);
-    stamp(on).parse().unwrap_or(at)
+    shift(at, minutes as i64)
 }
 
 /// YYYYMMDDHHMM minus `minutes`, by calendar (jiff).
 fn minus_minutes(at: u64, minutes: u64) -> u64 {
+    shift(at, -(minutes as i64))
+}
+
+fn shift(at: u64, minutes: i64) -> u64 {
     let dt = civil(at);
-    let back = dt
-        .checked_sub(jiff::Span::new().minutes(minutes as i64))
+    let to = dt
+        .checked_add(jiff::Span::new().minutes(minutes))
         .unwrap_or(dt);
-    stamp(back).parse().unwrap_or(at)
+    stamp(to).parse().unwrap_or(at)
 }
 
 fn civil(stamp: u64) -> jiff::civil::DateTime {

@@ -885,6 +885,16 @@ mod tests {
         }
     }
 
+    fn timestamps(batch: &RecordBatch) -> TimestampMillisecondArray {
+        batch
+            .column_by_name("timestamp_utc")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<TimestampMillisecondArray>()
+            .unwrap()
+            .clone()
+    }
+
     /// (minute, temperature, source_file) a row.
     type Rows = Vec<(i64, f64, String)>;
 
@@ -902,13 +912,7 @@ mod tests {
         let mut rows = Vec::new();
         for batch in b.build().unwrap() {
             let batch = batch.unwrap();
-            let t = batch
-                .column_by_name("timestamp_utc")
-                .unwrap()
-                .as_any()
-                .downcast_ref::<TimestampMillisecondArray>()
-                .unwrap()
-                .clone();
+            let t = timestamps(&batch);
             let v = batch
                 .column_by_name("temperature")
                 .unwrap()
@@ -1107,15 +1111,11 @@ mod tests {
             .build()
             .unwrap()
             .flat_map(|batch| {
-                let batch = batch.unwrap();
-                let t = batch
-                    .column_by_name("timestamp_utc")
-                    .unwrap()
-                    .as_any()
-                    .downcast_ref::<TimestampMillisecondArray>()
-                    .unwrap()
-                    .clone();
-                t.values().iter().map(|v| v / 60_000).collect::<Vec<_>>()
+                timestamps(&batch.unwrap())
+                    .values()
+                    .iter()
+                    .map(|v| v / 60_000)
+                    .collect::<Vec<_>>()
             })
             .collect();
         assert_eq!(
