@@ -102,16 +102,28 @@ impl SqliteStore {
 
     /// Moves the WAL's content into the database and truncates the WAL.
     /// Returns false when readers kept part of it (it is then retried later).
+    ///
+    /// SQLite answers "busy" at once, without its busy handler, while
+    /// another connection runs a checkpoint, such as this store's own
+    /// background checkpointer: that is tried again for up to half a second.
     pub fn checkpoint(&self) -> Result<bool, SqliteError> {
         let _g = self.gate.lock();
-        self.wal_ok()?;
-        let (busy, _, _): (i64, i64, i64) = self
-            .conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .map_err(self.sql_err("checkpoint"))?;
-        Ok(busy == 0)
+        for attempt in 0..20 {
+            self.wal_ok()?;
+            let (busy, _, _): (i64, i64, i64) = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .map_err(self.sql_err("checkpoint"))?;
+            if busy == 0 {
+                return Ok(true);
+            }
+            if attempt < 19 {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+        }
+        Ok(false)
     }
 
     /// Rebuilds the database file, returning free pages to the file system.

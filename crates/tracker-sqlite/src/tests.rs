@@ -854,3 +854,39 @@ fn series_inputs_are_replaced_per_series() {
     assert_eq!(f.store.series_inputs(&d).unwrap(), b.to_vec());
     assert_eq!(f.store.series_inputs(&ds("daily/kl")).unwrap().len(), 1);
 }
+
+/// Another connection's checkpoint (the background checkpointer's, say)
+/// makes SQLite answer "busy" at once; an explicit checkpoint still
+/// completes.
+#[test]
+fn checkpoint_completes_beside_another_connections_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
+    let db = dir.path().join("p.db");
+    let store = SqliteStore::open(&db, options(&clock)).unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let other = {
+        let (db, stop) = (db.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let conn = rusqlite::Connection::open(&db).unwrap();
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let _: i64 = conn
+                    .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(0))
+                    .unwrap();
+                n += 1;
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+            n
+        })
+    };
+    for k in 0..40 {
+        let files: Vec<_> = (0..50)
+            .map(|i| new_file("d", &format!("{k}-{i}.zip"), 1))
+            .collect();
+        store.register(&files).unwrap();
+        assert!(store.checkpoint().unwrap(), "round {k}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(other.join().unwrap() > 0);
+}
