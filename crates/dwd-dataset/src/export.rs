@@ -194,10 +194,9 @@ fn read_series(
         .with_batch_size(65_536)
         .build()?;
     let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>()?;
-    let Some(first) = batches.first() else {
+    let Some(all) = crate::one_batch(batches)? else {
         return Ok(None);
     };
-    let all = arrow_select::concat::concat_batches(&first.schema(), &batches)?;
     let t = all
         .column_by_name("timestamp_utc")
         .map(|c| c.as_primitive::<TimestampMillisecondType>().clone());

@@ -34,3 +34,15 @@ pub use layout::Layout;
 pub use merge::{Input, MERGE_RULE, Merged, merge};
 pub use processor::DwdProcessor;
 pub use update::{UpdateReport, update_series};
+
+/// Record batches read from one table as one batch (no copy when there is
+/// one); `None` when there are none.
+pub(crate) fn one_batch(
+    batches: Vec<arrow_array::RecordBatch>,
+) -> Result<Option<arrow_array::RecordBatch>, arrow_schema::ArrowError> {
+    match batches.as_slice() {
+        [] => Ok(None),
+        [_] => Ok(batches.into_iter().next()),
+        [first, ..] => arrow_select::concat::concat_batches(&first.schema(), &batches).map(Some),
+    }
+}

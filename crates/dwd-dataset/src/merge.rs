@@ -209,17 +209,7 @@ impl Source {
             .map_err(read_err(self.path()))?
             .collect::<Result<Vec<_>, _>>()
             .map_err(self.batch_err())?;
-        let whole = match batches.len() {
-            1 => batches.into_iter().next(),
-            _ => match batches.first() {
-                Some(first) => Some(arrow_select::concat::concat_batches(
-                    &first.schema(),
-                    &batches,
-                )?),
-                None => None,
-            },
-        };
-        let Some(whole) = whole else {
+        let Some(whole) = crate::one_batch(batches)? else {
             return Err(MergeError::Schema {
                 path: self.path().to_path_buf(),
                 message: format!("row group {g} has no rows"),

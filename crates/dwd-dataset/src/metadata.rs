@@ -140,10 +140,9 @@ pub fn update_metadata(
         source,
     })?;
     for (kind, batches) in kinds {
-        let Some(first) = batches.first() else {
+        let Some(all) = crate::one_batch(batches)? else {
             continue;
         };
-        let all = arrow_select::concat::concat_batches(&first.schema(), &batches)?;
         let all = in_file_order(&all, &order)?;
         let cache = by_file_dir.join(format!("{kind}.parquet"));
         if all.num_rows() == 0 {
@@ -200,7 +199,9 @@ fn read_kept(path: &Path, keep: &HashSet<&str>) -> Result<RecordBatch, String> {
     let batches = reader
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| e.to_string())?;
-    let all = arrow_select::concat::concat_batches(&schema, &batches).map_err(|e| e.to_string())?;
+    let all = crate::one_batch(batches)
+        .map_err(|e| e.to_string())?
+        .unwrap_or_else(|| RecordBatch::new_empty(schema));
     let files = file_column(&all).map_err(|e| e.to_string())?;
     let mask: BooleanArray = files
         .iter()
