@@ -242,6 +242,7 @@ fn work(
         bytes_processed: 1 << 20,
         checksum: checksum.then(|| format!("sha256:{:064x}", w)),
         size_unconfirmed: false,
+        outputs: Vec::new(),
     };
     loop {
         let t = Instant::now();

@@ -157,6 +157,9 @@ pub enum Command {
     Retry(commands::retry::RetryArgs),
     /// Put a dataset's files (or those in one status) back to pending.
     Reset(commands::retry::ResetArgs),
+    /// The tracker's integrity and every table the runs wrote against the
+    /// output ledger: missing, damaged, unrecorded, leftover temp files.
+    Check(commands::check::Args),
     /// Database maintenance.
     #[command(
         subcommand,

@@ -216,6 +216,7 @@ fn save_selection(
     write_atomic(&path, |w| {
         std::io::Write::write_all(w, text.as_bytes()).map_err(|e| e.to_string())
     })
+    .map(|_| ())
 }
 
 /// The selection each dataset was last crawled with.

@@ -168,7 +168,7 @@ pub fn read_station_list(
     Ok(dwd_parser::stations::parse(shown, &bytes)?)
 }
 
-pub use crate::output::{OutputError, write_atomic};
+pub use crate::output::{OutputError, Written, write_atomic};
 
 /// The output format of tables (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,21 +191,22 @@ impl Format {
 }
 
 /// Writes a translated data file to `out` (atomically) in `format`;
-/// returns its rows. Parquet carries `source` in its key-value metadata.
+/// returns what was written and its rows. Parquet carries `source` in its
+/// key-value metadata.
 pub fn write_data(
     table: Table,
     format: Format,
     source: &dwd_translate::table::SourceInfo,
     out: &Path,
-) -> Result<usize, OutputError> {
+) -> Result<(Written, usize), OutputError> {
     use dwd_translate::table::{write_csv, write_jsonl, write_parquet};
     let rows = table.len();
-    write_atomic(out, |w| match format {
+    let written = write_atomic(out, |w| match format {
         Format::Parquet => write_parquet(table, source, w).map_err(|e| e.to_string()),
         Format::Csv => write_csv(table, source, w).map_err(|e| e.to_string()),
         Format::Jsonl => write_jsonl(table, source, w).map_err(|e| e.to_string()),
     })?;
-    Ok(rows)
+    Ok((written, rows))
 }
 
 /// Writes a station list or metadata table to `out` (atomically) in `format`.
@@ -214,7 +215,7 @@ pub fn write_frame(
     format: Format,
     source: &dwd_translate::table::SourceInfo,
     out: &Path,
-) -> Result<(), OutputError> {
+) -> Result<Written, OutputError> {
     write_atomic(out, |w| match format {
         Format::Parquet => frame
             .write_parquet(dwd_translate::table::source_metadata(source), w)
@@ -286,7 +287,7 @@ pub struct Input<'a> {
 pub struct Converted {
     pub dataset: String,
     /// Each table with its rows.
-    pub written: Vec<(std::path::PathBuf, usize)>,
+    pub written: Vec<(Written, usize)>,
     /// Rows of the data table, or of the station list or metadata.
     pub rows: u64,
     /// The data file's `produkt*` member and what decided its time reference.
@@ -342,8 +343,8 @@ pub fn convert_file(
             dwd_translate::meta::metadata_frames(meta, dataset, tables, &source.file)
         {
             let target = targets.metadata(dataset, kind, &station);
-            write_frame(&frame, format, source, &target)?;
-            out.written.push((target, frame.len()));
+            let written = write_frame(&frame, format, source, &target)?;
+            out.written.push((written, frame.len()));
             rows += frame.len() as u64;
         }
         Ok(rows)
@@ -361,8 +362,8 @@ pub fn convert_file(
             let data = translate_data(parsed, extra.as_deref(), &dataset, tables)?;
             source.time_basis = Some(data.time.basis.as_str());
             let target = targets.data(&dataset);
-            let rows = write_data(data.table, format, &source, &target)?;
-            out.written.push((target, rows));
+            let (written, rows) = write_data(data.table, format, &source, &target)?;
+            out.written.push((written, rows));
             out.rows = rows as u64;
             write_meta(&data.metadata, &dataset, &source, &mut out)?;
             out.member = Some(data.member);
@@ -375,13 +376,13 @@ pub fn convert_file(
         FileKind::StationList => {
             let stations = read_station_list(path, shown)?;
             let target = targets.stations(&dataset);
-            write_frame(
+            let written = write_frame(
                 &dwd_translate::meta::stations_frame(&stations),
                 format,
                 &source,
                 &target,
             )?;
-            out.written.push((target, stations.len()));
+            out.written.push((written, stations.len()));
             out.rows = stations.len() as u64;
         }
         FileKind::Other => return Err(ConvertError::NotDwd(shown.to_owned())),

@@ -15,13 +15,20 @@
 //! - `layout`: where series, station lists, metadata and per-file tables are;
 //! - `catalog`: `catalog.sql`, DuckDB views over all of it;
 //! - `export`: one record per station and time across a resolution's datasets;
-//! - `output`: files written whole or not at all.
+//! - `output`: files written whole or not at all, under temp names of
+//!   their process;
+//! - `ledger`: the output ledger (every table recorded in the tracker and
+//!   checked before use) and the dataset lock (one process at a time works
+//!   on a dataset's outputs);
+//! - `check`: a dataset's outputs against the ledger and the disk.
 
 pub mod catalog;
+pub mod check;
 pub mod crawl;
 pub mod export;
 pub mod files;
 pub mod layout;
+pub mod ledger;
 pub mod merge;
 pub mod metadata;
 pub mod output;

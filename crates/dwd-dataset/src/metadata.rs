@@ -25,7 +25,7 @@ use dwd_translate::table::{SourceInfo, source_metadata, write_csv_batch, write_j
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::files::Format;
-use crate::output::{OutputError, write_atomic};
+use crate::output::{OutputError, Written, write_atomic};
 
 /// The column that tags each row of a by-file table with its file.
 const FILE: &str = "source_file";
@@ -56,6 +56,9 @@ pub struct MetadataReport {
     pub rows: Vec<(String, usize)>,
     /// Files whose metadata could not be read (left out, with the reason).
     pub unreadable: Vec<(String, String)>,
+    /// Every table written (the by-file caches and the merged tables), with
+    /// its rows, for the output ledger.
+    pub written: Vec<(Written, usize)>,
 }
 
 /// Brings `metadata/<kind>.<ext>` of `dataset` up to date with `files`
@@ -149,9 +152,10 @@ pub fn update_metadata(
             let _ = std::fs::remove_file(&cache);
             continue;
         }
-        write_atomic(&cache, |w| {
+        let cached = write_atomic(&cache, |w| {
             dwd_translate::table::write_batch(&all, Vec::new(), w).map_err(|e| e.to_string())
         })?;
+        report.written.push((cached, all.num_rows()));
         let from = distinct_files(&all)?;
         let merged = distinct_rows(&untagged(&all)?)?;
         let source = SourceInfo {
@@ -160,7 +164,7 @@ pub fn update_metadata(
             ..SourceInfo::default()
         };
         let target = layout.metadata(dataset, &kind, format.ext());
-        write_atomic(&target, |w| match format {
+        let written = write_atomic(&target, |w| match format {
             Format::Parquet => {
                 dwd_translate::table::write_batch(&merged, source_metadata(&source), w)
                     .map_err(|e| e.to_string())
@@ -168,6 +172,7 @@ pub fn update_metadata(
             Format::Csv => write_csv_batch(&merged, w).map_err(|e| e.to_string()),
             Format::Jsonl => write_jsonl_batch(&merged, w).map_err(|e| e.to_string()),
         })?;
+        report.written.push((written, merged.num_rows()));
         report.rows.push((kind, merged.num_rows()));
     }
     Ok(report)

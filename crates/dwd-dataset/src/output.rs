@@ -1,7 +1,13 @@
-//! Output files written whole or not at all: through `<name>.tmp`,
-//! synced and renamed, with the write error typed (a full disk told apart).
+//! Output files written whole or not at all: through a temp name of this
+//! process (`<name>.<pid>-<n>.tmp`), synced and renamed, with the write
+//! error typed (a full disk told apart). What was written (size, time,
+//! SHA-256 of the bytes, hashed as they are written) comes back for the
+//! output ledger (`ledger.rs`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sha2::Digest;
 
 /// Why an output file could not be written. No space left on the disk is
 /// told apart (it stops a run: every other file would fail the same way),
@@ -38,18 +44,35 @@ impl From<OutputError> for String {
 }
 
 /// A file being written that remembers the kind of its first write error,
-/// for [`OutputError::Encode`].
-#[derive(Debug)]
+/// for [`OutputError::Encode`], and hashes what it writes.
 pub struct Watched {
     file: std::fs::File,
     failed: Option<std::io::ErrorKind>,
+    hash: sha2::Sha256,
+    bytes: u64,
+}
+
+impl std::fmt::Debug for Watched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Watched")
+            .field("bytes", &self.bytes)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::io::Write for Watched {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.file.write(buf).inspect_err(|e| {
-            self.failed.get_or_insert(e.kind());
-        })
+        match self.file.write(buf) {
+            Ok(n) => {
+                self.hash.update(&buf[..n]);
+                self.bytes += n as u64;
+                Ok(n)
+            }
+            Err(e) => {
+                self.failed.get_or_insert(e.kind());
+                Err(e)
+            }
+        }
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -62,13 +85,120 @@ impl std::io::Write for Watched {
 /// What [`write_atomic`] hands its writer.
 pub type Out = std::io::BufWriter<Watched>;
 
-/// Writes `path` through `<path>.tmp`, synced and renamed into place: a
-/// crash never leaves a half file under the final name, and a failed write
-/// leaves no `.tmp`. The error names the file.
+/// A file as [`write_atomic`] left it under its final name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub sha256: [u8; 32],
+    /// Modification time after the rename, ns since the Unix epoch.
+    pub modified_ns: i64,
+}
+
+/// Temp files are `<final name>.<pid>-<n>.tmp`: two processes (or two
+/// threads) writing the same table never share one, and a sweep can tell
+/// whose a leftover is.
+const TEMP_SUFFIX: &str = ".tmp";
+static TEMP_SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// A temp name for `path` unique to this process and call.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let mut tmp = path.as_os_str().to_owned();
+    let n = TEMP_SEQ.fetch_add(1, Ordering::Relaxed);
+    tmp.push(format!(".{}-{n}{TEMP_SUFFIX}", std::process::id()));
+    PathBuf::from(tmp)
+}
+
+/// The process a temp file name belongs to, if it is one of ours.
+fn temp_owner(name: &str) -> Option<Option<u32>> {
+    let stem = name.strip_suffix(TEMP_SUFFIX)?;
+    // `<name>.<pid>-<n>`; a `.tmp` of an older version has no owner
+    let owner = stem
+        .rsplit_once('.')
+        .and_then(|(_, tag)| tag.split_once('-'))
+        .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|(pid, _)| pid.parse::<u32>().ok());
+    Some(owner)
+}
+
+/// True while process `pid` exists (on Linux, its `/proc` entry; elsewhere
+/// every process is taken to be alive, so nothing of another is removed).
+pub fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
+/// Temp files below `dir` whose process is gone (and `.tmp` files of
+/// versions before process-unique names), found recursively.
+pub fn stale_temps(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            match e.file_type() {
+                Ok(t) if t.is_dir() => todo.push(path),
+                Ok(t) if t.is_file() => {
+                    let name = e.file_name();
+                    let owner = temp_owner(&name.to_string_lossy());
+                    match owner {
+                        Some(Some(pid)) if process_alive(pid) => {}
+                        Some(_) => out.push(path),
+                        None => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Removes [`stale_temps`] below `dir`; returns how many went.
+pub fn sweep_stale_temps(dir: &Path) -> usize {
+    let mut n = 0;
+    for t in stale_temps(dir) {
+        match std::fs::remove_file(&t) {
+            Ok(()) => {
+                tracing::info!(file = %t.display(), "removed a temp file of a process that is gone");
+                n += 1;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(file = %t.display(), error = %e, "cannot remove a stale temp file")
+            }
+        }
+    }
+    n
+}
+
+/// Modification time of `meta` in ns since the Unix epoch (0 when the
+/// platform has none).
+pub fn modified_ns(meta: &std::fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Writes `path` through a temp name of this process, synced and renamed
+/// into place: a crash never leaves a half file under the final name, and
+/// a failed write leaves no temp file. The error names the file.
 pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut Out) -> Result<(), String>,
-) -> Result<(), OutputError> {
+) -> Result<Written, OutputError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| OutputError::Io { path, source }
@@ -76,11 +206,14 @@ pub fn write_atomic(
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-    let mut w = std::io::BufWriter::new(Watched { file, failed: None });
+    let tmp = temp_path(path);
+    let file = std::fs::File::create_new(&tmp).map_err(io(&tmp))?;
+    let mut w = std::io::BufWriter::new(Watched {
+        file,
+        failed: None,
+        hash: sha2::Sha256::new(),
+        bytes: 0,
+    });
     let encode = |message: String, io: Option<std::io::ErrorKind>| {
         let _ = std::fs::remove_file(&tmp);
         OutputError::Encode {
@@ -93,21 +226,33 @@ pub fn write_atomic(
         let seen = w.get_ref().failed;
         return Err(encode(message, seen));
     }
-    let file = match w.into_inner() {
-        Ok(watched) => watched.file,
+    let watched = match w.into_inner() {
+        Ok(watched) => watched,
         Err(e) => {
             let kind = e.error().kind();
             return Err(encode(e.error().to_string(), Some(kind)));
         }
     };
+    let Watched {
+        file, hash, bytes, ..
+    } = watched;
     let done = file
         .sync_all()
         .map_err(io(&tmp))
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(io(path)));
-    if done.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(io(path)))
+        .and_then(|()| std::fs::metadata(path).map_err(io(path)));
+    match done {
+        Ok(meta) => Ok(Written {
+            path: path.to_path_buf(),
+            bytes,
+            sha256: hash.finalize().into(),
+            modified_ns: modified_ns(&meta),
+        }),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    done
 }
 
 impl From<OutputError> for pipeline::ProcessError {
@@ -117,5 +262,54 @@ impl From<OutputError> for pipeline::ProcessError {
         } else {
             pipeline::ProcessError::transient(e.to_string())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_names_are_unique_and_owned() {
+        let a = temp_path(Path::new("d/x.parquet"));
+        let b = temp_path(Path::new("d/x.parquet"));
+        assert_ne!(a, b);
+        let name = a.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(temp_owner(&name), Some(Some(std::process::id())));
+        assert_eq!(temp_owner("x.parquet.tmp"), Some(None));
+        assert_eq!(temp_owner("x.parquet"), None);
+    }
+
+    #[test]
+    fn written_files_carry_their_hash_and_leave_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b.txt");
+        let w = write_atomic(&path, |w| {
+            use std::io::Write;
+            w.write_all(b"hello").map_err(|e| e.to_string())
+        })
+        .unwrap();
+        assert_eq!(w.bytes, 5);
+        assert_eq!(w.sha256, <[u8; 32]>::from(sha2::Sha256::digest(b"hello")));
+        assert_eq!(std::fs::read(&path).unwrap(), b"hello");
+        assert!(stale_temps(dir.path()).is_empty());
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("a")).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn only_temps_of_dead_processes_are_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        // a pid far above any Linux pid_max (2^22) is never alive
+        let dead = dir.path().join("s/x.parquet.4999999-0.tmp");
+        let ours = temp_path(&dir.path().join("s/y.parquet"));
+        let old = dir.path().join("s/z.parquet.tmp");
+        std::fs::create_dir_all(dir.path().join("s")).unwrap();
+        for p in [&dead, &ours, &old] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        assert_eq!(stale_temps(dir.path()), vec![dead.clone(), old.clone()]);
+        assert_eq!(sweep_stale_temps(dir.path()), 2);
+        assert!(ours.exists() && !dead.exists() && !old.exists());
     }
 }

@@ -188,8 +188,15 @@ impl DwdProcessor {
             tracing::debug!(file = %key, member = %member, reference = time.reference.as_str(),
                 basis = time.basis.as_str(), "converted");
         }
+        let dir = crate::Layout::new(&self.output).dataset(dataset);
+        let outputs = converted
+            .written
+            .iter()
+            .map(|(w, rows)| crate::ledger::record(&dir, w, *rows as u64, key.path()))
+            .collect();
         Ok(Outcome {
             records: converted.rows,
+            outputs,
             ..fetched.clone()
         })
     }
@@ -277,9 +284,32 @@ impl Processor for DwdProcessor {
         self.download.abandon(job);
     }
 
-    /// When a dataset's run ends, from its completed files (the tracker
-    /// knows them, with their checksums), each step only when its inputs
-    /// changed since it last ran (kept in the tracker, as series inputs):
+    /// Before a dataset's files are claimed, under the dataset lock: temp
+    /// files of dead processes are removed, and every completed file's
+    /// tables are checked against the output ledger (size and time); a
+    /// file whose tables are missing, damaged or were never recorded goes
+    /// back to `pending`, so that this run converts it again.
+    fn prepare_dataset(&self, job: &FinishJob<'_>) -> Result<(), ProcessError> {
+        let dataset = job.dataset;
+        let dir = crate::Layout::new(&self.output).dataset(dataset.as_str());
+        let _lock = lock(&dir, job)?;
+        crate::output::sweep_stale_temps(&dir);
+        let store_err = |e: tracker_core::TrackerError| ProcessError::transient(e.to_string());
+        let files = crate::update::completed(job.store, dataset).map_err(store_err)?;
+        let outputs = job.store.outputs(dataset).map_err(store_err)?;
+        let redo = crate::check::files_to_redo(&dir, &files, &outputs);
+        if !redo.is_empty() {
+            let n = job.store.redo(dataset, &redo).map_err(store_err)?;
+            tracing::info!(dataset = %dataset, files = n, "converted again: their tables were missing, damaged or unrecorded");
+        }
+        Ok(())
+    }
+
+    /// When a dataset's run ends, under the dataset lock, from its
+    /// completed files (the tracker knows them, with their checksums), each
+    /// step only when its inputs changed since it last ran (kept in the
+    /// tracker, as series inputs) or its tables fail their check against
+    /// the output ledger:
     /// - the station lists of all periods merged into `stations.<ext>`;
     /// - the station metadata of all files (metadata zips, the `Metadaten_*`
     ///   inside data zips), without repeats, into `metadata/<kind>.<ext>`;
@@ -289,9 +319,12 @@ impl Processor for DwdProcessor {
         let dataset = job.dataset;
         let name = dataset.as_str();
         let layout = crate::Layout::new(&self.output);
+        let dir = layout.dataset(name);
+        let _lock = lock(&dir, job)?;
         let store_err = |e: tracker_core::TrackerError| ProcessError::transient(e.to_string());
         let files = crate::update::completed(job.store, dataset).map_err(store_err)?;
         let ledger = crate::update::ledger(job.store.series_inputs(dataset).map_err(store_err)?);
+        let outputs = job.store.outputs(dataset).map_err(store_err)?;
         let source = |from: &[&FileRecord]| SourceInfo {
             file: from
                 .iter()
@@ -303,16 +336,21 @@ impl Processor for DwdProcessor {
         };
         let raw = |f: &FileRecord| self.raw.join(name).join(f.key.path());
         let ext = self.format.ext();
-        // the inputs of a dataset-wide table: did they change since it was built?
-        let changed = |key: &str, inputs: &[&FileRecord], target: &Path| {
+        // the inputs of a dataset-wide table: did they change since it was
+        // built, or does a table built from them fail its check?
+        let changed = |key: &str, inputs: &[&FileRecord]| {
             let mut now: Vec<(String, Option<String>)> = inputs
                 .iter()
                 .map(|f| (f.key.path().to_owned(), f.checksum.clone()))
                 .collect();
             now.sort();
-            ledger.get(key) != Some(&now) || !target.exists()
+            let built: Vec<&tracker_core::OutputRecord> =
+                outputs.iter().filter(|o| o.built_from == key).collect();
+            ledger.get(key) != Some(&now)
+                || built.is_empty()
+                || built.iter().any(|o| crate::check::usable(&dir, o).is_err())
         };
-        let record = |key: &str, inputs: &[&FileRecord]| {
+        let record = |key: &str, inputs: &[&FileRecord], written: &[tracker_core::OutputRecord]| {
             let list: Vec<SeriesInput> = inputs
                 .iter()
                 .map(|f| SeriesInput {
@@ -321,8 +359,19 @@ impl Processor for DwdProcessor {
                     checksum: f.checksum.clone(),
                 })
                 .collect();
+            // tables of this key recorded before but not written now are gone
+            let stale: Vec<String> = outputs
+                .iter()
+                .filter(|o| o.built_from == key && !written.iter().any(|w| w.path == o.path))
+                .map(|o| o.path.clone())
+                .collect();
+            for p in &stale {
+                let _ = std::fs::remove_file(dir.join(p));
+            }
             job.store
-                .set_series_inputs(dataset, key, &list)
+                .forget_outputs(dataset, &stale)
+                .and_then(|()| job.store.record_outputs(dataset, written))
+                .and_then(|()| job.store.set_series_inputs(dataset, key, &list))
                 .map_err(store_err)
         };
 
@@ -331,20 +380,21 @@ impl Processor for DwdProcessor {
             .filter(|f| kind_of(Path::new(f.key.path())) == FileKind::StationList)
             .collect();
         let stations_file = layout.stations(name, ext);
-        if !lists.is_empty() && changed("stations", &lists, &stations_file) {
+        if !lists.is_empty() && changed("stations", &lists) {
             let mut parsed = Vec::new();
             for f in &lists {
                 let path = raw(f);
                 parsed.push(read_station_list(&path, &path.display().to_string())?);
             }
             let merged = merge_station_lists(parsed);
-            write_frame(
+            let written = write_frame(
                 &stations_frame(&merged),
                 self.format,
                 &source(&lists),
                 &stations_file,
             )?;
-            record("stations", &lists)?;
+            let rec = crate::ledger::record(&dir, &written, merged.len() as u64, "stations");
+            record("stations", &lists, &[rec])?;
             tracing::info!(dataset = %dataset, stations = merged.len(), file = %stations_file.display(), "station lists merged");
         }
 
@@ -357,8 +407,7 @@ impl Processor for DwdProcessor {
                 )
             })
             .collect();
-        let meta_dir = layout.dataset(name).join("metadata");
-        if !with_meta.is_empty() && changed("metadata", &with_meta, &meta_dir) {
+        if !with_meta.is_empty() && changed("metadata", &with_meta) {
             let metafiles: Vec<crate::metadata::MetaFile> = with_meta
                 .iter()
                 .map(|f| crate::metadata::MetaFile {
@@ -367,7 +416,15 @@ impl Processor for DwdProcessor {
                     raw: raw(f),
                 })
                 .collect();
-            let before = ledger.get("metadata").cloned().unwrap_or_default();
+            // a damaged cache or table: every zip is read again
+            let intact = outputs
+                .iter()
+                .filter(|o| o.built_from == "metadata")
+                .all(|o| crate::check::usable(&dir, o).is_ok());
+            let before = match intact {
+                true => ledger.get("metadata").cloned().unwrap_or_default(),
+                false => Vec::new(),
+            };
             let report = crate::metadata::update_metadata(
                 &layout,
                 name,
@@ -380,9 +437,12 @@ impl Processor for DwdProcessor {
                 crate::metadata::MetadataError::Output(e) => ProcessError::from(e),
                 other => ProcessError::transient(other.to_string()),
             })?;
-            std::fs::create_dir_all(&meta_dir)
-                .map_err(|e| ProcessError::io(&meta_dir.display().to_string(), &e))?;
-            record("metadata", &with_meta)?;
+            let written: Vec<_> = report
+                .written
+                .iter()
+                .map(|(w, rows)| crate::ledger::record(&dir, w, *rows as u64, "metadata"))
+                .collect();
+            record("metadata", &with_meta, &written)?;
             tracing::info!(dataset = %dataset, files = with_meta.len(), read = report.read, tables = ?report.rows, "station metadata merged");
         }
 
@@ -406,6 +466,14 @@ impl Processor for DwdProcessor {
         }
         Ok(())
     }
+}
+
+/// The dataset lock, waiting while another process holds it.
+fn lock(dir: &Path, job: &FinishJob<'_>) -> Result<crate::ledger::DatasetLock, ProcessError> {
+    crate::ledger::lock_dataset(dir, &|| job.should_stop()).map_err(|e| match e {
+        crate::ledger::LockError::Interrupted { .. } => ProcessError::interrupted(),
+        e @ crate::ledger::LockError::Io { .. } => ProcessError::transient(e.to_string()),
+    })
 }
 
 fn kind_of(path: &Path) -> FileKind {

@@ -9,19 +9,20 @@
 //! completed file left is removed. A second run with nothing new rebuilds
 //! nothing; a daily update of a few `now` files rebuilds those stations.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use dwd_catalog::FileKind;
 use tracker_core::{
-    DatasetId, FileRecord, FileStatus, ListQuery, ProgressStore, SeriesInput, TrackerError,
+    DatasetId, FileRecord, FileStatus, ListQuery, OutputRecord, ProgressStore, SeriesInput,
+    TrackerError,
 };
 
 use crate::layout::Layout;
 use crate::merge::{Input, Merged, merge};
-use crate::output::write_atomic;
+use crate::output::{Written, write_atomic};
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateError {
@@ -120,6 +121,12 @@ pub fn update_series(
         }
     }
     let before = ledger(store.series_inputs(dataset)?);
+    let dir = layout.dataset(name);
+    let outputs: HashMap<String, OutputRecord> = store
+        .outputs(dataset)?
+        .into_iter()
+        .map(|o| (o.path.clone(), o))
+        .collect();
     let mut report = UpdateReport {
         stations: by_station.len(),
         ..UpdateReport::default()
@@ -133,7 +140,17 @@ pub fn update_series(
             .collect();
         now.sort();
         let target = layout.series(name, station);
-        if before.get(station) == Some(&now) && target.exists() {
+        let intact = match outputs.get(&crate::ledger::relative(&dir, &target)) {
+            None => false,
+            Some(rec) => match crate::check::usable(&dir, rec) {
+                Ok(()) => true,
+                Err(damage) => {
+                    tracing::warn!(series = %target.display(), damage = %damage, "a series is missing or damaged: merged again");
+                    false
+                }
+            },
+        };
+        if before.get(station) == Some(&now) && intact {
             report.unchanged += 1;
             continue;
         }
@@ -160,7 +177,8 @@ pub fn update_series(
     // merge on `threads` threads; record in the tracker on this one (a
     // store handle serves one thread)
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Result<Merged, String>)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<(usize, Result<(Written, Merged), String>)>> = Mutex::new(Vec::new());
+    let redo: Mutex<Vec<String>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..threads.clamp(1, 16) {
             s.spawn(|| {
@@ -176,12 +194,24 @@ pub fn update_series(
                         ("dataset".to_owned(), name.to_owned()),
                         ("station".to_owned(), station.clone()),
                     ];
-                    if let Some(gone) = inputs.iter().find(|i| !i.table.exists()) {
+                    // every input checked against its record before it is read
+                    let bad = inputs.iter().find_map(|i| {
+                        let rel = crate::ledger::relative(&dir, &i.table);
+                        let damage = match outputs.get(&rel) {
+                            None => Err(crate::ledger::Damage::Missing),
+                            Some(rec) => crate::check::usable(&dir, rec),
+                        };
+                        damage.err().map(|d| (i, d))
+                    });
+                    if let Some((input, damage)) = bad {
                         let why = format!(
-                            "the table of {} is missing ({}): deleted? `climastation reset --dataset {name}` redoes the files",
-                            gone.file,
-                            gone.table.display()
+                            "the table of {} ({}) is {damage}: the file is converted again by the next `climastation run --dataset {name}`",
+                            input.file,
+                            input.table.display()
                         );
+                        redo.lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(input.file.clone());
                         results
                             .lock()
                             .unwrap_or_else(|p| p.into_inner())
@@ -194,9 +224,9 @@ pub fn update_series(
                         Ok(())
                     });
                     let result = match (written, merged) {
-                        (Ok(()), Some(m)) => Ok(m),
+                        (Ok(w), Some(m)) => Ok((w, m)),
                         (Err(e), _) => Err(e.to_string()),
-                        (Ok(()), None) => Err("nothing merged".to_owned()),
+                        (Ok(_), None) => Err("nothing merged".to_owned()),
                     };
                     results
                         .lock()
@@ -211,7 +241,9 @@ pub fn update_series(
     for (k, result) in results {
         let (station, _, ledger) = &todo[k];
         match result {
-            Ok(m) => {
+            Ok((w, m)) => {
+                let rec = crate::ledger::record(&dir, &w, m.rows, station);
+                store.record_outputs(dataset, &[rec])?;
                 store.set_series_inputs(dataset, station, ledger)?;
                 report.rebuilt += 1;
                 report.rows += m.rows;
@@ -232,13 +264,19 @@ pub fn update_series(
             }
         }
     }
+    let redo = redo.into_inner().unwrap_or_else(|p| p.into_inner());
+    if !redo.is_empty() {
+        store.redo(dataset, &redo)?;
+    }
     if should_stop() {
         return Err(UpdateError::Interrupted);
     }
     // stations without a completed data file any more
     for station in before.keys().filter(|s| !by_station.contains_key(*s)) {
         if station.chars().all(|c| c.is_ascii_digit()) {
-            let _ = std::fs::remove_file(layout.series(name, station));
+            let series = layout.series(name, station);
+            let _ = std::fs::remove_file(&series);
+            store.forget_outputs(dataset, &[crate::ledger::relative(&dir, &series)])?;
             store.set_series_inputs(dataset, station, &[])?;
             report.removed += 1;
         }

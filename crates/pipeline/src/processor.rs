@@ -23,6 +23,16 @@ pub trait Processor: Send + Sync {
         let _ = job;
     }
 
+    /// Called before a dataset's files are claimed, for checks over the
+    /// whole dataset: a processor whose earlier results are found missing
+    /// or damaged sends their files back to `pending` here (through
+    /// `job.store`), so that this run does them again. An error stops the
+    /// run like one of [`Processor::finish_dataset`].
+    fn prepare_dataset(&self, job: &FinishJob<'_>) -> Result<(), ProcessError> {
+        let _ = job;
+        Ok(())
+    }
+
     /// Called once a dataset's run ends without being stopped (every file
     /// claimable now was processed), for work over the whole dataset, such
     /// as merging per-file outputs. Must be idempotent: a later run calls it
@@ -96,6 +106,9 @@ pub struct Outcome {
     /// format has no directory or checksum of its own. Recorded with the
     /// completion, for `failed --unconfirmed`.
     pub size_unconfirmed: bool,
+    /// The tables written from the file, for the output ledger (recorded
+    /// with the completion).
+    pub outputs: Vec<tracker_core::OutputRecord>,
 }
 
 /// Why a file could not be processed.

@@ -225,28 +225,50 @@ where
         if interrupt.is_stopped() {
             break;
         }
-        let mut ds = run_dataset(
-            &pool, workers, open, dataset, locate, processor, opts, interrupt, observer,
-        )?;
-        if ds.stopped.is_none() {
-            let finished = match open() {
-                Ok(store) => processor.finish_dataset(&FinishJob {
+        let dataset_phase = |prepare: bool| match open() {
+            Ok(store) => {
+                let job = FinishJob {
                     dataset,
                     store: &store,
                     budget: &opts.budget,
                     workers,
                     interrupt,
-                }),
-                Err(e) => Err(ProcessError::transient(e.to_string())),
-            };
-            match finished {
-                Ok(()) => {}
-                Err(e) if e.interrupted => ds.stopped = Some(StopReason::Interrupted),
-                Err(e) => {
-                    tracing::error!(dataset = %dataset, error = %e.message, "finishing the dataset failed");
-                    ds.stopped = Some(StopReason::Finish(e.message));
+                };
+                if prepare {
+                    processor.prepare_dataset(&job)
+                } else {
+                    processor.finish_dataset(&job)
                 }
             }
+            Err(e) => Err(ProcessError::transient(e.to_string())),
+        };
+        let stopped_by = |e: ProcessError, what: &str| {
+            if e.interrupted {
+                StopReason::Interrupted
+            } else {
+                tracing::error!(dataset = %dataset, error = %e.message, "{what} the dataset failed");
+                StopReason::Finish(e.message)
+            }
+        };
+        let mut ds = match dataset_phase(true) {
+            Ok(()) => run_dataset(
+                &pool, workers, open, dataset, locate, processor, opts, interrupt, observer,
+            )?,
+            Err(e) => DatasetReport {
+                dataset: dataset.clone(),
+                initial: StatusCounts::default(),
+                completed: 0,
+                retried: 0,
+                released: 0,
+                failed: Vec::new(),
+                stopped: Some(stopped_by(e, "preparing")),
+                stats: Stats::default(),
+            },
+        };
+        if ds.stopped.is_none()
+            && let Err(e) = dataset_phase(false)
+        {
+            ds.stopped = Some(stopped_by(e, "finishing"));
         }
         observer.dataset_finished(&ds);
         let stop = ds.stopped.is_some();
@@ -669,6 +691,7 @@ where
                 bytes_processed: outcome.bytes,
                 checksum: outcome.checksum,
                 size_unconfirmed: outcome.size_unconfirmed,
+                outputs: outcome.outputs,
             };
             return Some(metrics);
         }

@@ -114,6 +114,7 @@ fn ok(_: &Job<'_>) -> std::result::Result<Outcome, ProcessError> {
         bytes: 10,
         checksum: None,
         size_unconfirmed: false,
+        outputs: Vec::new(),
     })
 }
 

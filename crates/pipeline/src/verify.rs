@@ -81,6 +81,7 @@ pub fn verify_path(job: &Job<'_>, path: &Path, zip: bool) -> Result<Outcome, Pro
         bytes: len,
         checksum: Some(checksum),
         size_unconfirmed: false,
+        outputs: Vec::new(),
     })
 }
 

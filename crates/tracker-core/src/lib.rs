@@ -28,6 +28,6 @@ pub use store::ProgressStore;
 pub use types::{
     Activity, Claim, Clock, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure,
     FailureKind, FileId, FileKey, FileRecord, FileStatus, LastFailure, ListQuery, ManualClock,
-    NewFile, Page, RecoveryReport, RegisterReport, RetrySelection, SeriesInput, StatusCounts,
-    SystemClock, Timestamp, WorkerId,
+    NewFile, OutputRecord, Page, RecoveryReport, RegisterReport, RetrySelection, SeriesInput,
+    StatusCounts, SystemClock, Timestamp, WorkerId,
 };

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::error::Result;
 use crate::types::{
     Activity, Claim, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure, FileKey,
-    FileRecord, FileStatus, ListQuery, NewFile, Page, RecoveryReport, RegisterReport,
+    FileRecord, FileStatus, ListQuery, NewFile, OutputRecord, Page, RecoveryReport, RegisterReport,
     RetrySelection, SeriesInput, Timestamp, WorkerId,
 };
 
@@ -100,6 +100,22 @@ pub trait ProgressStore: Send {
         series: &str,
         inputs: &[SeriesInput],
     ) -> Result<()>;
+
+    /// The output ledger of `dataset`: every table recorded, by path.
+    fn outputs(&self, dataset: &DatasetId) -> Result<Vec<OutputRecord>>;
+
+    /// Records tables of `dataset` as written (replacing the records of the
+    /// same paths).
+    fn record_outputs(&self, dataset: &DatasetId, outputs: &[OutputRecord]) -> Result<()>;
+
+    /// Drops the records of tables of `dataset` that are gone (paths as in
+    /// [`OutputRecord::path`]).
+    fn forget_outputs(&self, dataset: &DatasetId, paths: &[String]) -> Result<()>;
+
+    /// Puts completed files of `dataset` (paths relative to the dataset)
+    /// back to `pending` to be done again, because a table made from them
+    /// is missing or damaged. Returns how many went back.
+    fn redo(&self, dataset: &DatasetId, paths: &[String]) -> Result<u64>;
 
     /// One file's record.
     fn file(&self, key: &FileKey) -> Result<Option<FileRecord>>;

@@ -302,6 +302,10 @@ pub struct CompletionMetrics {
     pub checksum: Option<String>,
     /// Nothing confirmed the file is whole (no listed size, no format check).
     pub size_unconfirmed: bool,
+    /// The tables the file was turned into, recorded with the completion
+    /// (in the same transaction), so that no table exists on the ledger's
+    /// word without the file that made it being done.
+    pub outputs: Vec<OutputRecord>,
 }
 
 /// What a worker reports when a file could not be processed.
@@ -321,6 +325,26 @@ pub struct SeriesInput {
     /// The file's path relative to the dataset.
     pub file: String,
     pub checksum: Option<String>,
+}
+
+/// One table in the output ledger: a file the program wrote, as it was
+/// when it got its final name. Before the table is used it is checked
+/// against this record: cheaply (size and modification time) or deeply
+/// (the content's SHA-256).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct OutputRecord {
+    /// The table's path relative to its dataset's output folder, with `/`.
+    pub path: String,
+    pub bytes: u64,
+    pub rows: u64,
+    /// Modification time right after the rename, in nanoseconds since the
+    /// Unix epoch.
+    pub modified_ns: i64,
+    /// SHA-256 of the bytes as written.
+    pub sha256: [u8; 32],
+    /// What it was built from: a source file's path in the dataset (a
+    /// per-file table) or a series key (`00044`, `stations`, `metadata`).
+    pub built_from: String,
 }
 
 /// Where a failed file went.

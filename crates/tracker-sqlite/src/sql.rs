@@ -205,3 +205,11 @@ pub(crate) const DELETE_SERIES_INPUTS: &str =
     "DELETE FROM series_inputs WHERE dataset = ?1 AND series = ?2";
 pub(crate) const INSERT_SERIES_INPUT: &str =
     "INSERT INTO series_inputs (dataset, series, file_path, checksum) VALUES (?1, ?2, ?3, ?4)";
+
+pub(crate) const OUTPUTS: &str = "SELECT path, bytes, rows, modified_ns, sha256, built_from \
+     FROM outputs WHERE dataset = ?1 ORDER BY path";
+pub(crate) const UPSERT_OUTPUT: &str = "INSERT OR REPLACE INTO outputs \
+     (dataset, path, bytes, rows, modified_ns, sha256, built_from) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+pub(crate) const DELETE_OUTPUT: &str = "DELETE FROM outputs WHERE dataset = ?1 AND path = ?2";
+pub(crate) const REDO: &str = concat!(reset_set!(), " AND file_path = ?3 AND status = 'completed'");

@@ -9,10 +9,10 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 use tracker_core::{
     Activity, Claim, Clock, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure,
-    FailureKind, FileId, FileKey, FileRecord, FileStatus, LastFailure, ListQuery, NewFile, Page,
-    ProgressStore, RecoveryReport, RegisterAction, RegisterReport, Result, RetryPolicy,
-    RetrySelection, SeriesInput, SourceState, StatusCounts, Timestamp, TrackerError, WorkerId,
-    register_action,
+    FailureKind, FileId, FileKey, FileRecord, FileStatus, LastFailure, ListQuery, NewFile,
+    OutputRecord, Page, ProgressStore, RecoveryReport, RegisterAction, RegisterReport, Result,
+    RetryPolicy, RetrySelection, SeriesInput, SourceState, StatusCounts, Timestamp, TrackerError,
+    WorkerId, register_action,
 };
 
 use crate::error::SqliteError;
@@ -297,7 +297,34 @@ impl SqliteStore {
         if n == 0 {
             return Err(self.stale_or_missing(tx, claim));
         }
+        self.record_outputs_in(tx, &claim.key.dataset, &metrics.outputs)?;
         tracing::debug!(dataset = %claim.key.dataset, file = claim.key.path(), worker = %claim.worker, attempt = claim.token, from = "processing", to = "completed", records, bytes, "completed");
+        Ok(())
+    }
+
+    fn record_outputs_in(
+        &self,
+        tx: &Transaction<'_>,
+        dataset: &DatasetId,
+        outputs: &[OutputRecord],
+    ) -> Result<()> {
+        if outputs.is_empty() {
+            return Ok(());
+        }
+        let err = self.sql_err("record outputs");
+        let mut ins = tx.prepare_cached(sql::UPSERT_OUTPUT).map_err(&err)?;
+        for o in outputs {
+            ins.execute(params![
+                dataset.as_str(),
+                o.path,
+                to_i64(o.bytes, "bytes")?,
+                to_i64(o.rows, "rows")?,
+                o.modified_ns,
+                &o.sha256[..],
+                o.built_from
+            ])
+            .map_err(&err)?;
+        }
         Ok(())
     }
 }
@@ -811,6 +838,77 @@ impl ProgressStore for SqliteStore {
             }
             Ok(())
         })
+    }
+
+    fn outputs(&self, dataset: &DatasetId) -> Result<Vec<OutputRecord>> {
+        let err = self.sql_err("read the output ledger");
+        let mut stmt = self.conn.prepare_cached(sql::OUTPUTS).map_err(&err)?;
+        let rows = stmt
+            .query_map([dataset.as_str()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Vec<u8>>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })
+            .map_err(&err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (path, bytes, n, modified_ns, sha, built_from) = row.map_err(&err)?;
+            out.push(OutputRecord {
+                path,
+                bytes: u64::try_from(bytes)
+                    .map_err(|_| corrupt(self, "outputs", "bytes", bytes))?,
+                rows: u64::try_from(n).map_err(|_| corrupt(self, "outputs", "rows", n))?,
+                modified_ns,
+                sha256: <[u8; 32]>::try_from(sha.as_slice())
+                    .map_err(|_| corrupt(self, "outputs", "sha256", sha.len() as i64))?,
+                built_from,
+            });
+        }
+        Ok(out)
+    }
+
+    fn record_outputs(&self, dataset: &DatasetId, outputs: &[OutputRecord]) -> Result<()> {
+        self.write("record outputs", |tx| {
+            self.record_outputs_in(tx, dataset, outputs)
+        })
+    }
+
+    fn forget_outputs(&self, dataset: &DatasetId, paths: &[String]) -> Result<()> {
+        if paths.is_empty() {
+            return Ok(());
+        }
+        self.write("forget outputs", |tx| {
+            let err = self.sql_err("forget outputs");
+            let mut del = tx.prepare_cached(sql::DELETE_OUTPUT).map_err(&err)?;
+            for p in paths {
+                del.execute(params![dataset.as_str(), p]).map_err(&err)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn redo(&self, dataset: &DatasetId, paths: &[String]) -> Result<u64> {
+        let now = self.now().as_millis();
+        let n = self.write("redo", |tx| {
+            let err = self.sql_err("redo");
+            let mut stmt = tx.prepare_cached(sql::REDO).map_err(&err)?;
+            let mut n = 0;
+            for p in paths {
+                n += stmt
+                    .execute(params![now, dataset.as_str(), p])
+                    .map_err(&err)?;
+            }
+            Ok(n)
+        })?;
+        if n > 0 {
+            tracing::info!(dataset = %dataset, files = n, to = "pending", "files whose tables are missing or damaged go back to pending");
+        }
+        Ok(n as u64)
     }
 
     fn file(&self, key: &FileKey) -> Result<Option<FileRecord>> {

@@ -92,6 +92,7 @@ fn a_file_goes_from_pending_to_completed() {
         bytes_processed: 10,
         checksum: Some("sha256:00ff".into()),
         size_unconfirmed: false,
+        outputs: Vec::new(),
     };
     f.store.complete(&claims[0], &metrics).unwrap();
     let rec = status_of(&f.store, "d", "a.zip");

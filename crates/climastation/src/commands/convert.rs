@@ -190,5 +190,9 @@ fn convert_one(
         &station_metadata,
     )
     .map_err(anyhow::Error::msg)?;
-    Ok(converted.written)
+    Ok(converted
+        .written
+        .into_iter()
+        .map(|(w, rows)| (w.path, rows))
+        .collect())
 }

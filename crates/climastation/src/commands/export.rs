@@ -72,6 +72,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         ExportFormat::Jsonl => dwd_dataset::export::Format::Jsonl,
     };
     let layout = dwd_dataset::Layout::new(&ctx.config.paths.output);
+    verify_served(ctx, &layout, &args.resolution, &args.datasets)?;
     let mut result = None;
     // a failed export leaves no file (write_atomic drops its temp file)
     let written = dwd_dataset::output::write_atomic(&args.output, |w| {
@@ -110,4 +111,51 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         );
     }
     Ok(crate::exit::OK)
+}
+
+/// Every table the export may read (the series, station lists and metadata
+/// of the resolution's datasets) is checked against the output ledger
+/// first: a missing, damaged or foreign table is never served.
+fn verify_served(
+    ctx: &Ctx,
+    layout: &dwd_dataset::Layout,
+    resolution: &str,
+    only: &[String],
+) -> anyhow::Result<()> {
+    let datasets: Vec<&str> = dwd_catalog::DATASETS
+        .iter()
+        .map(|d| d.name)
+        .filter(|d| d.split('/').next() == Some(resolution))
+        .filter(|d| only.is_empty() || only.iter().any(|o| o == d))
+        .filter(|d| layout.dataset(d).is_dir())
+        .collect();
+    if datasets.is_empty() {
+        return Ok(());
+    }
+    if !ctx.config.paths.progress_db.exists() {
+        anyhow::bail!(
+            "no progress database at {}: the tables under {} cannot be checked against what the runs wrote",
+            ctx.config.paths.progress_db.display(),
+            layout.root().display()
+        );
+    }
+    let store = ctx.open_store()?;
+    let mut problems = Vec::new();
+    for d in datasets {
+        let id = ctx.dataset(d)?;
+        for p in dwd_dataset::check::served_problems(layout, &id, &store)? {
+            problems.push(format!(
+                "{} (fix: climastation run --dataset {d})",
+                p.describe()
+            ));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "nothing exported: {} table(s) are not what the runs wrote:\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    )
 }

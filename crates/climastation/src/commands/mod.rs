@@ -1,5 +1,6 @@
 //! One module a command.
 
+pub mod check;
 pub mod convert;
 pub mod crawl;
 pub mod datasets;
@@ -21,6 +22,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<u8> {
     let ctx = Ctx::init(cli)?;
     tracing::debug!(command = ?cli.command, "starting");
     match &cli.command {
+        Command::Check(a) => check::run(&ctx, a),
         Command::Convert(a) => convert::run(&ctx, a),
         Command::Crawl(a) => crawl::run(&ctx, a),
         Command::Datasets(a) => datasets::run(&ctx, a),

@@ -1,0 +1,255 @@
+//! A dataset's outputs against the output ledger and the disk: what `run`
+//! repairs before it uses them (`files_to_redo`, `usable`) and what
+//! `climastation check` reports (`check_dataset`).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use dwd_catalog::FileKind;
+use tracker_core::{DatasetId, FileRecord, OutputRecord, ProgressStore, TrackerError};
+
+use crate::ledger::{Damage, Depth, check};
+
+/// The cheap check before a table is used.
+pub fn usable(dataset_dir: &Path, rec: &OutputRecord) -> Result<(), Damage> {
+    check(dataset_dir, rec, Depth::Cheap)
+}
+
+/// Whether a completed file makes tables under the `dwd` processor.
+fn makes_tables(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    FileKind::of(name) != FileKind::Other
+}
+
+/// The completed files whose tables are missing, damaged or were never
+/// recorded (cheap check), each named once with a warning for damage.
+pub fn files_to_redo(
+    dataset_dir: &Path,
+    completed: &[FileRecord],
+    outputs: &[OutputRecord],
+) -> Vec<String> {
+    let mut by_source: HashMap<&str, Vec<&OutputRecord>> = HashMap::new();
+    for o in outputs {
+        by_source.entry(o.built_from.as_str()).or_default().push(o);
+    }
+    let mut redo = Vec::new();
+    let mut unrecorded = 0usize;
+    for f in completed {
+        let path = f.key.path();
+        if !makes_tables(path) {
+            continue;
+        }
+        match by_source.get(path) {
+            None => {
+                unrecorded += 1;
+                redo.push(path.to_owned());
+            }
+            Some(recs) => {
+                if let Some((rec, damage)) = recs
+                    .iter()
+                    .find_map(|r| usable(dataset_dir, r).err().map(|d| (r, d)))
+                {
+                    tracing::warn!(table = %dataset_dir.join(&rec.path).display(), damage = %damage, file = path, "a table is missing or damaged: its file is converted again");
+                    redo.push(path.to_owned());
+                }
+            }
+        }
+    }
+    if unrecorded > 0 {
+        tracing::info!(folder = %dataset_dir.display(), files = unrecorded, "completed files without recorded tables are converted again");
+    }
+    redo
+}
+
+/// What `check` found wrong with one output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// A recorded table that does not match its record.
+    Damaged { path: PathBuf, damage: Damage },
+    /// A completed file that makes tables but has none recorded.
+    NoTables { file: String },
+    /// A table under the dataset's folder that the ledger does not know.
+    Unrecorded { path: PathBuf },
+    /// A temp file of a process that is gone.
+    LeftoverTemp { path: PathBuf },
+}
+
+impl Problem {
+    /// What is wrong, in a line.
+    pub fn describe(&self) -> String {
+        match self {
+            Problem::Damaged { path, damage } => format!("{}: {damage}", path.display()),
+            Problem::NoTables { file } => format!("{file}: completed, but no table is recorded"),
+            Problem::Unrecorded { path } => {
+                format!(
+                    "{}: not in the output ledger (not written by a run)",
+                    path.display()
+                )
+            }
+            Problem::LeftoverTemp { path } => {
+                format!("{}: a temp file of a process that is gone", path.display())
+            }
+        }
+    }
+
+    /// Short name of the kind, for JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Problem::Damaged {
+                damage: Damage::Missing,
+                ..
+            } => "missing",
+            Problem::Damaged { .. } => "damaged",
+            Problem::NoTables { .. } => "no_tables",
+            Problem::Unrecorded { .. } => "unrecorded",
+            Problem::LeftoverTemp { .. } => "temp",
+        }
+    }
+}
+
+/// One dataset's outputs checked.
+#[derive(Clone, Debug, Default)]
+pub struct DatasetCheck {
+    pub dataset: String,
+    /// Tables recorded and checked.
+    pub tables: usize,
+    pub problems: Vec<Problem>,
+}
+
+/// Checks every recorded table of `dataset` (cheaply or deeply), that
+/// every completed file that makes tables has them, and looks for tables
+/// nobody recorded and temp files of dead processes under its folder.
+pub fn check_dataset(
+    layout: &crate::Layout,
+    dataset: &DatasetId,
+    store: &dyn ProgressStore,
+    depth: Depth,
+) -> Result<DatasetCheck, TrackerError> {
+    let dir = layout.dataset(dataset.as_str());
+    let outputs = store.outputs(dataset)?;
+    let completed = crate::update::completed(store, dataset)?;
+    let mut report = DatasetCheck {
+        dataset: dataset.as_str().to_owned(),
+        tables: outputs.len(),
+        problems: Vec::new(),
+    };
+    for o in &outputs {
+        if let Err(damage) = check(&dir, o, depth) {
+            report.problems.push(Problem::Damaged {
+                path: dir.join(&o.path),
+                damage,
+            });
+        }
+    }
+    let sources: HashSet<&str> = outputs.iter().map(|o| o.built_from.as_str()).collect();
+    // only a dataset converted by `dwd` has tables: a dataset without any
+    // recorded table was run with `verify` or `download`
+    if !outputs.is_empty() {
+        for f in &completed {
+            if makes_tables(f.key.path()) && !sources.contains(f.key.path()) {
+                report.problems.push(Problem::NoTables {
+                    file: f.key.path().to_owned(),
+                });
+            }
+        }
+    }
+    let recorded: HashSet<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
+    let temps: HashSet<PathBuf> = crate::output::stale_temps(&dir).into_iter().collect();
+    for path in tables_below(&dir) {
+        let rel = crate::ledger::relative(&dir, &path);
+        if temps.contains(&path) {
+            report.problems.push(Problem::LeftoverTemp { path });
+        } else if !recorded.contains(rel.as_str()) && !is_cache(&rel) && !is_live_temp(&rel) {
+            report.problems.push(Problem::Unrecorded { path });
+        }
+    }
+    Ok(report)
+}
+
+/// The metadata merge's by-file cache is rebuilt from the zips whenever it
+/// is unreadable; it is not a table anyone is served.
+fn is_cache(rel: &str) -> bool {
+    rel.starts_with("parts/metadata_by_file/")
+}
+
+/// A temp file of a live process (being written now).
+fn is_live_temp(rel: &str) -> bool {
+    rel.ends_with(".tmp")
+}
+
+/// Every file below `dir` but the dataset lock.
+fn tables_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            match e.file_type() {
+                Ok(t) if t.is_dir() => todo.push(path),
+                Ok(_) if e.file_name() == ".lock" && d == dir => {}
+                Ok(_) => out.push(path),
+                Err(_) => {}
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The tables of `dataset` that are served (series, the merged station
+/// list, the metadata tables): each file there must be recorded and pass
+/// the cheap check before an export or the catalog reads it. Returns what
+/// is wrong; empty when every served table is what a run wrote.
+pub fn served_problems(
+    layout: &crate::Layout,
+    dataset: &DatasetId,
+    store: &dyn ProgressStore,
+) -> Result<Vec<Problem>, TrackerError> {
+    let dir = layout.dataset(dataset.as_str());
+    let outputs: HashMap<String, OutputRecord> = store
+        .outputs(dataset)?
+        .into_iter()
+        .map(|o| (o.path.clone(), o))
+        .collect();
+    let mut served: Vec<PathBuf> = Vec::new();
+    for sub in ["series", "metadata"] {
+        if let Ok(entries) = std::fs::read_dir(dir.join(sub)) {
+            served.extend(entries.flatten().map(|e| e.path()));
+        }
+    }
+    for ext in ["parquet", "csv", "jsonl"] {
+        let p = layout.stations(dataset.as_str(), ext);
+        if p.exists() {
+            served.push(p);
+        }
+    }
+    // recorded served tables that are gone
+    for (rel, _) in outputs.iter().filter(|(r, _)| {
+        r.starts_with("series/") || r.starts_with("metadata/") || r.starts_with("stations.")
+    }) {
+        let p = dir.join(rel);
+        if !served.contains(&p) {
+            served.push(p);
+        }
+    }
+    served.sort();
+    let mut problems = Vec::new();
+    for path in served {
+        let rel = crate::ledger::relative(&dir, &path);
+        if is_live_temp(&rel) {
+            continue;
+        }
+        match outputs.get(&rel) {
+            None => problems.push(Problem::Unrecorded { path }),
+            Some(rec) => {
+                if let Err(damage) = usable(&dir, rec) {
+                    problems.push(Problem::Damaged { path, damage });
+                }
+            }
+        }
+    }
+    Ok(problems)
+}
