@@ -95,11 +95,25 @@ impl Checkpointer {
         gate: Arc<parking_lot::Mutex<()>>,
         wal_lost: Arc<AtomicBool>,
     ) -> Option<Checkpointer> {
+        // The first read takes this connection's shared lock on the
+        // database, held (in WAL mode) until it closes. SQLite deletes the
+        // WAL when the last connection holding that lock closes: without it
+        // a store that opened and closed within the first interval was
+        // that last connection, deleted the WAL under the checkpointer and
+        // raised a false "deleted or replaced" alarm (seen on every sample
+        // run under load). With it, the WAL goes only with this connection,
+        // after the watching has stopped.
         let conn = Connection::open_with_flags(
             db,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .and_then(|c| c.busy_timeout(Duration::from_secs(2)).map(|()| c));
+        .and_then(|c| c.busy_timeout(Duration::from_secs(2)).map(|()| c))
+        .and_then(|c| {
+            c.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|_| c)
+        });
         let conn = match conn {
             Ok(c) => c,
             Err(e) => {

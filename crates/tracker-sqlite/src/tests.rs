@@ -891,3 +891,33 @@ fn checkpoint_completes_beside_another_connections_checkpoints() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     assert!(other.join().unwrap() > 0);
 }
+
+/// The false alarm of a healthy run: a store that opens and closes within
+/// the checkpointer's first 50 ms (the `dwd` processor's dataset phase does,
+/// between datasets) while the process's shared state lives on. SQLite
+/// deletes the WAL when the last connection holding the database closes;
+/// the checkpointer's own connection must hold it from its start, or the
+/// store's close deletes the WAL and the checkpointer then reports it
+/// "deleted or replaced" and refuses every further write.
+#[test]
+fn a_store_closed_at_once_raises_no_wal_alarm() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
+    let db = dir.path().join("p.db");
+    // the database exists and has no WAL: every open below makes a new one
+    drop(SqliteStore::open(&db, options(&clock)).unwrap());
+    let canonical = std::fs::canonicalize(&db).unwrap();
+    for round in 0..10 {
+        let store = SqliteStore::open(&db, options(&clock)).unwrap();
+        // the process's shared state outlives the store, as when another
+        // thread's store is being dropped at the same time
+        let shared = crate::shared::shared_for(&canonical, 1 << 20);
+        drop(store);
+        std::thread::sleep(Duration::from_millis(150));
+        assert!(
+            shared.wal_ok(),
+            "round {round}: the WAL alarm fired on a healthy close"
+        );
+        drop(shared);
+    }
+}
