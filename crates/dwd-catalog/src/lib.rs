@@ -348,5 +348,26 @@ pub fn dataset_of(name: &str) -> Option<&'static Dataset> {
         })
 }
 
+/// The dataset a data zip or `produkt*` member named `name` belongs to
+/// when that is not `dataset`: its name carries another dataset's prefix
+/// and none of `dataset`'s. `None` when it may belong (its prefix is one of
+/// `dataset`'s, or nobody's).
+pub fn belongs_elsewhere(dataset: &str, name: &str) -> Option<&'static Dataset> {
+    let base = name.rsplit(['/', '\\', ':']).next().unwrap_or(name);
+    let lower = base.to_ascii_lowercase();
+    let matches = |prefixes: &[&str]| {
+        prefixes
+            .iter()
+            .any(|p| lower.starts_with(&p.to_ascii_lowercase()))
+    };
+    let own = DATASETS.iter().find(|d| d.name == dataset)?;
+    if matches(own.zips) || matches(own.members) {
+        return None;
+    }
+    DATASETS
+        .iter()
+        .find(|d| d.name != dataset && (matches(d.zips) || matches(d.members)))
+}
+
 #[cfg(test)]
 mod tests;

@@ -234,12 +234,28 @@ pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
 // ---- parsing the values as users write them ---------------------------------
 
 /// Station ids as DWD writes them: `44`, `00044`; several as `44,3987`.
+/// A list with an empty item (`44,,45`, a trailing comma).
+fn empty_item(option: &'static str, values: &[String]) -> SelectionError {
+    err(option, format!("{:?} has an empty item", values.join(",")))
+}
+
+/// Refuses an empty range: `from` after `to`.
+pub fn check_range(from: Option<Date>, to: Option<Date>) -> Result<(), SelectionError> {
+    match (from, to) {
+        (Some(f), Some(t)) if f > t => Err(err(
+            "--from",
+            format!("{f} is after --to {t}: the range is empty"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub fn parse_stations(values: &[String]) -> Result<BTreeSet<u32>, SelectionError> {
     let mut out = BTreeSet::new();
     for v in values.iter().flat_map(|v| v.split(',')) {
         let t = v.trim();
         if t.is_empty() {
-            continue;
+            return Err(empty_item("--station", values));
         }
         let id = t
             .parse::<u32>()
@@ -369,7 +385,7 @@ pub fn parse_periods(values: &[String]) -> Result<Vec<Period>, SelectionError> {
     for v in values.iter().flat_map(|v| v.split(',')) {
         let t = v.trim();
         if t.is_empty() {
-            continue;
+            return Err(empty_item("--period", values));
         }
         let p = Period::parse(t)
             .ok_or_else(|| err("--period", format!("{t:?}: one of historical, recent, now")))?;

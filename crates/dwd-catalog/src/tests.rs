@@ -285,3 +285,26 @@ proptest::proptest! {
         let _ = suggest(&s);
     }
 }
+
+/// A file named for another dataset is told apart from one of the
+/// dataset's own (and from names nobody claims).
+#[test]
+fn files_named_for_another_dataset_are_found() {
+    use crate::belongs_elsewhere;
+    let at = "10_minutes/air_temperature";
+    assert!(belongs_elsewhere(at, "10minutenwerte_TU_00044_now.zip").is_none());
+    assert!(belongs_elsewhere(at, "produkt_zehn_min_tu_20250101_20250102_00044.txt").is_none());
+    assert_eq!(
+        belongs_elsewhere(at, "10minutenwerte_nieder_00044_now.zip").map(|d| d.name),
+        Some("10_minutes/precipitation")
+    );
+    assert_eq!(
+        belongs_elsewhere(at, "stundenwerte_TU_00044_akt.zip").map(|d| d.name),
+        Some("hourly/air_temperature")
+    );
+    assert_eq!(
+        belongs_elsewhere(at, "produkt_zehn_min_rr_20250101_20250102_00044.txt").map(|d| d.name),
+        Some("10_minutes/precipitation")
+    );
+    assert!(belongs_elsewhere(at, "something_else.zip").is_none());
+}

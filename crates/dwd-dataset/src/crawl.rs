@@ -26,7 +26,7 @@ pub enum CrawlError {
         source: dwd_source::SourceError,
     },
     #[error(transparent)]
-    Fetch(#[from] dwd_source::FetchError),
+    Fetch(dwd_source::FetchError),
     #[error(transparent)]
     StationList(#[from] dwd_parser::ParseError),
     #[error(transparent)]
@@ -36,6 +36,15 @@ pub enum CrawlError {
     /// What the caller does with each dataset's listing failed.
     #[error("{0}")]
     Listed(String),
+}
+
+impl From<dwd_source::FetchError> for CrawlError {
+    fn from(e: dwd_source::FetchError) -> Self {
+        match e {
+            dwd_source::FetchError::Interrupted => CrawlError::Interrupted,
+            e => CrawlError::Fetch(e),
+        }
+    }
 }
 
 /// Where a crawl keeps what it learns, and how it asks the source.
@@ -99,7 +108,15 @@ impl Crawler {
         stop: &pipeline::StopHandle,
         listed: OnListed<'_>,
     ) -> Result<Vec<CrawlReport>, CrawlError> {
-        let source = dwd_source::open(root, &self.http);
+        // a listing that waits on a stalled server ends at once on a stop
+        let with_stop = Crawler {
+            http: dwd_source::HttpOptions {
+                stop: Some(stop.clone()),
+                ..self.http.clone()
+            },
+            ..self.clone()
+        };
+        let source = dwd_source::open(root, &with_stop.http);
         let today = jiff::tz::TimeZone::UTC
             .to_datetime(jiff::Timestamp::now())
             .date();
@@ -116,7 +133,7 @@ impl Crawler {
                 &|| stop.is_stopped(),
             )
             .map_err(|e| match e {
-                dwd_source::SourceError::Interrupted => CrawlError::Interrupted,
+                e if e.is_interrupted() => CrawlError::Interrupted,
                 // an unreachable or missing source is a setup error
                 e if e.is_setup() => CrawlError::Setup(format!("crawling {name} at {root}: {e}")),
                 e => CrawlError::Source {
@@ -128,7 +145,7 @@ impl Crawler {
             listed(dataset, &entries).map_err(CrawlError::Listed)?;
             let stations = if selection.needs_station_list() {
                 let lists = crate::stations::lists(&entries);
-                let all = crate::stations::load(self, root, name, &lists)?;
+                let all = crate::stations::load(&with_stop, root, name, &lists)?;
                 Some(crate::stations::selected_ids(selection, &all))
             } else {
                 None

@@ -28,6 +28,8 @@ pub enum ExportError {
     Nothing(String),
     #[error("{0}")]
     Usage(String),
+    #[error("interrupted")]
+    Interrupted,
     #[error(transparent)]
     Catalog(#[from] crate::catalog::CatalogError),
     #[error(transparent)]
@@ -66,6 +68,8 @@ pub struct Spec {
     /// Station name, coordinates and height as columns (and, in JSON
     /// lines, the units as a `units` object).
     pub with_station: bool,
+    /// Set (by Ctrl-C) to stop between stations: [`ExportError::Interrupted`].
+    pub stop: Option<pipeline::StopHandle>,
 }
 
 /// A dataset's chosen columns: (series name, output field).
@@ -344,6 +348,13 @@ pub fn export<W: Write + Send>(
         ..Exported::default()
     };
     for id in ids {
+        if spec
+            .stop
+            .as_ref()
+            .is_some_and(pipeline::StopHandle::is_stopped)
+        {
+            return Err(ExportError::Interrupted);
+        }
         let station = format!("{id:05}");
         let mut parts: Vec<(Option<RecordBatch>, &Columns)> = Vec::new();
         for (dataset, cols) in &plan {

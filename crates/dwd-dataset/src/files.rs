@@ -27,6 +27,67 @@ pub enum InputError {
     Translate(#[from] dwd_translate::TranslateError),
     #[error("{0}: not a Metadaten_* file this parser reads")]
     NotMetadata(String),
+    /// A file of another dataset in this dataset's folder.
+    #[error("{file}: {what} belongs to {belongs} (not {dataset}): it was put in the wrong folder")]
+    Misplaced {
+        file: String,
+        what: String,
+        belongs: String,
+        dataset: String,
+    },
+    /// Rows of another station than the file's name says.
+    #[error(
+        "{file}: named for station {named}, but {others} of its {rows} rows are of station(s) {found}"
+    )]
+    OtherStation {
+        file: String,
+        named: u32,
+        found: String,
+        others: usize,
+        rows: usize,
+    },
+}
+
+/// A data file (or its `produkt*` member, `what`) of `dataset` whose name
+/// carries another dataset's prefix is refused.
+fn check_belongs(shown: &str, dataset: &str, what: &str, name: &str) -> Result<(), InputError> {
+    match dwd_catalog::belongs_elsewhere(dataset, name) {
+        Some(other) => Err(InputError::Misplaced {
+            file: shown.to_owned(),
+            what: what.to_owned(),
+            belongs: other.name.to_owned(),
+            dataset: dataset.to_owned(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Every row of a file named for a station is of that station.
+fn check_station(shown: &str, name: &str, stations: &[u32]) -> Result<(), InputError> {
+    let Some(named) = dwd_catalog::facts(name)
+        .station
+        .and_then(|s| s.parse::<u32>().ok())
+    else {
+        return Ok(());
+    };
+    let others: Vec<u32> = stations.iter().copied().filter(|s| *s != named).collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    let mut found: Vec<u32> = others.clone();
+    found.sort_unstable();
+    found.dedup();
+    Err(InputError::OtherStation {
+        file: shown.to_owned(),
+        named,
+        found: found
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        others: others.len(),
+        rows: stations.len(),
+    })
 }
 
 impl InputError {
@@ -280,6 +341,10 @@ pub struct Input<'a> {
     pub source: dwd_translate::table::SourceInfo,
     /// The most a member may declare (the worker's memory budget).
     pub budget: u64,
+    /// `dataset` is the folder the file was found in (`run`), not a
+    /// reading the user asked for (`convert --dataset`): a file or member
+    /// named for another dataset is refused as misplaced.
+    pub placed: bool,
 }
 
 /// What converting one file wrote.
@@ -321,6 +386,7 @@ pub fn convert_file(
         dataset,
         mut source,
         budget,
+        placed,
     } = input;
     let named = dataset
         .map(str::to_owned)
@@ -351,7 +417,24 @@ pub fn convert_file(
     };
     match FileKind::of(name) {
         FileKind::DataZip | FileKind::Produkt => {
+            let placed_in = named.as_deref().filter(|_| placed);
+            if let Some(d) = placed_in {
+                check_belongs(shown, d, "the file", name)?;
+            }
             let parsed = parse_data(path, shown, budget, named.as_deref(), tables)?;
+            if let Some(d) = placed_in {
+                check_belongs(
+                    shown,
+                    d,
+                    &format!("its member {}", parsed.member),
+                    &parsed.member,
+                )?;
+            }
+            check_station(shown, name, &parsed.produkt.stations)?;
+            if parsed.produkt.is_empty() {
+                // DWD does publish empty periods: a 0-row table, counted
+                tracing::warn!(file = shown, member = %parsed.member, "a data file with a header and no rows: its table has 0 rows");
+            }
             if named.is_none()
                 && let Some(d) = dwd_catalog::dataset_of(&parsed.member)
             {

@@ -178,6 +178,7 @@ impl DwdProcessor {
                 dataset: Some(dataset),
                 source,
                 budget: job.budget.per_worker_bytes,
+                placed: true,
             },
             &self.tables,
             self.format,

@@ -220,18 +220,66 @@ impl Http {
         &self.options
     }
 
+    /// True once the options' stop handle is set (Ctrl-C).
+    pub fn stopped(&self) -> bool {
+        self.options.stop.as_ref().is_some_and(|s| s.is_stopped())
+    }
+
+    /// Runs `work` (a request that may wait on a stalled server for up to
+    /// the timeout) on a thread of its own and waits for it, asking `stop`
+    /// and the options' stop handle every 50 ms: on a stop the request is
+    /// abandoned ([`FetchError::Interrupted`]; its thread ends with the
+    /// request's timeout) instead of being waited for.
+    fn interruptible<T: Send + 'static>(
+        &self,
+        stop: &dyn Fn() -> bool,
+        work: impl FnOnce() -> Result<T, FetchError> + Send + 'static,
+    ) -> Result<T, FetchError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("http-request".into())
+            .spawn(move || {
+                let _ = tx.send(work());
+            })
+            .map_err(|e| FetchError::Network {
+                url: String::new(),
+                message: format!("cannot start a request thread: {e}"),
+            })?;
+        loop {
+            match rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(r) => return r,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if stop() || self.stopped() {
+                        return Err(FetchError::Interrupted);
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(FetchError::Network {
+                        url: String::new(),
+                        message: "the request thread ended without an answer".into(),
+                    });
+                }
+            }
+        }
+    }
+
     /// One GET of `url`, from byte `from` on when it is not 0 (`Range`).
     /// Any status is a response; only a request that got none is an error.
+    /// Waiting for the response ends at once on a stop.
     pub fn get(
         &self,
         url: &str,
         from: u64,
     ) -> Result<ureq::http::Response<ureq::Body>, FetchError> {
-        let mut request = self.agent.get(url);
-        if from > 0 {
-            request = request.header("Range", format!("bytes={from}-"));
-        }
-        request.call().map_err(|e| request_error(url, &e))
+        let agent = self.agent.clone();
+        let url = url.to_owned();
+        self.interruptible(&|| false, move || {
+            let mut request = agent.get(&url);
+            if from > 0 {
+                request = request.header("Range", format!("bytes={from}-"));
+            }
+            request.call().map_err(|e| request_error(&url, &e))
+        })
     }
 
     /// A status other than `ok` as an error, with the server's `Retry-After`.
@@ -285,34 +333,44 @@ impl Http {
         max: u64,
         stop: &dyn Fn() -> bool,
     ) -> Result<Option<Vec<u8>>, FetchError> {
+        let stop = &|| stop() || self.stopped();
         self.retrying(url, stop, || {
-            let mut response = self.get(url, 0)?;
-            match response.status().as_u16() {
-                200 => {}
-                404 | 410 => return Ok(None),
-                _ => return Err(Http::status_error(url, &response)),
-            }
-            let mut bytes = Vec::new();
-            use std::io::Read;
-            let n = response
-                .body_mut()
-                .as_reader()
-                .take(max + 1)
-                .read_to_end(&mut bytes)
-                .map_err(|e| FetchError::Network {
-                    url: url.to_owned(),
-                    message: format!("connection lost: {e}"),
-                })?;
-            if n as u64 > max {
-                return Err(FetchError::TooBig {
-                    url: url.to_owned(),
-                    size: n as u64,
-                    max,
-                });
-            }
-            Ok(Some(bytes))
+            // the request and its body on one thread: a server that stalls
+            // in the middle of a listing is left on a stop too
+            let agent = self.agent.clone();
+            let url = url.to_owned();
+            self.interruptible(stop, move || read_once(&agent, &url, max))
         })
     }
+}
+
+/// One GET of `url` into memory (see [`Http::read`]).
+fn read_once(agent: &ureq::Agent, url: &str, max: u64) -> Result<Option<Vec<u8>>, FetchError> {
+    let mut response = agent.get(url).call().map_err(|e| request_error(url, &e))?;
+    match response.status().as_u16() {
+        200 => {}
+        404 | 410 => return Ok(None),
+        _ => return Err(Http::status_error(url, &response)),
+    }
+    let mut bytes = Vec::new();
+    use std::io::Read;
+    let n = response
+        .body_mut()
+        .as_reader()
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| FetchError::Network {
+            url: url.to_owned(),
+            message: format!("connection lost: {e}"),
+        })?;
+    if n as u64 > max {
+        return Err(FetchError::TooBig {
+            url: url.to_owned(),
+            size: n as u64,
+            max,
+        });
+    }
+    Ok(Some(bytes))
 }
 
 /// Sleeps `wait`, waking early when `stop` says so; true if it did.

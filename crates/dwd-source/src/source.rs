@@ -57,6 +57,14 @@ impl SourceError {
             SourceError::Fetch(_) | SourceError::Interrupted => false,
         }
     }
+
+    /// A stop was asked for, between listings or while one waited.
+    pub fn is_interrupted(&self) -> bool {
+        matches!(
+            self,
+            SourceError::Interrupted | SourceError::Fetch(FetchError::Interrupted)
+        )
+    }
 }
 
 /// A relative folder or file path below the source root, validated: `/`
@@ -107,6 +115,9 @@ pub struct HttpOptions {
     pub backoff: Duration,
     /// The longest wait before a retry, also for a server's `Retry-After`.
     pub max_wait: Duration,
+    /// Set by Ctrl-C: a request waiting for a stalled server is abandoned
+    /// within a tenth of a second ([`FetchError::Interrupted`]).
+    pub stop: Option<pipeline::StopHandle>,
 }
 
 impl Default for HttpOptions {
@@ -117,6 +128,7 @@ impl Default for HttpOptions {
             retries: 4,
             backoff: Duration::from_millis(500),
             max_wait: Duration::from_secs(60),
+            stop: None,
         }
     }
 }

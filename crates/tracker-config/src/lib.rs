@@ -127,7 +127,7 @@ impl RawSelection {
     pub fn to_selection(&self) -> Result<dwd_catalog::Selection, dwd_catalog::SelectionError> {
         use dwd_catalog::selection as sel;
         let texts = |v: &Option<OneOrMany>| v.as_ref().map(OneOrMany::texts).unwrap_or_default();
-        Ok(dwd_catalog::Selection {
+        let selection = dwd_catalog::Selection {
             stations: sel::parse_stations(&texts(&self.stations))?,
             near: match (&self.near, self.radius_km) {
                 (Some(n), r) => Some(sel::parse_near(n, r)?),
@@ -158,7 +158,9 @@ impl RawSelection {
                 .map(|d| sel::parse_date("--to", &d.to_string(), true))
                 .transpose()?,
             periods: sel::parse_periods(&texts(&self.periods))?,
-        })
+        };
+        sel::check_range(selection.from, selection.to)?;
+        Ok(selection)
     }
 
     /// `self` with each value `over` sets replacing this one's.

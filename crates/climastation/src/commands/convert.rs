@@ -183,6 +183,7 @@ fn convert_one(
             dataset: args.dataset.as_deref(),
             source,
             budget,
+            placed: false,
         },
         tables,
         args.format,

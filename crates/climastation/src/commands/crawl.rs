@@ -168,36 +168,35 @@ pub fn print_human(r: &CrawlReport) {
     }
 }
 
-/// The paths of `dataset`'s pending files.
-/// `data/manifests/<dataset with / as __>.jsonl`: what the crawl saw.
+/// `data/manifests/<dataset with / as __>.jsonl`: what the crawl saw,
+/// written whole through a temp name of this process (two crawls at once
+/// never share one).
 fn write_manifest(
     dir: &Path,
     dataset: &str,
     entries: &[dwd_source::ManifestEntry],
 ) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let path = dir.join(format!("{}.jsonl", dataset.replace('/', "__")));
-    let tmp = path.with_extension("jsonl.tmp");
-    let mut out = std::io::BufWriter::new(
-        std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?,
-    );
-    for e in entries {
-        let line = crate::manifest::Line {
-            path: e.path.clone(),
-            size: e.size,
-            modified: time_opt(e.modified)
-                .as_str()
-                .map(|t| crate::manifest::Modified::Text(t.to_owned())),
-            url: Some(e.url.clone()),
-            dataset: Some(e.dataset.clone()),
-            period: e.facts.folder.clone(),
-            station: e.facts.station.clone(),
-            from: e.facts.from.clone(),
-            to: e.facts.to.clone(),
-        };
-        writeln!(out, "{}", serde_json::to_string(&line)?)?;
-    }
-    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+    dwd_dataset::output::write_atomic(&path, |out| {
+        for e in entries {
+            let line = crate::manifest::Line {
+                path: e.path.clone(),
+                size: e.size,
+                modified: time_opt(e.modified)
+                    .as_str()
+                    .map(|t| crate::manifest::Modified::Text(t.to_owned())),
+                url: Some(e.url.clone()),
+                dataset: Some(e.dataset.clone()),
+                period: e.facts.folder.clone(),
+                station: e.facts.station.clone(),
+                from: e.facts.from.clone(),
+                to: e.facts.to.clone(),
+            };
+            let text = serde_json::to_string(&line).map_err(|e| e.to_string())?;
+            writeln!(out, "{text}").map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    })
+    .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }

@@ -58,6 +58,18 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     }
     for d in &args.datasets {
         ctx.dataset(d)?;
+        if d.split('/').next() != Some(args.resolution.as_str()) {
+            return Err(usage(format!(
+                "--dataset {d} is not of --resolution {}: give a dataset of that resolution, or its resolution",
+                args.resolution
+            )));
+        }
+    }
+    if args.parameters.iter().any(|p| p.trim().is_empty()) {
+        return Err(usage(format!(
+            "--parameters {:?} has an empty item",
+            args.parameters.join(",")
+        )));
     }
     let spec = dwd_dataset::export::Spec {
         resolution: args.resolution.clone(),
@@ -65,6 +77,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         selection: args.selection.resolve(ctx)?,
         parameters: args.parameters.clone(),
         with_station: args.with_station,
+        stop: Some(crate::context::stop_on_signals()?),
     };
     let format = match args.format {
         ExportFormat::Parquet => dwd_dataset::export::Format::Parquet,
@@ -72,6 +85,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         ExportFormat::Jsonl => dwd_dataset::export::Format::Jsonl,
     };
     let layout = dwd_dataset::Layout::new(&ctx.config.paths.output);
+    check_target(&args.output)?;
     verify_served(ctx, &layout, &args.resolution, &args.datasets)?;
     let mut result = None;
     // a failed export leaves no file (write_atomic drops its temp file)
@@ -86,12 +100,20 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         }
     });
     let exported = match result {
+        Some(Err(dwd_dataset::export::ExportError::Interrupted)) => {
+            return Err(crate::context::Interrupted.into());
+        }
         Some(Err(dwd_dataset::export::ExportError::Usage(m))) => return Err(usage(m)),
         Some(Err(e @ dwd_dataset::export::ExportError::Nothing(_))) => {
             return Err(usage(e.to_string()));
         }
         Some(r) => r.with_context(|| format!("exporting to {}", args.output.display()))?,
-        None => anyhow::bail!("nothing exported"),
+        None => {
+            return Err(match written {
+                Err(e) => anyhow::Error::new(e).context("nothing exported"),
+                Ok(_) => anyhow::anyhow!("nothing exported"),
+            });
+        }
     };
     written.with_context(|| format!("writing {}", args.output.display()))?;
     if ctx.json {
@@ -158,4 +180,47 @@ fn verify_served(
         problems.len(),
         problems.join("\n  ")
     )
+}
+
+/// `-o` names a regular file to be, in a folder that exists: an existing
+/// device, FIFO, folder or symbolic link is refused (writing over it would
+/// replace it or write into it), and so is a missing folder.
+fn check_target(path: &std::path::Path) -> anyhow::Result<()> {
+    let shown = path.display();
+    match std::fs::symlink_metadata(path) {
+        Ok(m) => {
+            let t = m.file_type();
+            let what = if t.is_symlink() {
+                Some("a symbolic link")
+            } else if t.is_dir() {
+                Some("a folder")
+            } else if t.is_file() {
+                None
+            } else {
+                Some("a device, FIFO or socket")
+            };
+            if let Some(what) = what {
+                return Err(usage(format!(
+                    "-o {shown}: {what}; give the path of a regular file (it is replaced whole)"
+                )));
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(usage(format!("-o {shown}: {e}"))),
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    match std::fs::metadata(parent) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(usage(format!(
+            "-o {shown}: {} is not a folder",
+            parent.display()
+        ))),
+        Err(e) => Err(usage(format!(
+            "-o {shown}: the folder {}: {e}",
+            parent.display()
+        ))),
+    }
 }

@@ -13,13 +13,13 @@ pub struct SelectionArgs {
     #[arg(long = "station", value_name = "ID,…")]
     pub stations: Vec<String>,
     /// Stations within --radius km of this point (`51.34,12.37`).
-    #[arg(long, value_name = "LAT,LON")]
+    #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
     pub near: Option<String>,
     /// The radius of --near, in km.
-    #[arg(long, value_name = "KM")]
+    #[arg(long, value_name = "KM", allow_hyphen_values = true)]
     pub radius: Option<f64>,
     /// Stations in this box: west, south, east, north in degrees.
-    #[arg(long, value_name = "W,S,E,N")]
+    #[arg(long, value_name = "W,S,E,N", allow_hyphen_values = true)]
     pub bbox: Option<String>,
     /// Stations whose name contains this text (without case).
     #[arg(long, value_name = "TEXT")]
