@@ -30,14 +30,14 @@ use crate::http_server::{Fault, Server};
 const TARGET: &str = "recent/10minutenwerte_TU_00003_akt.zip";
 const LIST: &str = "now/zehn_now_tu_Beschreibung_Stationen.txt";
 
-struct Lab {
-    tree: tempfile::TempDir,
-    work: tempfile::TempDir,
-    server: Server,
+pub(crate) struct Lab {
+    pub(crate) tree: tempfile::TempDir,
+    pub(crate) work: tempfile::TempDir,
+    pub(crate) server: Server,
 }
 
 impl Lab {
-    fn new(stations: usize, rows: usize) -> Lab {
+    pub(crate) fn new(stations: usize, rows: usize) -> Lab {
         let tree = tempfile::tempdir().unwrap();
         fixtures::generate(tree.path(), stations, rows, 11).unwrap();
         let server = Server::serve_dir(tree.path());
@@ -48,28 +48,28 @@ impl Lab {
         }
     }
 
-    fn served(&self, rel: &str) -> PathBuf {
+    pub(crate) fn served(&self, rel: &str) -> PathBuf {
         self.tree.path().join("climate").join(DATASET).join(rel)
     }
 
-    fn url_path(&self, rel: &str) -> String {
+    pub(crate) fn url_path(&self, rel: &str) -> String {
         format!("/climate/{DATASET}/{rel}")
     }
 
-    fn raw(&self, rel: &str) -> PathBuf {
+    pub(crate) fn raw(&self, rel: &str) -> PathBuf {
         self.work.path().join("data/raw").join(DATASET).join(rel)
     }
 
     /// Serves `bytes` as `rel` from now on, with the listing updated (and
     /// no size in it when `no_size`).
-    fn replace(&self, rel: &str, bytes: &[u8], no_size: bool) {
+    pub(crate) fn replace(&self, rel: &str, bytes: &[u8], no_size: bool) {
         std::fs::write(self.served(rel), bytes).unwrap();
         let (period, name) = rel.split_once('/').unwrap();
         let hidden: &[&str] = if no_size { &[name] } else { &[] };
         fixtures::relist(self.tree.path(), period, hidden).unwrap();
     }
 
-    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+    pub(crate) fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut c = crate::util::climastation(self.work.path());
         c.env("CLIMASTATION_SOURCE__BASE_URL", self.server.url("climate/"))
             .env("CLIMASTATION_PROCESSING__PROCESSOR", "dwd")
@@ -86,11 +86,11 @@ impl Lab {
         c
     }
 
-    fn cli(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+    pub(crate) fn cli(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         self.command(args, env).output().unwrap()
     }
 
-    const RUN: [&'static str; 6] = [
+    pub(crate) const RUN: [&'static str; 6] = [
         "--json",
         "run",
         "--crawl",
@@ -100,13 +100,13 @@ impl Lab {
     ];
 
     /// `run --crawl --keep-going`: the exit status and the JSON report.
-    fn run(&self, env: &[(&str, &str)]) -> (Output, Value) {
+    pub(crate) fn run(&self, env: &[(&str, &str)]) -> (Output, Value) {
         let out = self.cli(&Self::RUN, env);
         let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
         (out, report)
     }
 
-    fn spawn(&self, env: &[(&str, &str)]) -> Child {
+    pub(crate) fn spawn(&self, env: &[(&str, &str)]) -> Child {
         self.command(&Self::RUN, env)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
@@ -114,12 +114,12 @@ impl Lab {
             .unwrap()
     }
 
-    fn db(&self) -> PathBuf {
+    pub(crate) fn db(&self) -> PathBuf {
         self.work.path().join("progress.db")
     }
 
     /// Every file the tracker knows, by path (read with no run going).
-    fn records(&self) -> BTreeMap<String, FileRecord> {
+    pub(crate) fn records(&self) -> BTreeMap<String, FileRecord> {
         let store = tracker_sqlite::SqliteStore::open(self.db(), Default::default()).unwrap();
         let mut out = BTreeMap::new();
         for status in FileStatus::ALL {
@@ -140,12 +140,12 @@ impl Lab {
     }
 
     /// Rows completed now, read straight from the database (a run may be going).
-    fn completed(&self) -> i64 {
+    pub(crate) fn completed(&self) -> i64 {
         self.count("status = 'completed'")
     }
 
     /// Rows matching `condition`, read straight from the database.
-    fn count(&self, condition: &str) -> i64 {
+    pub(crate) fn count(&self, condition: &str) -> i64 {
         let Ok(c) = rusqlite::Connection::open_with_flags(
             self.db(),
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
@@ -161,7 +161,7 @@ impl Lab {
     }
 
     /// The data files written for the source file `rel` (any format).
-    fn outputs_of(&self, rel: &str) -> Vec<PathBuf> {
+    pub(crate) fn outputs_of(&self, rel: &str) -> Vec<PathBuf> {
         let stem = Path::new(rel)
             .file_stem()
             .unwrap()
@@ -175,7 +175,7 @@ impl Lab {
 
     /// Checks 2 and 3 of every case: nothing half-written under a final
     /// name, nothing outside the data folder and the progress database.
-    fn assert_clean(&self) {
+    pub(crate) fn assert_clean(&self) {
         for p in fixtures::files_below(self.work.path()) {
             let rel = p.strip_prefix(self.work.path()).unwrap();
             let name = rel.to_string_lossy();
@@ -211,7 +211,7 @@ impl Lab {
     }
 
     /// Check 4: with the fault gone, everything completes.
-    fn assert_resumes(&self) {
+    pub(crate) fn assert_resumes(&self) {
         let crawl = self.cli(&["crawl", "--dataset", DATASET], &[]);
         assert!(crawl.status.success(), "{}", stderr(&crawl));
         let retry = self.cli(&["retry", "--dataset", DATASET, "--all-failed"], &[]);
@@ -236,16 +236,16 @@ impl Lab {
     }
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// The `produkt` member of a zip: (name, bytes).
-fn member(zip_bytes: &[u8]) -> (String, Vec<u8>) {
+pub(crate) fn member(zip_bytes: &[u8]) -> (String, Vec<u8>) {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).unwrap();
     let mut m = z.by_index(0).unwrap();
     let mut text = Vec::new();
@@ -253,7 +253,7 @@ fn member(zip_bytes: &[u8]) -> (String, Vec<u8>) {
     (m.name().unwrap().into_owned(), text)
 }
 
-fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+pub(crate) fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
     use std::io::Write;
     let mut cursor = std::io::Cursor::new(Vec::new());
     let mut w = zip::ZipWriter::new(&mut cursor);

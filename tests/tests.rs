@@ -19,6 +19,7 @@ mod cli_selection;
 mod dataset_processor;
 mod fault_matrix;
 mod fixtures_mirror;
+mod output_faults;
 mod parser_snapshots;
 mod tracker_bad_input;
 mod tracker_model;

@@ -1,0 +1,591 @@
+//! The outputs' fault matrix: what a hostile user (or a crash, or a cron
+//! job that overlaps the last one) does to the tables a run wrote, and what
+//! the program must then do: never serve a missing, damaged, stale, torn or
+//! misplaced table, repair what it can on the next `run`, and say what is
+//! wrong (`check`, exit 1) with the command that fixes it.
+//!
+//! Each test runs the real binary against the loopback server on the
+//! synthetic 10-minute mirror (`crate::fault_matrix::Lab`).
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use crate::fault_matrix::{Lab, stderr, stdout, zip_of};
+use crate::fixtures::{self, DATASET};
+use crate::http_server::Fault;
+
+/// A small lab: 3 stations (ids 3, 10, 17), 200 rows a file.
+fn lab() -> Lab {
+    Lab::new(3, 200)
+}
+
+fn out(lab: &Lab) -> PathBuf {
+    lab.work.path().join("data/output").join(DATASET)
+}
+
+/// `export` of the resolution as CSV: the rows users are served.
+fn export(lab: &Lab) -> Output {
+    let _ = std::fs::remove_file(lab.work.path().join("export.csv"));
+    lab.cli(
+        &[
+            "export",
+            "--resolution",
+            "10_minutes",
+            "--format",
+            "csv",
+            "-o",
+            "export.csv",
+        ],
+        &[],
+    )
+}
+
+fn exported(lab: &Lab) -> Vec<u8> {
+    let o = export(lab);
+    assert_eq!(o.status.code(), Some(0), "export: {}", stderr(&o));
+    std::fs::read(lab.work.path().join("export.csv")).unwrap()
+}
+
+fn check(lab: &Lab) -> Output {
+    lab.cli(&["check"], &[])
+}
+
+fn run_ok(lab: &Lab) {
+    let (o, report) = lab.run(&[]);
+    assert_eq!(o.status.code(), Some(0), "run: {report}\n{}", stderr(&o));
+}
+
+/// Every temp file below the work folder (none may be left).
+fn temps(lab: &Lab) -> Vec<PathBuf> {
+    fixtures::files_below(lab.work.path())
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".tmp"))
+        .collect()
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Damage {
+    Delete,
+    Truncate,
+    Zero,
+    BitFlip,
+    /// Another table of the same kind copied over it.
+    Swap,
+}
+
+fn damage(path: &Path, how: Damage, other: &Path) {
+    match how {
+        Damage::Delete => std::fs::remove_file(path).unwrap(),
+        Damage::Truncate => {
+            let f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+            let len = f.metadata().unwrap().len();
+            f.set_len(len / 2).unwrap();
+        }
+        Damage::Zero => {
+            let len = std::fs::metadata(path).unwrap().len() as usize;
+            std::fs::write(path, vec![0u8; len]).unwrap();
+        }
+        Damage::BitFlip => {
+            let mut b = std::fs::read(path).unwrap();
+            let (mid, len) = (b.len() / 2, b.len());
+            for x in &mut b[mid.saturating_sub(32)..(mid + 32).min(len)] {
+                *x ^= 0x5a;
+            }
+            std::fs::write(path, b).unwrap();
+        }
+        Damage::Swap => {
+            std::fs::copy(other, path).unwrap();
+        }
+    }
+}
+
+const DAMAGES: [Damage; 5] = [
+    Damage::Delete,
+    Damage::Truncate,
+    Damage::Zero,
+    Damage::BitFlip,
+    Damage::Swap,
+];
+
+/// Findings 1–3: every kind of table (a series, the merged station list,
+/// a metadata table, a per-file table), damaged every way: `check` names
+/// it (exit 1), `export` refuses to serve it (exit 1, naming it), the next
+/// `run` repairs it (exit 0), and then `check` is clean and the export is
+/// the undisturbed one, byte for byte.
+#[test]
+fn damaged_tables_are_found_refused_and_repaired() {
+    let lab = lab();
+    run_ok(&lab);
+    let baseline = exported(&lab);
+    assert_eq!(
+        check(&lab).status.code(),
+        Some(0),
+        "{}",
+        stdout(&check(&lab))
+    );
+    let o = out(&lab);
+    let metadata = std::fs::read_dir(o.join("metadata"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let kinds: Vec<(&str, PathBuf, PathBuf, bool)> = vec![
+        (
+            "series",
+            o.join("series/00003.parquet"),
+            o.join("series/00010.parquet"),
+            true,
+        ),
+        (
+            "stations",
+            o.join("stations.parquet"),
+            metadata.clone(),
+            true,
+        ),
+        ("metadata", metadata, o.join("stations.parquet"), true),
+        (
+            "part",
+            o.join("parts/recent/00003/10minutenwerte_TU_00003_akt.zip.parquet"),
+            o.join("parts/recent/00010/10minutenwerte_TU_00010_akt.zip.parquet"),
+            false,
+        ),
+    ];
+    for (kind, path, other, served) in &kinds {
+        for how in DAMAGES {
+            let case = format!("{kind} {how:?}");
+            damage(path, how, other);
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let c = check(&lab);
+            assert_eq!(c.status.code(), Some(1), "{case}: check\n{}", stdout(&c));
+            assert!(stdout(&c).contains(&name), "{case}: {}", stdout(&c));
+            assert!(stdout(&c).contains("climastation run"), "{case}");
+            if *served {
+                let e = export(&lab);
+                assert_eq!(e.status.code(), Some(1), "{case}: export served it");
+                assert!(stderr(&e).contains(&name), "{case}: {}", stderr(&e));
+                assert!(!lab.work.path().join("export.csv").exists(), "{case}");
+            }
+            run_ok(&lab);
+            let c = check(&lab);
+            assert_eq!(
+                c.status.code(),
+                Some(0),
+                "{case}: after run\n{}",
+                stdout(&c)
+            );
+            assert_eq!(exported(&lab), baseline, "{case}: served rows differ");
+            assert!(temps(&lab).is_empty(), "{case}: {:?}", temps(&lab));
+        }
+    }
+}
+
+/// Finding 3 as reported: a damaged per-file table and its station's
+/// series deleted; the series must come back from a good table.
+#[test]
+fn a_series_is_never_merged_from_a_damaged_part() {
+    let lab = lab();
+    run_ok(&lab);
+    let baseline = exported(&lab);
+    let o = out(&lab);
+    for how in [Damage::BitFlip, Damage::Swap] {
+        damage(
+            &o.join("parts/recent/00003/10minutenwerte_TU_00003_akt.zip.parquet"),
+            how,
+            &o.join("parts/now/00010/10minutenwerte_TU_00010_now.zip.parquet"),
+        );
+        std::fs::remove_file(o.join("series/00003.parquet")).unwrap();
+        run_ok(&lab);
+        assert_eq!(exported(&lab), baseline, "{how:?}");
+        assert_eq!(check(&lab).status.code(), Some(0));
+    }
+}
+
+/// A table nobody wrote and a temp file of a dead process are reported;
+/// the run removes the temp file.
+#[test]
+fn check_reports_foreign_tables_and_leftover_temps() {
+    let lab = lab();
+    run_ok(&lab);
+    let o = out(&lab);
+    std::fs::write(o.join("series/99999.parquet"), b"not ours").unwrap();
+    let dead = o.join("series/00003.parquet.4999999-0.tmp");
+    std::fs::write(&dead, b"half").unwrap();
+    let c = check(&lab);
+    assert_eq!(c.status.code(), Some(1));
+    let text = stdout(&c);
+    assert!(
+        text.contains("99999.parquet") && text.contains("not in the output ledger"),
+        "{text}"
+    );
+    assert!(
+        text.contains("4999999-0.tmp") && text.contains("process that is gone"),
+        "{text}"
+    );
+    let e = export(&lab);
+    assert_eq!(e.status.code(), Some(1), "a foreign series was served");
+    assert!(stderr(&e).contains("99999.parquet"), "{}", stderr(&e));
+    run_ok(&lab);
+    assert!(!dead.exists(), "the dead process's temp file was swept");
+    std::fs::remove_file(o.join("series/99999.parquet")).unwrap();
+    assert_eq!(
+        check(&lab).status.code(),
+        Some(0),
+        "{}",
+        stdout(&check(&lab))
+    );
+}
+
+/// Finding 4: two `run --crawl` on one data folder at once (a cron job
+/// that starts before the last one ended) both succeed and leave what one
+/// run leaves; with one of them killed, the next run repairs everything.
+#[test]
+fn two_runs_on_one_folder_equal_one() {
+    let single = Lab::new(5, 300);
+    run_ok(&single);
+    let baseline = exported(&single);
+
+    for round in 0..3 {
+        let lab = Lab::new(5, 300);
+        let a = lab.spawn(&[]);
+        let b = lab.spawn(&[]);
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        for (who, o) in [("first", &a), ("second", &b)] {
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "round {round}, {who}: {}",
+                stderr(o)
+            );
+            assert!(!stderr(o).contains("ERROR"), "{who}: {}", stderr(o));
+        }
+        let c = check(&lab);
+        assert_eq!(c.status.code(), Some(0), "round {round}: {}", stdout(&c));
+        assert_eq!(exported(&lab), baseline, "round {round}");
+        assert!(temps(&lab).is_empty(), "round {round}: {:?}", temps(&lab));
+    }
+
+    // one of the two killed at a different moment each round
+    for (round, ms) in [150u64, 400, 800].into_iter().enumerate() {
+        let lab = Lab::new(5, 300);
+        let mut victim = lab.spawn(&[]);
+        let other = lab.spawn(&[]);
+        std::thread::sleep(Duration::from_millis(ms));
+        let _ = victim.kill();
+        let _ = victim.wait();
+        let o = other.wait_with_output().unwrap();
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "round {round}: {}",
+            stderr(&o)
+        );
+        run_ok(&lab);
+        let c = check(&lab);
+        assert_eq!(c.status.code(), Some(0), "round {round}: {}", stdout(&c));
+        assert_eq!(exported(&lab), baseline, "kill round {round}");
+        assert!(
+            temps(&lab).is_empty(),
+            "kill round {round}: {:?}",
+            temps(&lab)
+        );
+    }
+}
+
+/// Serves `bytes` as `rel` of the mirror, with its folder's listing updated.
+fn add(lab: &Lab, rel: &str, bytes: &[u8]) {
+    let path = lab.served(rel);
+    std::fs::write(&path, bytes).unwrap();
+    let period = rel.split('/').next().unwrap();
+    fixtures::relist(lab.tree.path(), period, &[]).unwrap();
+}
+
+/// Finding 6: files of another dataset in this dataset's folder, a
+/// member of another dataset in a zip named for this one, rows of another
+/// station than the name's: each fails for good naming what it found and
+/// where it belongs, and nothing of it reaches a series. A header-only
+/// file is a 0-row table, with a warning.
+#[test]
+fn misplaced_input_is_refused() {
+    let clean = lab();
+    run_ok(&clean);
+    let baseline = exported(&clean);
+
+    let lab = lab();
+    let mut rng = fixtures::Rng(7);
+    let tu = fixtures::produkt(3, 202_001_010_000, 50, true, &mut rng);
+    let other_station = fixtures::produkt(44, 202_101_010_000, 50, true, &mut rng);
+    let header_only = fixtures::produkt(17, 202_201_010_000, 0, true, &mut rng);
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        (
+            "recent/10minutenwerte_nieder_00003_akt.zip",
+            zip_of(&[("produkt_zehn_min_rr_20200101_20200101_00003.txt", &tu)]),
+            "belongs to 10_minutes/precipitation",
+        ),
+        (
+            "recent/stundenwerte_TU_00003_akt.zip",
+            zip_of(&[("produkt_tu_stunde_20200101_20200101_00003.txt", &tu)]),
+            "belongs to hourly/air_temperature",
+        ),
+        (
+            "historical/10minutenwerte_TU_00003_20200101_20200101_hist.zip",
+            zip_of(&[("produkt_zehn_min_rr_20200101_20200101_00003.txt", &tu)]),
+            "member produkt_zehn_min_rr_20200101_20200101_00003.txt belongs to 10_minutes/precipitation",
+        ),
+        (
+            "historical/10minutenwerte_TU_00003_20210101_20210101_hist.zip",
+            zip_of(&[(
+                "produkt_zehn_min_tu_20210101_20210101_00003.txt",
+                &other_station,
+            )]),
+            "named for station 3, but 50 of its 50 rows are of station(s) 44",
+        ),
+    ];
+    for (rel, bytes, _) in &cases {
+        add(&lab, rel, bytes);
+    }
+    add(
+        &lab,
+        "historical/10minutenwerte_TU_00017_20220101_20220101_hist.zip",
+        &zip_of(&[(
+            "produkt_zehn_min_tu_20220101_20220101_00017.txt",
+            &header_only,
+        )]),
+    );
+    let o = lab.cli(
+        &["run", "--crawl", "--dataset", DATASET, "--keep-going"],
+        &[("CLIMASTATION_LOGGING__FILE", "true")],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let logged: String = fixtures::files_below(&lab.work.path().join("data/logs"))
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+        .collect();
+    assert!(
+        logged.contains("a data file with a header and no rows"),
+        "{logged}"
+    );
+    let records = lab.records();
+    for (rel, _, why) in &cases {
+        let rec = &records[*rel];
+        assert_eq!(rec.status, tracker_core::FileStatus::Failed, "{rel}");
+        assert_eq!(
+            rec.error_kind,
+            Some(tracker_core::FailureKind::Permanent),
+            "{rel}"
+        );
+        let msg = rec.error_message.clone().unwrap_or_default();
+        assert!(msg.contains(why), "{rel}: {msg}");
+        assert!(
+            msg.contains(rel.rsplit('/').next().unwrap()),
+            "{rel}: {msg}"
+        );
+        assert!(lab.outputs_of(rel).is_empty(), "{rel}: a table was written");
+    }
+    let empty = &records["historical/10minutenwerte_TU_00017_20220101_20220101_hist.zip"];
+    assert_eq!(empty.status, tracker_core::FileStatus::Completed);
+    assert_eq!(empty.records_processed, Some(0));
+    assert_eq!(exported(&lab), baseline, "misplaced rows reached a series");
+}
+
+/// Finding 7: a listing that stalls (a DWD server that hangs): SIGINT ends
+/// `crawl` and `run --crawl` within 2 s with exit 130, nothing registered.
+#[test]
+fn sigint_ends_a_stalled_listing_at_once() {
+    for args in [&["crawl", "--dataset", DATASET][..], &Lab::RUN[1..]] {
+        let lab = lab();
+        lab.server
+            .fault(&lab.url_path(""), &[Fault::Slow(Duration::from_secs(30))]);
+        let child = lab
+            .command(args, &[("CLIMASTATION_SOURCE__TIMEOUT_SECONDS", "60")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while lab.server.requests(&format!("{DATASET}/")).is_empty() {
+            assert!(Instant::now() < deadline, "the crawl never started");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        let signalled = Instant::now();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGINT,
+        )
+        .unwrap();
+        let o = child.wait_with_output().unwrap();
+        let took = signalled.elapsed();
+        assert_eq!(o.status.code(), Some(130), "{args:?}: {}", stderr(&o));
+        assert!(
+            took < Duration::from_secs(2),
+            "{args:?}: {took:?} after SIGINT"
+        );
+        assert_eq!(
+            lab.count("1 = 1"),
+            0,
+            "{args:?}: registered from a stalled crawl"
+        );
+        assert!(temps(&lab).is_empty(), "{args:?}");
+    }
+}
+
+/// Finding 8: export targets that are not regular files, and folders that
+/// are missing or files, are refused naming the path (exit 2); nothing is
+/// replaced.
+#[test]
+fn export_refuses_targets_that_are_not_regular_files() {
+    let lab = lab();
+    run_ok(&lab);
+    let w = lab.work.path();
+    std::fs::write(w.join("real.csv"), b"keep").unwrap();
+    std::os::unix::fs::symlink(w.join("real.csv"), w.join("link.csv")).unwrap();
+    std::fs::create_dir(w.join("folder")).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(w.join("fifo"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    std::fs::write(w.join("afile"), b"").unwrap();
+    for (target, why) in [
+        ("/dev/full", "a device, FIFO or socket"),
+        ("link.csv", "a symbolic link"),
+        ("folder", "a folder"),
+        ("fifo", "a device, FIFO or socket"),
+        ("missing/x.csv", "the folder missing"),
+        ("afile/x.csv", "afile"),
+    ] {
+        let o = lab.cli(
+            &[
+                "export",
+                "--resolution",
+                "10_minutes",
+                "--format",
+                "csv",
+                "-o",
+                target,
+            ],
+            &[],
+        );
+        assert_eq!(o.status.code(), Some(2), "{target}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains(target) && err.contains(why), "{target}: {err}");
+    }
+    assert!(
+        std::fs::symlink_metadata(w.join("link.csv"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read(w.join("real.csv")).unwrap(), b"keep");
+    assert!(!w.join("missing").exists(), "a missing folder was created");
+    assert!(temps(&lab).is_empty());
+}
+
+/// Finding 9: empty and inverted ranges, negative numbers after a space,
+/// empty list items, a dataset outside the resolution: exit 2 naming the
+/// options.
+#[test]
+fn bad_options_are_refused_by_name() {
+    let lab = lab();
+    let cases: [(&[&str], &[&str]); 9] = [
+        (
+            &[
+                "export",
+                "--resolution",
+                "10_minutes",
+                "--from",
+                "2021",
+                "--to",
+                "2020",
+                "-o",
+                "x.csv",
+            ],
+            &["--from", "--to"],
+        ),
+        (
+            &[
+                "stations",
+                "--dataset",
+                DATASET,
+                "--from",
+                "2021-02-01",
+                "--to",
+                "2021-01-01",
+            ],
+            &["--from", "--to"],
+        ),
+        (
+            &["crawl", "--from", "2021", "--to", "2020"],
+            &["--from", "--to"],
+        ),
+        (
+            &[
+                "stations",
+                "--dataset",
+                DATASET,
+                "--near",
+                "51.3,12.4",
+                "--radius",
+                "-5",
+            ],
+            &["--radius"],
+        ),
+        (
+            &[
+                "export",
+                "--resolution",
+                "10_minutes",
+                "--parameters",
+                "a,,",
+                "-o",
+                "x.csv",
+            ],
+            &["--parameters", "empty item"],
+        ),
+        (
+            &["crawl", "--station", "44,,45"],
+            &["--station", "empty item"],
+        ),
+        (
+            &["crawl", "--period", "recent,"],
+            &["--period", "empty item"],
+        ),
+        (
+            &[
+                "export",
+                "--resolution",
+                "10_minutes",
+                "--dataset",
+                "hourly/air_temperature",
+                "-o",
+                "x.csv",
+            ],
+            &[
+                "--dataset hourly/air_temperature",
+                "--resolution 10_minutes",
+            ],
+        ),
+        (
+            &[
+                "stations",
+                "--dataset",
+                DATASET,
+                "--near",
+                "-95,12.4",
+                "--radius",
+                "5",
+            ],
+            &["--near"],
+        ),
+    ];
+    for (args, names) in cases {
+        let o = lab.cli(args, &[]);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        for n in names {
+            assert!(stderr(&o).contains(n), "{args:?}: {}", stderr(&o));
+        }
+    }
+    assert!(!lab.work.path().join("x.csv").exists());
+    assert_eq!(lab.count("1 = 1"), 0, "an inverted selection was stored");
+}
