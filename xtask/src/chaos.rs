@@ -16,6 +16,10 @@
 //! - integrity: database checks that failed (after each kill and at the end);
 //! - leftovers: `.part`/`.tmp` files left anywhere under the data folder.
 //!
+//! `--mode dataset` and `--mode damage` are the outputs' chaos
+//! (`chaos_outputs.rs`): kills in the dataset phase, and damage to tables
+//! between runs.
+//!
 //! The program under test is this same binary (`xtask climastation …`
 //! runs the CLI), so the loop kills the real process, not a thread.
 
@@ -30,6 +34,10 @@ use crate::args::Args;
 use crate::fixtures::{self, DATASET, Rng};
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    match args.opt("mode").unwrap_or("files") {
+        "files" => {}
+        mode => return crate::chaos_outputs::run(&args, mode),
+    }
     let kills: usize = args.get("kills", 50)?;
     let stations: usize = args.get("stations", 541)?;
     let rows: usize = args.get("rows", 10_000)?;
@@ -226,11 +234,11 @@ fn redone(before: &BTreeMap<String, Completion>, now: &BTreeMap<String, Completi
         .count()
 }
 
-struct Lab {
-    exe: PathBuf,
-    mirror: PathBuf,
-    data: PathBuf,
-    workers: usize,
+pub(crate) struct Lab {
+    pub(crate) exe: PathBuf,
+    pub(crate) mirror: PathBuf,
+    pub(crate) data: PathBuf,
+    pub(crate) workers: usize,
 }
 
 impl Lab {
@@ -238,7 +246,7 @@ impl Lab {
         self.data.join("progress_tracking.db")
     }
 
-    fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         self.cli(&[
             "run",
             "--crawl",
@@ -251,7 +259,7 @@ impl Lab {
     }
 
     /// `climastation --quiet <args>` on the lab's mirror and data folder.
-    fn cli(&self, args: &[&str]) -> Command {
+    pub(crate) fn cli(&self, args: &[&str]) -> Command {
         let mut c = Command::new(&self.exe);
         c.args(["climastation", "--quiet"])
             .args(args)

@@ -27,6 +27,7 @@ mod bench_pipeline;
 mod bench_source;
 mod bench_tracker;
 mod chaos;
+mod chaos_outputs;
 mod dist;
 mod fixtures;
 mod measure;
@@ -113,6 +114,9 @@ fn run() -> anyhow::Result<()> {
             println!("cargo xtask dist [--out target/dist] [--no-build]");
             println!(
                 "cargo xtask chaos [--kills 50] [--stations 541] [--rows 10000] [--seed 1] [--workers 2] [--min-ms 100] [--max-ms 500] [--dir DIR] [--json]"
+            );
+            println!(
+                "cargo xtask chaos --mode dataset|damage [--kills 40] [--damages 40] [--stations 60] [--rows 2000] [--seed 1] [--workers 2] [--dir DIR]"
             );
             Ok(())
         }

@@ -137,6 +137,10 @@ pub fn process_alive(pid: u32) -> bool {
 /// Temp files below `dir` whose process is gone (and `.tmp` files of
 /// versions before process-unique names), found recursively.
 pub fn stale_temps(dir: &Path) -> Vec<PathBuf> {
+    stale_temps_to(dir, true)
+}
+
+fn stale_temps_to(dir: &Path, recursive: bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut todo = vec![dir.to_path_buf()];
     while let Some(d) = todo.pop() {
@@ -146,7 +150,8 @@ pub fn stale_temps(dir: &Path) -> Vec<PathBuf> {
         for e in entries.flatten() {
             let path = e.path();
             match e.file_type() {
-                Ok(t) if t.is_dir() => todo.push(path),
+                Ok(t) if t.is_dir() && recursive => todo.push(path),
+                Ok(t) if t.is_dir() => {}
                 Ok(t) if t.is_file() => {
                     let name = e.file_name();
                     let owner = temp_owner(&name.to_string_lossy());
@@ -166,8 +171,19 @@ pub fn stale_temps(dir: &Path) -> Vec<PathBuf> {
 
 /// Removes [`stale_temps`] below `dir`; returns how many went.
 pub fn sweep_stale_temps(dir: &Path) -> usize {
+    sweep(stale_temps(dir))
+}
+
+/// Removes the stale temp files directly in `dir` (not below it): the
+/// folders of files written outside a dataset's outputs (manifests,
+/// `catalog.sql`, `selections.json`).
+pub fn sweep_stale_temps_in(dir: &Path) -> usize {
+    sweep(stale_temps_to(dir, false))
+}
+
+fn sweep(temps: Vec<PathBuf>) -> usize {
     let mut n = 0;
-    for t in stale_temps(dir) {
+    for t in temps {
         match std::fs::remove_file(&t) {
             Ok(()) => {
                 tracing::info!(file = %t.display(), "removed a temp file of a process that is gone");

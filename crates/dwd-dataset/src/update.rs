@@ -51,6 +51,9 @@ pub struct UpdateReport {
     pub seconds: f64,
 }
 
+/// A station's merge: the series written and what merging did, or why not.
+type MergeResult = Result<(Written, Merged), String>;
+
 /// Every file of `dataset` in `status`, page by page.
 pub fn files_in(
     store: &dyn ProgressStore,
@@ -177,7 +180,7 @@ pub fn update_series(
     // merge on `threads` threads; record in the tracker on this one (a
     // store handle serves one thread)
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Result<(Written, Merged), String>)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<(usize, MergeResult)>> = Mutex::new(Vec::new());
     let redo: Mutex<Vec<String>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..threads.clamp(1, 16) {

@@ -75,6 +75,9 @@ pub fn crawl_datasets(
         .map(|n| ctx.dataset(n))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let manifests = ctx.config.paths.data_dir.join("manifests");
+    // what a killed crawl left half-written
+    dwd_dataset::output::sweep_stale_temps_in(&manifests);
+    dwd_dataset::output::sweep_stale_temps_in(&ctx.config.paths.data_dir);
     crawler(ctx)
         .crawl(
             store,

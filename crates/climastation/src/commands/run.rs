@@ -225,15 +225,20 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         &stop,
         &bars,
     )?;
-    let code = u8::try_from(report.exit_code()).unwrap_or(exit::FAILED);
-    // the DuckDB catalog over every dataset's series, stations and metadata
+    let mut code = u8::try_from(report.exit_code()).unwrap_or(exit::FAILED);
+    // the DuckDB catalog over every dataset's series, stations and metadata:
+    // an output of the run like the tables, so a failure fails the run
     if kind == ProcessorKind::Dwd
         && args.format == dwd_dataset::files::Format::Parquet
         && cfg.paths.output.exists()
     {
+        dwd_dataset::output::sweep_stale_temps_in(&cfg.paths.output);
         match dwd_dataset::write_catalog(&dwd_dataset::Layout::new(&cfg.paths.output)) {
             Ok(path) => tracing::info!(file = %path.display(), "DuckDB catalog written"),
-            Err(e) => tracing::warn!(error = %e, "the DuckDB catalog could not be written"),
+            Err(e) => {
+                tracing::error!(error = %e, "the DuckDB catalog could not be written");
+                code = code.max(exit::FAILED);
+            }
         }
     }
     print_report(ctx, &report, &datasets);
