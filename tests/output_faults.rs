@@ -594,3 +594,54 @@ fn bad_options_are_refused_by_name() {
     assert!(!lab.work.path().join("x.csv").exists());
     assert_eq!(lab.count("1 = 1"), 0, "an inverted selection was stored");
 }
+
+/// Finding 7 for downloads: a data file whose server stalls mid-body (and
+/// one that stalls before answering): SIGINT ends `run` within 2 s with
+/// exit 130; the file is pending again (not failed), no temp file is left
+/// (a `.part` stays for the next run to resume), and the next run
+/// completes everything.
+#[test]
+fn sigint_ends_a_stalled_download_at_once() {
+    const TARGET: &str = "recent/10minutenwerte_TU_00003_akt.zip";
+    for fault in [
+        Fault::StallAfter(700, Duration::from_secs(30)),
+        Fault::Slow(Duration::from_secs(30)),
+    ] {
+        let lab = lab();
+        lab.server.fault(&lab.url_path(TARGET), &[fault]);
+        let child = lab
+            .command(
+                &Lab::RUN[1..],
+                &[("CLIMASTATION_SOURCE__TIMEOUT_SECONDS", "60")],
+            )
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while lab.server.requests(TARGET).is_empty() {
+            assert!(Instant::now() < deadline, "the download never started");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let signalled = Instant::now();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGINT,
+        )
+        .unwrap();
+        let o = child.wait_with_output().unwrap();
+        let took = signalled.elapsed();
+        assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+        assert!(took < Duration::from_secs(2), "{took:?} after SIGINT");
+        let rec = &lab.records()[TARGET];
+        assert_eq!(rec.status, tracker_core::FileStatus::Pending, "{rec:?}");
+        assert!(temps(&lab).is_empty(), "{:?}", temps(&lab));
+        run_ok(&lab);
+        assert_eq!(
+            lab.records()[TARGET].status,
+            tracker_core::FileStatus::Completed
+        );
+        assert_eq!(check(&lab).status.code(), Some(0));
+    }
+}

@@ -204,7 +204,7 @@ impl Download {
             if expected.is_some_and(|e| have == e && e > 0) {
                 return Ok(());
             }
-            let mut response = http.get(url, have)?;
+            let response = http.get(url, have)?;
             let restart = |message: String| {
                 let _ = std::fs::remove_file(part);
                 FetchError::Restart {
@@ -237,7 +237,12 @@ impl Download {
                 .truncate(!append)
                 .open(part)
                 .map_err(|e| FetchError::local(part, e))?;
-            let mut reader = response.body_mut().as_reader();
+            // read on a thread of its own: a body that stalls is left on
+            // a stop instead of being waited for until the timeout
+            let mut reader = crate::http::Pump::new(
+                response.into_body().into_reader(),
+                http.options().stop.clone(),
+            );
             self.copy(job, &mut reader, &mut out, expected, url, part)?;
             tracing::debug!(url, resumed_from = have, "downloaded");
             Ok(())
@@ -265,6 +270,7 @@ impl Download {
             let n = match reader.read(&mut buf) {
                 Ok(0) => return Ok(()),
                 Ok(n) => n,
+                Err(e) if crate::http::Pump::stopped(&e) => return Err(FetchError::Interrupted),
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(e) => {
                     return Err(FetchError::Network {

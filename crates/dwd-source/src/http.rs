@@ -344,6 +344,111 @@ impl Http {
     }
 }
 
+/// A reader whose reads happen on a thread of its own (64 KiB at a time,
+/// two chunks ahead), so that a read waiting on a stalled connection can
+/// be left when `stop` is set: it then fails with an error that
+/// [`Pump::stopped`] recognises. The thread ends with the connection (its
+/// timeout) or when the pump is dropped and it has a chunk to hand over.
+pub struct Pump {
+    chunks: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    stop: Option<pipeline::StopHandle>,
+    current: Vec<u8>,
+    at: usize,
+    done: bool,
+}
+
+impl std::fmt::Debug for Pump {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pump").field("done", &self.done).finish()
+    }
+}
+
+/// The message of the error a stopped [`Pump`] read fails with.
+const PUMP_STOPPED: &str = "stopped while the connection stalled";
+
+impl Pump {
+    pub fn new(
+        mut inner: impl std::io::Read + Send + 'static,
+        stop: Option<pipeline::StopHandle>,
+    ) -> Pump {
+        let (tx, rx) = std::sync::mpsc::sync_channel(2);
+        let spawned = std::thread::Builder::new()
+            .name("http-body".into())
+            .spawn(move || {
+                loop {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    let r = match inner.read(&mut buf) {
+                        Ok(n) => {
+                            buf.truncate(n);
+                            Ok(buf)
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(e) => Err(e),
+                    };
+                    let last = !matches!(&r, Ok(b) if !b.is_empty());
+                    if tx.send(r).is_err() || last {
+                        return;
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot start a body reader thread");
+        }
+        Pump {
+            chunks: rx,
+            stop,
+            current: Vec::new(),
+            at: 0,
+            done: false,
+        }
+    }
+
+    /// Whether `e` is the error of a read left on a stop.
+    pub fn stopped(e: &std::io::Error) -> bool {
+        e.kind() == std::io::ErrorKind::Other && e.to_string() == PUMP_STOPPED
+    }
+}
+
+impl std::io::Read for Pump {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.current.len() {
+            if self.done {
+                return Ok(0);
+            }
+            match self.chunks.recv_timeout(Duration::from_millis(50)) {
+                Ok(Ok(chunk)) => {
+                    if chunk.is_empty() {
+                        self.done = true;
+                        return Ok(0);
+                    }
+                    self.current = chunk;
+                    self.at = 0;
+                }
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if self.stop.as_ref().is_some_and(|s| s.is_stopped()) {
+                        return Err(std::io::Error::other(PUMP_STOPPED));
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    self.done = true;
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the body reader ended without an answer",
+                    ));
+                }
+            }
+        }
+        let n = out.len().min(self.current.len() - self.at);
+        out[..n].copy_from_slice(&self.current[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
 /// One GET of `url` into memory (see [`Http::read`]).
 fn read_once(agent: &ureq::Agent, url: &str, max: u64) -> Result<Option<Vec<u8>>, FetchError> {
     let mut response = agent.get(url).call().map_err(|e| request_error(url, &e))?;

@@ -175,7 +175,12 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         dwd_source::Download::new(
             &cfg.source.base_url,
             dwd_source::DownloadOptions {
-                http: crate::commands::crawl::http_options(ctx),
+                // a request that waits on a stalled server ends at once on
+                // Ctrl-C (its `.part` stays for the next run to resume)
+                http: dwd_source::HttpOptions {
+                    stop: Some(stop.clone()),
+                    ..crate::commands::crawl::http_options(ctx)
+                },
                 max_connections: cfg.source.max_connections,
                 rate_limit: cfg.source.rate_limit,
             },
