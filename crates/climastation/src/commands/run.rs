@@ -238,7 +238,21 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         && cfg.paths.output.exists()
     {
         dwd_dataset::output::sweep_stale_temps_in(&cfg.paths.output);
-        match dwd_dataset::write_catalog(&dwd_dataset::Layout::new(&cfg.paths.output)) {
+        // the catalog names every dataset's tables: each is checked against
+        // the ledger first, also those of datasets this run did not touch
+        let layout = dwd_dataset::Layout::new(&cfg.paths.output);
+        let store = ctx.open_store()?;
+        for s in store.summary(None)? {
+            if !layout.dataset(s.dataset.as_str()).is_dir() {
+                continue;
+            }
+            for p in dwd_dataset::check::served_problems(&layout, &s.dataset, &store)? {
+                tracing::error!(table = %p.describe(), fix = %format!("climastation run --dataset {}", s.dataset), "a table the catalog names is not what a run wrote");
+                code = code.max(exit::FAILED);
+            }
+        }
+        drop(store);
+        match dwd_dataset::write_catalog(&layout) {
             Ok(path) => tracing::info!(file = %path.display(), "DuckDB catalog written"),
             Err(e) => {
                 tracing::error!(error = %e, "the DuckDB catalog could not be written");
