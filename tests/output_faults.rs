@@ -24,9 +24,8 @@ fn out(lab: &Lab) -> PathBuf {
     lab.work.path().join("data/output").join(DATASET)
 }
 
-/// `export` of the resolution as CSV: the rows users are served.
-fn export(lab: &Lab) -> Output {
-    let _ = std::fs::remove_file(lab.work.path().join("export.csv"));
+/// `export` of the resolution as CSV to `target`.
+fn export_to(lab: &Lab, target: &str) -> Output {
     lab.cli(
         &[
             "export",
@@ -35,10 +34,16 @@ fn export(lab: &Lab) -> Output {
             "--format",
             "csv",
             "-o",
-            "export.csv",
+            target,
         ],
         &[],
     )
+}
+
+/// `export` of the resolution as CSV: the rows users are served.
+fn export(lab: &Lab) -> Output {
+    let _ = std::fs::remove_file(lab.work.path().join("export.csv"));
+    export_to(lab, "export.csv")
 }
 
 fn exported(lab: &Lab) -> Vec<u8> {
@@ -393,6 +398,32 @@ fn misplaced_input_is_refused() {
     assert_eq!(exported(&lab), baseline, "misplaced rows reached a series");
 }
 
+/// Runs `args` with a long request timeout, sends SIGINT once the
+/// server has seen a request for `path` (and a moment more, so that it
+/// stalls in it): the output, and how long the exit took after the signal.
+fn interrupt_stalled(lab: &Lab, args: &[&str], path: &str) -> (Output, Duration) {
+    let child = lab
+        .command(args, &[("CLIMASTATION_SOURCE__TIMEOUT_SECONDS", "60")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while lab.server.requests(path).is_empty() {
+        assert!(Instant::now() < deadline, "{args:?}: no request for {path}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(400));
+    let signalled = Instant::now();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let o = child.wait_with_output().unwrap();
+    (o, signalled.elapsed())
+}
+
 /// Finding 7: a listing that stalls (a DWD server that hangs): SIGINT ends
 /// `crawl` and `run --crawl` within 2 s with exit 130, nothing registered.
 #[test]
@@ -401,26 +432,7 @@ fn sigint_ends_a_stalled_listing_at_once() {
         let lab = lab();
         lab.server
             .fault(&lab.url_path(""), &[Fault::Slow(Duration::from_secs(30))]);
-        let child = lab
-            .command(args, &[("CLIMASTATION_SOURCE__TIMEOUT_SECONDS", "60")])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while lab.server.requests(&format!("{DATASET}/")).is_empty() {
-            assert!(Instant::now() < deadline, "the crawl never started");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        std::thread::sleep(Duration::from_millis(300));
-        let signalled = Instant::now();
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(child.id() as i32),
-            nix::sys::signal::Signal::SIGINT,
-        )
-        .unwrap();
-        let o = child.wait_with_output().unwrap();
-        let took = signalled.elapsed();
+        let (o, took) = interrupt_stalled(&lab, args, &format!("{DATASET}/"));
         assert_eq!(o.status.code(), Some(130), "{args:?}: {}", stderr(&o));
         assert!(
             took < Duration::from_secs(2),
@@ -460,18 +472,7 @@ fn export_refuses_targets_that_are_not_regular_files() {
         ("missing/x.csv", "the folder missing"),
         ("afile/x.csv", "afile"),
     ] {
-        let o = lab.cli(
-            &[
-                "export",
-                "--resolution",
-                "10_minutes",
-                "--format",
-                "csv",
-                "-o",
-                target,
-            ],
-            &[],
-        );
+        let o = export_to(&lab, target);
         assert_eq!(o.status.code(), Some(2), "{target}: {}", stderr(&o));
         let err = stderr(&o);
         assert!(err.contains(target) && err.contains(why), "{target}: {err}");
@@ -609,29 +610,7 @@ fn sigint_ends_a_stalled_download_at_once() {
     ] {
         let lab = lab();
         lab.server.fault(&lab.url_path(TARGET), &[fault]);
-        let child = lab
-            .command(
-                &Lab::RUN[1..],
-                &[("CLIMASTATION_SOURCE__TIMEOUT_SECONDS", "60")],
-            )
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while lab.server.requests(TARGET).is_empty() {
-            assert!(Instant::now() < deadline, "the download never started");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        std::thread::sleep(Duration::from_millis(500));
-        let signalled = Instant::now();
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(child.id() as i32),
-            nix::sys::signal::Signal::SIGINT,
-        )
-        .unwrap();
-        let o = child.wait_with_output().unwrap();
-        let took = signalled.elapsed();
+        let (o, took) = interrupt_stalled(&lab, &Lab::RUN[1..], TARGET);
         assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
         assert!(took < Duration::from_secs(2), "{took:?} after SIGINT");
         let rec = &lab.records()[TARGET];

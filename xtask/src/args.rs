@@ -52,3 +52,23 @@ impl Args {
         self.flags.iter().any(|f| f == name)
     }
 }
+
+/// Where a benchmark or chaos run works: `--dir DIR`, else `temp`; with the
+/// synthetic mirror under `<dir>/mirror`, written first unless it is there.
+/// Returns (dir, mirror).
+pub fn work_with_mirror(
+    args: &Args,
+    temp: &tempfile::TempDir,
+    who: &str,
+    (stations, rows, seed): (usize, usize, u64),
+) -> anyhow::Result<(std::path::PathBuf, std::path::PathBuf)> {
+    let dir = args
+        .opt("dir")
+        .map_or(temp.path().to_path_buf(), std::path::PathBuf::from);
+    let mirror = dir.join("mirror");
+    if !mirror.join("climate").exists() {
+        eprintln!("{who}: writing the mirror ({stations} stations, {rows} rows a file)…");
+        crate::fixtures::generate(&mirror, stations, rows, seed)?;
+    }
+    Ok((dir, mirror))
+}

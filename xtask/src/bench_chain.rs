@@ -25,16 +25,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let rows: usize = args.get("rows", 52_560)?;
     let workers: usize = args.get("workers", 2)?;
     let temp = tempfile::tempdir()?;
-    let dir = args
-        .opt("dir")
-        .map_or(temp.path().to_path_buf(), PathBuf::from);
-    let mirror = dir.join("mirror");
-    if !mirror.join("climate").exists() {
-        eprintln!(
-            "bench chain: writing the mirror ({stations} stations, {rows} rows a decade file)…"
-        );
-        fixtures::generate(&mirror, stations, rows, 3)?;
-    }
+    let (dir, mirror) =
+        crate::args::work_with_mirror(&args, &temp, "bench chain", (stations, rows, 3))?;
     let data = dir.join("data");
     if data.exists() {
         std::fs::remove_dir_all(&data)?;

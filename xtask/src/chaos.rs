@@ -49,17 +49,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bail!("--max-ms must be more than --min-ms");
     }
     let temp = tempfile::tempdir()?;
-    let dir = args
-        .opt("dir")
-        .map_or(temp.path().to_path_buf(), PathBuf::from);
-    let mirror = dir.join("mirror");
+    let (dir, mirror) =
+        crate::args::work_with_mirror(&args, &temp, "chaos", (stations, rows, seed))?;
     let data = dir.join("data");
     if data.exists() {
         std::fs::remove_dir_all(&data)?;
-    }
-    if !mirror.join("climate").exists() {
-        eprintln!("chaos: writing the mirror ({stations} stations, {rows} rows a file)…");
-        fixtures::generate(&mirror, stations, rows, seed)?;
     }
     let lab = Lab {
         exe: std::env::current_exe()?,

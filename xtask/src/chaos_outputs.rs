@@ -54,14 +54,8 @@ pub fn run(args: &Args, mode: &str) -> anyhow::Result<()> {
     let seed: u64 = args.get("seed", 1)?;
     let workers: usize = args.get("workers", 2)?;
     let temp = tempfile::tempdir()?;
-    let dir = args
-        .opt("dir")
-        .map_or(temp.path().to_path_buf(), PathBuf::from);
-    let mirror = dir.join("mirror");
-    if !mirror.join("climate").exists() {
-        eprintln!("chaos: writing the mirror ({stations} stations, {rows} rows a file)…");
-        fixtures::generate(&mirror, stations, rows, seed)?;
-    }
+    let (dir, mirror) =
+        crate::args::work_with_mirror(args, &temp, "chaos", (stations, rows, seed))?;
     let lab_in = |name: &str| -> anyhow::Result<Lab> {
         let data = dir.join(name);
         if data.exists() {

@@ -179,24 +179,10 @@ fn is_live_temp(rel: &str) -> bool {
 
 /// Every file below `dir` but the dataset lock.
 fn tables_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let path = e.path();
-            match e.file_type() {
-                Ok(t) if t.is_dir() => todo.push(path),
-                Ok(_) if e.file_name() == ".lock" && d == dir => {}
-                Ok(_) => out.push(path),
-                Err(_) => {}
-            }
-        }
-    }
-    out.sort();
-    out
+    let lock = crate::ledger::lock_path(dir);
+    let mut files = crate::output::files_below(dir, true);
+    files.retain(|p| *p != lock);
+    files
 }
 
 /// The tables of `dataset` that are served (series, the merged station

@@ -141,6 +141,22 @@ pub fn stale_temps(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn stale_temps_to(dir: &Path, recursive: bool) -> Vec<PathBuf> {
+    files_below(dir, recursive)
+        .into_iter()
+        .filter(|path| {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            match temp_owner(&name) {
+                Some(Some(pid)) => !process_alive(pid),
+                Some(None) => true,
+                None => false,
+            }
+        })
+        .collect()
+}
+
+/// The regular files in `dir` (and below it when `recursive`), sorted; a
+/// folder that cannot be read is passed over.
+pub(crate) fn files_below(dir: &Path, recursive: bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut todo = vec![dir.to_path_buf()];
     while let Some(d) = todo.pop() {
@@ -148,19 +164,9 @@ fn stale_temps_to(dir: &Path, recursive: bool) -> Vec<PathBuf> {
             continue;
         };
         for e in entries.flatten() {
-            let path = e.path();
             match e.file_type() {
-                Ok(t) if t.is_dir() && recursive => todo.push(path),
-                Ok(t) if t.is_dir() => {}
-                Ok(t) if t.is_file() => {
-                    let name = e.file_name();
-                    let owner = temp_owner(&name.to_string_lossy());
-                    match owner {
-                        Some(Some(pid)) if process_alive(pid) => {}
-                        Some(_) => out.push(path),
-                        None => {}
-                    }
-                }
+                Ok(t) if t.is_dir() && recursive => todo.push(e.path()),
+                Ok(t) if t.is_file() => out.push(e.path()),
                 _ => {}
             }
         }
