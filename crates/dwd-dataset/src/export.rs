@@ -144,7 +144,7 @@ pub fn stations(layout: &Layout, dataset: &str) -> Result<Vec<Station>, ExportEr
     Ok(out)
 }
 
-fn ms(d: jiff::civil::Date) -> Option<i64> {
+pub(crate) fn ms(d: jiff::civil::Date) -> Option<i64> {
     jiff::tz::TimeZone::UTC
         .to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
         .ok()
@@ -153,7 +153,7 @@ fn ms(d: jiff::civil::Date) -> Option<i64> {
 
 /// One dataset's rows of one station within `[from, to)`, projected to
 /// `columns` (series names), sorted by time.
-fn read_series(
+pub(crate) fn read_series(
     path: &std::path::Path,
     columns: &[String],
     from: Option<i64>,
@@ -342,7 +342,7 @@ pub fn export<W: Write + Send>(
         ));
     }
     let schema: SchemaRef = Arc::new(Schema::new(fields));
-    let mut sink = Sink::new(format, schema.clone(), spec, out)?;
+    let mut sink = Sink::new(format, schema.clone(), export_metadata(spec), out)?;
     let mut report = Exported {
         columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
         ..Exported::default()
@@ -487,31 +487,39 @@ fn short(dataset: &str) -> String {
         .replace('/', "_")
 }
 
-/// Where the batches go, in the chosen format.
-enum Sink<W: Write + Send> {
+/// Where the batches go, in the chosen format (the export's and the
+/// values at a place's).
+pub(crate) enum Sink<W: Write + Send> {
     Parquet(parquet::arrow::ArrowWriter<W>),
     Csv(arrow_csv::Writer<W>),
     Json(arrow_json::LineDelimitedWriter<W>),
 }
 
+/// The export's key-value metadata (Parquet).
+fn export_metadata(spec: &Spec) -> Vec<parquet::file::metadata::KeyValue> {
+    vec![
+        parquet::file::metadata::KeyValue::new(
+            "export".into(),
+            format!(
+                "resolution {}; one row per station and time, a full outer join of the datasets' series on (station_id, timestamp_utc); selection: {}",
+                spec.resolution,
+                spec.selection.describe()
+            ),
+        ),
+        parquet::file::metadata::KeyValue::new("merge_rule".into(), crate::MERGE_RULE.to_owned()),
+    ]
+}
+
 impl<W: Write + Send> Sink<W> {
-    fn new(format: Format, schema: SchemaRef, spec: &Spec, out: W) -> Result<Self, ExportError> {
+    /// `meta`: key-value metadata of a Parquet file.
+    pub(crate) fn new(
+        format: Format,
+        schema: SchemaRef,
+        meta: Vec<parquet::file::metadata::KeyValue>,
+        out: W,
+    ) -> Result<Self, ExportError> {
         Ok(match format {
             Format::Parquet => {
-                let meta = vec![
-                    parquet::file::metadata::KeyValue::new(
-                        "export".into(),
-                        format!(
-                            "resolution {}; one row per station and time, a full outer join of the datasets' series on (station_id, timestamp_utc); selection: {}",
-                            spec.resolution,
-                            spec.selection.describe()
-                        ),
-                    ),
-                    parquet::file::metadata::KeyValue::new(
-                        "merge_rule".into(),
-                        crate::MERGE_RULE.to_owned(),
-                    ),
-                ];
                 Sink::Parquet(dwd_translate::table::parquet_writer(schema, meta, out)?)
             }
             Format::Csv => Sink::Csv(
@@ -529,7 +537,7 @@ impl<W: Write + Send> Sink<W> {
         })
     }
 
-    fn write(&mut self, batch: &RecordBatch) -> Result<(), ExportError> {
+    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<(), ExportError> {
         match self {
             Sink::Parquet(w) => w.write(batch)?,
             Sink::Csv(w) => w.write(&dwd_translate::table::plain(batch)?)?,
@@ -538,7 +546,7 @@ impl<W: Write + Send> Sink<W> {
         Ok(())
     }
 
-    fn finish(self) -> Result<(), ExportError> {
+    pub(crate) fn finish(self) -> Result<(), ExportError> {
         match self {
             Sink::Parquet(w) => {
                 w.close()?;

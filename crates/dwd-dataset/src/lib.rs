@@ -35,6 +35,7 @@ pub mod output;
 pub mod processor;
 pub mod stations;
 pub mod update;
+pub mod values;
 
 pub use catalog::write_catalog;
 pub use layout::Layout;

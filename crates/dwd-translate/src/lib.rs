@@ -22,7 +22,7 @@ const PARAMETERS: &str = include_str!("../../../config/translations/parameters.y
 const QUALITY_LEVELS: &str = include_str!("../../../config/translations/quality_levels.yaml");
 const DEVICES: &str = include_str!("../../../config/translations/devices.yaml");
 
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Parameter {
     /// English name, e.g. `temperature_air_mean_2m`.
@@ -39,6 +39,52 @@ pub struct Parameter {
     /// meaning: read as null, the rule recorded in the output.
     #[serde(default)]
     pub missing: BTreeMap<String, String>,
+    /// Values at a place: the farthest station (km) whose value may stand
+    /// for a point; default 40, 20 for precipitation.
+    #[serde(default)]
+    pub max_km: Option<f64>,
+    /// Whether values of several stations may be averaged (inverse distance
+    /// weighting); default: numbers that are not directions or codes.
+    #[serde(default)]
+    pub interpolate: Option<bool>,
+    /// Whether values are moved to the point's height with the lapse rate
+    /// before weighting; default: air and dew point temperatures.
+    #[serde(default)]
+    pub lapse: Option<bool>,
+}
+
+/// How a parameter's values stand for a place ([`Parameter::spatial`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spatial {
+    pub max_km: f64,
+    pub interpolate: bool,
+    pub lapse: bool,
+}
+
+impl Parameter {
+    /// The table's spatial rules of this parameter, with the defaults for
+    /// what it leaves out: 40 km (precipitation 20 km); interpolated when a
+    /// number that is not a direction and not a code; moved by the lapse
+    /// rate when an air or dew point temperature (`temperature_air_*`,
+    /// `temperature_dew_point_*`; soil temperatures are not).
+    pub fn spatial(&self) -> Spatial {
+        let n = self.name.as_str();
+        Spatial {
+            max_km: self.max_km.unwrap_or(if n.starts_with("precipitation") {
+                20.0
+            } else {
+                40.0
+            }),
+            interpolate: self.interpolate.unwrap_or(
+                self.kind == dwd_catalog::ColumnKind::Number
+                    && self.unit != "code"
+                    && !n.contains("direction"),
+            ),
+            lapse: self.lapse.unwrap_or(
+                n.starts_with("temperature_air") || n.starts_with("temperature_dew_point"),
+            ),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -124,7 +170,7 @@ impl DeviceNames {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tables {
     parameters: BTreeMap<String, BTreeMap<String, Parameter>>,
     quality: BTreeMap<u8, Meaning>,

@@ -1,0 +1,1010 @@
+//! Values at a place: for each point asked for, one row per time with
+//! every asked parameter, each value taken from the stations around it,
+//! and for every cell which stations gave it, how far they are, their
+//! weights and the method.
+//!
+//! - **nearest**: the value of the nearest station within the parameter's
+//!   distance limit that has a value at that time (ties: the smaller
+//!   station id), with a quality level of at least `min_quality` when one
+//!   is asked for.
+//! - **idw**: the nearest such station's value when it lies within
+//!   `near_km` (1 km); otherwise the mean of the `k` (4) nearest such
+//!   stations weighted by 1/d² (d the great-circle distance in km). A
+//!   parameter that may not be averaged (codes, text, directions) falls
+//!   back to nearest. With the point's height given, a parameter with the
+//!   lapse rule (air and dew point temperatures) is moved from each
+//!   station's height to the point's by `lapse_k_per_km` (−6.5 K/km)
+//!   before weighting.
+//!
+//! Only the series of stations within a parameter's limit are read, and of
+//! those only the row groups of the asked period.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Write;
+use std::sync::Arc;
+
+use arrow_array::builder::{Float64Builder, ListBuilder, StringBuilder, UInt32Builder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int32Type, TimestampMillisecondType};
+use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use dwd_translate::{Spatial, Tables};
+
+use crate::catalog::{SeriesSet, series_sets, wide_columns};
+use crate::export::{ExportError, Format, Sink, read_series};
+use crate::layout::Layout;
+
+/// A place asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    pub id: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    /// Height above sea level; with it, the lapse rule applies (idw).
+    pub height_m: Option<f64>,
+}
+
+/// How a value is taken from the stations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum Method {
+    Nearest,
+    Idw,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Nearest => "nearest",
+            Method::Idw => "idw",
+        }
+    }
+}
+
+/// What to compute.
+#[derive(Clone, Debug)]
+pub struct ValuesSpec {
+    pub resolution: String,
+    /// Output names of parameters (as the export names them).
+    pub parameters: Vec<String>,
+    pub points: Vec<Point>,
+    pub from: Option<jiff::civil::Date>,
+    /// The last day, inclusive.
+    pub to: Option<jiff::civil::Date>,
+    pub method: Method,
+    /// Only values whose quality level is at least this.
+    pub min_quality: Option<i32>,
+    /// Replaces every parameter's distance limit (km).
+    pub max_km: Option<f64>,
+    /// Stations averaged by idw.
+    pub k: usize,
+    /// A station this close (km) stands for the point alone under idw.
+    pub near_km: f64,
+    /// Kelvin per km of height, for parameters with the lapse rule.
+    pub lapse_k_per_km: f64,
+    /// Stations never used (a leave-one-out check hides one at a time).
+    pub exclude: BTreeSet<u32>,
+    pub stop: Option<pipeline::StopHandle>,
+}
+
+impl Default for ValuesSpec {
+    fn default() -> Self {
+        ValuesSpec {
+            resolution: String::new(),
+            parameters: Vec::new(),
+            points: Vec::new(),
+            from: None,
+            to: None,
+            method: Method::Nearest,
+            min_quality: None,
+            max_km: None,
+            k: 4,
+            near_km: 1.0,
+            lapse_k_per_km: -6.5,
+            exclude: BTreeSet::new(),
+            stop: None,
+        }
+    }
+}
+
+/// What was written.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ValuesReport {
+    pub points: usize,
+    pub rows: u64,
+    pub columns: Vec<String>,
+    /// Series files read.
+    pub series_read: usize,
+}
+
+/// One asked parameter, resolved.
+#[derive(Clone, Debug)]
+struct Param {
+    /// As asked (the output's column name).
+    name: String,
+    dataset: String,
+    /// The series column.
+    column: String,
+    quality: Option<String>,
+    text: bool,
+    rules: Spatial,
+}
+
+/// A station of a dataset.
+#[derive(Clone, Debug)]
+struct Site {
+    id: u32,
+    latitude: f64,
+    longitude: f64,
+    height_m: Option<f64>,
+}
+
+/// One station's rows of one dataset, the columns needed.
+struct Rows {
+    times: Vec<i64>,
+    batch: RecordBatch,
+}
+
+/// A candidate of one point and parameter: station, distance, where its
+/// rows are.
+#[derive(Clone, Copy, Debug)]
+struct Candidate {
+    id: u32,
+    km: f64,
+    height_m: Option<f64>,
+    rows: usize,
+}
+
+/// The values a cell was made of.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cell {
+    pub number: Option<f64>,
+    pub text: Option<String>,
+    pub stations: Vec<u32>,
+    pub distances_km: Vec<f64>,
+    pub weights: Vec<f64>,
+    /// `nearest`, `idw`, or `none` when no station qualified.
+    pub method: &'static str,
+}
+
+/// A station's value at one time, for [`combine`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reading {
+    pub station: u32,
+    pub km: f64,
+    pub height_m: Option<f64>,
+    pub number: Option<f64>,
+    pub text: Option<String>,
+}
+
+/// The rule of the module doc, on the readings of the stations within the
+/// limit that have a value at that time, nearest first (ties: smaller id).
+pub fn combine(
+    readings: &[Reading],
+    method: Method,
+    rules: Spatial,
+    spec: &ValuesSpec,
+    point_height: Option<f64>,
+) -> Cell {
+    let Some(first) = readings.first() else {
+        return Cell {
+            method: "none",
+            ..Cell::default()
+        };
+    };
+    let nearest = || Cell {
+        number: first.number,
+        text: first.text.clone(),
+        stations: vec![first.station],
+        distances_km: vec![first.km],
+        weights: vec![1.0],
+        method: "nearest",
+    };
+    if method == Method::Nearest || !rules.interpolate || first.km <= spec.near_km {
+        return nearest();
+    }
+    let used: Vec<&Reading> = readings.iter().take(spec.k.max(1)).collect();
+    let raw: Vec<f64> = used.iter().map(|r| 1.0 / (r.km * r.km)).collect();
+    let total: f64 = raw.iter().sum();
+    let mut sum = 0.0;
+    for (r, w) in used.iter().zip(&raw) {
+        let mut v = r.number.unwrap_or(f64::NAN);
+        if rules.lapse
+            && let (Some(to), Some(from)) = (point_height, r.height_m)
+        {
+            v += spec.lapse_k_per_km * (to - from) / 1000.0;
+        }
+        sum += v * w;
+    }
+    Cell {
+        number: Some(sum / total),
+        text: None,
+        stations: used.iter().map(|r| r.station).collect(),
+        distances_km: used.iter().map(|r| r.km).collect(),
+        weights: raw.iter().map(|w| w / total).collect(),
+        method: "idw",
+    }
+}
+
+/// Writes the values of `spec` to `out`.
+pub fn values<W: Write + Send>(
+    layout: &Layout,
+    tables: &Tables,
+    spec: &ValuesSpec,
+    format: Format,
+    out: W,
+) -> Result<ValuesReport, ExportError> {
+    let sets: Vec<SeriesSet> = series_sets(layout)?
+        .into_iter()
+        .filter(|s| s.dataset.split('/').next() == Some(spec.resolution.as_str()))
+        .collect();
+    if sets.is_empty() {
+        return Err(ExportError::Nothing(spec.resolution.clone()));
+    }
+    let params = resolve(&sets, tables, spec)?;
+    let mut sites: HashMap<String, Vec<Site>> = HashMap::new();
+    for p in &params {
+        if !sites.contains_key(&p.dataset) {
+            let list = crate::export::stations(layout, &p.dataset)?
+                .into_iter()
+                .filter(|s| !spec.exclude.contains(&s.info.id))
+                .filter(|s| {
+                    layout
+                        .series(&p.dataset, &format!("{:05}", s.info.id))
+                        .exists()
+                })
+                .map(|s| Site {
+                    id: s.info.id,
+                    latitude: s.info.latitude,
+                    longitude: s.info.longitude,
+                    height_m: s.height_m,
+                })
+                .collect();
+            sites.insert(p.dataset.clone(), list);
+        }
+    }
+    let from = spec.from.and_then(crate::export::ms);
+    let to = spec
+        .to
+        .and_then(|d| d.tomorrow().ok())
+        .and_then(crate::export::ms);
+    let schema = schema(&params, format);
+    let mut sink = Sink::new(format, schema.clone(), metadata(&params, spec), out)?;
+    let mut report = ValuesReport {
+        points: spec.points.len(),
+        columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
+        ..ValuesReport::default()
+    };
+    // series read once a run: (dataset, station) → rows
+    let mut cache: HashMap<(String, u32), Option<Rows>> = HashMap::new();
+    for point in &spec.points {
+        if spec
+            .stop
+            .as_ref()
+            .is_some_and(pipeline::StopHandle::is_stopped)
+        {
+            return Err(ExportError::Interrupted);
+        }
+        // each parameter's stations within its limit, nearest first
+        let mut candidates: Vec<Vec<(Site, f64)>> = Vec::new();
+        for p in &params {
+            let limit = spec.max_km.unwrap_or(p.rules.max_km);
+            let mut near: Vec<(Site, f64)> = sites[&p.dataset]
+                .iter()
+                .map(|s| {
+                    let km = dwd_catalog::selection::distance_km(
+                        (point.latitude, point.longitude),
+                        (s.latitude, s.longitude),
+                    );
+                    (s.clone(), km)
+                })
+                .filter(|(_, km)| *km <= limit)
+                .collect();
+            near.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.id.cmp(&b.0.id)));
+            candidates.push(near);
+        }
+        // read what is needed, once
+        for (p, near) in params.iter().zip(&candidates) {
+            for (s, _) in near {
+                let key = (p.dataset.clone(), s.id);
+                if cache.contains_key(&key) {
+                    continue;
+                }
+                let columns: Vec<String> = params
+                    .iter()
+                    .filter(|q| q.dataset == p.dataset)
+                    .flat_map(|q| std::iter::once(q.column.clone()).chain(q.quality.clone()))
+                    .collect();
+                let path = layout.series(&p.dataset, &format!("{:05}", s.id));
+                let rows = read_series(&path, &columns, from, to)?.and_then(|batch| {
+                    let times = batch
+                        .column_by_name("timestamp_utc")?
+                        .as_primitive::<TimestampMillisecondType>()
+                        .values()
+                        .to_vec();
+                    Some(Rows { times, batch })
+                });
+                report.series_read += 1;
+                cache.insert(key, rows);
+            }
+        }
+        let batch = point_batch(point, &params, &candidates, &cache, spec, &schema, format)?;
+        report.rows += batch.num_rows() as u64;
+        if batch.num_rows() > 0 {
+            sink.write(&batch)?;
+        }
+    }
+    sink.finish()?;
+    Ok(report)
+}
+
+/// The asked parameters: each the first dataset's column of that output
+/// name (or series name), with its quality column and rules.
+fn resolve(
+    sets: &[SeriesSet],
+    tables: &Tables,
+    spec: &ValuesSpec,
+) -> Result<Vec<Param>, ExportError> {
+    let refs: Vec<&SeriesSet> = sets.iter().collect();
+    let wide = wide_columns(&refs);
+    let mut out = Vec::new();
+    let mut unknown = Vec::new();
+    for asked in &spec.parameters {
+        let found = wide.iter().zip(sets).find_map(|((dataset, cols), set)| {
+            cols.iter()
+                .find(|(name, shown)| shown == asked || name == asked)
+                .and_then(|(name, _)| {
+                    let f = set.fields.iter().find(|f| f.name() == name)?;
+                    Some((dataset.clone(), name.clone(), f.clone()))
+                })
+        });
+        let Some((dataset, column, field)) = found else {
+            unknown.push(asked.clone());
+            continue;
+        };
+        let rules = tables
+            .parameters(&dataset)
+            .find(|(_, p)| p.name == column)
+            .map(|(_, p)| p.spatial())
+            .unwrap_or(Spatial {
+                max_km: 40.0,
+                interpolate: false,
+                lapse: false,
+            });
+        let text = !matches!(field.data_type(), DataType::Float64);
+        out.push(Param {
+            name: asked.clone(),
+            quality: field.metadata().get("quality_column").cloned(),
+            text,
+            dataset,
+            column,
+            // what is not a number is never averaged, whatever the table says
+            rules: Spatial {
+                interpolate: rules.interpolate && !text,
+                ..rules
+            },
+        });
+    }
+    if !unknown.is_empty() {
+        return Err(ExportError::Usage(format!(
+            "--parameters: no parameter {} in the {} series (see `climastation datasets` or the catalog)",
+            unknown.join(", "),
+            spec.resolution
+        )));
+    }
+    if out.is_empty() {
+        return Err(ExportError::Usage(
+            "--parameters: name at least one parameter".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// The output's columns: the point, the time, then per parameter its value,
+/// the stations, their distances and weights, the method and the count.
+/// In CSV the lists are text: ids and numbers joined by `;`.
+fn schema(params: &[Param], format: Format) -> SchemaRef {
+    let ts = DataType::Timestamp(arrow_schema::TimeUnit::Millisecond, Some("UTC".into()));
+    let list = |t: DataType| match format {
+        Format::Csv => DataType::Utf8,
+        _ => DataType::List(Arc::new(Field::new("item", t, true))),
+    };
+    let mut fields = vec![
+        Field::new("point_id", DataType::Utf8, false),
+        Field::new("latitude", DataType::Float64, false),
+        Field::new("longitude", DataType::Float64, false),
+        Field::new("height_m", DataType::Float64, true),
+        Field::new("timestamp_utc", ts, false),
+    ];
+    for p in params {
+        let value = if p.text {
+            DataType::Utf8
+        } else {
+            DataType::Float64
+        };
+        fields.push(Field::new(&p.name, value, true));
+        fields.push(Field::new(
+            format!("{}_stations", p.name),
+            list(DataType::UInt32),
+            true,
+        ));
+        fields.push(Field::new(
+            format!("{}_distances_km", p.name),
+            list(DataType::Float64),
+            true,
+        ));
+        fields.push(Field::new(
+            format!("{}_weights", p.name),
+            list(DataType::Float64),
+            true,
+        ));
+        fields.push(Field::new(
+            format!("{}_method", p.name),
+            DataType::Utf8,
+            false,
+        ));
+        fields.push(Field::new(
+            format!("{}_count", p.name),
+            DataType::UInt32,
+            false,
+        ));
+    }
+    Arc::new(Schema::new(fields))
+}
+
+/// The rules, in the Parquet file's key-value metadata.
+fn metadata(params: &[Param], spec: &ValuesSpec) -> Vec<parquet::file::metadata::KeyValue> {
+    let kv = |k: String, v: String| parquet::file::metadata::KeyValue::new(k, v);
+    let mut meta = vec![
+        kv(
+            "values".into(),
+            format!(
+                "resolution {}; method {}; one row per point and time; nearest: the nearest station within the limit with a value at that time (ties: smaller id){}; idw: the nearest station's value within {} km, else the 1/d² weighted mean of the {} nearest stations within the limit with a value (great-circle km); codes, text and directions: nearest; lapse rate {} K/km to the point's height before weighting where the parameter has the lapse rule",
+                spec.resolution,
+                spec.method.as_str(),
+                spec.min_quality
+                    .map_or(String::new(), |q| format!("; quality level at least {q}")),
+                spec.near_km,
+                spec.k,
+                spec.lapse_k_per_km
+            ),
+        ),
+        kv("merge_rule".into(), crate::MERGE_RULE.to_owned()),
+    ];
+    for p in params {
+        meta.push(kv(
+            format!("rules.{}", p.name),
+            format!(
+                "dataset {}; max_km {}; interpolate {}; lapse {}",
+                p.dataset,
+                spec.max_km.unwrap_or(p.rules.max_km),
+                p.rules.interpolate,
+                p.rules.lapse
+            ),
+        ));
+    }
+    meta
+}
+
+/// One point's rows.
+fn point_batch(
+    point: &Point,
+    params: &[Param],
+    candidates: &[Vec<(Site, f64)>],
+    cache: &HashMap<(String, u32), Option<Rows>>,
+    spec: &ValuesSpec,
+    schema: &SchemaRef,
+    format: Format,
+) -> Result<RecordBatch, ExportError> {
+    // every time any candidate has, in order
+    let mut times: Vec<i64> = Vec::new();
+    for (p, near) in params.iter().zip(candidates) {
+        for (s, _) in near {
+            if let Some(Some(r)) = cache.get(&(p.dataset.clone(), s.id)) {
+                times.extend_from_slice(&r.times);
+            }
+        }
+    }
+    times.sort_unstable();
+    times.dedup();
+    let n = times.len();
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(vec![point.id.as_str(); n])),
+        Arc::new(Float64Array::from(vec![point.latitude; n])),
+        Arc::new(Float64Array::from(vec![point.longitude; n])),
+        Arc::new(Float64Array::from(vec![point.height_m; n])),
+        Arc::new(arrow_array::TimestampMillisecondArray::from(times.clone()).with_timezone("UTC")),
+    ];
+    for (p, near) in params.iter().zip(candidates) {
+        // each candidate's row at each output time (None: no row)
+        let mut sources: Vec<(Candidate, Vec<Option<u32>>, &RecordBatch)> = Vec::new();
+        for (s, km) in near {
+            let Some(Some(r)) = cache.get(&(p.dataset.clone(), s.id)) else {
+                continue;
+            };
+            let mut at = vec![None; n];
+            let mut k = 0;
+            for (i, t) in r.times.iter().enumerate() {
+                while k < n && times[k] < *t {
+                    k += 1;
+                }
+                if k < n && times[k] == *t {
+                    at[k] = Some(i as u32);
+                }
+            }
+            sources.push((
+                Candidate {
+                    id: s.id,
+                    km: *km,
+                    height_m: s.height_m,
+                    rows: r.batch.num_rows(),
+                },
+                at,
+                &r.batch,
+            ));
+        }
+        let mut cells = Vec::with_capacity(n);
+        let mut readings: Vec<Reading> = Vec::new();
+        for k in 0..n {
+            readings.clear();
+            for (c, at, batch) in &sources {
+                let Some(row) = at[k] else { continue };
+                let row = row as usize;
+                if row >= c.rows {
+                    continue;
+                }
+                if let Some(reading) = read_one(p, batch, row, spec, c) {
+                    readings.push(reading);
+                }
+            }
+            cells.push(combine(
+                &readings,
+                spec.method,
+                p.rules,
+                spec,
+                point.height_m,
+            ));
+        }
+        columns.extend(cell_columns(&cells, p.text, format));
+    }
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+/// A candidate's value at `row`, when it has one of the asked quality.
+fn read_one(
+    p: &Param,
+    batch: &RecordBatch,
+    row: usize,
+    spec: &ValuesSpec,
+    c: &Candidate,
+) -> Option<Reading> {
+    let col = batch.column_by_name(&p.column)?;
+    if col.is_null(row) {
+        return None;
+    }
+    if let Some(min) = spec.min_quality {
+        let q = p
+            .quality
+            .as_ref()
+            .and_then(|q| batch.column_by_name(q))
+            .filter(|q| !q.is_null(row))
+            .and_then(|q| match q.data_type() {
+                DataType::Int32 => Some(q.as_primitive::<Int32Type>().value(row)),
+                _ => None,
+            });
+        if q.is_none_or(|q| q < min) {
+            return None;
+        }
+    }
+    let (number, text) = match col.data_type() {
+        DataType::Float64 => (Some(col.as_primitive::<Float64Type>().value(row)), None),
+        DataType::Utf8 => (None, Some(col.as_string::<i32>().value(row).to_owned())),
+        _ => {
+            let s = arrow_cast::display::ArrayFormatter::try_new(col.as_ref(), &Default::default())
+                .ok()?
+                .value(row)
+                .to_string();
+            (None, Some(s))
+        }
+    };
+    Some(Reading {
+        station: c.id,
+        km: c.km,
+        height_m: c.height_m,
+        number,
+        text,
+    })
+}
+
+/// A parameter's six columns from its cells.
+fn cell_columns(cells: &[Cell], text: bool, format: Format) -> Vec<ArrayRef> {
+    let value: ArrayRef = if text {
+        Arc::new(
+            cells
+                .iter()
+                .map(|c| c.text.clone())
+                .collect::<StringArray>(),
+        )
+    } else {
+        Arc::new(cells.iter().map(|c| c.number).collect::<Float64Array>())
+    };
+    let joined = |f: &dyn Fn(&Cell) -> Vec<String>| -> ArrayRef {
+        let mut b = StringBuilder::new();
+        for c in cells {
+            if c.stations.is_empty() {
+                b.append_null();
+            } else {
+                b.append_value(f(c).join(";"));
+            }
+        }
+        Arc::new(b.finish())
+    };
+    let (stations, distances, weights): (ArrayRef, ArrayRef, ArrayRef) = match format {
+        Format::Csv => (
+            joined(&|c| c.stations.iter().map(u32::to_string).collect()),
+            joined(&|c| c.distances_km.iter().map(|d| format!("{d:.3}")).collect()),
+            joined(&|c| c.weights.iter().map(|w| format!("{w:.4}")).collect()),
+        ),
+        _ => {
+            let mut s = ListBuilder::new(UInt32Builder::new());
+            let mut d = ListBuilder::new(Float64Builder::new());
+            let mut w = ListBuilder::new(Float64Builder::new());
+            for c in cells {
+                if c.stations.is_empty() {
+                    s.append_null();
+                    d.append_null();
+                    w.append_null();
+                    continue;
+                }
+                s.values().append_slice(&c.stations);
+                s.append(true);
+                d.values().append_slice(&c.distances_km);
+                d.append(true);
+                w.values().append_slice(&c.weights);
+                w.append(true);
+            }
+            (
+                Arc::new(s.finish()),
+                Arc::new(d.finish()),
+                Arc::new(w.finish()),
+            )
+        }
+    };
+    let method: ArrayRef = Arc::new(
+        cells
+            .iter()
+            .map(|c| Some(c.method))
+            .collect::<StringArray>(),
+    );
+    let count: ArrayRef = Arc::new(arrow_array::UInt32Array::from(
+        cells
+            .iter()
+            .map(|c| c.stations.len() as u32)
+            .collect::<Vec<_>>(),
+    ));
+    vec![value, stations, distances, weights, method, count]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(station: u32, km: f64, v: f64) -> Reading {
+        Reading {
+            station,
+            km,
+            height_m: None,
+            number: Some(v),
+            text: None,
+        }
+    }
+
+    const NUMBER: Spatial = Spatial {
+        max_km: 40.0,
+        interpolate: true,
+        lapse: false,
+    };
+
+    #[test]
+    fn nearest_takes_the_first_reading_and_none_is_counted_zero() {
+        let spec = ValuesSpec::default();
+        let c = combine(
+            &[r(44, 3.0, 10.0), r(45, 5.0, 20.0)],
+            Method::Nearest,
+            NUMBER,
+            &spec,
+            None,
+        );
+        assert_eq!(c.number, Some(10.0));
+        assert_eq!(c.stations, vec![44]);
+        assert_eq!(c.distances_km, vec![3.0]);
+        assert_eq!(c.method, "nearest");
+        let none = combine(&[], Method::Idw, NUMBER, &spec, None);
+        assert_eq!(
+            (none.number, none.stations.len(), none.method),
+            (None, 0, "none")
+        );
+    }
+
+    #[test]
+    fn idw_weights_by_inverse_square_distance_of_the_k_nearest() {
+        let spec = ValuesSpec {
+            k: 2,
+            ..ValuesSpec::default()
+        };
+        // 1/4 and 1/16: weights 0.8 and 0.2; the third station is past k
+        let c = combine(
+            &[r(1, 2.0, 10.0), r(2, 4.0, 20.0), r(3, 5.0, 1000.0)],
+            Method::Idw,
+            NUMBER,
+            &spec,
+            None,
+        );
+        assert_eq!(c.stations, vec![1, 2]);
+        assert!((c.number.unwrap() - 12.0).abs() < 1e-9, "{c:?}");
+        assert!((c.weights[0] - 0.8).abs() < 1e-12 && (c.weights[1] - 0.2).abs() < 1e-12);
+        assert_eq!(c.method, "idw");
+    }
+
+    #[test]
+    fn a_station_within_one_km_stands_alone() {
+        let spec = ValuesSpec::default();
+        let c = combine(
+            &[r(1, 0.9, 10.0), r(2, 1.5, 20.0)],
+            Method::Idw,
+            NUMBER,
+            &spec,
+            None,
+        );
+        assert_eq!(
+            (c.number, c.method, c.stations.clone()),
+            (Some(10.0), "nearest", vec![1])
+        );
+        let c = combine(
+            &[r(1, 1.1, 10.0), r(2, 1.5, 20.0)],
+            Method::Idw,
+            NUMBER,
+            &spec,
+            None,
+        );
+        assert_eq!(c.method, "idw");
+    }
+
+    #[test]
+    fn codes_and_directions_fall_back_to_nearest() {
+        let spec = ValuesSpec::default();
+        let direction = Spatial {
+            interpolate: false,
+            ..NUMBER
+        };
+        let c = combine(
+            &[r(1, 5.0, 350.0), r(2, 6.0, 10.0)],
+            Method::Idw,
+            direction,
+            &spec,
+            None,
+        );
+        assert_eq!((c.number, c.method), (Some(350.0), "nearest"));
+    }
+
+    #[test]
+    fn the_lapse_rate_moves_temperatures_to_the_points_height() {
+        let spec = ValuesSpec {
+            k: 1,
+            near_km: 0.0,
+            ..ValuesSpec::default()
+        };
+        let t = Spatial {
+            lapse: true,
+            ..NUMBER
+        };
+        let mut low = r(1, 5.0, 10.0);
+        low.height_m = Some(100.0);
+        // 1,100 m above the station: 6.5 K/km × 1 km colder
+        let c = combine(&[low.clone()], Method::Idw, t, &spec, Some(1100.0));
+        assert!((c.number.unwrap() - 3.5).abs() < 1e-9, "{c:?}");
+        // without the rule, or without a height, as measured
+        assert_eq!(
+            combine(&[low.clone()], Method::Idw, NUMBER, &spec, Some(1100.0)).number,
+            Some(10.0)
+        );
+        assert_eq!(
+            combine(&[low], Method::Idw, t, &spec, None).number,
+            Some(10.0)
+        );
+    }
+
+    // ---- on series files: the rules as `values` applies them ----
+
+    use arrow_array::{Int32Array, TimestampMillisecondArray, UInt32Array};
+
+    const H: i64 = 3_600_000;
+    const DS: &str = "hourly/air_temperature";
+
+    /// Station `id`'s series: per hour (1, 2, 3) a temperature (or none)
+    /// and its quality level; `code` a text column beside it.
+    fn series(layout: &Layout, id: u32, temps: [Option<f64>; 3], quality: [i32; 3]) {
+        let meta = std::collections::HashMap::from([
+            ("unit".to_owned(), "°C".to_owned()),
+            ("quality_column".to_owned(), "quality".to_owned()),
+        ]);
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("station_id", DataType::UInt32, false),
+            Field::new(
+                "timestamp_utc",
+                DataType::Timestamp(arrow_schema::TimeUnit::Millisecond, Some("UTC".into())),
+                false,
+            ),
+            Field::new("quality", DataType::Int32, true),
+            Field::new("temperature_air_mean_2m", DataType::Float64, true).with_metadata(meta),
+            Field::new("humidity", DataType::Utf8, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(UInt32Array::from(vec![id; 3])),
+                Arc::new(
+                    TimestampMillisecondArray::from(vec![H, 2 * H, 3 * H]).with_timezone("UTC"),
+                ),
+                Arc::new(Int32Array::from(quality.to_vec())),
+                Arc::new(Float64Array::from(temps.to_vec())),
+                Arc::new(StringArray::from(vec![Some(format!("s{id}")); 3])),
+            ],
+        )
+        .unwrap();
+        let path = layout.series(DS, &format!("{id:05}"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        dwd_translate::table::write_batch(&batch, Vec::new(), std::fs::File::create(path).unwrap())
+            .unwrap();
+    }
+
+    /// The stations list: (id, latitude, longitude, height).
+    fn stations(layout: &Layout, list: &[(u32, f64, f64, f64)]) {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("station_id", DataType::UInt32, false),
+            Field::new("name", DataType::Utf8, false),
+            Field::new("latitude", DataType::Float64, false),
+            Field::new("longitude", DataType::Float64, false),
+            Field::new("height_m", DataType::Float64, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(UInt32Array::from(
+                    list.iter().map(|s| s.0).collect::<Vec<_>>(),
+                )),
+                Arc::new(StringArray::from(
+                    list.iter().map(|s| format!("S{}", s.0)).collect::<Vec<_>>(),
+                )),
+                Arc::new(Float64Array::from(
+                    list.iter().map(|s| s.1).collect::<Vec<_>>(),
+                )),
+                Arc::new(Float64Array::from(
+                    list.iter().map(|s| s.2).collect::<Vec<_>>(),
+                )),
+                Arc::new(Float64Array::from(
+                    list.iter().map(|s| s.3).collect::<Vec<_>>(),
+                )),
+            ],
+        )
+        .unwrap();
+        let path = layout.stations(DS, "parquet");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        dwd_translate::table::write_batch(&batch, Vec::new(), std::fs::File::create(path).unwrap())
+            .unwrap();
+    }
+
+    /// Runs `values` on the layout as JSON lines: one object per row.
+    fn run(layout: &Layout, spec: &ValuesSpec) -> Vec<serde_json::Value> {
+        let tables = Tables::embedded().unwrap();
+        let mut out = Vec::new();
+        values(layout, &tables, spec, Format::Jsonl, &mut out).unwrap();
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    fn at(lat: f64, lon: f64) -> ValuesSpec {
+        ValuesSpec {
+            resolution: "hourly".into(),
+            parameters: vec!["temperature_air_mean_2m".into()],
+            points: vec![Point {
+                id: "p".into(),
+                latitude: lat,
+                longitude: lon,
+                height_m: None,
+            }],
+            ..ValuesSpec::default()
+        }
+    }
+
+    /// Ties go to the smaller id; a station without a value at a time
+    /// gives way to the next; a station past the limit is never used.
+    #[test]
+    fn ties_nulls_and_limits_on_series() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        // 10 and 5 lie equally far east and west of the point (50, 10),
+        // about 7.2 km; 7 lies 0.9° (100 km) north, past the 40 km limit
+        stations(
+            &layout,
+            &[
+                (10, 50.0, 10.1, 0.0),
+                (5, 50.0, 9.9, 0.0),
+                (7, 50.9, 10.0, 0.0),
+            ],
+        );
+        series(&layout, 10, [Some(1.0), Some(2.0), None], [3; 3]);
+        series(&layout, 5, [Some(5.0), None, None], [3; 3]);
+        series(&layout, 7, [Some(9.0), Some(9.0), Some(9.0)], [3; 3]);
+        let rows = run(&layout, &at(50.0, 10.0));
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        let t = |i: usize| rows[i]["temperature_air_mean_2m"].clone();
+        let st = |i: usize| rows[i]["temperature_air_mean_2m_stations"].clone();
+        // hour 1: the tie goes to 5
+        assert_eq!(
+            (t(0), st(0)),
+            (serde_json::json!(5.0), serde_json::json!([5]))
+        );
+        // hour 2: 5 has none, 10 has
+        assert_eq!(
+            (t(1), st(1)),
+            (serde_json::json!(2.0), serde_json::json!([10]))
+        );
+        // hour 3: only 7 has one, and it is too far: null, count 0
+        assert!(t(2).is_null(), "{:?}", rows[2]);
+        assert_eq!(rows[2]["temperature_air_mean_2m_count"], 0);
+        assert_eq!(rows[2]["temperature_air_mean_2m_method"], "none");
+        let d = rows[0]["temperature_air_mean_2m_distances_km"][0]
+            .as_f64()
+            .unwrap();
+        assert!((d - 7.15).abs() < 0.1, "{d}");
+        // a wider limit takes 7 in
+        let wide = run(
+            &layout,
+            &ValuesSpec {
+                max_km: Some(150.0),
+                ..at(50.0, 10.0)
+            },
+        );
+        assert_eq!(wide[2]["temperature_air_mean_2m"], 9.0);
+        // a station hidden (leave-one-out) is never used
+        let mut hidden = at(50.0, 10.0);
+        hidden.exclude.insert(5);
+        assert_eq!(
+            run(&layout, &hidden)[0]["temperature_air_mean_2m_stations"],
+            serde_json::json!([10])
+        );
+    }
+
+    /// Values below the asked quality give way; idw averages what is
+    /// left; a text column falls back to nearest.
+    #[test]
+    fn quality_filter_idw_and_text_columns_on_series() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        stations(&layout, &[(1, 50.0, 10.05, 0.0), (2, 50.0, 9.9, 0.0)]);
+        series(&layout, 1, [Some(1.0), Some(1.0), Some(1.0)], [1, 10, 10]);
+        series(&layout, 2, [Some(4.0), Some(4.0), Some(4.0)], [10, 10, 10]);
+        let mut spec = at(50.0, 10.0);
+        spec.min_quality = Some(5);
+        let rows = run(&layout, &spec);
+        // hour 1: station 1's quality 1 is below 5: station 2's value
+        assert_eq!(rows[0]["temperature_air_mean_2m"], 4.0);
+        assert_eq!(rows[1]["temperature_air_mean_2m"], 1.0);
+        // idw over both: 1 is twice as close, so 4× the weight: (4·1 + 1·4)/5
+        let mut idw = at(50.0, 10.0);
+        idw.method = Method::Idw;
+        idw.parameters.push("humidity".into());
+        let rows = run(&layout, &idw);
+        let v = rows[1]["temperature_air_mean_2m"].as_f64().unwrap();
+        assert!((v - 1.6).abs() < 0.01, "{v}");
+        assert_eq!(rows[1]["temperature_air_mean_2m_method"], "idw");
+        assert_eq!(rows[1]["temperature_air_mean_2m_count"], 2);
+        // the text column: nearest (station 1)
+        assert_eq!(rows[1]["humidity"], "s1");
+        assert_eq!(rows[1]["humidity_method"], "nearest");
+    }
+}
