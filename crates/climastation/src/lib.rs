@@ -149,6 +149,9 @@ pub enum Command {
     /// One record per station and time with the parameters of every dataset
     /// of a resolution (their merged series joined), as Parquet, CSV or JSON lines.
     Export(commands::export::Args),
+    /// A series at each place asked for, from the stations around it: each
+    /// value with its stations, distances, weights and method.
+    Values(commands::values::Args),
     /// Counts per status, rate, ETA, active workers, oldest claim, last failure.
     Status(commands::status::Args),
     /// Files that failed for good, with their error.

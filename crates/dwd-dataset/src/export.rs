@@ -40,13 +40,8 @@ pub enum ExportError {
     Io(#[from] std::io::Error),
 }
 
-/// The output format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Parquet,
-    Csv,
-    Jsonl,
-}
+/// The output format: the one of every table the program writes.
+pub use crate::files::Format;
 
 /// A station as its dataset's `stations.parquet` lists it.
 #[derive(Clone, Debug, PartialEq)]

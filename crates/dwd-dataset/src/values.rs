@@ -44,6 +44,130 @@ pub struct Point {
     pub height_m: Option<f64>,
 }
 
+/// Why points could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PointsError {
+    #[error("{option} {value:?}: {why}")]
+    Bad {
+        option: &'static str,
+        value: String,
+        why: String,
+    },
+    #[error("{}: {message}", path.display())]
+    File {
+        path: std::path::PathBuf,
+        message: String,
+    },
+}
+
+/// A point as `--at` takes it: `LAT,LON` or `LAT,LON,HEIGHT_M`, named
+/// `id` (a degree is a number; latitude −90 to 90, longitude −180 to 180).
+pub fn parse_point(id: &str, text: &str) -> Result<Point, PointsError> {
+    let bad = |why: &str| PointsError::Bad {
+        option: "--at",
+        value: text.to_owned(),
+        why: why.to_owned(),
+    };
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    if !(2..=3).contains(&parts.len()) {
+        return Err(bad(
+            "give LAT,LON or LAT,LON,HEIGHT_M (e.g. 51.34,12.37,113)",
+        ));
+    }
+    let num = |s: &str| s.parse::<f64>().ok().filter(|v| v.is_finite());
+    let (Some(latitude), Some(longitude)) = (num(parts[0]), num(parts[1])) else {
+        return Err(bad(
+            "not numbers: give LAT,LON in degrees (e.g. 51.34,12.37)",
+        ));
+    };
+    point(
+        id,
+        latitude,
+        longitude,
+        parts.get(2).map(|h| num(h).ok_or(())),
+    )
+    .map_err(|why| bad(&why))
+}
+
+fn point(
+    id: &str,
+    latitude: f64,
+    longitude: f64,
+    height: Option<Result<f64, ()>>,
+) -> Result<Point, String> {
+    if !(-90.0..=90.0).contains(&latitude) {
+        return Err(format!("latitude {latitude} is not between -90 and 90"));
+    }
+    if !(-180.0..=180.0).contains(&longitude) {
+        return Err(format!("longitude {longitude} is not between -180 and 180"));
+    }
+    let height_m = match height {
+        None => None,
+        Some(Ok(h)) => Some(h),
+        Some(Err(())) => return Err("the height is not a number of metres".into()),
+    };
+    Ok(Point {
+        id: id.to_owned(),
+        latitude,
+        longitude,
+        height_m,
+    })
+}
+
+/// Points from a CSV file with the header `id,latitude,longitude` (and
+/// optionally `height_m`), read with arrow's CSV reader.
+pub fn read_points(path: &std::path::Path) -> Result<Vec<Point>, PointsError> {
+    let file_err = |message: String| PointsError::File {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
+    let header: Vec<String> = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .map(|h| h.trim().trim_matches('"').to_owned())
+        .collect();
+    let want = ["id", "latitude", "longitude"];
+    if header.len() < 3 || header[..3] != want || header.get(3).is_some_and(|h| h != "height_m") {
+        return Err(file_err(format!(
+            "the header is {:?}; it must be id,latitude,longitude[,height_m]",
+            header.join(",")
+        )));
+    }
+    let mut fields = vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("latitude", DataType::Float64, false),
+        Field::new("longitude", DataType::Float64, false),
+    ];
+    if header.len() == 4 {
+        fields.push(Field::new("height_m", DataType::Float64, true));
+    }
+    let reader = arrow_csv::ReaderBuilder::new(Arc::new(Schema::new(fields)))
+        .with_header(true)
+        .build(std::io::Cursor::new(text.as_bytes()))
+        .map_err(|e| file_err(e.to_string()))?;
+    let mut out = Vec::new();
+    for batch in reader {
+        let b = batch.map_err(|e| file_err(e.to_string()))?;
+        let ids = b.column(0).as_string::<i32>();
+        let lat = b.column(1).as_primitive::<Float64Type>();
+        let lon = b.column(2).as_primitive::<Float64Type>();
+        let h = (b.num_columns() == 4).then(|| b.column(3).as_primitive::<Float64Type>());
+        for i in 0..b.num_rows() {
+            let height = h.filter(|h| !h.is_null(i)).map(|h| Ok(h.value(i)));
+            let p = point(ids.value(i), lat.value(i), lon.value(i), height)
+                .map_err(|why| file_err(format!("point {}: {why}", ids.value(i))))?;
+            out.push(p);
+        }
+    }
+    if out.is_empty() {
+        return Err(file_err("no points".into()));
+    }
+    Ok(out)
+}
+
 /// How a value is taken from the stations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]

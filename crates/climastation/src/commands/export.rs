@@ -10,13 +10,6 @@ use super::selection::SelectionArgs;
 use crate::context::{Ctx, usage};
 use crate::output::print_json;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportFormat {
-    Parquet,
-    Csv,
-    Jsonl,
-}
-
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   climastation export --resolution hourly -o hourly.parquet
@@ -36,7 +29,7 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', value_name = "A,B,…")]
     pub parameters: Vec<String>,
     #[arg(long, value_enum, default_value = "parquet")]
-    pub format: ExportFormat,
+    pub format: dwd_dataset::files::Format,
     /// Station name, latitude, longitude and height as columns; in JSON
     /// lines also the units (a `units` object).
     #[arg(long)]
@@ -46,16 +39,56 @@ pub struct Args {
     pub output: std::path::PathBuf,
 }
 
-pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
+/// `--resolution`: one of the archive's (exit 2 otherwise).
+pub(crate) fn check_resolution(resolution: &str) -> anyhow::Result<()> {
     if !dwd_catalog::DATASETS
         .iter()
-        .any(|d| d.name.split('/').next() == Some(args.resolution.as_str()))
+        .any(|d| d.name.split('/').next() == Some(resolution))
     {
         return Err(usage(format!(
-            "--resolution {}: not a resolution of the archive (1_minute, 5_minutes, 10_minutes, hourly, subdaily, daily, monthly, annual)",
-            args.resolution
+            "--resolution {resolution}: not a resolution of the archive (1_minute, 5_minutes, 10_minutes, hourly, subdaily, daily, monthly, annual)"
         )));
     }
+    Ok(())
+}
+
+/// Writes `path` whole with `write` (nothing at all when it fails: the
+/// temp file is removed): a usage error exits 2, a stop 130, anything
+/// else names the path.
+pub(crate) fn write_whole<T>(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dwd_dataset::output::Out) -> Result<T, dwd_dataset::export::ExportError>,
+) -> anyhow::Result<T> {
+    use dwd_dataset::export::ExportError;
+    let mut result = None;
+    let written = dwd_dataset::output::write_atomic(path, |w| {
+        let r = write(w);
+        let failed = r.is_err();
+        result = Some(r);
+        if failed {
+            Err("nothing written".into())
+        } else {
+            Ok(())
+        }
+    });
+    let value = match result {
+        Some(Err(ExportError::Interrupted)) => return Err(crate::context::Interrupted.into()),
+        Some(Err(ExportError::Usage(m))) => return Err(usage(m)),
+        Some(Err(e @ ExportError::Nothing(_))) => return Err(usage(e.to_string())),
+        Some(r) => r.with_context(|| format!("writing {}", path.display()))?,
+        None => {
+            return Err(match written {
+                Err(e) => anyhow::Error::new(e).context("nothing written"),
+                Ok(_) => anyhow::anyhow!("nothing written"),
+            });
+        }
+    };
+    written.with_context(|| format!("writing {}", path.display()))?;
+    Ok(value)
+}
+
+pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
+    check_resolution(&args.resolution)?;
     for d in &args.datasets {
         ctx.dataset(d)?;
         if d.split('/').next() != Some(args.resolution.as_str()) {
@@ -79,43 +112,13 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         with_station: args.with_station,
         stop: Some(crate::context::stop_on_signals()?),
     };
-    let format = match args.format {
-        ExportFormat::Parquet => dwd_dataset::export::Format::Parquet,
-        ExportFormat::Csv => dwd_dataset::export::Format::Csv,
-        ExportFormat::Jsonl => dwd_dataset::export::Format::Jsonl,
-    };
+    let format = args.format;
     let layout = dwd_dataset::Layout::new(&ctx.config.paths.output);
     check_target(&args.output)?;
     verify_served(ctx, &layout, &args.resolution, &args.datasets)?;
-    let mut result = None;
-    // a failed export leaves no file (write_atomic drops its temp file)
-    let written = dwd_dataset::output::write_atomic(&args.output, |w| {
-        let r = dwd_dataset::export::export(&layout, &spec, format, w);
-        let failed = r.is_err();
-        result = Some(r);
-        if failed {
-            Err("export failed".into())
-        } else {
-            Ok(())
-        }
-    });
-    let exported = match result {
-        Some(Err(dwd_dataset::export::ExportError::Interrupted)) => {
-            return Err(crate::context::Interrupted.into());
-        }
-        Some(Err(dwd_dataset::export::ExportError::Usage(m))) => return Err(usage(m)),
-        Some(Err(e @ dwd_dataset::export::ExportError::Nothing(_))) => {
-            return Err(usage(e.to_string()));
-        }
-        Some(r) => r.with_context(|| format!("exporting to {}", args.output.display()))?,
-        None => {
-            return Err(match written {
-                Err(e) => anyhow::Error::new(e).context("nothing exported"),
-                Ok(_) => anyhow::anyhow!("nothing exported"),
-            });
-        }
-    };
-    written.with_context(|| format!("writing {}", args.output.display()))?;
+    let exported = write_whole(&args.output, |w| {
+        dwd_dataset::export::export(&layout, &spec, format, w)
+    })?;
     if ctx.json {
         print_json(&json!({
             "output": args.output.display().to_string(),
@@ -138,7 +141,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
 /// Every table the export may read (the series, station lists and metadata
 /// of the resolution's datasets) is checked against the output ledger
 /// first: a missing, damaged or foreign table is never served.
-fn verify_served(
+pub(crate) fn verify_served(
     ctx: &Ctx,
     layout: &dwd_dataset::Layout,
     resolution: &str,
@@ -176,7 +179,7 @@ fn verify_served(
         return Ok(());
     }
     anyhow::bail!(
-        "nothing exported: {} table(s) are not what the runs wrote:\n  {}",
+        "nothing written: {} table(s) are not what the runs wrote:\n  {}",
         problems.len(),
         problems.join("\n  ")
     )
@@ -185,7 +188,7 @@ fn verify_served(
 /// `-o` names a regular file to be, in a folder that exists: an existing
 /// device, FIFO, folder or symbolic link is refused (writing over it would
 /// replace it or write into it), and so is a missing folder.
-fn check_target(path: &std::path::Path) -> anyhow::Result<()> {
+pub(crate) fn check_target(path: &std::path::Path) -> anyhow::Result<()> {
     let shown = path.display();
     match std::fs::symlink_metadata(path) {
         Ok(m) => {

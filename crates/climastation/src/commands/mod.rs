@@ -13,6 +13,7 @@ pub mod run;
 pub mod selection;
 pub mod stations;
 pub mod status;
+pub mod values;
 
 use crate::context::Ctx;
 use crate::{Cli, Command};
@@ -31,6 +32,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<u8> {
         Command::Stations(a) => stations::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
         Command::Status(a) => status::run(&ctx, a),
+        Command::Values(a) => values::run(&ctx, a),
         Command::Failed(a) => failed::run(&ctx, a),
         Command::Retry(a) => retry::retry(&ctx, a),
         Command::Reset(a) => retry::reset(&ctx, a),

@@ -1,0 +1,145 @@
+//! `climastation values --at LAT,LON[,HEIGHT_M]… | --points FILE.csv
+//! --resolution R --parameters a,b [--from --to] [--method nearest|idw]
+//! [--min-quality Q] [--max-distance-km KM] [--format F] -o PATH`: a series
+//! at each place from the merged series and station lists
+//! ([`dwd_dataset::values`]).
+
+use serde_json::json;
+
+use crate::context::{Ctx, usage};
+use crate::output::print_json;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  climastation values --at 51.34,12.37 --resolution hourly --parameters temperature_air_mean_2m,humidity -o leipzig.parquet
+  climastation values --at 51.34,12.37,113 --method idw --resolution hourly --parameters temperature_air_mean_2m --from 1990 --to 2020 --format csv -o leipzig.csv
+  climastation values --points places.csv --resolution daily --parameters precipitation_height --format jsonl -o places.jsonl
+
+Each value comes with its stations, their distances (km), weights, the
+method (nearest, idw, or none) and the count of stations; see README,
+\"Values at a place\".")]
+pub struct Args {
+    /// A place: LAT,LON or LAT,LON,HEIGHT_M (repeatable; named p1, p2, …).
+    #[arg(
+        long = "at",
+        value_name = "LAT,LON[,HEIGHT_M]",
+        allow_hyphen_values = true
+    )]
+    pub at: Vec<String>,
+    /// Places from a CSV file with the header id,latitude,longitude[,height_m].
+    #[arg(long, value_name = "FILE.csv")]
+    pub points: Option<std::path::PathBuf>,
+    /// The resolution (`hourly`, `daily`, …): its datasets' series are used.
+    #[arg(long, value_name = "R")]
+    pub resolution: String,
+    /// Parameters (output names, comma separated).
+    #[arg(long, value_delimiter = ',', value_name = "A,B,…", required = true)]
+    pub parameters: Vec<String>,
+    /// From this day (`1990-01-01`, or a year).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// To this day, inclusive (`2020-12-31`, or a year).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// `nearest`: the nearest station with a value; `idw`: inverse distance
+    /// weighting of the k nearest (codes, text and directions: nearest).
+    #[arg(long, value_enum, default_value = "nearest")]
+    pub method: dwd_dataset::values::Method,
+    /// Only values of this quality level or higher.
+    #[arg(long, value_name = "Q")]
+    pub min_quality: Option<i32>,
+    /// The farthest station used, for every parameter (default: the
+    /// translation table's, 40 km; precipitation 20 km).
+    #[arg(long, value_name = "KM", allow_hyphen_values = true)]
+    pub max_distance_km: Option<f64>,
+    /// Stations averaged by idw.
+    #[arg(long, value_name = "K", default_value_t = 4)]
+    pub k: usize,
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: dwd_dataset::files::Format,
+    /// The file to write (replaced whole at the end).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: std::path::PathBuf,
+}
+
+pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
+    super::export::check_resolution(&args.resolution)?;
+    let mut points = Vec::new();
+    for (i, at) in args.at.iter().enumerate() {
+        points.push(dwd_dataset::values::parse_point(&format!("p{}", i + 1), at).map_err(usage)?);
+    }
+    if let Some(file) = &args.points {
+        points.extend(dwd_dataset::values::read_points(file).map_err(usage)?);
+    }
+    if points.is_empty() {
+        return Err(usage(
+            "give a place: --at LAT,LON[,HEIGHT_M] or --points FILE.csv",
+        ));
+    }
+    if args.parameters.iter().any(|p| p.trim().is_empty()) {
+        return Err(usage(format!(
+            "--parameters {:?} has an empty item",
+            args.parameters.join(",")
+        )));
+    }
+    if let Some(km) = args.max_distance_km
+        && !(km > 0.0 && km.is_finite())
+    {
+        return Err(usage(format!(
+            "--max-distance-km {km}: give a distance above 0 km"
+        )));
+    }
+    if args.k == 0 {
+        return Err(usage("--k 0: give at least one station"));
+    }
+    let date = |option, v: &Option<String>, end| {
+        v.as_deref()
+            .map(|d| dwd_catalog::selection::parse_date(option, d, end))
+            .transpose()
+            .map_err(usage)
+    };
+    let (from, to) = (
+        date("--from", &args.from, false)?,
+        date("--to", &args.to, true)?,
+    );
+    dwd_catalog::selection::check_range(from, to).map_err(usage)?;
+    let spec = dwd_dataset::values::ValuesSpec {
+        resolution: args.resolution.clone(),
+        parameters: args.parameters.clone(),
+        points,
+        from,
+        to,
+        method: args.method,
+        min_quality: args.min_quality,
+        max_km: args.max_distance_km,
+        k: args.k,
+        stop: Some(crate::context::stop_on_signals()?),
+        ..dwd_dataset::values::ValuesSpec::default()
+    };
+    let layout = dwd_dataset::Layout::new(&ctx.config.paths.output);
+    super::export::check_target(&args.output)?;
+    super::export::verify_served(ctx, &layout, &args.resolution, &[])?;
+    let tables = dwd_translate::Tables::load(ctx.config.paths.translations.as_deref())?;
+    let written = super::export::write_whole(&args.output, |w| {
+        dwd_dataset::values::values(&layout, &tables, &spec, args.format, w)
+    })?;
+    if ctx.json {
+        print_json(&json!({
+            "output": args.output.display().to_string(),
+            "points": written.points,
+            "rows": written.rows,
+            "columns": written.columns,
+            "series_read": written.series_read,
+        }));
+    } else {
+        println!(
+            "{}: {} rows for {} place(s), {} columns, from {} series",
+            args.output.display(),
+            written.rows,
+            written.points,
+            written.columns.len(),
+            written.series_read
+        );
+    }
+    Ok(crate::exit::OK)
+}
