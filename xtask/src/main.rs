@@ -26,6 +26,7 @@ mod bench_parse;
 mod bench_pipeline;
 mod bench_source;
 mod bench_tracker;
+mod bench_values;
 mod chaos;
 mod chaos_outputs;
 mod dist;
@@ -67,9 +68,10 @@ fn run() -> anyhow::Result<()> {
                 "parse" => bench_parse::run(args::Args::parse(opts)?),
                 "parse-one" => bench_parse::run_one(args::Args::parse(opts)?),
                 "chain" => bench_chain::run(args::Args::parse(opts)?),
+                "values" => bench_values::run(args::Args::parse(opts)?),
                 other => {
                     bail!(
-                        "unknown benchmark {other:?}; known: tracker, pipeline, source, parse, chain"
+                        "unknown benchmark {other:?}; known: tracker, pipeline, source, parse, chain, values"
                     )
                 }
             }
@@ -110,6 +112,7 @@ fn run() -> anyhow::Result<()> {
             println!(
                 "cargo xtask bench chain [--stations 100] [--rows 52560] [--workers 2] [--dir DIR] [--json]"
             );
+            println!("cargo xtask bench values [--stations 60] [--years 30] [--seed 5]");
             println!("cargo xtask fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]");
             println!("cargo xtask dist [--out target/dist] [--no-build]");
             println!(

@@ -264,6 +264,7 @@ struct Site {
 }
 
 /// One station's rows of one dataset, the columns needed.
+#[derive(Debug)]
 struct Rows {
     times: Vec<i64>,
     batch: RecordBatch,
@@ -358,6 +359,33 @@ pub fn values<W: Write + Send>(
     format: Format,
     out: W,
 ) -> Result<ValuesReport, ExportError> {
+    let plan = plan(layout, tables, spec, format)?;
+    let mut sink = Sink::new(format, plan.schema(), metadata(&plan.params, spec), out)?;
+    let report = plan.run(layout, spec, &mut |b| sink.write(&b))?;
+    sink.finish()?;
+    Ok(report)
+}
+
+/// What [`plan`] resolved: the parameters, their stations, the output's
+/// schema; [`Plan::run`] computes the rows.
+#[derive(Debug)]
+pub struct Plan {
+    params: Vec<Param>,
+    sites: HashMap<String, Vec<Site>>,
+    schema: SchemaRef,
+    format: Format,
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+/// Resolves `spec`'s parameters in the resolution's series and reads the
+/// station lists (stations with a series, less `spec.exclude`).
+pub fn plan(
+    layout: &Layout,
+    tables: &Tables,
+    spec: &ValuesSpec,
+    format: Format,
+) -> Result<Plan, ExportError> {
     let sets: Vec<SeriesSet> = series_sets(layout)?
         .into_iter()
         .filter(|s| s.dataset.split('/').next() == Some(spec.resolution.as_str()))
@@ -387,79 +415,112 @@ pub fn values<W: Write + Send>(
             sites.insert(p.dataset.clone(), list);
         }
     }
-    let from = spec.from.and_then(crate::export::ms);
-    let to = spec
-        .to
-        .and_then(|d| d.tomorrow().ok())
-        .and_then(crate::export::ms);
-    let schema = schema(&params, format);
-    let mut sink = Sink::new(format, schema.clone(), metadata(&params, spec), out)?;
-    let mut report = ValuesReport {
-        points: spec.points.len(),
-        columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
-        ..ValuesReport::default()
-    };
-    // series read once a run: (dataset, station) → rows
-    let mut cache: HashMap<(String, u32), Option<Rows>> = HashMap::new();
-    for point in &spec.points {
-        if spec
-            .stop
-            .as_ref()
-            .is_some_and(pipeline::StopHandle::is_stopped)
-        {
-            return Err(ExportError::Interrupted);
-        }
-        // each parameter's stations within its limit, nearest first
-        let mut candidates: Vec<Vec<(Site, f64)>> = Vec::new();
-        for p in &params {
-            let limit = spec.max_km.unwrap_or(p.rules.max_km);
-            let mut near: Vec<(Site, f64)> = sites[&p.dataset]
+    Ok(Plan {
+        schema: schema(&params, format),
+        params,
+        sites,
+        format,
+        from: spec.from.and_then(crate::export::ms),
+        to: spec
+            .to
+            .and_then(|d| d.tomorrow().ok())
+            .and_then(crate::export::ms),
+    })
+}
+
+impl Plan {
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// Computes each point's rows (one batch a point) and hands them on.
+    pub fn run(
+        &self,
+        layout: &Layout,
+        spec: &ValuesSpec,
+        on_batch: &mut dyn FnMut(RecordBatch) -> Result<(), ExportError>,
+    ) -> Result<ValuesReport, ExportError> {
+        let params = &self.params;
+        let mut report = ValuesReport {
+            points: spec.points.len(),
+            columns: self
+                .schema
+                .fields()
                 .iter()
-                .map(|s| {
-                    let km = dwd_catalog::selection::distance_km(
-                        (point.latitude, point.longitude),
-                        (s.latitude, s.longitude),
-                    );
-                    (s.clone(), km)
-                })
-                .filter(|(_, km)| *km <= limit)
-                .collect();
-            near.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.id.cmp(&b.0.id)));
-            candidates.push(near);
-        }
-        // read what is needed, once
-        for (p, near) in params.iter().zip(&candidates) {
-            for (s, _) in near {
-                let key = (p.dataset.clone(), s.id);
-                if cache.contains_key(&key) {
-                    continue;
-                }
-                let columns: Vec<String> = params
+                .map(|f| f.name().clone())
+                .collect(),
+            ..ValuesReport::default()
+        };
+        // series read once a run: (dataset, station) → rows
+        let mut cache: HashMap<(String, u32), Option<Rows>> = HashMap::new();
+        for point in &spec.points {
+            if spec
+                .stop
+                .as_ref()
+                .is_some_and(pipeline::StopHandle::is_stopped)
+            {
+                return Err(ExportError::Interrupted);
+            }
+            // each parameter's stations within its limit, nearest first
+            let mut candidates: Vec<Vec<(Site, f64)>> = Vec::new();
+            for p in params {
+                let limit = spec.max_km.unwrap_or(p.rules.max_km);
+                let mut near: Vec<(Site, f64)> = self.sites[&p.dataset]
                     .iter()
-                    .filter(|q| q.dataset == p.dataset)
-                    .flat_map(|q| std::iter::once(q.column.clone()).chain(q.quality.clone()))
+                    .map(|s| {
+                        let km = dwd_catalog::selection::distance_km(
+                            (point.latitude, point.longitude),
+                            (s.latitude, s.longitude),
+                        );
+                        (s.clone(), km)
+                    })
+                    .filter(|(_, km)| *km <= limit)
                     .collect();
-                let path = layout.series(&p.dataset, &format!("{:05}", s.id));
-                let rows = read_series(&path, &columns, from, to)?.and_then(|batch| {
-                    let times = batch
-                        .column_by_name("timestamp_utc")?
-                        .as_primitive::<TimestampMillisecondType>()
-                        .values()
-                        .to_vec();
-                    Some(Rows { times, batch })
-                });
-                report.series_read += 1;
-                cache.insert(key, rows);
+                near.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.id.cmp(&b.0.id)));
+                candidates.push(near);
+            }
+            // read what is needed, once
+            for (p, near) in params.iter().zip(&candidates) {
+                for (s, _) in near {
+                    let key = (p.dataset.clone(), s.id);
+                    if cache.contains_key(&key) {
+                        continue;
+                    }
+                    let columns: Vec<String> = params
+                        .iter()
+                        .filter(|q| q.dataset == p.dataset)
+                        .flat_map(|q| std::iter::once(q.column.clone()).chain(q.quality.clone()))
+                        .collect();
+                    let path = layout.series(&p.dataset, &format!("{:05}", s.id));
+                    let rows =
+                        read_series(&path, &columns, self.from, self.to)?.and_then(|batch| {
+                            let times = batch
+                                .column_by_name("timestamp_utc")?
+                                .as_primitive::<TimestampMillisecondType>()
+                                .values()
+                                .to_vec();
+                            Some(Rows { times, batch })
+                        });
+                    report.series_read += 1;
+                    cache.insert(key, rows);
+                }
+            }
+            let batch = point_batch(
+                point,
+                params,
+                &candidates,
+                &cache,
+                spec,
+                &self.schema,
+                self.format,
+            )?;
+            report.rows += batch.num_rows() as u64;
+            if batch.num_rows() > 0 {
+                on_batch(batch)?;
             }
         }
-        let batch = point_batch(point, &params, &candidates, &cache, spec, &schema, format)?;
-        report.rows += batch.num_rows() as u64;
-        if batch.num_rows() > 0 {
-            sink.write(&batch)?;
-        }
+        Ok(report)
     }
-    sink.finish()?;
-    Ok(report)
 }
 
 /// The asked parameters: each the first dataset's column of that output
