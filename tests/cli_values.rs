@@ -198,3 +198,40 @@ fn values_refuse_bad_input_by_name() {
     assert_eq!(ids.into_iter().collect::<Vec<_>>(), ["left", "right"]);
     let _ = DATASET;
 }
+
+/// `export --at` writes what `values` writes.
+#[test]
+fn export_at_is_values() {
+    let lab = Lab::new(3, 50);
+    let (o, _) = lab.run(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let args = |cmd: &str, out: &str| -> Vec<String> {
+        [
+            cmd,
+            "--resolution",
+            "10_minutes",
+            "--at",
+            "47.55,6.05",
+            "--method",
+            "idw",
+            "--parameters",
+            "temperature_air_mean_2m,humidity",
+            "--format",
+            "csv",
+            "-o",
+            out,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    for (cmd, out) in [("values", "a.csv"), ("export", "b.csv")] {
+        let a = args(cmd, out);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let o = lab.cli(&a, &[]);
+        assert_eq!(o.status.code(), Some(0), "{cmd}: {}", stderr(&o));
+    }
+    let read = |n: &str| std::fs::read(lab.work.path().join(n)).unwrap();
+    assert_eq!(read("a.csv"), read("b.csv"));
+    assert!(read("a.csv").len() > 100);
+}

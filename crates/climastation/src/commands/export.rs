@@ -34,6 +34,17 @@ pub struct Args {
     /// lines also the units (a `units` object).
     #[arg(long)]
     pub with_station: bool,
+    /// Values at these places instead of stations (as `climastation
+    /// values`): LAT,LON or LAT,LON,HEIGHT_M, repeatable; needs --parameters.
+    #[arg(
+        long = "at",
+        value_name = "LAT,LON[,HEIGHT_M]",
+        allow_hyphen_values = true
+    )]
+    pub at: Vec<String>,
+    /// With --at: `nearest` or `idw`.
+    #[arg(long, value_enum, default_value = "nearest", requires = "at")]
+    pub method: dwd_dataset::values::Method,
     /// The file to write (replaced whole at the end).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub output: std::path::PathBuf,
@@ -103,6 +114,9 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             "--parameters {:?} has an empty item",
             args.parameters.join(",")
         )));
+    }
+    if !args.at.is_empty() {
+        return at_places(ctx, args);
     }
     let spec = dwd_dataset::export::Spec {
         resolution: args.resolution.clone(),
@@ -226,4 +240,27 @@ pub(crate) fn check_target(path: &std::path::Path) -> anyhow::Result<()> {
             parent.display()
         ))),
     }
+}
+
+/// `export --at`: the values at places, as `climastation values` writes
+/// them, with the export's resolution, parameters, dates and format.
+fn at_places(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
+    let selection = args.selection.resolve(ctx)?;
+    super::values::run(
+        ctx,
+        &super::values::Args {
+            at: args.at.clone(),
+            points: None,
+            resolution: args.resolution.clone(),
+            parameters: args.parameters.clone(),
+            from: selection.from.map(|d| d.to_string()),
+            to: selection.to.map(|d| d.to_string()),
+            method: args.method,
+            min_quality: None,
+            max_distance_km: None,
+            k: 4,
+            format: args.format,
+            output: args.output.clone(),
+        },
+    )
 }

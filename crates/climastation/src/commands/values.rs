@@ -64,6 +64,11 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     super::export::check_resolution(&args.resolution)?;
+    if args.parameters.is_empty() {
+        return Err(usage(
+            "--parameters: name the parameters wanted at the places",
+        ));
+    }
     let mut points = Vec::new();
     for (i, at) in args.at.iter().enumerate() {
         points.push(dwd_dataset::values::parse_point(&format!("p{}", i + 1), at).map_err(usage)?);
