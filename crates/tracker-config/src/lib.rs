@@ -52,6 +52,45 @@ pub struct RawConfig {
     /// Which stations, places, periods and dates to work on.
     #[serde(default)]
     pub selection: RawSelection,
+    /// How `values` lets stations stand for a place.
+    #[serde(default)]
+    pub values: RawValues,
+}
+
+/// The `values:` section: the defaults of `climastation values` (the
+/// command line overrides them; each parameter's own limit is in the
+/// translation table).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawValues {
+    /// Replaces every parameter's distance limit (km); null: the table's.
+    pub max_distance_km: Option<f64>,
+    /// Stations averaged by idw.
+    pub k: i64,
+    /// A station this close (km) stands for a place alone under idw.
+    pub near_km: f64,
+    /// K per km of height for air and dew point temperatures under idw.
+    pub lapse_k_per_km: f64,
+}
+
+impl Default for RawValues {
+    fn default() -> Self {
+        RawValues {
+            max_distance_km: None,
+            k: 4,
+            near_km: 1.0,
+            lapse_k_per_km: -6.5,
+        }
+    }
+}
+
+/// The validated `values:` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Values {
+    pub max_distance_km: Option<f64>,
+    pub k: usize,
+    pub near_km: f64,
+    pub lapse_k_per_km: f64,
 }
 
 /// A value YAML or an environment variable may give as a number or as
@@ -334,6 +373,7 @@ impl Default for RawConfig {
                 manifest: None,
             }],
             selection: RawSelection::default(),
+            values: RawValues::default(),
         }
     }
 }
@@ -351,6 +391,8 @@ pub struct Config {
     pub datasets: Vec<DatasetConfig>,
     /// The `selection:` section as written (the command line layers over it).
     pub selection: RawSelection,
+    /// The `values:` section.
+    pub values: Values,
     /// Where a value came from (`config/job.yaml`, `environment variable
     /// CLIMASTATION_PROCESSING__WORKERS`, `defaults`), for the keys that
     /// later checks name: the processing limits.
@@ -732,6 +774,7 @@ fn validate(
         },
         datasets,
         selection: raw.selection.clone(),
+        values: validate_values(&raw.values, figment)?,
         origins: [
             "processing.workers",
             "processing.memory_limit_mb_per_worker",
@@ -740,6 +783,40 @@ fn validate(
         .into_iter()
         .map(|k| (k, origin(figment, k)))
         .collect(),
+    })
+}
+
+fn validate_values(v: &RawValues, figment: &Figment) -> Result<Values, ConfigError> {
+    let bad = |key: &'static str, message: String| ConfigError::Invalid {
+        key,
+        origin: origin(figment, key),
+        message,
+    };
+    if let Some(km) = v.max_distance_km
+        && !(km > 0.0 && km.is_finite())
+    {
+        return Err(bad(
+            "values.max_distance_km",
+            format!("{km}: give a distance above 0 km, or null"),
+        ));
+    }
+    if !(1..=64).contains(&v.k) {
+        return Err(bad("values.k", format!("{}: give 1 to 64 stations", v.k)));
+    }
+    if !(v.near_km >= 0.0 && v.near_km.is_finite()) {
+        return Err(bad(
+            "values.near_km",
+            format!("{}: give 0 km or more", v.near_km),
+        ));
+    }
+    if !v.lapse_k_per_km.is_finite() {
+        return Err(bad("values.lapse_k_per_km", "give a number".into()));
+    }
+    Ok(Values {
+        max_distance_km: v.max_distance_km,
+        k: v.k as usize,
+        near_km: v.near_km,
+        lapse_k_per_km: v.lapse_k_per_km,
     })
 }
 

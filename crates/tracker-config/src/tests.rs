@@ -265,3 +265,29 @@ fn variables_without_a_section_are_not_configuration() {
         Ok(())
     });
 }
+
+#[test]
+fn the_values_section_has_defaults_layers_and_checks() {
+    Jail::expect_with(|jail| {
+        let c = load(&Sources::default()).unwrap();
+        assert_eq!(
+            c.values,
+            Values {
+                max_distance_km: None,
+                k: 4,
+                near_km: 1.0,
+                lapse_k_per_km: -6.5
+            }
+        );
+        jail.create_file("user.yaml", "values:\n  max_distance_km: 25\n  k: 6\n")?;
+        let c = load(&sources(jail, Some("user.yaml"))).unwrap();
+        assert_eq!((c.values.max_distance_km, c.values.k), (Some(25.0), 6));
+        jail.set_env("CLIMASTATION_VALUES__K", "0");
+        let e = load_err(jail, Some("user.yaml"));
+        assert!(
+            e.contains("values.k") && e.contains("CLIMASTATION_VALUES__K"),
+            "{e}"
+        );
+        Ok(())
+    });
+}

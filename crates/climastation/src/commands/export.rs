@@ -258,7 +258,7 @@ fn at_places(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             method: args.method,
             min_quality: None,
             max_distance_km: None,
-            k: 4,
+            k: None,
             format: args.format,
             output: args.output.clone(),
         },

@@ -52,9 +52,9 @@ pub struct Args {
     /// translation table's, 40 km; precipitation 20 km).
     #[arg(long, value_name = "KM", allow_hyphen_values = true)]
     pub max_distance_km: Option<f64>,
-    /// Stations averaged by idw.
-    #[arg(long, value_name = "K", default_value_t = 4)]
-    pub k: usize,
+    /// Stations averaged by idw (default: the configuration's `values.k`, 4).
+    #[arg(long, value_name = "K")]
+    pub k: Option<usize>,
     #[arg(long, value_enum, default_value = "parquet")]
     pub format: dwd_dataset::files::Format,
     /// The file to write (replaced whole at the end).
@@ -94,7 +94,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             "--max-distance-km {km}: give a distance above 0 km"
         )));
     }
-    if args.k == 0 {
+    if args.k == Some(0) {
         return Err(usage("--k 0: give at least one station"));
     }
     let date = |option, v: &Option<String>, end| {
@@ -116,8 +116,10 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         to,
         method: args.method,
         min_quality: args.min_quality,
-        max_km: args.max_distance_km,
-        k: args.k,
+        max_km: args.max_distance_km.or(ctx.config.values.max_distance_km),
+        k: args.k.unwrap_or(ctx.config.values.k),
+        near_km: ctx.config.values.near_km,
+        lapse_k_per_km: ctx.config.values.lapse_k_per_km,
         stop: Some(crate::context::stop_on_signals()?),
         ..dwd_dataset::values::ValuesSpec::default()
     };
