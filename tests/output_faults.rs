@@ -156,6 +156,12 @@ fn damaged_tables_are_found_refused_and_repaired() {
             o.join("parts/recent/00010/10minutenwerte_TU_00010_akt.zip.parquet"),
             false,
         ),
+        (
+            "catalog",
+            lab.work.path().join("data/output/catalog.sql"),
+            o.join("stations.parquet"),
+            false,
+        ),
     ];
     for (kind, path, other, served) in &kinds {
         for how in DAMAGES {

@@ -140,8 +140,9 @@ pub fn wide_columns(sets: &[&SeriesSet]) -> Vec<(String, Vec<(String, String)>)>
     out
 }
 
-/// Writes `catalog.sql` for everything under `layout`; returns its path.
-pub fn write_catalog(layout: &Layout) -> Result<PathBuf, CatalogError> {
+/// Writes `catalog.sql` for everything under `layout`; returns what was
+/// written (for the output ledger).
+pub fn write_catalog(layout: &Layout) -> Result<crate::output::Written, CatalogError> {
     let root = std::fs::canonicalize(layout.root()).map_err(|source| CatalogError::Io {
         path: layout.root().to_path_buf(),
         source,
@@ -217,8 +218,11 @@ pub fn write_catalog(layout: &Layout) -> Result<PathBuf, CatalogError> {
         ));
     }
     let path = layout.catalog();
-    write_atomic(&path, |w| {
+    Ok(write_atomic(&path, |w| {
         std::io::Write::write_all(w, sql.as_bytes()).map_err(|e| e.to_string())
-    })?;
-    Ok(path)
+    })?)
 }
+
+/// The output ledger's key for tables of the output root (the catalog):
+/// their paths are relative to the root itself.
+pub const ROOT: &str = ".";

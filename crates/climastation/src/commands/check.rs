@@ -54,6 +54,19 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             true => dwd_dataset::ledger::Depth::Deep,
             false => dwd_dataset::ledger::Depth::Cheap,
         };
+        // the catalog, a table of the output root
+        let root = tracker_core::DatasetId::new(dwd_dataset::catalog::ROOT)?;
+        if only.is_none() {
+            for rec in store.outputs(&root)? {
+                tables += 1;
+                if let Err(damage) = dwd_dataset::ledger::check(layout.root(), &rec, depth) {
+                    ok = false;
+                    lines.push(json!({"dataset": null, "kind": if damage == dwd_dataset::ledger::Damage::Missing { "missing" } else { "damaged" },
+                        "problem": format!("{}: {damage}", layout.root().join(&rec.path).display()),
+                        "fix": "climastation run"}));
+                }
+            }
+        }
         for s in store.summary(only.as_ref())? {
             let found = dwd_dataset::check::check_dataset(&layout, &s.dataset, &store, depth)?;
             tables += found.tables;

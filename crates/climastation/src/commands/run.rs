@@ -251,9 +251,13 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
                 code = code.max(exit::FAILED);
             }
         }
-        drop(store);
         match dwd_dataset::write_catalog(&layout) {
-            Ok(path) => tracing::info!(file = %path.display(), "DuckDB catalog written"),
+            Ok(w) => {
+                let root = tracker_core::DatasetId::new(dwd_dataset::catalog::ROOT)?;
+                let rec = dwd_dataset::ledger::record(layout.root(), &w, 0, "catalog");
+                store.record_outputs(&root, &[rec])?;
+                tracing::info!(file = %w.path.display(), "DuckDB catalog written");
+            }
             Err(e) => {
                 tracing::error!(error = %e, "the DuckDB catalog could not be written");
                 code = code.max(exit::FAILED);
