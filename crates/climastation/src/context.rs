@@ -6,9 +6,8 @@ use std::io::IsTerminal;
 use anyhow::Context as _;
 use indicatif::{MultiProgress, ProgressDrawTarget};
 use tracker_config::{Config, Sources};
-use tracker_core::RetryPolicy;
 use tracker_log::LogGuard;
-use tracker_sqlite::{SqliteStore, StoreOptions};
+use tracker_sqlite::SqliteStore;
 
 use crate::Cli;
 use crate::progress::BarWriter;
@@ -27,6 +26,16 @@ impl std::error::Error for UsageError {}
 
 pub fn usage(e: impl fmt::Display) -> anyhow::Error {
     anyhow::Error::new(UsageError(e.to_string()))
+}
+
+/// A job's error for the command line, by its kind: usage (exit 2), an
+/// interrupt (130), a failure (1).
+pub fn job(e: climastation_jobs::JobError) -> anyhow::Error {
+    match e.kind() {
+        climastation_jobs::ErrorKind::Usage => usage(e),
+        climastation_jobs::ErrorKind::Interrupted => anyhow::Error::new(Interrupted),
+        climastation_jobs::ErrorKind::Failed => anyhow::Error::new(e),
+    }
 }
 
 /// Ctrl-C or SIGTERM stopped the command cleanly: exit 130.
@@ -60,6 +69,8 @@ pub fn stop_on_signals() -> anyhow::Result<pipeline::StopHandle> {
 
 pub struct Ctx {
     pub config: Config,
+    /// The jobs, over the same configuration.
+    pub session: climastation_jobs::Session,
     pub json: bool,
     /// Progress bars; log lines are printed through it so they never tear a bar.
     pub bars: MultiProgress,
@@ -79,10 +90,7 @@ impl Ctx {
         let config =
             tracker_config::load(&Sources::standard(cli.config.as_deref())).map_err(usage)?;
         // every configured dataset is one the catalog knows
-        for d in &config.datasets {
-            dwd_catalog::require(&d.name)
-                .map_err(|e| usage(format!("configuration `datasets`: {e}")))?;
-        }
+        let session = climastation_jobs::Session::new(config.clone()).map_err(job)?;
         let draw = if cli.json || !std::io::stdout().is_terminal() {
             ProgressDrawTarget::hidden()
         } else {
@@ -99,46 +107,21 @@ impl Ctx {
                 .map_err(usage)?;
         Ok(Ctx {
             config,
+            session,
             json: cli.json,
             bars,
             _log: log,
         })
     }
 
-    pub fn store_options(&self) -> StoreOptions {
-        let p = &self.config.processing;
-        StoreOptions {
-            busy_timeout: self.config.tracker.busy_timeout,
-            retry: RetryPolicy {
-                max_attempts: p.max_attempts,
-                backoff_base: p.retry_backoff,
-                backoff_max: (p.retry_backoff * 64).max(p.retry_backoff),
-            },
-            journal_size_limit: self.config.tracker.journal_size_limit_bytes,
-            ..StoreOptions::default()
-        }
-    }
-
     /// Opens the progress database; a failure exits with code 2.
     pub fn open_store(&self) -> anyhow::Result<SqliteStore> {
-        let store = SqliteStore::open(&self.config.paths.progress_db, self.store_options())
-            .map_err(usage)?;
-        let r = store.open_report();
-        if r.orphans_recovered > 0 {
-            tracing::info!(
-                claims = r.orphans_recovered,
-                "recovered the claims of a run that died"
-            );
-        }
-        Ok(store)
+        self.session.open_store().map_err(job)
     }
 
     /// A `--dataset` value: one the catalog knows (exit 2 with the
     /// closest names otherwise).
     pub fn dataset(&self, name: &str) -> anyhow::Result<tracker_core::DatasetId> {
-        dwd_catalog::require(name).map_err(|e| usage(format!("--dataset: {e}")))?;
-        tracker_core::DatasetId::new(name)
-            .map_err(usage)
-            .context("--dataset")
+        self.session.dataset(name).map_err(job)
     }
 }

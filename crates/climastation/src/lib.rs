@@ -11,7 +11,6 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 mod context;
-mod manifest;
 mod output;
 mod progress;
 

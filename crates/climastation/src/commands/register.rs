@@ -24,8 +24,8 @@ pub use dwd_dataset::crawl::register_all;
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let dataset = ctx.dataset(&args.dataset)?;
-    let files = crate::manifest::read(&args.manifest, &dataset)
-        .map_err(|e| crate::context::usage(format!("{e:#}")))?;
+    let files = climastation_jobs::manifest::read(&args.manifest, &dataset)
+        .map_err(crate::context::usage)?;
     let store = ctx.open_store()?;
     let r = register_all(&store, &files)?;
     if ctx.json {

@@ -1,29 +1,13 @@
 //! `climastation run [--dataset D]... [--workers N] [--keep-going] [--processor verify]`
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
-
 use serde_json::json;
-use tracker_core::{DatasetId, FileKey, ProgressStore, TrackerError};
-use tracker_sqlite::SqliteStore;
+use tracker_core::DatasetId;
 
-use crate::context::{Ctx, usage};
-use crate::exit;
+use crate::context::{Ctx, job, usage};
 use crate::output::{duration, print_json};
 use crate::progress::Bars;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ProcessorKind {
-    /// Read each file fully, check zip integrity, record bytes and SHA-256.
-    Verify,
-    /// Fetch each file from source.base_url into paths.raw (resumable,
-    /// verified before it gets its final name), then as verify.
-    Download,
-    /// The whole chain: download, then parse data zips and station lists
-    /// into Parquet under paths.output (English names, UTC).
-    Dwd,
-}
+pub use climastation_jobs::ProcessorKind;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -56,221 +40,79 @@ pub struct Args {
     pub selection: super::selection::SelectionArgs,
 }
 
-/// Where a dataset's files are on disk: `paths.raw/<dataset>/<path>`.
-pub fn locate(raw: &Path, key: &FileKey) -> PathBuf {
-    raw.join(key.dataset.as_str()).join(key.path())
-}
-
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
-    let cfg = &ctx.config;
-    let (datasets, manifests) = if args.datasets.is_empty() {
-        let names = cfg
-            .datasets
-            .iter()
-            .map(|d| ctx.dataset(&d.name))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let manifests: Vec<Option<PathBuf>> =
-            cfg.datasets.iter().map(|d| d.manifest.clone()).collect();
-        (names, manifests)
-    } else {
-        let mut names = Vec::new();
-        let mut manifests = Vec::new();
-        for d in &args.datasets {
-            names.push(ctx.dataset(d)?);
-            manifests.push(
-                cfg.datasets
-                    .iter()
-                    .find(|c| &c.name == d)
-                    .and_then(|c| c.manifest.clone()),
-            );
-        }
-        (names, manifests)
-    };
-    if datasets.is_empty() {
-        return Err(usage("no datasets: configure `datasets` or pass --dataset"));
-    }
     if args.selection.given() && !args.crawl {
         // a selection decides what is registered; run works on what is
         return Err(usage(
             "selection options (--station, --near, --from, …) need --crawl: they decide which files are registered, and run processes what is",
         ));
     }
-    let workers = match args.workers {
-        Some(w) if !(1..=64).contains(&w) => {
-            return Err(usage(format!("--workers {w}: must be 1 to 64")));
-        }
-        Some(w) => w as usize,
-        None => cfg.processing.workers,
+    let request = climastation_jobs::RunRequest {
+        datasets: args.datasets.clone(),
+        workers: args.workers,
+        keep_going: args.keep_going,
+        processor: args.processor,
+        crawl: match args.crawl {
+            true => Some(args.selection.resolve(ctx)?),
+            false => None,
+        },
+        format: args.format,
     };
-    let per = cfg.processing.memory_limit_mb_per_worker;
-    if workers as u64 * per > cfg.processing.memory_limit_mb_total {
-        let from = |k: &str| {
-            cfg.origins
-                .get(k)
-                .map_or("defaults", String::as_str)
-                .to_owned()
-        };
-        return Err(usage(format!(
-            "--workers {workers} × processing.memory_limit_mb_per_worker {per} MB (from {}) = {} MB exceeds processing.memory_limit_mb_total {} MB (from {}): lower --workers or raise the total",
-            from("processing.memory_limit_mb_per_worker"),
-            workers as u64 * per,
-            cfg.processing.memory_limit_mb_total,
-            from("processing.memory_limit_mb_total"),
-        )));
-    }
-
     // Ctrl-C / SIGTERM, from here on: the first asks for a clean stop (the
     // crawl stops between listings, the pipeline as it documents), a second
     // exits at once (130); the next start recovers the claims left behind.
     let stop = crate::context::stop_on_signals()?;
-    let store = ctx.open_store()?;
-    for (dataset, manifest) in datasets.iter().zip(&manifests) {
-        if let Some(m) = manifest {
-            let files = crate::manifest::read(m, dataset).map_err(|e| usage(format!("{e:#}")))?;
-            let r = super::register::register_all(&store, &files)?;
-            tracing::info!(dataset = %dataset, manifest = %m.display(), new = r.new, changed = r.changed, unchanged = r.unchanged, "registered the manifest");
-        }
-    }
-    if args.crawl {
-        let names: Vec<String> = datasets.iter().map(|d| d.as_str().to_owned()).collect();
-        let selection = args.selection.resolve(ctx)?;
-        let reports = super::crawl::crawl_datasets(
-            ctx,
-            &store,
-            &names,
-            &cfg.source.base_url,
-            &selection,
-            &stop,
-        )?;
-        if !ctx.json {
-            for r in &reports {
-                super::crawl::print_human(r);
-            }
-        }
-    }
-    // a dataset with nothing registered: say what to do, not just "done"
-    let mut empty = Vec::new();
-    for d in &datasets {
-        if store
-            .summary(Some(d))?
-            .iter()
-            .all(|s| s.counts.total() == 0)
-        {
-            empty.push(d.as_str().to_owned());
-        }
-    }
-    drop(store);
-    for d in &empty {
-        let msg = format!("nothing registered for {d}: crawl first, or run --crawl");
-        tracing::warn!(
-            dataset = d.as_str(),
-            "nothing registered: crawl first, or run --crawl"
-        );
-        if !ctx.json {
-            println!("{msg}");
-        }
-    }
-
-    let download = || {
-        dwd_source::Download::new(
-            &cfg.source.base_url,
-            dwd_source::DownloadOptions {
-                // a request that waits on a stalled server ends at once on
-                // Ctrl-C (its `.part` stays for the next run to resume)
-                http: dwd_source::HttpOptions {
-                    stop: Some(stop.clone()),
-                    ..crate::commands::crawl::http_options(ctx)
-                },
-                max_connections: cfg.source.max_connections,
-                rate_limit: cfg.source.rate_limit,
-            },
-        )
+    let events = Events {
+        bars: Bars::new(ctx.bars.clone()),
+        json: ctx.json,
     };
-    let kind = match args.processor {
-        Some(k) => k,
-        None => match cfg.processing.processor.as_str() {
-            "verify" => ProcessorKind::Verify,
-            "download" => ProcessorKind::Download,
-            _ => ProcessorKind::Dwd,
-        },
-    };
-    let processor: Arc<dyn pipeline::Processor> = match kind {
-        ProcessorKind::Verify => Arc::new(pipeline::Verify),
-        ProcessorKind::Download => Arc::new(download()),
-        ProcessorKind::Dwd => Arc::new(dwd_dataset::processor::DwdProcessor::new(
-            download(),
-            dwd_translate::Tables::load(cfg.paths.translations.as_deref())?,
-            cfg.paths.output.clone(),
-            cfg.paths.raw.clone(),
-            args.format,
-        )),
-    };
-    let options = pipeline::RunOptions {
-        workers,
-        claim_batch: cfg.processing.claim_batch,
-        lease: cfg.processing.lease,
-        fail_fast: cfg.processing.fail_fast && !args.keep_going,
-        grace: Duration::from_secs(30),
-        budget: pipeline::MemoryBudget::from_mb(per, cfg.processing.memory_limit_mb_total),
-        idle_poll: Duration::from_millis(500),
-        ..pipeline::RunOptions::default()
-    };
-    let db = cfg.paths.progress_db.clone();
-    let store_options = ctx.store_options();
-    let open = || SqliteStore::open(&db, store_options.clone()).map_err(TrackerError::from);
-    let raw = cfg.paths.raw.clone();
-    let locate = |k: &FileKey| locate(&raw, k);
-    let bars = Bars::new(ctx.bars.clone());
-    let report = pipeline::run(
-        &open,
-        &datasets,
-        &locate,
-        processor.as_ref(),
-        &options,
-        &stop,
-        &bars,
-    )?;
-    let mut code = u8::try_from(report.exit_code()).unwrap_or(exit::FAILED);
-    // the DuckDB catalog over every dataset's series, stations and metadata:
-    // an output of the run like the tables, so a failure fails the run
-    if kind == ProcessorKind::Dwd
-        && args.format == dwd_dataset::files::Format::Parquet
-        && cfg.paths.output.exists()
-    {
-        dwd_dataset::output::sweep_stale_temps_in(&cfg.paths.output);
-        // the catalog names every dataset's tables: each is checked against
-        // the ledger first, also those of datasets this run did not touch
-        let layout = dwd_dataset::Layout::new(&cfg.paths.output);
-        let store = ctx.open_store()?;
-        for s in store.summary(None)? {
-            if !layout.dataset(s.dataset.as_str()).is_dir() {
-                continue;
-            }
-            for p in dwd_dataset::check::served_problems(&layout, &s.dataset, &store)? {
-                tracing::error!(table = %p.describe(), fix = %format!("climastation run --dataset {}", s.dataset), "a table the catalog names is not what a run wrote");
-                code = code.max(exit::FAILED);
-            }
-        }
-        match dwd_dataset::write_catalog(&layout) {
-            Ok(w) => {
-                let root = tracker_core::DatasetId::new(dwd_dataset::catalog::ROOT)?;
-                let rec = dwd_dataset::ledger::record(layout.root(), &w, 0, "catalog");
-                store.record_outputs(&root, &[rec])?;
-                tracing::info!(file = %w.path.display(), "DuckDB catalog written");
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "the DuckDB catalog could not be written");
-                code = code.max(exit::FAILED);
-            }
-        }
-    }
-    print_report(ctx, &report, &datasets);
+    let outcome = ctx.session.run(&request, &stop, &events).map_err(job)?;
+    print_report(ctx, &outcome.report, &outcome.requested);
     if !ctx.json {
         println!();
         let store = ctx.open_store()?;
-        super::status::print_table(&super::status::collect(&store, None, Some(&datasets))?);
+        super::status::print_table(&super::status::collect(
+            &store,
+            None,
+            Some(&outcome.requested),
+        )?);
     }
-    Ok(code)
+    Ok(outcome.exit_code)
+}
+
+/// The run's events on the console: progress bars, each crawl's summary,
+/// the datasets with nothing registered.
+struct Events {
+    bars: Bars,
+    json: bool,
+}
+
+impl pipeline::Observer for Events {
+    fn dataset_started(&self, dataset: &DatasetId, counts: &tracker_core::StatusCounts) {
+        self.bars.dataset_started(dataset, counts);
+    }
+
+    fn file_finished(&self, dataset: &DatasetId, event: &pipeline::FileEvent<'_>) {
+        self.bars.file_finished(dataset, event);
+    }
+
+    fn dataset_finished(&self, report: &pipeline::DatasetReport) {
+        self.bars.dataset_finished(report);
+    }
+}
+
+impl climastation_jobs::RunEvents for Events {
+    fn crawled(&self, report: &dwd_dataset::crawl::CrawlReport) {
+        if !self.json {
+            super::crawl::print_human(report);
+        }
+    }
+
+    fn nothing_registered(&self, dataset: &DatasetId) {
+        if !self.json {
+            println!("nothing registered for {dataset}: crawl first, or run --crawl");
+        }
+    }
 }
 
 fn print_report(ctx: &Ctx, report: &pipeline::RunReport, requested: &[DatasetId]) {

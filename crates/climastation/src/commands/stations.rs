@@ -34,14 +34,13 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .source
         .clone()
         .unwrap_or_else(|| ctx.config.source.base_url.clone());
-    let source = dwd_source::open(&root, &super::crawl::http_options(ctx));
+    let source = dwd_source::open(&root, &ctx.session.http_options());
     // the dataset folder and its period folders hold the lists
     let entries = dwd_source::crawl_to_depth(source.as_ref(), &args.dataset, 2, &|| false)
         .map_err(|e| usage(format!("listing {} at {root}: {e}", args.dataset)))?;
     let lists = dwd_dataset::stations::lists(&entries);
-    let all =
-        dwd_dataset::stations::load(&super::crawl::crawler(ctx), &root, &args.dataset, &lists)
-            .map_err(super::crawl::crawl_error)?;
+    let all = dwd_dataset::stations::load(&ctx.session.crawler(), &root, &args.dataset, &lists)
+        .map_err(super::crawl::crawl_error)?;
     let near = selection.near;
     let mut chosen: Vec<(f64, &dwd_parser::stations::Station)> = all
         .iter()

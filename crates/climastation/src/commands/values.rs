@@ -63,7 +63,6 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
-    super::export::check_resolution(&args.resolution)?;
     if args.parameters.is_empty() {
         return Err(usage(
             "--parameters: name the parameters wanted at the places",
@@ -123,13 +122,10 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         stop: Some(crate::context::stop_on_signals()?),
         ..dwd_dataset::values::ValuesSpec::default()
     };
-    let layout = dwd_dataset::Layout::new(&ctx.config.paths.output);
-    super::export::check_target(&args.output)?;
-    super::export::verify_served(ctx, &layout, &args.resolution, &[])?;
-    let tables = dwd_translate::Tables::load(ctx.config.paths.translations.as_deref())?;
-    let written = super::export::write_whole(&args.output, |w| {
-        dwd_dataset::values::values(&layout, &tables, &spec, args.format, w)
-    })?;
+    let written = ctx
+        .session
+        .values(&spec, args.format, &args.output)
+        .map_err(crate::context::job)?;
     if ctx.json {
         print_json(&json!({
             "output": args.output.display().to_string(),

@@ -1,0 +1,105 @@
+//! Check: the tracker's integrity (read-only), then every recorded table
+//! against the output ledger and the disk, each problem with its fix.
+
+use tracker_core::{DatasetId, ProgressStore};
+
+use crate::{JobError, Session};
+
+/// One problem found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckLine {
+    /// `None` for the tracker and the catalog.
+    pub dataset: Option<String>,
+    /// `missing`, `damaged`, `unrecorded`, `no_tables`, `temp`, `tracker`.
+    pub kind: &'static str,
+    pub problem: String,
+    /// The command (or README section) that fixes it.
+    pub fix: String,
+}
+
+/// What `check` found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheckReport {
+    pub ok: bool,
+    /// Tables recorded and checked.
+    pub tables: usize,
+    pub deep: bool,
+    pub problems: Vec<CheckLine>,
+}
+
+impl Session {
+    /// The tracker (read-only: a damaged database is diagnosed, not
+    /// touched), then, when it is sound, the tables of `dataset` (or of
+    /// every dataset, and the catalog): cheaply, or `deep` (every table
+    /// hashed).
+    pub fn check(&self, dataset: Option<&str>, deep: bool) -> Result<CheckReport, JobError> {
+        let only = dataset.map(|d| self.dataset(d)).transpose()?;
+        let db = &self.config.paths.progress_db;
+        let mut report = CheckReport {
+            ok: true,
+            deep,
+            ..CheckReport::default()
+        };
+        if !db.exists() {
+            return Ok(report);
+        }
+        let tracker = tracker_sqlite::check_read_only(db).map_err(JobError::Open)?;
+        if !tracker.ok() {
+            report.ok = false;
+            for m in tracker.messages() {
+                report.problems.push(CheckLine {
+                    dataset: None,
+                    kind: "tracker",
+                    problem: m,
+                    fix: "see README, \"When check reports a problem\"".into(),
+                });
+            }
+            return Ok(report);
+        }
+        let store = self.open_store()?;
+        let layout = self.layout();
+        let depth = match deep {
+            true => dwd_dataset::ledger::Depth::Deep,
+            false => dwd_dataset::ledger::Depth::Cheap,
+        };
+        if only.is_none() {
+            // the catalog, a table of the output root
+            let root = DatasetId::new(dwd_dataset::catalog::ROOT)?;
+            for rec in store.outputs(&root)? {
+                report.tables += 1;
+                if let Err(damage) = dwd_dataset::ledger::check(layout.root(), &rec, depth) {
+                    report.problems.push(CheckLine {
+                        dataset: None,
+                        kind: match damage {
+                            dwd_dataset::ledger::Damage::Missing => "missing",
+                            _ => "damaged",
+                        },
+                        problem: format!("{}: {damage}", layout.root().join(&rec.path).display()),
+                        fix: "climastation run".into(),
+                    });
+                }
+            }
+        }
+        for s in store.summary(only.as_ref())? {
+            let found = dwd_dataset::check::check_dataset(&layout, &s.dataset, &store, depth)?;
+            report.tables += found.tables;
+            for p in &found.problems {
+                let fix = match p {
+                    dwd_dataset::check::Problem::Unrecorded { .. } => format!(
+                        "not written by `run`: remove it if it is not yours; `climastation run --dataset {}` writes recorded tables",
+                        s.dataset
+                    ),
+                    _ => format!("climastation run --dataset {}", s.dataset),
+                };
+                report.problems.push(CheckLine {
+                    dataset: Some(s.dataset.as_str().to_owned()),
+                    kind: p.kind(),
+                    problem: p.describe(),
+                    fix,
+                });
+            }
+        }
+        report.ok = report.problems.is_empty();
+        Ok(report)
+    }
+}

@@ -1,0 +1,162 @@
+//! ClimaStation's use cases: one [`Session`], built once from the validated
+//! configuration, offers each job as a method that returns a typed report.
+//! The CLI parses arguments, calls one method and renders the report; the
+//! Python module and a future server call the same methods.
+//!
+//! - [`Session::crawl`]: list datasets at the source, write their manifests,
+//!   register what the selection takes (`crawl.rs`);
+//! - [`Session::run`]: the pipeline over the datasets, then the catalog
+//!   (`run.rs`);
+//! - [`Session::check`]: the tracker and every recorded table (`check.rs`);
+//! - [`Session::export`], [`Session::values`]: tables written whole, from
+//!   tables checked against the output ledger (`tables.rs`);
+//! - `manifest`: the manifests `crawl` writes and `register` reads.
+//!
+//! Errors are [`JobError`]s whose [`JobError::kind`] says what the caller
+//! does (a usage error, an interrupt, a failure), never their text.
+
+mod check;
+mod crawl;
+pub mod manifest;
+mod run;
+mod tables;
+
+use std::path::PathBuf;
+
+use tracker_config::Config;
+use tracker_core::{DatasetId, RetryPolicy, TrackerError};
+use tracker_sqlite::{SqliteStore, StoreOptions};
+
+pub use check::{CheckLine, CheckReport};
+pub use crawl::CrawlRequest;
+pub use run::{ProcessorKind, RunEvents, RunOutcome, RunRequest, locate};
+pub use tables::check_target;
+
+/// Why a job did not do what it was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The request or the configuration is wrong (the CLI's exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// Ctrl-C or SIGTERM stopped the job cleanly (exit 130).
+    #[error("interrupted: run again to resume")]
+    Interrupted,
+    /// The progress database could not be opened (exit 2).
+    #[error(transparent)]
+    Open(tracker_sqlite::SqliteError),
+    #[error(transparent)]
+    Store(#[from] TrackerError),
+    #[error(transparent)]
+    Pipeline(#[from] pipeline::PipelineError),
+    #[error(transparent)]
+    Translations(#[from] dwd_translate::TranslateError),
+    #[error(transparent)]
+    Manifest(#[from] manifest::ManifestError),
+    /// Anything else that failed, with its reason.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// What a caller does with a [`JobError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Fix the request or the configuration.
+    Usage,
+    /// Run again to resume.
+    Interrupted,
+    /// Something failed: the message says what.
+    Failed,
+}
+
+impl JobError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            JobError::Usage(_) | JobError::Open(_) | JobError::Manifest(_) => ErrorKind::Usage,
+            JobError::Translations(_) => ErrorKind::Usage,
+            JobError::Interrupted => ErrorKind::Interrupted,
+            _ => ErrorKind::Failed,
+        }
+    }
+
+    fn usage(e: impl std::fmt::Display) -> JobError {
+        JobError::Usage(e.to_string())
+    }
+}
+
+/// The jobs over one configuration (and one progress database).
+#[derive(Debug)]
+pub struct Session {
+    config: Config,
+}
+
+impl Session {
+    /// A session over `config`; every configured dataset must be one the
+    /// catalog knows.
+    pub fn new(config: Config) -> Result<Session, JobError> {
+        for d in &config.datasets {
+            dwd_catalog::require(&d.name)
+                .map_err(|e| JobError::usage(format!("configuration `datasets`: {e}")))?;
+        }
+        Ok(Session { config })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// How the progress database is opened.
+    pub fn store_options(&self) -> StoreOptions {
+        let p = &self.config.processing;
+        StoreOptions {
+            busy_timeout: self.config.tracker.busy_timeout,
+            retry: RetryPolicy {
+                max_attempts: p.max_attempts,
+                backoff_base: p.retry_backoff,
+                backoff_max: (p.retry_backoff * 64).max(p.retry_backoff),
+            },
+            journal_size_limit: self.config.tracker.journal_size_limit_bytes,
+            ..StoreOptions::default()
+        }
+    }
+
+    /// Opens (creating and migrating if needed) the progress database.
+    pub fn open_store(&self) -> Result<SqliteStore, JobError> {
+        let store = SqliteStore::open(&self.config.paths.progress_db, self.store_options())
+            .map_err(JobError::Open)?;
+        let r = store.open_report();
+        if r.orphans_recovered > 0 {
+            tracing::info!(
+                claims = r.orphans_recovered,
+                "recovered the claims of a run that died"
+            );
+        }
+        Ok(store)
+    }
+
+    /// A dataset name the catalog knows (a usage error with the closest
+    /// names otherwise).
+    pub fn dataset(&self, name: &str) -> Result<DatasetId, JobError> {
+        dwd_catalog::require(name).map_err(|e| JobError::usage(format!("--dataset: {e}")))?;
+        DatasetId::new(name).map_err(|e| JobError::usage(format!("--dataset: {e}")))
+    }
+
+    /// The output root's layout.
+    pub fn layout(&self) -> dwd_dataset::Layout {
+        dwd_dataset::Layout::new(&self.config.paths.output)
+    }
+
+    /// `paths.data_dir/manifests`: what each crawl saw.
+    pub fn manifests_dir(&self) -> PathBuf {
+        self.config.paths.data_dir.join("manifests")
+    }
+
+    /// How HTTP requests to the source are made.
+    pub fn http_options(&self) -> dwd_source::HttpOptions {
+        dwd_source::HttpOptions {
+            timeout: self.config.source.timeout,
+            retries: self.config.source.retries,
+            max_wait: self.config.source.max_retry_wait,
+            ..dwd_source::HttpOptions::default()
+        }
+    }
+}
