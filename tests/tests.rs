@@ -16,6 +16,7 @@ mod cli_crawl;
 mod cli_download;
 mod cli_run;
 mod cli_selection;
+mod cli_stations;
 mod cli_values;
 mod dataset_processor;
 mod fault_matrix;

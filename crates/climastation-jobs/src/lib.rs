@@ -10,6 +10,9 @@
 //! - [`Session::check`]: the tracker and every recorded table (`check.rs`);
 //! - [`Session::export`], [`Session::values`]: tables written whole, from
 //!   tables checked against the output ledger (`tables.rs`);
+//! - [`Session::status`], [`Session::failed`], [`Session::retry`],
+//!   [`Session::reset`], [`Session::register`]: the tracker (`tracker.rs`);
+//! - [`Session::stations`]: a dataset's stations from all its lists;
 //! - `manifest`: the manifests `crawl` writes and `register` reads.
 //!
 //! Errors are [`JobError`]s whose [`JobError::kind`] says what the caller
@@ -20,6 +23,7 @@ mod crawl;
 pub mod manifest;
 mod run;
 mod tables;
+mod tracker;
 
 use std::path::PathBuf;
 
@@ -31,6 +35,7 @@ pub use check::{CheckLine, CheckReport};
 pub use crawl::CrawlRequest;
 pub use run::{ProcessorKind, RunEvents, RunOutcome, RunRequest, locate};
 pub use tables::check_target;
+pub use tracker::{FailedList, RATE_WINDOW, StationRow, StationsReport, StatusRow};
 
 /// Why a job did not do what it was asked.
 #[derive(Debug, thiserror::Error)]

@@ -23,12 +23,7 @@ pub struct Args {
     pub selection: super::selection::SelectionArgs,
 }
 
-pub use dwd_dataset::crawl::{CrawlReport, saved_selections};
-
-/// A crawl error for the command line: a setup error exits 2, a stop 130.
-pub fn crawl_error(e: dwd_dataset::crawl::CrawlError) -> anyhow::Error {
-    crate::context::job(e.into())
-}
+pub use dwd_dataset::crawl::CrawlReport;
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let root = args

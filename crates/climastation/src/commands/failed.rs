@@ -1,7 +1,6 @@
 //! `climastation failed [--dataset D] [--unconfirmed] [--json]`
 
 use serde_json::json;
-use tracker_core::{FileStatus, ListQuery, ProgressStore};
 
 use crate::context::Ctx;
 use crate::exit;
@@ -31,27 +30,14 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .as_deref()
         .map(|d| ctx.dataset(d))
         .transpose()?;
-    let store = ctx.open_store()?;
-    let mut files = Vec::new();
-    let mut after = None;
-    while files.len() < args.limit {
-        let page = store.list(&ListQuery {
-            dataset: dataset.clone(),
-            status: if args.unconfirmed {
-                FileStatus::Completed
-            } else {
-                FileStatus::Failed
-            },
-            unconfirmed_only: args.unconfirmed,
-            after,
-            limit: (args.limit - files.len()).min(1000),
-        })?;
-        files.extend(page.files);
-        match page.next {
-            Some(n) => after = Some(n),
-            None => break,
-        }
-    }
+    let which = match args.unconfirmed {
+        true => climastation_jobs::FailedList::Unconfirmed,
+        false => climastation_jobs::FailedList::Failed,
+    };
+    let files = ctx
+        .session
+        .failed(dataset.as_ref(), which, args.limit)
+        .map_err(crate::context::job)?;
     if args.unconfirmed {
         return Ok(unconfirmed(ctx, &files));
     }

@@ -20,14 +20,12 @@ pub struct Args {
     pub manifest: PathBuf,
 }
 
-pub use dwd_dataset::crawl::register_all;
-
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let dataset = ctx.dataset(&args.dataset)?;
-    let files = climastation_jobs::manifest::read(&args.manifest, &dataset)
-        .map_err(crate::context::usage)?;
-    let store = ctx.open_store()?;
-    let r = register_all(&store, &files)?;
+    let (r, lines) = ctx
+        .session
+        .register(&dataset, &args.manifest)
+        .map_err(crate::context::job)?;
     if ctx.json {
         print_json(&json!({
             "dataset": dataset.as_str(),
@@ -37,11 +35,8 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         }));
     } else {
         println!(
-            "{dataset}: {} new, {} changed, {} unchanged ({} in the manifest)",
-            r.new,
-            r.changed,
-            r.unchanged,
-            files.len()
+            "{dataset}: {} new, {} changed, {} unchanged ({lines} in the manifest)",
+            r.new, r.changed, r.unchanged
         );
     }
     Ok(exit::OK)

@@ -1,9 +1,8 @@
 //! `climastation retry` and `climastation reset`.
 
 use serde_json::json;
-use tracker_core::{FileStatus, ProgressStore, RetrySelection};
 
-use crate::context::{Ctx, usage};
+use crate::context::{Ctx, job};
 use crate::exit;
 use crate::output::print_json;
 
@@ -42,12 +41,10 @@ pub fn retry(ctx: &Ctx, args: &RetryArgs) -> anyhow::Result<u8> {
         .as_deref()
         .map(|d| ctx.dataset(d))
         .transpose()?;
-    let selection = match &args.path {
-        Some(p) => RetrySelection::Path(p.clone()),
-        None => RetrySelection::AllFailed,
-    };
-    let store = ctx.open_store()?;
-    let n = store.retry(dataset.as_ref(), &selection)?;
+    let n = ctx
+        .session
+        .retry(dataset.as_ref(), args.path.as_deref())
+        .map_err(job)?;
     if ctx.json {
         print_json(&json!({ "retried": n }));
     } else {
@@ -58,13 +55,10 @@ pub fn retry(ctx: &Ctx, args: &RetryArgs) -> anyhow::Result<u8> {
 
 pub fn reset(ctx: &Ctx, args: &ResetArgs) -> anyhow::Result<u8> {
     let dataset = ctx.dataset(&args.dataset)?;
-    let status = args
-        .status
-        .as_deref()
-        .map(|s| s.parse::<FileStatus>().map_err(usage))
-        .transpose()?;
-    let store = ctx.open_store()?;
-    let n = store.reset(&dataset, status)?;
+    let n = ctx
+        .session
+        .reset(&dataset, args.status.as_deref())
+        .map_err(job)?;
     if ctx.json {
         print_json(&json!({ "reset": n }));
     } else {

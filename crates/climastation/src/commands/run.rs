@@ -72,6 +72,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         println!();
         let store = ctx.open_store()?;
         super::status::print_table(&super::status::collect(
+            ctx,
             &store,
             None,
             Some(&outcome.requested),

@@ -6,7 +6,7 @@ use dwd_translate::frame::csv_field;
 use serde_json::json;
 
 use super::selection::SelectionArgs;
-use crate::context::{Ctx, usage};
+use crate::context::Ctx;
 use crate::output::print_json;
 
 #[derive(Debug, clap::Args)]
@@ -30,35 +30,16 @@ pub struct Args {
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     ctx.dataset(&args.dataset)?;
     let selection = args.selection.resolve(ctx)?;
-    let root = args
-        .source
-        .clone()
-        .unwrap_or_else(|| ctx.config.source.base_url.clone());
-    let source = dwd_source::open(&root, &ctx.session.http_options());
-    // the dataset folder and its period folders hold the lists
-    let entries = dwd_source::crawl_to_depth(source.as_ref(), &args.dataset, 2, &|| false)
-        .map_err(|e| usage(format!("listing {} at {root}: {e}", args.dataset)))?;
-    let lists = dwd_dataset::stations::lists(&entries);
-    let all = dwd_dataset::stations::load(&ctx.session.crawler(), &root, &args.dataset, &lists)
-        .map_err(super::crawl::crawl_error)?;
-    let near = selection.near;
-    let mut chosen: Vec<(f64, &dwd_parser::stations::Station)> = all
+    let report = ctx
+        .session
+        .stations(&args.dataset, &selection, args.source.as_deref())
+        .map_err(crate::context::job)?;
+    let chosen: Vec<(Option<f64>, &dwd_parser::stations::Station)> = report
+        .stations
         .iter()
-        .filter(|s| selection.station_matches(&dwd_dataset::stations::info(s)))
-        .map(|s| {
-            let d = near.map_or(f64::NAN, |n| {
-                dwd_catalog::selection::distance_km(
-                    (n.latitude, n.longitude),
-                    (s.latitude, s.longitude),
-                )
-            });
-            (d, s)
-        })
+        .map(|r| (r.distance_km, &r.station))
         .collect();
-    if near.is_some() {
-        chosen.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
-    }
-    let km = |d: f64| (near.is_some()).then(|| (d * 10.0).round() / 10.0);
+    let km = |d: Option<f64>| d;
     if ctx.json {
         let list: Vec<_> = chosen
             .iter()
@@ -106,7 +87,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             "{}: {} of {} stations ({})",
             args.dataset,
             chosen.len(),
-            all.len(),
+            report.total,
             selection.describe()
         );
         for (d, s) in &chosen {

@@ -4,14 +4,11 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tracker_core::{Activity, DatasetSummary, ProgressStore, StatusCounts};
+use tracker_core::StatusCounts;
 
 use crate::context::Ctx;
 use crate::exit;
 use crate::output::{duration, print_json, time, time_opt};
-
-/// The window over which the rate is measured.
-const RATE_WINDOW: Duration = Duration::from_secs(300);
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -26,25 +23,7 @@ pub struct Args {
     pub watch: Option<u64>,
 }
 
-pub struct Row {
-    summary: DatasetSummary,
-    activity: Activity,
-    /// Completed files per minute over the window.
-    rate_per_min: f64,
-}
-
-impl Row {
-    fn eta_seconds(&self) -> Option<f64> {
-        let left = (self.summary.counts.pending + self.summary.counts.processing) as f64;
-        if left == 0.0 {
-            Some(0.0)
-        } else if self.rate_per_min > 0.0 {
-            Some(left / self.rate_per_min * 60.0)
-        } else {
-            None
-        }
-    }
-}
+pub use climastation_jobs::StatusRow as Row;
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let dataset = args
@@ -54,14 +33,12 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .transpose()?;
     let store = ctx.open_store()?;
     loop {
-        let rows = collect(&store, dataset.as_ref(), None)?;
-        let selections = super::crawl::saved_selections(&ctx.config.paths.data_dir);
+        let rows = collect(ctx, &store, dataset.as_ref(), None)?;
         if ctx.json {
             let mut v = to_json(&rows);
             if let Some(list) = v["datasets"].as_array_mut() {
-                for d in list {
-                    let name = d["dataset"].as_str().unwrap_or_default().to_owned();
-                    d["selection"] = json!(selections.get(&name));
+                for (d, r) in list.iter_mut().zip(&rows) {
+                    d["selection"] = json!(r.selection);
                 }
             }
             print_json(&v);
@@ -71,10 +48,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             }
             print_table(&rows);
             for r in &rows {
-                if let Some(s) = selections
-                    .get(r.summary.dataset.as_str())
-                    .filter(|s| *s != "everything")
-                {
+                if let Some(s) = r.selection.as_ref().filter(|s| *s != "everything") {
                     println!("selection of {}: {s}", r.summary.dataset.as_str());
                 }
             }
@@ -88,29 +62,14 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
 
 /// Rows for `dataset` (or all), restricted to `only` when given.
 pub fn collect(
-    store: &dyn ProgressStore,
+    ctx: &Ctx,
+    store: &dyn tracker_core::ProgressStore,
     dataset: Option<&tracker_core::DatasetId>,
     only: Option<&[tracker_core::DatasetId]>,
 ) -> anyhow::Result<Vec<Row>> {
-    let now = store.now();
-    let since =
-        tracker_core::Timestamp::from_millis(now.as_millis() - RATE_WINDOW.as_millis() as i64);
-    let mut rows = Vec::new();
-    for summary in store.summary(dataset)? {
-        if let Some(only) = only
-            && !only.contains(&summary.dataset)
-        {
-            continue;
-        }
-        let activity = store.activity(&summary.dataset, since)?;
-        let rate_per_min = activity.completed_since as f64 / (RATE_WINDOW.as_secs_f64() / 60.0);
-        rows.push(Row {
-            summary,
-            activity,
-            rate_per_min,
-        });
-    }
-    Ok(rows)
+    ctx.session
+        .status(store, dataset, only)
+        .map_err(crate::context::job)
 }
 
 fn counts_json(c: &StatusCounts) -> Value {

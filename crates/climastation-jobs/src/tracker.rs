@@ -1,0 +1,216 @@
+//! The tracker's jobs (status, failed files, retry, reset, register) and the
+//! stations of a dataset from DWD's station lists.
+
+use std::path::Path;
+use std::time::Duration;
+
+use tracker_core::{
+    Activity, DatasetId, DatasetSummary, FileRecord, FileStatus, ListQuery, ProgressStore,
+    RegisterReport, RetrySelection, Timestamp,
+};
+
+use crate::{JobError, Session};
+
+/// The window over which the completion rate is measured.
+pub const RATE_WINDOW: Duration = Duration::from_secs(300);
+
+/// One dataset's status.
+#[derive(Clone, Debug)]
+pub struct StatusRow {
+    pub summary: DatasetSummary,
+    pub activity: Activity,
+    /// Completed files per minute over [`RATE_WINDOW`].
+    pub rate_per_min: f64,
+    /// What the dataset was last crawled with (`everything`), if crawled.
+    pub selection: Option<String>,
+}
+
+impl StatusRow {
+    /// Seconds left at the current rate (0 when nothing is left; `None`
+    /// when nothing completes).
+    pub fn eta_seconds(&self) -> Option<f64> {
+        let left = (self.summary.counts.pending + self.summary.counts.processing) as f64;
+        if left == 0.0 {
+            Some(0.0)
+        } else if self.rate_per_min > 0.0 {
+            Some(left / self.rate_per_min * 60.0)
+        } else {
+            None
+        }
+    }
+}
+
+/// Which files `failed` lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailedList {
+    /// Failed for good.
+    Failed,
+    /// Completed on the server's word alone (no listed size, no format check).
+    Unconfirmed,
+}
+
+/// A station of a dataset's lists, with its distance from `--near`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StationRow {
+    pub station: dwd_parser::stations::Station,
+    /// Rounded to 0.1 km; `None` without a place.
+    pub distance_km: Option<f64>,
+}
+
+/// What `stations` found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StationsReport {
+    pub dataset: String,
+    /// Stations in all the dataset's lists.
+    pub total: usize,
+    /// Those the selection takes, nearest first with a place.
+    pub stations: Vec<StationRow>,
+}
+
+impl Session {
+    /// Counts, rate, workers, oldest claim and last failure of `dataset`
+    /// (or every dataset), restricted to `only` when given.
+    pub fn status(
+        &self,
+        store: &dyn ProgressStore,
+        dataset: Option<&DatasetId>,
+        only: Option<&[DatasetId]>,
+    ) -> Result<Vec<StatusRow>, JobError> {
+        let now = store.now();
+        let since = Timestamp::from_millis(now.as_millis() - RATE_WINDOW.as_millis() as i64);
+        let selections = dwd_dataset::crawl::saved_selections(&self.config.paths.data_dir);
+        let mut rows = Vec::new();
+        for summary in store.summary(dataset)? {
+            if let Some(only) = only
+                && !only.contains(&summary.dataset)
+            {
+                continue;
+            }
+            let activity = store.activity(&summary.dataset, since)?;
+            let rate_per_min = activity.completed_since as f64 / (RATE_WINDOW.as_secs_f64() / 60.0);
+            rows.push(StatusRow {
+                selection: selections.get(summary.dataset.as_str()).cloned(),
+                summary,
+                activity,
+                rate_per_min,
+            });
+        }
+        Ok(rows)
+    }
+
+    /// Up to `limit` failed files (or completed ones with an unconfirmed
+    /// size) of `dataset` or all, in registration order.
+    pub fn failed(
+        &self,
+        dataset: Option<&DatasetId>,
+        which: FailedList,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, JobError> {
+        let store = self.open_store()?;
+        let mut files = Vec::new();
+        let mut after = None;
+        while files.len() < limit {
+            let page = store.list(&ListQuery {
+                dataset: dataset.cloned(),
+                status: match which {
+                    FailedList::Failed => FileStatus::Failed,
+                    FailedList::Unconfirmed => FileStatus::Completed,
+                },
+                unconfirmed_only: which == FailedList::Unconfirmed,
+                after,
+                limit: (limit - files.len()).min(1000),
+            })?;
+            files.extend(page.files);
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        Ok(files)
+    }
+
+    /// Failed files back to pending with a fresh budget: all, or one path.
+    pub fn retry(&self, dataset: Option<&DatasetId>, path: Option<&str>) -> Result<u64, JobError> {
+        let selection = match path {
+            Some(p) => RetrySelection::Path(p.to_owned()),
+            None => RetrySelection::AllFailed,
+        };
+        Ok(self.open_store()?.retry(dataset, &selection)?)
+    }
+
+    /// A dataset's files (or those in `status`) back to pending.
+    pub fn reset(&self, dataset: &DatasetId, status: Option<&str>) -> Result<u64, JobError> {
+        let status = status
+            .map(|s| s.parse::<FileStatus>().map_err(JobError::usage))
+            .transpose()?;
+        Ok(self.open_store()?.reset(dataset, status)?)
+    }
+
+    /// Registers the files of a manifest (idempotent); returns what it did
+    /// and how many lines the manifest had.
+    pub fn register(
+        &self,
+        dataset: &DatasetId,
+        manifest: &Path,
+    ) -> Result<(RegisterReport, usize), JobError> {
+        let files = crate::manifest::read(manifest, dataset)?;
+        let store = self.open_store()?;
+        let r = dwd_dataset::crawl::register_all(&store, &files)?;
+        Ok((r, files.len()))
+    }
+
+    /// The stations of `dataset` from all its station lists (every period
+    /// folder, and for datasets with year folders every year), merged, the
+    /// selection applied; nearest first when the selection has a place.
+    pub fn stations(
+        &self,
+        dataset: &str,
+        selection: &dwd_catalog::Selection,
+        source: Option<&str>,
+    ) -> Result<StationsReport, JobError> {
+        let known = dwd_catalog::require(dataset)
+            .map_err(|e| JobError::usage(format!("--dataset: {e}")))?;
+        let root = source.map_or_else(|| self.config.source.base_url.clone(), str::to_owned);
+        let src = dwd_source::open(&root, &self.http_options());
+        // the dataset folder and its period folders hold the lists; the
+        // historical year folders of 1- and 5-minute data have their own
+        let depth = if known.year_folders {
+            dwd_source::crawl::MAX_DEPTH
+        } else {
+            2
+        };
+        let entries = dwd_source::crawl_to_depth(src.as_ref(), dataset, depth, &|| false)
+            .map_err(|e| JobError::usage(format!("listing {dataset} at {root}: {e}")))?;
+        let lists = dwd_dataset::stations::lists(&entries);
+        let all = dwd_dataset::stations::load(&self.crawler(), &root, dataset, &lists)?;
+        let near = selection.near;
+        let mut chosen: Vec<(f64, &dwd_parser::stations::Station)> = all
+            .iter()
+            .filter(|s| selection.station_matches(&dwd_dataset::stations::info(s)))
+            .map(|s| {
+                let d = near.map_or(f64::NAN, |n| {
+                    dwd_catalog::selection::distance_km(
+                        (n.latitude, n.longitude),
+                        (s.latitude, s.longitude),
+                    )
+                });
+                (d, s)
+            })
+            .collect();
+        if near.is_some() {
+            chosen.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+        }
+        let stations = chosen
+            .into_iter()
+            .map(|(d, s)| StationRow {
+                distance_km: near.map(|_| (d * 10.0).round() / 10.0),
+                station: s.clone(),
+            })
+            .collect();
+        Ok(StationsReport {
+            dataset: dataset.to_owned(),
+            total: all.len(),
+            stations,
+        })
+    }
+}
