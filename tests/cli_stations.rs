@@ -25,7 +25,9 @@ fn stations_reads_the_lists_of_every_year_folder() {
     let work = tempfile::tempdir().unwrap();
     let mirror = work.path().join("mirror");
     let ds = "1_minute/precipitation";
-    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/dwd").join(ds);
+    let real = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/dwd")
+        .join(ds);
     copy_dir(&real, &mirror.join(ds));
     // a year folder's list with a station the top list does not have
     // (the real list's first station line, renumbered 99999 and moved)
@@ -41,7 +43,11 @@ fn stations_reads_the_lists_of_every_year_folder() {
     year_list.push(b'\n');
     year_list.extend_from_slice(&extra);
     year_list.extend_from_slice(b"\n");
-    std::fs::write(mirror.join(ds).join("historical/2022").join(name), year_list).unwrap();
+    std::fs::write(
+        mirror.join(ds).join("historical/2022").join(name),
+        year_list,
+    )
+    .unwrap();
 
     let out = crate::util::climastation(work.path())
         .args(["--json", "stations", "--dataset", ds, "--source"])
@@ -61,6 +67,9 @@ fn stations_reads_the_lists_of_every_year_folder() {
         .iter()
         .map(|s| s["station_id"].as_u64().unwrap())
         .collect();
-    assert!(ids.contains(&99_999), "the year folder's list was not read: {ids:?}");
+    assert!(
+        ids.contains(&99_999),
+        "the year folder's list was not read: {ids:?}"
+    );
     assert!(ids.contains(&3) && ids.contains(&20), "{ids:?}");
 }
