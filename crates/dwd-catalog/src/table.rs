@@ -184,7 +184,8 @@ pub static DATASETS: &[Dataset] = &[
         Hourly,
         "air temperature and humidity, hourly",
         &["stundenwerte_TU_"],
-        &["produkt_tu_stunde_"],
+        // (before 2015: `produkt_temp_Terminwerte_`)
+        &["produkt_tu_stunde_", "produkt_temp_Terminwerte_"],
         &["TU_Stundenwerte_Beschreibung_Stationen.txt"],
         HR,
         Some("temperature_air"),
@@ -314,7 +315,8 @@ pub static DATASETS: &[Dataset] = &[
         Hourly,
         "wind speed and direction, hourly",
         &["stundenwerte_FF_"],
-        &["produkt_ff_stunde_"],
+        // (before 2015: `produkt_wind_Terminwerte_`)
+        &["produkt_ff_stunde_", "produkt_wind_Terminwerte_"],
         &["FF_Stundenwerte_Beschreibung_Stationen.txt"],
         HR,
         Some("wind"),

@@ -388,7 +388,18 @@ fn parse_rows(
     };
     // a UTF-8 byte order mark is no part of the first name
     let header = header.trim_start_matches('\u{feff}');
-    let names: Vec<String> = header.split(';').map(|h| h.trim().to_owned()).collect();
+    let mut names: Vec<String> = header.split(';').map(|h| h.trim().to_owned()).collect();
+    // hourly files before 2015 wrote the header in mixed case with spaces
+    // after `;` (`Stations_ID; Mess_Datum; Qualitaets_Niveau; …`): that
+    // layout's names are read as the upper-case codes they stand for (other
+    // layouts keep their names exactly as written)
+    if !names.iter().any(|n| n == "STATIONS_ID")
+        && names.iter().any(|n| n.eq_ignore_ascii_case("STATIONS_ID"))
+    {
+        for n in &mut names {
+            *n = n.to_ascii_uppercase();
+        }
+    }
     // a header of values (a file whose line ends were not found) is not one
     if let Some(v) = names
         .iter()

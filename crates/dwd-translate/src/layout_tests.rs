@@ -431,3 +431,51 @@ fn repeated_times_and_a_second_station_are_counted_in_the_metadata() {
     assert_eq!(kv["rows.repeated_times"], "1");
     assert_eq!(kv["rows.stations"], "44,45");
 }
+
+/// Hourly files of the layout before 2015 (`Stations_ID; Mess_Datum;
+/// Qualitaets_Niveau; Struktur_Version; LUFTTEMPERATUR;REL_FEUCHTE;eor`:
+/// mixed case, spaces after `;`, German long names) and the wind file of
+/// the same time: read, their dataset found by the member's name, and
+/// every column in English with its quality column. Real files.
+#[test]
+fn hourly_files_before_2015_convert_with_english_names() {
+    let tables = Tables::embedded().unwrap();
+    for (rel, dataset, want) in [
+        (
+            "fixtures/legacy/produkt_temp_Terminwerte_20131114_20141214_04642.excerpt.txt",
+            "hourly/air_temperature",
+            [("temperature_air_mean_2m", 3.8), ("humidity", 100.0)],
+        ),
+        (
+            "fixtures/legacy/produkt_wind_Terminwerte_20131206_20150105_04642.excerpt.txt",
+            "hourly/wind",
+            [("wind_speed", 10.0), ("wind_direction", 260.0)],
+        ),
+    ] {
+        let name = rel.rsplit('/').next().unwrap();
+        assert_eq!(dwd_catalog::dataset_of(name).map(|d| d.name), Some(dataset));
+        let p = dwd_parser::produkt::parse_reader_kinds(
+            rel,
+            std::io::Cursor::new(data(rel)),
+            0,
+            &|c| tables.kind(dataset, c),
+        )
+        .unwrap();
+        assert_eq!(p.stations[0], 4642);
+        let t = translate(p, dataset, rel, &tables, Reference::Utc).unwrap();
+        let unknown: Vec<&str> = t
+            .columns
+            .iter()
+            .filter(|c| !c.known)
+            .map(|c| c.code.as_str())
+            .collect();
+        assert!(unknown.is_empty(), "{rel}: unknown {unknown:?}");
+        for (col, first) in want {
+            assert_eq!(column(&t, col).get(0), Value::Number(first), "{rel} {col}");
+            let c = t.columns.iter().find(|c| c.name == col).unwrap();
+            assert_eq!(c.quality.as_deref(), Some("quality"), "{rel} {col}");
+        }
+        assert_eq!(column(&t, "quality").get(0), Value::Number(7.0));
+        assert_eq!(column(&t, "structure_version").len(), t.len());
+    }
+}
