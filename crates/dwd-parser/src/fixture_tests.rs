@@ -608,6 +608,23 @@ fn the_kl_standard_format_station_list() {
     assert_eq!(last.name, "Berlin-Dahlem (LFAG)");
 }
 
+/// DWD's 2016 standard-format list begins with an empty line: the header
+/// is the first line with text (it was refused: "the first line is \"\"").
+#[test]
+fn a_station_list_that_begins_with_an_empty_line() {
+    let bytes = include_bytes!(
+        "../../../tests/data/fixtures/2016-10_subdaily_standard_format_KL_Standardformate_Beschreibung_Stationen.excerpt.txt"
+    );
+    let s = crate::stations::parse("KL_Standardformate_Beschreibung_Stationen.txt", bytes).unwrap();
+    assert_eq!(s.len(), 6);
+    assert_eq!((s[0].id, s[0].name.as_str()), (3, "Aachen"));
+    assert_eq!((s[2].id, s[2].name.as_str()), (164, "Angermünde"));
+    assert_eq!((s[5].id, s[5].identifier.as_deref()), (402, Some("10XXX")));
+    // an empty file is still no list
+    let e = crate::stations::parse("x.txt", b"\n\n").unwrap_err();
+    assert!(e.to_string().contains("not a station list"), "{e}");
+}
+
 /// CR, LF and CRLF line ends read the same (the real `now` file of station
 /// 44 in each), with and without a UTF-8 byte order mark, through buffers
 /// of any size; a file whose line ends are not found is refused, not read

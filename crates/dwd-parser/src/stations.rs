@@ -55,7 +55,11 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<Station>, ParseError> {
     }
     let text = decode(bytes);
     let mut it = lines(&text);
-    let header = it.next().map(|(_, l)| l).unwrap_or("");
+    // the 2016 standard-format list begins with an empty line
+    let (header_line, header) = it
+        .by_ref()
+        .find(|(_, l)| !l.trim().is_empty())
+        .unwrap_or((1, ""));
     let h = header.trim_start().to_ascii_lowercase();
     let words: Vec<&str> = h.split_whitespace().collect();
     let standard_format = words.starts_with(&["st_ke", "st_id", "von", "bis"]);
@@ -64,7 +68,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<Station>, ParseError> {
     if !(classic || standard_format) {
         return Err(ParseError::Line {
             file: file.to_owned(),
-            line: 1,
+            line: header_line,
             message: format!("not a station list: the first line is {:?}", header.trim()),
         });
     }
