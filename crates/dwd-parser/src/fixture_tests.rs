@@ -545,6 +545,14 @@ fn monthly_zips_metadata_txt_and_html_twins_agree() {
         assert_eq!(html.devices, txt.devices, "{id}");
         assert_eq!(html.names, txt.names, "{id}");
         assert!(!txt.parameters.is_empty() && !txt.names.is_empty());
+        // DWD's free text as written: its runs of spaces stay (they were
+        // squeezed to one: `um  07` read as `um 07`)
+        assert!(
+            txt.parameters
+                .iter()
+                .any(|p| p.source.contains("(3 Termine: um  07, 14, 21 MOZ")),
+            "{id}"
+        );
         // monthly notes mention MEZ observation hours, not a time reference
         assert!(
             txt.parameters.iter().all(|p| p.reference().is_none()),

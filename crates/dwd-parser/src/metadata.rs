@@ -221,15 +221,39 @@ fn norm(h: &str) -> String {
         .collect()
 }
 
-/// Runs of white space as one space, none at the ends (as the `.html`
-/// twin shows a cell, so both forms read alike).
+/// An `.html` cell's text: a run of white space that breaks or indents the
+/// source's lines is one space, none at the ends; runs of plain spaces are
+/// DWD's text (as in the `.txt` twin) and stay.
 fn squeeze(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    for c in s.trim().chars() {
+        if c.is_whitespace() {
+            run.push(c);
+            continue;
+        }
+        if !run.is_empty() {
+            if run.chars().all(|w| w == ' ') {
+                out.push_str(&run);
+            } else {
+                out.push(' ');
+            }
+            run.clear();
+        }
+        out.push(c);
+    }
+    out
 }
 
-/// `;`-separated cells, squeezed, without the trailing `eor` and empty cell.
+/// A `.txt` cell as DWD wrote it: only the padding at its ends goes; runs
+/// of spaces inside (`(ab  01.04.2001)`) are DWD's text and stay.
+fn trimmed(s: &str) -> String {
+    s.trim().to_owned()
+}
+
+/// `;`-separated cells, trimmed, without the trailing `eor` and empty cell.
 fn cells(line: &str) -> Vec<String> {
-    let mut c: Vec<String> = line.split(';').map(squeeze).collect();
+    let mut c: Vec<String> = line.split(';').map(trimmed).collect();
     if c.last().is_some_and(String::is_empty) {
         c.pop();
     }
