@@ -287,6 +287,45 @@ mod tests {
         }
     }
 
+    /// Soil-temperature devices (`Erdbodentemperatur`, `Erdbodenthermometer`,
+    /// `PT 100 (Erdboden)`) have English names; a real file of station 403.
+    #[test]
+    fn soil_temperature_devices_have_english_names() {
+        let t = Tables::embedded().unwrap();
+        let name = "Metadaten_Geraete_Erdbodentemperatur_00403.txt";
+        let bytes = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/data/fixtures/metadata")
+                .join(name),
+        )
+        .unwrap();
+        let meta = dwd_parser::metadata::parse(name, name, &bytes)
+            .unwrap()
+            .unwrap();
+        let frames = metadata_frames(&meta, "daily/soil_temperature", &t, name);
+        let devices = &frames.iter().find(|(k, _)| *k == "devices").unwrap().1;
+        assert_eq!(devices.len(), 15);
+        for col in ["group", "device_type", "method"] {
+            let de = strs(devices, &format!("{col}_de"));
+            let en = strs(devices, col);
+            for (de, en) in de.iter().zip(&en) {
+                assert!(en.is_some(), "no English for {col} {de:?}");
+            }
+        }
+        assert_eq!(
+            strs(devices, "group")[0].as_deref(),
+            Some("soil temperature")
+        );
+        assert_eq!(
+            strs(devices, "device_type")[..3],
+            [
+                Some("soil thermometer".to_owned()),
+                Some("soil thermometer".to_owned()),
+                Some("PT 100 (soil)".to_owned())
+            ]
+        );
+    }
+
     #[test]
     fn every_device_name_in_the_fixtures_has_english() {
         let t = Tables::embedded().unwrap();
