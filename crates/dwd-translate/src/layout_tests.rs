@@ -479,3 +479,37 @@ fn hourly_files_before_2015_convert_with_english_names() {
         assert_eq!(column(&t, "structure_version").len(), t.len());
     }
 }
+
+/// Hourly solar files before 2015 named their columns in German
+/// (`SONNENSCHEINDAUER`, `DIFFUS_HIMMEL_KW_J`, `GLOBAL_KW_J`,
+/// `ATMOSPHAERE_LW_J`, `SONNENZENIT`): they get today's English names. The
+/// header is DWD's (as other projects' readers spell it); **the rows are
+/// ours**: no real file of this layout was found that we may copy.
+#[test]
+fn hourly_solar_names_before_2015_get_english_names() {
+    let tables = Tables::embedded().unwrap();
+    let text = "STATIONS_ID; MESS_DATUM; QUALITAETS_NIVEAU; SONNENSCHEINDAUER;DIFFUS_HIMMEL_KW_J;GLOBAL_KW_J;ATMOSPHAERE_LW_J;SONNENZENIT;MESS_DATUM_WOZ;eor\n  4642;2013111412:00;    1;   30;  12.0;  40.0; 110.0;  72.50;2013111412:53;eor\n";
+    let dataset = "hourly/solar";
+    let p = dwd_parser::produkt::parse_reader_kinds(
+        "produkt_st_stunde_x.txt",
+        std::io::Cursor::new(text.as_bytes()),
+        0,
+        &|c| tables.kind(dataset, c),
+    )
+    .unwrap();
+    let t = translate(p, dataset, "x", &tables, Reference::Utc).unwrap();
+    let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "quality",
+            "sunshine_duration",
+            "radiation_sky_short_wave_diffuse",
+            "radiation_global",
+            "radiation_sky_long_wave",
+            "sun_zenith_angle"
+        ]
+    );
+    assert!(t.columns.iter().all(|c| c.known));
+    assert_eq!(column(&t, "radiation_global").get(0), Value::Number(40.0));
+}
