@@ -126,6 +126,8 @@ pub fn check_dataset(
     depth: Depth,
 ) -> Result<DatasetCheck, TrackerError> {
     let dir = layout.dataset(dataset.as_str());
+    // no writer between renaming a table and recording it meanwhile
+    let _lock = read_lock(&dir)?;
     let outputs = store.outputs(dataset)?;
     let completed = crate::update::completed(store, dataset)?;
     let mut report = DatasetCheck {
@@ -166,6 +168,17 @@ pub fn check_dataset(
     Ok(report)
 }
 
+/// The dataset's lock, shared, when its folder exists (a reader waits for a
+/// writer of its outputs).
+fn read_lock(dir: &Path) -> Result<Option<crate::ledger::DatasetLock>, TrackerError> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    crate::ledger::lock_dataset_shared(dir, &|| false)
+        .map(Some)
+        .map_err(|e| TrackerError::Backend(Box::new(e)))
+}
+
 /// The metadata merge's by-file cache is rebuilt from the zips whenever it
 /// is unreadable; it is not a table anyone is served.
 fn is_cache(rel: &str) -> bool {
@@ -195,6 +208,7 @@ pub fn served_problems(
     store: &dyn ProgressStore,
 ) -> Result<Vec<Problem>, TrackerError> {
     let dir = layout.dataset(dataset.as_str());
+    let _lock = read_lock(&dir)?;
     let outputs: HashMap<String, OutputRecord> = store
         .outputs(dataset)?
         .into_iter()

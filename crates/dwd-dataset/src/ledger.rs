@@ -127,11 +127,30 @@ pub struct DatasetLock {
     _file: std::fs::File,
 }
 
-/// Takes the exclusive lock of `dataset_dir`'s outputs, waiting (with a
-/// message once) while another process holds it, until `should_stop`.
+/// Takes the exclusive lock of `dataset_dir`'s outputs (to write them),
+/// waiting (with a message once) while another process holds it, until
+/// `should_stop`.
 pub fn lock_dataset(
     dataset_dir: &Path,
     should_stop: &dyn Fn() -> bool,
+) -> Result<DatasetLock, LockError> {
+    take_lock(dataset_dir, should_stop, false)
+}
+
+/// Takes the lock of `dataset_dir`'s outputs shared (to check or read them
+/// against the ledger): no writer is between renaming a table and
+/// recording it meanwhile; readers do not wait for each other.
+pub fn lock_dataset_shared(
+    dataset_dir: &Path,
+    should_stop: &dyn Fn() -> bool,
+) -> Result<DatasetLock, LockError> {
+    take_lock(dataset_dir, should_stop, true)
+}
+
+fn take_lock(
+    dataset_dir: &Path,
+    should_stop: &dyn Fn() -> bool,
+    shared: bool,
 ) -> Result<DatasetLock, LockError> {
     let path = lock_path(dataset_dir);
     let io = |source| LockError::Io {
@@ -149,7 +168,12 @@ pub fn lock_dataset(
     let started = Instant::now();
     let mut told = false;
     loop {
-        match file.try_lock() {
+        let attempt = if shared {
+            file.try_lock_shared()
+        } else {
+            file.try_lock()
+        };
+        match attempt {
             Ok(()) => {
                 if told {
                     tracing::warn!(folder = %dataset_dir.display(), waited_s = started.elapsed().as_secs(), "the other process is done with the dataset; going on");
@@ -224,6 +248,13 @@ mod tests {
         let err = lock_dataset(dir.path(), &|| Instant::now() > stop_after).unwrap_err();
         assert!(matches!(err, LockError::Interrupted { .. }));
         drop(held);
+        lock_dataset(dir.path(), &|| false).unwrap();
+        // readers share the lock, and a writer waits for them
+        let r1 = lock_dataset_shared(dir.path(), &|| false).unwrap();
+        let _r2 = lock_dataset_shared(dir.path(), &|| false).unwrap();
+        let stop_after = Instant::now() + Duration::from_millis(200);
+        assert!(lock_dataset(dir.path(), &|| Instant::now() > stop_after).is_err());
+        drop((r1, _r2));
         lock_dataset(dir.path(), &|| false).unwrap();
     }
 }
