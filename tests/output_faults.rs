@@ -630,3 +630,32 @@ fn sigint_ends_a_stalled_download_at_once() {
         assert_eq!(check(&lab).status.code(), Some(0));
     }
 }
+
+/// A series whose station's files changed at the source since it was built
+/// (crawled, not yet run) is reported stale; the run rebuilds it.
+#[test]
+fn check_reports_stale_series_until_the_run() {
+    let lab = lab();
+    run_ok(&lab);
+    let rel = "recent/10minutenwerte_TU_00003_akt.zip";
+    let mut rng = fixtures::Rng(99);
+    let text = fixtures::produkt(3, 201_001_010_000, 150, true, &mut rng);
+    let zip = zip_of(&[("produkt_zehn_min_tu_20100101_20100102_00003.txt", &text)]);
+    lab.replace(rel, &zip, false);
+    let c = lab.cli(&["crawl", "--dataset", DATASET], &[]);
+    assert_eq!(c.status.code(), Some(0), "{}", stderr(&c));
+    let c = check(&lab);
+    assert_eq!(c.status.code(), Some(1), "{}", stdout(&c));
+    assert!(
+        stdout(&c).contains("stale") && stdout(&c).contains("series/00003.parquet"),
+        "{}",
+        stdout(&c)
+    );
+    run_ok(&lab);
+    assert_eq!(
+        check(&lab).status.code(),
+        Some(0),
+        "{}",
+        stdout(&check(&lab))
+    );
+}

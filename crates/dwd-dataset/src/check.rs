@@ -72,6 +72,8 @@ pub enum Problem {
     Unrecorded { path: PathBuf },
     /// A temp file of a process that is gone.
     LeftoverTemp { path: PathBuf },
+    /// A series built from other files than its station's completed ones.
+    Stale { path: PathBuf },
 }
 
 impl Problem {
@@ -89,6 +91,10 @@ impl Problem {
             Problem::LeftoverTemp { path } => {
                 format!("{}: a temp file of a process that is gone", path.display())
             }
+            Problem::Stale { path } => format!(
+                "{}: stale: built from other files than its station's completed ones",
+                path.display()
+            ),
         }
     }
 
@@ -103,6 +109,7 @@ impl Problem {
             Problem::NoTables { .. } => "no_tables",
             Problem::Unrecorded { .. } => "unrecorded",
             Problem::LeftoverTemp { .. } => "temp",
+            Problem::Stale { .. } => "stale",
         }
     }
 }
@@ -153,6 +160,20 @@ pub fn check_dataset(
                     file: f.key.path().to_owned(),
                 });
             }
+        }
+    }
+    // series built from other files than the station's completed ones now
+    let built = crate::update::ledger(store.series_inputs(dataset)?);
+    let by_station = crate::update::data_files_by_station(&completed);
+    for o in outputs.iter().filter(|o| o.path.starts_with("series/")) {
+        let now = by_station
+            .get(&o.built_from)
+            .map(|recs| crate::update::inputs_of(recs))
+            .unwrap_or_default();
+        if built.get(&o.built_from) != Some(&now) {
+            report.problems.push(Problem::Stale {
+                path: dir.join(&o.path),
+            });
         }
     }
     let recorded: HashSet<&str> = outputs.iter().map(|o| o.path.as_str()).collect();

@@ -88,6 +88,31 @@ pub fn completed(
     Ok(files)
 }
 
+/// The completed data files of each station (a series each).
+pub fn data_files_by_station(files: &[FileRecord]) -> BTreeMap<String, Vec<&FileRecord>> {
+    let mut by_station: BTreeMap<String, Vec<&FileRecord>> = BTreeMap::new();
+    for f in files {
+        let file_name = f.key.path().rsplit('/').next().unwrap_or(f.key.path());
+        if !matches!(FileKind::of(file_name), FileKind::DataZip) {
+            continue;
+        }
+        if let Some(station) = dwd_catalog::facts(f.key.path()).station {
+            by_station.entry(station).or_default().push(f);
+        }
+    }
+    by_station
+}
+
+/// What identifies a series' inputs now: (file, checksum), sorted.
+pub fn inputs_of(recs: &[&FileRecord]) -> Vec<(String, Option<String>)> {
+    let mut now: Vec<(String, Option<String>)> = recs
+        .iter()
+        .map(|r| (r.key.path().to_owned(), r.checksum.clone()))
+        .collect();
+    now.sort();
+    now
+}
+
 /// `series` → its inputs as (file, checksum), sorted.
 pub fn ledger(inputs: Vec<SeriesInput>) -> BTreeMap<String, Vec<(String, Option<String>)>> {
     let mut out: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
@@ -112,17 +137,7 @@ pub fn update_series(
     let started = Instant::now();
     let name = dataset.as_str();
     let files = completed(store, dataset)?;
-    // the data files of each station, with what identifies their content
-    let mut by_station: BTreeMap<String, Vec<&FileRecord>> = BTreeMap::new();
-    for f in &files {
-        let file_name = f.key.path().rsplit('/').next().unwrap_or(f.key.path());
-        if !matches!(FileKind::of(file_name), FileKind::DataZip) {
-            continue;
-        }
-        if let Some(station) = dwd_catalog::facts(f.key.path()).station {
-            by_station.entry(station).or_default().push(f);
-        }
-    }
+    let by_station = data_files_by_station(&files);
     let before = ledger(store.series_inputs(dataset)?);
     let dir = layout.dataset(name);
     let outputs: HashMap<String, OutputRecord> = store
@@ -137,11 +152,7 @@ pub fn update_series(
 
     let mut todo: Vec<(String, Vec<Input>, Vec<SeriesInput>)> = Vec::new();
     for (station, recs) in &by_station {
-        let mut now: Vec<(String, Option<String>)> = recs
-            .iter()
-            .map(|r| (r.key.path().to_owned(), r.checksum.clone()))
-            .collect();
-        now.sort();
+        let now = inputs_of(recs);
         let target = layout.series(name, station);
         let intact = match outputs.get(&crate::ledger::relative(&dir, &target)) {
             None => false,
