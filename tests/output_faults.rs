@@ -434,7 +434,11 @@ fn interrupt_stalled(lab: &Lab, args: &[&str], path: &str) -> (Output, Duration)
 /// `crawl` and `run --crawl` within 2 s with exit 130, nothing registered.
 #[test]
 fn sigint_ends_a_stalled_listing_at_once() {
-    for args in [&["crawl", "--dataset", DATASET][..], &Lab::RUN[1..]] {
+    for args in [
+        &["crawl", "--dataset", DATASET][..],
+        &Lab::RUN[1..],
+        &["stations", "--dataset", DATASET][..],
+    ] {
         let lab = lab();
         lab.server
             .fault(&lab.url_path(""), &[Fault::Slow(Duration::from_secs(30))]);

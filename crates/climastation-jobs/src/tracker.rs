@@ -162,16 +162,25 @@ impl Session {
     /// The stations of `dataset` from all its station lists (every period
     /// folder, and for datasets with year folders every year), merged, the
     /// selection applied; nearest first when the selection has a place.
+    /// A stalled listing ends at once on `stop`.
     pub fn stations(
         &self,
         dataset: &str,
         selection: &dwd_catalog::Selection,
         source: Option<&str>,
+        stop: &pipeline::StopHandle,
     ) -> Result<StationsReport, JobError> {
         let known = dwd_catalog::require(dataset)
             .map_err(|e| JobError::usage(format!("--dataset: {e}")))?;
         let root = source.map_or_else(|| self.config.source.base_url.clone(), str::to_owned);
-        let src = dwd_source::open(&root, &self.http_options());
+        let crawler = dwd_dataset::crawl::Crawler {
+            http: dwd_source::HttpOptions {
+                stop: Some(stop.clone()),
+                ..self.http_options()
+            },
+            ..self.crawler()
+        };
+        let src = dwd_source::open(&root, &crawler.http);
         // the dataset folder and its period folders hold the lists; the
         // historical year folders of 1- and 5-minute data have their own
         let depth = if known.year_folders {
@@ -179,10 +188,14 @@ impl Session {
         } else {
             2
         };
-        let entries = dwd_source::crawl_to_depth(src.as_ref(), dataset, depth, &|| false)
-            .map_err(|e| JobError::usage(format!("listing {dataset} at {root}: {e}")))?;
+        let entries =
+            dwd_source::crawl_to_depth(src.as_ref(), dataset, depth, &|| stop.is_stopped())
+                .map_err(|e| match e.is_interrupted() {
+                    true => JobError::Interrupted,
+                    false => JobError::usage(format!("listing {dataset} at {root}: {e}")),
+                })?;
         let lists = dwd_dataset::stations::lists(&entries);
-        let all = dwd_dataset::stations::load(&self.crawler(), &root, dataset, &lists)?;
+        let all = dwd_dataset::stations::load(&crawler, &root, dataset, &lists)?;
         let near = selection.near;
         let mut chosen: Vec<(f64, &dwd_parser::stations::Station)> = all
             .iter()

@@ -32,7 +32,12 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let selection = args.selection.resolve(ctx)?;
     let report = ctx
         .session
-        .stations(&args.dataset, &selection, args.source.as_deref())
+        .stations(
+            &args.dataset,
+            &selection,
+            args.source.as_deref(),
+            &crate::context::stop_on_signals()?,
+        )
         .map_err(crate::context::job)?;
     let chosen: Vec<(Option<f64>, &dwd_parser::stations::Station)> = report
         .stations
