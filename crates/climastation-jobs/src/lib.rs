@@ -13,12 +13,14 @@
 //! - [`Session::status`], [`Session::failed`], [`Session::retry`],
 //!   [`Session::reset`], [`Session::register`]: the tracker (`tracker.rs`);
 //! - [`Session::stations`]: a dataset's stations from all its lists;
+//! - [`Session::convert`]: files straight to tables, without the tracker;
 //! - `manifest`: the manifests `crawl` writes and `register` reads.
 //!
 //! Errors are [`JobError`]s whose [`JobError::kind`] says what the caller
 //! does (a usage error, an interrupt, a failure), never their text.
 
 mod check;
+mod convert;
 mod crawl;
 pub mod manifest;
 mod run;
@@ -32,6 +34,7 @@ use tracker_core::{DatasetId, RetryPolicy, TrackerError};
 use tracker_sqlite::{SqliteStore, StoreOptions};
 
 pub use check::{CheckLine, CheckReport};
+pub use convert::{ConvertRequest, Converted};
 pub use crawl::CrawlRequest;
 pub use run::{ProcessorKind, RunEvents, RunOutcome, RunRequest, locate};
 pub use tables::check_target;

@@ -1,10 +1,8 @@
 //! `climastation run [--dataset D]... [--workers N] [--keep-going] [--processor verify]`
 
-use serde_json::json;
 use tracker_core::DatasetId;
 
 use crate::context::{Ctx, job, usage};
-use crate::output::{duration, print_json};
 use crate::progress::Bars;
 
 pub use climastation_jobs::ProcessorKind;
@@ -67,7 +65,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         json: ctx.json,
     };
     let outcome = ctx.session.run(&request, &stop, &events).map_err(job)?;
-    print_report(ctx, &outcome.report, &outcome.requested);
+    crate::output::print_run_report(ctx.json, &outcome.report, &outcome.requested);
     if !ctx.json {
         println!();
         let store = ctx.open_store()?;
@@ -113,94 +111,5 @@ impl climastation_jobs::RunEvents for Events {
         if !self.json {
             println!("nothing registered for {dataset}: crawl first, or run --crawl");
         }
-    }
-}
-
-fn print_report(ctx: &Ctx, report: &pipeline::RunReport, requested: &[DatasetId]) {
-    if ctx.json {
-        let datasets: Vec<_> = report
-            .datasets
-            .iter()
-            .map(|d| {
-                json!({
-                    "dataset": d.dataset.as_str(),
-                    "completed": d.completed,
-                    "failed": d.failed.iter().map(|f| json!({"path": f.key.path(), "kind": f.kind.as_str(), "message": f.message})).collect::<Vec<_>>(),
-                    "retried": d.retried,
-                    "released": d.released,
-                    "stopped": d.stopped.as_ref().map(stop_text),
-                    "bytes": d.stats.bytes,
-                    "wall_seconds": d.stats.wall.as_secs_f64(),
-                    "processing_seconds": d.stats.processing.as_secs_f64(),
-                    "tracker_seconds": d.stats.tracker.as_secs_f64(),
-                })
-            })
-            .collect();
-        print_json(&json!({ "datasets": datasets, "exit_code": report.exit_code() }));
-        return;
-    }
-    for d in &report.datasets {
-        let s = &d.stats;
-        let rate = if s.wall.as_secs_f64() > 0.0 {
-            d.completed as f64 / s.wall.as_secs_f64()
-        } else {
-            0.0
-        };
-        println!(
-            "{}: {} completed, {} failed, {} retried later, in {} ({} files, {:.1} MB)",
-            d.dataset,
-            d.completed,
-            d.failed.len(),
-            d.retried,
-            duration(s.wall.as_secs_f64()),
-            crate::output::rate(rate),
-            s.bytes as f64 / 1e6
-        );
-        for f in &d.failed {
-            println!("  failed: {}: {}", f.key, f.message);
-        }
-        if let Some(reason) = &d.stopped {
-            println!("  stopped: {}", stop_text(reason));
-        }
-    }
-    let skipped: Vec<&str> = requested
-        .iter()
-        .filter(|r| !report.datasets.iter().any(|d| &d.dataset == *r))
-        .map(DatasetId::as_str)
-        .collect();
-    if !skipped.is_empty() {
-        println!("not started: {}", skipped.join(", "));
-    }
-    match report.exit_code() {
-        0 => println!("done"),
-        130 => println!("interrupted: run again to resume"),
-        _ => {
-            let mut hints: Vec<&str> = report
-                .datasets
-                .iter()
-                .flat_map(|d| &d.failed)
-                .map(|f| crate::output::fix_hint(&f.message))
-                .collect();
-            hints.sort_unstable();
-            hints.dedup();
-            if hints.is_empty() {
-                println!("stopped before the end: see the reason above; run again to resume");
-            } else {
-                println!(
-                    "files failed (`climastation failed` lists them); to fix: {}",
-                    hints.join("; or ")
-                );
-            }
-        }
-    }
-}
-
-fn stop_text(reason: &pipeline::StopReason) -> String {
-    match reason {
-        pipeline::StopReason::Finish(m) => format!("finishing the dataset failed: {m}"),
-        pipeline::StopReason::FailFast(f) => format!("fail-fast on {}: {}", f.key, f.message),
-        pipeline::StopReason::Interrupted => "interrupted".into(),
-        pipeline::StopReason::Store(e) => format!("progress store error: {e}"),
-        pipeline::StopReason::Resource(e) => format!("out of disk space: {e}"),
     }
 }
