@@ -110,10 +110,10 @@ fn write_manifest(
                 from: e.facts.from.clone(),
                 to: e.facts.to.clone(),
             };
-            let text = serde_json::to_string(&line).map_err(|e| e.to_string())?;
-            writeln!(out, "{text}").map_err(|e| e.to_string())?;
+            let text = serde_json::to_string(&line)?;
+            writeln!(out, "{text}")?;
         }
-        Ok(())
+        Ok::<(), dwd_dataset::output::EncodeError>(())
     })
     .map(|_| ())
     .map_err(|e| format!("writing {}: {e}", path.display()))

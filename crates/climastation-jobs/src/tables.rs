@@ -172,10 +172,9 @@ fn write_whole<T>(
         let r = write(w);
         let failed = r.is_err();
         result = Some(r);
-        if failed {
-            Err("nothing written".into())
-        } else {
-            Ok(())
+        match failed {
+            true => Err(dwd_dataset::output::EncodeError::from("nothing written")),
+            false => Ok(()),
         }
     });
     let value = match result {

@@ -219,7 +219,7 @@ pub fn write_catalog(layout: &Layout) -> Result<crate::output::Written, CatalogE
     }
     let path = layout.catalog();
     Ok(write_atomic(&path, |w| {
-        std::io::Write::write_all(w, sql.as_bytes()).map_err(|e| e.to_string())
+        std::io::Write::write_all(w, sql.as_bytes())
     })?)
 }
 

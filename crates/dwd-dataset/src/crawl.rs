@@ -227,13 +227,10 @@ fn save_selection(
     all.insert(dataset.to_owned(), selection.describe());
     let text = serde_json::to_string_pretty(&all).map_err(|e| OutputError::Encode {
         path: path.clone(),
-        message: e.to_string(),
+        source: Box::new(e),
         io: None,
     })?;
-    write_atomic(&path, |w| {
-        std::io::Write::write_all(w, text.as_bytes()).map_err(|e| e.to_string())
-    })
-    .map(|_| ())
+    write_atomic(&path, |w| std::io::Write::write_all(w, text.as_bytes())).map(|_| ())
 }
 
 /// The selection each dataset was last crawled with.

@@ -229,7 +229,7 @@ pub fn read_station_list(
     Ok(dwd_parser::stations::parse(shown, &bytes)?)
 }
 
-pub use crate::output::{OutputError, Written, write_atomic};
+pub use crate::output::{EncodeError, OutputError, Written, write_atomic};
 
 /// The output format of tables (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,9 +263,9 @@ pub fn write_data(
     use dwd_translate::table::{write_csv, write_jsonl, write_parquet};
     let rows = table.len();
     let written = write_atomic(out, |w| match format {
-        Format::Parquet => write_parquet(table, source, w).map_err(|e| e.to_string()),
-        Format::Csv => write_csv(table, source, w).map_err(|e| e.to_string()),
-        Format::Jsonl => write_jsonl(table, source, w).map_err(|e| e.to_string()),
+        Format::Parquet => write_parquet(table, source, w).map_err(EncodeError::from),
+        Format::Csv => write_csv(table, source, w).map_err(EncodeError::from),
+        Format::Jsonl => write_jsonl(table, source, w).map_err(EncodeError::from),
     })?;
     Ok((written, rows))
 }
@@ -280,9 +280,9 @@ pub fn write_frame(
     write_atomic(out, |w| match format {
         Format::Parquet => frame
             .write_parquet(dwd_translate::table::source_metadata(source), w)
-            .map_err(|e| e.to_string()),
-        Format::Csv => frame.write_csv(w).map_err(|e| e.to_string()),
-        Format::Jsonl => frame.write_jsonl(w).map_err(|e| e.to_string()),
+            .map_err(EncodeError::from),
+        Format::Csv => frame.write_csv(w).map_err(EncodeError::from),
+        Format::Jsonl => frame.write_jsonl(w).map_err(EncodeError::from),
     })
 }
 

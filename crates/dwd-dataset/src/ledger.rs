@@ -201,10 +201,7 @@ mod tests {
     use std::io::Write;
 
     fn written(dir: &Path, name: &str, body: &[u8]) -> OutputRecord {
-        let w = write_atomic(&dir.join(name), |w| {
-            w.write_all(body).map_err(|e| e.to_string())
-        })
-        .unwrap();
+        let w = write_atomic(&dir.join(name), |w| w.write_all(body)).unwrap();
         record(dir, &w, 1, "f.zip")
     }
 

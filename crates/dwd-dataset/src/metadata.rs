@@ -25,7 +25,7 @@ use dwd_translate::table::{SourceInfo, source_metadata, write_csv_batch, write_j
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::files::Format;
-use crate::output::{OutputError, Written, write_atomic};
+use crate::output::{EncodeError, OutputError, Written, write_atomic};
 
 /// The column that tags each row of a by-file table with its file.
 const FILE: &str = "source_file";
@@ -153,7 +153,7 @@ pub fn update_metadata(
             continue;
         }
         let cached = write_atomic(&cache, |w| {
-            dwd_translate::table::write_batch(&all, Vec::new(), w).map_err(|e| e.to_string())
+            dwd_translate::table::write_batch(&all, Vec::new(), w)
         })?;
         report.written.push((cached, all.num_rows()));
         let from = distinct_files(&all)?;
@@ -167,10 +167,10 @@ pub fn update_metadata(
         let written = write_atomic(&target, |w| match format {
             Format::Parquet => {
                 dwd_translate::table::write_batch(&merged, source_metadata(&source), w)
-                    .map_err(|e| e.to_string())
+                    .map_err(EncodeError::from)
             }
-            Format::Csv => write_csv_batch(&merged, w).map_err(|e| e.to_string()),
-            Format::Jsonl => write_jsonl_batch(&merged, w).map_err(|e| e.to_string()),
+            Format::Csv => write_csv_batch(&merged, w).map_err(EncodeError::from),
+            Format::Jsonl => write_jsonl_batch(&merged, w).map_err(EncodeError::from),
         })?;
         report.written.push((written, merged.num_rows()));
         report.rows.push((kind, merged.num_rows()));

@@ -20,10 +20,10 @@ pub enum OutputError {
         source: std::io::Error,
     },
     /// The encoder failed; `io` is the kind of the I/O error beneath it, if any.
-    #[error("writing {}: {message}", path.display())]
+    #[error("writing {}: {source}", path.display())]
     Encode {
         path: std::path::PathBuf,
-        message: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
         io: Option<std::io::ErrorKind>,
     },
 }
@@ -81,6 +81,10 @@ impl std::io::Write for Watched {
         })
     }
 }
+
+/// An encoder's error, as [`write_atomic`]'s writers return it when their
+/// branches fail with errors of different types.
+pub type EncodeError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What [`write_atomic`] hands its writer.
 pub type Out = std::io::BufWriter<Watched>;
@@ -217,10 +221,13 @@ pub fn modified_ns(meta: &std::fs::Metadata) -> i64 {
 /// Writes `path` through a temp name of this process, synced and renamed
 /// into place: a crash never leaves a half file under the final name, and
 /// a failed write leaves no temp file. The error names the file.
-pub fn write_atomic(
+pub fn write_atomic<E>(
     path: &Path,
-    write: impl FnOnce(&mut Out) -> Result<(), String>,
-) -> Result<Written, OutputError> {
+    write: impl FnOnce(&mut Out) -> Result<(), E>,
+) -> Result<Written, OutputError>
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| OutputError::Io { path, source }
@@ -236,23 +243,25 @@ pub fn write_atomic(
         hash: sha2::Sha256::new(),
         bytes: 0,
     });
-    let encode = |message: String, io: Option<std::io::ErrorKind>| {
+    let encode = |source: Box<dyn std::error::Error + Send + Sync>,
+                  io: Option<std::io::ErrorKind>| {
         let _ = std::fs::remove_file(&tmp);
         OutputError::Encode {
             path: path.to_path_buf(),
-            message,
+            source,
             io,
         }
     };
-    if let Err(message) = write(&mut w) {
+    if let Err(e) = write(&mut w) {
         let seen = w.get_ref().failed;
-        return Err(encode(message, seen));
+        return Err(encode(e.into(), seen));
     }
     let watched = match w.into_inner() {
         Ok(watched) => watched,
         Err(e) => {
-            let kind = e.error().kind();
-            return Err(encode(e.error().to_string(), Some(kind)));
+            let e = e.into_error();
+            let kind = e.kind();
+            return Err(encode(Box::new(e), Some(kind)));
         }
     };
     let Watched {
@@ -308,7 +317,7 @@ mod tests {
         let path = dir.path().join("a/b.txt");
         let w = write_atomic(&path, |w| {
             use std::io::Write;
-            w.write_all(b"hello").map_err(|e| e.to_string())
+            w.write_all(b"hello")
         })
         .unwrap();
         assert_eq!(w.bytes, 5);

@@ -63,9 +63,7 @@ pub fn load(
                 let b = download
                     .read_small(&source_path, MAX_LIST)?
                     .ok_or_else(|| CrawlError::Setup(format!("{source_path}: not at {root}")))?;
-                crate::output::write_atomic(&cached, |w| {
-                    std::io::Write::write_all(w, &b).map_err(|e| e.to_string())
-                })?;
+                crate::output::write_atomic(&cached, |w| std::io::Write::write_all(w, &b))?;
                 b
             }
         };

@@ -234,8 +234,8 @@ pub fn update_series(
                     }
                     let mut merged = None;
                     let written = write_atomic(&layout.series(name, station), |w| {
-                        merged = Some(merge(inputs.clone(), &extra, w).map_err(|e| e.to_string())?);
-                        Ok(())
+                        merged = Some(merge(inputs.clone(), &extra, w)?);
+                        Ok::<(), crate::merge::MergeError>(())
                     });
                     let result = match (written, merged) {
                         (Ok(w), Some(m)) => Ok((w, m)),
