@@ -249,21 +249,10 @@ fn write_series(
     hours: i64,
     rng: &mut Rng,
 ) -> anyhow::Result<()> {
-    let q = std::collections::HashMap::from([
-        ("unit".to_owned(), "°C".to_owned()),
-        ("quality_column".to_owned(), "quality".to_owned()),
+    let schema = dwd_dataset::testing::series_schema(&[
+        ("temperature_air_mean_2m", DataType::Float64, "°C"),
+        ("humidity", DataType::Float64, "%"),
     ]);
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("station_id", DataType::UInt32, false),
-        Field::new(
-            "timestamp_utc",
-            DataType::Timestamp(arrow_schema::TimeUnit::Millisecond, Some("UTC".into())),
-            false,
-        ),
-        Field::new("quality", DataType::Int32, true),
-        Field::new("temperature_air_mean_2m", DataType::Float64, true).with_metadata(q.clone()),
-        Field::new("humidity", DataType::Float64, true).with_metadata(q),
-    ]));
     let n = hours as usize;
     let temps: Vec<f64> = (0..hours)
         .map(|h| temperature(s, h) + noise(rng, 0.5))

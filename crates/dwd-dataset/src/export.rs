@@ -559,26 +559,12 @@ impl<W: Write + Send> Sink<W> {
 mod tests {
     use super::*;
     use arrow_array::{Float64Array, Int32Array, TimestampMillisecondArray};
-    use std::collections::HashMap;
 
     const H: i64 = 3_600_000;
 
     /// A series of station 44 at the given hours: `<param>` = hour·factor.
     fn series(layout: &Layout, dataset: &str, param: &str, unit: &str, hours: &[i64], factor: f64) {
-        let meta = HashMap::from([
-            ("unit".to_owned(), unit.to_owned()),
-            ("quality_column".to_owned(), "quality".to_owned()),
-        ]);
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("station_id", DataType::UInt32, false),
-            Field::new(
-                "timestamp_utc",
-                DataType::Timestamp(arrow_schema::TimeUnit::Millisecond, Some("UTC".into())),
-                false,
-            ),
-            Field::new("quality", DataType::Int32, true),
-            Field::new(param, DataType::Float64, true).with_metadata(meta),
-        ]));
+        let schema = crate::testing::series_schema(&[(param, DataType::Float64, unit)]);
         let batch = RecordBatch::try_new(
             schema,
             vec![

@@ -34,6 +34,7 @@ pub mod metadata;
 pub mod output;
 pub mod processor;
 pub mod stations;
+pub mod testing;
 pub mod update;
 pub mod values;
 

@@ -1009,21 +1009,10 @@ mod tests {
     /// Station `id`'s series: per hour (1, 2, 3) a temperature (or none)
     /// and its quality level; `code` a text column beside it.
     fn series(layout: &Layout, id: u32, temps: [Option<f64>; 3], quality: [i32; 3]) {
-        let meta = std::collections::HashMap::from([
-            ("unit".to_owned(), "°C".to_owned()),
-            ("quality_column".to_owned(), "quality".to_owned()),
+        let schema = crate::testing::series_schema(&[
+            ("temperature_air_mean_2m", DataType::Float64, "°C"),
+            ("humidity", DataType::Utf8, "%"),
         ]);
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("station_id", DataType::UInt32, false),
-            Field::new(
-                "timestamp_utc",
-                DataType::Timestamp(arrow_schema::TimeUnit::Millisecond, Some("UTC".into())),
-                false,
-            ),
-            Field::new("quality", DataType::Int32, true),
-            Field::new("temperature_air_mean_2m", DataType::Float64, true).with_metadata(meta),
-            Field::new("humidity", DataType::Utf8, true),
-        ]));
         let batch = RecordBatch::try_new(
             schema,
             vec![
