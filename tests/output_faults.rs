@@ -56,6 +56,12 @@ fn check(lab: &Lab) -> Output {
     lab.cli(&["check"], &[])
 }
 
+/// `check` passes.
+fn check_ok(lab: &Lab) {
+    let c = check(lab);
+    assert_eq!(c.status.code(), Some(0), "{}", stdout(&c));
+}
+
 fn run_ok(lab: &Lab) {
     let (o, report) = lab.run(&[]);
     assert_eq!(o.status.code(), Some(0), "run: {report}\n{}", stderr(&o));
@@ -245,12 +251,7 @@ fn check_reports_foreign_tables_and_leftover_temps() {
     assert!(!dead.exists(), "the dead process's temp file was swept");
     std::fs::remove_file(o.join("series/99999.parquet")).unwrap();
     run_ok(&lab);
-    assert_eq!(
-        check(&lab).status.code(),
-        Some(0),
-        "{}",
-        stdout(&check(&lab))
-    );
+    check_ok(&lab);
 }
 
 /// Finding 4: two `run --crawl` on one data folder at once (a cron job
@@ -656,10 +657,5 @@ fn check_reports_stale_series_until_the_run() {
         stdout(&c)
     );
     run_ok(&lab);
-    assert_eq!(
-        check(&lab).status.code(),
-        Some(0),
-        "{}",
-        stdout(&check(&lab))
-    );
+    check_ok(&lab);
 }
