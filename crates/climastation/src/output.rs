@@ -46,8 +46,11 @@ pub fn rate(per_sec: f64) -> String {
     }
 }
 
+/// One JSON document on stdout; a reader that stopped reading (`| head`)
+/// ends the output quietly instead of a panic.
 pub fn print_json(value: &serde_json::Value) {
-    println!("{value}");
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{value}");
 }
 
 /// The command that fixes a failed file, by its error: a file the source
