@@ -229,27 +229,7 @@ pub fn read_station_list(
     Ok(dwd_parser::stations::parse(shown, &bytes)?)
 }
 
-pub use crate::output::{EncodeError, OutputError, Written, write_atomic};
-
-/// The output format of tables (`--format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-pub enum Format {
-    Parquet,
-    Csv,
-    Jsonl,
-}
-
-impl Format {
-    /// The file name extension.
-    pub fn ext(self) -> &'static str {
-        match self {
-            Format::Parquet => "parquet",
-            Format::Csv => "csv",
-            Format::Jsonl => "jsonl",
-        }
-    }
-}
+pub use crate::output::{EncodeError, Format, OutputError, Written, write_atomic};
 
 /// Writes a translated data file to `out` (atomically) in `format`;
 /// returns what was written and its rows. Parquet carries `source` in its

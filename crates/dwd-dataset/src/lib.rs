@@ -1,57 +1,17 @@
-//! The DWD application layer: what to do with each kind of DWD file
-//! (`files`), the `dwd` processor of the pipeline (`processor`: fetch,
-//! convert, and when a dataset's files are done, the dataset processor),
+//! The DWD ingest layer: what to do with each kind of DWD file (`files`),
+//! the `dwd` processor of the pipeline (`processor`: fetch, convert, and
+//! when a dataset's files are done, its tables through `dwd-series`), and
 //! crawl → register → vanish (`crawl`, with the station lists of
-//! `stations`), and the dataset processor that turns per-file tables into
-//! analysis-ready datasets. The CLI is arguments → these → output.
-//!
-//! - `merge`: one station's files (historical, recent, now) into one
-//!   time-sorted series, each (station, time) once, the more final source
-//!   winning where files overlap, every row naming its source;
-//! - `update`: after a run, rebuild only the series whose inputs changed
-//!   (what each series was built from is kept in the tracker);
-//! - `metadata`: the station metadata of all files, each row once, read
-//!   again only from zips that changed;
-//! - `layout`: where series, station lists, metadata and per-file tables are;
-//! - `catalog`: `catalog.sql`, DuckDB views over all of it;
-//! - `export`: one record per station and time across a resolution's datasets;
-//! - `output`: files written whole or not at all, under temp names of
-//!   their process;
-//! - `ledger`: the output ledger (every table recorded in the tracker and
-//!   checked before use) and the dataset lock (one process at a time works
-//!   on a dataset's outputs);
-//! - `check`: a dataset's outputs against the ledger and the disk.
+//! `stations`). The tables themselves (series, ledger, export, values,
+//! catalog) are `dwd-series`, re-exported here under their module names.
 
-pub mod catalog;
-pub mod check;
 pub mod crawl;
-pub mod export;
 pub mod files;
-pub mod layout;
-pub mod ledger;
-pub mod merge;
-pub mod metadata;
-pub mod output;
 pub mod processor;
 pub mod stations;
-pub mod testing;
-pub mod update;
-pub mod values;
 
-pub use catalog::write_catalog;
-pub use layout::Layout;
-pub use merge::{Input, MERGE_RULE, Merged, merge};
+pub use dwd_series::{
+    Input, Layout, MERGE_RULE, Merged, UpdateReport, catalog, check, export, layout, ledger, merge,
+    metadata, output, testing, update, update_series, values, write_catalog,
+};
 pub use processor::DwdProcessor;
-pub use update::{UpdateReport, update_series};
-
-/// Record batches read from one table as one batch (no copy when there is
-/// one); `None` when there are none.
-pub(crate) fn one_batch(
-    batches: Vec<arrow_array::RecordBatch>,
-) -> Result<Option<arrow_array::RecordBatch>, arrow_schema::ArrowError> {
-    match batches.as_slice() {
-        [] => Ok(None),
-        [_] => Ok(batches.into_iter().next()),
-        [first, ..] => arrow_select::concat::concat_batches(&first.schema(), &batches).map(Some),
-    }
-}

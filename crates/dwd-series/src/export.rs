@@ -41,7 +41,7 @@ pub enum ExportError {
 }
 
 /// The output format: the one of every table the program writes.
-pub use crate::files::Format;
+pub use crate::output::Format;
 
 /// A station as its dataset's `stations.parquet` lists it.
 #[derive(Clone, Debug, PartialEq)]

@@ -24,7 +24,7 @@ use dwd_translate::meta::metadata_frames;
 use dwd_translate::table::{SourceInfo, source_metadata, write_csv_batch, write_jsonl_batch};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use crate::files::Format;
+use crate::output::Format;
 use crate::output::{EncodeError, OutputError, Written, write_atomic};
 
 /// The column that tags each row of a by-file table with its file.

@@ -9,6 +9,26 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::Digest;
 
+/// The output format of tables (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum Format {
+    Parquet,
+    Csv,
+    Jsonl,
+}
+
+impl Format {
+    /// The file name extension.
+    pub fn ext(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+        }
+    }
+}
+
 /// Why an output file could not be written. No space left on the disk is
 /// told apart (it stops a run: every other file would fail the same way),
 /// also when the encoder (Parquet, CSV) reports the write error as its own.
