@@ -64,7 +64,7 @@ impl Session {
         };
         if only.is_none() {
             // the catalog, a table of the output root
-            let root = DatasetId::new(dwd_dataset::catalog::ROOT)?;
+            let root = DatasetId::new(dwd_dataset::duckdb::ROOT)?;
             for rec in store.outputs(&root)? {
                 report.tables += 1;
                 if let Err(damage) = dwd_dataset::ledger::check(layout.root(), &rec, depth) {

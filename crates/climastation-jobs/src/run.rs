@@ -290,7 +290,7 @@ impl Session {
         }
         match dwd_dataset::write_catalog(&layout) {
             Ok(w) => {
-                let root = DatasetId::new(dwd_dataset::catalog::ROOT)?;
+                let root = DatasetId::new(dwd_dataset::duckdb::ROOT)?;
                 let rec = dwd_dataset::ledger::record(layout.root(), &w, 0, "catalog");
                 store.record_outputs(&root, &[rec])?;
                 tracing::info!(file = %w.path.display(), "DuckDB catalog written");

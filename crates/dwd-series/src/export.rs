@@ -3,7 +3,7 @@
 //! of their series on station and time), each parameter with its quality
 //! column, as Parquet, CSV or JSON lines from the same record batches.
 //!
-//! Column names are the catalog's wide view's ([`crate::catalog::wide_columns`]):
+//! Column names are the catalog's wide view's ([`crate::duckdb::wide_columns`]):
 //! a name two datasets share (`quality`) is prefixed with the dataset.
 //! Time filters skip whole row groups by their statistics before reading.
 
@@ -19,7 +19,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::statistics::Statistics;
 
-use crate::catalog::{SeriesSet, series_sets, wide_columns};
+use crate::duckdb::{SeriesSet, series_sets, wide_columns};
 use crate::layout::Layout;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +31,7 @@ pub enum ExportError {
     #[error("interrupted")]
     Interrupted,
     #[error(transparent)]
-    Catalog(#[from] crate::catalog::CatalogError),
+    Catalog(#[from] crate::duckdb::CatalogError),
     #[error(transparent)]
     Parquet(#[from] parquet::errors::ParquetError),
     #[error(transparent)]

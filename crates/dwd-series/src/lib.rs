@@ -12,7 +12,8 @@
 //! - `metadata`: the station metadata of all files, each row once, read
 //!   again only from zips that changed;
 //! - `layout`: where series, station lists, metadata and per-file tables are;
-//! - `catalog`: `catalog.sql`, DuckDB views over all of it;
+//! - `duckdb`: `catalog.sql`, DuckDB views over all of it (named apart from
+//!   the `dwd-catalog` crate, DWD's archive catalog);
 //! - `export`: one record per station and time across a resolution;
 //! - `values`: values at a place from the stations around it;
 //! - `output`: files written whole or not at all, under temp names of
@@ -22,8 +23,8 @@
 //! - `check`: a dataset's outputs against the ledger and the disk;
 //! - `testing`: series written by hand, for tests and benchmarks.
 
-pub mod catalog;
 pub mod check;
+pub mod duckdb;
 pub mod export;
 pub mod layout;
 pub mod ledger;
@@ -34,7 +35,7 @@ pub mod testing;
 pub mod update;
 pub mod values;
 
-pub use catalog::write_catalog;
+pub use duckdb::write_catalog;
 pub use layout::Layout;
 pub use merge::{Input, MERGE_RULE, Merged, merge};
 pub use update::{UpdateReport, update_series};

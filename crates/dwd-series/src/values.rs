@@ -30,7 +30,7 @@ use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use dwd_translate::{Spatial, Tables};
 
-use crate::catalog::{SeriesSet, series_sets, wide_columns};
+use crate::duckdb::{SeriesSet, series_sets, wide_columns};
 use crate::export::{ExportError, Format, Sink, read_series};
 use crate::layout::Layout;
 
