@@ -68,7 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let years: i64 = args.get("years", 30)?;
     let seed: u64 = args.get("seed", 5)?;
     let tmp = tempfile::tempdir()?;
-    let layout = dwd_dataset::Layout::new(tmp.path());
+    let layout = dwd_dataset::OutputLayout::new(tmp.path());
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let stations: Vec<Station> = (0..n)
         .map(|i| Station {
@@ -195,7 +195,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 /// `values` to Parquet in memory: (seconds, rows).
 fn timed(
-    layout: &dwd_dataset::Layout,
+    layout: &dwd_dataset::OutputLayout,
     tables: &dwd_translate::Tables,
     spec: &ValuesSpec,
 ) -> anyhow::Result<(f64, u64)> {
@@ -211,7 +211,7 @@ fn timed(
     Ok((t.elapsed().as_secs_f64(), r.rows))
 }
 
-fn write_stations(layout: &dwd_dataset::Layout, stations: &[Station]) -> anyhow::Result<()> {
+fn write_stations(layout: &dwd_dataset::OutputLayout, stations: &[Station]) -> anyhow::Result<()> {
     let schema = Arc::new(Schema::new(vec![
         Field::new("station_id", DataType::UInt32, false),
         Field::new("name", DataType::Utf8, false),
@@ -244,7 +244,7 @@ fn write_stations(layout: &dwd_dataset::Layout, stations: &[Station]) -> anyhow:
 }
 
 fn write_series(
-    layout: &dwd_dataset::Layout,
+    layout: &dwd_dataset::OutputLayout,
     s: &Station,
     hours: i64,
     rng: &mut Rng,
@@ -282,7 +282,7 @@ fn write_series(
 }
 
 /// Station `id`'s temperatures of the first `hours` hours, by hour.
-fn read_truth(layout: &dwd_dataset::Layout, id: u32, hours: i64) -> anyhow::Result<Vec<f64>> {
+fn read_truth(layout: &dwd_dataset::OutputLayout, id: u32, hours: i64) -> anyhow::Result<Vec<f64>> {
     let file = std::fs::File::open(layout.series(DS, &format!("{id:05}")))?;
     let reader =
         parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;

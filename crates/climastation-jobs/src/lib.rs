@@ -149,8 +149,8 @@ impl Session {
     }
 
     /// The output root's layout.
-    pub fn layout(&self) -> dwd_dataset::Layout {
-        dwd_dataset::Layout::new(&self.config.paths.output)
+    pub fn layout(&self) -> dwd_dataset::OutputLayout {
+        dwd_dataset::OutputLayout::new(&self.config.paths.output)
     }
 
     /// `paths.data_dir/manifests`: what each crawl saw.

@@ -11,7 +11,7 @@ pub mod processor;
 pub mod stations;
 
 pub use dwd_series::{
-    Input, Layout, MERGE_RULE, Merged, UpdateReport, check, duckdb, export, layout, ledger, merge,
-    metadata, output, testing, update, update_series, values, write_catalog,
+    Input, MERGE_RULE, Merged, OutputLayout, UpdateReport, check, duckdb, export, layout, ledger,
+    merge, metadata, output, testing, update, update_series, values, write_catalog,
 };
 pub use processor::DwdProcessor;

@@ -159,7 +159,7 @@ impl DwdProcessor {
         }
         let shown = job.path.display().to_string();
         let targets = PartTargets {
-            layout: crate::Layout::new(&self.output),
+            layout: crate::OutputLayout::new(&self.output),
             path: key.path(),
             name: &name,
             period: &period,
@@ -189,7 +189,7 @@ impl DwdProcessor {
             tracing::debug!(file = %key, member = %member, reference = time.reference.as_str(),
                 basis = time.basis.as_str(), "converted");
         }
-        let dir = crate::Layout::new(&self.output).dataset(dataset);
+        let dir = crate::OutputLayout::new(&self.output).dataset(dataset);
         let outputs = converted
             .written
             .iter()
@@ -205,7 +205,7 @@ impl DwdProcessor {
 
 /// Where the `dwd` processor puts one file's tables: under `parts/`.
 struct PartTargets<'a> {
-    layout: crate::Layout,
+    layout: crate::OutputLayout,
     /// The file's path in its dataset.
     path: &'a str,
     name: &'a str,
@@ -292,7 +292,7 @@ impl Processor for DwdProcessor {
     /// back to `pending`, so that this run converts it again.
     fn prepare_dataset(&self, job: &FinishJob<'_>) -> Result<(), ProcessError> {
         let dataset = job.dataset;
-        let dir = crate::Layout::new(&self.output).dataset(dataset.as_str());
+        let dir = crate::OutputLayout::new(&self.output).dataset(dataset.as_str());
         let _lock = lock(&dir, job)?;
         crate::output::sweep_stale_temps(&dir);
         let store_err = |e: tracker_core::TrackerError| ProcessError::transient(e.to_string());
@@ -319,7 +319,7 @@ impl Processor for DwdProcessor {
     fn finish_dataset(&self, job: &FinishJob<'_>) -> Result<(), ProcessError> {
         let dataset = job.dataset;
         let name = dataset.as_str();
-        let layout = crate::Layout::new(&self.output);
+        let layout = crate::OutputLayout::new(&self.output);
         let dir = layout.dataset(name);
         let _lock = lock(&dir, job)?;
         let store_err = |e: tracker_core::TrackerError| ProcessError::transient(e.to_string());

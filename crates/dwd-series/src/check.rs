@@ -127,7 +127,7 @@ pub struct DatasetCheck {
 /// every completed file that makes tables has them, and looks for tables
 /// nobody recorded and temp files of dead processes under its folder.
 pub fn check_dataset(
-    layout: &crate::Layout,
+    layout: &crate::OutputLayout,
     dataset: &DatasetId,
     store: &dyn ProgressStore,
     depth: Depth,
@@ -224,7 +224,7 @@ fn tables_below(dir: &Path) -> Vec<PathBuf> {
 /// the cheap check before an export or the catalog reads it. Returns what
 /// is wrong; empty when every served table is what a run wrote.
 pub fn served_problems(
-    layout: &crate::Layout,
+    layout: &crate::OutputLayout,
     dataset: &DatasetId,
     store: &dyn ProgressStore,
 ) -> Result<Vec<Problem>, TrackerError> {

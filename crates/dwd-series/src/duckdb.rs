@@ -16,7 +16,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::layout::Layout;
+use crate::layout::OutputLayout;
 use crate::output::{OutputError, write_atomic};
 
 /// Columns of a series that are not parameters.
@@ -78,7 +78,7 @@ fn parquet_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The datasets under `layout` that have series, with their parameters.
-pub fn series_sets(layout: &Layout) -> Result<Vec<SeriesSet>, CatalogError> {
+pub fn series_sets(layout: &OutputLayout) -> Result<Vec<SeriesSet>, CatalogError> {
     let mut out = Vec::new();
     for d in dwd_catalog::DATASETS {
         let files = parquet_files(&layout.series_dir(d.name));
@@ -142,12 +142,12 @@ pub fn wide_columns(sets: &[&SeriesSet]) -> Vec<(String, Vec<(String, String)>)>
 
 /// Writes `catalog.sql` for everything under `layout`; returns what was
 /// written (for the output ledger).
-pub fn write_catalog(layout: &Layout) -> Result<crate::output::Written, CatalogError> {
+pub fn write_catalog(layout: &OutputLayout) -> Result<crate::output::Written, CatalogError> {
     let root = std::fs::canonicalize(layout.root()).map_err(|source| CatalogError::Io {
         path: layout.root().to_path_buf(),
         source,
     })?;
-    let abs = Layout::new(&root);
+    let abs = OutputLayout::new(&root);
     let sets = series_sets(&abs)?;
     let mut sql = String::from(
         "-- ClimaStation's DuckDB catalog, written by `climastation run`: open it with\n\

@@ -20,7 +20,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::statistics::Statistics;
 
 use crate::duckdb::{SeriesSet, series_sets, wide_columns};
-use crate::layout::Layout;
+use crate::layout::OutputLayout;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -79,7 +79,7 @@ pub struct Exported {
 }
 
 /// Every station of `dataset`'s `stations.parquet`.
-pub fn stations(layout: &Layout, dataset: &str) -> Result<Vec<Station>, ExportError> {
+pub fn stations(layout: &OutputLayout, dataset: &str) -> Result<Vec<Station>, ExportError> {
     let path = layout.stations(dataset, "parquet");
     if !path.exists() {
         return Ok(Vec::new());
@@ -214,7 +214,7 @@ pub(crate) fn read_series(
 
 /// Writes the export of `spec` to `out`.
 pub fn export<W: Write + Send>(
-    layout: &Layout,
+    layout: &OutputLayout,
     spec: &Spec,
     format: Format,
     out: W,
@@ -563,7 +563,14 @@ mod tests {
     const H: i64 = 3_600_000;
 
     /// A series of station 44 at the given hours: `<param>` = hour·factor.
-    fn series(layout: &Layout, dataset: &str, param: &str, unit: &str, hours: &[i64], factor: f64) {
+    fn series(
+        layout: &OutputLayout,
+        dataset: &str,
+        param: &str,
+        unit: &str,
+        hours: &[i64],
+        factor: f64,
+    ) {
         let schema = crate::testing::series_schema(&[(param, DataType::Float64, unit)]);
         let batch = RecordBatch::try_new(
             schema,
@@ -588,9 +595,9 @@ mod tests {
             .unwrap();
     }
 
-    fn lab() -> (tempfile::TempDir, Layout) {
+    fn lab() -> (tempfile::TempDir, OutputLayout) {
         let dir = tempfile::tempdir().unwrap();
-        let layout = Layout::new(dir.path());
+        let layout = OutputLayout::new(dir.path());
         series(
             &layout,
             "hourly/air_temperature",

@@ -19,13 +19,13 @@ use std::path::{Path, PathBuf};
 
 /// The output root (`paths.output`).
 #[derive(Clone, Debug)]
-pub struct Layout {
+pub struct OutputLayout {
     root: PathBuf,
 }
 
-impl Layout {
-    pub fn new(root: impl Into<PathBuf>) -> Layout {
-        Layout { root: root.into() }
+impl OutputLayout {
+    pub fn new(root: impl Into<PathBuf>) -> OutputLayout {
+        OutputLayout { root: root.into() }
     }
 
     pub fn root(&self) -> &Path {
@@ -83,7 +83,7 @@ mod tests {
 
     #[test]
     fn parts_are_apart_from_the_series_glob() {
-        let l = Layout::new("out");
+        let l = OutputLayout::new("out");
         assert_eq!(
             l.part(
                 "hourly/wind",

@@ -11,7 +11,8 @@
 //!   (what each series was built from is kept in the tracker);
 //! - `metadata`: the station metadata of all files, each row once, read
 //!   again only from zips that changed;
-//! - `layout`: where series, station lists, metadata and per-file tables are;
+//! - `layout`: where series, station lists, metadata and per-file tables are
+//!   ([`OutputLayout`], named apart from the catalog's file `Layout`);
 //! - `duckdb`: `catalog.sql`, DuckDB views over all of it (named apart from
 //!   the `dwd-catalog` crate, DWD's archive catalog);
 //! - `export`: one record per station and time across a resolution;
@@ -36,7 +37,7 @@ pub mod update;
 pub mod values;
 
 pub use duckdb::write_catalog;
-pub use layout::Layout;
+pub use layout::OutputLayout;
 pub use merge::{Input, MERGE_RULE, Merged, merge};
 pub use update::{UpdateReport, update_series};
 

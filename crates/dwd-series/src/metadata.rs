@@ -66,7 +66,7 @@ pub struct MetadataReport {
 /// what the last update was built from ((file, checksum)); a file in it
 /// with the same checksum is not read again.
 pub fn update_metadata(
-    layout: &crate::Layout,
+    layout: &crate::OutputLayout,
     dataset: &str,
     files: &[MetaFile],
     before: &[(String, Option<String>)],
@@ -351,7 +351,7 @@ mod tests {
         csv.lines().map(str::to_owned).collect()
     }
 
-    fn written(layout: &crate::Layout) -> Vec<(String, Vec<String>)> {
+    fn written(layout: &crate::OutputLayout) -> Vec<(String, Vec<String>)> {
         let dir = layout.dataset(DATASET).join("metadata");
         let mut out = Vec::new();
         for e in std::fs::read_dir(dir).unwrap() {
@@ -381,7 +381,7 @@ mod tests {
     #[test]
     fn only_new_and_changed_zips_are_read_and_the_tables_stay_exact() {
         let dir = tempfile::tempdir().unwrap();
-        let layout = crate::Layout::new(dir.path().join("output"));
+        let layout = crate::OutputLayout::new(dir.path().join("output"));
         let tables = Tables::embedded().unwrap();
         let mut files = zips(dir.path());
         let update = |files: &[MetaFile], before: &[(String, Option<String>)]| {
@@ -435,7 +435,7 @@ mod tests {
     #[test]
     fn an_unreadable_zip_is_left_out_with_its_reason() {
         let dir = tempfile::tempdir().unwrap();
-        let layout = crate::Layout::new(dir.path().join("output"));
+        let layout = crate::OutputLayout::new(dir.path().join("output"));
         let tables = Tables::embedded().unwrap();
         let mut files = zips(dir.path());
         std::fs::write(&files[1].raw, b"not a zip").unwrap();

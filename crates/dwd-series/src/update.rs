@@ -20,7 +20,7 @@ use tracker_core::{
     TrackerError,
 };
 
-use crate::layout::Layout;
+use crate::layout::OutputLayout;
 use crate::merge::{Input, Merged, merge};
 use crate::output::{Written, write_atomic};
 
@@ -128,7 +128,7 @@ pub fn ledger(inputs: Vec<SeriesInput>) -> BTreeMap<String, Vec<(String, Option<
 /// Rebuilds the series of `dataset` whose inputs changed, on `threads`
 /// threads; `should_stop` is asked between stations.
 pub fn update_series(
-    layout: &Layout,
+    layout: &OutputLayout,
     dataset: &DatasetId,
     store: &dyn ProgressStore,
     threads: usize,

@@ -32,7 +32,7 @@ use dwd_translate::{Spatial, Tables};
 
 use crate::duckdb::{SeriesSet, series_sets, wide_columns};
 use crate::export::{ExportError, Format, Sink, read_series};
-use crate::layout::Layout;
+use crate::layout::OutputLayout;
 
 /// A place asked for.
 #[derive(Clone, Debug, PartialEq)]
@@ -353,7 +353,7 @@ pub fn combine(
 
 /// Writes the values of `spec` to `out`.
 pub fn values<W: Write + Send>(
-    layout: &Layout,
+    layout: &OutputLayout,
     tables: &Tables,
     spec: &ValuesSpec,
     format: Format,
@@ -381,7 +381,7 @@ pub struct Plan {
 /// Resolves `spec`'s parameters in the resolution's series and reads the
 /// station lists (stations with a series, less `spec.exclude`).
 pub fn plan(
-    layout: &Layout,
+    layout: &OutputLayout,
     tables: &Tables,
     spec: &ValuesSpec,
     format: Format,
@@ -436,7 +436,7 @@ impl Plan {
     /// Computes each point's rows (one batch a point) and hands them on.
     pub fn run(
         &self,
-        layout: &Layout,
+        layout: &OutputLayout,
         spec: &ValuesSpec,
         on_batch: &mut dyn FnMut(RecordBatch) -> Result<(), ExportError>,
     ) -> Result<ValuesReport, ExportError> {
@@ -1008,7 +1008,7 @@ mod tests {
 
     /// Station `id`'s series: per hour (1, 2, 3) a temperature (or none)
     /// and its quality level; `code` a text column beside it.
-    fn series(layout: &Layout, id: u32, temps: [Option<f64>; 3], quality: [i32; 3]) {
+    fn series(layout: &OutputLayout, id: u32, temps: [Option<f64>; 3], quality: [i32; 3]) {
         let schema = crate::testing::series_schema(&[
             ("temperature_air_mean_2m", DataType::Float64, "°C"),
             ("humidity", DataType::Utf8, "%"),
@@ -1033,7 +1033,7 @@ mod tests {
     }
 
     /// The stations list: (id, latitude, longitude, height).
-    fn stations(layout: &Layout, list: &[(u32, f64, f64, f64)]) {
+    fn stations(layout: &OutputLayout, list: &[(u32, f64, f64, f64)]) {
         let schema = Arc::new(Schema::new(vec![
             Field::new("station_id", DataType::UInt32, false),
             Field::new("name", DataType::Utf8, false),
@@ -1069,7 +1069,7 @@ mod tests {
     }
 
     /// Runs `values` on the layout as JSON lines: one object per row.
-    fn run(layout: &Layout, spec: &ValuesSpec) -> Vec<serde_json::Value> {
+    fn run(layout: &OutputLayout, spec: &ValuesSpec) -> Vec<serde_json::Value> {
         let tables = Tables::embedded().unwrap();
         let mut out = Vec::new();
         values(layout, &tables, spec, Format::Jsonl, &mut out).unwrap();
@@ -1099,7 +1099,7 @@ mod tests {
     #[test]
     fn ties_nulls_and_limits_on_series() {
         let dir = tempfile::tempdir().unwrap();
-        let layout = Layout::new(dir.path());
+        let layout = OutputLayout::new(dir.path());
         // 10 and 5 lie equally far east and west of the point (50, 10),
         // about 7.2 km; 7 lies 0.9° (100 km) north, past the 40 km limit
         stations(
@@ -1158,7 +1158,7 @@ mod tests {
     #[test]
     fn quality_filter_idw_and_text_columns_on_series() {
         let dir = tempfile::tempdir().unwrap();
-        let layout = Layout::new(dir.path());
+        let layout = OutputLayout::new(dir.path());
         stations(&layout, &[(1, 50.0, 10.05, 0.0), (2, 50.0, 9.9, 0.0)]);
         series(&layout, 1, [Some(1.0), Some(1.0), Some(1.0)], [1, 10, 10]);
         series(&layout, 2, [Some(4.0), Some(4.0), Some(4.0)], [10, 10, 10]);
