@@ -337,19 +337,17 @@ impl Processor for DwdProcessor {
         };
         let raw = |f: &FileRecord| self.raw.join(name).join(f.key.path());
         let ext = self.format.ext();
-        // the inputs of a dataset-wide table: did they change since it was
-        // built, or does a table built from them fail its check?
-        let changed = |key: &str, inputs: &[&FileRecord]| {
-            let mut now: Vec<(String, Option<String>)> = inputs
-                .iter()
-                .map(|f| (f.key.path().to_owned(), f.checksum.clone()))
-                .collect();
-            now.sort();
+        // a dataset-wide table's work: `None` when it is up to date; else
+        // whether its recorded tables still pass their check (a cache may
+        // then be reused) — its inputs changed since it was built, or one of
+        // its tables fails (or none was recorded)
+        let needs = |key: &str, inputs: &[&FileRecord]| -> Option<bool> {
             let built: Vec<&tracker_core::OutputRecord> =
                 outputs.iter().filter(|o| o.built_from == key).collect();
-            ledger.get(key) != Some(&now)
-                || built.is_empty()
-                || built.iter().any(|o| crate::check::usable(&dir, o).is_err())
+            let intact =
+                !built.is_empty() && built.iter().all(|o| crate::check::usable(&dir, o).is_ok());
+            let current = ledger.get(key) == Some(&crate::update::inputs_of(inputs));
+            (!current || !intact).then_some(intact)
         };
         let record = |key: &str, inputs: &[&FileRecord], written: &[tracker_core::OutputRecord]| {
             let list: Vec<SeriesInput> = inputs
@@ -381,7 +379,7 @@ impl Processor for DwdProcessor {
             .filter(|f| kind_of(Path::new(f.key.path())) == FileKind::StationList)
             .collect();
         let stations_file = layout.stations(name, ext);
-        if !lists.is_empty() && changed("stations", &lists) {
+        if !lists.is_empty() && needs("stations", &lists).is_some() {
             let mut parsed = Vec::new();
             for f in &lists {
                 let path = raw(f);
@@ -408,7 +406,11 @@ impl Processor for DwdProcessor {
                 )
             })
             .collect();
-        if !with_meta.is_empty() && changed("metadata", &with_meta) {
+        let metadata_work = match with_meta.is_empty() {
+            true => None,
+            false => needs("metadata", &with_meta),
+        };
+        if let Some(intact) = metadata_work {
             let metafiles: Vec<crate::metadata::MetaFile> = with_meta
                 .iter()
                 .map(|f| crate::metadata::MetaFile {
@@ -417,11 +419,7 @@ impl Processor for DwdProcessor {
                     raw: raw(f),
                 })
                 .collect();
-            // a damaged cache or table: every zip is read again
-            let intact = outputs
-                .iter()
-                .filter(|o| o.built_from == "metadata")
-                .all(|o| crate::check::usable(&dir, o).is_ok());
+            // a damaged (or unrecorded) cache or table: every zip is read again
             let before = match intact {
                 true => ledger.get("metadata").cloned().unwrap_or_default(),
                 false => Vec::new(),
