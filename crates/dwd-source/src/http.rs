@@ -363,8 +363,10 @@ impl std::fmt::Debug for Pump {
     }
 }
 
-/// The message of the error a stopped [`Pump`] read fails with.
-const PUMP_STOPPED: &str = "stopped while the connection stalled";
+/// The error a stopped [`Pump`] read fails with (inside an `io::Error`).
+#[derive(Debug, thiserror::Error)]
+#[error("stopped while the connection stalled")]
+struct PumpStopped;
 
 impl Pump {
     pub fn new(
@@ -405,7 +407,7 @@ impl Pump {
 
     /// Whether `e` is the error of a read left on a stop.
     pub fn stopped(e: &std::io::Error) -> bool {
-        e.kind() == std::io::ErrorKind::Other && e.to_string() == PUMP_STOPPED
+        e.get_ref().is_some_and(|inner| inner.is::<PumpStopped>())
     }
 }
 
@@ -430,7 +432,7 @@ impl std::io::Read for Pump {
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                     if self.stop.as_ref().is_some_and(|s| s.is_stopped()) {
-                        return Err(std::io::Error::other(PUMP_STOPPED));
+                        return Err(std::io::Error::other(PumpStopped));
                     }
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
@@ -496,6 +498,34 @@ fn sleep_unless(wait: Duration, stop: &dyn Fn() -> bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A body that stalls: the pump's read ends on a stop, with an error
+    /// its type tells apart from a lost connection; a body that flows is
+    /// read whole.
+    #[test]
+    fn a_stalled_body_is_left_on_a_stop() {
+        use std::io::Read;
+        struct Stalled(std::sync::mpsc::Receiver<()>);
+        impl Read for Stalled {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                let _ = self.0.recv();
+                Ok(0)
+            }
+        }
+        let (_keep, rx) = std::sync::mpsc::channel();
+        let stop = pipeline::StopHandle::new();
+        let mut pump = Pump::new(Stalled(rx), Some(stop.clone()));
+        stop.stop();
+        let e = pump.read(&mut [0u8; 8]).unwrap_err();
+        assert!(Pump::stopped(&e), "{e}");
+        let lost = std::io::Error::other("stopped while the connection stalled");
+        assert!(!Pump::stopped(&lost), "the text alone says nothing");
+        let mut all = Vec::new();
+        Pump::new(std::io::Cursor::new(vec![7u8; 200_000]), None)
+            .read_to_end(&mut all)
+            .unwrap();
+        assert_eq!(all.len(), 200_000);
+    }
     use pipeline::ProcessError;
     use tracker_core::FailureKind;
 

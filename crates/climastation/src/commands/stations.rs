@@ -44,7 +44,6 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .iter()
         .map(|r| (r.distance_km, &r.station))
         .collect();
-    let km = |d: Option<f64>| d;
     if ctx.json {
         let list: Vec<_> = chosen
             .iter()
@@ -58,7 +57,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
                     "height_m": s.height,
                     "first_date": s.from.to_string(),
                     "last_date": s.to.to_string(),
-                    "distance_km": km(*d),
+                    "distance_km": d,
                 })
             })
             .collect();
@@ -83,7 +82,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
                 s.height,
                 s.from,
                 s.to,
-                km(*d).map_or(String::new(), |k| k.to_string())
+                d.map_or(String::new(), |k| k.to_string())
             ));
         }
         print!("{w}");
@@ -96,7 +95,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             selection.describe()
         );
         for (d, s) in &chosen {
-            let dist = km(*d).map_or(String::new(), |k| format!("{k:>7.1} km  "));
+            let dist = d.map_or(String::new(), |k| format!("{k:>7.1} km  "));
             println!(
                 "  {dist}{:05}  {:<36} {:<24} {:>8.4} {:>8.4} {:>5} m  {}..{}",
                 s.id, s.name, s.state, s.latitude, s.longitude, s.height, s.from, s.to
