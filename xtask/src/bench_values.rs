@@ -22,8 +22,8 @@ use std::time::Instant;
 use anyhow::Context;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, TimestampMillisecondType};
-use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, StringArray, UInt32Array};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, UInt32Array};
+use arrow_schema::DataType;
 use dwd_dataset::values::{Method, Point, ValuesSpec};
 
 use crate::args::Args;
@@ -212,35 +212,11 @@ fn timed(
 }
 
 fn write_stations(layout: &dwd_dataset::OutputLayout, stations: &[Station]) -> anyhow::Result<()> {
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("station_id", DataType::UInt32, false),
-        Field::new("name", DataType::Utf8, false),
-        Field::new("latitude", DataType::Float64, false),
-        Field::new("longitude", DataType::Float64, false),
-        Field::new("height_m", DataType::Float64, true),
-    ]));
-    let batch = RecordBatch::try_new(
-        schema,
-        vec![
-            Arc::new(UInt32Array::from_iter_values(stations.iter().map(|s| s.id))),
-            Arc::new(StringArray::from_iter_values(
-                stations.iter().map(|s| format!("Station {}", s.id)),
-            )),
-            Arc::new(Float64Array::from_iter_values(
-                stations.iter().map(|s| s.lat),
-            )),
-            Arc::new(Float64Array::from_iter_values(
-                stations.iter().map(|s| s.lon),
-            )),
-            Arc::new(Float64Array::from_iter_values(
-                stations.iter().map(|s| s.height),
-            )),
-        ],
-    )?;
-    let path = layout.stations(DS, "parquet");
-    std::fs::create_dir_all(path.parent().context("a folder")?)?;
-    dwd_translate::table::write_batch(&batch, Vec::new(), std::fs::File::create(path)?)?;
-    Ok(())
+    let list: Vec<(u32, f64, f64, f64)> = stations
+        .iter()
+        .map(|s| (s.id, s.lat, s.lon, s.height))
+        .collect();
+    dwd_dataset::testing::write_stations(layout, DS, &list).map_err(anyhow::Error::from_boxed)
 }
 
 fn write_series(
@@ -275,10 +251,8 @@ fn write_series(
             Arc::new(Float64Array::from(hums)),
         ],
     )?;
-    let path = layout.series(DS, &format!("{:05}", s.id));
-    std::fs::create_dir_all(path.parent().context("a folder")?)?;
-    dwd_translate::table::write_batch(&batch, Vec::new(), std::fs::File::create(path)?)?;
-    Ok(())
+    dwd_dataset::testing::write_table(&layout.series(DS, &format!("{:05}", s.id)), &batch)
+        .map_err(anyhow::Error::from_boxed)
 }
 
 /// Station `id`'s temperatures of the first `hours` hours, by hour.

@@ -1026,46 +1026,12 @@ mod tests {
             ],
         )
         .unwrap();
-        let path = layout.series(DS, &format!("{id:05}"));
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        dwd_translate::table::write_batch(&batch, Vec::new(), std::fs::File::create(path).unwrap())
-            .unwrap();
+        crate::testing::write_table(&layout.series(DS, &format!("{id:05}")), &batch).unwrap();
     }
 
     /// The stations list: (id, latitude, longitude, height).
     fn stations(layout: &OutputLayout, list: &[(u32, f64, f64, f64)]) {
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("station_id", DataType::UInt32, false),
-            Field::new("name", DataType::Utf8, false),
-            Field::new("latitude", DataType::Float64, false),
-            Field::new("longitude", DataType::Float64, false),
-            Field::new("height_m", DataType::Float64, true),
-        ]));
-        let batch = RecordBatch::try_new(
-            schema,
-            vec![
-                Arc::new(UInt32Array::from(
-                    list.iter().map(|s| s.0).collect::<Vec<_>>(),
-                )),
-                Arc::new(StringArray::from(
-                    list.iter().map(|s| format!("S{}", s.0)).collect::<Vec<_>>(),
-                )),
-                Arc::new(Float64Array::from(
-                    list.iter().map(|s| s.1).collect::<Vec<_>>(),
-                )),
-                Arc::new(Float64Array::from(
-                    list.iter().map(|s| s.2).collect::<Vec<_>>(),
-                )),
-                Arc::new(Float64Array::from(
-                    list.iter().map(|s| s.3).collect::<Vec<_>>(),
-                )),
-            ],
-        )
-        .unwrap();
-        let path = layout.stations(DS, "parquet");
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        dwd_translate::table::write_batch(&batch, Vec::new(), std::fs::File::create(path).unwrap())
-            .unwrap();
+        crate::testing::write_stations(layout, DS, list).unwrap();
     }
 
     /// Runs `values` on the layout as JSON lines: one object per row.
