@@ -49,16 +49,10 @@ fn stations_reads_the_lists_of_every_year_folder() {
     )
     .unwrap();
 
-    let out = crate::util::climastation(work.path())
-        .args(["--json", "stations", "--dataset", ds, "--source"])
-        .arg(&mirror)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::util::succeeds(
+        crate::util::climastation(work.path())
+            .args(["--json", "stations", "--dataset", ds, "--source"])
+            .arg(&mirror),
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let ids: Vec<u64> = v["stations"]
