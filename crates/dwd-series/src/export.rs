@@ -63,6 +63,10 @@ pub struct Spec {
     /// Station name, coordinates and height as columns (and, in JSON
     /// lines, the units as a `units` object).
     pub with_station: bool,
+    /// The tidy shape: a row per station, time and parameter (`dataset`,
+    /// `parameter`, `value` as a float, `quality`) instead of a column
+    /// per parameter; numeric parameters only.
+    pub long: bool,
     /// Set (by Ctrl-C) to stop between stations: [`ExportError::Interrupted`].
     pub stop: Option<pipeline::StopHandle>,
 }
@@ -219,6 +223,42 @@ pub fn export<W: Write + Send>(
     format: Format,
     out: W,
 ) -> Result<Exported, ExportError> {
+    let plan = plan(layout, spec, format)?;
+    let mut sink = Sink::new(format, plan.schema(), export_metadata(spec), out)?;
+    let report = plan.run(layout, spec, &mut |b| sink.write(&b))?;
+    sink.finish()?;
+    Ok(report)
+}
+
+/// What [`plan`] resolved: each dataset's chosen columns, the stations,
+/// the output's schema; [`ExportPlan::run`] reads and joins the series.
+#[derive(Debug)]
+pub struct ExportPlan {
+    columns: Vec<(String, Columns)>,
+    infos: BTreeMap<u32, Station>,
+    ids: BTreeSet<u32>,
+    from: Option<i64>,
+    to: Option<i64>,
+    /// The wide schema (one row per station and time).
+    wide: SchemaRef,
+    /// The tidy shape's parameters, when `spec.long`.
+    long: Option<Vec<LongParam>>,
+    units: Vec<(String, String)>,
+}
+
+/// A parameter of the tidy shape: its wide column and its quality column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LongParam {
+    pub dataset: String,
+    /// The wide column (the export's name of the parameter).
+    pub parameter: String,
+    /// The wide column of its quality level.
+    pub quality: Option<String>,
+}
+
+/// Resolves `spec`: the resolution's series sets, the chosen columns (an
+/// unknown parameter is a usage error), the selected stations.
+pub fn plan(layout: &OutputLayout, spec: &Spec, format: Format) -> Result<ExportPlan, ExportError> {
     let sets: Vec<SeriesSet> = series_sets(layout)?
         .into_iter()
         .filter(|s| s.dataset.split('/').next() == Some(spec.resolution.as_str()))
@@ -227,60 +267,7 @@ pub fn export<W: Write + Send>(
     if sets.is_empty() {
         return Err(ExportError::Nothing(spec.resolution.clone()));
     }
-    let refs: Vec<&SeriesSet> = sets.iter().collect();
-    let wide = wide_columns(&refs);
-    // the chosen columns of each dataset: (series name, output name, field)
-    let wanted = |set: &SeriesSet, name: &str, shown: &str| {
-        if spec.parameters.is_empty() {
-            return true;
-        }
-        let chosen = |n: &str| spec.parameters.iter().any(|p| p == n);
-        if chosen(name) || chosen(shown) {
-            return true;
-        }
-        // a quality column comes with a chosen parameter it qualifies
-        set.fields.iter().any(|f| {
-            (chosen(f.name()) || chosen(&format!("{}_{}", short(&set.dataset), f.name())))
-                && f.metadata().get("quality_column").map(String::as_str) == Some(name)
-        })
-    };
-    let mut plan: Vec<(String, Columns)> = Vec::new();
-    for ((dataset, cols), set) in wide.iter().zip(&sets) {
-        let mut chosen = Vec::new();
-        for (name, shown) in cols {
-            if wanted(set, name, shown)
-                && let Some(f) = set.fields.iter().find(|f| f.name() == name)
-            {
-                chosen.push((
-                    name.clone(),
-                    f.as_ref().clone().with_name(shown).with_nullable(true),
-                ));
-            }
-        }
-        if !chosen.is_empty() {
-            plan.push((dataset.clone(), chosen));
-        }
-    }
-    let unknown: Vec<&String> = spec
-        .parameters
-        .iter()
-        .filter(|p| {
-            !plan
-                .iter()
-                .any(|(_, c)| c.iter().any(|(n, f)| n == *p || f.name() == *p))
-        })
-        .collect();
-    if !unknown.is_empty() {
-        return Err(ExportError::Usage(format!(
-            "no parameter {} in the {} series (see `climastation datasets` or the catalog)",
-            unknown
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            spec.resolution
-        )));
-    }
+    let columns = chosen_columns(&sets, spec)?;
 
     // the stations: those with a series in any chosen dataset, selected
     let mut infos: BTreeMap<u32, Station> = BTreeMap::new();
@@ -303,29 +290,17 @@ pub fn export<W: Write + Send>(
         Some(st) => sel.station_matches(&st.info),
         None => !sel.needs_station_list() && (sel.stations.is_empty() || sel.stations.contains(id)),
     });
-    let from = sel.from.and_then(ms);
-    let to = sel.to.and_then(|d| d.tomorrow().ok()).and_then(ms);
 
-    let ts = DataType::Timestamp(arrow_schema::TimeUnit::Millisecond, Some("UTC".into()));
-    let mut fields = vec![
-        Field::new("station_id", DataType::UInt32, false),
-        Field::new("timestamp_utc", ts, false),
-    ];
-    if spec.with_station {
-        fields.push(Field::new("station_name", DataType::Utf8, true));
-        fields.push(Field::new("latitude", DataType::Float64, true));
-        fields.push(Field::new("longitude", DataType::Float64, true));
-        fields.push(Field::new("height_m", DataType::Float64, true));
-    }
-    for (_, cols) in &plan {
+    let mut fields = key_fields(spec.with_station);
+    for (_, cols) in &columns {
         fields.extend(cols.iter().map(|(_, f)| f.clone()));
     }
-    let units: Vec<(String, String)> = plan
+    let units: Vec<(String, String)> = columns
         .iter()
         .flat_map(|(_, c)| c.iter())
         .filter_map(|(_, f)| Some((f.name().clone(), f.metadata().get("unit")?.clone())))
         .collect();
-    if spec.with_station && format == Format::Jsonl && !units.is_empty() {
+    if spec.with_station && !spec.long && format == Format::Jsonl && !units.is_empty() {
         let unit_fields: Vec<Field> = units
             .iter()
             .map(|(n, _)| Field::new(n, DataType::Utf8, false))
@@ -336,45 +311,221 @@ pub fn export<W: Write + Send>(
             false,
         ));
     }
-    let schema: SchemaRef = Arc::new(Schema::new(fields));
-    let mut sink = Sink::new(format, schema.clone(), export_metadata(spec), out)?;
-    let mut report = Exported {
-        columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
-        ..Exported::default()
-    };
-    for id in ids {
-        if spec
-            .stop
-            .as_ref()
-            .is_some_and(pipeline::StopHandle::is_stopped)
-        {
-            return Err(ExportError::Interrupted);
+    let long = spec.long.then(|| long_params(&columns));
+    Ok(ExportPlan {
+        wide: Arc::new(Schema::new(fields)),
+        columns,
+        infos,
+        ids,
+        from: sel.from.and_then(ms),
+        to: sel.to.and_then(|d| d.tomorrow().ok()).and_then(ms),
+        long,
+        units,
+    })
+}
+
+/// `station_id`, `timestamp_utc` and, with the station, its name, place
+/// and height: the first columns of both shapes.
+fn key_fields(with_station: bool) -> Vec<Field> {
+    let ts = DataType::Timestamp(arrow_schema::TimeUnit::Millisecond, Some("UTC".into()));
+    let mut fields = vec![
+        Field::new("station_id", DataType::UInt32, false),
+        Field::new("timestamp_utc", ts, false),
+    ];
+    if with_station {
+        fields.push(Field::new("station_name", DataType::Utf8, true));
+        fields.push(Field::new("latitude", DataType::Float64, true));
+        fields.push(Field::new("longitude", DataType::Float64, true));
+        fields.push(Field::new("height_m", DataType::Float64, true));
+    }
+    fields
+}
+
+/// Each dataset's chosen columns (a parameter's quality column comes with
+/// it); a parameter no dataset has is a usage error.
+fn chosen_columns(sets: &[SeriesSet], spec: &Spec) -> Result<Vec<(String, Columns)>, ExportError> {
+    let refs: Vec<&SeriesSet> = sets.iter().collect();
+    let wide = wide_columns(&refs);
+    let wanted = |set: &SeriesSet, name: &str, shown: &str| {
+        if spec.parameters.is_empty() {
+            return true;
         }
+        let chosen = |n: &str| spec.parameters.iter().any(|p| p == n);
+        if chosen(name) || chosen(shown) {
+            return true;
+        }
+        // a quality column comes with a chosen parameter it qualifies
+        set.fields.iter().any(|f| {
+            (chosen(f.name()) || chosen(&format!("{}_{}", short(&set.dataset), f.name())))
+                && f.metadata().get("quality_column").map(String::as_str) == Some(name)
+        })
+    };
+    let mut plan: Vec<(String, Columns)> = Vec::new();
+    for ((dataset, cols), set) in wide.iter().zip(sets) {
+        let mut chosen = Vec::new();
+        for (name, shown) in cols {
+            if wanted(set, name, shown)
+                && let Some(f) = set.fields.iter().find(|f| f.name() == name)
+            {
+                chosen.push((
+                    name.clone(),
+                    f.as_ref().clone().with_name(shown).with_nullable(true),
+                ));
+            }
+        }
+        if !chosen.is_empty() {
+            plan.push((dataset.clone(), chosen));
+        }
+    }
+    let unknown: Vec<&str> = spec
+        .parameters
+        .iter()
+        .filter(|p| {
+            !plan
+                .iter()
+                .any(|(_, c)| c.iter().any(|(n, f)| n == *p || f.name() == *p))
+        })
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ExportError::Usage(format!(
+            "no parameter {} in the {} series (see `climastation datasets` or the catalog)",
+            unknown.join(", "),
+            spec.resolution
+        )));
+    }
+    Ok(plan)
+}
+
+/// The tidy shape's parameters: every chosen numeric column that is not a
+/// quality level, with the column of its quality level. Text columns
+/// (codes as text, descriptions) have no number to stand in `value`.
+fn long_params(columns: &[(String, Columns)]) -> Vec<LongParam> {
+    let mut out = Vec::new();
+    for (dataset, cols) in columns {
+        let quality_of = |f: &Field| {
+            let q = f.metadata().get("quality_column")?;
+            cols.iter()
+                .find(|(name, _)| name == q)
+                .map(|(_, qf)| qf.name().clone())
+        };
+        let is_quality = |name: &str| {
+            name == "quality"
+                || name.starts_with("quality_")
+                || cols.iter().any(|(_, f)| {
+                    f.metadata().get("quality_column").map(String::as_str) == Some(name)
+                })
+        };
+        for (name, f) in cols {
+            if is_quality(name) || !f.data_type().is_numeric() {
+                continue;
+            }
+            out.push(LongParam {
+                dataset: dataset.clone(),
+                parameter: f.name().clone(),
+                quality: quality_of(f),
+            });
+        }
+    }
+    out
+}
+
+impl ExportPlan {
+    /// The schema of the batches [`ExportPlan::run`] hands on: wide, or
+    /// with `spec.long` the tidy shape (`station_id`, `timestamp_utc`,
+    /// the station's columns if asked, `dataset`, `parameter`, `value`,
+    /// `quality`).
+    pub fn schema(&self) -> SchemaRef {
+        match &self.long {
+            None => self.wide.clone(),
+            Some(_) => {
+                let with_station = self.wide.field_with_name("station_name").is_ok();
+                let mut fields = key_fields(with_station);
+                fields.extend([
+                    Field::new("dataset", DataType::Utf8, false),
+                    Field::new("parameter", DataType::Utf8, false),
+                    Field::new("value", DataType::Float64, true),
+                    Field::new("quality", DataType::Int32, true),
+                ]);
+                Arc::new(Schema::new(fields))
+            }
+        }
+    }
+
+    /// The stations chosen (with a series in a chosen dataset, selected).
+    pub fn stations(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Reads, joins and hands on each station's rows (one batch a station,
+    /// stations by id); stops between stations when `spec.stop` is set.
+    pub fn run(
+        &self,
+        layout: &OutputLayout,
+        spec: &Spec,
+        on_batch: &mut dyn FnMut(RecordBatch) -> Result<(), ExportError>,
+    ) -> Result<Exported, ExportError> {
+        let schema = self.schema();
+        let mut report = Exported {
+            columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
+            ..Exported::default()
+        };
+        for &id in &self.ids {
+            if spec
+                .stop
+                .as_ref()
+                .is_some_and(pipeline::StopHandle::is_stopped)
+            {
+                return Err(ExportError::Interrupted);
+            }
+            let Some(wide) = self.station(layout, id)? else {
+                continue;
+            };
+            let batch = match &self.long {
+                None => wide,
+                Some(params) => to_long(&wide, params, &schema)?,
+            };
+            report.rows += batch.num_rows() as u64;
+            report.stations += 1;
+            on_batch(batch)?;
+        }
+        Ok(report)
+    }
+
+    /// One station's wide rows: every time any chosen dataset has, each
+    /// dataset's columns at that time (null where it has none).
+    fn station(&self, layout: &OutputLayout, id: u32) -> Result<Option<RecordBatch>, ExportError> {
         let station = format!("{id:05}");
         let mut parts: Vec<(Option<RecordBatch>, &Columns)> = Vec::new();
-        for (dataset, cols) in &plan {
+        for (dataset, cols) in &self.columns {
             let names: Vec<String> = cols.iter().map(|(n, _)| n.clone()).collect();
-            let b = read_series(&layout.series(dataset, &station), &names, from, to)?;
+            let b = read_series(
+                &layout.series(dataset, &station),
+                &names,
+                self.from,
+                self.to,
+            )?;
             parts.push((b, cols));
         }
+        let times_of = |b: &RecordBatch| {
+            b.column_by_name("timestamp_utc")
+                .map(|c| {
+                    c.as_primitive::<TimestampMillisecondType>()
+                        .values()
+                        .to_vec()
+                })
+                .unwrap_or_default()
+        };
         // every time any dataset has, in order
         let mut times: Vec<i64> = parts
             .iter()
             .filter_map(|(b, _)| b.as_ref())
-            .flat_map(|b| {
-                b.column_by_name("timestamp_utc")
-                    .map(|c| {
-                        c.as_primitive::<TimestampMillisecondType>()
-                            .values()
-                            .to_vec()
-                    })
-                    .unwrap_or_default()
-            })
+            .flat_map(times_of)
             .collect();
         times.sort_unstable();
         times.dedup();
         if times.is_empty() {
-            continue;
+            return Ok(None);
         }
         let n = times.len();
         let mut columns: Vec<ArrayRef> = vec![
@@ -383,8 +534,11 @@ pub fn export<W: Write + Send>(
                 arrow_array::TimestampMillisecondArray::from(times.clone()).with_timezone("UTC"),
             ),
         ];
-        if spec.with_station {
-            let st = infos.get(&id);
+        if self.wide.field_with_name("station_name").is_ok() {
+            let st = self.infos.get(&id);
+            let number = |f: fn(&Station) -> Option<f64>| -> ArrayRef {
+                Arc::new(arrow_array::Float64Array::from(vec![st.and_then(f); n]))
+            };
             columns.push(Arc::new(StringArray::from(vec![
                 st.map(|s| s
                     .info
@@ -392,36 +546,14 @@ pub fn export<W: Write + Send>(
                     .clone());
                 n
             ])));
-            columns.push(Arc::new(arrow_array::Float64Array::from(vec![
-                st.map(|s| {
-                    s.info.latitude
-                });
-                n
-            ])));
-            columns.push(Arc::new(arrow_array::Float64Array::from(vec![
-                st.map(|s| {
-                    s.info.longitude
-                });
-                n
-            ])));
-            columns.push(Arc::new(arrow_array::Float64Array::from(vec![
-                st.and_then(
-                    |s| s.height_m
-                );
-                n
-            ])));
+            columns.push(number(|s| Some(s.info.latitude)));
+            columns.push(number(|s| Some(s.info.longitude)));
+            columns.push(number(|s| s.height_m));
         }
         for (batch, cols) in &parts {
             // where each output row is in this dataset's rows (none: null)
             let index: Option<UInt32Array> = batch.as_ref().map(|b| {
-                let own = b
-                    .column_by_name("timestamp_utc")
-                    .map(|c| {
-                        c.as_primitive::<TimestampMillisecondType>()
-                            .values()
-                            .to_vec()
-                    })
-                    .unwrap_or_default();
+                let own = times_of(b);
                 let mut k = 0;
                 times
                     .iter()
@@ -451,12 +583,14 @@ pub fn export<W: Write + Send>(
                 columns.push(col);
             }
         }
-        if let Some(DataType::Struct(unit_fields)) = schema
+        if let Some(DataType::Struct(unit_fields)) = self
+            .wide
             .field_with_name("units")
             .ok()
             .map(|f| f.data_type().clone())
         {
-            let arrays: Vec<ArrayRef> = units
+            let arrays: Vec<ArrayRef> = self
+                .units
                 .iter()
                 .map(|(_, u)| Arc::new(StringArray::from(vec![u.as_str(); n])) as ArrayRef)
                 .collect();
@@ -466,13 +600,39 @@ pub fn export<W: Write + Send>(
                 None,
             )?));
         }
-        let batch = RecordBatch::try_new(schema.clone(), columns)?;
-        report.rows += n as u64;
-        report.stations += 1;
-        sink.write(&batch)?;
+        Ok(Some(RecordBatch::try_new(self.wide.clone(), columns)?))
     }
-    sink.finish()?;
-    Ok(report)
+}
+
+/// The tidy shape of one station's wide rows: a row per time and
+/// parameter (parameters in order, each over all times), the value as a
+/// float and the parameter's quality level. Values are as in the wide
+/// shape (a null stays a row with a null value).
+pub fn to_long(
+    wide: &RecordBatch,
+    params: &[LongParam],
+    schema: &SchemaRef,
+) -> Result<RecordBatch, ExportError> {
+    let n = wide.num_rows();
+    let keys = schema.fields().len() - 4;
+    let mut pieces = Vec::with_capacity(params.len());
+    for p in params {
+        let Some(value) = wide.column_by_name(&p.parameter) else {
+            continue;
+        };
+        let mut columns: Vec<ArrayRef> = wide.columns()[..keys].to_vec();
+        columns.push(Arc::new(StringArray::from(vec![p.dataset.as_str(); n])));
+        columns.push(Arc::new(StringArray::from(vec![p.parameter.as_str(); n])));
+        columns.push(arrow_cast::cast(value, &DataType::Float64)?);
+        columns.push(
+            match p.quality.as_ref().and_then(|q| wide.column_by_name(q)) {
+                Some(q) => arrow_cast::cast(q, &DataType::Int32)?,
+                None => arrow_array::new_null_array(&DataType::Int32, n),
+            },
+        );
+        pieces.push(RecordBatch::try_new(schema.clone(), columns)?);
+    }
+    Ok(arrow_select::concat::concat_batches(schema, &pieces)?)
 }
 
 fn short(dataset: &str) -> String {
@@ -490,13 +650,20 @@ pub(crate) enum Sink<W: Write + Send> {
     Json(arrow_json::LineDelimitedWriter<W>),
 }
 
-/// The export's key-value metadata (Parquet).
-fn export_metadata(spec: &Spec) -> Vec<parquet::file::metadata::KeyValue> {
+/// The export's key-value metadata (Parquet's, and the schema's of the
+/// tables handed to Python).
+pub fn export_metadata(spec: &Spec) -> Vec<parquet::file::metadata::KeyValue> {
+    let shape = match spec.long {
+        false => "one row per station and time",
+        true => {
+            "one row per station, time and parameter (numeric parameters; value as a float, quality the parameter's quality level)"
+        }
+    };
     vec![
         parquet::file::metadata::KeyValue::new(
             "export".into(),
             format!(
-                "resolution {}; one row per station and time, a full outer join of the datasets' series on (station_id, timestamp_utc); selection: {}",
+                "resolution {}; {shape}, from a full outer join of the datasets' series on (station_id, timestamp_utc); selection: {}",
                 spec.resolution,
                 spec.selection.describe()
             ),
@@ -687,5 +854,56 @@ mod tests {
             export(&layout, &s, Format::Csv, Vec::new()),
             Err(ExportError::Nothing(_))
         ));
+    }
+
+    /// The tidy shape: a row per time and parameter, each parameter over
+    /// all the station's times (a time only the other dataset has stays,
+    /// with a null value), its own quality level beside it.
+    #[test]
+    fn the_long_shape_has_a_row_per_time_and_parameter() {
+        let (_d, layout) = lab();
+        let mut s = spec();
+        s.long = true;
+        let mut out = Vec::new();
+        let e = export(&layout, &s, Format::Csv, &mut out).unwrap();
+        assert_eq!((e.stations, e.rows), (1, 10));
+        assert_eq!(
+            e.columns,
+            [
+                "station_id",
+                "timestamp_utc",
+                "dataset",
+                "parameter",
+                "value",
+                "quality"
+            ]
+        );
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[1],
+            "44,1970-01-01T01:00:00Z,hourly/air_temperature,temperature_air_mean_2m,1.0,3"
+        );
+        assert_eq!(
+            lines[4],
+            "44,1970-01-01T04:00:00Z,hourly/air_temperature,temperature_air_mean_2m,,"
+        );
+        assert_eq!(lines[6], "44,1970-01-01T01:00:00Z,hourly/wind,wind_speed,,");
+        assert_eq!(
+            lines[10],
+            "44,1970-01-01T05:00:00Z,hourly/wind,wind_speed,50.0,3"
+        );
+        // a chosen parameter, with the station's columns
+        s.parameters = vec!["wind_speed".into()];
+        s.with_station = true;
+        let plan = plan(&layout, &s, Format::Parquet).unwrap();
+        assert_eq!(plan.schema().fields().len(), 10);
+        let mut rows = 0;
+        plan.run(&layout, &s, &mut |b| {
+            rows += b.num_rows();
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(rows, 4, "one parameter over the times of its dataset");
     }
 }

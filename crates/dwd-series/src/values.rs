@@ -360,7 +360,7 @@ pub fn values<W: Write + Send>(
     out: W,
 ) -> Result<ValuesReport, ExportError> {
     let plan = plan(layout, tables, spec, format)?;
-    let mut sink = Sink::new(format, plan.schema(), metadata(&plan.params, spec), out)?;
+    let mut sink = Sink::new(format, plan.schema(), plan.metadata(spec), out)?;
     let report = plan.run(layout, spec, &mut |b| sink.write(&b))?;
     sink.finish()?;
     Ok(report)
@@ -431,6 +431,12 @@ pub fn plan(
 impl Plan {
     pub fn schema(&self) -> SchemaRef {
         self.schema.clone()
+    }
+
+    /// The rules that made the values, as key-value metadata (Parquet's,
+    /// and the schema's of the tables handed to Python).
+    pub fn metadata(&self, spec: &ValuesSpec) -> Vec<parquet::file::metadata::KeyValue> {
+        metadata_of(&self.params, spec)
     }
 
     /// Computes each point's rows (one batch a point) and hands them on.
@@ -638,7 +644,7 @@ fn schema(params: &[Param], format: Format) -> SchemaRef {
 }
 
 /// The rules, in the Parquet file's key-value metadata.
-fn metadata(params: &[Param], spec: &ValuesSpec) -> Vec<parquet::file::metadata::KeyValue> {
+fn metadata_of(params: &[Param], spec: &ValuesSpec) -> Vec<parquet::file::metadata::KeyValue> {
     let kv = |k: String, v: String| parquet::file::metadata::KeyValue::new(k, v);
     let mut meta = vec![
         kv(

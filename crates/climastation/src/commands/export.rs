@@ -1,5 +1,5 @@
 //! `climastation export --resolution R [--dataset D]… [selection]
-//! [--parameters a,b] [--format parquet|csv|jsonl] [--with-station] -o PATH`:
+//! [--parameters a,b] [--format parquet|csv|jsonl] [--with-station] [--long] -o PATH`:
 //! the timestamp-centric record, from the merged series under
 //! `paths.output` ([`dwd_dataset::export`]).
 
@@ -12,6 +12,7 @@ use crate::output::print_json;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   climastation export --resolution hourly -o hourly.parquet
+  climastation export --resolution hourly --station 320 --long --format csv -o tidy.csv
   climastation export --resolution 10_minutes --station 44 --from 2025-06-25 --to 2025-06-25 --format csv -o leipzig.csv
   climastation export --resolution hourly --near 51.34,12.37 --radius 50 --parameters temperature_air_mean_2m,humidity --format jsonl --with-station -o near.jsonl")]
 pub struct Args {
@@ -33,6 +34,11 @@ pub struct Args {
     /// lines also the units (a `units` object).
     #[arg(long)]
     pub with_station: bool,
+    /// The tidy shape: one row per station, time and parameter with
+    /// `dataset`, `parameter`, `value` (a float) and `quality`; numeric
+    /// parameters only.
+    #[arg(long, conflicts_with = "at")]
+    pub long: bool,
     /// Values at these places instead of stations (as `climastation
     /// values`): LAT,LON or LAT,LON,HEIGHT_M, repeatable; needs --parameters.
     #[arg(
@@ -65,6 +71,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         selection: args.selection.resolve(ctx)?,
         parameters: args.parameters.clone(),
         with_station: args.with_station,
+        long: args.long,
         stop: Some(crate::context::stop_on_signals()?),
     };
     let exported = ctx
