@@ -25,7 +25,10 @@ impl From<CrawlError> for JobError {
     fn from(e: CrawlError) -> Self {
         match e {
             CrawlError::Interrupted => JobError::Interrupted,
-            CrawlError::Setup(m) => JobError::Usage(m),
+            CrawlError::Setup(m) => JobError::SourceSetup(m),
+            e @ (CrawlError::Source { .. } | CrawlError::Fetch(_)) => {
+                JobError::Source(e.to_string())
+            }
             e => JobError::Failed(e.to_string()),
         }
     }

@@ -14,7 +14,8 @@
 //!   [`Session::reset`], [`Session::register`]: the tracker (`tracker.rs`);
 //! - [`Session::stations`]: a dataset's stations from all its lists;
 //! - [`Session::convert`]: files straight to tables, without the tracker;
-//! - `manifest`: the manifests `crawl` writes and `register` reads.
+//! - `manifest`: the manifests `crawl` writes and `register` reads;
+//! - [`json`]: the reports as JSON (the CLI's `--json`, Python's dicts).
 //!
 //! Errors are [`JobError`]s whose [`JobError::kind`] says what the caller
 //! does (a usage error, an interrupt, a failure), never their text.
@@ -22,6 +23,7 @@
 mod check;
 mod convert;
 mod crawl;
+pub mod json;
 pub mod manifest;
 mod run;
 mod tables;
@@ -37,7 +39,7 @@ pub use check::{CheckLine, CheckReport};
 pub use convert::{ConvertRequest, Converted};
 pub use crawl::CrawlRequest;
 pub use run::{ProcessorKind, RunEvents, RunOutcome, RunRequest, locate};
-pub use tables::check_target;
+pub use tables::{Table, ValuesRequest, check_target};
 pub use tracker::{FailedList, RATE_WINDOW, StationRow, StationsReport, StatusRow};
 
 /// Why a job did not do what it was asked.
@@ -46,6 +48,26 @@ pub enum JobError {
     /// The request or the configuration is wrong (the CLI's exit 2).
     #[error("{0}")]
     Usage(String),
+    /// The configuration is wrong (exit 2).
+    #[error("{0}")]
+    Config(String),
+    /// A dataset or resolution the archive does not have (exit 2).
+    #[error("{0}")]
+    UnknownDataset(String),
+    /// A selection value is wrong: a station id, a place, a radius, a box,
+    /// a date, dates out of order (exit 2).
+    #[error("{0}")]
+    Selection(String),
+    /// The source is wrong or out of reach before anything was done (exit 2).
+    #[error("{0}")]
+    SourceSetup(String),
+    /// The source failed while listing or fetching (exit 1).
+    #[error("{0}")]
+    Source(String),
+    /// Tables under the output folder are not what the runs wrote, or
+    /// cannot be checked: nothing was served (exit 1).
+    #[error("{0}")]
+    Tables(String),
     /// Ctrl-C or SIGTERM stopped the job cleanly (exit 130).
     #[error("interrupted: run again to resume")]
     Interrupted,
@@ -79,8 +101,14 @@ pub enum ErrorKind {
 impl JobError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            JobError::Usage(_) | JobError::Open(_) | JobError::Manifest(_) => ErrorKind::Usage,
-            JobError::Translations(_) => ErrorKind::Usage,
+            JobError::Usage(_)
+            | JobError::Config(_)
+            | JobError::UnknownDataset(_)
+            | JobError::Selection(_)
+            | JobError::SourceSetup(_)
+            | JobError::Open(_)
+            | JobError::Manifest(_)
+            | JobError::Translations(_) => ErrorKind::Usage,
             JobError::Interrupted => ErrorKind::Interrupted,
             _ => ErrorKind::Failed,
         }
@@ -89,6 +117,27 @@ impl JobError {
     fn usage(e: impl std::fmt::Display) -> JobError {
         JobError::Usage(e.to_string())
     }
+}
+
+/// The datasets of the catalog, or of one resolution (`hourly`, …; an
+/// unknown one is refused, naming those there are).
+pub fn datasets(resolution: Option<&str>) -> Result<Vec<&'static dwd_catalog::Dataset>, JobError> {
+    if let Some(r) = resolution
+        && !dwd_catalog::Resolution::ALL.iter().any(|x| x.folder() == r)
+    {
+        let known: Vec<&str> = dwd_catalog::Resolution::ALL
+            .iter()
+            .map(|x| x.folder())
+            .collect();
+        return Err(JobError::UnknownDataset(format!(
+            "unknown resolution {r:?}; one of {}",
+            known.join(", ")
+        )));
+    }
+    Ok(dwd_catalog::all()
+        .iter()
+        .filter(|d| resolution.is_none_or(|r| d.resolution.folder() == r))
+        .collect())
 }
 
 /// The jobs over one configuration (and one progress database).
@@ -103,7 +152,7 @@ impl Session {
     pub fn new(config: Config) -> Result<Session, JobError> {
         for d in &config.datasets {
             dwd_catalog::require(&d.name)
-                .map_err(|e| JobError::usage(format!("configuration `datasets`: {e}")))?;
+                .map_err(|e| JobError::Config(format!("configuration `datasets`: {e}")))?;
         }
         Ok(Session { config })
     }
@@ -144,8 +193,22 @@ impl Session {
     /// A dataset name the catalog knows (a usage error with the closest
     /// names otherwise).
     pub fn dataset(&self, name: &str) -> Result<DatasetId, JobError> {
-        dwd_catalog::require(name).map_err(|e| JobError::usage(format!("--dataset: {e}")))?;
-        DatasetId::new(name).map_err(|e| JobError::usage(format!("--dataset: {e}")))
+        dwd_catalog::require(name)
+            .map_err(|e| JobError::UnknownDataset(format!("--dataset: {e}")))?;
+        DatasetId::new(name).map_err(|e| JobError::UnknownDataset(format!("--dataset: {e}")))
+    }
+
+    /// The configuration's `selection:` section with `over` laid over it
+    /// (a value given replaces the section's), checked.
+    pub fn selection(
+        &self,
+        over: &tracker_config::RawSelection,
+    ) -> Result<dwd_catalog::Selection, JobError> {
+        self.config
+            .selection
+            .overridden_by(over)
+            .to_selection()
+            .map_err(|e| JobError::Selection(format!("selection: {e}")))
     }
 
     /// The output root's layout.

@@ -1,7 +1,12 @@
 //! Export and values at a place: files written whole (or not at all) to a
 //! regular file, from tables checked against the output ledger first.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
 
 use dwd_dataset::export::{ExportError, Exported, Spec};
 use dwd_dataset::files::Format;
@@ -14,16 +19,171 @@ impl From<ExportError> for JobError {
         match e {
             ExportError::Interrupted => JobError::Interrupted,
             ExportError::Usage(m) => JobError::Usage(m),
-            e @ ExportError::Nothing(_) => JobError::Usage(e.to_string()),
+            e @ ExportError::Nothing(_) => JobError::Tables(e.to_string()),
             e => JobError::Failed(e.to_string()),
         }
     }
 }
 
+/// A table in memory, as `export` and `values` would write it: the
+/// schema carries the rules of the file's key-value metadata.
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+    pub rows: u64,
+}
+
+impl Table {
+    fn new(
+        schema: SchemaRef,
+        meta: Vec<parquet::file::metadata::KeyValue>,
+    ) -> Result<Table, JobError> {
+        let meta: HashMap<String, String> = meta
+            .into_iter()
+            .filter_map(|kv| Some((kv.key, kv.value?)))
+            .collect();
+        let schema = Arc::new(schema.as_ref().clone().with_metadata(meta));
+        Ok(Table {
+            schema,
+            batches: Vec::new(),
+            rows: 0,
+        })
+    }
+
+    /// Adds a batch, under the table's schema (its metadata).
+    fn push(&mut self, batch: RecordBatch) -> Result<(), ExportError> {
+        self.rows += batch.num_rows() as u64;
+        self.batches.push(batch.with_schema(self.schema.clone())?);
+        Ok(())
+    }
+}
+
+/// The values at places, as asked (text as the command line gives it).
+#[derive(Clone, Debug, Default)]
+pub struct ValuesRequest {
+    pub resolution: String,
+    pub parameters: Vec<String>,
+    /// `LAT,LON` or `LAT,LON,HEIGHT_M`, named `p1`, `p2`, … in order.
+    pub at: Vec<String>,
+    /// A CSV file of places (`id,lat,lon[,height_m]`).
+    pub points_file: Option<std::path::PathBuf>,
+    /// The first day (`1990-01-01`, or a year).
+    pub from: Option<String>,
+    /// The last day, inclusive.
+    pub to: Option<String>,
+    pub method: Option<dwd_dataset::values::Method>,
+    pub min_quality: Option<i32>,
+    /// `None`: the configuration's `values.max_distance_km`, else each
+    /// parameter's own limit.
+    pub max_distance_km: Option<f64>,
+    /// `None`: the configuration's `values.k`.
+    pub k: Option<usize>,
+}
+
 impl Session {
+    /// The values request checked (places, dates in order, limits) and
+    /// completed from the configuration's `values:` section.
+    pub fn values_spec(&self, r: &ValuesRequest) -> Result<ValuesSpec, JobError> {
+        use dwd_dataset::values::{parse_point, read_points};
+        if r.parameters.is_empty() {
+            return Err(JobError::usage(
+                "--parameters: name the parameters wanted at the places",
+            ));
+        }
+        if r.parameters.iter().any(|p| p.trim().is_empty()) {
+            return Err(JobError::usage(format!(
+                "--parameters {:?} has an empty item",
+                r.parameters.join(",")
+            )));
+        }
+        let mut points = Vec::new();
+        for (i, at) in r.at.iter().enumerate() {
+            points.push(
+                parse_point(&format!("p{}", i + 1), at)
+                    .map_err(|e| JobError::Selection(e.to_string()))?,
+            );
+        }
+        if let Some(file) = &r.points_file {
+            points.extend(read_points(file).map_err(JobError::usage)?);
+        }
+        if points.is_empty() {
+            return Err(JobError::Selection(
+                "give a place: --at LAT,LON[,HEIGHT_M] or --points FILE.csv".into(),
+            ));
+        }
+        if let Some(km) = r.max_distance_km
+            && !(km > 0.0 && km.is_finite())
+        {
+            return Err(JobError::Selection(format!(
+                "--max-distance-km {km}: give a distance above 0 km"
+            )));
+        }
+        if r.k == Some(0) {
+            return Err(JobError::usage("--k 0: give at least one station"));
+        }
+        let date = |option, v: &Option<String>, end| {
+            v.as_deref()
+                .map(|d| dwd_catalog::selection::parse_date(option, d, end))
+                .transpose()
+                .map_err(|e| JobError::Selection(e.to_string()))
+        };
+        let (from, to) = (date("--from", &r.from, false)?, date("--to", &r.to, true)?);
+        dwd_catalog::selection::check_range(from, to)
+            .map_err(|e| JobError::Selection(e.to_string()))?;
+        let v = &self.config.values;
+        Ok(ValuesSpec {
+            resolution: r.resolution.clone(),
+            parameters: r.parameters.clone(),
+            points,
+            from,
+            to,
+            method: r.method.unwrap_or(dwd_dataset::values::Method::Nearest),
+            min_quality: r.min_quality,
+            max_km: r.max_distance_km.or(v.max_distance_km),
+            k: r.k.unwrap_or(v.k),
+            near_km: v.near_km,
+            lapse_k_per_km: v.lapse_k_per_km,
+            ..ValuesSpec::default()
+        })
+    }
+
     /// One record per station and time across a resolution's datasets,
     /// written whole to `target`.
     pub fn export(&self, spec: &Spec, format: Format, target: &Path) -> Result<Exported, JobError> {
+        self.check_export(spec)?;
+        check_target(target)?;
+        let layout = self.layout();
+        write_whole(target, |w| {
+            dwd_dataset::export::export(&layout, spec, format, w)
+        })
+    }
+
+    /// [`Session::export`]'s rows in memory.
+    pub fn export_table(&self, spec: &Spec) -> Result<Table, JobError> {
+        self.check_export(spec)?;
+        let layout = self.layout();
+        let plan = dwd_dataset::export::plan(&layout, spec, Format::Parquet)?;
+        let mut table = Table::new(plan.schema(), dwd_dataset::export::export_metadata(spec))?;
+        plan.run(&layout, spec, &mut |b| table.push(b))?;
+        Ok(table)
+    }
+
+    /// [`Session::values`]' rows in memory.
+    pub fn values_table(&self, spec: &ValuesSpec) -> Result<Table, JobError> {
+        self.check_resolution(&spec.resolution)?;
+        self.verify_served(&spec.resolution, &[])?;
+        let layout = self.layout();
+        let tables = dwd_translate::Tables::load(self.config.paths.translations.as_deref())?;
+        let plan = dwd_dataset::values::plan(&layout, &tables, spec, Format::Parquet)?;
+        let mut table = Table::new(plan.schema(), plan.metadata(spec))?;
+        plan.run(&layout, spec, &mut |b| table.push(b))?;
+        Ok(table)
+    }
+
+    /// An export's resolution and datasets are the archive's, and every
+    /// table it may read checks out against the output ledger.
+    fn check_export(&self, spec: &Spec) -> Result<(), JobError> {
         self.check_resolution(&spec.resolution)?;
         for d in &spec.datasets {
             self.dataset(d)?;
@@ -34,12 +194,7 @@ impl Session {
                 )));
             }
         }
-        let layout = self.layout();
-        check_target(target)?;
-        self.verify_served(&spec.resolution, &spec.datasets)?;
-        write_whole(target, |w| {
-            dwd_dataset::export::export(&layout, spec, format, w)
-        })
+        self.verify_served(&spec.resolution, &spec.datasets)
     }
 
     /// The values at the spec's places, written whole to `target`.
@@ -65,7 +220,7 @@ impl Session {
             .iter()
             .any(|d| d.name.split('/').next() == Some(resolution))
         {
-            return Err(JobError::usage(format!(
+            return Err(JobError::UnknownDataset(format!(
                 "--resolution {resolution}: not a resolution of the archive (1_minute, 5_minutes, 10_minutes, hourly, subdaily, daily, monthly, annual)"
             )));
         }
@@ -90,7 +245,7 @@ impl Session {
         }
         let db = &self.config.paths.progress_db;
         if !db.exists() {
-            return Err(JobError::Failed(format!(
+            return Err(JobError::Tables(format!(
                 "no progress database at {}: the tables under {} cannot be checked against what the runs wrote",
                 db.display(),
                 layout.root().display()
@@ -110,7 +265,7 @@ impl Session {
         if problems.is_empty() {
             return Ok(());
         }
-        Err(JobError::Failed(format!(
+        Err(JobError::Tables(format!(
             "nothing written: {} table(s) are not what the runs wrote:\n  {}",
             problems.len(),
             problems.join("\n  ")

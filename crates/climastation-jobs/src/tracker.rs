@@ -171,7 +171,7 @@ impl Session {
         stop: &pipeline::StopHandle,
     ) -> Result<StationsReport, JobError> {
         let known = dwd_catalog::require(dataset)
-            .map_err(|e| JobError::usage(format!("--dataset: {e}")))?;
+            .map_err(|e| JobError::UnknownDataset(format!("--dataset: {e}")))?;
         let root = source.map_or_else(|| self.config.source.base_url.clone(), str::to_owned);
         let crawler = dwd_dataset::crawl::Crawler {
             http: dwd_source::HttpOptions {
@@ -192,7 +192,7 @@ impl Session {
             dwd_source::crawl_to_depth(src.as_ref(), dataset, depth, &|| stop.is_stopped())
                 .map_err(|e| match e.is_interrupted() {
                     true => JobError::Interrupted,
-                    false => JobError::usage(format!("listing {dataset} at {root}: {e}")),
+                    false => JobError::SourceSetup(format!("listing {dataset} at {root}: {e}")),
                 })?;
         let lists = dwd_dataset::stations::lists(&entries);
         let all = dwd_dataset::stations::load(&crawler, &root, dataset, &lists)?;

@@ -182,12 +182,32 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = Cli::parse_from(args);
+    ExitCode::from(run_from(args))
+}
+
+/// [`main_from`]'s exit code as a number (Python's `climastation` command
+/// runs the program in process and exits with it).
+pub fn run_from<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // help and version print and succeed; a usage error exits 2
+            let _ = e.print();
+            return match e.use_stderr() {
+                true => exit::USAGE,
+                false => exit::OK,
+            };
+        }
+    };
     match commands::dispatch(&cli) {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         Err(e) if e.downcast_ref::<context::Interrupted>().is_some() => {
             eprintln!("climastation: {e}");
-            ExitCode::from(exit::INTERRUPTED)
+            exit::INTERRUPTED
         }
         Err(e) => {
             let code = e
@@ -196,7 +216,7 @@ where
             // the file log keeps it; the console shows it once, below
             tracing::error!(target: tracker_log::QUIET_TARGET, error = format!("{e:#}"), "climastation failed");
             eprintln!("climastation: error: {e:#}");
-            ExitCode::from(code)
+            code
         }
     }
 }

@@ -1,20 +1,8 @@
 //! Formatting shared by the commands.
 
-use serde_json::json;
-use tracker_core::{DatasetId, Timestamp};
+use tracker_core::DatasetId;
 
-/// RFC 3339 UTC, or the raw milliseconds if out of range.
-pub fn time(t: Timestamp) -> String {
-    jiff::Timestamp::from_millisecond(t.as_millis())
-        .map(|ts| ts.to_string())
-        .unwrap_or_else(|_| t.as_millis().to_string())
-}
-
-pub fn time_opt(t: Option<Timestamp>) -> serde_json::Value {
-    t.map_or(serde_json::Value::Null, |t| {
-        serde_json::Value::String(time(t))
-    })
-}
+pub use climastation_jobs::json::{fix_hint, stop_text, time};
 
 /// `1h 02m`, `3m 05s`, `12s`.
 pub fn duration(secs: f64) -> String {
@@ -53,40 +41,10 @@ pub fn print_json(value: &serde_json::Value) {
     let _ = writeln!(std::io::stdout().lock(), "{value}");
 }
 
-/// The command that fixes a failed file, by its error: a file the source
-/// no longer has, or whose size disagrees with the listing, needs a fresh
-/// listing; anything else a retry.
-pub fn fix_hint(message: &str) -> &'static str {
-    let m = message.to_ascii_lowercase();
-    if m.contains("not at the source") || m.contains("listed") || m.contains("listing") {
-        "climastation run --crawl (the source's listing changed)"
-    } else {
-        "climastation retry --all-failed, then run again"
-    }
-}
-
 /// `run`'s report: JSON, or a line a dataset, its failures, and what to do.
 pub fn print_run_report(json: bool, report: &pipeline::RunReport, requested: &[DatasetId]) {
     if json {
-        let datasets: Vec<_> = report
-            .datasets
-            .iter()
-            .map(|d| {
-                json!({
-                    "dataset": d.dataset.as_str(),
-                    "completed": d.completed,
-                    "failed": d.failed.iter().map(|f| json!({"path": f.key.path(), "kind": f.kind.as_str(), "message": f.message})).collect::<Vec<_>>(),
-                    "retried": d.retried,
-                    "released": d.released,
-                    "stopped": d.stopped.as_ref().map(stop_text),
-                    "bytes": d.stats.bytes,
-                    "wall_seconds": d.stats.wall.as_secs_f64(),
-                    "processing_seconds": d.stats.processing.as_secs_f64(),
-                    "tracker_seconds": d.stats.tracker.as_secs_f64(),
-                })
-            })
-            .collect();
-        print_json(&json!({ "datasets": datasets, "exit_code": report.exit_code() }));
+        print_json(&climastation_jobs::json::run(report, report.exit_code()));
         return;
     }
     for d in &report.datasets {
@@ -145,16 +103,6 @@ pub fn print_run_report(json: bool, report: &pipeline::RunReport, requested: &[D
     }
 }
 
-fn stop_text(reason: &pipeline::StopReason) -> String {
-    match reason {
-        pipeline::StopReason::Finish(m) => format!("finishing the dataset failed: {m}"),
-        pipeline::StopReason::FailFast(f) => format!("fail-fast on {}: {}", f.key, f.message),
-        pipeline::StopReason::Interrupted => "interrupted".into(),
-        pipeline::StopReason::Store(e) => format!("progress store error: {e}"),
-        pipeline::StopReason::Resource(e) => format!("out of disk space: {e}"),
-    }
-}
-
 #[cfg(test)]
 mod rate_tests {
     #[test]
@@ -178,13 +126,5 @@ mod tests {
         assert_eq!(duration(185.0), "3m 05s");
         assert_eq!(duration(3720.0), "1h 02m");
         assert_eq!(duration(f64::INFINITY), "-");
-    }
-
-    #[test]
-    fn times_are_rfc3339_utc() {
-        assert_eq!(
-            time(Timestamp::from_millis(1_637_597_882_000)),
-            "2021-11-22T16:18:02Z"
-        );
     }
 }

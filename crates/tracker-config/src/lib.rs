@@ -399,6 +399,31 @@ pub struct Config {
     pub origins: std::collections::BTreeMap<&'static str, String>,
 }
 
+impl Config {
+    /// The configuration with its data folder moved to `dir`: every path
+    /// under the old `paths.data_dir` (the progress database, raw files,
+    /// output, logs, manifests) moves with it; a path set elsewhere stays.
+    pub fn with_data_dir(mut self, dir: &Path) -> Config {
+        let old = self.paths.data_dir.clone();
+        let moved = |p: &mut PathBuf| {
+            if let Ok(rest) = p.strip_prefix(&old) {
+                *p = dir.join(rest);
+            }
+        };
+        let paths = &mut self.paths;
+        for p in [
+            &mut paths.progress_db,
+            &mut paths.raw,
+            &mut paths.output,
+            &mut paths.logs,
+        ] {
+            moved(p);
+        }
+        paths.data_dir = dir.to_path_buf();
+        self
+    }
+}
+
 /// Where the archive comes from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Source {

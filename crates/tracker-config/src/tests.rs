@@ -291,3 +291,22 @@ fn the_values_section_has_defaults_layers_and_checks() {
         Ok(())
     });
 }
+
+#[test]
+fn a_new_data_dir_takes_the_paths_under_the_old_one_along() {
+    let mut c = load(&Sources::default()).unwrap();
+    c.paths.logs = PathBuf::from("/var/log/climastation");
+    let c = c.with_data_dir(Path::new("/srv/dwd"));
+    assert_eq!(c.paths.data_dir, PathBuf::from("/srv/dwd"));
+    assert_eq!(
+        c.paths.progress_db,
+        PathBuf::from("/srv/dwd/progress_tracking.db")
+    );
+    assert_eq!(c.paths.raw, PathBuf::from("/srv/dwd/raw"));
+    assert_eq!(c.paths.output, PathBuf::from("/srv/dwd/output"));
+    assert_eq!(
+        c.paths.logs,
+        PathBuf::from("/var/log/climastation"),
+        "a path set elsewhere stays"
+    );
+}

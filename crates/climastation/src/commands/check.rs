@@ -1,8 +1,6 @@
 //! `climastation check [--dataset D] [--deep]`: the tracker's integrity,
 //! then every recorded output against its record and the disk.
 
-use serde_json::json;
-
 use crate::context::Ctx;
 use crate::exit;
 use crate::output::print_json;
@@ -32,14 +30,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .check(args.dataset.as_deref(), args.deep)
         .map_err(crate::context::job)?;
     if ctx.json {
-        let problems: Vec<_> = report
-            .problems
-            .iter()
-            .map(|l| json!({"dataset": l.dataset, "kind": l.kind, "problem": l.problem, "fix": l.fix}))
-            .collect();
-        print_json(
-            &json!({"ok": report.ok, "tables": report.tables, "deep": report.deep, "problems": problems}),
-        );
+        print_json(&climastation_jobs::json::check(&report));
     } else {
         for l in &report.problems {
             println!("{}: {}\n  fix: {}", l.kind, l.problem, l.fix);

@@ -1,8 +1,6 @@
 //! `climastation crawl [--dataset D]... [--source URL|DIR]`: list a dataset's
 //! files at the source, register them, and find the ones that vanished.
 
-use serde_json::{Value, json};
-
 use crate::context::Ctx;
 use crate::exit;
 use crate::output::print_json;
@@ -43,35 +41,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .crawl(&store, &request, &stop)
         .map_err(crate::context::job)?;
     if ctx.json {
-        let list: Vec<Value> = reports
-            .iter()
-            .map(|r| {
-                json!({
-                    "dataset": r.dataset,
-                    "listed": r.listed,
-                    "selected": r.selected,
-                    "deselected": r.deselected.len(),
-                    "new": r.registered.new,
-                    "changed": r.registered.changed,
-                    "unchanged": r.registered.unchanged,
-                    "reappeared": r.registered.reappeared,
-                    "vanished": r.vanished.len(),
-                    "vanished_files": r.vanished,
-                })
-            })
-            .collect();
-        let sum = |f: fn(&tracker_core::RegisterReport) -> u64| {
-            reports.iter().map(|r| f(&r.registered)).sum::<u64>()
-        };
-        print_json(&json!({
-            "source": root,
-            "selection": selection.describe(),
-            "datasets": list,
-            "new": sum(|r| r.new),
-            "changed": sum(|r| r.changed),
-            "unchanged": sum(|r| r.unchanged),
-            "vanished": reports.iter().map(|r| r.vanished.len()).sum::<usize>(),
-        }));
+        print_json(&climastation_jobs::json::crawl(&root, selection, &reports));
     } else {
         for r in &reports {
             print_human(r);

@@ -1,9 +1,7 @@
 //! `climastation datasets [--json] [--resolution R]`: every dataset of the
 //! archive that the catalog knows, with its periods and parameters.
 
-use serde_json::json;
-
-use crate::context::{Ctx, usage};
+use crate::context::Ctx;
 use crate::output::print_json;
 
 #[derive(Debug, clap::Args)]
@@ -19,67 +17,10 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let tables = dwd_translate::Tables::load(ctx.config.paths.translations.as_deref())?;
-    if let Some(r) = &args.resolution
-        && !dwd_catalog::Resolution::ALL.iter().any(|x| x.folder() == r)
-    {
-        let known: Vec<&str> = dwd_catalog::Resolution::ALL
-            .iter()
-            .map(|x| x.folder())
-            .collect();
-        return Err(usage(format!(
-            "unknown resolution {r:?}; one of {}",
-            known.join(", ")
-        )));
-    }
-    let chosen: Vec<&dwd_catalog::Dataset> = dwd_catalog::all()
-        .iter()
-        .filter(|d| {
-            args.resolution
-                .as_deref()
-                .is_none_or(|r| d.resolution.folder() == r)
-        })
-        .collect();
+    let chosen =
+        climastation_jobs::datasets(args.resolution.as_deref()).map_err(crate::context::job)?;
     if ctx.json {
-        let list: Vec<_> = chosen
-            .iter()
-            .map(|d| {
-                let parameters: Vec<_> = tables
-                    .parameters(d.name)
-                    .map(|(code, p)| {
-                        json!({
-                            "code": code,
-                            "name": p.name,
-                            "unit": p.unit,
-                            "kind": p.kind,
-                            "description_de": p.de,
-                            "description_en": p.en,
-                            "missing": p.missing,
-                        })
-                    })
-                    .collect();
-                json!({
-                    "name": d.name,
-                    "resolution": d.resolution.folder(),
-                    "title": d.title,
-                    "periods": d.periods.iter().map(|p| p.folder()).collect::<Vec<_>>(),
-                    "year_folders": d.year_folders,
-                    "converted": d.converted(),
-                    "not_converted_reason": match d.layout {
-                        dwd_catalog::Layout::NotConverted(why) => Some(why),
-                        dwd_catalog::Layout::Produkt => None,
-                    },
-                    "zip_prefixes": d.zips,
-                    "member_prefixes": d.members,
-                    "metadata_zip_prefix": d.metadata_zip,
-                    "station_lists": d.station_lists,
-                    "timestamps": d.resolution.timestamps(),
-                    "time_rule": d.resolution.time_rule(),
-                    "wetterdienst": d.wetterdienst,
-                    "parameters": parameters,
-                })
-            })
-            .collect();
-        print_json(&json!({ "datasets": list }));
+        print_json(&climastation_jobs::json::datasets(&tables, &chosen));
         return Ok(crate::exit::OK);
     }
     let mut resolution = None;

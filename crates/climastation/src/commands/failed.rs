@@ -1,10 +1,8 @@
 //! `climastation failed [--dataset D] [--unconfirmed] [--json]`
 
-use serde_json::json;
-
 use crate::context::Ctx;
 use crate::exit;
-use crate::output::{print_json, time_opt};
+use crate::output::print_json;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -42,22 +40,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         return Ok(unconfirmed(ctx, &files));
     }
     if ctx.json {
-        let list: Vec<_> = files
-            .iter()
-            .map(|f| {
-                json!({
-                    "dataset": f.key.dataset.as_str(),
-                    "path": f.key.path(),
-                    "kind": f.error_kind.map(|k| k.as_str()),
-                    "message": f.error_message,
-                    "attempts": f.attempts,
-                    "failures": f.failures,
-                    "failed_at": time_opt(f.finished_at),
-                    "hint": crate::output::fix_hint(f.error_message.as_deref().unwrap_or("")),
-                })
-            })
-            .collect();
-        print_json(&json!({ "files": list }));
+        print_json(&climastation_jobs::json::failed(&files));
     } else if files.is_empty() {
         println!("no failed files");
     } else {
@@ -77,21 +60,9 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
 }
 
 fn unconfirmed(ctx: &Ctx, files: &[tracker_core::FileRecord]) -> u8 {
-    const WHY: &str = "completed, but no listing gave its size and its format has no check of its own: a transfer cut at a line end would look the same";
+    use climastation_jobs::json::UNCONFIRMED as WHY;
     if ctx.json {
-        let list: Vec<_> = files
-            .iter()
-            .map(|f| {
-                json!({
-                    "dataset": f.key.dataset.as_str(),
-                    "path": f.key.path(),
-                    "bytes": f.bytes_processed,
-                    "checksum": f.checksum,
-                    "completed_at": time_opt(f.finished_at),
-                })
-            })
-            .collect();
-        print_json(&json!({ "files": list, "why": WHY }));
+        print_json(&climastation_jobs::json::unconfirmed(files));
     } else if files.is_empty() {
         println!("no completed file with an unconfirmed size");
     } else {

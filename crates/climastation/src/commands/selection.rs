@@ -5,7 +5,7 @@
 use dwd_catalog::Selection;
 use tracker_config::{OneOrMany, RawSelection, Scalar};
 
-use crate::context::{Ctx, usage};
+use crate::context::Ctx;
 
 #[derive(Debug, Default, Clone, clap::Args)]
 pub struct SelectionArgs {
@@ -69,10 +69,8 @@ impl SelectionArgs {
     /// The configuration's selection with these options over it; a bad
     /// value exits 2 naming the option.
     pub fn resolve(&self, ctx: &Ctx) -> anyhow::Result<Selection> {
-        ctx.config
-            .selection
-            .overridden_by(&self.raw())
-            .to_selection()
-            .map_err(|e| usage(format!("selection: {e}")))
+        ctx.session
+            .selection(&self.raw())
+            .map_err(crate::context::job)
     }
 }

@@ -3,12 +3,9 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use serde_json::{Value, json};
-use tracker_core::StatusCounts;
-
 use crate::context::Ctx;
 use crate::exit;
-use crate::output::{duration, print_json, time, time_opt};
+use crate::output::{duration, print_json, time};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -35,13 +32,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     loop {
         let rows = collect(ctx, &store, dataset.as_ref(), None)?;
         if ctx.json {
-            let mut v = to_json(&rows);
-            if let Some(list) = v["datasets"].as_array_mut() {
-                for (d, r) in list.iter_mut().zip(&rows) {
-                    d["selection"] = json!(r.selection);
-                }
-            }
-            print_json(&v);
+            print_json(&climastation_jobs::json::status(&rows));
         } else {
             if args.watch.is_some() && std::io::stdout().is_terminal() {
                 print!("\x1b[2J\x1b[H");
@@ -70,47 +61,6 @@ pub fn collect(
     ctx.session
         .status(store, dataset, only)
         .map_err(crate::context::job)
-}
-
-fn counts_json(c: &StatusCounts) -> Value {
-    json!({
-        "pending": c.pending,
-        "processing": c.processing,
-        "completed": c.completed,
-        "failed": c.failed,
-        "vanished": c.vanished,
-    })
-}
-
-fn to_json(rows: &[Row]) -> Value {
-    let mut totals = StatusCounts::default();
-    let datasets: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let c = &r.summary.counts;
-            totals.pending += c.pending;
-            totals.processing += c.processing;
-            totals.completed += c.completed;
-            totals.failed += c.failed;
-            totals.vanished += c.vanished;
-            json!({
-                "dataset": r.summary.dataset.as_str(),
-                "counts": counts_json(c),
-                "total": c.total(),
-                "rate_per_min": (r.rate_per_min * 10.0).round() / 10.0,
-                "eta_seconds": r.eta_seconds().map(f64::round),
-                "workers": r.activity.workers.iter().map(|(w, n)| json!({"worker": w.as_str(), "claims": n})).collect::<Vec<_>>(),
-                "oldest_claim": r.activity.oldest_claim.as_ref().map(|(k, at)| json!({"path": k.path(), "claimed_at": time(*at)})),
-                "last_failure": r.activity.last_failure.as_ref().map(|f| json!({
-                    "path": f.key.path(),
-                    "kind": f.kind.map(|k| k.as_str()),
-                    "message": f.message,
-                    "at": time_opt(f.at),
-                })),
-            })
-        })
-        .collect();
-    json!({ "datasets": datasets, "totals": counts_json(&totals), "total": totals.total() })
 }
 
 pub fn print_table(rows: &[Row]) {

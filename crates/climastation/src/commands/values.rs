@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use crate::context::{Ctx, usage};
+use crate::context::Ctx;
 use crate::output::print_json;
 
 #[derive(Debug, clap::Args)]
@@ -63,64 +63,24 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
-    if args.parameters.is_empty() {
-        return Err(usage(
-            "--parameters: name the parameters wanted at the places",
-        ));
-    }
-    let mut points = Vec::new();
-    for (i, at) in args.at.iter().enumerate() {
-        points.push(dwd_dataset::values::parse_point(&format!("p{}", i + 1), at).map_err(usage)?);
-    }
-    if let Some(file) = &args.points {
-        points.extend(dwd_dataset::values::read_points(file).map_err(usage)?);
-    }
-    if points.is_empty() {
-        return Err(usage(
-            "give a place: --at LAT,LON[,HEIGHT_M] or --points FILE.csv",
-        ));
-    }
-    if args.parameters.iter().any(|p| p.trim().is_empty()) {
-        return Err(usage(format!(
-            "--parameters {:?} has an empty item",
-            args.parameters.join(",")
-        )));
-    }
-    if let Some(km) = args.max_distance_km
-        && !(km > 0.0 && km.is_finite())
-    {
-        return Err(usage(format!(
-            "--max-distance-km {km}: give a distance above 0 km"
-        )));
-    }
-    if args.k == Some(0) {
-        return Err(usage("--k 0: give at least one station"));
-    }
-    let date = |option, v: &Option<String>, end| {
-        v.as_deref()
-            .map(|d| dwd_catalog::selection::parse_date(option, d, end))
-            .transpose()
-            .map_err(usage)
-    };
-    let (from, to) = (
-        date("--from", &args.from, false)?,
-        date("--to", &args.to, true)?,
-    );
-    dwd_catalog::selection::check_range(from, to).map_err(usage)?;
-    let spec = dwd_dataset::values::ValuesSpec {
+    let request = climastation_jobs::ValuesRequest {
         resolution: args.resolution.clone(),
         parameters: args.parameters.clone(),
-        points,
-        from,
-        to,
-        method: args.method,
+        at: args.at.clone(),
+        points_file: args.points.clone(),
+        from: args.from.clone(),
+        to: args.to.clone(),
+        method: Some(args.method),
         min_quality: args.min_quality,
-        max_km: args.max_distance_km.or(ctx.config.values.max_distance_km),
-        k: args.k.unwrap_or(ctx.config.values.k),
-        near_km: ctx.config.values.near_km,
-        lapse_k_per_km: ctx.config.values.lapse_k_per_km,
+        max_distance_km: args.max_distance_km,
+        k: args.k,
+    };
+    let spec = dwd_dataset::values::ValuesSpec {
         stop: Some(crate::context::stop_on_signals()?),
-        ..dwd_dataset::values::ValuesSpec::default()
+        ..ctx
+            .session
+            .values_spec(&request)
+            .map_err(crate::context::job)?
     };
     let written = ctx
         .session

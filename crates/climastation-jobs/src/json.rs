@@ -1,0 +1,252 @@
+//! The reports as JSON values: what `climastation --json` prints and the
+//! Python module returns (as dicts), one shape for both (keys in README).
+
+use serde_json::{Value, json};
+use tracker_core::{FileRecord, StatusCounts, Timestamp};
+
+use crate::{CheckReport, StatusRow};
+
+/// RFC 3339 UTC, or the raw milliseconds if out of range.
+pub fn time(t: Timestamp) -> String {
+    jiff::Timestamp::from_millisecond(t.as_millis())
+        .map(|ts| ts.to_string())
+        .unwrap_or_else(|_| t.as_millis().to_string())
+}
+
+pub fn time_opt(t: Option<Timestamp>) -> Value {
+    t.map_or(Value::Null, |t| Value::String(time(t)))
+}
+
+/// The command that fixes a failed file, by its error: a file the source
+/// no longer has, or whose size disagrees with the listing, needs a fresh
+/// listing; anything else a retry.
+pub fn fix_hint(message: &str) -> &'static str {
+    let m = message.to_ascii_lowercase();
+    if m.contains("not at the source") || m.contains("listed") || m.contains("listing") {
+        "climastation run --crawl (the source's listing changed)"
+    } else {
+        "climastation retry --all-failed, then run again"
+    }
+}
+
+/// Why the pipeline stopped a dataset before its end.
+pub fn stop_text(reason: &pipeline::StopReason) -> String {
+    match reason {
+        pipeline::StopReason::Finish(m) => format!("finishing the dataset failed: {m}"),
+        pipeline::StopReason::FailFast(f) => format!("fail-fast on {}: {}", f.key, f.message),
+        pipeline::StopReason::Interrupted => "interrupted".into(),
+        pipeline::StopReason::Store(e) => format!("progress store error: {e}"),
+        pipeline::StopReason::Resource(e) => format!("out of disk space: {e}"),
+    }
+}
+
+/// `run`: each dataset's counts, failures and times, and the exit code.
+pub fn run(report: &pipeline::RunReport, exit_code: i32) -> Value {
+    let datasets: Vec<_> = report
+        .datasets
+        .iter()
+        .map(|d| {
+            json!({
+                "dataset": d.dataset.as_str(),
+                "completed": d.completed,
+                "failed": d.failed.iter().map(|f| json!({"path": f.key.path(), "kind": f.kind.as_str(), "message": f.message})).collect::<Vec<_>>(),
+                "retried": d.retried,
+                "released": d.released,
+                "stopped": d.stopped.as_ref().map(stop_text),
+                "bytes": d.stats.bytes,
+                "wall_seconds": d.stats.wall.as_secs_f64(),
+                "processing_seconds": d.stats.processing.as_secs_f64(),
+                "tracker_seconds": d.stats.tracker.as_secs_f64(),
+            })
+        })
+        .collect();
+    json!({ "datasets": datasets, "exit_code": exit_code })
+}
+
+fn counts(c: &StatusCounts) -> Value {
+    json!({
+        "pending": c.pending,
+        "processing": c.processing,
+        "completed": c.completed,
+        "failed": c.failed,
+        "vanished": c.vanished,
+    })
+}
+
+/// `status`: each dataset's counts, rate, ETA, workers, oldest claim, last
+/// failure and selection; the totals.
+pub fn status(rows: &[StatusRow]) -> Value {
+    let mut totals = StatusCounts::default();
+    let datasets: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let c = &r.summary.counts;
+            totals.pending += c.pending;
+            totals.processing += c.processing;
+            totals.completed += c.completed;
+            totals.failed += c.failed;
+            totals.vanished += c.vanished;
+            json!({
+                "dataset": r.summary.dataset.as_str(),
+                "counts": counts(c),
+                "total": c.total(),
+                "rate_per_min": (r.rate_per_min * 10.0).round() / 10.0,
+                "eta_seconds": r.eta_seconds().map(f64::round),
+                "workers": r.activity.workers.iter().map(|(w, n)| json!({"worker": w.as_str(), "claims": n})).collect::<Vec<_>>(),
+                "oldest_claim": r.activity.oldest_claim.as_ref().map(|(k, at)| json!({"path": k.path(), "claimed_at": time(*at)})),
+                "last_failure": r.activity.last_failure.as_ref().map(|f| json!({
+                    "path": f.key.path(),
+                    "kind": f.kind.map(|k| k.as_str()),
+                    "message": f.message,
+                    "at": time_opt(f.at),
+                })),
+                "selection": r.selection,
+            })
+        })
+        .collect();
+    json!({ "datasets": datasets, "totals": counts(&totals), "total": totals.total() })
+}
+
+/// `failed`: each failed file with its error and the fix.
+pub fn failed(files: &[FileRecord]) -> Value {
+    let list: Vec<_> = files
+        .iter()
+        .map(|f| {
+            json!({
+                "dataset": f.key.dataset.as_str(),
+                "path": f.key.path(),
+                "kind": f.error_kind.map(|k| k.as_str()),
+                "message": f.error_message,
+                "attempts": f.attempts,
+                "failures": f.failures,
+                "failed_at": time_opt(f.finished_at),
+                "hint": fix_hint(f.error_message.as_deref().unwrap_or("")),
+            })
+        })
+        .collect();
+    json!({ "files": list })
+}
+
+/// Why a completed file's size is unconfirmed.
+pub const UNCONFIRMED: &str = "completed, but no listing gave its size and its format has no check of its own: a transfer cut at a line end would look the same";
+
+/// `failed --unconfirmed`: completed files whose size nothing confirmed.
+pub fn unconfirmed(files: &[FileRecord]) -> Value {
+    let list: Vec<_> = files
+        .iter()
+        .map(|f| {
+            json!({
+                "dataset": f.key.dataset.as_str(),
+                "path": f.key.path(),
+                "bytes": f.bytes_processed,
+                "checksum": f.checksum,
+                "completed_at": time_opt(f.finished_at),
+            })
+        })
+        .collect();
+    json!({ "files": list, "why": UNCONFIRMED })
+}
+
+/// `check`: whether all is well, the tables checked, each problem with its fix.
+pub fn check(report: &CheckReport) -> Value {
+    let problems: Vec<_> = report
+        .problems
+        .iter()
+        .map(|l| json!({"dataset": l.dataset, "kind": l.kind, "problem": l.problem, "fix": l.fix}))
+        .collect();
+    json!({"ok": report.ok, "tables": report.tables, "deep": report.deep, "problems": problems})
+}
+
+/// `crawl`: each dataset's listing against the tracker, and the sums.
+pub fn crawl(
+    source: &str,
+    selection: &dwd_catalog::Selection,
+    reports: &[dwd_dataset::crawl::CrawlReport],
+) -> Value {
+    let list: Vec<Value> = reports
+        .iter()
+        .map(|r| {
+            json!({
+                "dataset": r.dataset,
+                "listed": r.listed,
+                "selected": r.selected,
+                "deselected": r.deselected.len(),
+                "new": r.registered.new,
+                "changed": r.registered.changed,
+                "unchanged": r.registered.unchanged,
+                "reappeared": r.registered.reappeared,
+                "vanished": r.vanished.len(),
+                "vanished_files": r.vanished,
+            })
+        })
+        .collect();
+    let sum = |f: fn(&tracker_core::RegisterReport) -> u64| {
+        reports.iter().map(|r| f(&r.registered)).sum::<u64>()
+    };
+    json!({
+        "source": source,
+        "selection": selection.describe(),
+        "datasets": list,
+        "new": sum(|r| r.new),
+        "changed": sum(|r| r.changed),
+        "unchanged": sum(|r| r.unchanged),
+        "vanished": reports.iter().map(|r| r.vanished.len()).sum::<usize>(),
+    })
+}
+
+/// `datasets`: each dataset of the catalog with its periods, time rule
+/// and parameters (DWD code, English name, unit, kind, descriptions).
+pub fn datasets(tables: &dwd_translate::Tables, chosen: &[&dwd_catalog::Dataset]) -> Value {
+    let list: Vec<_> = chosen
+        .iter()
+        .map(|d| {
+            let parameters: Vec<_> = tables
+                .parameters(d.name)
+                .map(|(code, p)| {
+                    json!({
+                        "code": code,
+                        "name": p.name,
+                        "unit": p.unit,
+                        "kind": p.kind,
+                        "description_de": p.de,
+                        "description_en": p.en,
+                        "missing": p.missing,
+                    })
+                })
+                .collect();
+            json!({
+                "name": d.name,
+                "resolution": d.resolution.folder(),
+                "title": d.title,
+                "periods": d.periods.iter().map(|p| p.folder()).collect::<Vec<_>>(),
+                "year_folders": d.year_folders,
+                "converted": d.converted(),
+                "not_converted_reason": match d.layout {
+                    dwd_catalog::Layout::NotConverted(why) => Some(why),
+                    dwd_catalog::Layout::Produkt => None,
+                },
+                "zip_prefixes": d.zips,
+                "member_prefixes": d.members,
+                "metadata_zip_prefix": d.metadata_zip,
+                "station_lists": d.station_lists,
+                "timestamps": d.resolution.timestamps(),
+                "time_rule": d.resolution.time_rule(),
+                "wetterdienst": d.wetterdienst,
+                "parameters": parameters,
+            })
+        })
+        .collect();
+    json!({ "datasets": list })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fix_hint;
+
+    #[test]
+    fn a_changed_listing_is_fixed_by_a_crawl_anything_else_by_a_retry() {
+        assert!(fix_hint("not at the source (404)").contains("--crawl"));
+        assert!(fix_hint("size 12 differs from the listed 10").contains("--crawl"));
+        assert!(fix_hint("corrupt zip: bad CRC").contains("retry"));
+    }
+}
