@@ -8,7 +8,10 @@
 //! - `bench chain [--stations 100] [--rows 52560] [--workers 2] [--json]`: the whole chain
 //!   (`run --crawl --processor dwd`) on a 10-minute mirror against the inflate floor
 //! - `fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]`: a synthetic DWD-like mirror
+//! - `bench python [--wheel PATH] [--rows 1000000] [--runs 5]`: the Leipzig example through
+//!   Python against the CLI, and one million rows handed to pyarrow
 //! - `dist [--out target/dist] [--no-build]`: the stripped binary, shell completions, man pages
+//! - `wheel [--out target/wheels] [--profile dist]`: the Python wheel (maturin)
 //! - `chaos [--kills 50] [--stations 541] [--rows 10000] [--workers 2] [--json]`: the SIGKILL
 //!   loop on a 1,623-file mirror through `run --processor dwd`; lost / double-completed /
 //!   integrity figures
@@ -24,6 +27,7 @@ mod args;
 mod bench_chain;
 mod bench_parse;
 mod bench_pipeline;
+mod bench_python;
 mod bench_source;
 mod bench_tracker;
 mod bench_values;
@@ -32,6 +36,7 @@ mod chaos_outputs;
 mod dist;
 mod fixtures;
 mod measure;
+mod wheel;
 
 fn main() -> ExitCode {
     // `xtask climastation …` is the CLI itself, for chaos to kill
@@ -69,9 +74,10 @@ fn run() -> anyhow::Result<()> {
                 "parse-one" => bench_parse::run_one(args::Args::parse(opts)?),
                 "chain" => bench_chain::run(args::Args::parse(opts)?),
                 "values" => bench_values::run(args::Args::parse(opts)?),
+                "python" => bench_python::run(args::Args::parse(opts)?),
                 other => {
                     bail!(
-                        "unknown benchmark {other:?}; known: tracker, pipeline, source, parse, chain, values"
+                        "unknown benchmark {other:?}; known: tracker, pipeline, source, parse, chain, values, python"
                     )
                 }
             }
@@ -94,6 +100,7 @@ fn run() -> anyhow::Result<()> {
             Ok(())
         }
         "dist" => dist::run(args::Args::parse(rest)?),
+        "wheel" => wheel::run(args::Args::parse(rest)?),
         "chaos" => {
             if cfg!(debug_assertions) {
                 return rerun_release(&args);
@@ -114,7 +121,9 @@ fn run() -> anyhow::Result<()> {
             );
             println!("cargo xtask bench values [--stations 60] [--years 30] [--seed 5]");
             println!("cargo xtask fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]");
+            println!("cargo xtask bench python [--wheel PATH] [--rows 1000000] [--runs 5]");
             println!("cargo xtask dist [--out target/dist] [--no-build]");
+            println!("cargo xtask wheel [--out target/wheels] [--profile dist]");
             println!(
                 "cargo xtask chaos [--kills 50] [--stations 541] [--rows 10000] [--seed 1] [--workers 2] [--min-ms 100] [--max-ms 500] [--dir DIR] [--json]"
             );

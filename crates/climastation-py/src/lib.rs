@@ -1,0 +1,535 @@
+//! `climastation._climastation`: the Python module's native half. Each
+//! method builds a request and calls the library's use case
+//! ([`climastation_jobs::Session`]) in process; the pure-Python half
+//! (`python/climastation`) gives the public API its signatures, docstrings,
+//! progress bars and Ctrl-C.
+//!
+//! Long work (crawl, run, stations, export, values) runs on a thread of its
+//! own without the GIL and is handed back as a [`Job`]: Python waits on it in
+//! short steps (so that Ctrl-C raises `KeyboardInterrupt` at once), asks
+//! for its progress, stops it cleanly, and takes its result. Tables cross
+//! to pyarrow through the Arrow C stream interface: no copy.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrow_array::{ArrayRef, Date32Array, Float64Array, RecordBatch, StringArray, UInt32Array};
+use arrow_pyarrow::IntoPyArrow;
+use arrow_schema::{DataType, Field, Schema};
+use climastation_jobs::{ErrorKind, JobError, Session, Table};
+use pyo3::exceptions::PyKeyboardInterrupt;
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+use tracker_config::{OneOrMany, RawSelection, Scalar};
+use tracker_core::DatasetId;
+
+mod job;
+
+use job::{Done, Job};
+
+/// A `JobError` as the exception of `climastation.errors` its kind and
+/// cause call for, with the CLI's message.
+fn raise(py: Python<'_>, e: &JobError) -> PyErr {
+    let class = match e {
+        JobError::Interrupted => return PyKeyboardInterrupt::new_err(e.to_string()),
+        JobError::Config(_) | JobError::Translations(_) => "ConfigError",
+        JobError::UnknownDataset(_) => "DatasetError",
+        JobError::Selection(_) => "SelectionError",
+        JobError::SourceSetup(_) | JobError::Source(_) => "SourceError",
+        JobError::Tables(_) => "DataError",
+        JobError::Open(_) | JobError::Store(_) => "TrackerError",
+        _ if e.kind() == ErrorKind::Usage => "UsageError",
+        _ => "ClimaStationError",
+    };
+    error(py, class, e.to_string())
+}
+
+/// An exception of `climastation.errors` by its class name.
+fn error(py: Python<'_>, class: &str, message: String) -> PyErr {
+    let class = py
+        .import("climastation.errors")
+        .and_then(|m| m.getattr(class))
+        .and_then(|c| c.cast_into::<PyType>().map_err(PyErr::from));
+    match class {
+        Ok(class) => PyErr::from_type(class, message),
+        Err(e) => e,
+    }
+}
+
+/// A JSON report as Python objects (dicts, lists, str, int, float, None).
+fn to_python(py: Python<'_>, value: &serde_json::Value) -> PyResult<Py<PyAny>> {
+    Ok(py
+        .import("json")?
+        .call_method1("loads", (value.to_string(),))?
+        .unbind())
+}
+
+/// A table in memory as a `pyarrow.Table` (the batches handed over, not
+/// copied).
+fn to_pyarrow(py: Python<'_>, table: Table) -> PyResult<Py<PyAny>> {
+    let t = arrow_pyarrow::Table::try_new(table.batches, table.schema)
+        .map_err(|e| error(py, "ClimaStationError", e.to_string()))?;
+    Ok(t.into_pyarrow(py)?.unbind())
+}
+
+/// Configuration files, the environment and the data folder, as the CLI
+/// reads them (`config/base_config.yaml` of the working directory if there
+/// is one, then `config`, then `CLIMASTATION_*`).
+fn load_session(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> Result<Session, JobError> {
+    let sources = tracker_config::Sources::standard(config.as_deref());
+    let mut cfg = tracker_config::load(&sources).map_err(|e| JobError::Config(e.to_string()))?;
+    if let Some(dir) = data_dir {
+        cfg = cfg.with_data_dir(&dir);
+    }
+    Session::new(cfg)
+}
+
+/// The file log of the configuration (as the CLI writes it), started once
+/// a process; warnings also on stderr.
+fn start_logging(session: &Session) {
+    static LOG: std::sync::OnceLock<Option<tracker_log::LogGuard>> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| tracker_log::init(&session.config().logging, Some("warn")).ok());
+}
+
+/// The selection keywords, as the Python half normalises them (text, as
+/// the configuration file and the command line take them).
+#[derive(Debug, Default, FromPyObject)]
+#[pyo3(from_item_all)]
+struct SelectionArgs {
+    stations: Option<Vec<String>>,
+    near: Option<String>,
+    radius_km: Option<f64>,
+    bbox: Option<String>,
+    name: Option<String>,
+    state: Option<String>,
+    active: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
+    periods: Option<Vec<String>>,
+}
+
+impl SelectionArgs {
+    fn raw(&self) -> RawSelection {
+        let many = |v: &Option<Vec<String>>| {
+            v.as_ref()
+                .map(|v| OneOrMany::Many(v.iter().map(|s| Scalar::Text(s.clone())).collect()))
+        };
+        RawSelection {
+            stations: many(&self.stations),
+            near: self.near.clone(),
+            radius_km: self.radius_km,
+            bbox: self.bbox.clone(),
+            name: self.name.clone(),
+            state: self.state.clone(),
+            active: self.active.clone(),
+            from: self.start.clone().map(Scalar::Text),
+            to: self.end.clone().map(Scalar::Text),
+            periods: many(&self.periods),
+        }
+    }
+}
+
+/// An archive: one configuration, its progress database and data folder.
+#[pyclass(frozen, module = "climastation._climastation")]
+struct Archive {
+    session: Arc<Session>,
+}
+
+impl Archive {
+    fn selection(&self, py: Python<'_>, args: &SelectionArgs) -> PyResult<dwd_catalog::Selection> {
+        self.session
+            .selection(&args.raw())
+            .map_err(|e| raise(py, &e))
+    }
+
+    fn dataset(&self, py: Python<'_>, name: &str) -> PyResult<DatasetId> {
+        self.session.dataset(name).map_err(|e| raise(py, &e))
+    }
+}
+
+#[pymethods]
+impl Archive {
+    #[new]
+    #[pyo3(signature = (config=None, data_dir=None))]
+    fn new(py: Python<'_>, config: Option<PathBuf>, data_dir: Option<PathBuf>) -> PyResult<Self> {
+        let session = load_session(config, data_dir).map_err(|e| raise(py, &e))?;
+        start_logging(&session);
+        Ok(Archive {
+            session: Arc::new(session),
+        })
+    }
+
+    /// The configuration's paths and datasets.
+    fn _paths(&self) -> (PathBuf, PathBuf, PathBuf, PathBuf, String, Vec<String>) {
+        let c = self.session.config();
+        (
+            c.paths.data_dir.clone(),
+            c.paths.progress_db.clone(),
+            c.paths.raw.clone(),
+            c.paths.output.clone(),
+            c.source.base_url.clone(),
+            c.datasets.iter().map(|d| d.name.clone()).collect(),
+        )
+    }
+
+    #[pyo3(signature = (datasets, selection, source=None))]
+    fn _crawl(
+        &self,
+        py: Python<'_>,
+        datasets: Vec<String>,
+        selection: SelectionArgs,
+        source: Option<String>,
+    ) -> PyResult<Job> {
+        for d in &datasets {
+            self.dataset(py, d)?;
+        }
+        let request = climastation_jobs::CrawlRequest {
+            datasets,
+            source,
+            selection: self.selection(py, &selection)?,
+        };
+        let session = self.session.clone();
+        Ok(Job::spawn(move |stop, _events| {
+            let store = session.open_store()?;
+            let reports = session.crawl(&store, &request, stop)?;
+            let root = request
+                .source
+                .clone()
+                .unwrap_or_else(|| session.config().source.base_url.clone());
+            Ok(Done::Json(climastation_jobs::json::crawl(
+                &root,
+                &request.selection,
+                &reports,
+            )))
+        }))
+    }
+
+    #[pyo3(signature = (datasets, workers, keep_going, processor, crawl, selection))]
+    #[allow(clippy::too_many_arguments)]
+    fn _run(
+        &self,
+        py: Python<'_>,
+        datasets: Vec<String>,
+        workers: Option<i64>,
+        keep_going: bool,
+        processor: Option<String>,
+        crawl: bool,
+        selection: SelectionArgs,
+    ) -> PyResult<Job> {
+        for d in &datasets {
+            self.dataset(py, d)?;
+        }
+        let processor = match processor.as_deref() {
+            None => None,
+            Some("dwd") => Some(climastation_jobs::ProcessorKind::Dwd),
+            Some("download") => Some(climastation_jobs::ProcessorKind::Download),
+            Some("verify") => Some(climastation_jobs::ProcessorKind::Verify),
+            Some(p) => {
+                return Err(error(
+                    py,
+                    "UsageError",
+                    format!("processor {p:?}: one of dwd, download, verify"),
+                ));
+            }
+        };
+        let request = climastation_jobs::RunRequest {
+            datasets,
+            workers,
+            keep_going,
+            processor,
+            crawl: match crawl {
+                true => Some(self.selection(py, &selection)?),
+                false => None,
+            },
+            ..climastation_jobs::RunRequest::default()
+        };
+        let session = self.session.clone();
+        Ok(Job::spawn(move |stop, events| {
+            let outcome = session.run(&request, stop, events)?;
+            Ok(Done::Json(climastation_jobs::json::run(
+                &outcome.report,
+                i32::from(outcome.exit_code),
+            )))
+        }))
+    }
+
+    #[pyo3(signature = (dataset=None))]
+    fn _status(&self, py: Python<'_>, dataset: Option<String>) -> PyResult<Py<PyAny>> {
+        let run = || -> Result<serde_json::Value, JobError> {
+            let d = dataset
+                .as_deref()
+                .map(|d| self.session.dataset(d))
+                .transpose()?;
+            let store = self.session.open_store()?;
+            let rows = self.session.status(&store, d.as_ref(), None)?;
+            Ok(climastation_jobs::json::status(&rows))
+        };
+        let v = py.detach(run).map_err(|e| raise(py, &e))?;
+        to_python(py, &v)
+    }
+
+    #[pyo3(signature = (dataset, unconfirmed, limit))]
+    fn _failed(
+        &self,
+        py: Python<'_>,
+        dataset: Option<String>,
+        unconfirmed: bool,
+        limit: usize,
+    ) -> PyResult<Py<PyAny>> {
+        let run = || -> Result<serde_json::Value, JobError> {
+            let d = dataset
+                .as_deref()
+                .map(|d| self.session.dataset(d))
+                .transpose()?;
+            let which = match unconfirmed {
+                true => climastation_jobs::FailedList::Unconfirmed,
+                false => climastation_jobs::FailedList::Failed,
+            };
+            let files = self.session.failed(d.as_ref(), which, limit)?;
+            Ok(match unconfirmed {
+                true => climastation_jobs::json::unconfirmed(&files),
+                false => climastation_jobs::json::failed(&files),
+            })
+        };
+        let v = py.detach(run).map_err(|e| raise(py, &e))?;
+        to_python(py, &v)
+    }
+
+    #[pyo3(signature = (dataset, deep))]
+    fn _check(&self, py: Python<'_>, dataset: Option<String>, deep: bool) -> PyResult<Py<PyAny>> {
+        let report = py
+            .detach(|| self.session.check(dataset.as_deref(), deep))
+            .map_err(|e| raise(py, &e))?;
+        to_python(py, &climastation_jobs::json::check(&report))
+    }
+
+    #[pyo3(signature = (dataset, selection, source=None))]
+    fn _stations(
+        &self,
+        py: Python<'_>,
+        dataset: String,
+        selection: SelectionArgs,
+        source: Option<String>,
+    ) -> PyResult<Job> {
+        self.dataset(py, &dataset)?;
+        let selection = self.selection(py, &selection)?;
+        let session = self.session.clone();
+        Ok(Job::spawn(move |stop, _| {
+            let report = session.stations(&dataset, &selection, source.as_deref(), stop)?;
+            Ok(Done::Table(stations_table(&report)?))
+        }))
+    }
+
+    #[pyo3(signature = (resolution, datasets, selection, parameters, with_station, long))]
+    #[allow(clippy::too_many_arguments)]
+    fn _export(
+        &self,
+        py: Python<'_>,
+        resolution: String,
+        datasets: Vec<String>,
+        selection: SelectionArgs,
+        parameters: Vec<String>,
+        with_station: bool,
+        long: bool,
+    ) -> PyResult<Job> {
+        let selection = self.selection(py, &selection)?;
+        let session = self.session.clone();
+        Ok(Job::spawn(move |stop, _| {
+            let spec = dwd_dataset::export::Spec {
+                resolution,
+                datasets,
+                selection,
+                parameters,
+                with_station,
+                long,
+                stop: Some(stop.clone()),
+            };
+            Ok(Done::Table(session.export_table(&spec)?))
+        }))
+    }
+
+    #[pyo3(signature = (resolution, parameters, at, start, end, method, min_quality, max_distance_km, k))]
+    #[allow(clippy::too_many_arguments)]
+    fn _values(
+        &self,
+        py: Python<'_>,
+        resolution: String,
+        parameters: Vec<String>,
+        at: Vec<String>,
+        start: Option<String>,
+        end: Option<String>,
+        method: String,
+        min_quality: Option<i32>,
+        max_distance_km: Option<f64>,
+        k: Option<usize>,
+    ) -> PyResult<Job> {
+        let method = match method.as_str() {
+            "nearest" => dwd_dataset::values::Method::Nearest,
+            "idw" => dwd_dataset::values::Method::Idw,
+            m => {
+                return Err(error(
+                    py,
+                    "UsageError",
+                    format!("method {m:?}: `nearest` or `idw`"),
+                ));
+            }
+        };
+        let request = climastation_jobs::ValuesRequest {
+            resolution,
+            parameters,
+            at,
+            points_file: None,
+            from: start,
+            to: end,
+            method: Some(method),
+            min_quality,
+            max_distance_km,
+            k,
+        };
+        let spec = self
+            .session
+            .values_spec(&request)
+            .map_err(|e| raise(py, &e))?;
+        let session = self.session.clone();
+        Ok(Job::spawn(move |stop, _| {
+            let spec = dwd_dataset::values::ValuesSpec {
+                stop: Some(stop.clone()),
+                ..spec
+            };
+            Ok(Done::Table(session.values_table(&spec)?))
+        }))
+    }
+}
+
+/// The stations report as a table: id, name, state, place, height, first
+/// and last date, and the distance from the selection's place.
+fn stations_table(report: &climastation_jobs::StationsReport) -> Result<Table, JobError> {
+    let epoch = jiff::civil::Date::constant(1970, 1, 1);
+    let days = |d: jiff::civil::Date| {
+        epoch
+            .until(d)
+            .map(|s| s.get_days())
+            .map_err(|e| JobError::Failed(e.to_string()))
+    };
+    let rows = &report.stations;
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("station_id", DataType::UInt32, false),
+        Field::new("name", DataType::Utf8, false),
+        Field::new("state", DataType::Utf8, false),
+        Field::new("latitude", DataType::Float64, false),
+        Field::new("longitude", DataType::Float64, false),
+        Field::new("height_m", DataType::Float64, false),
+        Field::new("first_date", DataType::Date32, false),
+        Field::new("last_date", DataType::Date32, false),
+        Field::new("distance_km", DataType::Float64, true),
+    ]));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(UInt32Array::from_iter_values(
+            rows.iter().map(|r| r.station.id),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            rows.iter().map(|r| &r.station.name),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            rows.iter().map(|r| &r.station.state),
+        )),
+        Arc::new(Float64Array::from_iter_values(
+            rows.iter().map(|r| r.station.latitude),
+        )),
+        Arc::new(Float64Array::from_iter_values(
+            rows.iter().map(|r| r.station.longitude),
+        )),
+        Arc::new(Float64Array::from_iter_values(
+            rows.iter().map(|r| r.station.height),
+        )),
+        Arc::new(Date32Array::from(
+            rows.iter()
+                .map(|r| days(r.station.from))
+                .collect::<Result<Vec<_>, _>>()?,
+        )),
+        Arc::new(Date32Array::from(
+            rows.iter()
+                .map(|r| days(r.station.to))
+                .collect::<Result<Vec<_>, _>>()?,
+        )),
+        Arc::new(Float64Array::from(
+            rows.iter().map(|r| r.distance_km).collect::<Vec<_>>(),
+        )),
+    ];
+    let batch = RecordBatch::try_new(schema.clone(), columns)
+        .map_err(|e| JobError::Failed(e.to_string()))?;
+    Ok(Table {
+        schema,
+        rows: batch.num_rows() as u64,
+        batches: vec![batch],
+    })
+}
+
+/// Every dataset of the catalog (or of one resolution) with its periods,
+/// time rule and parameters, as `climastation --json datasets` prints it.
+#[pyfunction]
+#[pyo3(signature = (resolution=None))]
+fn _datasets(py: Python<'_>, resolution: Option<String>) -> PyResult<Py<PyAny>> {
+    let chosen = climastation_jobs::datasets(resolution.as_deref()).map_err(|e| raise(py, &e))?;
+    let tables =
+        dwd_translate::Tables::load(None).map_err(|e| raise(py, &JobError::Translations(e)))?;
+    to_python(py, &climastation_jobs::json::datasets(&tables, &chosen))
+}
+
+/// The command-line program in this process: `argv` as `sys.argv` (the
+/// first item the program's name); returns the exit code.
+#[pyfunction]
+fn _cli(py: Python<'_>, argv: Vec<String>) -> u8 {
+    py.detach(|| climastation::run_from(argv))
+}
+
+/// For `cargo xtask bench python`: a table of `rows` rows (station id,
+/// time, a float value) built here, then handed to pyarrow; returns the
+/// table, the seconds the handing took, and the address of the value
+/// column's data (the same in pyarrow when nothing was copied).
+#[pyfunction]
+fn _handover(py: Python<'_>, rows: usize) -> PyResult<(Py<PyAny>, f64, usize)> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("station_id", DataType::UInt32, false),
+        Field::new("timestamp_ms", DataType::Int64, false),
+        Field::new("value", DataType::Float64, true),
+    ]));
+    let values = Float64Array::from_iter_values((0..rows).map(|i| (i % 400) as f64 / 10.0));
+    let address = values.values().as_ptr() as usize;
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(UInt32Array::from_iter_values(
+                (0..rows).map(|i| (i / 8760) as u32),
+            )),
+            Arc::new(arrow_array::Int64Array::from_iter_values(
+                (0..rows as i64).map(|i| i * 3_600_000),
+            )),
+            Arc::new(values),
+        ],
+    )
+    .map_err(|e| error(py, "ClimaStationError", e.to_string()))?;
+    let table = Table {
+        schema,
+        rows: rows as u64,
+        batches: vec![batch],
+    };
+    let start = std::time::Instant::now();
+    let t = to_pyarrow(py, table)?;
+    Ok((t, start.elapsed().as_secs_f64(), address))
+}
+
+/// How long [`Job::wait`] sleeps at most between looks.
+pub(crate) const STEP: Duration = Duration::from_millis(100);
+
+#[pymodule]
+fn _climastation(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Archive>()?;
+    m.add_class::<Job>()?;
+    m.add_function(wrap_pyfunction!(_datasets, m)?)?;
+    m.add_function(wrap_pyfunction!(_cli, m)?)?;
+    m.add_function(wrap_pyfunction!(_handover, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

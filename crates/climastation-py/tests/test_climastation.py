@@ -1,0 +1,375 @@
+"""The Python module against the bundled sample (tests/data/dwd, real DWD
+files: see tests/data/README.md), from the installed wheel.
+
+Run from the repository's root: ``pytest crates/climastation-py/tests``.
+"""
+
+import datetime as dt
+import functools
+import http.server
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+import climastation
+from climastation import errors
+
+ROOT = Path(__file__).resolve().parents[3]
+SAMPLE = ROOT / "config" / "sample.yaml"
+MIRROR = ROOT / "tests" / "data" / "dwd"
+LEIPZIG = (51.34, 12.37)
+# the sample's 10-minute station with data: 00044 Großenkneten
+GROSSENKNETEN = (52.9336, 8.237)
+
+
+@pytest.fixture(scope="session")
+def archive(tmp_path_factory):
+    """The sample, run once."""
+    a = climastation.Archive(config=SAMPLE, data_dir=tmp_path_factory.mktemp("sample"))
+    report = a.run(crawl=True, progress=False)
+    assert report["exit_code"] == 0, report
+    return a
+
+
+def cli(*args, cwd=ROOT):
+    """The installed `climastation` command."""
+    exe = shutil.which("climastation")
+    assert exe, "the wheel installs the climastation command"
+    return subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+# ---- datasets and stations ---------------------------------------------------
+
+
+def test_datasets_lists_the_catalog_and_filters_by_resolution():
+    every = climastation.datasets()
+    assert len(every) >= 53
+    hourly = climastation.datasets("hourly")
+    assert hourly and all(d["resolution"] == "hourly" for d in hourly)
+    kl = next(d for d in every if d["name"] == "daily/kl")
+    names = {p["name"] for p in kl["parameters"]}
+    assert "temperature_air_mean_2m" in names
+    with pytest.raises(climastation.DatasetError, match="unknown resolution") as e:
+        climastation.datasets("weekly")
+    assert isinstance(e.value, ValueError)
+
+
+def test_stations_near_a_place_are_nearest_first_within_the_radius():
+    t = climastation.stations("10_minutes/air_temperature", config=SAMPLE, near=LEIPZIG, radius_km=50)
+    assert isinstance(t, pa.Table)
+    assert t.schema.field("station_id").type == pa.uint32()
+    assert t.schema.field("first_date").type == pa.date32()
+    d = t.column("distance_km").to_pylist()
+    assert d == sorted(d) and 0 < len(d) and max(d) <= 50
+    assert t.column("name")[0].as_py() == "Leipzig-Holzhausen"
+
+
+def test_station_filters_box_name_state_and_active_span(archive):
+    ds = "10_minutes/air_temperature"
+    every = archive.stations(ds)
+    assert every.column("distance_km").null_count == every.num_rows
+    box = archive.stations(ds, bbox=(12.0, 51.0, 13.0, 52.0))
+    assert 0 < box.num_rows < every.num_rows
+    assert all(12.0 <= x <= 13.0 for x in box.column("longitude").to_pylist())
+    assert all(51.0 <= y <= 52.0 for y in box.column("latitude").to_pylist())
+    leipzig = archive.stations(ds, name="leipzig")
+    assert leipzig.num_rows >= 2
+    assert all("leipzig" in n.lower() for n in leipzig.column("name").to_pylist())
+    sachsen = archive.stations(ds, state="Sachsen")
+    assert set(sachsen.column("state").to_pylist()) == {"Sachsen"}
+    old = archive.stations(ds, active=(1950, 1960))
+    assert all(d <= dt.date(1960, 12, 31) for d in old.column("first_date").to_pylist())
+    one = archive.stations(ds, stations=[44])
+    assert one.column("station_id").to_pylist() == [44]
+
+
+# ---- bad input: exceptions with the CLI's messages ------------------------------
+
+
+def test_an_unknown_dataset_is_a_dataset_error_with_the_cli_message(archive):
+    with pytest.raises(climastation.DatasetError) as e:
+        archive.stations("hourly/temperature")
+    out = cli("--config", str(SAMPLE), "stations", "--dataset", "hourly/temperature")
+    assert out.returncode == 2
+    assert str(e.value) in out.stderr, (str(e.value), out.stderr)
+    assert "hourly/air_temperature" in str(e.value), "the closest name is offered"
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(near=(100.0, 12.37), radius_km=50),
+        dict(near=(51.34,), radius_km=50),
+        dict(near="north", radius_km=50),
+        dict(bbox=(13.0, 51.0, 12.0, 52.0)),
+        dict(start="2020-01-01", end="2019-12-31"),
+        dict(start="the 1st of May"),
+        dict(stations=["abc"]),
+    ],
+)
+def test_bad_selections_are_selection_errors(archive, kw):
+    with pytest.raises(climastation.SelectionError) as e:
+        archive.stations("10_minutes/air_temperature", **kw)
+    assert isinstance(e.value, ValueError) and str(e.value)
+
+
+def test_inverted_dates_name_both_dates(archive):
+    with pytest.raises(climastation.SelectionError, match="2020-01-01") as e:
+        archive.export("hourly", start="2020-01-01", end="2019-12-31")
+    out = cli("--config", str(SAMPLE), "export", "--resolution", "hourly", "--from", "2020-01-01",
+              "--to", "2019-12-31", "-o", os.devnull + ".parquet")
+    assert out.returncode == 2 and str(e.value) in out.stderr
+
+
+def test_usage_errors(archive):
+    with pytest.raises(climastation.UsageError, match="crawl=True"):
+        archive.run(["daily/kl"], near=LEIPZIG)
+    with pytest.raises(climastation.UsageError, match="unknown keyword"):
+        archive.stations("daily/kl", radius=5)
+    with pytest.raises(climastation.UsageError, match="no parameter"):
+        archive.export("hourly", parameters=["snow_depth_in_july"])
+    with pytest.raises(climastation.UsageError, match="workers"):
+        archive.run(workers=0, progress=False)
+
+
+def test_a_missing_configuration_is_a_config_error(tmp_path):
+    with pytest.raises(climastation.ConfigError):
+        climastation.Archive(config=tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("processing:\n  workers: many\n")
+    with pytest.raises(climastation.ConfigError, match="workers"):
+        climastation.Archive(config=bad)
+
+
+def test_every_error_is_a_climastation_error():
+    for name in errors.__all__:
+        assert issubclass(getattr(errors, name), climastation.ClimaStationError)
+    assert issubclass(climastation.SourceError, OSError)
+
+
+# ---- the tracker's jobs -------------------------------------------------------------
+
+
+def test_run_status_check_and_failed(archive):
+    s = archive.status()
+    assert s["totals"]["completed"] > 0
+    assert s["totals"]["pending"] == s["totals"]["failed"] == 0
+    assert {d["dataset"] for d in s["datasets"]} >= {"daily/kl", "hourly/air_temperature"}
+    assert archive.status("daily/kl")["datasets"][0]["dataset"] == "daily/kl"
+    c = archive.check()
+    assert c["ok"] and c["tables"] > 0 and c["problems"] == []
+    assert archive.check(deep=True)["ok"]
+    assert archive.failed() == []
+    # the file log is under the archive's data folder, as the command writes it
+    assert any((archive.data_dir / "logs").iterdir())
+    # nothing left to do: a second run completes nothing new
+    again = archive.run(progress=False)
+    assert again["exit_code"] == 0
+    assert sum(d["completed"] for d in again["datasets"]) == 0
+
+
+def test_crawl_reports_what_it_registered(tmp_path):
+    a = climastation.Archive(config=SAMPLE, data_dir=tmp_path)
+    r = a.crawl(["daily/kl", "hourly/air_temperature"])
+    assert [d["dataset"] for d in r["datasets"]] == ["daily/kl", "hourly/air_temperature"]
+    assert r["new"] > 0
+    assert a.crawl(["daily/kl"])["new"] == 0, "a second crawl registers nothing new"
+
+
+# ---- tables: wide, tidy, values --------------------------------------------------------
+
+
+def test_series_is_a_stations_merged_series_between_two_days(archive):
+    ds = "daily/kl"  # the sample: station 04271, 2022-12-25 to 2023-01-05
+    whole = archive.series(ds, stations=[4271])
+    assert whole.num_rows == 12
+    ts = whole.column("timestamp_utc")
+    assert ts.type == pa.timestamp("ms", tz="UTC")
+    days = archive.series(ds, stations=["04271"], start=dt.date(2022, 12, 31), end="2023-01-02")
+    assert [t.date().isoformat() for t in days.column("timestamp_utc").to_pylist()] == [
+        "2022-12-31", "2023-01-01", "2023-01-02"]
+    assert set(days.column("station_id").to_pylist()) == {4271}
+    assert days.column("temperature_air_mean_2m").to_pylist() == whole.column("temperature_air_mean_2m").to_pylist()[6:9]
+    day = days
+    meta = day.schema.metadata
+    assert b"merge_rule" in meta and b"export" in meta
+    assert archive.series(ds, stations=[99999]).num_rows == 0
+    assert archive.series(ds, start=2024).num_rows == 0
+
+
+def test_the_long_shape_holds_the_wide_values(archive):
+    ds = "10_minutes/air_temperature"
+    wide = archive.series(ds, stations=[44], start="2025-06-25", end="2025-06-25")
+    long = archive.series(ds, stations=[44], start="2025-06-25", end="2025-06-25", long=True)
+    assert long.column_names == ["station_id", "timestamp_utc", "dataset", "parameter", "value", "quality"]
+    params = sorted(set(long.column("parameter").to_pylist()))
+    assert "temperature_air_mean_2m" in params
+    assert long.num_rows == wide.num_rows * len(params)
+    t = long.filter(pc.equal(long.column("parameter"), "temperature_air_mean_2m"))
+    assert t.column("value").to_pylist() == wide.column("temperature_air_mean_2m").to_pylist()
+    q = [c for c in wide.column_names if c.endswith("quality")][0]
+    assert t.column("quality").to_pylist() == wide.column(q).to_pylist()
+
+
+def test_export_joins_a_resolutions_datasets_with_the_station(archive):
+    t = archive.export("hourly", parameters=["temperature_air_mean_2m"], with_station=True, stations=[320])
+    assert t.num_rows > 0
+    assert {"station_name", "latitude", "longitude", "height_m", "temperature_air_mean_2m"} <= set(t.column_names)
+    assert set(t.column("station_id").to_pylist()) == {320}
+
+
+def test_values_at_a_place_carry_their_stations_and_distances(archive):
+    t = archive.values(GROSSENKNETEN, resolution="10_minutes", parameters=["temperature_air_mean_2m"],
+                       start="2025-06-25", end="2025-06-25", method="idw")
+    assert t.num_rows > 0
+    p = "temperature_air_mean_2m"
+    assert {f"{p}_stations", f"{p}_distances_km", f"{p}_weights", f"{p}_method", f"{p}_count"} <= set(t.column_names)
+    assert all(s == [44] for s in t.column(f"{p}_stations").to_pylist() if s)
+    assert all(d[0] < 1.0 for d in t.column(f"{p}_distances_km").to_pylist() if d)
+    assert b"values" in t.schema.metadata, "the rules travel with the table"
+    two = archive.values([GROSSENKNETEN, (52.8, 8.3, 40.0)], resolution="10_minutes",
+                         parameters=["temperature_air_mean_2m"], start="2025-06-25", end="2025-06-25")
+    assert two.num_rows == 2 * t.num_rows
+    with pytest.raises(climastation.SelectionError):
+        archive.values((95.0, 8.0), resolution="10_minutes", parameters=["temperature_air_mean_2m"])
+    with pytest.raises(climastation.UsageError):
+        archive.values(GROSSENKNETEN, resolution="10_minutes", parameters=["temperature_air_mean_2m"], method="kriging")
+
+
+def test_pandas_and_polars_take_the_tables(archive):
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    t = archive.series("10_minutes/air_temperature", stations=[44], start="2025-06-25", end="2025-06-25", long=True)
+    df = t.to_pandas()
+    assert len(df) == t.num_rows
+    assert str(df["timestamp_utc"].dt.tz) == "UTC"
+    assert pd.api.types.is_float_dtype(df["value"])
+    p = pl.from_arrow(t)
+    assert p.shape == (t.num_rows, t.num_columns)
+    assert p.schema["timestamp_utc"] == pl.Datetime("ms", "UTC")
+
+
+def test_tables_cross_to_pyarrow_without_a_copy():
+    from climastation._climastation import _handover
+
+    t, seconds, address = _handover(100_000)
+    assert t.num_rows == 100_000 and seconds >= 0
+    data = t.column("value").chunks[0].buffers()[1]
+    assert data.address == address, "pyarrow reads the buffer Rust wrote"
+
+
+def test_a_damaged_series_is_never_served(tmp_path):
+    a = climastation.Archive(config=SAMPLE, data_dir=tmp_path)
+    assert a.run(["daily/kl"], crawl=True, progress=False)["exit_code"] == 0
+    series = next((a.output / "daily" / "kl" / "series").glob("*.parquet"))
+    series.write_bytes(series.read_bytes()[:-100])
+    with pytest.raises(climastation.DataError, match="climastation run --dataset daily/kl"):
+        a.series("daily/kl")
+    assert not a.check()["ok"]
+    a.run(["daily/kl"], progress=False)
+    assert a.check()["ok"] and a.series("daily/kl").num_rows > 0
+
+
+# ---- Ctrl-C, and the command ------------------------------------------------------------
+
+
+class _SlowMirror(http.server.SimpleHTTPRequestHandler):
+    """The sample served over HTTP as nginx serves DWD (index.html for a
+    folder), each zip answered after a pause."""
+
+    delay = 0.0
+
+    def do_GET(self):
+        if self.path.endswith(".zip"):
+            time.sleep(type(self).delay)
+        super().do_GET()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_ctrl_c_during_run_raises_keyboard_interrupt_and_the_next_run_resumes(tmp_path):
+    _SlowMirror.delay = 0.4
+    handler = functools.partial(_SlowMirror, directory=str(MIRROR))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config = tmp_path / "config.yaml"
+        config.write_text(textwrap.dedent(f"""\
+            source:
+              base_url: http://127.0.0.1:{server.server_port}/
+            processing:
+              workers: 1
+            datasets:
+              - name: 10_minutes/air_temperature
+              - name: daily/kl
+              - name: hourly/air_temperature
+              - name: hourly/wind
+              - name: 10_minutes/solar
+            """))
+        child = textwrap.dedent(f"""\
+            import sys, climastation
+            a = climastation.Archive(config={str(config)!r}, data_dir={str(tmp_path / 'data')!r})
+            print("running", flush=True)
+            a.run(crawl=True, progress=False)
+            print("finished", flush=True)
+            """)
+        p = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert p.stdout.readline().strip() == "running"
+        archive = climastation.Archive(config=config, data_dir=tmp_path / "data")
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            time.sleep(0.2)
+            if archive.progress_db.exists() and archive.status()["totals"]["completed"] > 0:
+                break
+        else:
+            pytest.fail("the run completed nothing in 60 s")
+        sent = time.time()
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+        stopped_in = time.time() - sent
+        assert "KeyboardInterrupt" in err, err
+        assert "finished" not in out
+        assert p.returncode != 0
+        assert stopped_in < 5, f"the run took {stopped_in:.1f} s to stop"
+        s = archive.status()["totals"]
+        assert s["processing"] == 0, "claims went back to pending"
+        assert s["pending"] > 0, "the interrupt came before the end"
+        done = s["completed"]
+        # the next run resumes: the rest, nothing twice
+        _SlowMirror.delay = 0.0
+        r = archive.run(progress=False)
+        assert r["exit_code"] == 0
+        assert sum(d["completed"] for d in r["datasets"]) == s["pending"]
+        after = archive.status()["totals"]
+        assert after["completed"] == done + s["pending"] and after["pending"] == 0
+        assert archive.check()["ok"]
+    finally:
+        server.shutdown()
+
+
+def test_the_command_is_installed_and_runs_in_process(archive, tmp_path):
+    out = cli("--version")
+    assert out.returncode == 0 and out.stdout.startswith("climastation ")
+    out = cli("--config", str(SAMPLE), "datasets", "--resolution", "annual")
+    assert out.returncode == 0 and "annual/kl" in out.stdout
+    out = cli("frobnicate")
+    assert out.returncode == 2 and "frobnicate" in out.stderr
+    via_module = subprocess.run([sys.executable, "-m", "climastation", "--version"], capture_output=True, text=True)
+    assert via_module.returncode == 0 and via_module.stdout == cli("--version").stdout
+
+
+def test_help_explains_with_examples():
+    for f in (climastation.Archive.run, climastation.Archive.export, climastation.Archive.values,
+              climastation.Archive.series, climastation.stations, climastation.datasets):
+        assert f.__doc__ and ">>>" in f.__doc__, f.__name__
