@@ -416,6 +416,7 @@ impl Config {
             &mut paths.raw,
             &mut paths.output,
             &mut paths.logs,
+            &mut self.logging.directory,
         ] {
             moved(p);
         }

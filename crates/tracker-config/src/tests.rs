@@ -294,9 +294,9 @@ fn the_values_section_has_defaults_layers_and_checks() {
 
 #[test]
 fn a_new_data_dir_takes_the_paths_under_the_old_one_along() {
-    let mut c = load(&Sources::default()).unwrap();
-    c.paths.logs = PathBuf::from("/var/log/climastation");
-    let c = c.with_data_dir(Path::new("/srv/dwd"));
+    let c = load(&Sources::default())
+        .unwrap()
+        .with_data_dir(Path::new("/srv/dwd"));
     assert_eq!(c.paths.data_dir, PathBuf::from("/srv/dwd"));
     assert_eq!(
         c.paths.progress_db,
@@ -304,9 +304,13 @@ fn a_new_data_dir_takes_the_paths_under_the_old_one_along() {
     );
     assert_eq!(c.paths.raw, PathBuf::from("/srv/dwd/raw"));
     assert_eq!(c.paths.output, PathBuf::from("/srv/dwd/output"));
+    assert_eq!(c.logging.directory, PathBuf::from("/srv/dwd/logs"));
+    let mut elsewhere = load(&Sources::default()).unwrap();
+    elsewhere.paths.raw = PathBuf::from("/mnt/big/raw");
+    let moved = elsewhere.with_data_dir(Path::new("/srv/dwd"));
     assert_eq!(
-        c.paths.logs,
-        PathBuf::from("/var/log/climastation"),
+        moved.paths.raw,
+        PathBuf::from("/mnt/big/raw"),
         "a path set elsewhere stays"
     );
 }
