@@ -271,8 +271,8 @@ pub(crate) fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
 enum Expect {
     /// The file completes (with every row, for content cases).
     Completes,
-    /// The file fails with this kind, the reason containing this text.
-    Fails(&'static str, &'static str),
+    /// The file fails with this kind and cause, the reason containing this text.
+    Fails(&'static str, &'static str, &'static str),
 }
 
 struct Case {
@@ -325,7 +325,7 @@ fn cases() -> Vec<Case> {
                     .fault(&l.url_path(TARGET), &vec![Fault::Status(503); 3])
             },
             env: &[],
-            expect: Expect::Fails("transient", "HTTP 503"),
+            expect: Expect::Fails("transient", "network", "HTTP 503"),
         },
         Case {
             name: "short body, size in the listing",
@@ -335,7 +335,7 @@ fn cases() -> Vec<Case> {
                     .fault(&l.url_path(TARGET), &[Fault::ShortBody(900)])
             },
             env: &[],
-            expect: Expect::Fails("permanent", "the listing says"),
+            expect: Expect::Fails("permanent", "gone", "the listing says"),
         },
         Case {
             name: "short body of a zip, no size in the listing",
@@ -346,7 +346,7 @@ fn cases() -> Vec<Case> {
                     .fault(&l.url_path(TARGET), &[Fault::ShortBody(900)]);
             },
             env: &[],
-            expect: Expect::Fails("permanent", "zip"),
+            expect: Expect::Fails("permanent", "content", "zip"),
         },
         Case {
             name: "short body of a station list, no size in the listing",
@@ -356,7 +356,7 @@ fn cases() -> Vec<Case> {
                 l.server.fault(&l.url_path(LIST), &[Fault::ShortBody(700)]);
             },
             env: &[],
-            expect: Expect::Fails("permanent", "cut"),
+            expect: Expect::Fails("permanent", "content", "cut"),
         },
         Case {
             name: "206 from the wrong offset",
@@ -380,7 +380,7 @@ fn cases() -> Vec<Case> {
                 )
             },
             env: &[],
-            expect: Expect::Fails("transient", "gave up after 3 attempts"),
+            expect: Expect::Fails("transient", "network", "gave up after 3 attempts"),
         },
         Case {
             name: "slow server, inside the timeout",
@@ -399,7 +399,7 @@ fn cases() -> Vec<Case> {
             file: TARGET,
             setup: |l| l.server.fault(&l.url_path(TARGET), &[Fault::Status(404)]),
             env: &[],
-            expect: Expect::Fails("permanent", "HTTP 404"),
+            expect: Expect::Fails("permanent", "gone", "HTTP 404"),
         },
         Case {
             name: "zip-slip member",
@@ -410,7 +410,7 @@ fn cases() -> Vec<Case> {
                 l.replace(TARGET, &evil, false);
             },
             env: &[],
-            expect: Expect::Fails("permanent", "escape"),
+            expect: Expect::Fails("permanent", "content", "escape"),
         },
         Case {
             name: "zip bomb (over the worker's memory budget)",
@@ -424,7 +424,7 @@ fn cases() -> Vec<Case> {
                 ("CLIMASTATION_PROCESSING__MEMORY_LIMIT_MB_PER_WORKER", "32"),
                 ("CLIMASTATION_PROCESSING__MEMORY_LIMIT_MB_TOTAL", "64"),
             ],
-            expect: Expect::Fails("permanent", "budget"),
+            expect: Expect::Fails("permanent", "content", "budget"),
         },
         Case {
             name: "HTML served as a zip",
@@ -437,7 +437,7 @@ fn cases() -> Vec<Case> {
                 )
             },
             env: &[],
-            expect: Expect::Fails("permanent", "zip"),
+            expect: Expect::Fails("permanent", "content", "zip"),
         },
         Case {
             name: "produkt file with CR-only line ends",
@@ -524,10 +524,11 @@ fn check_case(lab: &Lab, case: &Case, out: &Output, report: &Value, original: &[
                 assert_eq!(data_lines(&served), data_lines(original));
             }
         }
-        Expect::Fails(kind, says) => {
+        Expect::Fails(kind, cause, says) => {
             assert_eq!(out.status.code(), Some(1), "{report}\n{}", stderr(out));
             assert_eq!(rec.status, FileStatus::Failed, "{rec:?}");
             assert_eq!(rec.error_kind.map(|k| k.as_str()), Some(kind), "{rec:?}");
+            assert_eq!(rec.error_cause.map(|c| c.as_str()), Some(cause), "{rec:?}");
             let message = rec.error_message.clone().unwrap_or_default();
             assert!(message.contains(says), "{message:?} should say {says:?}");
             let others_done = records

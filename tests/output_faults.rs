@@ -391,6 +391,11 @@ fn misplaced_input_is_refused() {
             Some(tracker_core::FailureKind::Permanent),
             "{rel}"
         );
+        assert_eq!(
+            rec.error_cause,
+            Some(tracker_core::FailureCause::Misplaced),
+            "{rel}"
+        );
         let msg = rec.error_message.clone().unwrap_or_default();
         assert!(msg.contains(why), "{rel}: {msg}");
         assert!(

@@ -285,6 +285,7 @@ fn run(ops: Vec<Op>) -> std::result::Result<(), TestCaseError> {
                 };
                 let failure = Failure {
                     kind,
+                    cause: None,
                     message: "boom".into(),
                     started_at: None,
                 };

@@ -256,6 +256,7 @@ fn work(
             if fail_every > 0 && (c.id.0 as usize).is_multiple_of(fail_every) {
                 let failure = Failure {
                     kind: FailureKind::Permanent,
+                    cause: None,
                     message: "bench: corrupt zip".into(),
                     started_at: None,
                 };

@@ -2,7 +2,7 @@
 //! Python module returns (as dicts), one shape for both (keys in README).
 
 use serde_json::{Value, json};
-use tracker_core::{FileRecord, StatusCounts, Timestamp};
+use tracker_core::{FailureCause, FailureKind, FileRecord, StatusCounts, Timestamp};
 
 use crate::{CheckReport, StatusRow};
 
@@ -17,15 +17,25 @@ pub fn time_opt(t: Option<Timestamp>) -> Value {
     t.map_or(Value::Null, |t| Value::String(time(t)))
 }
 
-/// The command that fixes a failed file, by its error: a file the source
-/// no longer has, or whose size disagrees with the listing, needs a fresh
-/// listing; anything else a retry.
-pub fn fix_hint(message: &str) -> &'static str {
-    let m = message.to_ascii_lowercase();
-    if m.contains("not at the source") || m.contains("listed") || m.contains("listing") {
-        "climastation run --crawl (the source's listing changed)"
-    } else {
-        "climastation retry --all-failed, then run again"
+/// What fixes a failed file, by what its failure was about (and, for a
+/// failure recorded before causes were, by its kind): never by the words
+/// of its message.
+pub fn fix_hint(kind: Option<FailureKind>, cause: Option<FailureCause>) -> &'static str {
+    match (cause, kind) {
+        (Some(FailureCause::Gone), _) => "climastation run --crawl (the source's listing changed)",
+        (Some(FailureCause::Network), _) | (None, Some(FailureKind::Transient)) => {
+            "climastation retry --all-failed, then run again"
+        }
+        (Some(FailureCause::Machine), _) => {
+            "fix this machine (space, permissions), then climastation retry --all-failed and run again"
+        }
+        (Some(FailureCause::Misplaced), _) => {
+            "the file belongs to another dataset or station: fix the mirror or manifest, then climastation run --crawl"
+        }
+        (Some(FailureCause::Content), _) => {
+            "the source's file is damaged: a retry gets the same; climastation run --crawl once the source has a new version"
+        }
+        (None, _) => "climastation retry --all-failed once the cause in the message is fixed",
     }
 }
 
@@ -49,7 +59,7 @@ pub fn run(report: &pipeline::RunReport, exit_code: i32) -> Value {
             json!({
                 "dataset": d.dataset.as_str(),
                 "completed": d.completed,
-                "failed": d.failed.iter().map(|f| json!({"path": f.key.path(), "kind": f.kind.as_str(), "message": f.message})).collect::<Vec<_>>(),
+                "failed": d.failed.iter().map(|f| json!({"path": f.key.path(), "kind": f.kind.as_str(), "cause": f.cause.map(|c| c.as_str()), "message": f.message})).collect::<Vec<_>>(),
                 "retried": d.retried,
                 "released": d.released,
                 "stopped": d.stopped.as_ref().map(stop_text),
@@ -97,6 +107,7 @@ pub fn status(rows: &[StatusRow]) -> Value {
                 "last_failure": r.activity.last_failure.as_ref().map(|f| json!({
                     "path": f.key.path(),
                     "kind": f.kind.map(|k| k.as_str()),
+                    "cause": f.cause.map(|c| c.as_str()),
                     "message": f.message,
                     "at": time_opt(f.at),
                 })),
@@ -120,7 +131,8 @@ pub fn failed(files: &[FileRecord]) -> Value {
                 "attempts": f.attempts,
                 "failures": f.failures,
                 "failed_at": time_opt(f.finished_at),
-                "hint": fix_hint(f.error_message.as_deref().unwrap_or("")),
+                "cause": f.error_cause.map(|c| c.as_str()),
+                "hint": fix_hint(f.error_kind, f.error_cause),
             })
         })
         .collect();
@@ -242,11 +254,23 @@ pub fn datasets(tables: &dwd_translate::Tables, chosen: &[&dwd_catalog::Dataset]
 #[cfg(test)]
 mod tests {
     use super::fix_hint;
+    use tracker_core::{FailureCause, FailureKind};
 
+    /// The advice follows the cause, whatever the message says; without a
+    /// cause (failures recorded before schema 8), the kind.
     #[test]
-    fn a_changed_listing_is_fixed_by_a_crawl_anything_else_by_a_retry() {
-        assert!(fix_hint("not at the source (404)").contains("--crawl"));
-        assert!(fix_hint("size 12 differs from the listed 10").contains("--crawl"));
-        assert!(fix_hint("corrupt zip: bad CRC").contains("retry"));
+    fn the_advice_follows_the_cause_then_the_kind() {
+        let permanent = Some(FailureKind::Permanent);
+        let hint = |c| fix_hint(permanent, Some(c));
+        assert!(hint(FailureCause::Gone).contains("--crawl"));
+        assert!(hint(FailureCause::Network).contains("retry"));
+        assert!(hint(FailureCause::Machine).contains("machine"));
+        assert!(hint(FailureCause::Misplaced).contains("another dataset"));
+        assert!(hint(FailureCause::Content).contains("damaged"));
+        assert!(fix_hint(Some(FailureKind::Transient), None).starts_with("climastation retry"));
+        assert!(fix_hint(permanent, None).contains("once the cause"));
+        let all: std::collections::BTreeSet<&str> =
+            FailureCause::ALL.into_iter().map(hint).collect();
+        assert_eq!(all.len(), FailureCause::ALL.len(), "one advice a cause");
     }
 }

@@ -87,7 +87,7 @@ pub fn print_run_report(json: bool, report: &pipeline::RunReport, requested: &[D
                 .datasets
                 .iter()
                 .flat_map(|d| &d.failed)
-                .map(|f| fix_hint(&f.message))
+                .map(|f| fix_hint(Some(f.kind), f.cause))
                 .collect();
             hints.sort_unstable();
             hints.dedup();

@@ -101,9 +101,15 @@ impl InputError {
 
 impl From<InputError> for pipeline::ProcessError {
     fn from(e: InputError) -> Self {
+        use tracker_core::FailureCause;
         match e {
-            InputError::Io { .. } => pipeline::ProcessError::transient(e.to_string()),
-            _ => pipeline::ProcessError::permanent(e.to_string()),
+            InputError::Io { .. } => {
+                pipeline::ProcessError::transient(e.to_string()).because(FailureCause::Machine)
+            }
+            InputError::Misplaced { .. } | InputError::OtherStation { .. } => {
+                pipeline::ProcessError::permanent(e.to_string()).because(FailureCause::Misplaced)
+            }
+            _ => pipeline::ProcessError::permanent(e.to_string()).because(FailureCause::Content),
         }
     }
 }
@@ -301,7 +307,8 @@ impl From<ConvertError> for pipeline::ProcessError {
             ConvertError::Input(e) => e.into(),
             ConvertError::Output(e) => e.into(),
             ConvertError::Process(e) => e,
-            e @ ConvertError::NotDwd(_) => pipeline::ProcessError::permanent(e.to_string()),
+            e @ ConvertError::NotDwd(_) => pipeline::ProcessError::permanent(e.to_string())
+                .because(tracker_core::FailureCause::Misplaced),
         }
     }
 }

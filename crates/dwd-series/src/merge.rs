@@ -139,7 +139,7 @@ fn read_err(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> MergeError
 
 /// One input, opened once: its file (whose column chunks may be copied) and
 /// its metadata with the page index.
-struct Source {
+struct OpenInput {
     input: Input,
     file: std::fs::File,
     meta: ArrowReaderMetadata,
@@ -150,8 +150,8 @@ struct Source {
     copyable: bool,
 }
 
-impl Source {
-    fn open(input: Input) -> Result<Source, MergeError> {
+impl OpenInput {
+    fn open(input: Input) -> Result<OpenInput, MergeError> {
         let path = input.table.clone();
         let file = std::fs::File::open(&path).map_err(|source| MergeError::Open {
             path: path.clone(),
@@ -164,7 +164,7 @@ impl Source {
             let rows = u64::try_from(rg.num_rows()).unwrap_or(0);
             starts.push(starts[starts.len() - 1] + rows);
         }
-        Ok(Source {
+        Ok(OpenInput {
             input,
             file,
             meta,
@@ -553,7 +553,7 @@ impl<W: Write + Send> SeriesWriter<W> {
     }
 
     /// Row group `g` of `source` as it is, with its source columns.
-    fn copy(&mut self, source: &Source, g: usize) -> Result<(), MergeError> {
+    fn copy(&mut self, source: &OpenInput, g: usize) -> Result<(), MergeError> {
         self.flush()?;
         let meta = source.meta.metadata();
         let Some(group) = meta.row_groups().get(g) else {
@@ -702,7 +702,7 @@ fn constant_chunk(
 /// Whether `source`'s row groups can be copied into a series of `schema`:
 /// the same data columns, in the same order, of the same Arrow type and
 /// Parquet leaf (physical type, logical type, nullability).
-fn copyable(source: &Source, schema: &Schema, series: &SchemaDescriptor) -> bool {
+fn copyable(source: &OpenInput, schema: &Schema, series: &SchemaDescriptor) -> bool {
     let own = source.meta.schema();
     let data = schema.fields().len() - 2;
     let leaves = source.meta.metadata().file_metadata().schema_descr();
@@ -727,7 +727,7 @@ pub fn merge<W: Write + Send>(
     by_precedence(&mut inputs);
     let mut sources = inputs
         .into_iter()
-        .map(Source::open)
+        .map(OpenInput::open)
         .collect::<Result<Vec<_>, _>>()?;
     let mut carried: Vec<KeyValue> = Vec::new();
     for s in &sources {
@@ -748,7 +748,7 @@ pub fn merge<W: Write + Send>(
     }
     let keys = sources
         .iter()
-        .map(Source::keys)
+        .map(OpenInput::keys)
         .collect::<Result<Vec<_>, _>>()?;
     let (runs, overlapped) = runs(&keys);
     let mut merged = Merged {

@@ -312,6 +312,7 @@ impl From<OutputError> for pipeline::ProcessError {
             pipeline::ProcessError::resource(e.to_string())
         } else {
             pipeline::ProcessError::transient(e.to_string())
+                .because(tracker_core::FailureCause::Machine)
         }
     }
 }

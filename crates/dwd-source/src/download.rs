@@ -492,7 +492,8 @@ impl Download {
             let _ = std::fs::remove_file(&part);
             return Err(ProcessError::permanent(format!(
                 "{source_path}: the last line is cut (no line end): an incomplete transfer"
-            )));
+            ))
+            .because(tracker_core::FailureCause::Content));
         }
         let outcome = match verify_path(job, &part, members && is_zip(target)) {
             Ok(o) => o,
@@ -506,7 +507,8 @@ impl Download {
                 return Err(ProcessError {
                     message: format!("{source_path}: {}", e.message),
                     ..e
-                });
+                }
+                .because(tracker_core::FailureCause::Content));
             }
         };
         // a text file (a station list) no listing gives a size of: nothing

@@ -140,16 +140,38 @@ impl FetchError {
     }
 }
 
+impl FetchError {
+    /// What the failure is about, for the advice that fixes it: a file the
+    /// source no longer has, or whose size disagrees with its listing, is
+    /// `Gone` (a fresh listing fixes it).
+    pub fn cause(&self) -> tracker_core::FailureCause {
+        use tracker_core::FailureCause;
+        match self {
+            FetchError::Status {
+                status: 404 | 410, ..
+            }
+            | FetchError::Longer { .. }
+            | FetchError::Shorter { .. } => FailureCause::Gone,
+            FetchError::Local { .. } => FailureCause::Machine,
+            FetchError::TooBig { .. } | FetchError::BadPath { .. } => FailureCause::Content,
+            FetchError::Exhausted { last, .. } => last.cause(),
+            _ => FailureCause::Network,
+        }
+    }
+}
+
 impl From<FetchError> for pipeline::ProcessError {
     fn from(e: FetchError) -> Self {
         if e.is_disk_full() {
             return pipeline::ProcessError::resource(e.to_string());
         }
+        let cause = e.cause();
         match e.severity() {
             Severity::Interrupted => pipeline::ProcessError::interrupted(),
             Severity::Permanent => pipeline::ProcessError::permanent(e.to_string()),
             Severity::Retry | Severity::Later => pipeline::ProcessError::transient(e.to_string()),
         }
+        .because(cause)
     }
 }
 

@@ -127,6 +127,9 @@ pub struct ProcessError {
     /// the file's error is recorded as transient and the run stops, since
     /// every other file would fail the same way.
     pub resource: bool,
+    /// What it was about, for the advice that fixes it (recorded with the
+    /// failure): set with [`ProcessError::because`].
+    pub cause: Option<tracker_core::FailureCause>,
 }
 
 impl ProcessError {
@@ -138,6 +141,7 @@ impl ProcessError {
             interrupted: false,
             relisted: None,
             resource: false,
+            cause: None,
         }
     }
 
@@ -149,6 +153,15 @@ impl ProcessError {
             interrupted: false,
             relisted: None,
             resource: false,
+            cause: None,
+        }
+    }
+
+    /// The error with what it was about.
+    pub fn because(self, cause: tracker_core::FailureCause) -> Self {
+        ProcessError {
+            cause: Some(cause),
+            ..self
         }
     }
 
@@ -159,6 +172,7 @@ impl ProcessError {
             resource: true,
             ..ProcessError::transient(message)
         }
+        .because(tracker_core::FailureCause::Machine)
     }
 
     /// A local I/O error of the file at `what`: no space left stops the
@@ -168,6 +182,7 @@ impl ProcessError {
             ProcessError::resource(format!("{what}: {e}"))
         } else {
             ProcessError::transient(format!("{what}: {e}"))
+                .because(tracker_core::FailureCause::Machine)
         }
     }
 
@@ -179,6 +194,7 @@ impl ProcessError {
             interrupted: true,
             relisted: None,
             resource: false,
+            cause: None,
         }
     }
 }
@@ -207,7 +223,8 @@ impl MemoryBudget {
             return Err(ProcessError::permanent(format!(
                 "{what} declares {declared_bytes} bytes uncompressed, over the worker memory budget of {} bytes",
                 self.per_worker_bytes
-            )));
+            ))
+            .because(tracker_core::FailureCause::Content));
         }
         Ok(())
     }

@@ -103,6 +103,7 @@ pub struct FailedFile {
     pub key: FileKey,
     pub kind: FailureKind,
     pub message: String,
+    pub cause: Option<tracker_core::FailureCause>,
 }
 
 /// Why a dataset stopped before it was done.
@@ -730,6 +731,7 @@ where
     let failure = Failure {
         kind: error.kind,
         message: error.message.clone(),
+        cause: error.cause,
         started_at: Some(started_at),
     };
     if error.resource {
@@ -760,6 +762,7 @@ where
                 key: claim.key.clone(),
                 kind: error.kind,
                 message: error.message.clone(),
+                cause: error.cause,
             };
             lock(&shared.failed).push(failed.clone());
             observer.file_finished(

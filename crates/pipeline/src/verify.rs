@@ -37,19 +37,25 @@ impl Processor for Verify {
 pub fn verify_path(job: &Job<'_>, path: &Path, zip: bool) -> Result<Outcome, ProcessError> {
     let shown = path.display();
     let mut file = File::open(path).map_err(|e| match e.kind() {
-        ErrorKind::NotFound => ProcessError::permanent(format!("{shown}: no such file")),
-        _ => ProcessError::transient(format!("{shown}: cannot open: {e}")),
+        ErrorKind::NotFound => ProcessError::permanent(format!("{shown}: no such file"))
+            .because(tracker_core::FailureCause::Gone),
+        _ => ProcessError::transient(format!("{shown}: cannot open: {e}"))
+            .because(tracker_core::FailureCause::Machine),
     })?;
     let len = file
         .metadata()
-        .map_err(|e| ProcessError::transient(format!("{shown}: {e}")))?
+        .map_err(|e| {
+            ProcessError::transient(format!("{shown}: {e}"))
+                .because(tracker_core::FailureCause::Machine)
+        })?
         .len();
     if let Some(registered) = job.claim.size
         && registered != len
     {
         return Err(ProcessError::permanent(format!(
             "{shown}: size {len} differs from the registered {registered} (changed or truncated)"
-        )));
+        ))
+        .because(tracker_core::FailureCause::Gone));
     }
 
     let mut hasher = Sha256::new();
@@ -63,15 +69,20 @@ pub fn verify_path(job: &Job<'_>, path: &Path, zip: bool) -> Result<Outcome, Pro
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => return Err(ProcessError::transient(format!("{shown}: read error: {e}"))),
+            Err(e) => {
+                return Err(ProcessError::transient(format!("{shown}: read error: {e}"))
+                    .because(tracker_core::FailureCause::Machine));
+            }
         };
         hasher.update(&buf[..n]);
         lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
     }
     let checksum = format!("sha256:{}", hex(&hasher.finalize()));
     let records = if zip {
-        file.seek(SeekFrom::Start(0))
-            .map_err(|e| ProcessError::transient(format!("{shown}: {e}")))?;
+        file.seek(SeekFrom::Start(0)).map_err(|e| {
+            ProcessError::transient(format!("{shown}: {e}"))
+                .because(tracker_core::FailureCause::Machine)
+        })?;
         verify_zip(file, path, job, &mut buf)?
     } else {
         lines
@@ -89,20 +100,25 @@ pub fn verify_path(job: &Job<'_>, path: &Path, zip: bool) -> Result<Outcome, Pro
 /// returns the member count.
 fn verify_zip(file: File, path: &Path, job: &Job<'_>, buf: &mut [u8]) -> Result<u64, ProcessError> {
     let path = path.display();
-    let mut archive = zip::ZipArchive::new(BufReader::new(file))
-        .map_err(|e| ProcessError::permanent(format!("{path}: corrupt zip: {e}")))?;
+    let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
+        ProcessError::permanent(format!("{path}: corrupt zip: {e}"))
+            .because(tracker_core::FailureCause::Content)
+    })?;
     if archive.is_empty() {
-        return Err(ProcessError::permanent(format!("{path}: empty zip")));
+        return Err(ProcessError::permanent(format!("{path}: empty zip"))
+            .because(tracker_core::FailureCause::Content));
     }
     for i in 0..archive.len() {
         let mut member = archive.by_index(i).map_err(|e| {
             ProcessError::permanent(format!("{path}: corrupt zip member #{i}: {e}"))
+                .because(tracker_core::FailureCause::Content)
         })?;
         let name = String::from_utf8_lossy(member.name_raw()).into_owned();
         if member.enclosed_name().is_none() {
             return Err(ProcessError::permanent(format!(
                 "{path}: zip member {name:?} would escape the output folder"
-            )));
+            ))
+            .because(tracker_core::FailureCause::Content));
         }
         job.budget
             .admit(&format!("{path}: zip member {name}"), member.size())?;
@@ -117,7 +133,8 @@ fn verify_zip(file: File, path: &Path, job: &Job<'_>, buf: &mut [u8]) -> Result<
                 Err(e) => {
                     return Err(ProcessError::permanent(format!(
                         "{path}: corrupt zip member {name}: {e}"
-                    )));
+                    ))
+                    .because(tracker_core::FailureCause::Content));
                 }
             }
         }

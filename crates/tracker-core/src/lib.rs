@@ -27,7 +27,7 @@ pub use rules::{
 pub use store::ProgressStore;
 pub use types::{
     Activity, Claim, Clock, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure,
-    FailureKind, FileId, FileKey, FileRecord, FileStatus, LastFailure, ListQuery, ManualClock,
-    NewFile, OutputRecord, Page, RecoveryReport, RegisterReport, RetrySelection, SeriesInput,
-    StatusCounts, SystemClock, Timestamp, WorkerId,
+    FailureCause, FailureKind, FileId, FileKey, FileRecord, FileStatus, LastFailure, ListQuery,
+    ManualClock, NewFile, OutputRecord, Page, RecoveryReport, RegisterReport, RetrySelection,
+    SeriesInput, StatusCounts, SystemClock, Timestamp, WorkerId,
 };

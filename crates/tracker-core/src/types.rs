@@ -262,6 +262,67 @@ impl FromStr for FailureKind {
     }
 }
 
+/// What a failure was about, for the advice that fixes it (the message
+/// says the details). Recorded with the failure; `None` for failures
+/// recorded before causes were (schema 8).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum FailureCause {
+    /// The source no longer has the file, or its listing disagreed with it:
+    /// a fresh listing (crawl) fixes it.
+    Gone,
+    /// The network or the server failed: trying again later may work.
+    Network,
+    /// The file's content is wrong (a corrupt zip, a malformed row): trying
+    /// again gives the same file.
+    Content,
+    /// The file belongs to another dataset or station than it was found
+    /// under.
+    Misplaced,
+    /// This machine failed (disk full, permissions, I/O).
+    Machine,
+}
+
+impl FailureCause {
+    pub const ALL: [FailureCause; 5] = [
+        FailureCause::Gone,
+        FailureCause::Network,
+        FailureCause::Content,
+        FailureCause::Misplaced,
+        FailureCause::Machine,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FailureCause::Gone => "gone",
+            FailureCause::Network => "network",
+            FailureCause::Content => "content",
+            FailureCause::Misplaced => "misplaced",
+            FailureCause::Machine => "machine",
+        }
+    }
+}
+
+impl fmt::Display for FailureCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FailureCause {
+    type Err = TrackerError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        FailureCause::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| {
+                TrackerError::InvalidInput(format!(
+                    "unknown failure cause {s:?}: expected gone, network, content, misplaced or machine"
+                ))
+            })
+    }
+}
+
 /// A backend's row id for a file. Opaque outside the backend except as a
 /// stable order (registration order) and a paging cursor.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -313,6 +374,8 @@ pub struct CompletionMetrics {
 pub struct Failure {
     pub kind: FailureKind,
     pub message: String,
+    /// What it was about, when the processor knows.
+    pub cause: Option<FailureCause>,
     pub started_at: Option<Timestamp>,
 }
 
@@ -446,6 +509,7 @@ pub struct FileRecord {
     pub bytes_processed: Option<u64>,
     pub error_kind: Option<FailureKind>,
     pub error_message: Option<String>,
+    pub error_cause: Option<FailureCause>,
     pub checksum: Option<String>,
     /// When the file was last missing from its source's listing; `None`
     /// while it is listed. A vanished file is out of future work.
@@ -475,6 +539,7 @@ pub struct LastFailure {
     pub key: FileKey,
     pub kind: Option<FailureKind>,
     pub message: Option<String>,
+    pub cause: Option<FailureCause>,
     pub at: Option<Timestamp>,
 }
 

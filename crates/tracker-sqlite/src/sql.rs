@@ -10,7 +10,7 @@ use tracker_core::FileStatus;
 pub(crate) const RECORD_COLUMNS: &str = "id, dataset, file_path, status, size, source_modified, \
      worker_id, attempts, failures, lease_expires_at, not_before, claimed_at, started_at, \
      finished_at, duration_ms, records_processed, bytes_processed, error_kind, error_message, \
-     created_at, updated_at, checksum, vanished_at, size_unconfirmed";
+     created_at, updated_at, checksum, vanished_at, size_unconfirmed, error_cause";
 
 pub(crate) const INSERT_DATASET: &str =
     "INSERT INTO datasets (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING";
@@ -39,7 +39,7 @@ pub(crate) const REQUEUE_CHANGED: &str = "UPDATE file_processing_log SET \
      size = ?2, source_modified = ?3, status = 'pending', worker_id = NULL, \
      lease_expires_at = NULL, not_before = NULL, failures = 0, claimed_at = NULL, \
      started_at = NULL, finished_at = NULL, duration_ms = NULL, records_processed = NULL, \
-     bytes_processed = NULL, error_kind = NULL, error_message = NULL, checksum = NULL, size_unconfirmed = 0, vanished_at = NULL, \
+     bytes_processed = NULL, error_kind = NULL, error_message = NULL, error_cause = NULL, checksum = NULL, size_unconfirmed = 0, vanished_at = NULL, \
      updated_at = ?4 WHERE id = ?1";
 
 /// One statement claims a whole batch: the subquery picks pending files in
@@ -70,7 +70,7 @@ pub(crate) const COMPLETE: &str = concat!(
     "UPDATE OR FAIL file_processing_log SET status = 'completed', worker_id = NULL, \
      lease_expires_at = NULL, not_before = NULL, started_at = ?3, finished_at = ?4, \
      duration_ms = ?5, records_processed = ?6, bytes_processed = ?7, checksum = ?8, \
-     size_unconfirmed = ?9, error_kind = NULL, error_message = NULL, updated_at = ?4",
+     size_unconfirmed = ?9, error_kind = NULL, error_message = NULL, error_cause = NULL, updated_at = ?4",
     current_claim!()
 );
 
@@ -80,7 +80,7 @@ pub(crate) const FAILURES_OF_CLAIM: &str =
 pub(crate) const FAIL: &str = concat!(
     "UPDATE file_processing_log SET status = ?3, worker_id = NULL, lease_expires_at = NULL, \
      failures = ?4, not_before = ?5, started_at = ?6, finished_at = ?7, duration_ms = ?8, \
-     error_kind = ?9, error_message = ?10, updated_at = ?7",
+     error_kind = ?9, error_message = ?10, error_cause = ?11, updated_at = ?7",
     current_claim!()
 );
 
@@ -92,7 +92,7 @@ pub(crate) const RELEASE: &str = concat!(
 
 pub(crate) const RELEASE_WITH_REASON: &str = concat!(
     "UPDATE file_processing_log SET status = 'pending', worker_id = NULL, \
-     lease_expires_at = NULL, error_kind = ?4, error_message = ?5, updated_at = ?3",
+     lease_expires_at = NULL, error_kind = ?4, error_message = ?5, error_cause = ?6, updated_at = ?3",
     current_claim!()
 );
 
@@ -111,7 +111,7 @@ pub(crate) const RECOVER_ALL: &str = "UPDATE file_processing_log SET status = 'p
      WHERE status = 'processing'";
 
 const RETRY_SET: &str = "UPDATE file_processing_log SET status = 'pending', failures = 0, \
-     not_before = NULL, error_kind = NULL, error_message = NULL, updated_at = ?1 \
+     not_before = NULL, error_kind = NULL, error_message = NULL, error_cause = NULL, updated_at = ?1 \
      WHERE status = 'failed' AND vanished_at IS NULL";
 
 pub(crate) fn retry(dataset: bool, path: bool) -> String {
@@ -134,7 +134,7 @@ macro_rules! reset_set {
         "UPDATE file_processing_log SET status = 'pending', worker_id = NULL, \
          lease_expires_at = NULL, not_before = NULL, failures = 0, claimed_at = NULL, \
          started_at = NULL, finished_at = NULL, duration_ms = NULL, records_processed = NULL, \
-         bytes_processed = NULL, error_kind = NULL, error_message = NULL, checksum = NULL, \
+         bytes_processed = NULL, error_kind = NULL, error_message = NULL, error_cause = NULL, checksum = NULL, \
          size_unconfirmed = 0, updated_at = ?1 WHERE dataset = ?2"
     };
 }
@@ -181,7 +181,7 @@ pub(crate) const ACTIVE_WORKERS: &str = "SELECT worker_id, count(*) FROM file_pr
      WHERE status = 'processing' AND dataset = ?1 GROUP BY worker_id ORDER BY worker_id";
 pub(crate) const OLDEST_CLAIM: &str = "SELECT file_path, claimed_at FROM file_processing_log \
      WHERE status = 'processing' AND dataset = ?1 ORDER BY claimed_at LIMIT 1";
-pub(crate) const LAST_FAILURE: &str = "SELECT file_path, error_kind, error_message, finished_at \
+pub(crate) const LAST_FAILURE: &str = "SELECT file_path, error_kind, error_message, finished_at, error_cause \
      FROM file_processing_log WHERE status = 'failed' AND dataset = ?1 \
      ORDER BY finished_at DESC LIMIT 1";
 

@@ -9,10 +9,10 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 use tracker_core::{
     Activity, Claim, Clock, CompletionMetrics, DatasetId, DatasetSummary, FailOutcome, Failure,
-    FailureKind, FileId, FileKey, FileRecord, FileStatus, LastFailure, ListQuery, NewFile,
-    OutputRecord, Page, ProgressStore, RecoveryReport, RegisterAction, RegisterReport, Result,
-    RetryPolicy, RetrySelection, SeriesInput, SourceState, StatusCounts, Timestamp, TrackerError,
-    WorkerId, register_action,
+    FailureCause, FailureKind, FileId, FileKey, FileRecord, FileStatus, LastFailure, ListQuery,
+    NewFile, OutputRecord, Page, ProgressStore, RecoveryReport, RegisterAction, RegisterReport,
+    Result, RetryPolicy, RetrySelection, SeriesInput, SourceState, StatusCounts, Timestamp,
+    TrackerError, WorkerId, register_action,
 };
 
 use crate::error::SqliteError;
@@ -252,7 +252,8 @@ impl SqliteStore {
                             claim.token,
                             now,
                             r.kind.as_str(),
-                            r.message
+                            r.message,
+                            r.cause.map(|c| c.as_str())
                         ])
                     }),
             }
@@ -546,7 +547,8 @@ impl ProgressStore for SqliteStore {
                         now.as_millis(),
                         duration,
                         failure.kind.as_str(),
-                        failure.message
+                        failure.message,
+                        failure.cause.map(|c| c.as_str())
                     ])
                 })
                 .map_err(self.sql_err("fail"))?;
@@ -750,20 +752,29 @@ impl ProgressStore for SqliteStore {
             )),
             None => None,
         };
-        type FailureRow = (String, Option<String>, Option<String>, Option<i64>);
+        type FailureRow = (
+            String,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+        );
         let last: Option<FailureRow> = self
             .conn
             .prepare_cached(sql::LAST_FAILURE)
             .and_then(|mut s| {
-                s.query_row([ds], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-                    .optional()
+                s.query_row([ds], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })
+                .optional()
             })
             .map_err(&err)?;
         let last_failure = match last {
-            Some((path, kind, message, at)) => Some(LastFailure {
+            Some((path, kind, message, at, cause)) => Some(LastFailure {
                 key: FileKey::new(dataset.clone(), path)?,
                 kind: kind.map(|k| k.parse()).transpose()?,
                 message,
+                cause: cause.map(|c| c.parse()).transpose()?,
                 at: at.map(Timestamp::from_millis),
             }),
             None => None,
@@ -986,6 +997,11 @@ fn row_to_record(store: &SqliteStore, r: &Row<'_>) -> Result<FileRecord> {
         bytes_processed: get_u64(16, "bytes_processed")?,
         error_kind: error_kind.map(|k| k.parse::<FailureKind>()).transpose()?,
         error_message: r.get(18).map_err(&err)?,
+        error_cause: r
+            .get::<_, Option<String>>(24)
+            .map_err(&err)?
+            .map(|c| c.parse::<FailureCause>())
+            .transpose()?,
         checksum: r.get(21).map_err(&err)?,
         vanished_at: get_ts(22)?,
         size_unconfirmed: r.get(23).map_err(&err)?,

@@ -192,6 +192,7 @@ fn stale_tokens_are_rejected_after_expiry_and_reclaim() {
     assert!(stale(f.store.release(&old)));
     let failure = Failure {
         kind: FailureKind::Permanent,
+        cause: None,
         message: "x".into(),
         started_at: None,
     };
@@ -229,6 +230,7 @@ fn transient_failures_back_off_then_fail_for_good() {
     f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
     let transient = Failure {
         kind: FailureKind::Transient,
+        cause: None,
         message: "timeout".into(),
         started_at: None,
     };
@@ -275,6 +277,7 @@ fn permanent_failure_fails_at_once_and_retry_brings_it_back() {
     let claims = f.store.claim(&ds("d"), &worker(1), 2, LEASE).unwrap();
     let corrupt = Failure {
         kind: FailureKind::Permanent,
+        cause: Some(FailureCause::Content),
         message: "corrupt zip".into(),
         started_at: None,
     };
@@ -293,6 +296,14 @@ fn permanent_failure_fails_at_once_and_retry_brings_it_back() {
         .unwrap();
     assert_eq!(page.files.len(), 2);
     assert_eq!(page.files[0].error_message.as_deref(), Some("corrupt zip"));
+    assert_eq!(page.files[0].error_cause, Some(FailureCause::Content));
+    let last = f
+        .store
+        .activity(&ds("d"), Timestamp::from_millis(0))
+        .unwrap()
+        .last_failure
+        .unwrap();
+    assert_eq!(last.cause, Some(FailureCause::Content));
 
     assert_eq!(
         f.store
@@ -308,8 +319,8 @@ fn permanent_failure_fails_at_once_and_retry_brings_it_back() {
     );
     let b = status_of(&f.store, "d", "b.zip");
     assert_eq!(
-        (b.status, b.failures, b.error_message),
-        (FileStatus::Pending, 0, None)
+        (b.status, b.failures, b.error_message, b.error_cause),
+        (FileStatus::Pending, 0, None, None)
     );
     assert_eq!(f.store.retry(None, &RetrySelection::AllFailed).unwrap(), 1);
     assert_eq!(counts(&f.store, "d").pending, 2);
@@ -652,6 +663,7 @@ fn activity_shows_workers_oldest_claim_recent_completions_and_last_failure() {
         .unwrap();
     let failure = Failure {
         kind: FailureKind::Permanent,
+        cause: None,
         message: "corrupt zip".into(),
         started_at: None,
     };
@@ -803,6 +815,7 @@ fn a_release_with_a_reason_keeps_the_error_but_not_a_failure() {
         .remove(0);
     let full = Failure {
         kind: FailureKind::Transient,
+        cause: None,
         message: "out/a.parquet: No space left on device".into(),
         started_at: None,
     };

@@ -51,7 +51,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
                 f.key,
                 f.error_kind.map_or("?", |k| k.as_str()),
                 message,
-                crate::output::fix_hint(message)
+                crate::output::fix_hint(f.error_kind, f.error_cause)
             );
         }
         println!("{} failed file(s)", files.len());
