@@ -13,8 +13,8 @@
 //!   components were validated on registration: nothing is fetched from
 //!   another host or written outside the data directory.
 
-use std::fs::{File, OpenOptions};
-use std::io::{ErrorKind, Read, Write};
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -22,8 +22,9 @@ use std::time::{Duration, Instant, SystemTime};
 use pipeline::{Job, Outcome, ProcessError, Processor, verify_path};
 use tracker_core::{Claim, NewFile, RegisterAction, SourceState, register_action};
 
-use crate::http::{FetchError, Http, Severity};
+use crate::http::{FetchError, Severity};
 use crate::source::{HttpOptions, Source};
+use crate::transfer::Transfer;
 
 /// How downloads behave.
 #[derive(Clone, Debug)]
@@ -45,15 +46,10 @@ impl Default for DownloadOptions {
     }
 }
 
-enum Origin {
-    Http { base: String, http: Http },
-    Dir(PathBuf),
-}
-
 pub struct Download {
-    origin: Origin,
-    /// Lists a file's folder again when what came does not match its listing.
-    lister: Box<dyn Source>,
+    /// Fetches files, and lists a file's folder again when what came does
+    /// not match its listing.
+    source: Box<dyn Source>,
     options: DownloadOptions,
     slots: Mutex<usize>,
     freed: Condvar,
@@ -69,17 +65,8 @@ impl std::fmt::Debug for Download {
 impl Download {
     /// `root`: an `http(s)://` archive root, or a local mirror directory.
     pub fn new(root: &str, options: DownloadOptions) -> Self {
-        let origin = if root.starts_with("http://") || root.starts_with("https://") {
-            Origin::Http {
-                base: crate::source::with_slash(root),
-                http: Http::new(&options.http),
-            }
-        } else {
-            Origin::Dir(PathBuf::from(root))
-        };
         Download {
-            origin,
-            lister: crate::source::open(root, &options.http),
+            source: crate::source::open(root, &options.http),
             slots: Mutex::new(options.max_connections.max(1)),
             options,
             freed: Condvar::new(),
@@ -126,25 +113,11 @@ impl Download {
         part: &Path,
         expected: Option<u64>,
     ) -> Result<(), FetchError> {
-        match &self.origin {
-            Origin::Dir(root) => {
-                let from = root.join(source_path);
-                match std::fs::copy(&from, part) {
-                    Ok(_) => Ok(()),
-                    Err(e) if e.kind() == ErrorKind::NotFound => Err(FetchError::Status {
-                        url: from.display().to_string(),
-                        status: 404,
-                        retry_after: None,
-                    }),
-                    // the copy's write is what fails (a full disk); a read
-                    // error of the mirror names the part too, as the copy's
-                    Err(e) => Err(FetchError::local(part, e)),
-                }
-            }
-            Origin::Http { base, http } => {
-                self.fetch_http(job, http, &format!("{base}{source_path}"), part, expected)
-            }
-        }
+        let transfer = Transfer {
+            stop: &|| job.should_stop(),
+            on_bytes: &|n| self.throttle(n),
+        };
+        self.source.fetch(source_path, part, expected, &transfer)
     }
 
     /// A small companion file (a station's `Meta_Daten_*.zip`) read into
@@ -157,149 +130,19 @@ impl Download {
         source_path: &str,
         max_bytes: u64,
     ) -> Result<Option<Vec<u8>>, FetchError> {
-        crate::source::check_relative(source_path).map_err(|e| FetchError::BadPath {
-            path: source_path.to_owned(),
-            why: match e {
-                crate::SourceError::BadPath { why, .. } => why,
-                _ => "not a relative path",
-            },
-        })?;
         let _slot = self.acquire();
-        match &self.origin {
-            Origin::Dir(root) => {
-                let path = root.join(source_path);
-                match std::fs::metadata(&path) {
-                    Ok(m) if m.len() > max_bytes => Err(FetchError::TooBig {
-                        url: path.display().to_string(),
-                        size: m.len(),
-                        max: max_bytes,
-                    }),
-                    Ok(_) => std::fs::read(&path)
-                        .map(Some)
-                        .map_err(|e| FetchError::local(&path, e)),
-                    Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-                    Err(e) => Err(FetchError::local(&path, e)),
-                }
-            }
-            Origin::Http { base, http } => {
-                let bytes = http.read(&format!("{base}{source_path}"), max_bytes, &|| false)?;
-                if let Some(b) = &bytes {
-                    self.throttle(b.len());
-                }
-                Ok(bytes)
-            }
+        let bytes = self.source.read(source_path, max_bytes)?;
+        if let Some(b) = &bytes {
+            self.throttle(b.len());
         }
-    }
-
-    fn fetch_http(
-        &self,
-        job: &Job<'_>,
-        http: &Http,
-        url: &str,
-        part: &Path,
-        expected: Option<u64>,
-    ) -> Result<(), FetchError> {
-        http.retrying(url, &|| job.should_stop(), || {
-            let have = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
-            if expected.is_some_and(|e| have == e && e > 0) {
-                return Ok(());
-            }
-            let response = http.get(url, have)?;
-            let restart = |message: String| {
-                let _ = std::fs::remove_file(part);
-                FetchError::Restart {
-                    url: url.to_owned(),
-                    message,
-                }
-            };
-            let append = match response.status().as_u16() {
-                200 => false,
-                206 if have > 0 => {
-                    // the part must start where ours ends, or appending it
-                    // would splice the wrong bytes: start over from byte 0
-                    let from = content_range_start(&response);
-                    if from != Some(have) {
-                        return Err(restart(format!(
-                            "HTTP 206 from byte {} for a resume at {have}",
-                            from.map_or("?".into(), |f| f.to_string())
-                        )));
-                    }
-                    true
-                }
-                // our partial file is not a prefix of theirs: start over
-                416 => return Err(restart(format!("HTTP 416 for a resume at {have} bytes"))),
-                _ => return Err(Http::status_error(url, &response)),
-            };
-            let mut out = OpenOptions::new()
-                .create(true)
-                .write(true)
-                .append(append)
-                .truncate(!append)
-                .open(part)
-                .map_err(|e| FetchError::local(part, e))?;
-            // read on a thread of its own: a body that stalls is left on
-            // a stop instead of being waited for until the timeout
-            let mut reader = crate::http::Pump::new(
-                response.into_body().into_reader(),
-                http.options().stop.clone(),
-            );
-            self.copy(job, &mut reader, &mut out, expected, url, part)?;
-            tracing::debug!(url, resumed_from = have, "downloaded");
-            Ok(())
-        })
-    }
-
-    fn copy(
-        &self,
-        job: &Job<'_>,
-        reader: &mut impl Read,
-        out: &mut File,
-        expected: Option<u64>,
-        url: &str,
-        part: &Path,
-    ) -> Result<(), FetchError> {
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut written = out
-            .metadata()
-            .map_err(|e| FetchError::local(part, e))?
-            .len();
-        loop {
-            if job.should_stop() {
-                return Err(FetchError::Interrupted);
-            }
-            let n = match reader.read(&mut buf) {
-                Ok(0) => return Ok(()),
-                Ok(n) => n,
-                Err(e) if crate::http::Pump::stopped(&e) => return Err(FetchError::Interrupted),
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    return Err(FetchError::Network {
-                        url: url.to_owned(),
-                        message: format!("connection lost after {written} bytes: {e}"),
-                    });
-                }
-            };
-            written += n as u64;
-            if let Some(listed) = expected
-                && written > listed
-            {
-                let _ = std::fs::remove_file(part);
-                return Err(FetchError::Longer {
-                    url: url.to_owned(),
-                    listed,
-                });
-            }
-            out.write_all(&buf[..n])
-                .map_err(|e| FetchError::local(part, e))?;
-            self.throttle(n);
-        }
+        Ok(bytes)
     }
 
     /// The file's folder listed again: its entry, when that differs from
     /// what the claim was registered with (the file changed at the source).
     fn relisted(&self, claim: &Claim, source_path: &str) -> Option<NewFile> {
         let (dir, name) = source_path.rsplit_once('/')?;
-        let entries = match self.lister.list(dir) {
+        let entries = match self.source.list(dir) {
             Ok(e) => e,
             Err(e) => {
                 tracing::warn!(file = source_path, error = %e, "listing the folder again failed");
@@ -338,13 +181,6 @@ impl Download {
         }
         out
     }
-}
-
-/// The first byte of a 206's `Content-Range: bytes START-END/TOTAL`.
-fn content_range_start<B>(response: &ureq::http::Response<B>) -> Option<u64> {
-    let v = response.headers().get("content-range")?.to_str().ok()?;
-    let range = v.trim().strip_prefix("bytes")?.trim_start();
-    range.split('-').next()?.trim().parse().ok()
 }
 
 struct Slot<'a>(&'a Download);

@@ -1,6 +1,8 @@
 //! Where the archive comes from: DWD's HTTPS server (or any server with the
-//! same nginx listings) or a local directory mirror. Both list a folder as
-//! [`Entry`]s, so crawling and registration are one code path.
+//! same nginx listings) or a local directory mirror, behind one [`Source`]:
+//! both list a folder as [`Entry`]s, fetch a file to a local one and read a
+//! small file whole, so crawling, registration and downloads are one code
+//! path for either.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,6 +11,7 @@ use tracker_core::Timestamp;
 
 use crate::http::{FetchError, Http};
 use crate::listing::{self, Entry};
+use crate::transfer::Transfer;
 
 /// DWD's observation root; datasets are named relative to it
 /// (`10_minutes/air_temperature`).
@@ -85,7 +88,9 @@ pub fn check_relative(path: &str) -> Result<(), SourceError> {
     Ok(())
 }
 
-/// Lists folders of the archive.
+/// The archive, from DWD's server or a mirror: its folders listed, its
+/// files fetched to a local file or read whole. Paths are relative to the
+/// root and checked ([`check_relative`]) before anything is asked.
 pub trait Source: Send + Sync {
     /// The root, for messages and manifests.
     fn root(&self) -> String;
@@ -93,6 +98,30 @@ pub trait Source: Send + Sync {
     fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError>;
     /// Where the file at `path` (relative) is fetched from.
     fn locate(&self, path: &str) -> String;
+    /// The file at `path` into `part`, resuming what `part` holds where the
+    /// source can; more than `expected` bytes fails at once.
+    fn fetch(
+        &self,
+        path: &str,
+        part: &Path,
+        expected: Option<u64>,
+        transfer: &Transfer<'_>,
+    ) -> Result<(), FetchError>;
+    /// A small file (a station list, a station's metadata zip) read whole;
+    /// `None` when the source does not have it; more than `max_bytes` is
+    /// refused.
+    fn read(&self, path: &str, max_bytes: u64) -> Result<Option<Vec<u8>>, FetchError>;
+}
+
+/// `path` checked as [`check_relative`] does, as a fetch error.
+fn checked(path: &str) -> Result<(), FetchError> {
+    check_relative(path).map_err(|e| FetchError::BadPath {
+        path: path.to_owned(),
+        why: match e {
+            SourceError::BadPath { why, .. } => why,
+            _ => "not a relative path",
+        },
+    })
 }
 
 /// Opens `root`: `http://` or `https://` → [`HttpSource`], anything else a
@@ -203,6 +232,22 @@ impl Source for HttpSource {
     fn locate(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
+
+    fn fetch(
+        &self,
+        path: &str,
+        part: &Path,
+        expected: Option<u64>,
+        transfer: &Transfer<'_>,
+    ) -> Result<(), FetchError> {
+        checked(path)?;
+        crate::transfer::over_http(&self.http, &self.locate(path), part, expected, transfer)
+    }
+
+    fn read(&self, path: &str, max_bytes: u64) -> Result<Option<Vec<u8>>, FetchError> {
+        checked(path)?;
+        self.http.read(&self.locate(path), max_bytes, &|| false)
+    }
 }
 
 /// A local mirror: folders are read from the file system (size and
@@ -260,5 +305,21 @@ impl Source for DirSource {
 
     fn locate(&self, path: &str) -> String {
         self.root.join(path).display().to_string()
+    }
+
+    fn fetch(
+        &self,
+        path: &str,
+        part: &Path,
+        _expected: Option<u64>,
+        _transfer: &Transfer<'_>,
+    ) -> Result<(), FetchError> {
+        checked(path)?;
+        crate::transfer::from_dir(&self.root.join(path), part)
+    }
+
+    fn read(&self, path: &str, max_bytes: u64) -> Result<Option<Vec<u8>>, FetchError> {
+        checked(path)?;
+        crate::transfer::read_from_dir(&self.root.join(path), max_bytes)
     }
 }
