@@ -57,9 +57,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     drop(store);
 
     let raw = tmp.path().join("raw");
-    let download = dwd_source::Download::new(
+    let download = dwd_dataset::Download::new(
         &root,
-        dwd_source::DownloadOptions {
+        dwd_dataset::DownloadOptions {
             max_connections: workers,
             ..Default::default()
         },

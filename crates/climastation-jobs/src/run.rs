@@ -244,11 +244,11 @@ impl Session {
     ) -> Result<Arc<dyn pipeline::Processor>, JobError> {
         let cfg = &self.config;
         let download = || {
-            dwd_source::Download::new(
+            dwd_dataset::Download::new(
                 &cfg.source.base_url,
-                dwd_source::DownloadOptions {
+                dwd_dataset::DownloadOptions {
                     http: dwd_source::HttpOptions {
-                        stop: Some(stop.clone()),
+                        stop: Some(stop.flag()),
                         ..self.http_options()
                     },
                     max_connections: cfg.source.max_connections,

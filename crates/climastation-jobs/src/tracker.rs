@@ -175,7 +175,7 @@ impl Session {
         let root = source.map_or_else(|| self.config.source.base_url.clone(), str::to_owned);
         let crawler = dwd_dataset::crawl::Crawler {
             http: dwd_source::HttpOptions {
-                stop: Some(stop.clone()),
+                stop: Some(stop.flag()),
                 ..self.http_options()
             },
             ..self.crawler()

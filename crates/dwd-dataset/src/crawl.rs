@@ -111,7 +111,7 @@ impl Crawler {
         // a listing that waits on a stalled server ends at once on a stop
         let with_stop = Crawler {
             http: dwd_source::HttpOptions {
-                stop: Some(stop.clone()),
+                stop: Some(stop.flag()),
                 ..self.http.clone()
             },
             ..self.clone()

@@ -38,7 +38,7 @@ use crate::files::{
 };
 
 pub struct DwdProcessor {
-    download: dwd_source::Download,
+    download: crate::download::Download,
     tables: Tables,
     output: PathBuf,
     /// `paths.raw`: where the fetched files are (station lists are merged
@@ -57,7 +57,7 @@ const MAX_METADATA_ZIP: u64 = 16 << 20;
 
 impl DwdProcessor {
     pub fn new(
-        download: dwd_source::Download,
+        download: crate::download::Download,
         tables: Tables,
         output: PathBuf,
         raw: PathBuf,
@@ -98,7 +98,7 @@ impl DwdProcessor {
                 tracing::warn!(file = source_path, error = %e, "station metadata unreadable; the period rule decides");
                 None
             }
-            other => other.map_err(ProcessError::from)?,
+            other => other.map_err(crate::download::process_error)?,
         };
         let meta = match bytes {
             None => None,

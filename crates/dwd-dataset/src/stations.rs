@@ -36,9 +36,9 @@ pub fn load(
             "{dataset}: no station list at {root}; selecting by place, name, state or active span needs one"
         )));
     }
-    let download = dwd_source::Download::new(
+    let download = crate::download::Download::new(
         root,
-        dwd_source::DownloadOptions {
+        crate::download::DownloadOptions {
             http: crawler.http.clone(),
             max_connections: 1,
             rate_limit: crawler.rate_limit,

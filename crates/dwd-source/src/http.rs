@@ -160,21 +160,6 @@ impl FetchError {
     }
 }
 
-impl From<FetchError> for pipeline::ProcessError {
-    fn from(e: FetchError) -> Self {
-        if e.is_disk_full() {
-            return pipeline::ProcessError::resource(e.to_string());
-        }
-        let cause = e.cause();
-        match e.severity() {
-            Severity::Interrupted => pipeline::ProcessError::interrupted(),
-            Severity::Permanent => pipeline::ProcessError::permanent(e.to_string()),
-            Severity::Retry | Severity::Later => pipeline::ProcessError::transient(e.to_string()),
-        }
-        .because(cause)
-    }
-}
-
 /// A request error: host not found and refused connections are
 /// [`FetchError::Unreachable`], the rest network errors worth a retry.
 fn request_error(url: &str, e: &ureq::Error) -> FetchError {
@@ -244,7 +229,10 @@ impl Http {
 
     /// True once the options' stop handle is set (Ctrl-C).
     pub fn stopped(&self) -> bool {
-        self.options.stop.as_ref().is_some_and(|s| s.is_stopped())
+        self.options
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
     }
 
     /// Runs `work` (a request that may wait on a stalled server for up to
@@ -373,7 +361,7 @@ impl Http {
 /// timeout) or when the pump is dropped and it has a chunk to hand over.
 pub struct Pump {
     chunks: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
-    stop: Option<pipeline::StopHandle>,
+    stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     current: Vec<u8>,
     at: usize,
     done: bool,
@@ -393,7 +381,7 @@ struct PumpStopped;
 impl Pump {
     pub fn new(
         mut inner: impl std::io::Read + Send + 'static,
-        stop: Option<pipeline::StopHandle>,
+        stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     ) -> Pump {
         let (tx, rx) = std::sync::mpsc::sync_channel(2);
         let spawned = std::thread::Builder::new()
@@ -453,7 +441,11 @@ impl std::io::Read for Pump {
                     return Err(e);
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    if self.stop.as_ref().is_some_and(|s| s.is_stopped()) {
+                    if self
+                        .stop
+                        .as_ref()
+                        .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
+                    {
                         return Err(std::io::Error::other(PumpStopped));
                     }
                 }
@@ -535,9 +527,9 @@ mod tests {
             }
         }
         let (_keep, rx) = std::sync::mpsc::channel();
-        let stop = pipeline::StopHandle::new();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut pump = Pump::new(Stalled(rx), Some(stop.clone()));
-        stop.stop();
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
         let e = pump.read(&mut [0u8; 8]).unwrap_err();
         assert!(Pump::stopped(&e), "{e}");
         let lost = std::io::Error::other("stopped while the connection stalled");
@@ -548,8 +540,6 @@ mod tests {
             .unwrap();
         assert_eq!(all.len(), 200_000);
     }
-    use pipeline::ProcessError;
-    use tracker_core::FailureKind;
 
     fn status(s: u16) -> FetchError {
         FetchError::Status {
@@ -560,27 +550,29 @@ mod tests {
     }
 
     #[test]
-    fn the_type_decides_the_failure_kind() {
-        let kind = |e: FetchError| ProcessError::from(e).kind;
+    fn the_type_decides_the_severity_and_the_cause() {
+        use tracker_core::FailureCause;
         for s in [429, 500, 503] {
             assert_eq!(status(s).severity(), Severity::Retry, "{s}");
-            assert_eq!(kind(status(s)), FailureKind::Transient);
+            assert_eq!(status(s).cause(), FailureCause::Network, "{s}");
         }
         for s in [404, 410, 403, 301] {
-            assert_eq!(kind(status(s)), FailureKind::Permanent, "{s}");
+            assert_eq!(status(s).severity(), Severity::Permanent, "{s}");
         }
+        assert_eq!(status(404).cause(), FailureCause::Gone);
         assert!(status(404).to_string().contains("vanished?"));
         let longer = FetchError::Longer {
             url: "u".into(),
             listed: 3,
         };
         assert!(longer.may_have_changed());
-        assert_eq!(kind(longer), FailureKind::Permanent);
+        assert_eq!(longer.severity(), Severity::Permanent);
+        assert_eq!(longer.cause(), FailureCause::Gone);
         let lost = FetchError::Network {
             url: "u".into(),
             message: "reset".into(),
         };
-        assert_eq!(kind(lost), FailureKind::Transient);
+        assert!(lost.is_transient());
         let exhausted = FetchError::Exhausted {
             attempts: 5,
             last: Box::new(status(503)),
@@ -591,7 +583,7 @@ mod tests {
                 .to_string()
                 .starts_with("gave up after 5 attempts: u: HTTP 503")
         );
-        assert!(ProcessError::from(FetchError::Interrupted).interrupted);
+        assert_eq!(FetchError::Interrupted.severity(), Severity::Interrupted);
     }
 
     #[test]

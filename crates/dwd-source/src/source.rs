@@ -5,6 +5,8 @@
 //! path for either.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use tracker_core::Timestamp;
@@ -144,9 +146,10 @@ pub struct HttpOptions {
     pub backoff: Duration,
     /// The longest wait before a retry, also for a server's `Retry-After`.
     pub max_wait: Duration,
-    /// Set by Ctrl-C: a request waiting for a stalled server is abandoned
-    /// within a tenth of a second ([`FetchError::Interrupted`]).
-    pub stop: Option<pipeline::StopHandle>,
+    /// Set by Ctrl-C (a run's stop flag): a request waiting for a stalled
+    /// server is abandoned within a tenth of a second
+    /// ([`FetchError::Interrupted`]).
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl Default for HttpOptions {

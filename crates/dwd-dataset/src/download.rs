@@ -1,5 +1,7 @@
 //! The `download` processor: fetches a claimed file from the source into
-//! `paths.raw/<dataset>/<path>`, as one step of processing it.
+//! `paths.raw/<dataset>/<path>`, as one step of processing it (the `dwd`
+//! processor's first step, and `run --processor download` alone). It lives
+//! beside the `dwd` processor; dwd-source only reaches the archive.
 //!
 //! - The file is written to `<target>.part`, checked (size against the
 //!   listing, every zip member inflated), synced and renamed: a half-written
@@ -22,9 +24,7 @@ use std::time::{Duration, Instant, SystemTime};
 use pipeline::{Job, Outcome, ProcessError, Processor, verify_path};
 use tracker_core::{Claim, NewFile, RegisterAction, SourceState, register_action};
 
-use crate::http::{FetchError, Severity};
-use crate::source::{HttpOptions, Source};
-use crate::transfer::Transfer;
+use dwd_source::{FetchError, HttpOptions, Severity, Source, Transfer};
 
 /// How downloads behave.
 #[derive(Clone, Debug)]
@@ -66,7 +66,7 @@ impl Download {
     /// `root`: an `http(s)://` archive root, or a local mirror directory.
     pub fn new(root: &str, options: DownloadOptions) -> Self {
         Download {
-            source: crate::source::open(root, &options.http),
+            source: dwd_source::open(root, &options.http),
             slots: Mutex::new(options.max_connections.max(1)),
             options,
             freed: Condvar::new(),
@@ -171,7 +171,7 @@ impl Download {
             .may_have_changed()
             .then(|| self.relisted(claim, source_path))
             .flatten();
-        let mut out = ProcessError::from(e);
+        let mut out = process_error(e);
         if let Some(new) = changed {
             tracing::info!(file = source_path, size = ?new.size, "the file changed at the source: queued again with its new listing");
             out.relisted = Some(new);
@@ -250,6 +250,22 @@ impl Processor for Download {
         self.commit(job, &fetched)?;
         Ok(fetched.outcome)
     }
+}
+
+/// A fetch error as the pipeline's: its severity decides transient or
+/// permanent (a stop releases the file, a full disk stops the run), its
+/// type the cause.
+pub fn process_error(e: FetchError) -> ProcessError {
+    if e.is_disk_full() {
+        return ProcessError::resource(e.to_string());
+    }
+    let cause = e.cause();
+    match e.severity() {
+        Severity::Interrupted => ProcessError::interrupted(),
+        Severity::Permanent => ProcessError::permanent(e.to_string()),
+        Severity::Retry | Severity::Later => ProcessError::transient(e.to_string()),
+    }
+    .because(cause)
 }
 
 /// A job's file, fetched and checked, before it has its final name.
@@ -398,5 +414,56 @@ impl Download {
     /// so that a failed file leaves nothing behind.
     pub fn discard(&self, fetched: &Fetched) {
         let _ = std::fs::remove_file(&fetched.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracker_core::{FailureCause, FailureKind};
+
+    fn status(s: u16) -> FetchError {
+        FetchError::Status {
+            url: "u".into(),
+            status: s,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn the_type_decides_the_failure_kind() {
+        let kind = |e: FetchError| process_error(e).kind;
+        for s in [429, 500, 503] {
+            assert_eq!(kind(status(s)), FailureKind::Transient, "{s}");
+        }
+        for s in [404, 410, 403, 301] {
+            assert_eq!(kind(status(s)), FailureKind::Permanent, "{s}");
+        }
+        assert_eq!(process_error(status(404)).cause, Some(FailureCause::Gone));
+        let longer = FetchError::Longer {
+            url: "u".into(),
+            listed: 3,
+        };
+        assert_eq!(kind(longer), FailureKind::Permanent);
+        let lost = FetchError::Network {
+            url: "u".into(),
+            message: "reset".into(),
+        };
+        assert_eq!(kind(lost), FailureKind::Transient);
+        let exhausted = FetchError::Exhausted {
+            attempts: 5,
+            last: Box::new(status(503)),
+        };
+        let e = process_error(exhausted);
+        assert_eq!(
+            (e.kind, e.cause),
+            (FailureKind::Transient, Some(FailureCause::Network))
+        );
+        assert!(process_error(FetchError::Interrupted).interrupted);
+        let full = FetchError::Local {
+            path: "p".into(),
+            source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+        };
+        assert!(process_error(full).resource);
     }
 }
