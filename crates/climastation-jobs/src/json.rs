@@ -118,24 +118,33 @@ pub fn status(rows: &[StatusRow]) -> Value {
     json!({ "datasets": datasets, "totals": counts(&totals), "total": totals.total() })
 }
 
-/// `failed`: each failed file with its error and the fix.
-pub fn failed(files: &[FileRecord]) -> Value {
-    let list: Vec<_> = files
+/// Each file as `{"dataset", "path"}` and the fields `more` gives.
+fn file_list(files: &[FileRecord], more: impl Fn(&FileRecord) -> Value) -> Vec<Value> {
+    files
         .iter()
         .map(|f| {
-            json!({
-                "dataset": f.key.dataset.as_str(),
-                "path": f.key.path(),
-                "kind": f.error_kind.map(|k| k.as_str()),
-                "message": f.error_message,
-                "attempts": f.attempts,
-                "failures": f.failures,
-                "failed_at": time_opt(f.finished_at),
-                "cause": f.error_cause.map(|c| c.as_str()),
-                "hint": fix_hint(f.error_kind, f.error_cause),
-            })
+            let mut v = json!({"dataset": f.key.dataset.as_str(), "path": f.key.path()});
+            if let (Some(obj), Value::Object(extra)) = (v.as_object_mut(), more(f)) {
+                obj.extend(extra);
+            }
+            v
         })
-        .collect();
+        .collect()
+}
+
+/// `failed`: each failed file with its error and the fix.
+pub fn failed(files: &[FileRecord]) -> Value {
+    let list = file_list(files, |f| {
+        json!({
+            "kind": f.error_kind.map(|k| k.as_str()),
+            "message": f.error_message,
+            "attempts": f.attempts,
+            "failures": f.failures,
+            "failed_at": time_opt(f.finished_at),
+            "cause": f.error_cause.map(|c| c.as_str()),
+            "hint": fix_hint(f.error_kind, f.error_cause),
+        })
+    });
     json!({ "files": list })
 }
 
@@ -144,18 +153,13 @@ pub const UNCONFIRMED: &str = "completed, but no listing gave its size and its f
 
 /// `failed --unconfirmed`: completed files whose size nothing confirmed.
 pub fn unconfirmed(files: &[FileRecord]) -> Value {
-    let list: Vec<_> = files
-        .iter()
-        .map(|f| {
-            json!({
-                "dataset": f.key.dataset.as_str(),
-                "path": f.key.path(),
-                "bytes": f.bytes_processed,
-                "checksum": f.checksum,
-                "completed_at": time_opt(f.finished_at),
-            })
+    let list = file_list(files, |f| {
+        json!({
+            "bytes": f.bytes_processed,
+            "checksum": f.checksum,
+            "completed_at": time_opt(f.finished_at),
         })
-        .collect();
+    });
     json!({ "files": list, "why": UNCONFIRMED })
 }
 

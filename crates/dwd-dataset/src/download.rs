@@ -423,11 +423,7 @@ mod tests {
     use tracker_core::{FailureCause, FailureKind};
 
     fn status(s: u16) -> FetchError {
-        FetchError::Status {
-            url: "u".into(),
-            status: s,
-            retry_after: None,
-        }
+        FetchError::status("u", s)
     }
 
     #[test]

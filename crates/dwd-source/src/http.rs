@@ -132,6 +132,16 @@ impl FetchError {
         }
     }
 
+    /// An HTTP status (or a mirror's missing file as a 404), without a
+    /// `Retry-After`.
+    pub fn status(url: impl Into<String>, status: u16) -> Self {
+        FetchError::Status {
+            url: url.into(),
+            status,
+            retry_after: None,
+        }
+    }
+
     pub(crate) fn local(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         FetchError::Local {
             path: path.into(),
@@ -542,11 +552,7 @@ mod tests {
     }
 
     fn status(s: u16) -> FetchError {
-        FetchError::Status {
-            url: "u".into(),
-            status: s,
-            retry_after: None,
-        }
+        FetchError::status("u", s)
     }
 
     #[test]

@@ -191,11 +191,7 @@ impl HttpSource {
         const MAX_LISTING: u64 = 64 << 20;
         match self.http.read(url, MAX_LISTING, &|| false)? {
             Some(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
-            None => Err(FetchError::Status {
-                url: url.to_owned(),
-                status: 404,
-                retry_after: None,
-            }),
+            None => Err(FetchError::status(url, 404)),
         }
     }
 }

@@ -94,11 +94,9 @@ pub(crate) fn over_http(
 pub(crate) fn from_dir(from: &Path, part: &Path) -> Result<(), FetchError> {
     match std::fs::copy(from, part) {
         Ok(_) => Ok(()),
-        Err(e) if e.kind() == ErrorKind::NotFound => Err(FetchError::Status {
-            url: from.display().to_string(),
-            status: 404,
-            retry_after: None,
-        }),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            Err(FetchError::status(from.display().to_string(), 404))
+        }
         // the copy's write is what fails (a full disk); a read error of the
         // mirror names the part too, as the copy's
         Err(e) => Err(FetchError::local(part, e)),
