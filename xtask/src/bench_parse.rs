@@ -108,7 +108,8 @@ pub fn run_one(args: Args) -> anyhow::Result<()> {
             dataset: "10_minutes/air_temperature".into(),
             ..Default::default()
         };
-        dwd_translate::table::write_parquet(table, &source, std::io::BufWriter::new(out))
+        let (batch, meta) = dwd_translate::table::to_batch(table, &source)?;
+        dwd_dataset::encode::write_parquet(&batch, meta, std::io::BufWriter::new(out))
             .context("writing parquet")?;
         stage_write.push(t2.elapsed().as_secs_f64());
         parse.push(t.elapsed().as_secs_f64());

@@ -246,12 +246,10 @@ pub fn write_data(
     source: &dwd_translate::table::SourceInfo,
     out: &Path,
 ) -> Result<(Written, usize), OutputError> {
-    use dwd_translate::table::{write_csv, write_jsonl, write_parquet};
     let rows = table.len();
-    let written = write_atomic(out, |w| match format {
-        Format::Parquet => write_parquet(table, source, w).map_err(EncodeError::from),
-        Format::Csv => write_csv(table, source, w).map_err(EncodeError::from),
-        Format::Jsonl => write_jsonl(table, source, w).map_err(EncodeError::from),
+    let written = write_atomic(out, |w| {
+        let (batch, meta) = dwd_translate::table::to_batch(table, source)?;
+        dwd_series::encode::write(format, &batch, meta, w)
     })?;
     Ok((written, rows))
 }
@@ -263,12 +261,9 @@ pub fn write_frame(
     source: &dwd_translate::table::SourceInfo,
     out: &Path,
 ) -> Result<Written, OutputError> {
-    write_atomic(out, |w| match format {
-        Format::Parquet => frame
-            .write_parquet(dwd_translate::table::source_metadata(source), w)
-            .map_err(EncodeError::from),
-        Format::Csv => frame.write_csv(w).map_err(EncodeError::from),
-        Format::Jsonl => frame.write_jsonl(w).map_err(EncodeError::from),
+    write_atomic(out, |w| {
+        let meta = dwd_translate::table::source_metadata(source);
+        dwd_series::encode::write(format, &frame.to_batch()?, meta, w)
     })
 }
 

@@ -14,7 +14,7 @@ pub mod stations;
 
 pub use download::{Download, DownloadOptions, Fetched};
 pub use dwd_series::{
-    Input, MERGE_RULE, Merged, OutputLayout, UpdateReport, check, duckdb, export, layout, ledger,
-    merge, metadata, output, testing, update, update_series, values, write_catalog,
+    Input, MERGE_RULE, Merged, OutputLayout, UpdateReport, check, duckdb, encode, export, layout,
+    ledger, merge, metadata, output, testing, update, update_series, values, write_catalog,
 };
 pub use processor::DwdProcessor;

@@ -38,6 +38,8 @@ pub enum ExportError {
     Arrow(#[from] arrow_schema::ArrowError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Encode(#[from] crate::output::EncodeError),
 }
 
 /// The output format: the one of every table the program writes.
@@ -224,8 +226,8 @@ pub fn export<W: Write + Send>(
     out: W,
 ) -> Result<Exported, ExportError> {
     let plan = plan(layout, spec, format)?;
-    let mut sink = Sink::new(format, plan.schema(), export_metadata(spec), out)?;
-    let report = plan.run(layout, spec, &mut |b| sink.write(&b))?;
+    let mut sink = crate::encode::Sink::new(format, plan.schema(), export_metadata(spec), out)?;
+    let report = plan.run(layout, spec, &mut |b| Ok(sink.write(&b)?))?;
     sink.finish()?;
     Ok(report)
 }
@@ -642,14 +644,6 @@ fn short(dataset: &str) -> String {
         .replace('/', "_")
 }
 
-/// Where the batches go, in the chosen format (the export's and the
-/// values at a place's).
-pub(crate) enum Sink<W: Write + Send> {
-    Parquet(parquet::arrow::ArrowWriter<W>),
-    Csv(arrow_csv::Writer<W>),
-    Json(arrow_json::LineDelimitedWriter<W>),
-}
-
 /// The export's key-value metadata (Parquet's, and the schema's of the
 /// tables handed to Python).
 pub fn export_metadata(spec: &Spec) -> Vec<parquet::file::metadata::KeyValue> {
@@ -670,56 +664,6 @@ pub fn export_metadata(spec: &Spec) -> Vec<parquet::file::metadata::KeyValue> {
         ),
         parquet::file::metadata::KeyValue::new("merge_rule".into(), crate::MERGE_RULE.to_owned()),
     ]
-}
-
-impl<W: Write + Send> Sink<W> {
-    /// `meta`: key-value metadata of a Parquet file.
-    pub(crate) fn new(
-        format: Format,
-        schema: SchemaRef,
-        meta: Vec<parquet::file::metadata::KeyValue>,
-        out: W,
-    ) -> Result<Self, ExportError> {
-        Ok(match format {
-            Format::Parquet => {
-                Sink::Parquet(dwd_translate::table::parquet_writer(schema, meta, out)?)
-            }
-            Format::Csv => Sink::Csv(
-                arrow_csv::WriterBuilder::new()
-                    .with_header(true)
-                    .with_timestamp_tz_format("%Y-%m-%dT%H:%M:%SZ".to_owned())
-                    .build(out),
-            ),
-            Format::Jsonl => Sink::Json(
-                arrow_json::WriterBuilder::new()
-                    .with_explicit_nulls(true)
-                    .with_timestamp_tz_format("%Y-%m-%dT%H:%M:%SZ".to_owned())
-                    .build::<_, arrow_json::writer::LineDelimited>(out),
-            ),
-        })
-    }
-
-    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<(), ExportError> {
-        match self {
-            Sink::Parquet(w) => w.write(batch)?,
-            Sink::Csv(w) => w.write(&dwd_translate::table::plain(batch)?)?,
-            Sink::Json(w) => w.write(&dwd_translate::table::plain(batch)?)?,
-        }
-        Ok(())
-    }
-
-    pub(crate) fn finish(self) -> Result<(), ExportError> {
-        match self {
-            Sink::Parquet(w) => {
-                w.close()?;
-            }
-            Sink::Csv(w) => {
-                drop(w.into_inner());
-            }
-            Sink::Json(mut w) => w.finish()?,
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -758,7 +702,7 @@ mod tests {
         .unwrap();
         let path = layout.series(dataset, "00044");
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        dwd_translate::table::write_batch(&batch, Vec::new(), std::fs::File::create(path).unwrap())
+        crate::encode::write_parquet(&batch, Vec::new(), std::fs::File::create(path).unwrap())
             .unwrap();
     }
 

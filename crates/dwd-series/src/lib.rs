@@ -19,6 +19,8 @@
 //! - `values`: values at a place from the stations around it;
 //! - `output`: files written whole or not at all, under temp names of
 //!   their process, in one [`output::Format`];
+//! - `encode`: the one writer of record batches (Parquet, CSV, JSON lines),
+//!   for every table the program writes;
 //! - `ledger`: the output ledger (every table recorded in the tracker and
 //!   checked before use) and the dataset lock;
 //! - `check`: a dataset's outputs against the ledger and the disk;
@@ -26,6 +28,7 @@
 
 pub mod check;
 pub mod duckdb;
+pub mod encode;
 pub mod export;
 pub mod layout;
 pub mod ledger;

@@ -26,6 +26,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::encode::{ROW_GROUP, parquet_writer};
 use arrow_array::types::Int16Type;
 use arrow_array::{
     Array, ArrayRef, DictionaryArray, Int16Array, RecordBatch, StringArray,
@@ -33,7 +34,6 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use dwd_catalog::Period;
-use dwd_translate::table::{ROW_GROUP, parquet_writer};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
@@ -861,8 +861,7 @@ mod tests {
         let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).unwrap();
         let path = dir.join(format!("{name}.parquet"));
         let kv = vec![KeyValue::new("unit.temperature".into(), "°C".to_owned())];
-        dwd_translate::table::write_batch(&batch, kv, std::fs::File::create(&path).unwrap())
-            .unwrap();
+        crate::encode::write_parquet(&batch, kv, std::fs::File::create(&path).unwrap()).unwrap();
         path
     }
 

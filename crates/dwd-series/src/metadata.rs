@@ -21,11 +21,11 @@ use arrow_array::{
 use arrow_schema::{ArrowError, DataType, Field, Schema};
 use dwd_translate::Tables;
 use dwd_translate::meta::metadata_frames;
-use dwd_translate::table::{SourceInfo, source_metadata, write_csv_batch, write_jsonl_batch};
+use dwd_translate::table::{SourceInfo, source_metadata};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::output::Format;
-use crate::output::{EncodeError, OutputError, Written, write_atomic};
+use crate::output::{OutputError, Written, write_atomic};
 
 /// The column that tags each row of a by-file table with its file.
 const FILE: &str = "source_file";
@@ -153,7 +153,7 @@ pub fn update_metadata(
             continue;
         }
         let cached = write_atomic(&cache, |w| {
-            dwd_translate::table::write_batch(&all, Vec::new(), w)
+            crate::encode::write_parquet(&all, Vec::new(), w)
         })?;
         report.written.push((cached, all.num_rows()));
         let from = distinct_files(&all)?;
@@ -164,13 +164,8 @@ pub fn update_metadata(
             ..SourceInfo::default()
         };
         let target = layout.metadata(dataset, &kind, format.ext());
-        let written = write_atomic(&target, |w| match format {
-            Format::Parquet => {
-                dwd_translate::table::write_batch(&merged, source_metadata(&source), w)
-                    .map_err(EncodeError::from)
-            }
-            Format::Csv => write_csv_batch(&merged, w).map_err(EncodeError::from),
-            Format::Jsonl => write_jsonl_batch(&merged, w).map_err(EncodeError::from),
+        let written = write_atomic(&target, |w| {
+            crate::encode::write(format, &merged, source_metadata(&source), w)
         })?;
         report.written.push((written, merged.num_rows()));
         report.rows.push((kind, merged.num_rows()));
@@ -345,7 +340,7 @@ mod tests {
     fn text_rows(batch: &RecordBatch) -> Vec<String> {
         let csv = {
             let mut w = Vec::new();
-            write_csv_batch(batch, &mut w).unwrap();
+            crate::encode::write_csv(batch, &mut w).unwrap();
             String::from_utf8(w).unwrap()
         };
         csv.lines().map(str::to_owned).collect()

@@ -35,7 +35,7 @@ pub fn write_table(path: &std::path::Path, batch: &arrow_array::RecordBatch) -> 
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    dwd_translate::table::write_batch(batch, Vec::new(), std::fs::File::create(path)?)?;
+    crate::encode::write_parquet(batch, Vec::new(), std::fs::File::create(path)?)?;
     Ok(())
 }
 

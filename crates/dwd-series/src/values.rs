@@ -31,7 +31,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use dwd_translate::{Spatial, Tables};
 
 use crate::duckdb::{SeriesSet, series_sets, wide_columns};
-use crate::export::{ExportError, Format, Sink, read_series};
+use crate::export::{ExportError, Format, read_series};
 use crate::layout::OutputLayout;
 
 /// A place asked for.
@@ -360,8 +360,8 @@ pub fn values<W: Write + Send>(
     out: W,
 ) -> Result<ValuesReport, ExportError> {
     let plan = plan(layout, tables, spec, format)?;
-    let mut sink = Sink::new(format, plan.schema(), plan.metadata(spec), out)?;
-    let report = plan.run(layout, spec, &mut |b| sink.write(&b))?;
+    let mut sink = crate::encode::Sink::new(format, plan.schema(), plan.metadata(spec), out)?;
+    let report = plan.run(layout, spec, &mut |b| Ok(sink.write(&b)?))?;
     sink.finish()?;
     Ok(report)
 }

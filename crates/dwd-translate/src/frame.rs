@@ -1,7 +1,6 @@
 //! A small column table for the outputs that are not time series (station
 //! lists, station metadata), written as Parquet, CSV or JSON lines.
 
-use std::io::Write;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Date32Array, Float64Array, StringArray, UInt32Array};
@@ -89,79 +88,21 @@ impl Frame {
         }
         arrow_array::RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), arrays)
     }
-
-    /// Parquet (Snappy) with `meta` as key-value metadata.
-    pub fn write_parquet<W: Write + Send>(
-        &self,
-        meta: Vec<parquet::file::metadata::KeyValue>,
-        w: W,
-    ) -> Result<(), parquet::errors::ParquetError> {
-        crate::table::write_batch(&self.to_batch()?, meta, w)
-    }
-
-    /// CSV with a header (arrow's writer); nulls are empty.
-    pub fn write_csv(&self, w: impl Write) -> Result<(), arrow_schema::ArrowError> {
-        crate::table::write_csv_batch(&self.to_batch()?, w)
-    }
-
-    /// One JSON object a row (arrow's writer); nulls are `null`.
-    pub fn write_jsonl(&self, w: impl Write) -> Result<(), arrow_schema::ArrowError> {
-        crate::table::write_jsonl_batch(&self.to_batch()?, w)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow_array::Array;
 
-    fn frame() -> Frame {
+    #[test]
+    fn the_batch_keeps_types_and_nulls() {
         let mut f = Frame::default();
-        f.push("station_id", Col::U32(vec![3, 44]))
-            .push("name", Col::Str(vec![Some("Bergzabern, Bad".into()), None]))
-            .push("height_m", Col::F64(vec![Some(202.0), None]))
-            .push(
-                "first_date",
-                Col::Date(vec![Some(Date::constant(1891, 1, 1)), None]),
-            );
-        f
-    }
-
-    #[test]
-    fn csv_quotes_and_nulls() {
-        let mut out = Vec::new();
-        frame().write_csv(&mut out).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "station_id,name,height_m,first_date\n3,\"Bergzabern, Bad\",202.0,1891-01-01\n44,,,\n"
+        f.push("station_id", Col::U32(vec![3, 44])).push(
+            "first_date",
+            Col::Date(vec![Some(Date::constant(1891, 1, 1)), None]),
         );
-    }
-
-    #[test]
-    fn jsonl_escapes_and_nulls() {
-        let mut out = Vec::new();
-        let mut f = frame();
-        f.columns[1].1 = Col::Str(vec![Some("a \"b\"\n".into()), None]);
-        f.write_jsonl(&mut out).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "{\"station_id\":3,\"name\":\"a \\\"b\\\"\\n\",\"height_m\":202.0,\"first_date\":\"1891-01-01\"}\n\
-             {\"station_id\":44,\"name\":null,\"height_m\":null,\"first_date\":null}\n"
-        );
-    }
-
-    #[test]
-    fn parquet_keeps_types_and_nulls() {
-        use arrow_array::Array;
-        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-        let mut buf = Vec::new();
-        frame().write_parquet(Vec::new(), &mut buf).unwrap();
-        let batch = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(buf))
-            .unwrap()
-            .build()
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap();
+        let batch = f.to_batch().unwrap();
         assert_eq!(batch.num_rows(), 2);
         let from = batch.column_by_name("first_date").unwrap();
         assert_eq!(from.data_type(), &DataType::Date32);

@@ -8,10 +8,9 @@ use dwd_catalog::ColumnKind;
 use dwd_parser::archive::{DataZip, parse_data_zip, parse_data_zip_kinds};
 use dwd_parser::produkt::{RowTime, Series, Value};
 use dwd_parser::time::Reference;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::Tables;
-use crate::table::{SourceInfo, Table, translate, write_parquet};
+use crate::table::{SourceInfo, Table, to_batch, translate};
 
 fn data(rel: &str) -> Vec<u8> {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -49,7 +48,8 @@ fn column<'a>(t: &'a Table, name: &str) -> &'a Series {
     &t.series[i]
 }
 
-/// The key-value and field metadata of a table written as Parquet.
+/// The key-value and field metadata of a table's record batch (what every
+/// writer of it writes).
 fn written(t: Table, dataset: &str) -> (HashMap<String, String>, arrow_schema::SchemaRef) {
     let source = SourceInfo {
         file: "x.zip".into(),
@@ -58,29 +58,13 @@ fn written(t: Table, dataset: &str) -> (HashMap<String, String>, arrow_schema::S
         dataset: dataset.into(),
         time_basis: None,
     };
-    let r = written_with(t, &source);
-    (key_values(&r), r.schema().clone())
+    let (batch, meta) = to_batch(t, &source).unwrap();
+    (key_values(&meta), batch.schema())
 }
 
-/// `t` written as Parquet and opened again.
-pub(crate) fn written_with(
-    t: Table,
-    source: &SourceInfo,
-) -> parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<bytes::Bytes> {
-    let mut buf = Vec::new();
-    write_parquet(t, source, &mut buf).unwrap();
-    ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(buf)).unwrap()
-}
-
-/// A Parquet file's key-value metadata.
-pub(crate) fn key_values(
-    r: &parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<bytes::Bytes>,
-) -> HashMap<String, String> {
-    r.metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .unwrap()
-        .iter()
+/// Key-value metadata as a map.
+pub(crate) fn key_values(meta: &[parquet::file::metadata::KeyValue]) -> HashMap<String, String> {
+    meta.iter()
         .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
         .collect()
 }

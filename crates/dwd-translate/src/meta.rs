@@ -87,173 +87,207 @@ pub fn metadata_frames(
     file: &str,
 ) -> Vec<(&'static str, Frame)> {
     let mut out = Vec::new();
-    let s = |v: &str| Some(v.to_owned());
     if !meta.locations.is_empty() {
-        let l = &meta.locations;
-        let mut f = Frame::default();
-        f.push(
-            "station_id",
-            Col::U32(l.iter().map(|x| x.station_id).collect()),
-        )
-        .push("valid_from", Col::Date(l.iter().map(|x| x.from).collect()))
-        .push("valid_to", Col::Date(l.iter().map(|x| x.to).collect()))
-        .push("height_m", Col::F64(l.iter().map(|x| x.height_m).collect()))
-        .push("latitude", Col::F64(l.iter().map(|x| x.latitude).collect()))
-        .push(
-            "longitude",
-            Col::F64(l.iter().map(|x| x.longitude).collect()),
-        )
-        .push("name", Col::Str(l.iter().map(|x| s(&x.name)).collect()));
-        out.push(("locations", f));
+        out.push(("locations", locations_frame(&meta.locations)));
     }
     if !meta.parameters.is_empty() {
-        let p = &meta.parameters;
-        let mut f = Frame::default();
-        f.push(
-            "station_id",
-            Col::U32(p.iter().map(|x| x.station_id).collect()),
-        )
-        .push("valid_from", Col::Date(p.iter().map(|x| x.from).collect()))
-        .push("valid_to", Col::Date(p.iter().map(|x| x.to).collect()))
-        .push(
-            "dwd_code",
-            Col::Str(p.iter().map(|x| s(&x.parameter)).collect()),
-        )
-        .push(
-            "parameter",
-            Col::Str(
-                p.iter()
-                    .map(|x| {
-                        tables
-                            .parameter(dataset, &x.parameter)
-                            .map(|t| t.name.clone())
-                    })
-                    .collect(),
-            ),
-        )
-        .push(
-            "description_de",
-            Col::Str(p.iter().map(|x| s(&x.description)).collect()),
-        )
-        .push("unit_de", Col::Str(p.iter().map(|x| s(&x.unit)).collect()))
-        .push(
-            "data_source_de",
-            Col::Str(p.iter().map(|x| s(&x.source)).collect()),
-        )
-        .push(
-            "extra_info_de",
-            Col::Str(p.iter().map(|x| s(&x.extra)).collect()),
-        )
-        .push(
-            "notes_de",
-            Col::Str(p.iter().map(|x| s(&x.notes)).collect()),
-        )
-        .push(
-            "literature",
-            Col::Str(p.iter().map(|x| s(&x.literature)).collect()),
-        )
-        .push(
-            "time_reference",
-            Col::Str(
-                p.iter()
-                    .map(|x| x.reference().map(|r| r.as_str().to_owned()))
-                    .collect(),
-            ),
-        );
-        out.push(("parameters", f));
+        out.push((
+            "parameters",
+            parameters_frame(&meta.parameters, dataset, tables),
+        ));
     }
     if !meta.devices.is_empty() {
-        let d = &meta.devices;
-        let names = tables.devices();
-        let mut unknown: Vec<String> = Vec::new();
-        let mut en = |map: &std::collections::BTreeMap<String, String>, de: &str| {
-            let found = map.get(de).cloned();
-            if found.is_none() && !de.is_empty() && !unknown.iter().any(|u| u == de) {
-                unknown.push(de.to_owned());
-            }
-            found
-        };
-        let group_en: Vec<_> = d.iter().map(|x| en(&names.groups, &x.group)).collect();
-        let type_en: Vec<_> = d
-            .iter()
-            .map(|x| en(&names.device_types, &x.device_type))
-            .collect();
-        let method_en: Vec<_> = d.iter().map(|x| en(&names.methods, &x.method)).collect();
-        if !unknown.is_empty() {
-            tracing::warn!(
-                file,
-                names = ?unknown,
-                "device names without an English translation are kept in German"
-            );
-        }
-        let mut f = Frame::default();
-        f.push(
-            "station_id",
-            Col::U32(d.iter().map(|x| x.station_id).collect()),
-        )
-        .push(
-            "group_de",
-            Col::Str(d.iter().map(|x| s(&x.group)).collect()),
-        )
-        .push("group", Col::Str(group_en))
-        .push("valid_from", Col::Date(d.iter().map(|x| x.from).collect()))
-        .push("valid_to", Col::Date(d.iter().map(|x| x.to).collect()))
-        .push(
-            "device_type_de",
-            Col::Str(d.iter().map(|x| s(&x.device_type)).collect()),
-        )
-        .push("device_type", Col::Str(type_en))
-        .push(
-            "method_de",
-            Col::Str(d.iter().map(|x| s(&x.method)).collect()),
-        )
-        .push("method", Col::Str(method_en))
-        .push(
-            "station_name",
-            Col::Str(d.iter().map(|x| s(&x.station_name)).collect()),
-        )
-        .push("latitude", Col::F64(d.iter().map(|x| x.latitude).collect()))
-        .push(
-            "longitude",
-            Col::F64(d.iter().map(|x| x.longitude).collect()),
-        )
-        .push("height_m", Col::F64(d.iter().map(|x| x.height_m).collect()))
-        .push(
-            "sensor_height_m",
-            Col::F64(d.iter().map(|x| x.sensor_height_m).collect()),
-        )
-        .push(
-            "barometer_height_m",
-            Col::F64(d.iter().map(|x| x.barometer_height_m).collect()),
-        );
-        out.push(("devices", f));
+        out.push(("devices", devices_frame(&meta.devices, tables, file)));
     }
     if !meta.names.is_empty() || !meta.operators.is_empty() {
-        let rows: Vec<(&str, &dwd_parser::metadata::NamePeriod)> =
-            (meta.names.iter().map(|n| ("station", n)))
-                .chain(meta.operators.iter().map(|n| ("operator", n)))
-                .collect();
-        let mut f = Frame::default();
-        f.push(
-            "station_id",
-            Col::U32(rows.iter().map(|(_, x)| x.station_id).collect()),
-        )
-        .push("kind", Col::Str(rows.iter().map(|(k, _)| s(k)).collect()))
-        .push(
-            "name",
-            Col::Str(rows.iter().map(|(_, x)| s(&x.name)).collect()),
-        )
-        .push(
-            "valid_from",
-            Col::Date(rows.iter().map(|(_, x)| x.from).collect()),
-        )
-        .push(
-            "valid_to",
-            Col::Date(rows.iter().map(|(_, x)| x.to).collect()),
-        );
-        out.push(("names", f));
+        out.push(("names", names_frame(meta)));
     }
     out
+}
+
+/// `Some` of a text, for the string columns.
+fn text(v: &str) -> Option<String> {
+    Some(v.to_owned())
+}
+
+/// Where the station stood: place, height and name, by period.
+fn locations_frame(l: &[dwd_parser::metadata::Location]) -> Frame {
+    let s = text;
+    let mut f = Frame::default();
+    f.push(
+        "station_id",
+        Col::U32(l.iter().map(|x| x.station_id).collect()),
+    )
+    .push("valid_from", Col::Date(l.iter().map(|x| x.from).collect()))
+    .push("valid_to", Col::Date(l.iter().map(|x| x.to).collect()))
+    .push("height_m", Col::F64(l.iter().map(|x| x.height_m).collect()))
+    .push("latitude", Col::F64(l.iter().map(|x| x.latitude).collect()))
+    .push(
+        "longitude",
+        Col::F64(l.iter().map(|x| x.longitude).collect()),
+    )
+    .push("name", Col::Str(l.iter().map(|x| s(&x.name)).collect()));
+    f
+}
+
+/// What was measured, by period: the DWD code, this dataset's English name
+/// for it, DWD's German descriptions and the time reference.
+fn parameters_frame(
+    p: &[dwd_parser::metadata::ParameterInfo],
+    dataset: &str,
+    tables: &Tables,
+) -> Frame {
+    let s = text;
+    let mut f = Frame::default();
+    f.push(
+        "station_id",
+        Col::U32(p.iter().map(|x| x.station_id).collect()),
+    )
+    .push("valid_from", Col::Date(p.iter().map(|x| x.from).collect()))
+    .push("valid_to", Col::Date(p.iter().map(|x| x.to).collect()))
+    .push(
+        "dwd_code",
+        Col::Str(p.iter().map(|x| s(&x.parameter)).collect()),
+    )
+    .push(
+        "parameter",
+        Col::Str(
+            p.iter()
+                .map(|x| {
+                    tables
+                        .parameter(dataset, &x.parameter)
+                        .map(|t| t.name.clone())
+                })
+                .collect(),
+        ),
+    )
+    .push(
+        "description_de",
+        Col::Str(p.iter().map(|x| s(&x.description)).collect()),
+    )
+    .push("unit_de", Col::Str(p.iter().map(|x| s(&x.unit)).collect()))
+    .push(
+        "data_source_de",
+        Col::Str(p.iter().map(|x| s(&x.source)).collect()),
+    )
+    .push(
+        "extra_info_de",
+        Col::Str(p.iter().map(|x| s(&x.extra)).collect()),
+    )
+    .push(
+        "notes_de",
+        Col::Str(p.iter().map(|x| s(&x.notes)).collect()),
+    )
+    .push(
+        "literature",
+        Col::Str(p.iter().map(|x| s(&x.literature)).collect()),
+    )
+    .push(
+        "time_reference",
+        Col::Str(
+            p.iter()
+                .map(|x| x.reference().map(|r| r.as_str().to_owned()))
+                .collect(),
+        ),
+    );
+    f
+}
+
+/// The devices, by period, with the English group, device type and method
+/// (a German name without a translation is kept, with a warning).
+fn devices_frame(d: &[dwd_parser::metadata::Device], tables: &Tables, file: &str) -> Frame {
+    let s = text;
+    let names = tables.devices();
+    let mut unknown: Vec<String> = Vec::new();
+    let mut en = |map: &std::collections::BTreeMap<String, String>, de: &str| {
+        let found = map.get(de).cloned();
+        if found.is_none() && !de.is_empty() && !unknown.iter().any(|u| u == de) {
+            unknown.push(de.to_owned());
+        }
+        found
+    };
+    let group_en: Vec<_> = d.iter().map(|x| en(&names.groups, &x.group)).collect();
+    let type_en: Vec<_> = d
+        .iter()
+        .map(|x| en(&names.device_types, &x.device_type))
+        .collect();
+    let method_en: Vec<_> = d.iter().map(|x| en(&names.methods, &x.method)).collect();
+    if !unknown.is_empty() {
+        tracing::warn!(
+            file,
+            names = ?unknown,
+            "device names without an English translation are kept in German"
+        );
+    }
+    let mut f = Frame::default();
+    f.push(
+        "station_id",
+        Col::U32(d.iter().map(|x| x.station_id).collect()),
+    )
+    .push(
+        "group_de",
+        Col::Str(d.iter().map(|x| s(&x.group)).collect()),
+    )
+    .push("group", Col::Str(group_en))
+    .push("valid_from", Col::Date(d.iter().map(|x| x.from).collect()))
+    .push("valid_to", Col::Date(d.iter().map(|x| x.to).collect()))
+    .push(
+        "device_type_de",
+        Col::Str(d.iter().map(|x| s(&x.device_type)).collect()),
+    )
+    .push("device_type", Col::Str(type_en))
+    .push(
+        "method_de",
+        Col::Str(d.iter().map(|x| s(&x.method)).collect()),
+    )
+    .push("method", Col::Str(method_en))
+    .push(
+        "station_name",
+        Col::Str(d.iter().map(|x| s(&x.station_name)).collect()),
+    )
+    .push("latitude", Col::F64(d.iter().map(|x| x.latitude).collect()))
+    .push(
+        "longitude",
+        Col::F64(d.iter().map(|x| x.longitude).collect()),
+    )
+    .push("height_m", Col::F64(d.iter().map(|x| x.height_m).collect()))
+    .push(
+        "sensor_height_m",
+        Col::F64(d.iter().map(|x| x.sensor_height_m).collect()),
+    )
+    .push(
+        "barometer_height_m",
+        Col::F64(d.iter().map(|x| x.barometer_height_m).collect()),
+    );
+    f
+}
+
+/// The station's names and operators, by period.
+fn names_frame(meta: &StationMetadata) -> Frame {
+    let s = text;
+    let rows: Vec<(&str, &dwd_parser::metadata::NamePeriod)> =
+        (meta.names.iter().map(|n| ("station", n)))
+            .chain(meta.operators.iter().map(|n| ("operator", n)))
+            .collect();
+    let mut f = Frame::default();
+    f.push(
+        "station_id",
+        Col::U32(rows.iter().map(|(_, x)| x.station_id).collect()),
+    )
+    .push("kind", Col::Str(rows.iter().map(|(k, _)| s(k)).collect()))
+    .push(
+        "name",
+        Col::Str(rows.iter().map(|(_, x)| s(&x.name)).collect()),
+    )
+    .push(
+        "valid_from",
+        Col::Date(rows.iter().map(|(_, x)| x.from).collect()),
+    )
+    .push(
+        "valid_to",
+        Col::Date(rows.iter().map(|(_, x)| x.to).collect()),
+    );
+    f
 }
 
 #[cfg(test)]

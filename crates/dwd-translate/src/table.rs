@@ -2,8 +2,6 @@
 //! column names and UTC time: one Arrow record batch, written as Parquet,
 //! CSV or JSON lines by arrow's own writers.
 
-use std::io::Write;
-
 use arrow_array::RecordBatch;
 use arrow_schema::ArrowError;
 use dwd_parser::produkt::{Produkt, RowTime, Series, Value};
@@ -208,79 +206,9 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-/// CSV with a header, from the same record batch as Parquet
-/// ([`to_batch`]), by arrow's writer: fields quoted where needed, nulls
-/// empty, times in RFC 3339.
-pub fn write_csv(table: Table, source: &SourceInfo, w: impl Write) -> Result<(), ArrowError> {
-    let (batch, _) = to_batch(table, source)?;
-    write_csv_batch(&batch, w)
-}
-
-/// One JSON object a row (nulls written as `null`), from the same record
-/// batch as Parquet, by arrow's writer.
-pub fn write_jsonl(table: Table, source: &SourceInfo, w: impl Write) -> Result<(), ArrowError> {
-    let (batch, _) = to_batch(table, source)?;
-    write_jsonl_batch(&batch, w)
-}
-
-/// `batch` as CSV with a header (arrow-csv). Dictionary columns are written
-/// as their values.
-pub fn write_csv_batch(batch: &RecordBatch, w: impl Write) -> Result<(), ArrowError> {
-    let batch = plain(batch)?;
-    let mut writer = arrow_csv::WriterBuilder::new()
-        .with_header(true)
-        .with_timestamp_tz_format("%Y-%m-%dT%H:%M:%SZ".to_owned())
-        .with_timestamp_format("%Y-%m-%dT%H:%M:%S".to_owned())
-        .build(w);
-    writer.write(&batch)
-}
-
-/// `batch` as JSON lines (arrow-json), nulls written as `null`.
-pub fn write_jsonl_batch(batch: &RecordBatch, w: impl Write) -> Result<(), ArrowError> {
-    let batch = plain(batch)?;
-    let mut writer = arrow_json::WriterBuilder::new()
-        .with_explicit_nulls(true)
-        .with_timestamp_tz_format("%Y-%m-%dT%H:%M:%SZ".to_owned())
-        .with_timestamp_format("%Y-%m-%dT%H:%M:%S".to_owned())
-        .build::<_, arrow_json::writer::LineDelimited>(w);
-    writer.write(&batch)?;
-    writer.finish()
-}
-
-/// What the text writers take: dictionary columns cast to their value
-/// type, and UTC timestamps as offset `+00:00` (the same instants; the
-/// writers know offsets, not zone names).
-pub fn plain(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
-    use arrow_schema::{DataType, Field, Schema, TimeUnit};
-    use std::sync::Arc;
-    let mut fields = Vec::new();
-    let mut arrays = Vec::new();
-    for (f, a) in batch.schema().fields().iter().zip(batch.columns()) {
-        match f.data_type() {
-            DataType::Dictionary(_, value) => {
-                arrays.push(arrow_cast::cast(a, value)?);
-                fields.push(Field::new(f.name(), (**value).clone(), f.is_nullable()));
-            }
-            DataType::Timestamp(unit, Some(_)) => {
-                let ty = DataType::Timestamp(*unit, Some("+00:00".into()));
-                arrays.push(arrow_cast::cast(a, &ty)?);
-                fields.push(Field::new(f.name(), ty, f.is_nullable()));
-                let _: Option<TimeUnit> = None;
-            }
-            _ => {
-                arrays.push(a.clone());
-                fields.push((**f).clone());
-            }
-        }
-    }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const NOW: &str = "STATIONS_ID;MESS_DATUM;  QN;PP_10;TT_10;TM5_10;RF_10;TD_10;eor\r\n         44;202506250000;    3;   -999;  16.6;  16.4;  98.9;  16.4;eor\r\n";
 
     proptest::proptest! {
         /// The per-day shortcut gives what jiff gives, for rows in time
@@ -304,33 +232,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn csv_and_jsonl_with_english_names_and_utc() {
-        let p = dwd_parser::produkt::parse("now.txt", NOW.as_bytes()).unwrap();
-        let t = translate(
-            p,
-            "10_minutes/air_temperature",
-            "now.txt",
-            &Tables::embedded().unwrap(),
-            Reference::Utc,
-        )
-        .unwrap();
-        let mut csv = Vec::new();
-        write_csv(t.clone(), &SourceInfo::default(), &mut csv).unwrap();
-        let csv = String::from_utf8(csv).unwrap();
-        assert_eq!(
-            csv,
-            "station_id,timestamp_utc,time_local,time_reference,quality,pressure_air_site,temperature_air_mean_2m,temperature_air_mean_0_05m,humidity,temperature_dew_point_mean_2m\n\
-             44,2025-06-25T00:00:00Z,2025-06-25T00:00:00,UTC,3,,16.6,16.4,98.9,16.4\n"
-        );
-        let mut jl = Vec::new();
-        write_jsonl(t, &SourceInfo::default(), &mut jl).unwrap();
-        assert_eq!(
-            String::from_utf8(jl).unwrap(),
-            "{\"station_id\":44,\"timestamp_utc\":\"2025-06-25T00:00:00Z\",\"time_local\":\"2025-06-25T00:00:00\",\"time_reference\":\"UTC\",\"quality\":3,\"pressure_air_site\":null,\"temperature_air_mean_2m\":16.6,\"temperature_air_mean_0_05m\":16.4,\"humidity\":98.9,\"temperature_dew_point_mean_2m\":16.4}\n"
-        );
     }
 
     #[test]
@@ -395,21 +296,8 @@ pub struct SourceInfo {
     pub time_basis: Option<&'static str>,
 }
 
-/// Rows a Parquet row group holds (a decade of 10-minute data is 8 of them).
-pub const ROW_GROUP: usize = 65_536;
-
 /// The version written as `parser_version`.
 pub const PARSER_VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// Parquet ([`to_batch`] written one row group at a time).
-pub fn write_parquet<W: Write + Send>(
-    table: Table,
-    source: &SourceInfo,
-    w: W,
-) -> Result<(), parquet::errors::ParquetError> {
-    let (batch, meta) = to_batch(table, source)?;
-    write_batch(&batch, meta, w)
-}
 
 /// The table as one record batch: `station_id` (uint32), `timestamp_utc`
 /// (timestamp ms, UTC), [`period_end_utc`], `time_local`, `time_reference`,
@@ -423,17 +311,39 @@ pub fn to_batch(
     mut table: Table,
     source: &SourceInfo,
 ) -> Result<(RecordBatch, Vec<parquet::file::metadata::KeyValue>), ArrowError> {
+    let (mut fields, mut arrays) = time_columns(&mut table);
+    let mut seen = std::collections::HashSet::new();
+    let series = std::mem::take(&mut table.series);
+    for (c, series) in table.columns.iter().zip(series) {
+        // two codes with one English name (never in DWD's tables) stay apart
+        let name = if seen.insert(c.name.clone()) {
+            c.name.clone()
+        } else {
+            c.code.clone()
+        };
+        let (field, array) = value_column(c, series, &name)?;
+        fields.push(described(field, c));
+        arrays.push(array);
+    }
+    let meta = table_metadata(&table, source);
+    let schema = std::sync::Arc::new(arrow_schema::Schema::new(fields));
+    Ok((RecordBatch::try_new(schema, arrays)?, meta))
+}
+
+/// The columns of time: `station_id`, `timestamp_utc`, `period_end_utc`
+/// (interval data), `time_local` (the file's own time, naive),
+/// `time_reference` (one value for the file: a dictionary of one), and
+/// `time_true_local` (hourly solar). The vectors move into the arrays.
+fn time_columns(table: &mut Table) -> (Vec<arrow_schema::Field>, Vec<arrow_array::ArrayRef>) {
     use std::sync::Arc;
 
-    use arrow_array::{
-        ArrayRef, Float64Array, StringArray, TimestampMillisecondArray, UInt32Array,
-    };
-    use arrow_buffer::{NullBuffer, ScalarBuffer};
-    let take = |v: &mut Vec<i64>| ScalarBuffer::from(std::mem::take(v));
+    use arrow_array::{ArrayRef, StringArray, TimestampMillisecondArray, UInt32Array};
+    use arrow_buffer::ScalarBuffer;
     use arrow_schema::{DataType, Field, TimeUnit};
-    use parquet::file::metadata::KeyValue;
+    let take = |v: &mut Vec<i64>| ScalarBuffer::from(std::mem::take(v));
 
     let ts_type = DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()));
+    let naive = DataType::Timestamp(TimeUnit::Millisecond, None);
     let mut fields = vec![
         Field::new("station_id", DataType::UInt32, false),
         Field::new("timestamp_utc", ts_type.clone(), false),
@@ -455,17 +365,11 @@ pub fn to_batch(
             TimestampMillisecondArray::new(take(ends), None).with_timezone("UTC"),
         ));
     }
-    // the file's own time: a timestamp without a time zone
-    fields.push(Field::new(
-        "time_local",
-        DataType::Timestamp(TimeUnit::Millisecond, None),
-        false,
-    ));
+    fields.push(Field::new("time_local", naive.clone(), false));
     arrays.push(Arc::new(TimestampMillisecondArray::new(
         take(&mut table.local_ms),
         None,
     )));
-    // one value for the whole file: a dictionary of one, not a string a row
     fields.push(Field::new(
         "time_reference",
         DataType::Dictionary(Box::new(DataType::Int8), Box::new(DataType::Utf8)),
@@ -475,85 +379,94 @@ pub fn to_batch(
         arrow_array::Int8Array::from(vec![0i8; rows]),
         Arc::new(StringArray::from(vec![table.reference.as_str()])),
     )));
-    let mut seen = std::collections::HashSet::new();
-    // unit, DWD code and quality column also as field metadata (for
-    // Arrow readers: pyarrow, polars); DuckDB reads the key-value metadata
-    let described = |f: Field, c: &Column| {
-        let mut m = std::collections::HashMap::from([("dwd_code".to_owned(), c.code.clone())]);
-        if let Some(u) = &c.unit {
-            m.insert("unit".into(), u.clone());
-        }
-        if let Some(q) = &c.quality {
-            m.insert("quality_column".into(), q.clone());
-        }
-        if let Some(d) = &c.description {
-            m.insert("description".into(), d.clone());
-        }
-        f.with_metadata(m)
-    };
     if let Some(t) = table.true_local_ms.take() {
         // hourly solar: the true local solar time, a naive timestamp
-        fields.push(Field::new(
-            "time_true_local",
-            DataType::Timestamp(TimeUnit::Millisecond, None),
-            true,
-        ));
+        fields.push(Field::new("time_true_local", naive, true));
         arrays.push(Arc::new(TimestampMillisecondArray::from(t)));
     }
-    let series = std::mem::take(&mut table.series);
-    for (c, series) in table.columns.iter().zip(series) {
-        // two codes with one English name (never in DWD's tables) stay apart
-        let name = if seen.insert(c.name.clone()) {
-            c.name.clone()
-        } else {
-            c.code.clone()
-        };
-        match (series, c.value_type) {
-            (Series::Numbers { values, valid }, ValueType::Number) => {
-                fields.push(described(Field::new(&name, DataType::Float64, true), c));
-                let nulls = valid.contains(&false).then(|| NullBuffer::from(valid));
-                arrays.push(Arc::new(Float64Array::new(
-                    ScalarBuffer::from(values),
-                    nulls,
-                )));
-            }
-            (Series::Numbers { values, valid }, ValueType::Quality) => {
-                fields.push(described(Field::new(&name, DataType::Int32, true), c));
-                let mut levels = Vec::with_capacity(values.len());
-                for (v, ok) in values.iter().zip(&valid) {
-                    if !ok {
-                        levels.push(None);
-                    } else if v.fract() == 0.0 && v.abs() <= f64::from(i32::MAX) {
-                        levels.push(Some(*v as i32));
-                    } else {
-                        return Err(ArrowError::InvalidArgumentError(format!(
-                            "{}: quality level {v} is not a whole number",
-                            c.code
-                        )));
-                    }
-                }
-                arrays.push(Arc::new(arrow_array::Int32Array::from(levels)));
-            }
-            (Series::Numbers { values, valid }, ValueType::Code) => {
-                fields.push(described(Field::new(&name, DataType::Utf8, true), c));
-                arrays.push(Arc::new(StringArray::from_iter(
-                    values
-                        .iter()
-                        .zip(&valid)
-                        .map(|(v, ok)| ok.then(|| value_text(&Value::Number(*v)))),
-                )));
-            }
-            (Series::Values(v), _) => {
-                fields.push(described(Field::new(&name, DataType::Utf8, true), c));
-                arrays.push(Arc::new(StringArray::from_iter(v.iter().map(
-                    |x| match x {
-                        Value::Missing => None,
-                        other => Some(value_text(other)),
-                    },
-                ))));
-            }
-        }
+    (fields, arrays)
+}
+
+/// Unit, DWD code, quality column and description as field metadata (for
+/// Arrow readers: pyarrow, polars); DuckDB reads the key-value metadata.
+fn described(f: arrow_schema::Field, c: &Column) -> arrow_schema::Field {
+    let mut m = std::collections::HashMap::from([("dwd_code".to_owned(), c.code.clone())]);
+    if let Some(u) = &c.unit {
+        m.insert("unit".into(), u.clone());
     }
+    if let Some(q) = &c.quality {
+        m.insert("quality_column".into(), q.clone());
+    }
+    if let Some(d) = &c.description {
+        m.insert("description".into(), d.clone());
+    }
+    f.with_metadata(m)
+}
+
+/// One parameter's column, typed by its [`ValueType`]: values Float64 (the
+/// vector moves in), quality levels Int32 (a level that is not a whole
+/// number is an error), codes and text Utf8; null where missing.
+fn value_column(
+    c: &Column,
+    series: Series,
+    name: &str,
+) -> Result<(arrow_schema::Field, arrow_array::ArrayRef), ArrowError> {
+    use std::sync::Arc;
+
+    use arrow_array::{Float64Array, StringArray};
+    use arrow_buffer::{NullBuffer, ScalarBuffer};
+    use arrow_schema::{DataType, Field};
+    Ok(match (series, c.value_type) {
+        (Series::Numbers { values, valid }, ValueType::Number) => {
+            let nulls = valid.contains(&false).then(|| NullBuffer::from(valid));
+            (
+                Field::new(name, DataType::Float64, true),
+                Arc::new(Float64Array::new(ScalarBuffer::from(values), nulls)),
+            )
+        }
+        (Series::Numbers { values, valid }, ValueType::Quality) => {
+            let mut levels = Vec::with_capacity(values.len());
+            for (v, ok) in values.iter().zip(&valid) {
+                if !ok {
+                    levels.push(None);
+                } else if v.fract() == 0.0 && v.abs() <= f64::from(i32::MAX) {
+                    levels.push(Some(*v as i32));
+                } else {
+                    return Err(ArrowError::InvalidArgumentError(format!(
+                        "{}: quality level {v} is not a whole number",
+                        c.code
+                    )));
+                }
+            }
+            (
+                Field::new(name, DataType::Int32, true),
+                Arc::new(arrow_array::Int32Array::from(levels)),
+            )
+        }
+        (Series::Numbers { values, valid }, ValueType::Code) => (
+            Field::new(name, DataType::Utf8, true),
+            Arc::new(StringArray::from_iter(
+                values
+                    .iter()
+                    .zip(&valid)
+                    .map(|(v, ok)| ok.then(|| value_text(&Value::Number(*v)))),
+            )),
+        ),
+        (Series::Values(v), _) => (
+            Field::new(name, DataType::Utf8, true),
+            Arc::new(StringArray::from_iter(v.iter().map(|x| match x {
+                Value::Missing => None,
+                other => Some(value_text(other)),
+            }))),
+        ),
+    })
+}
+
+/// The table's key-value metadata: the source, the time reference, each
+/// column's DWD code, unit, quality column and missing-value rule, the row
+/// span rule, anomalies, and the quality levels' meanings.
+fn table_metadata(table: &Table, source: &SourceInfo) -> Vec<parquet::file::metadata::KeyValue> {
+    use parquet::file::metadata::KeyValue;
     let mut meta = source_metadata(source);
     meta.push(KeyValue::new(
         "time_reference".into(),
@@ -592,8 +505,7 @@ pub fn to_batch(
             meaning.clone(),
         ));
     }
-    let schema = Arc::new(arrow_schema::Schema::new(fields));
-    Ok((RecordBatch::try_new(schema, arrays)?, meta))
+    meta
 }
 
 /// What every output file says about its source.
@@ -619,60 +531,13 @@ pub fn source_metadata(source: &SourceInfo) -> Vec<parquet::file::metadata::KeyV
     meta
 }
 
-/// Writes the columns as one Parquet file (Snappy), one row group at a
-/// time so that the writer's buffers stay small.
-pub fn write_batch<W: Write + Send>(
-    batch: &RecordBatch,
-    meta: Vec<parquet::file::metadata::KeyValue>,
-    w: W,
-) -> Result<(), parquet::errors::ParquetError> {
-    let mut writer = parquet_writer(batch.schema(), meta, w)?;
-    let mut offset = 0;
-    while offset < batch.num_rows() {
-        let len = ROW_GROUP.min(batch.num_rows() - offset);
-        writer.write(&batch.slice(offset, len))?;
-        offset += len;
-    }
-    writer.close()?;
-    Ok(())
-}
-
-/// The Parquet writer every output uses: Snappy, row groups of
-/// [`ROW_GROUP`] rows (each with min/max statistics, so readers skip those
-/// outside a time range), timestamps delta-encoded without a dictionary.
-pub fn parquet_writer<W: Write + Send>(
-    schema: arrow_schema::SchemaRef,
-    meta: Vec<parquet::file::metadata::KeyValue>,
-    w: W,
-) -> Result<parquet::arrow::ArrowWriter<W>, parquet::errors::ParquetError> {
-    use parquet::file::properties::WriterProperties;
-
-    let mut props = WriterProperties::builder()
-        .set_compression(parquet::basic::Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(ROW_GROUP))
-        .set_write_batch_size(8192)
-        .set_key_value_metadata(Some(meta));
-    // Timestamps are distinct row by row and evenly spaced: a dictionary
-    // of them is wasted work, their deltas pack to almost nothing.
-    for f in schema.fields() {
-        if matches!(f.data_type(), arrow_schema::DataType::Timestamp(..)) {
-            let col = parquet::schema::types::ColumnPath::from(f.name().as_str());
-            props = props
-                .set_column_dictionary_enabled(col.clone(), false)
-                .set_column_encoding(col, parquet::basic::Encoding::DELTA_BINARY_PACKED);
-        }
-    }
-    let props = props.build();
-    parquet::arrow::ArrowWriter::try_new(w, schema, Some(props))
-}
-
 #[cfg(test)]
-mod parquet_tests {
+mod metadata_tests {
     use super::*;
     use arrow_array::{Array, Float64Array, TimestampMillisecondArray};
 
     #[test]
-    fn parquet_round_trip_with_units_and_source_metadata() {
+    fn the_batch_carries_units_and_source_metadata() {
         let text = "STATIONS_ID;MESS_DATUM;  QN;PP_10;TT_10;TM5_10;RF_10;TD_10;eor\r\n         44;202506250000;    3;   -999;  16.6;  16.4;  98.9;  16.4;eor\r\n         44;202506250010;    3;   -999;  16.7;  16.5;  99.6;  16.6;eor\r\n";
         let p = dwd_parser::produkt::parse("now.txt", text.as_bytes()).unwrap();
         let t = translate(
@@ -690,8 +555,8 @@ mod parquet_tests {
             dataset: "10_minutes/air_temperature".into(),
             time_basis: Some("period"),
         };
-        let reader = crate::layout_tests::written_with(t, &source);
-        let kv = crate::layout_tests::key_values(&reader);
+        let (batch, meta) = to_batch(t, &source).unwrap();
+        let kv = crate::layout_tests::key_values(&meta);
         assert_eq!(kv["unit.temperature_air_mean_2m"], "°C");
         assert_eq!(kv["dwd_code.temperature_air_mean_2m"], "TT_10");
         assert_eq!(
@@ -707,7 +572,6 @@ mod parquet_tests {
         assert_eq!(kv["source_size"], "1234");
         assert_eq!(kv["time_reference_basis"], "period");
         assert!(kv["parser_version"].starts_with("climastation "));
-        let batch = reader.build().unwrap().next().unwrap().unwrap();
         assert_eq!(batch.num_rows(), 2);
         let ts = batch
             .column_by_name("timestamp_utc")
