@@ -125,6 +125,13 @@ pub fn ledger(inputs: Vec<SeriesInput>) -> BTreeMap<String, Vec<(String, Option<
     out
 }
 
+/// One series to merge: its station, its inputs, what the tracker records
+/// it was built from.
+type Todo = (String, Vec<Input>, Vec<SeriesInput>);
+
+/// The dataset's recorded tables by path.
+type Recorded = HashMap<String, OutputRecord>;
+
 /// Rebuilds the series of `dataset` whose inputs changed, on `threads`
 /// threads; `should_stop` is asked between stations.
 pub fn update_series(
@@ -139,8 +146,7 @@ pub fn update_series(
     let files = completed(store, dataset)?;
     let by_station = data_files_by_station(&files);
     let before = ledger(store.series_inputs(dataset)?);
-    let dir = layout.dataset(name);
-    let outputs: HashMap<String, OutputRecord> = store
+    let outputs: Recorded = store
         .outputs(dataset)?
         .into_iter()
         .map(|o| (o.path.clone(), o))
@@ -149,9 +155,81 @@ pub fn update_series(
         stations: by_station.len(),
         ..UpdateReport::default()
     };
+    let todo = stale(layout, name, &by_station, &before, &outputs, &mut report);
+    let (results, redo) = merge_all(layout, name, &todo, &outputs, threads, should_stop);
+    let dir = layout.dataset(name);
+    for (k, result) in results {
+        let (station, _, ledger) = &todo[k];
+        match result {
+            Ok((w, m)) => {
+                let rec = crate::ledger::record(&dir, &w, m.rows, station);
+                store.record_outputs(dataset, &[rec])?;
+                store.set_series_inputs(dataset, station, ledger)?;
+                report.rebuilt += 1;
+                report.rows += m.rows;
+                report.overlapped += m.overlapped;
+                report.copied += m.copied;
+                tracing::debug!(
+                    dataset = name,
+                    station = station.as_str(),
+                    rows = m.rows,
+                    overlapped = m.overlapped,
+                    copied = m.copied,
+                    "series merged"
+                );
+            }
+            Err(e) => {
+                tracing::warn!(dataset = name, station = station.as_str(), error = %e, "series not merged; tried again next run");
+                report.failed.push((station.clone(), e));
+            }
+        }
+    }
+    if !redo.is_empty() {
+        store.redo(dataset, &redo)?;
+    }
+    if should_stop() {
+        return Err(UpdateError::Interrupted);
+    }
+    // stations without a completed data file any more
+    for station in before.keys().filter(|s| !by_station.contains_key(*s)) {
+        if station.chars().all(|c| c.is_ascii_digit()) {
+            let series = layout.series(name, station);
+            let _ = std::fs::remove_file(&series);
+            store.forget_outputs(dataset, &[crate::ledger::relative(&dir, &series)])?;
+            store.set_series_inputs(dataset, station, &[])?;
+            report.removed += 1;
+        }
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    tracing::info!(
+        dataset = name,
+        stations = report.stations,
+        rebuilt = report.rebuilt,
+        unchanged = report.unchanged,
+        removed = report.removed,
+        failed = report.failed.len(),
+        rows = report.rows,
+        copied = report.copied,
+        ms = (report.seconds * 1000.0) as u64,
+        "series up to date"
+    );
+    Ok(report)
+}
 
-    let mut todo: Vec<(String, Vec<Input>, Vec<SeriesInput>)> = Vec::new();
-    for (station, recs) in &by_station {
+/// The series to merge again: those whose inputs differ from what the
+/// tracker recorded, or whose table is missing or damaged (the rest are
+/// counted unchanged).
+fn stale(
+    layout: &OutputLayout,
+    name: &str,
+    by_station: &BTreeMap<String, Vec<&FileRecord>>,
+    before: &BTreeMap<String, Vec<(String, Option<String>)>>,
+    outputs: &Recorded,
+    report: &mut UpdateReport,
+) -> Vec<Todo> {
+    let dir = layout.dataset(name);
+    let mut todo = Vec::new();
+    for (station, recs) in by_station {
         let now = inputs_of(recs);
         let target = layout.series(name, station);
         let intact = match outputs.get(&crate::ledger::relative(&dir, &target)) {
@@ -187,126 +265,92 @@ pub fn update_series(
             .collect();
         todo.push((station.clone(), inputs, ledger));
     }
+    todo
+}
 
-    // merge on `threads` threads; record in the tracker on this one (a
-    // store handle serves one thread)
+/// Merges `todo` on `threads` threads (the tracker is written on the
+/// caller's: a store handle serves one thread); the results in `todo`'s
+/// order, and the files whose tables failed their check (to convert again).
+fn merge_all(
+    layout: &OutputLayout,
+    name: &str,
+    todo: &[Todo],
+    outputs: &Recorded,
+    threads: usize,
+    should_stop: &(dyn Fn() -> bool + Sync),
+) -> (Vec<(usize, MergeResult)>, Vec<String>) {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, MergeResult)>> = Mutex::new(Vec::new());
     let redo: Mutex<Vec<String>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..threads.clamp(1, 16) {
             s.spawn(|| {
-                loop {
-                    if should_stop() {
-                        return;
-                    }
+                while !should_stop() {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some((station, inputs, _)) = todo.get(k) else {
                         return;
                     };
-                    let extra = [
-                        ("dataset".to_owned(), name.to_owned()),
-                        ("station".to_owned(), station.clone()),
-                    ];
-                    // every input checked against its record before it is read
-                    let bad = inputs.iter().find_map(|i| {
-                        let rel = crate::ledger::relative(&dir, &i.table);
-                        let damage = match outputs.get(&rel) {
-                            None => Err(crate::ledger::Damage::Missing),
-                            Some(rec) => crate::check::usable(&dir, rec),
-                        };
-                        damage.err().map(|d| (i, d))
-                    });
-                    if let Some((input, damage)) = bad {
-                        let why = format!(
-                            "the table of {} ({}) is {damage}: the file is converted again by the next `climastation run --dataset {name}`",
-                            input.file,
-                            input.table.display()
-                        );
+                    let result = merge_one(layout, name, station, inputs, outputs);
+                    if let Err((Some(file), _)) = &result {
                         redo.lock()
                             .unwrap_or_else(|p| p.into_inner())
-                            .push(input.file.clone());
-                        results
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .push((k, Err(why)));
-                        continue;
+                            .push(file.clone());
                     }
-                    let mut merged = None;
-                    let written = write_atomic(&layout.series(name, station), |w| {
-                        merged = Some(merge(inputs.clone(), &extra, w)?);
-                        Ok::<(), crate::merge::MergeError>(())
-                    });
-                    let result = match (written, merged) {
-                        (Ok(w), Some(m)) => Ok((w, m)),
-                        (Err(e), _) => Err(e.to_string()),
-                        (Ok(_), None) => Err("nothing merged".to_owned()),
-                    };
                     results
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
-                        .push((k, result));
+                        .push((k, result.map_err(|(_, why)| why)));
                 }
             });
         }
     });
     let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
     results.sort_by_key(|(k, _)| *k);
-    for (k, result) in results {
-        let (station, _, ledger) = &todo[k];
-        match result {
-            Ok((w, m)) => {
-                let rec = crate::ledger::record(&dir, &w, m.rows, station);
-                store.record_outputs(dataset, &[rec])?;
-                store.set_series_inputs(dataset, station, ledger)?;
-                report.rebuilt += 1;
-                report.rows += m.rows;
-                report.overlapped += m.overlapped;
-                report.copied += m.copied;
-                tracing::debug!(
-                    dataset = name,
-                    station = station.as_str(),
-                    rows = m.rows,
-                    overlapped = m.overlapped,
-                    copied = m.copied,
-                    "series merged"
-                );
-            }
-            Err(e) => {
-                tracing::warn!(dataset = name, station = station.as_str(), error = %e, "series not merged; tried again next run");
-                report.failed.push((station.clone(), e));
-            }
-        }
+    (
+        results,
+        redo.into_inner().unwrap_or_else(|p| p.into_inner()),
+    )
+}
+
+/// One station's series merged and written; an error names the input file
+/// to convert again when its table failed its check.
+fn merge_one(
+    layout: &OutputLayout,
+    name: &str,
+    station: &str,
+    inputs: &[Input],
+    outputs: &Recorded,
+) -> Result<(Written, Merged), (Option<String>, String)> {
+    let dir = layout.dataset(name);
+    // every input checked against its record before it is read
+    let bad = inputs.iter().find_map(|i| {
+        let rel = crate::ledger::relative(&dir, &i.table);
+        let damage = match outputs.get(&rel) {
+            None => Err(crate::ledger::Damage::Missing),
+            Some(rec) => crate::check::usable(&dir, rec),
+        };
+        damage.err().map(|d| (i, d))
+    });
+    if let Some((input, damage)) = bad {
+        let why = format!(
+            "the table of {} ({}) is {damage}: the file is converted again by the next `climastation run --dataset {name}`",
+            input.file,
+            input.table.display()
+        );
+        return Err((Some(input.file.clone()), why));
     }
-    let redo = redo.into_inner().unwrap_or_else(|p| p.into_inner());
-    if !redo.is_empty() {
-        store.redo(dataset, &redo)?;
+    let extra = [
+        ("dataset".to_owned(), name.to_owned()),
+        ("station".to_owned(), station.to_owned()),
+    ];
+    let mut merged = None;
+    let written = write_atomic(&layout.series(name, station), |w| {
+        merged = Some(merge(inputs.to_vec(), &extra, w)?);
+        Ok::<(), crate::merge::MergeError>(())
+    });
+    match (written, merged) {
+        (Ok(w), Some(m)) => Ok((w, m)),
+        (Err(e), _) => Err((None, e.to_string())),
+        (Ok(_), None) => Err((None, "nothing merged".to_owned())),
     }
-    if should_stop() {
-        return Err(UpdateError::Interrupted);
-    }
-    // stations without a completed data file any more
-    for station in before.keys().filter(|s| !by_station.contains_key(*s)) {
-        if station.chars().all(|c| c.is_ascii_digit()) {
-            let series = layout.series(name, station);
-            let _ = std::fs::remove_file(&series);
-            store.forget_outputs(dataset, &[crate::ledger::relative(&dir, &series)])?;
-            store.set_series_inputs(dataset, station, &[])?;
-            report.removed += 1;
-        }
-    }
-    report.seconds = started.elapsed().as_secs_f64();
-    tracing::info!(
-        dataset = name,
-        stations = report.stations,
-        rebuilt = report.rebuilt,
-        unchanged = report.unchanged,
-        removed = report.removed,
-        failed = report.failed.len(),
-        rows = report.rows,
-        copied = report.copied,
-        ms = (report.seconds * 1000.0) as u64,
-        "series up to date"
-    );
-    Ok(report)
 }

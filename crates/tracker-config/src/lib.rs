@@ -603,168 +603,21 @@ fn validate(
     figment: &Figment,
     base_file: Option<PathBuf>,
 ) -> Result<Config, ConfigError> {
-    let invalid = |key: &'static str, message: String| ConfigError::Invalid {
-        key,
-        origin: origin(figment, key),
-        message,
+    let check = Check {
+        figment,
+        base_file: base_file.as_deref(),
     };
-    // A relative path written in a config file is relative to that file's
-    // folder; from the environment or the defaults, to the working directory.
-    let from_file = |key: &str| -> Option<PathBuf> {
-        match &figment.find_metadata(key)?.source {
-            Some(figment::Source::File(f)) if Some(f) != base_file.as_ref() => {
-                f.parent().map(Path::to_path_buf)
-            }
-            _ => None,
-        }
-    };
-    let resolve = |key: &str, p: &Path| -> PathBuf {
-        match from_file(key) {
-            Some(dir) if p.is_relative() => dir.join(p),
-            _ => p.to_path_buf(),
-        }
-    };
-    let in_range = |key: &'static str, v: i64, lo: i64, hi: i64| -> Result<u64, ConfigError> {
-        if (lo..=hi).contains(&v) {
-            Ok(v as u64)
-        } else {
-            Err(invalid(key, format!("{v} is out of range {lo}..={hi}")))
-        }
-    };
-    let p = &raw.processing;
-    let workers = in_range("processing.workers", p.workers, 1, 64)? as usize;
-    let per_worker = in_range(
-        "processing.memory_limit_mb_per_worker",
-        p.memory_limit_mb_per_worker,
-        16,
-        1 << 20,
-    )?;
-    let total = in_range(
-        "processing.memory_limit_mb_total",
-        p.memory_limit_mb_total,
-        16,
-        1 << 24,
-    )?;
-    if total < per_worker * workers as u64 {
-        return Err(invalid(
-            "processing.memory_limit_mb_total",
-            format!(
-                "{total} MB is below workers × memory_limit_mb_per_worker = {workers} × {per_worker} MB = {} MB",
-                per_worker * workers as u64
-            ),
-        ));
-    }
-    let lease = in_range("processing.lease_seconds", p.lease_seconds, 5, 86_400)?;
-    let max_attempts = in_range("processing.max_attempts", p.max_attempts, 1, 1000)? as u32;
-    let backoff = in_range(
-        "processing.retry_backoff_seconds",
-        p.retry_backoff_seconds,
-        0,
-        86_400,
-    )?;
-    let claim_batch = in_range("processing.claim_batch", p.claim_batch, 1, 10_000)? as usize;
-    let busy = in_range(
-        "tracker.busy_timeout_ms",
-        raw.tracker.busy_timeout_ms,
-        0,
-        600_000,
-    )?;
-    let wal = in_range(
-        "tracker.journal_size_limit_mb",
-        raw.tracker.journal_size_limit_mb,
-        1,
-        1 << 20,
-    )?;
-    let max_files = in_range("logging.max_files", raw.logging.max_files, 1, 10_000)? as usize;
-    let source_timeout = in_range(
-        "source.timeout_seconds",
-        raw.source.timeout_seconds,
-        1,
-        3600,
-    )?;
-    let source_retries = in_range("source.retries", raw.source.retries, 0, 100)? as u32;
-    let max_retry_wait = in_range(
-        "source.max_retry_wait_seconds",
-        raw.source.max_retry_wait_seconds,
-        0,
-        86_400,
-    )?;
-    let max_connections =
-        in_range("source.max_connections", raw.source.max_connections, 1, 64)? as usize;
-    let rate_kbps = in_range(
-        "source.rate_limit_kbps",
-        raw.source.rate_limit_kbps,
-        0,
-        100_000_000,
-    )?;
-    let base_url = raw.source.base_url.trim().to_owned();
-    if base_url.is_empty() {
-        return Err(invalid(
-            "source.base_url",
-            "empty: give an http(s):// root or a directory".into(),
-        ));
-    }
-    // a local mirror is a path like any other
-    let base_url = if base_url.starts_with("http://") || base_url.starts_with("https://") {
-        base_url
-    } else {
-        resolve("source.base_url", Path::new(&base_url))
-            .to_string_lossy()
-            .into_owned()
-    };
-    validate_level(&raw.logging.level).map_err(|m| invalid("logging.level", m))?;
-    if !PROCESSORS.contains(&p.processor.trim()) {
-        return Err(invalid(
-            "processing.processor",
-            format!("{:?}: one of {}", p.processor, PROCESSORS.join(", ")),
-        ));
-    }
+    let processing = check.processing(&raw.processing)?;
+    let tracker = check.tracker(&raw.tracker)?;
+    let max_files = check.in_range("logging.max_files", raw.logging.max_files, 1, 10_000)? as usize;
+    let source = check.source(&raw.source)?;
+    validate_level(&raw.logging.level).map_err(|m| check.invalid("logging.level", m))?;
+    check.processor(&raw.processing)?;
     raw.selection
         .to_selection()
-        .map_err(|e| invalid("selection", e.to_string()))?;
-
-    let non_empty = |key: &'static str, p: &Path| {
-        if p.as_os_str().is_empty() {
-            Err(invalid(key, "the path is empty".into()))
-        } else {
-            Ok(resolve(key, p))
-        }
-    };
-    let paths = Paths {
-        data_dir: non_empty("paths.data_dir", &raw.paths.data_dir)?,
-        progress_db: non_empty("paths.progress_db", &raw.paths.progress_db)?,
-        raw: non_empty("paths.raw", &raw.paths.raw)?,
-        output: non_empty("paths.output", &raw.paths.output)?,
-        logs: non_empty("paths.logs", &raw.paths.logs)?,
-        translations: match &raw.paths.translations {
-            Some(p) => Some(non_empty("paths.translations", p)?),
-            None => None,
-        },
-    };
-    let mut datasets = Vec::new();
-    for d in raw.datasets.iter().filter(|d| d.enabled) {
-        let name = d.name.trim();
-        if name.is_empty()
-            || name.starts_with('/')
-            || name.split('/').any(|c| c == ".." || c.is_empty())
-        {
-            return Err(invalid(
-                "datasets",
-                format!(
-                    "{:?} is not a dataset name like 10_minutes/air_temperature",
-                    d.name
-                ),
-            ));
-        }
-        if datasets.iter().any(|d: &DatasetConfig| d.name == name) {
-            return Err(invalid("datasets", format!("{name} is listed twice")));
-        }
-        datasets.push(DatasetConfig {
-            name: name.to_owned(),
-            manifest: d.manifest.as_deref().map(|m| resolve("datasets", m)),
-        });
-    }
-
+        .map_err(|e| check.invalid("selection", e.to_string()))?;
+    let paths = check.paths(&raw.paths)?;
+    let datasets = check.datasets(&raw.datasets)?;
     Ok(Config {
         logging: Logging {
             level: raw.logging.level.trim().to_owned(),
@@ -775,29 +628,9 @@ fn validate(
             directory: paths.logs.clone(),
         },
         paths,
-        source: Source {
-            base_url,
-            timeout: Duration::from_secs(source_timeout),
-            retries: source_retries,
-            max_connections,
-            rate_limit: (rate_kbps > 0).then_some(rate_kbps * 1000),
-            max_retry_wait: Duration::from_secs(max_retry_wait),
-        },
-        processing: Processing {
-            processor: p.processor.trim().to_owned(),
-            workers,
-            memory_limit_mb_per_worker: per_worker,
-            memory_limit_mb_total: total,
-            fail_fast: p.fail_fast,
-            lease: Duration::from_secs(lease),
-            max_attempts,
-            retry_backoff: Duration::from_secs(backoff),
-            claim_batch,
-        },
-        tracker: Tracker {
-            busy_timeout: Duration::from_millis(busy),
-            journal_size_limit_bytes: (wal as i64) * 1024 * 1024,
-        },
+        source,
+        processing,
+        tracker,
         datasets,
         selection: raw.selection.clone(),
         values: validate_values(&raw.values, figment)?,
@@ -810,6 +643,214 @@ fn validate(
         .map(|k| (k, origin(figment, k)))
         .collect(),
     })
+}
+
+/// What the checks of [`validate`] share: where each value came from.
+struct Check<'a> {
+    figment: &'a Figment,
+    /// `config/base_config.yaml`: its paths are relative to the working
+    /// directory, like the defaults it restates.
+    base_file: Option<&'a Path>,
+}
+
+impl Check<'_> {
+    fn invalid(&self, key: &'static str, message: String) -> ConfigError {
+        ConfigError::Invalid {
+            key,
+            origin: origin(self.figment, key),
+            message,
+        }
+    }
+
+    /// A relative path written in a config file is relative to that file's
+    /// folder; from the environment or the defaults, to the working
+    /// directory.
+    fn resolve(&self, key: &str, p: &Path) -> PathBuf {
+        let from_file = match self
+            .figment
+            .find_metadata(key)
+            .and_then(|m| m.source.as_ref())
+        {
+            Some(figment::Source::File(f)) if Some(f.as_path()) != self.base_file => {
+                f.parent().map(Path::to_path_buf)
+            }
+            _ => None,
+        };
+        match from_file {
+            Some(dir) if p.is_relative() => dir.join(p),
+            _ => p.to_path_buf(),
+        }
+    }
+
+    fn in_range(&self, key: &'static str, v: i64, lo: i64, hi: i64) -> Result<u64, ConfigError> {
+        if (lo..=hi).contains(&v) {
+            Ok(v as u64)
+        } else {
+            Err(self.invalid(key, format!("{v} is out of range {lo}..={hi}")))
+        }
+    }
+
+    /// Workers, memory limits (the total must hold every worker's share),
+    /// lease, attempts, backoff, claim batch.
+    fn processing(&self, p: &RawProcessing) -> Result<Processing, ConfigError> {
+        let workers = self.in_range("processing.workers", p.workers, 1, 64)? as usize;
+        let per_worker = self.in_range(
+            "processing.memory_limit_mb_per_worker",
+            p.memory_limit_mb_per_worker,
+            16,
+            1 << 20,
+        )?;
+        let total = self.in_range(
+            "processing.memory_limit_mb_total",
+            p.memory_limit_mb_total,
+            16,
+            1 << 24,
+        )?;
+        if total < per_worker * workers as u64 {
+            return Err(self.invalid(
+                "processing.memory_limit_mb_total",
+                format!(
+                    "{total} MB is below workers × memory_limit_mb_per_worker = {workers} × {per_worker} MB = {} MB",
+                    per_worker * workers as u64
+                ),
+            ));
+        }
+        let lease = self.in_range("processing.lease_seconds", p.lease_seconds, 5, 86_400)?;
+        let max_attempts =
+            self.in_range("processing.max_attempts", p.max_attempts, 1, 1000)? as u32;
+        let backoff = self.in_range(
+            "processing.retry_backoff_seconds",
+            p.retry_backoff_seconds,
+            0,
+            86_400,
+        )?;
+        let claim_batch =
+            self.in_range("processing.claim_batch", p.claim_batch, 1, 10_000)? as usize;
+        Ok(Processing {
+            processor: p.processor.trim().to_owned(),
+            workers,
+            memory_limit_mb_per_worker: per_worker,
+            memory_limit_mb_total: total,
+            fail_fast: p.fail_fast,
+            lease: Duration::from_secs(lease),
+            max_attempts,
+            retry_backoff: Duration::from_secs(backoff),
+            claim_batch,
+        })
+    }
+
+    /// The processor is one `run` knows.
+    fn processor(&self, p: &RawProcessing) -> Result<(), ConfigError> {
+        if !PROCESSORS.contains(&p.processor.trim()) {
+            return Err(self.invalid(
+                "processing.processor",
+                format!("{:?}: one of {}", p.processor, PROCESSORS.join(", ")),
+            ));
+        }
+        Ok(())
+    }
+
+    fn tracker(&self, t: &RawTracker) -> Result<Tracker, ConfigError> {
+        let busy = self.in_range("tracker.busy_timeout_ms", t.busy_timeout_ms, 0, 600_000)?;
+        let wal = self.in_range(
+            "tracker.journal_size_limit_mb",
+            t.journal_size_limit_mb,
+            1,
+            1 << 20,
+        )?;
+        Ok(Tracker {
+            busy_timeout: Duration::from_millis(busy),
+            journal_size_limit_bytes: (wal as i64) * 1024 * 1024,
+        })
+    }
+
+    /// The root (an `http(s)://` URL, or a mirror folder resolved like any
+    /// path) and how it is asked.
+    fn source(&self, s: &RawSource) -> Result<Source, ConfigError> {
+        let timeout = self.in_range("source.timeout_seconds", s.timeout_seconds, 1, 3600)?;
+        let retries = self.in_range("source.retries", s.retries, 0, 100)? as u32;
+        let max_retry_wait = self.in_range(
+            "source.max_retry_wait_seconds",
+            s.max_retry_wait_seconds,
+            0,
+            86_400,
+        )?;
+        let max_connections =
+            self.in_range("source.max_connections", s.max_connections, 1, 64)? as usize;
+        let rate_kbps =
+            self.in_range("source.rate_limit_kbps", s.rate_limit_kbps, 0, 100_000_000)?;
+        let base_url = s.base_url.trim().to_owned();
+        if base_url.is_empty() {
+            return Err(self.invalid(
+                "source.base_url",
+                "empty: give an http(s):// root or a directory".into(),
+            ));
+        }
+        let base_url = if base_url.starts_with("http://") || base_url.starts_with("https://") {
+            base_url
+        } else {
+            self.resolve("source.base_url", Path::new(&base_url))
+                .to_string_lossy()
+                .into_owned()
+        };
+        Ok(Source {
+            base_url,
+            timeout: Duration::from_secs(timeout),
+            retries,
+            max_connections,
+            rate_limit: (rate_kbps > 0).then_some(rate_kbps * 1000),
+            max_retry_wait: Duration::from_secs(max_retry_wait),
+        })
+    }
+
+    fn paths(&self, raw: &RawPaths) -> Result<Paths, ConfigError> {
+        let non_empty = |key: &'static str, p: &Path| {
+            if p.as_os_str().is_empty() {
+                Err(self.invalid(key, "the path is empty".into()))
+            } else {
+                Ok(self.resolve(key, p))
+            }
+        };
+        Ok(Paths {
+            data_dir: non_empty("paths.data_dir", &raw.data_dir)?,
+            progress_db: non_empty("paths.progress_db", &raw.progress_db)?,
+            raw: non_empty("paths.raw", &raw.raw)?,
+            output: non_empty("paths.output", &raw.output)?,
+            logs: non_empty("paths.logs", &raw.logs)?,
+            translations: match &raw.translations {
+                Some(p) => Some(non_empty("paths.translations", p)?),
+                None => None,
+            },
+        })
+    }
+
+    /// The enabled datasets in order, each named once and like a dataset.
+    fn datasets(&self, raw: &[RawDataset]) -> Result<Vec<DatasetConfig>, ConfigError> {
+        let mut datasets: Vec<DatasetConfig> = Vec::new();
+        for d in raw.iter().filter(|d| d.enabled) {
+            let name = d.name.trim();
+            if name.is_empty()
+                || name.starts_with('/')
+                || name.split('/').any(|c| c == ".." || c.is_empty())
+            {
+                return Err(self.invalid(
+                    "datasets",
+                    format!(
+                        "{:?} is not a dataset name like 10_minutes/air_temperature",
+                        d.name
+                    ),
+                ));
+            }
+            if datasets.iter().any(|d| d.name == name) {
+                return Err(self.invalid("datasets", format!("{name} is listed twice")));
+            }
+            datasets.push(DatasetConfig {
+                name: name.to_owned(),
+                manifest: d.manifest.as_deref().map(|m| self.resolve("datasets", m)),
+            });
+        }
+        Ok(datasets)
+    }
 }
 
 fn validate_values(v: &RawValues, figment: &Figment) -> Result<Values, ConfigError> {

@@ -166,7 +166,9 @@ pub(crate) fn open(path: &Path, opts: &StoreOptions) -> Result<Opened, SqliteErr
     })
 }
 
-/// [`open`] once the instance lock is held.
+/// [`open`] once the instance lock is held: validated, set up, migrated
+/// (by the sole user only), a dead run's claims recovered, the lock
+/// downgraded to shared.
 fn open_locked(
     path: PathBuf,
     opts: &StoreOptions,
@@ -184,97 +186,17 @@ fn open_locked(
         source,
     })?;
     install_busy_handler(&mut conn, opts.busy_timeout, &path)?;
+    let sql_err = |operation| sql_error(&path, opts.busy_timeout, operation);
 
-    let sql_err = |operation| {
-        let path = path.clone();
-        move |source: rusqlite::Error| {
-            if is_not_a_database(&source) {
-                SqliteError::NotADatabase { path }
-            } else if is_busy(&source) {
-                SqliteError::Locked {
-                    path,
-                    waited_ms: u64::try_from(opts.busy_timeout.as_millis()).unwrap_or(u64::MAX),
-                }
-            } else {
-                SqliteError::Sql {
-                    path,
-                    operation,
-                    source,
-                }
-            }
-        }
-    };
-
-    // Validate before anything writes: reading the header fails on a file
-    // that is not SQLite, and a foreign or newer database is refused.
-    let application_id: i32 = conn
-        .query_row("PRAGMA application_id", [], |r| r.get(0))
-        .map_err(sql_err("reading the application id"))?;
-    let tables: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(sql_err("reading the schema"))?;
-    if tables > 0 && application_id != APPLICATION_ID {
-        return Err(SqliteError::NotOurs {
-            path,
-            application_id,
-        });
-    }
-    let schema_before = schema_version(&conn).map_err(sql_err("reading the schema version"))?;
-    let known = known_schema_version();
-    if schema_before > known {
-        return Err(SqliteError::NewerSchema {
-            path,
-            found: schema_before,
-            known,
-        });
-    }
-
-    // WAL: readers (status) never block the writer and the writer never
-    // blocks readers; a commit is one append to the WAL.
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-        .map_err(sql_err("enabling WAL"))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(SqliteError::NoWal { path, mode });
-    }
-    // NORMAL in WAL mode: a commit is durable against a killed process (the
-    // WAL is in the OS page cache) and never corrupts the database; only a
-    // power cut or OS crash may lose the last commits, which sends finished
-    // work back to processing/pending to be done again. FULL would fsync on
-    // every claim and completion for no gain against kills.
-    conn.pragma_update(None, "synchronous", "NORMAL")
-        .map_err(sql_err("setting synchronous"))?;
-    // Enforce the dataset references of file_processing_log and status_counts.
-    conn.pragma_update(None, "foreign_keys", "ON")
-        .map_err(sql_err("enabling foreign keys"))?;
-    // Truncate the WAL back to this size after a checkpoint, so that a burst
-    // of writes does not leave a huge WAL behind.
-    conn.pragma_update(None, "journal_size_limit", opts.journal_size_limit)
-        .map_err(sql_err("setting journal_size_limit"))?;
-    // The background checkpointer (shared.rs) keeps the WAL small; an
-    // auto-checkpoint inside a commit is only the safety net for a WAL that
-    // grows past 64 MiB anyway.
-    conn.pragma_update(None, "wal_autocheckpoint", 16384)
-        .map_err(sql_err("setting wal_autocheckpoint"))?;
-    // Temporary b-trees (sorts of listings) in memory, never in /tmp files.
-    conn.pragma_update(None, "temp_store", "MEMORY")
-        .map_err(sql_err("setting temp_store"))?;
-    // Query planner stability: a cached statement keeps its plan instead of
-    // being re-prepared whenever a bound value changes (measured: 4,999
-    // re-prepares in 5,000 claims without it, ~45 µs each).
-    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
-        .map_err(sql_err("enabling QPSG"))?;
-
+    let schema_before = validate(&conn, &path, opts)?;
+    configure(&conn, &path, opts)?;
     let mut report = OpenReport {
         sole_user,
         schema_before,
         schema_after: schema_before,
         orphans_recovered: 0,
     };
+    let known = known_schema_version();
     if schema_before < known {
         if !sole_user {
             return Err(SqliteError::OlderSchemaInUse {
@@ -330,6 +252,109 @@ fn open_locked(
         instance_lock,
         report,
     })
+}
+
+/// A SQL error of `operation` on the database at `path`: a file that is
+/// not SQLite, a lock held past the busy timeout, or the error itself.
+fn sql_error<'a>(
+    path: &'a Path,
+    busy_timeout: Duration,
+    operation: &'static str,
+) -> impl Fn(rusqlite::Error) -> SqliteError + 'a {
+    move |source: rusqlite::Error| {
+        let path = path.to_path_buf();
+        if is_not_a_database(&source) {
+            SqliteError::NotADatabase { path }
+        } else if is_busy(&source) {
+            SqliteError::Locked {
+                path,
+                waited_ms: u64::try_from(busy_timeout.as_millis()).unwrap_or(u64::MAX),
+            }
+        } else {
+            SqliteError::Sql {
+                path,
+                operation,
+                source,
+            }
+        }
+    }
+}
+
+/// Validates before anything writes: reading the header fails on a file
+/// that is not SQLite, and a foreign or newer database is refused. Returns
+/// the schema version found.
+fn validate(conn: &Connection, path: &Path, opts: &StoreOptions) -> Result<i64, SqliteError> {
+    let sql_err = |operation| sql_error(path, opts.busy_timeout, operation);
+    let application_id: i32 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(sql_err("reading the application id"))?;
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sql_err("reading the schema"))?;
+    if tables > 0 && application_id != APPLICATION_ID {
+        return Err(SqliteError::NotOurs {
+            path: path.to_path_buf(),
+            application_id,
+        });
+    }
+    let found = schema_version(conn).map_err(sql_err("reading the schema version"))?;
+    let known = known_schema_version();
+    if found > known {
+        return Err(SqliteError::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+            known,
+        });
+    }
+    Ok(found)
+}
+
+/// The connection's settings, each for its reason.
+fn configure(conn: &Connection, path: &Path, opts: &StoreOptions) -> Result<(), SqliteError> {
+    let sql_err = |operation| sql_error(path, opts.busy_timeout, operation);
+    // WAL: readers (status) never block the writer and the writer never
+    // blocks readers; a commit is one append to the WAL.
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(sql_err("enabling WAL"))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(SqliteError::NoWal {
+            path: path.to_path_buf(),
+            mode,
+        });
+    }
+    // NORMAL in WAL mode: a commit is durable against a killed process (the
+    // WAL is in the OS page cache) and never corrupts the database; only a
+    // power cut or OS crash may lose the last commits, which sends finished
+    // work back to processing/pending to be done again. FULL would fsync on
+    // every claim and completion for no gain against kills.
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(sql_err("setting synchronous"))?;
+    // Enforce the dataset references of file_processing_log and status_counts.
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(sql_err("enabling foreign keys"))?;
+    // Truncate the WAL back to this size after a checkpoint, so that a burst
+    // of writes does not leave a huge WAL behind.
+    conn.pragma_update(None, "journal_size_limit", opts.journal_size_limit)
+        .map_err(sql_err("setting journal_size_limit"))?;
+    // The background checkpointer (shared.rs) keeps the WAL small; an
+    // auto-checkpoint inside a commit is only the safety net for a WAL that
+    // grows past 64 MiB anyway.
+    conn.pragma_update(None, "wal_autocheckpoint", 16384)
+        .map_err(sql_err("setting wal_autocheckpoint"))?;
+    // Temporary b-trees (sorts of listings) in memory, never in /tmp files.
+    conn.pragma_update(None, "temp_store", "MEMORY")
+        .map_err(sql_err("setting temp_store"))?;
+    // Query planner stability: a cached statement keeps its plan instead of
+    // being re-prepared whenever a bound value changes (measured: 4,999
+    // re-prepares in 5,000 claims without it, ~45 µs each).
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map_err(sql_err("enabling QPSG"))?;
+    Ok(())
 }
 
 pub(crate) fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
