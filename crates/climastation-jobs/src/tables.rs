@@ -187,7 +187,7 @@ impl Session {
         self.check_resolution(&spec.resolution)?;
         for d in &spec.datasets {
             self.dataset(d)?;
-            if d.split('/').next() != Some(spec.resolution.as_str()) {
+            if dwd_catalog::resolution_of(d) != spec.resolution {
                 return Err(JobError::usage(format!(
                     "--dataset {d} is not of --resolution {}: give a dataset of that resolution, or its resolution",
                     spec.resolution
@@ -218,7 +218,7 @@ impl Session {
     pub fn check_resolution(&self, resolution: &str) -> Result<(), JobError> {
         if !dwd_catalog::DATASETS
             .iter()
-            .any(|d| d.name.split('/').next() == Some(resolution))
+            .any(|d| dwd_catalog::resolution_of(d.name) == resolution)
         {
             return Err(JobError::UnknownDataset(format!(
                 "--resolution {resolution}: not a resolution of the archive (1_minute, 5_minutes, 10_minutes, hourly, subdaily, daily, monthly, annual)"
@@ -236,7 +236,7 @@ impl Session {
         let datasets: Vec<&str> = dwd_catalog::DATASETS
             .iter()
             .map(|d| d.name)
-            .filter(|d| d.split('/').next() == Some(resolution))
+            .filter(|d| dwd_catalog::resolution_of(d) == resolution)
             .filter(|d| only.is_empty() || only.iter().any(|o| o == d))
             .filter(|d| layout.dataset(d).is_dir())
             .collect();

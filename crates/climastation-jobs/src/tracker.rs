@@ -107,26 +107,17 @@ impl Session {
         limit: usize,
     ) -> Result<Vec<FileRecord>, JobError> {
         let store = self.open_store()?;
-        let mut files = Vec::new();
-        let mut after = None;
-        while files.len() < limit {
-            let page = store.list(&ListQuery {
-                dataset: dataset.cloned(),
-                status: match which {
-                    FailedList::Failed => FileStatus::Failed,
-                    FailedList::Unconfirmed => FileStatus::Completed,
-                },
-                unconfirmed_only: which == FailedList::Unconfirmed,
-                after,
-                limit: (limit - files.len()).min(1000),
-            })?;
-            files.extend(page.files);
-            match page.next {
-                Some(n) => after = Some(n),
-                None => break,
-            }
-        }
-        Ok(files)
+        let query = ListQuery {
+            dataset: dataset.cloned(),
+            status: match which {
+                FailedList::Failed => FileStatus::Failed,
+                FailedList::Unconfirmed => FileStatus::Completed,
+            },
+            unconfirmed_only: which == FailedList::Unconfirmed,
+            after: None,
+            limit: 1000,
+        };
+        Ok(store.list_up_to(&query, limit)?)
     }
 
     /// Failed files back to pending with a fresh budget: all, or one path.

@@ -290,6 +290,12 @@ fn hint(suggestions: &[&str]) -> String {
 }
 
 /// The dataset of this name, or an error with the closest names.
+/// The resolution folder a dataset name begins with (`hourly` of
+/// `hourly/air_temperature`).
+pub fn resolution_of(dataset: &str) -> &str {
+    dataset.split('/').next().unwrap_or(dataset)
+}
+
 pub fn require(name: &str) -> Result<&'static Dataset, UnknownDataset> {
     get(name).ok_or_else(|| UnknownDataset {
         name: name.to_owned(),

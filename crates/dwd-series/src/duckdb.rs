@@ -184,12 +184,12 @@ pub fn write_catalog(layout: &OutputLayout) -> Result<crate::output::Written, Ca
     }
     let resolutions: BTreeSet<&str> = sets
         .iter()
-        .filter_map(|s| s.dataset.split('/').next())
+        .map(|s| dwd_catalog::resolution_of(&s.dataset))
         .collect();
     for r in resolutions {
         let of_r: Vec<&SeriesSet> = sets
             .iter()
-            .filter(|s| s.dataset.split('/').next() == Some(r))
+            .filter(|s| dwd_catalog::resolution_of(&s.dataset) == r)
             .collect();
         let parts: Vec<String> = wide_columns(&of_r)
             .into_iter()

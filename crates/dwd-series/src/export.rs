@@ -263,7 +263,7 @@ pub struct LongParam {
 pub fn plan(layout: &OutputLayout, spec: &Spec, format: Format) -> Result<ExportPlan, ExportError> {
     let sets: Vec<SeriesSet> = series_sets(layout)?
         .into_iter()
-        .filter(|s| s.dataset.split('/').next() == Some(spec.resolution.as_str()))
+        .filter(|s| dwd_catalog::resolution_of(&s.dataset) == spec.resolution)
         .filter(|s| spec.datasets.is_empty() || spec.datasets.contains(&s.dataset))
         .collect();
     if sets.is_empty() {

@@ -60,22 +60,14 @@ pub fn files_in(
     dataset: &DatasetId,
     status: FileStatus,
 ) -> Result<Vec<FileRecord>, TrackerError> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store.list(&ListQuery {
-            dataset: Some(dataset.clone()),
-            status,
-            unconfirmed_only: false,
-            after,
-            limit: 10_000,
-        })?;
-        out.extend(page.files);
-        match page.next {
-            Some(n) => after = Some(n),
-            None => return Ok(out),
-        }
-    }
+    let query = ListQuery {
+        dataset: Some(dataset.clone()),
+        status,
+        unconfirmed_only: false,
+        after: None,
+        limit: 10_000,
+    };
+    store.list_up_to(&query, usize::MAX)
 }
 
 /// The completed files of `dataset` still listed at the source.

@@ -388,7 +388,7 @@ pub fn plan(
 ) -> Result<Plan, ExportError> {
     let sets: Vec<SeriesSet> = series_sets(layout)?
         .into_iter()
-        .filter(|s| s.dataset.split('/').next() == Some(spec.resolution.as_str()))
+        .filter(|s| dwd_catalog::resolution_of(&s.dataset) == spec.resolution)
         .collect();
     if sets.is_empty() {
         return Err(ExportError::Nothing(spec.resolution.clone()));

@@ -88,6 +88,23 @@ pub trait ProgressStore: Send {
     /// One page of files in a status, in registration order.
     fn list(&self, query: &ListQuery) -> Result<Page>;
 
+    /// Up to `limit` files of `query` (its `after` the start, its `limit`
+    /// the page size), page after page, in registration order.
+    fn list_up_to(&self, query: &ListQuery, limit: usize) -> Result<Vec<FileRecord>> {
+        let mut files = Vec::new();
+        let mut q = query.clone();
+        while files.len() < limit {
+            q.limit = q.limit.min(limit - files.len()).max(1);
+            let page = self.list(&q)?;
+            files.extend(page.files);
+            match page.next {
+                Some(n) => q.after = Some(n),
+                None => break,
+            }
+        }
+        Ok(files)
+    }
+
     /// What every series of `dataset` was last built from, ordered by
     /// series and file.
     fn series_inputs(&self, dataset: &DatasetId) -> Result<Vec<SeriesInput>>;

@@ -987,3 +987,28 @@ fn status_and_failed_queries_are_served_by_their_indexes() {
         }
     }
 }
+
+/// `list_up_to` pages through the store: at most `limit` files, in
+/// registration order, whatever the page size.
+#[test]
+fn list_up_to_pages_to_the_limit_in_order() {
+    let f = fixture();
+    let files: Vec<NewFile> = (0..30)
+        .map(|i| new_file("d", &format!("f{i:02}.zip"), 1))
+        .collect();
+    f.store.register(&files).unwrap();
+    let q = ListQuery {
+        dataset: Some(ds("d")),
+        status: FileStatus::Pending,
+        unconfirmed_only: false,
+        after: None,
+        limit: 7,
+    };
+    let some = f.store.list_up_to(&q, 25).unwrap();
+    assert_eq!(some.len(), 25);
+    let all = f.store.list_up_to(&q, usize::MAX).unwrap();
+    let paths: Vec<&str> = all.iter().map(|r| r.key.path()).collect();
+    let expected: Vec<String> = (0..30).map(|i| format!("f{i:02}.zip")).collect();
+    assert_eq!(paths, expected);
+    assert_eq!(&all[..25], &some[..]);
+}
