@@ -456,6 +456,11 @@ pub fn convert_file(
     Ok(out)
 }
 
+/// The kind of the file at `path`, by its name.
+pub(crate) fn kind_of(path: &Path) -> FileKind {
+    FileKind::of(&path.file_name().unwrap_or_default().to_string_lossy())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

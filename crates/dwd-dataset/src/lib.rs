@@ -9,6 +9,7 @@
 pub mod crawl;
 pub mod download;
 pub mod files;
+mod finish;
 pub mod processor;
 pub mod stations;
 

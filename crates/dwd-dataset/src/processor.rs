@@ -28,14 +28,11 @@ use std::sync::{Arc, Mutex};
 
 use dwd_parser::metadata::StationMetadata;
 use dwd_translate::Tables;
-use dwd_translate::meta::{merge_station_lists, stations_frame};
 use dwd_translate::table::SourceInfo;
 use pipeline::{FinishJob, Job, Outcome, ProcessError, Processor};
-use tracker_core::{FailureKind, FileRecord, SeriesInput};
+use tracker_core::FailureKind;
 
-use crate::files::{
-    FileKind, Format, convert_file, metadata_zip_of, read_station_list, write_frame,
-};
+use crate::files::{FileKind, Format, convert_file, metadata_zip_of};
 
 pub struct DwdProcessor {
     download: crate::download::Download,
@@ -317,164 +314,29 @@ impl Processor for DwdProcessor {
     /// - one series a station (Parquet only): `series/<station>.parquet`
     ///   ([`crate::update_series`]).
     fn finish_dataset(&self, job: &FinishJob<'_>) -> Result<(), ProcessError> {
-        let dataset = job.dataset;
-        let name = dataset.as_str();
-        let layout = crate::OutputLayout::new(&self.output);
-        let dir = layout.dataset(name);
-        let _lock = lock(&dir, job)?;
-        let store_err = |e: tracker_core::TrackerError| ProcessError::transient(e.to_string());
-        let files = crate::update::completed(job.store, dataset).map_err(store_err)?;
-        let ledger = crate::update::ledger(job.store.series_inputs(dataset).map_err(store_err)?);
-        let outputs = job.store.outputs(dataset).map_err(store_err)?;
-        let source = |from: &[&FileRecord]| SourceInfo {
-            file: from
-                .iter()
-                .map(|f| f.key.path())
-                .collect::<Vec<_>>()
-                .join(", "),
-            dataset: name.to_owned(),
-            ..SourceInfo::default()
-        };
-        let raw = |f: &FileRecord| self.raw.join(name).join(f.key.path());
-        let ext = self.format.ext();
-        // a dataset-wide table's work: `None` when it is up to date; else
-        // whether its recorded tables still pass their check (a cache may
-        // then be reused) — its inputs changed since it was built, or one of
-        // its tables fails (or none was recorded)
-        let needs = |key: &str, inputs: &[&FileRecord]| -> Option<bool> {
-            let built: Vec<&tracker_core::OutputRecord> =
-                outputs.iter().filter(|o| o.built_from == key).collect();
-            let intact =
-                !built.is_empty() && built.iter().all(|o| crate::check::usable(&dir, o).is_ok());
-            let current = ledger.get(key) == Some(&crate::update::inputs_of(inputs));
-            (!current || !intact).then_some(intact)
-        };
-        let record = |key: &str, inputs: &[&FileRecord], written: &[tracker_core::OutputRecord]| {
-            let list: Vec<SeriesInput> = inputs
-                .iter()
-                .map(|f| SeriesInput {
-                    series: key.to_owned(),
-                    file: f.key.path().to_owned(),
-                    checksum: f.checksum.clone(),
-                })
-                .collect();
-            // tables of this key recorded before but not written now are gone
-            let stale: Vec<String> = outputs
-                .iter()
-                .filter(|o| o.built_from == key && !written.iter().any(|w| w.path == o.path))
-                .map(|o| o.path.clone())
-                .collect();
-            for p in &stale {
-                let _ = std::fs::remove_file(dir.join(p));
-            }
-            job.store
-                .forget_outputs(dataset, &stale)
-                .and_then(|()| job.store.record_outputs(dataset, written))
-                .and_then(|()| job.store.set_series_inputs(dataset, key, &list))
-                .map_err(store_err)
-        };
-
-        let lists: Vec<&FileRecord> = files
-            .iter()
-            .filter(|f| kind_of(Path::new(f.key.path())) == FileKind::StationList)
-            .collect();
-        let stations_file = layout.stations(name, ext);
-        if !lists.is_empty() && needs("stations", &lists).is_some() {
-            let mut parsed = Vec::new();
-            for f in &lists {
-                let path = raw(f);
-                parsed.push(read_station_list(&path, &path.display().to_string())?);
-            }
-            let merged = merge_station_lists(parsed);
-            let written = write_frame(
-                &stations_frame(&merged),
-                self.format,
-                &source(&lists),
-                &stations_file,
-            )?;
-            let rec = crate::ledger::record(&dir, &written, merged.len() as u64, "stations");
-            record("stations", &lists, &[rec])?;
-            tracing::info!(dataset = %dataset, stations = merged.len(), file = %stations_file.display(), "station lists merged");
-        }
-
-        let with_meta: Vec<&FileRecord> = files
-            .iter()
-            .filter(|f| {
-                matches!(
-                    kind_of(Path::new(f.key.path())),
-                    FileKind::MetadataZip | FileKind::DataZip
-                )
-            })
-            .collect();
-        let metadata_work = match with_meta.is_empty() {
-            true => None,
-            false => needs("metadata", &with_meta),
-        };
-        if let Some(intact) = metadata_work {
-            let metafiles: Vec<crate::metadata::MetaFile> = with_meta
-                .iter()
-                .map(|f| crate::metadata::MetaFile {
-                    file: f.key.path().to_owned(),
-                    checksum: f.checksum.clone(),
-                    raw: raw(f),
-                })
-                .collect();
-            // a damaged (or unrecorded) cache or table: every zip is read again
-            let before = match intact {
-                true => ledger.get("metadata").cloned().unwrap_or_default(),
-                false => Vec::new(),
-            };
-            let report = crate::metadata::update_metadata(
-                &layout,
-                name,
-                &metafiles,
-                &before,
-                &self.tables,
-                self.format,
-            )
-            .map_err(|e| match e {
-                crate::metadata::MetadataError::Output(e) => ProcessError::from(e),
-                other => ProcessError::transient(other.to_string()),
-            })?;
-            let written: Vec<_> = report
-                .written
-                .iter()
-                .map(|(w, rows)| crate::ledger::record(&dir, w, *rows as u64, "metadata"))
-                .collect();
-            record("metadata", &with_meta, &written)?;
-            tracing::info!(dataset = %dataset, files = with_meta.len(), read = report.read, tables = ?report.rows, "station metadata merged");
-        }
-
-        if self.format != Format::Parquet {
-            tracing::info!(dataset = %dataset, "series are merged from Parquet tables only; `climastation export` writes CSV and JSON lines");
-            return Ok(());
-        }
-        let stop = job.stop_handle();
-        let report = crate::update_series(&layout, dataset, job.store, job.workers, &|| {
-            stop.is_stopped()
-        })
-        .map_err(|e| match e {
-            crate::update::UpdateError::Interrupted => ProcessError::interrupted(),
-            other => ProcessError::transient(other.to_string()),
-        })?;
-        if let Some((station, why)) = report.failed.first() {
-            return Err(ProcessError::transient(format!(
-                "the series of {} station(s) could not be merged (kept as they were; tried again next run): {station}: {why}",
-                report.failed.len()
-            )));
-        }
-        Ok(())
+        let finishing = crate::finish::Finishing::start(
+            crate::finish::Settings {
+                output: &self.output,
+                raw: &self.raw,
+                format: self.format,
+                tables: &self.tables,
+            },
+            job,
+        )?;
+        finishing.station_lists()?;
+        finishing.metadata()?;
+        finishing.series()
     }
 }
 
 /// The dataset lock, waiting while another process holds it.
-fn lock(dir: &Path, job: &FinishJob<'_>) -> Result<crate::ledger::DatasetLock, ProcessError> {
+/// The dataset lock, waited for (a stop ends the wait).
+pub(crate) fn lock(
+    dir: &Path,
+    job: &FinishJob<'_>,
+) -> Result<crate::ledger::DatasetLock, ProcessError> {
     crate::ledger::lock_dataset(dir, &|| job.should_stop()).map_err(|e| match e {
         crate::ledger::LockError::Interrupted { .. } => ProcessError::interrupted(),
         e @ crate::ledger::LockError::Io { .. } => ProcessError::transient(e.to_string()),
     })
-}
-
-fn kind_of(path: &Path) -> FileKind {
-    FileKind::of(&path.file_name().unwrap_or_default().to_string_lossy())
 }

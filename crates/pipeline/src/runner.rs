@@ -728,6 +728,28 @@ where
             ProcessError::permanent(format!("worker panicked: {what}"))
         }
     };
+    fail(
+        store, shared, claim, &job, processor, opts, observer, &error, started_at,
+    );
+    None
+}
+
+/// Records `error`, the failure of `claim`'s file: released when the
+/// machine failed (the run stops), retried later or failed for good (then
+/// abandoned, and with fail-fast the run stops), as the store decides.
+#[allow(clippy::too_many_arguments)]
+fn fail<S: ProgressStore>(
+    store: &S,
+    shared: &Shared<'_>,
+    claim: &Claim,
+    job: &Job<'_>,
+    processor: &dyn Processor,
+    opts: &RunOptions,
+    observer: &dyn Observer,
+    error: &ProcessError,
+    started_at: tracker_core::Timestamp,
+) {
+    let dataset = shared.dataset;
     let failure = Failure {
         kind: error.kind,
         message: error.message.clone(),
@@ -740,7 +762,7 @@ where
         tracing::error!(file = %claim.key, error = %error, "out of a resource every file needs: stopping the run");
         shared.stop(StopReason::Resource(error.message.clone()));
         release(store, shared, claim, observer, Some(&failure));
-        return None;
+        return;
     }
     match shared.tracked(|| store.fail(claim, &failure)) {
         Ok(FailOutcome::Retry { .. }) => {
@@ -757,7 +779,7 @@ where
         }
         Ok(FailOutcome::Failed) => {
             tracing::error!(file = %claim.key, attempt = claim.token, kind = error.kind.as_str(), error = %error, "failed");
-            processor.abandon(&job);
+            processor.abandon(job);
             let failed = FailedFile {
                 key: claim.key.clone(),
                 kind: error.kind,
@@ -787,5 +809,4 @@ where
             release(store, shared, claim, observer, None);
         }
     }
-    None
 }
