@@ -85,13 +85,6 @@ fn load_session(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> Result<Se
     Session::new(cfg)
 }
 
-/// The file log of the configuration (as the CLI writes it), started once
-/// a process; warnings also on stderr.
-fn start_logging(session: &Session) {
-    static LOG: std::sync::OnceLock<Option<tracker_log::LogGuard>> = std::sync::OnceLock::new();
-    LOG.get_or_init(|| tracker_log::init(&session.config().logging, Some("warn")).ok());
-}
-
 /// The selection keywords, as the Python half normalises them (text, as
 /// the configuration file and the command line take them).
 #[derive(Debug, Default, FromPyObject)]
@@ -154,7 +147,6 @@ impl Archive {
     #[pyo3(signature = (config=None, data_dir=None))]
     fn new(py: Python<'_>, config: Option<PathBuf>, data_dir: Option<PathBuf>) -> PyResult<Self> {
         let session = load_session(config, data_dir).map_err(|e| raise(py, &e))?;
-        start_logging(&session);
         Ok(Archive {
             session: Arc::new(session),
         })
@@ -525,6 +517,14 @@ pub(crate) const STEP: Duration = Duration::from_millis(100);
 
 #[pymodule]
 fn _climastation(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // the library's events, info and above, to Python's logging under
+    // `climastation.<rust module>`; levels are read at each event (no
+    // cache), so `logging.getLogger("climastation").setLevel(…)` works any
+    // time. A program that set a `log` logger already keeps its own.
+    let logger = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::Loggers)?
+        .filter(log::LevelFilter::Info)
+        .set_prefix("climastation");
+    let _ = logger.install();
     m.add_class::<Archive>()?;
     m.add_class::<Job>()?;
     m.add_function(wrap_pyfunction!(_datasets, m)?)?;

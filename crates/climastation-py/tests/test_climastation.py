@@ -170,12 +170,21 @@ def test_run_status_check_and_failed(archive):
     assert c["ok"] and c["tables"] > 0 and c["problems"] == []
     assert archive.check(deep=True)["ok"]
     assert archive.failed() == []
-    # the file log is under the archive's data folder, as the command writes it
-    assert any((archive.data_dir / "logs").iterdir())
     # nothing left to do: a second run completes nothing new
     again = archive.run(progress=False)
     assert again["exit_code"] == 0
     assert sum(d["completed"] for d in again["datasets"]) == 0
+
+
+def test_the_librarys_events_reach_pythons_logging(tmp_path, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="climastation"):
+        a = climastation.Archive(config=SAMPLE, data_dir=tmp_path)
+        assert a.run(["daily/kl"], crawl=True, progress=False)["exit_code"] == 0
+    names = {r.name for r in caplog.records}
+    assert any(n.startswith("climastation.") for n in names), names
+    assert any("station lists merged" in r.getMessage() for r in caplog.records)
 
 
 def test_crawl_reports_what_it_registered(tmp_path):
