@@ -68,6 +68,10 @@ pub enum JobError {
     /// cannot be checked: nothing was served (exit 1).
     #[error("{0}")]
     Tables(String),
+    /// No tables of what was asked for under the output folder: run the
+    /// datasets first (exit 2).
+    #[error("{0}")]
+    NoTables(String),
     /// Ctrl-C or SIGTERM stopped the job cleanly (exit 130).
     #[error("interrupted: run again to resume")]
     Interrupted,
@@ -106,6 +110,7 @@ impl JobError {
             | JobError::UnknownDataset(_)
             | JobError::Selection(_)
             | JobError::SourceSetup(_)
+            | JobError::NoTables(_)
             | JobError::Open(_)
             | JobError::Manifest(_)
             | JobError::Translations(_) => ErrorKind::Usage,

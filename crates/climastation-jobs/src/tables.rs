@@ -19,7 +19,7 @@ impl From<ExportError> for JobError {
         match e {
             ExportError::Interrupted => JobError::Interrupted,
             ExportError::Usage(m) => JobError::Usage(m),
-            e @ ExportError::Nothing(_) => JobError::Tables(e.to_string()),
+            e @ ExportError::Nothing(_) => JobError::NoTables(e.to_string()),
             e => JobError::Failed(e.to_string()),
         }
     }

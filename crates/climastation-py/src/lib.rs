@@ -37,7 +37,7 @@ fn raise(py: Python<'_>, e: &JobError) -> PyErr {
         JobError::UnknownDataset(_) => "DatasetError",
         JobError::Selection(_) => "SelectionError",
         JobError::SourceSetup(_) | JobError::Source(_) => "SourceError",
-        JobError::Tables(_) => "DataError",
+        JobError::Tables(_) | JobError::NoTables(_) => "DataError",
         JobError::Open(_) | JobError::Store(_) => "TrackerError",
         _ if e.kind() == ErrorKind::Usage => "UsageError",
         _ => "ClimaStationError",

@@ -280,6 +280,8 @@ def test_tables_cross_to_pyarrow_without_a_copy():
 def test_a_damaged_series_is_never_served(tmp_path):
     a = climastation.Archive(config=SAMPLE, data_dir=tmp_path)
     assert a.run(["daily/kl"], crawl=True, progress=False)["exit_code"] == 0
+    with pytest.raises(climastation.DataError, match="run the datasets first"):
+        a.export("monthly")
     series = next((a.output / "daily" / "kl" / "series").glob("*.parquet"))
     series.write_bytes(series.read_bytes()[:-100])
     with pytest.raises(climastation.DataError, match="climastation run --dataset daily/kl"):

@@ -124,4 +124,12 @@ impl Ctx {
     pub fn dataset(&self, name: &str) -> anyhow::Result<tracker_core::DatasetId> {
         self.session.dataset(name).map_err(job)
     }
+
+    /// An optional `--dataset` value, checked as [`Ctx::dataset`] checks it.
+    pub fn dataset_opt(
+        &self,
+        name: Option<&str>,
+    ) -> anyhow::Result<Option<tracker_core::DatasetId>> {
+        name.map(|d| self.dataset(d)).transpose()
+    }
 }

@@ -199,19 +199,24 @@ mod tests {
     use dwd_translate::frame::{Col, Frame};
     use dwd_translate::table::{SourceInfo, to_batch, translate};
 
-    const NOW: &str = "STATIONS_ID;MESS_DATUM;  QN;PP_10;TT_10;TM5_10;RF_10;TD_10;eor\r\n         44;202506250000;    3;   -999;  16.6;  16.4;  98.9;  16.4;eor\r\n";
-
-    #[test]
-    fn csv_and_jsonl_with_english_names_and_utc() {
+    /// A real 10-minute `produkt` line (station 44, 2025-06-25) translated.
+    fn now() -> dwd_translate::table::Table {
         let p = dwd_parser::produkt::parse("now.txt", NOW.as_bytes()).unwrap();
-        let t = translate(
+        translate(
             p,
             "10_minutes/air_temperature",
             "now.txt",
             &Tables::embedded().unwrap(),
             Reference::Utc,
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    const NOW: &str = "STATIONS_ID;MESS_DATUM;  QN;PP_10;TT_10;TM5_10;RF_10;TD_10;eor\r\n         44;202506250000;    3;   -999;  16.6;  16.4;  98.9;  16.4;eor\r\n";
+
+    #[test]
+    fn csv_and_jsonl_with_english_names_and_utc() {
+        let t = now();
         let (batch, _) = to_batch(t, &SourceInfo::default()).unwrap();
         let mut csv = Vec::new();
         write_csv(&batch, &mut csv).unwrap();
@@ -270,15 +275,7 @@ mod tests {
     fn parquet_round_trip_keeps_types_nulls_and_metadata() {
         use arrow_array::Array;
         use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-        let p = dwd_parser::produkt::parse("now.txt", NOW.as_bytes()).unwrap();
-        let t = translate(
-            p,
-            "10_minutes/air_temperature",
-            "now.txt",
-            &Tables::embedded().unwrap(),
-            Reference::Utc,
-        )
-        .unwrap();
+        let t = now();
         let source = SourceInfo {
             file: "10minutenwerte_TU_00044_now.zip".into(),
             dataset: "10_minutes/air_temperature".into(),

@@ -50,7 +50,8 @@ class SourceError(ClimaStationError, OSError):
 
 
 class DataError(ClimaStationError):
-    """Tables under the output folder are missing, or not what the runs wrote: nothing was served.
+    """Tables under the output folder are missing, or not what the runs wrote: nothing was served
+    (or there are none yet of what was asked: run the datasets first).
 
     ``Archive.check()`` lists them; ``Archive.run()`` rewrites them.
     """

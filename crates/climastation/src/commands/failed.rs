@@ -23,11 +23,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
-    let dataset = args
-        .dataset
-        .as_deref()
-        .map(|d| ctx.dataset(d))
-        .transpose()?;
+    let dataset = ctx.dataset_opt(args.dataset.as_deref())?;
     let which = match args.unconfirmed {
         true => climastation_jobs::FailedList::Unconfirmed,
         false => climastation_jobs::FailedList::Failed,

@@ -36,11 +36,7 @@ pub struct ResetArgs {
 }
 
 pub fn retry(ctx: &Ctx, args: &RetryArgs) -> anyhow::Result<u8> {
-    let dataset = args
-        .dataset
-        .as_deref()
-        .map(|d| ctx.dataset(d))
-        .transpose()?;
+    let dataset = ctx.dataset_opt(args.dataset.as_deref())?;
     let n = ctx
         .session
         .retry(dataset.as_ref(), args.path.as_deref())

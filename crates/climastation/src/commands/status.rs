@@ -23,11 +23,7 @@ pub struct Args {
 pub use climastation_jobs::StatusRow as Row;
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
-    let dataset = args
-        .dataset
-        .as_deref()
-        .map(|d| ctx.dataset(d))
-        .transpose()?;
+    let dataset = ctx.dataset_opt(args.dataset.as_deref())?;
     let store = ctx.open_store()?;
     loop {
         let rows = collect(ctx, &store, dataset.as_ref(), None)?;
