@@ -8,6 +8,8 @@
 //! - `bench chain [--stations 100] [--rows 52560] [--workers 2] [--json]`: the whole chain
 //!   (`run --crawl --processor dwd`) on a 10-minute mirror against the inflate floor
 //! - `fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]`: a synthetic DWD-like mirror
+//! - `bench archive [--dir DIR] [--skip-run]`: crawl, status, stations, verify at the
+//!   archive's real size (758,223 paths from rdwd's index)
 //! - `bench python [--wheel PATH] [--rows 1000000] [--runs 5]`: the Leipzig example through
 //!   Python against the CLI, and one million rows handed to pyarrow
 //! - `dist [--out target/dist] [--no-build]`: the stripped binary, shell completions, man pages
@@ -24,6 +26,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context, bail};
 
 mod args;
+mod bench_archive;
 mod bench_chain;
 mod bench_parse;
 mod bench_pipeline;
@@ -75,9 +78,10 @@ fn run() -> anyhow::Result<()> {
                 "chain" => bench_chain::run(args::Args::parse(opts)?),
                 "values" => bench_values::run(args::Args::parse(opts)?),
                 "python" => bench_python::run(args::Args::parse(opts)?),
+                "archive" => bench_archive::run(args::Args::parse(opts)?),
                 other => {
                     bail!(
-                        "unknown benchmark {other:?}; known: tracker, pipeline, source, parse, chain, values, python"
+                        "unknown benchmark {other:?}; known: tracker, pipeline, source, parse, chain, values, python, archive"
                     )
                 }
             }
@@ -122,6 +126,7 @@ fn run() -> anyhow::Result<()> {
             println!("cargo xtask bench values [--stations 60] [--years 30] [--seed 5]");
             println!("cargo xtask fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]");
             println!("cargo xtask bench python [--wheel PATH] [--rows 1000000] [--runs 5]");
+            println!("cargo xtask bench archive [--dir DIR] [--skip-run] [--runs 5]");
             println!("cargo xtask dist [--out target/dist] [--no-build]");
             println!("cargo xtask wheel [--out target/wheels] [--profile dist]");
             println!(
