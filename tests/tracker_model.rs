@@ -363,6 +363,7 @@ fn run(ops: Vec<Op>) -> std::result::Result<(), TestCaseError> {
                     .filter(|f| mask & (1 << f) != 0)
                     .map(path)
                     .collect();
+                let present: Vec<&str> = present.iter().map(String::as_str).collect();
                 let mut gone = store
                     .mark_vanished(&dataset(DATASETS[ds]), &present)
                     .unwrap();

@@ -80,7 +80,7 @@ impl Session {
             &root,
             &request.selection,
             stop,
-            &mut |d, entries| write_manifest(&manifests, d.as_str(), entries),
+            &mut |d, entries| write_manifest(&manifests, &root, d.as_str(), entries),
         )?)
     }
 }
@@ -90,6 +90,7 @@ impl Session {
 /// never share one).
 fn write_manifest(
     dir: &Path,
+    root: &str,
     dataset: &str,
     entries: &[dwd_source::ManifestEntry],
 ) -> Result<(), String> {
@@ -102,16 +103,17 @@ fn write_manifest(
                         Ok(ts) => Modified::Text(ts.to_string()),
                         Err(_) => Modified::Millis(t.as_millis()),
                     });
+            let facts = e.facts();
             let line = Line {
                 path: e.path.clone(),
                 size: e.size,
                 modified,
-                url: Some(e.url.clone()),
-                dataset: Some(e.dataset.clone()),
-                period: e.facts.folder.clone(),
-                station: e.facts.station.clone(),
-                from: e.facts.from.clone(),
-                to: e.facts.to.clone(),
+                url: Some(dwd_source::locate(root, &format!("{dataset}/{}", e.path))),
+                dataset: Some(dataset.to_owned()),
+                period: facts.folder,
+                station: facts.station,
+                from: facts.from,
+                to: facts.to,
             };
             let text = serde_json::to_string(&line)?;
             writeln!(out, "{text}")?;

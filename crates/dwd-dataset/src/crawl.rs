@@ -84,11 +84,7 @@ pub fn register_all(
 ) -> Result<RegisterReport, TrackerError> {
     let mut total = RegisterReport::default();
     for chunk in files.chunks(CHUNK) {
-        let r = store.register(chunk)?;
-        total.new += r.new;
-        total.changed += r.changed;
-        total.unchanged += r.unchanged;
-        total.reappeared += r.reappeared;
+        total.add(&store.register(chunk)?);
     }
     Ok(total)
 }
@@ -153,11 +149,16 @@ impl Crawler {
             let (chosen, left): (Vec<_>, Vec<_>) = entries
                 .iter()
                 .partition(|e| selection.file_matches(&e.path, stations.as_ref(), today));
-            let files = chosen
-                .iter()
-                .map(|e| e.new_file(dataset))
-                .collect::<tracker_core::Result<Vec<_>>>()?;
-            let registered = register_all(store, &files)?;
+            // registered a chunk at a time: the archive's biggest dataset
+            // has 328K files, never all of them as tracker rows in memory
+            let mut registered = RegisterReport::default();
+            for chunk in chosen.chunks(CHUNK) {
+                let files = chunk
+                    .iter()
+                    .map(|e| e.new_file(dataset))
+                    .collect::<tracker_core::Result<Vec<_>>>()?;
+                registered.add(&store.register(&files)?);
+            }
             // listed but no longer selected, and not started: set aside (the
             // pending files are asked for only when the selection left some out)
             let deselected: Vec<String> = if left.is_empty() {
@@ -170,10 +171,10 @@ impl Crawler {
                     .collect()
             };
             let aside: HashSet<&str> = deselected.iter().map(String::as_str).collect();
-            let present: Vec<String> = entries
+            let present: Vec<&str> = entries
                 .iter()
-                .filter(|e| !aside.contains(e.path.as_str()))
-                .map(|e| e.path.clone())
+                .map(|e| e.path.as_str())
+                .filter(|p| !aside.contains(p))
                 .collect();
             let mut vanished = store.mark_vanished(dataset, &present)?;
             vanished.retain(|v| !aside.contains(v.as_str()));

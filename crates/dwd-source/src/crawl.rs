@@ -1,7 +1,5 @@
 //! Recursive crawl of a dataset's folders into a manifest.
 
-use std::collections::BTreeMap;
-
 use tracker_core::{DatasetId, FileKey, NewFile, Timestamp};
 
 use crate::source::{Source, SourceError, check_relative};
@@ -10,20 +8,23 @@ use dwd_catalog::{NameFacts, facts};
 /// Folders deeper than this below a dataset are not followed (DWD's are 1 deep).
 pub const MAX_DEPTH: usize = 4;
 
-/// One file of a dataset.
+/// One file of a dataset, as small as it can be: a crawl of the whole
+/// archive holds 758K of them (what its name says and where it is fetched
+/// from are derived when asked).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ManifestEntry {
-    pub dataset: String,
     /// Relative to the dataset folder, e.g. `historical/10minutenwerte_….zip`.
     pub path: String,
-    /// Where it is fetched from.
-    pub url: String,
     pub size: Option<u64>,
     pub modified: Option<Timestamp>,
-    pub facts: NameFacts,
 }
 
 impl ManifestEntry {
+    /// What its name says (period folder, station, dates).
+    pub fn facts(&self) -> NameFacts {
+        facts(&self.path)
+    }
+
     /// The entry as a file to register.
     pub fn new_file(&self, dataset: &DatasetId) -> tracker_core::Result<NewFile> {
         Ok(NewFile {
@@ -55,7 +56,7 @@ pub fn crawl_to_depth(
 ) -> Result<Vec<ManifestEntry>, SourceError> {
     let dataset = dataset.trim_matches('/');
     check_relative(dataset)?;
-    let mut files: BTreeMap<String, ManifestEntry> = BTreeMap::new();
+    let mut files: Vec<ManifestEntry> = Vec::new();
     let mut queue: Vec<(String, usize)> = vec![(String::new(), 0)];
     while let Some((rel_dir, depth)) = queue.pop() {
         if stopped() {
@@ -80,23 +81,24 @@ pub fn crawl_to_depth(
                 }
                 continue;
             }
-            files.entry(rel.clone()).or_insert_with(|| ManifestEntry {
-                dataset: dataset.to_owned(),
-                url: source.locate(&format!("{dataset}/{rel}")),
-                facts: facts(&rel),
+            files.push(ManifestEntry {
                 path: rel,
                 size: e.size,
                 modified: e.modified,
             });
         }
     }
+    // sorted by path; a path listed twice (a listing's duplicate link) once
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.dedup_by(|a, b| a.path == b.path);
+    files.shrink_to_fit();
     tracing::info!(
         dataset,
         files = files.len(),
         source = source.root(),
         "crawled"
     );
-    Ok(files.into_values().collect())
+    Ok(files)
 }
 
 #[cfg(test)]
@@ -138,8 +140,7 @@ mod tests {
                 ("zehn_min_tu_Beschreibung_Stationen.txt", Some(3)),
             ]
         );
-        assert_eq!(got[0].facts.station.as_deref(), Some("00003"));
-        assert!(got[0].url.ends_with("10_minutes/air_temperature/historical/10minutenwerte_TU_00003_19930428_19991231_hist.zip"));
+        assert_eq!(got[0].facts().station.as_deref(), Some("00003"));
         assert!(got[0].modified.is_some());
         assert!(crawl(&DirSource::new(&dir), "../etc").is_err());
         std::fs::remove_dir_all(&dir).unwrap();

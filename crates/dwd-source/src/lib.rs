@@ -13,5 +13,7 @@ pub mod transfer;
 
 pub use crawl::{ManifestEntry, crawl, crawl_to_depth};
 pub use http::{FetchError, Http, Severity};
-pub use source::{DWD_BASE_URL, DirSource, HttpOptions, HttpSource, Source, SourceError, open};
+pub use source::{
+    DWD_BASE_URL, DirSource, HttpOptions, HttpSource, Source, SourceError, locate, open,
+};
 pub use transfer::Transfer;

@@ -196,6 +196,16 @@ impl HttpSource {
     }
 }
 
+/// Where the file at `path` (relative to the archive root) is fetched
+/// from: the URL below an `http(s)://` root, or the file below a mirror.
+pub fn locate(root: &str, path: &str) -> String {
+    if root.starts_with("http://") || root.starts_with("https://") {
+        format!("{}{path}", with_slash(root))
+    } else {
+        Path::new(root).join(path).display().to_string()
+    }
+}
+
 /// `base` with one trailing `/`.
 pub(crate) fn with_slash(base: &str) -> String {
     if base.ends_with('/') {

@@ -68,7 +68,7 @@ pub trait ProgressStore: Send {
     /// to the dataset) as vanished from their source: they keep their status
     /// and history but are no longer claimed or retried. Returns the paths
     /// newly marked. Registering a vanished file again clears the mark.
-    fn mark_vanished(&self, dataset: &DatasetId, present: &[String]) -> Result<Vec<String>>;
+    fn mark_vanished(&self, dataset: &DatasetId, present: &[&str]) -> Result<Vec<String>>;
 
     /// Puts failed files (not vanished ones) back to `pending` with a fresh failure budget.
     /// Returns how many files it retried.

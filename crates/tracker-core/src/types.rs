@@ -429,6 +429,16 @@ pub struct RegisterReport {
     pub reappeared: u64,
 }
 
+impl RegisterReport {
+    /// Adds `other`'s counts (a registration done in chunks).
+    pub fn add(&mut self, other: &RegisterReport) {
+        self.new += other.new;
+        self.changed += other.changed;
+        self.unchanged += other.unchanged;
+        self.reappeared += other.reappeared;
+    }
+}
+
 /// What recovering claims did.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct RecoveryReport {

@@ -604,7 +604,7 @@ impl ProgressStore for SqliteStore {
         })
     }
 
-    fn mark_vanished(&self, dataset: &DatasetId, present: &[String]) -> Result<Vec<String>> {
+    fn mark_vanished(&self, dataset: &DatasetId, present: &[&str]) -> Result<Vec<String>> {
         let now = self.now().as_millis();
         let gone = self.write("mark vanished files", |tx| {
             let err = self.sql_err("mark vanished files");

@@ -706,7 +706,7 @@ fn vanished_files_leave_the_work_and_come_back_when_listed_again() {
         .unwrap();
 
     // f0 (completed) and f1 (pending) vanish; f2 and f3 are still listed
-    let present = vec!["f2.zip".to_owned(), "f3.zip".to_owned()];
+    let present = ["f2.zip", "f3.zip"];
     let mut gone = f.store.mark_vanished(&ds("d"), &present).unwrap();
     gone.sort();
     assert_eq!(gone, ["f0.zip", "f1.zip"]);
