@@ -22,13 +22,13 @@ pub(crate) const REAPPEARED: &str =
     "UPDATE file_processing_log SET vanished_at = NULL, updated_at = ?2 WHERE id = ?1";
 
 /// Paths the crawl listed, in a temporary table for the anti-join below.
-pub(crate) const PRESENT_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS present_paths \
-     (path TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM temp.present_paths;";
-pub(crate) const PRESENT_INSERT: &str =
-    "INSERT OR IGNORE INTO temp.present_paths (path) VALUES (?1)";
+/// A dataset's files not marked vanished, by path (the unique index's
+/// order, byte order as Rust's): merged with a sorted listing, no copy of
+/// the listing in the database.
+pub(crate) const NOT_VANISHED_BY_PATH: &str = "SELECT id, file_path FROM file_processing_log \
+     WHERE dataset = ?1 AND vanished_at IS NULL ORDER BY file_path";
 pub(crate) const MARK_VANISHED: &str = "UPDATE file_processing_log SET vanished_at = ?2, \
-     updated_at = ?2 WHERE dataset = ?1 AND vanished_at IS NULL \
-     AND file_path NOT IN (SELECT path FROM temp.present_paths) RETURNING file_path";
+     updated_at = ?2 WHERE id = ?1";
 
 pub(crate) const INSERT_FILE: &str = "INSERT INTO file_processing_log \
      (dataset, file_path, size, source_modified, status, created_at, updated_at) \

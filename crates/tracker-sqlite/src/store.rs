@@ -606,21 +606,32 @@ impl ProgressStore for SqliteStore {
 
     fn mark_vanished(&self, dataset: &DatasetId, present: &[&str]) -> Result<Vec<String>> {
         let now = self.now().as_millis();
+        // the listing sorted (references only), walked beside the dataset's
+        // files in path order: a crawl of 328K files needs no table of them
+        let mut listed: Vec<&str> = present.to_vec();
+        listed.sort_unstable();
         let gone = self.write("mark vanished files", |tx| {
             let err = self.sql_err("mark vanished files");
-            tx.execute_batch(sql::PRESENT_TABLE).map_err(&err)?;
-            let mut ins = tx.prepare_cached(sql::PRESENT_INSERT).map_err(&err)?;
-            for p in present {
-                ins.execute([p]).map_err(&err)?;
+            let mut gone: Vec<(i64, String)> = Vec::new();
+            {
+                let mut stmt = tx.prepare_cached(sql::NOT_VANISHED_BY_PATH).map_err(&err)?;
+                let mut rows = stmt.query([dataset.as_str()]).map_err(&err)?;
+                let mut at = 0;
+                while let Some(row) = rows.next().map_err(&err)? {
+                    let path: String = row.get(1).map_err(&err)?;
+                    while at < listed.len() && listed[at] < path.as_str() {
+                        at += 1;
+                    }
+                    if listed.get(at) != Some(&path.as_str()) {
+                        gone.push((row.get(0).map_err(&err)?, path));
+                    }
+                }
             }
             let mut mark = tx.prepare_cached(sql::MARK_VANISHED).map_err(&err)?;
-            let rows = mark
-                .query_map(params![dataset.as_str(), now], |r| r.get::<_, String>(0))
-                .map_err(&err)?;
-            let gone = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&err)?;
-            tx.execute_batch("DELETE FROM temp.present_paths")
-                .map_err(&err)?;
-            Ok(gone)
+            for (id, _) in &gone {
+                mark.execute(params![id, now]).map_err(&err)?;
+            }
+            Ok(gone.into_iter().map(|(_, p)| p).collect::<Vec<_>>())
         })?;
         for file in &gone {
             tracing::debug!(dataset = %dataset, file, "vanished from the source listing");

@@ -1012,3 +1012,33 @@ fn list_up_to_pages_to_the_limit_in_order() {
     assert_eq!(paths, expected);
     assert_eq!(&all[..25], &some[..]);
 }
+
+/// The crawl's vanish check walks a dataset's files in path order from the
+/// path index: no temporary b-tree for the order, no table of the listing.
+#[test]
+fn the_vanish_check_reads_the_path_index_in_order() {
+    let f = fixture();
+    f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
+    let conn = rusqlite::Connection::open(f._dir.path().join("p.db")).unwrap();
+    let mut stmt = conn
+        .prepare(&format!(
+            "EXPLAIN QUERY PLAN {}",
+            crate::sql::NOT_VANISHED_BY_PATH
+        ))
+        .unwrap();
+    let detail: Vec<String> = stmt
+        .query_map([1], |r| r.get::<_, String>(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        detail
+            .iter()
+            .any(|d| d.contains("USING INDEX file_processing_log_path")),
+        "{detail:?}"
+    );
+    assert!(
+        !detail.iter().any(|d| d.contains("TEMP B-TREE")),
+        "{detail:?}"
+    );
+}
