@@ -12,8 +12,8 @@
 //! - `stations --dataset 1_minute/precipitation --near 51.34,12.37 --radius
 //!   50`, against the stations the mirror's own lists hold within 50 km;
 //! - a selective crawl (`--station 44`) into another fresh database;
-//! - `run --processor verify --workers 4` over everything (unless
-//!   `--skip-run`),
+//! - `run --processor verify --workers 4` over everything, the mirror's
+//!   files read where they are (unless `--skip-run`),
 //!
 //! each with its wall time, its peak RSS, and the database's bytes a file.
 
@@ -127,7 +127,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     table.push((format!("crawl --station 44 ({sel_files} files)"), sel, None));
 
     if !a.flag("skip-run") {
-        let args: Vec<String> = [
+        let mut args: Vec<String> = [
             "run",
             "--processor",
             "verify",
@@ -138,7 +138,11 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         .into_iter()
         .map(str::to_owned)
         .collect();
-        let verify = cli.measure(&data, &args)?;
+        for d in &all {
+            args.push("--dataset".into());
+            args.push(d.clone());
+        }
+        let verify = cli.measure_with(&data, mirror.join("climate"), &args)?;
         table.push((
             "run --processor verify --workers 4".into(),
             verify,
@@ -190,6 +194,12 @@ struct Cli {
 
 impl Cli {
     fn measure(&self, data: &Path, args: &[String]) -> anyhow::Result<Measured> {
+        self.measure_with(data, data.join("raw"), args)
+    }
+
+    /// [`Cli::measure`] with the files at `raw` (the verify run reads the
+    /// mirror's files where they are).
+    fn measure_with(&self, data: &Path, raw: PathBuf, args: &[String]) -> anyhow::Result<Measured> {
         let out_file = data.with_extension("stdout");
         std::fs::create_dir_all(data)?;
         let t = Instant::now();
@@ -201,7 +211,7 @@ impl Cli {
             .env("CLIMASTATION_SOURCE__BASE_URL", self.mirror.join("climate"))
             .env("CLIMASTATION_PATHS__DATA_DIR", data)
             .env("CLIMASTATION_PATHS__PROGRESS_DB", data.join("progress.db"))
-            .env("CLIMASTATION_PATHS__RAW", data.join("raw"))
+            .env("CLIMASTATION_PATHS__RAW", raw)
             .env("CLIMASTATION_PATHS__OUTPUT", data.join("output"))
             .env("CLIMASTATION_PATHS__LOGS", data.join("logs"))
             .env("CLIMASTATION_LOGGING__FILE", "false")

@@ -45,6 +45,24 @@ fn ds(name: &str) -> DatasetId {
     DatasetId::new(name).unwrap()
 }
 
+/// One claim of dataset `d` by worker `w`.
+fn claim_one(f: &Fixture, w: u32) -> Claim {
+    f.store
+        .claim(&ds("d"), &worker(w), 1, LEASE)
+        .unwrap()
+        .remove(0)
+}
+
+/// A failure of `kind` with `message`, no cause.
+fn failure(kind: FailureKind, message: &str) -> Failure {
+    Failure {
+        kind,
+        cause: None,
+        message: message.into(),
+        started_at: None,
+    }
+}
+
 fn new_file(dataset: &str, path: &str, size: u64) -> NewFile {
     NewFile {
         key: FileKey::new(ds(dataset), path).unwrap(),
@@ -172,30 +190,17 @@ fn a_claimed_file_is_not_claimed_again() {
 fn stale_tokens_are_rejected_after_expiry_and_reclaim() {
     let f = fixture();
     f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
-    let old = f
-        .store
-        .claim(&ds("d"), &worker(1), 1, LEASE)
-        .unwrap()
-        .remove(0);
+    let old = claim_one(&f, 1);
     f.clock.advance(LEASE + Duration::from_secs(1));
     assert_eq!(f.store.recover_expired().unwrap().requeued, 1);
-    let new = f
-        .store
-        .claim(&ds("d"), &worker(2), 1, LEASE)
-        .unwrap()
-        .remove(0);
+    let new = claim_one(&f, 2);
     assert_eq!(new.token, 2);
 
     let stale = |r: Result<_>| matches!(r, Err(TrackerError::StaleClaim { token: 1, .. }));
     assert!(stale(f.store.complete(&old, &CompletionMetrics::default())));
     assert!(stale(f.store.renew(&old, LEASE).map(|_| ())));
     assert!(stale(f.store.release(&old)));
-    let failure = Failure {
-        kind: FailureKind::Permanent,
-        cause: None,
-        message: "x".into(),
-        started_at: None,
-    };
+    let failure = failure(FailureKind::Permanent, "x");
     assert!(stale(f.store.fail(&old, &failure).map(|_| ())));
 
     f.store
@@ -211,11 +216,7 @@ fn stale_tokens_are_rejected_after_expiry_and_reclaim() {
 fn a_live_lease_is_not_recovered_and_renewal_extends_it() {
     let f = fixture();
     f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
-    let c = f
-        .store
-        .claim(&ds("d"), &worker(1), 1, LEASE)
-        .unwrap()
-        .remove(0);
+    let c = claim_one(&f, 1);
     f.clock.advance(Duration::from_secs(50));
     let until = f.store.renew(&c, LEASE).unwrap();
     assert_eq!(until.as_millis(), T0 + 110_000);
@@ -228,18 +229,9 @@ fn a_live_lease_is_not_recovered_and_renewal_extends_it() {
 fn transient_failures_back_off_then_fail_for_good() {
     let f = fixture();
     f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
-    let transient = Failure {
-        kind: FailureKind::Transient,
-        cause: None,
-        message: "timeout".into(),
-        started_at: None,
-    };
+    let transient = failure(FailureKind::Transient, "timeout");
     for (attempt, wait) in [(1u32, 10u64), (2, 20)] {
-        let c = f
-            .store
-            .claim(&ds("d"), &worker(1), 1, LEASE)
-            .unwrap()
-            .remove(0);
+        let c = claim_one(&f, 1);
         assert_eq!(c.token, attempt);
         let outcome = f.store.fail(&c, &transient).unwrap();
         let not_before = f.store.now().plus(Duration::from_secs(wait));
@@ -253,11 +245,7 @@ fn transient_failures_back_off_then_fail_for_good() {
         );
         f.clock.set(not_before);
     }
-    let c = f
-        .store
-        .claim(&ds("d"), &worker(1), 1, LEASE)
-        .unwrap()
-        .remove(0);
+    let c = claim_one(&f, 1);
     assert_eq!(f.store.fail(&c, &transient).unwrap(), FailOutcome::Failed);
     let rec = status_of(&f.store, "d", "a.zip");
     assert_eq!(
@@ -370,11 +358,7 @@ fn reregistering_changes_only_changed_files() {
 fn a_source_change_during_processing_fences_out_the_old_worker() {
     let f = fixture();
     f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
-    let c = f
-        .store
-        .claim(&ds("d"), &worker(1), 1, LEASE)
-        .unwrap()
-        .remove(0);
+    let c = claim_one(&f, 1);
     f.store.register(&[new_file("d", "a.zip", 2)]).unwrap();
     assert!(matches!(
         f.store.complete(&c, &CompletionMetrics::default()),
@@ -396,11 +380,7 @@ fn reset_by_status_and_whole_dataset() {
             new_file("e", "a.zip", 1),
         ])
         .unwrap();
-    let c = f
-        .store
-        .claim(&ds("d"), &worker(1), 1, LEASE)
-        .unwrap()
-        .remove(0);
+    let c = claim_one(&f, 1);
     f.store.complete(&c, &CompletionMetrics::default()).unwrap();
     f.store.claim(&ds("d"), &worker(1), 1, LEASE).unwrap();
     assert_eq!(
@@ -430,11 +410,7 @@ fn reset_by_status_and_whole_dataset() {
 fn release_returns_a_claim_without_counting_a_failure() {
     let f = fixture();
     f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
-    let c = f
-        .store
-        .claim(&ds("d"), &worker(1), 1, LEASE)
-        .unwrap()
-        .remove(0);
+    let c = claim_one(&f, 1);
     f.store.release(&c).unwrap();
     let rec = status_of(&f.store, "d", "a.zip");
     assert_eq!(
@@ -661,12 +637,7 @@ fn activity_shows_workers_oldest_claim_recent_completions_and_last_failure() {
     f.store
         .complete(&first[0], &CompletionMetrics::default())
         .unwrap();
-    let failure = Failure {
-        kind: FailureKind::Permanent,
-        cause: None,
-        message: "corrupt zip".into(),
-        started_at: None,
-    };
+    let failure = failure(FailureKind::Permanent, "corrupt zip");
     f.store.fail(&second[0], &failure).unwrap();
 
     let a = f
@@ -696,11 +667,7 @@ fn vanished_files_leave_the_work_and_come_back_when_listed_again() {
         .map(|i| new_file("d", &format!("f{i}.zip"), i))
         .collect();
     f.store.register(&files).unwrap();
-    let done = f
-        .store
-        .claim(&ds("d"), &worker(1), 1, LEASE)
-        .unwrap()
-        .remove(0);
+    let done = claim_one(&f, 1);
     f.store
         .complete(&done, &CompletionMetrics::default())
         .unwrap();
@@ -808,17 +775,11 @@ fn a_deleted_wal_stops_the_owner_and_a_newcomer_refuses() {
 fn a_release_with_a_reason_keeps_the_error_but_not_a_failure() {
     let f = fixture();
     f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
-    let claim = f
-        .store
-        .claim(&ds("d"), &worker(1), 1, LEASE)
-        .unwrap()
-        .remove(0);
-    let full = Failure {
-        kind: FailureKind::Transient,
-        cause: None,
-        message: "out/a.parquet: No space left on device".into(),
-        started_at: None,
-    };
+    let claim = claim_one(&f, 1);
+    let full = failure(
+        FailureKind::Transient,
+        "out/a.parquet: No space left on device",
+    );
     f.store.release_with_reason(&claim, &full).unwrap();
     let rec = status_of(&f.store, "d", "a.zip");
     assert_eq!(rec.status, FileStatus::Pending);
