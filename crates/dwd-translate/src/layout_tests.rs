@@ -348,12 +348,7 @@ fn every_catalog_dataset_converts_its_fixture_with_english_names() {
         );
         let t = translate(z.produkt, dataset, &rel, &tables, Reference::Utc).unwrap();
         assert!(!t.is_empty(), "{rel}");
-        let unknown: Vec<&str> = t
-            .columns
-            .iter()
-            .filter(|c| !c.known)
-            .map(|c| c.code.as_str())
-            .collect();
+        let unknown = t.unknown_codes();
         assert!(unknown.is_empty(), "{rel}: {unknown:?}");
         covered.insert(dataset);
         if rel.starts_with("dwd/") {
@@ -447,12 +442,7 @@ fn hourly_files_before_2015_convert_with_english_names() {
         .unwrap();
         assert_eq!(p.stations[0], 4642);
         let t = translate(p, dataset, rel, &tables, Reference::Utc).unwrap();
-        let unknown: Vec<&str> = t
-            .columns
-            .iter()
-            .filter(|c| !c.known)
-            .map(|c| c.code.as_str())
-            .collect();
+        let unknown = t.unknown_codes();
         assert!(unknown.is_empty(), "{rel}: unknown {unknown:?}");
         for (col, first) in want {
             assert_eq!(column(&t, col).get(0), Value::Number(first), "{rel} {col}");

@@ -448,11 +448,7 @@ mod tests {
         .unwrap();
         let t = Tables::embedded().unwrap();
         let cols = t.columns("daily/kl", &z.produkt.columns, "legacy.zip");
-        let unknown: Vec<&str> = cols
-            .iter()
-            .filter(|c| !c.known)
-            .map(|c| c.code.as_str())
-            .collect();
+        let unknown = crate::table::unknown_codes(&cols);
         assert!(unknown.is_empty(), "{unknown:?}");
         assert_eq!(cols[1].name, "temperature_air_mean_2m");
         assert_eq!(

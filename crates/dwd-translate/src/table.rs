@@ -82,6 +82,12 @@ impl Table {
         self.stations.len()
     }
 
+    /// The DWD codes of its columns that no translation names (kept
+    /// under their DWD names, with a warning).
+    pub fn unknown_codes(&self) -> Vec<&str> {
+        unknown_codes(&self.columns)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.stations.is_empty()
     }
@@ -282,6 +288,15 @@ mod tests {
         );
         assert_eq!((a.reference, b.reference), (Reference::Mez, Reference::Utc));
     }
+}
+
+/// The DWD codes of `columns` that no translation names.
+pub fn unknown_codes(columns: &[Column]) -> Vec<&str> {
+    columns
+        .iter()
+        .filter(|c| !c.known)
+        .map(|c| c.code.as_str())
+        .collect()
 }
 
 /// Facts about the source written into the Parquet key-value metadata.
