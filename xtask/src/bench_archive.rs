@@ -218,14 +218,8 @@ impl Cli {
             .stdout(std::fs::File::create(&out_file)?)
             .spawn()
             .with_context(|| format!("climastation {}", args.join(" ")))?;
-        let mut peak_kb = 0;
-        let status = loop {
-            if let Some(status) = child.try_wait()? {
-                break status;
-            }
-            peak_kb = peak_kb.max(crate::measure::peak_rss_kb_of(child.id()));
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        };
+        let (status, peak_kb) =
+            crate::measure::wait_with_peak(&mut child, std::time::Duration::from_millis(5))?;
         let wall = t.elapsed().as_secs_f64();
         if !status.success() {
             bail!("climastation {} exited with {status}", args.join(" "));

@@ -83,14 +83,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .spawn()
             .with_context(|| format!("{label} run"))?;
         // its own peak (VmHWM), read every 10 ms until it exits
-        let mut peak_kb = 0;
-        let status = loop {
-            if let Some(status) = child.try_wait()? {
-                break status;
-            }
-            peak_kb = peak_kb.max(crate::measure::peak_rss_kb_of(child.id()));
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        };
+        let (status, peak_kb) =
+            crate::measure::wait_with_peak(&mut child, std::time::Duration::from_millis(10))?;
         let wall = t.elapsed().as_secs_f64();
         if !status.success() {
             bail!("the {label} run failed: {status}");

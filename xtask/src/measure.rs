@@ -18,6 +18,23 @@ pub fn peak_rss_kb_of(pid: u32) -> u64 {
     status_field(&pid.to_string(), "VmHWM:")
 }
 
+/// Waits for `child`, reading its peak RSS (VmHWM) every `every` until it
+/// exits: its exit status and peak in KiB (0 when it ended before the first
+/// read).
+pub fn wait_with_peak(
+    child: &mut std::process::Child,
+    every: Duration,
+) -> std::io::Result<(std::process::ExitStatus, u64)> {
+    let mut peak_kb = 0;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok((status, peak_kb));
+        }
+        peak_kb = peak_kb.max(peak_rss_kb_of(child.id()));
+        std::thread::sleep(every);
+    }
+}
+
 fn status_field(pid: &str, name: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
