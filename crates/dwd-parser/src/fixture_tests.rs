@@ -374,13 +374,8 @@ fn station_1766_metadata_txt_and_html_twins_agree() {
             method: "Sonnenscheindauer, elektr.".into(),
         }
     );
-    let names: Vec<_> = txt
-        .names
-        .iter()
-        .map(|n| (n.name.as_str(), n.from, n.to))
-        .collect();
     assert_eq!(
-        names,
+        periods(&txt.names, |n| (n.name.as_str(), n.from, n.to)),
         [
             ("Greven", d(1982, 1, 1), d(1989, 9, 30)),
             ("Münster/Osnabrück", d(1989, 10, 1), None)
@@ -456,13 +451,8 @@ fn station_3_metadata_html() {
             "../../../tests/data/fixtures/metadata/Metadaten_Geraete_Rel_Feuchte_00003.html"
         ),
     );
-    let devices: Vec<_> = rf
-        .devices
-        .iter()
-        .map(|x| (x.device_type.as_str(), x.from, x.to))
-        .collect();
     assert_eq!(
-        devices,
+        periods(&rf.devices, |x| (x.device_type.as_str(), x.from, x.to)),
         [
             ("HYGROMER MP100", d(1993, 7, 1), d(2004, 1, 5)),
             ("Feuchtesonde HMP45D", d(2004, 1, 6), d(2012, 4, 6))
@@ -691,4 +681,12 @@ fn a_station_list_cut_inside_a_line_is_refused() {
         .unwrap();
     let shorter = crate::stations::parse("list.txt", &ST_2019[..=last_break]).unwrap();
     assert_eq!(shorter.len(), whole.len() - 1);
+}
+
+/// What each item of a metadata table says and the period it holds for.
+fn periods<T>(
+    items: &[T],
+    of: impl Fn(&T) -> (&str, Option<Date>, Option<Date>),
+) -> Vec<(&str, Option<Date>, Option<Date>)> {
+    items.iter().map(of).collect()
 }

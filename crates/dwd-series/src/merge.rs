@@ -828,16 +828,11 @@ mod tests {
 
     /// A per-file table: station 44, times (minutes), value = tag·1000 + t.
     fn table(dir: &Path, name: &str, times: &[i64], tag: f64, extra: bool) -> PathBuf {
-        let mut fields = vec![
-            Field::new("station_id", DataType::UInt32, false),
-            Field::new(
-                "timestamp_utc",
-                DataType::Timestamp(arrow_schema::TimeUnit::Millisecond, Some("UTC".into())),
-                false,
-            ),
-            Field::new("temperature", DataType::Float64, true),
-            Field::new("quality", DataType::Int32, true),
-        ];
+        let mut columns = vec![("temperature", DataType::Float64, "°C")];
+        if extra {
+            columns.push(("humidity", DataType::Float64, "%"));
+        }
+        let schema = crate::testing::series_schema(&columns);
         let mut arrays: Vec<ArrayRef> = vec![
             Arc::new(UInt32Array::from(vec![44u32; times.len()])),
             Arc::new(
@@ -846,19 +841,18 @@ mod tests {
                 )
                 .with_timezone("UTC"),
             ),
+            Arc::new(Int32Array::from(vec![3; times.len()])),
             Arc::new(Float64Array::from(
                 times
                     .iter()
                     .map(|t| tag * 1000.0 + *t as f64)
                     .collect::<Vec<_>>(),
             )),
-            Arc::new(Int32Array::from(vec![3; times.len()])),
         ];
         if extra {
-            fields.push(Field::new("humidity", DataType::Float64, true));
             arrays.push(Arc::new(Float64Array::from(vec![50.0; times.len()])));
         }
-        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).unwrap();
+        let batch = RecordBatch::try_new(schema, arrays).unwrap();
         let path = dir.join(format!("{name}.parquet"));
         let kv = vec![KeyValue::new("unit.temperature".into(), "°C".to_owned())];
         crate::encode::write_parquet(&batch, kv, std::fs::File::create(&path).unwrap()).unwrap();
