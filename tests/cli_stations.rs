@@ -67,3 +67,25 @@ fn stations_reads_the_lists_of_every_year_folder() {
     );
     assert!(ids.contains(&3) && ids.contains(&20), "{ids:?}");
 }
+
+/// A dataset whose folders hold no station list: `stations` says so (exit
+/// 2), without speaking of a selection that was not given.
+#[test]
+fn a_dataset_without_station_lists_is_named_plainly() {
+    let work = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/dwd");
+    let out = crate::util::climastation(work.path())
+        .args([
+            "stations",
+            "--dataset",
+            "hourly/air_temperature",
+            "--source",
+        ])
+        .arg(&sample)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no station list"), "{err}");
+    assert!(!err.contains("selecting by"), "{err}");
+}

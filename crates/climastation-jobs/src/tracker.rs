@@ -186,6 +186,11 @@ impl Session {
                     false => JobError::SourceSetup(format!("listing {dataset} at {root}: {e}")),
                 })?;
         let lists = dwd_dataset::stations::lists(&entries);
+        if lists.is_empty() {
+            return Err(JobError::SourceSetup(format!(
+                "{dataset}: no station list at {root} (DWD's `…_Beschreibung_Stationen.txt` of its period folders): `stations` reads them"
+            )));
+        }
         let all = dwd_dataset::stations::load(&crawler, &root, dataset, &lists)?;
         let near = selection.near;
         let mut chosen: Vec<(f64, &dwd_parser::stations::Station)> = all
