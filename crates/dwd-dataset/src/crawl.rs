@@ -224,6 +224,20 @@ fn save_selection(
     selection: &dwd_catalog::Selection,
 ) -> Result<(), OutputError> {
     let path = selections_file(data_dir);
+    let io = |source| OutputError::Io {
+        path: path.clone(),
+        source,
+    };
+    // two crawls at once (of other datasets) each read, change and write
+    // the file: one at a time, or one's entry is lost
+    std::fs::create_dir_all(data_dir).map_err(io)?;
+    let guard = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(data_dir.join("selections.json.lock"))
+        .map_err(io)?;
+    guard.lock().map_err(io)?;
     let mut all = saved_selections(data_dir);
     all.insert(dataset.to_owned(), selection.describe());
     let text = serde_json::to_string_pretty(&all).map_err(|e| OutputError::Encode {
@@ -240,4 +254,29 @@ pub fn saved_selections(data_dir: &Path) -> BTreeMap<String, String> {
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Crawls of different datasets at once each keep their entry in
+    /// `selections.json` (read, change, write under a lock).
+    #[test]
+    fn concurrent_saves_keep_every_dataset() {
+        let dir = tempfile::tempdir().unwrap();
+        let selection = dwd_catalog::Selection::default();
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                let (dir, selection) = (dir.path(), &selection);
+                s.spawn(move || {
+                    for _ in 0..20 {
+                        save_selection(dir, &format!("test/dataset_{t}"), selection).unwrap();
+                    }
+                });
+            }
+        });
+        let saved = saved_selections(dir.path());
+        assert_eq!(saved.len(), 8, "{saved:?}");
+    }
 }
