@@ -290,7 +290,7 @@ impl SqliteStore {
                     duration,
                     records,
                     bytes,
-                    metrics.checksum,
+                    checksum_to_sql(metrics.checksum.as_deref()),
                     metrics.size_unconfirmed
                 ])
             })
@@ -969,6 +969,44 @@ fn corrupt(
 }
 
 /// Reads a row selected with [`sql::RECORD_COLUMNS`].
+/// A checksum as stored (schema 9): `sha256:<64 hex digits>` as its 32
+/// bytes; any other form as written.
+fn checksum_to_sql(c: Option<&str>) -> rusqlite::types::Value {
+    use rusqlite::types::Value;
+    let Some(c) = c else {
+        return Value::Null;
+    };
+    let bytes = c
+        .strip_prefix("sha256:")
+        .filter(|h| h.len() == 64)
+        .and_then(|h| {
+            (0..32)
+                .map(|i| u8::from_str_radix(h.get(2 * i..2 * i + 2)?, 16).ok())
+                .collect::<Option<Vec<u8>>>()
+        });
+    match bytes {
+        Some(b) => Value::Blob(b),
+        None => Value::Text(c.to_owned()),
+    }
+}
+
+/// The stored checksum as `sha256:<hex>` (32 bytes) or as written (text).
+fn checksum_from_sql(v: rusqlite::types::ValueRef<'_>) -> Option<String> {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Blob(b) => {
+            let mut s = String::with_capacity(7 + 2 * b.len());
+            s.push_str("sha256:");
+            for byte in b {
+                s.push_str(&format!("{byte:02x}"));
+            }
+            Some(s)
+        }
+        ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        _ => None,
+    }
+}
+
 fn row_to_record(store: &SqliteStore, r: &Row<'_>) -> Result<FileRecord> {
     let op = "read a file record";
     let err = store.sql_err(op);
@@ -1013,7 +1051,7 @@ fn row_to_record(store: &SqliteStore, r: &Row<'_>) -> Result<FileRecord> {
             .map_err(&err)?
             .map(|c| c.parse::<FailureCause>())
             .transpose()?,
-        checksum: r.get(21).map_err(&err)?,
+        checksum: checksum_from_sql(r.get_ref(21).map_err(&err)?),
         vanished_at: get_ts(22)?,
         size_unconfirmed: r.get(23).map_err(&err)?,
         created_at: get_ts(19)?.unwrap_or_default(),

@@ -1003,3 +1003,59 @@ fn the_vanish_check_reads_the_path_index_in_order() {
         "{detail:?}"
     );
 }
+
+/// A SHA-256 is stored as its 32 bytes (schema 9) and read back as the
+/// `sha256:<hex>` it was given; another form stays text. The migration's
+/// statement turns a stored text checksum into the same bytes.
+#[test]
+fn a_sha256_is_stored_as_its_32_bytes() {
+    let f = fixture();
+    f.store
+        .register(&[new_file("d", "a.zip", 1), new_file("d", "b.zip", 1)])
+        .unwrap();
+    let sum = format!("sha256:{}", "0123456789abcdef".repeat(4));
+    for (c, checksum) in f
+        .store
+        .claim(&ds("d"), &worker(1), 2, LEASE)
+        .unwrap()
+        .iter()
+        .zip([sum.clone(), "md5:abc".to_owned()])
+    {
+        let metrics = CompletionMetrics {
+            checksum: Some(checksum),
+            ..CompletionMetrics::default()
+        };
+        f.store.complete(c, &metrics).unwrap();
+    }
+    assert_eq!(
+        status_of(&f.store, "d", "a.zip").checksum,
+        Some(sum.clone())
+    );
+    assert_eq!(
+        status_of(&f.store, "d", "b.zip").checksum.as_deref(),
+        Some("md5:abc")
+    );
+    let conn = rusqlite::Connection::open(f._dir.path().join("p.db")).unwrap();
+    let stored = |path: &str| -> (String, i64) {
+        conn.query_row(
+            "SELECT typeof(checksum), length(checksum) FROM file_processing_log WHERE file_path = ?1",
+            [path],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    assert_eq!(stored("a.zip"), ("blob".to_owned(), 32));
+    assert_eq!(stored("b.zip").0, "text");
+    // a database written before schema 9: the migration's statement
+    conn.execute(
+        "UPDATE file_processing_log SET checksum = ?1 WHERE file_path = 'a.zip'",
+        [&sum],
+    )
+    .unwrap();
+    assert_eq!(stored("a.zip").0, "text");
+    conn.execute_batch(include_str!("../../../migrations/V9__checksum_bytes.sql"))
+        .unwrap();
+    assert_eq!(stored("a.zip"), ("blob".to_owned(), 32));
+    assert_eq!(stored("b.zip").0, "text", "another form is left as it is");
+    assert_eq!(status_of(&f.store, "d", "a.zip").checksum, Some(sum));
+}
