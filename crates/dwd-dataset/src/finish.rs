@@ -38,7 +38,8 @@ pub(crate) struct Finishing<'a, 'j> {
     _lock: crate::ledger::DatasetLock,
 }
 
-fn store_err(e: TrackerError) -> ProcessError {
+/// A tracker error while a dataset is prepared or finished: transient.
+pub(crate) fn store_err(e: TrackerError) -> ProcessError {
     ProcessError::transient(e.to_string())
 }
 

@@ -292,7 +292,7 @@ impl Processor for DwdProcessor {
         let dir = crate::OutputLayout::new(&self.output).dataset(dataset.as_str());
         let _lock = lock(&dir, job)?;
         crate::output::sweep_stale_temps(&dir);
-        let store_err = |e: tracker_core::TrackerError| ProcessError::transient(e.to_string());
+        let store_err = crate::finish::store_err;
         let files = crate::update::completed(job.store, dataset).map_err(store_err)?;
         let outputs = job.store.outputs(dataset).map_err(store_err)?;
         let redo = crate::check::files_to_redo(&dir, &files, &outputs);

@@ -239,7 +239,7 @@ impl Source for HttpSource {
     }
 
     fn locate(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
+        locate(&self.base, path)
     }
 
     fn fetch(

@@ -22,7 +22,7 @@ mod verify;
 pub use processor::{FinishJob, Job, MemoryBudget, Outcome, ProcessError, Processor, StopHandle};
 pub use runner::{
     DatasetReport, FailedFile, FileEvent, Observer, PipelineError, Quiet, RunOptions, RunReport,
-    Stats, StopReason, host_name, run,
+    Stats, StopReason, host_name, panic_message, run,
 };
 pub use verify::{Verify, verify_path};
 

@@ -719,19 +719,24 @@ where
             return None;
         }
         Ok(Err(e)) => e,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            ProcessError::permanent(format!("worker panicked: {what}"))
-        }
+        Err(panic) => ProcessError::permanent(format!(
+            "worker panicked: {}",
+            panic_message(panic.as_ref())
+        )),
     };
     fail(
         store, shared, claim, &job, processor, opts, observer, &error, started_at,
     );
     None
+}
+
+/// What a panic said (its `&str` or `String` payload).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 /// Records `error`, the failure of `claim`'s file: released when the
