@@ -31,29 +31,23 @@ impl From<ExportError> for JobError {
 pub struct Table {
     pub schema: SchemaRef,
     pub batches: Vec<RecordBatch>,
-    pub rows: u64,
 }
 
 impl Table {
-    fn new(
-        schema: SchemaRef,
-        meta: Vec<parquet::file::metadata::KeyValue>,
-    ) -> Result<Table, JobError> {
+    fn new(schema: SchemaRef, meta: Vec<parquet::file::metadata::KeyValue>) -> Table {
         let meta: HashMap<String, String> = meta
             .into_iter()
             .filter_map(|kv| Some((kv.key, kv.value?)))
             .collect();
         let schema = Arc::new(schema.as_ref().clone().with_metadata(meta));
-        Ok(Table {
+        Table {
             schema,
             batches: Vec::new(),
-            rows: 0,
-        })
+        }
     }
 
     /// Adds a batch, under the table's schema (its metadata).
     fn push(&mut self, batch: RecordBatch) -> Result<(), ExportError> {
-        self.rows += batch.num_rows() as u64;
         self.batches.push(batch.with_schema(self.schema.clone())?);
         Ok(())
     }
@@ -164,7 +158,7 @@ impl Session {
         self.check_export(spec)?;
         let layout = self.layout();
         let plan = dwd_dataset::export::plan(&layout, spec, Format::Parquet)?;
-        let mut table = Table::new(plan.schema(), dwd_dataset::export::export_metadata(spec))?;
+        let mut table = Table::new(plan.schema(), dwd_dataset::export::export_metadata(spec));
         plan.run(&layout, spec, &mut |b| table.push(b))?;
         Ok(table)
     }
@@ -176,7 +170,7 @@ impl Session {
         let layout = self.layout();
         let tables = dwd_translate::Tables::load(self.config.paths.translations.as_deref())?;
         let plan = dwd_dataset::values::plan(&layout, &tables, spec, Format::Parquet)?;
-        let mut table = Table::new(plan.schema(), plan.metadata(spec))?;
+        let mut table = Table::new(plan.schema(), plan.metadata(spec));
         plan.run(&layout, spec, &mut |b| table.push(b))?;
         Ok(table)
     }

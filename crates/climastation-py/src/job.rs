@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use climastation_jobs::{JobError, Table};
 use pyo3::prelude::*;
@@ -97,11 +97,7 @@ impl Job {
             let result =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&st, &events)))
                     .unwrap_or_else(|p| {
-                        let why = p
-                            .downcast_ref::<&str>()
-                            .map(|s| (*s).to_owned())
-                            .or_else(|| p.downcast_ref::<String>().cloned())
-                            .unwrap_or_default();
+                        let why = pipeline::panic_message(p.as_ref());
                         Err(JobError::Failed(format!("the job panicked: {why}")))
                     });
             *lock(&s.result) = Some(result);
@@ -113,10 +109,6 @@ impl Job {
             thread: Mutex::new(Some(thread)),
         }
     }
-
-    fn is_done(&self) -> bool {
-        lock(&self.shared.result).is_some()
-    }
 }
 
 #[pymethods]
@@ -126,21 +118,13 @@ impl Job {
     fn wait(&self, py: Python<'_>, timeout: f64) -> bool {
         let limit = Duration::from_secs_f64(timeout.clamp(0.0, 3600.0));
         py.detach(|| {
-            let end = Instant::now() + limit;
-            let mut result = lock(&self.shared.result);
-            while result.is_none() {
-                let left = end.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return false;
-                }
-                result = self
-                    .shared
-                    .finished
-                    .wait_timeout(result, left.min(crate::STEP))
-                    .map(|(g, _)| g)
-                    .unwrap_or_else(|p| p.into_inner().0);
-            }
-            true
+            let result = lock(&self.shared.result);
+            let (result, _) = self
+                .shared
+                .finished
+                .wait_timeout_while(result, limit, |r| r.is_none())
+                .unwrap_or_else(|p| p.into_inner());
+            result.is_some()
         })
     }
 
@@ -156,10 +140,6 @@ impl Job {
             .iter()
             .map(|b| (b.dataset.clone(), b.done, b.total, b.failed))
             .collect()
-    }
-
-    fn done(&self) -> bool {
-        self.is_done()
     }
 
     /// The result (waiting for it without the GIL): a report as Python

@@ -12,7 +12,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use arrow_array::{ArrayRef, Date32Array, Float64Array, RecordBatch, StringArray, UInt32Array};
 use arrow_pyarrow::IntoPyArrow;
@@ -453,7 +452,6 @@ fn stations_table(report: &climastation_jobs::StationsReport) -> Result<Table, J
         .map_err(|e| JobError::Failed(e.to_string()))?;
     Ok(Table {
         schema,
-        rows: batch.num_rows() as u64,
         batches: vec![batch],
     })
 }
@@ -504,16 +502,12 @@ fn _handover(py: Python<'_>, rows: usize) -> PyResult<(Py<PyAny>, f64, usize)> {
     .map_err(|e| error(py, "ClimaStationError", e.to_string()))?;
     let table = Table {
         schema,
-        rows: rows as u64,
         batches: vec![batch],
     };
     let start = std::time::Instant::now();
     let t = to_pyarrow(py, table)?;
     Ok((t, start.elapsed().as_secs_f64(), address))
 }
-
-/// How long [`Job::wait`] sleeps at most between looks.
-pub(crate) const STEP: Duration = Duration::from_millis(100);
 
 #[pymodule]
 fn _climastation(m: &Bound<'_, PyModule>) -> PyResult<()> {

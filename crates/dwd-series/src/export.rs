@@ -454,11 +454,6 @@ impl ExportPlan {
         }
     }
 
-    /// The stations chosen (with a series in a chosen dataset, selected).
-    pub fn stations(&self) -> usize {
-        self.ids.len()
-    }
-
     /// Reads, joins and hands on each station's rows (one batch a station,
     /// stations by id); stops between stations when `spec.stop` is set.
     pub fn run(
