@@ -27,7 +27,10 @@ import os as _os
 import sys as _sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+if TYPE_CHECKING:  # for editors and type checkers; imported for real by the native module
+    import pyarrow
 
 from . import errors
 from ._climastation import Archive as _Archive
@@ -61,7 +64,7 @@ __all__ = [
 ]
 
 DateLike = Union[str, int, _dt.date]
-PathLike = Union[str, "os.PathLike[str]"]
+PathLike = Union[str, "_os.PathLike[str]"]
 
 
 def datasets(resolution: Optional[str] = None) -> list[dict[str, Any]]:
@@ -86,7 +89,7 @@ def stations(
     config: Optional[PathLike] = None,
     source: Optional[str] = None,
     **selection: Any,
-) -> "pyarrow.Table":  # noqa: F821
+) -> "pyarrow.Table":
     """The stations of ``dataset`` from all of DWD's station lists.
 
     A shortcut for ``Archive(config).stations(dataset, ...)``; the selection
@@ -368,7 +371,7 @@ class Archive:
 
     # -- tables --
 
-    def stations(self, dataset: str, *, source: Optional[str] = None, **selection: Any) -> "pyarrow.Table":  # noqa: F821
+    def stations(self, dataset: str, *, source: Optional[str] = None, **selection: Any) -> "pyarrow.Table":
         """The stations of ``dataset`` from all its station lists at the
         source, the selection applied; nearest first with ``near``.
 
@@ -390,7 +393,7 @@ class Archive:
         parameters: Optional[Sequence[str]] = None,
         long: bool = False,
         with_station: bool = False,
-    ) -> "pyarrow.Table":  # noqa: F821
+    ) -> "pyarrow.Table":
         """One dataset's merged series: a row per station and time (UTC),
         each parameter with its quality level; ``start``/``end`` are days,
         ``end`` included. ``long=True``: the tidy shape (a row per station,
@@ -425,7 +428,7 @@ class Archive:
         long: bool = False,
         with_station: bool = False,
         **selection: Any,
-    ) -> "pyarrow.Table":  # noqa: F821
+    ) -> "pyarrow.Table":
         """One record per station and time with the parameters of every
         dataset of ``resolution`` (their merged series joined), as
         ``climastation export``; the selection keywords choose stations and
@@ -457,7 +460,7 @@ class Archive:
         min_quality: Optional[int] = None,
         max_distance_km: Optional[float] = None,
         k: Optional[int] = None,
-    ) -> "pyarrow.Table":  # noqa: F821
+    ) -> "pyarrow.Table":
         """The values at places, from the stations around them, as
         ``climastation values``: ``at`` is ``(lat, lon)``, ``(lat, lon,
         height_m)`` or a list of them; ``method`` ``nearest`` or ``idw``.
