@@ -183,7 +183,7 @@ fn db_check_diagnoses_damage_read_only() {
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute(
-            "UPDATE status_counts SET n = n + 5 WHERE status = 'pending'",
+            "UPDATE file_counts SET n = n + 5 WHERE status = 0", // pending
             [],
         )
         .unwrap();

@@ -19,7 +19,9 @@ pub const RATE_WINDOW: Duration = Duration::from_secs(300);
 pub struct StatusRow {
     pub summary: DatasetSummary,
     pub activity: Activity,
-    /// Completed files per minute over [`RATE_WINDOW`].
+    /// Completed files per minute over about [`RATE_WINDOW`]: from the
+    /// store's mark of the completed count nearest before the window's start
+    /// (or its first mark, when younger) until now.
     pub rate_per_min: f64,
     /// What the dataset was last crawled with (`everything`), if crawled.
     pub selection: Option<String>,
@@ -87,7 +89,14 @@ impl Session {
                 continue;
             }
             let activity = store.activity(&summary.dataset, since)?;
-            let rate_per_min = activity.completed_since as f64 / (RATE_WINDOW.as_secs_f64() / 60.0);
+            let rate_per_min = match activity.counted_since {
+                Some(from) => {
+                    // at least a second: a mark made just now rates nothing yet
+                    let minutes = now.millis_since(from).max(1000) as f64 / 60_000.0;
+                    activity.completed_since as f64 / minutes
+                }
+                None => 0.0,
+            };
             rows.push(StatusRow {
                 selection: selections.get(summary.dataset.as_str()).cloned(),
                 summary,

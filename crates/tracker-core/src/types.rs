@@ -527,15 +527,20 @@ pub struct FileRecord {
     /// Completed on the server's word alone: no listing gave its size and
     /// its format has no check of its own.
     pub size_unconfirmed: bool,
+    /// When the file was first registered.
     pub created_at: Timestamp,
-    pub updated_at: Timestamp,
 }
 
 /// What is going on in a dataset right now, for `status`.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Activity {
-    /// Files completed at or after the `since` instant of the query.
+    /// Files completed from `counted_since` until now.
     pub completed_since: u64,
+    /// Where the count starts: the store's record of the dataset's
+    /// completed count nearest before the `since` of the query (a little
+    /// earlier), or its oldest one after it when it has none before;
+    /// `None` when no file of the dataset was completed yet.
+    pub counted_since: Option<Timestamp>,
     /// Workers holding claims, with how many each holds.
     pub workers: Vec<(WorkerId, u64)>,
     /// The claim held longest: file and when it was claimed.

@@ -1,7 +1,8 @@
 //! The ClimaStation progress tracker on SQLite: the only crate with SQL.
 //!
 //! - One database file (default `data/progress_tracking.db`) in WAL mode,
-//!   table `file_processing_log`, schema from `migrations/` (refinery).
+//!   table `files` (views `file_processing_log` and `status_counts` for
+//!   reading by hand), schema from `migrations/` (refinery).
 //! - [`SqliteStore`] implements [`tracker_core::ProgressStore`]; open one per
 //!   worker thread. Any number of processes may share the file.
 //! - Writes are `BEGIN IMMEDIATE` transactions behind a per-process fair
@@ -19,7 +20,7 @@ mod store;
 pub use check::{CheckReport, check_read_only};
 pub use error::SqliteError;
 pub use open::{OpenReport, StoreOptions, known_schema_version, lock_path};
-pub use store::{DbInfo, HotStatement, SqliteStore};
+pub use store::{DbInfo, HotStatement, MARK_EVERY, MARKS_KEPT, SqliteStore};
 
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 //! [`ProgressStore`] on SQLite.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -29,6 +29,8 @@ pub struct SqliteStore {
     retry: RetryPolicy,
     options: StoreOptions,
     report: OpenReport,
+    /// When this handle last wrote a completion mark, per dataset.
+    marked: parking_lot::Mutex<HashMap<DatasetId, Timestamp>>,
     // Held (shared) for the store's lifetime: proves to later opens that this
     // process is alive. Released when the file is closed on drop.
     _instance_lock: File,
@@ -69,6 +71,7 @@ impl SqliteStore {
             retry: options.retry,
             options,
             report: opened.report,
+            marked: parking_lot::Mutex::new(HashMap::new()),
             _instance_lock: opened.instance_lock,
         })
     }
@@ -145,7 +148,7 @@ impl SqliteStore {
         };
         let files: i64 = self
             .conn
-            .query_row("SELECT COALESCE(SUM(n), 0) FROM status_counts", [], |r| {
+            .query_row("SELECT COALESCE(SUM(n), 0) FROM file_counts", [], |r| {
                 r.get(0)
             })
             .map_err(self.sql_err("reading database info"))?;
@@ -238,19 +241,17 @@ impl SqliteStore {
     /// Gives a claim back: `pending` at once, no failure counted; with
     /// `reason`, its kind and message are recorded.
     fn release_in(&self, claim: &Claim, reason: Option<&Failure>) -> Result<()> {
-        let now = self.now().as_millis();
         self.write("release", |tx| {
             let n = match reason {
                 None => tx
                     .prepare_cached(sql::RELEASE)
-                    .and_then(|mut s| s.execute(params![claim.id.0, claim.token, now])),
+                    .and_then(|mut s| s.execute(params![claim.id.0, claim.token])),
                 Some(r) => tx
                     .prepare_cached(sql::RELEASE_WITH_REASON)
                     .and_then(|mut s| {
                         s.execute(params![
                             claim.id.0,
                             claim.token,
-                            now,
                             r.kind.as_str(),
                             r.message,
                             r.cause.map(|c| c.as_str())
@@ -285,9 +286,8 @@ impl SqliteStore {
                 s.execute(params![
                     claim.id.0,
                     claim.token,
-                    started.as_millis(),
-                    now.as_millis(),
                     duration,
+                    now.as_millis(),
                     records,
                     bytes,
                     checksum_to_sql(metrics.checksum.as_deref()),
@@ -300,6 +300,36 @@ impl SqliteStore {
         }
         self.record_outputs_in(tx, &claim.key.dataset, &metrics.outputs)?;
         tracing::debug!(dataset = %claim.key.dataset, file = claim.key.path(), worker = %claim.worker, attempt = claim.token, from = "processing", to = "completed", records, bytes, "completed");
+        Ok(())
+    }
+
+    /// Writes the dataset's completed count as a mark for the rate `status`
+    /// shows, at most every [`MARK_EVERY`] a handle, and drops marks older
+    /// than [`MARKS_KEPT`]. Written in the completion's transaction, before
+    /// it: the count is the one the completions start from. (Schema 10
+    /// replaced an index of every completion by these.)
+    fn mark_completions(
+        &self,
+        tx: &Transaction<'_>,
+        dataset: &DatasetId,
+        now: Timestamp,
+    ) -> Result<()> {
+        let mut marked = self.marked.lock();
+        if let Some(last) = marked.get(dataset)
+            && now.millis_since(*last) < MARK_EVERY.as_millis() as u64
+            && *last <= now
+        {
+            return Ok(());
+        }
+        let err = self.sql_err("mark completions");
+        tx.prepare_cached(sql::MARK_COMPLETIONS)
+            .and_then(|mut s| s.execute(params![dataset.as_str(), now.as_millis()]))
+            .map_err(&err)?;
+        let oldest = now.as_millis() - MARKS_KEPT.as_millis() as i64;
+        tx.prepare_cached(sql::PRUNE_MARKS)
+            .and_then(|mut s| s.execute(params![dataset.as_str(), oldest]))
+            .map_err(&err)?;
+        marked.insert(dataset.clone(), now);
         Ok(())
     }
 
@@ -330,6 +360,11 @@ impl SqliteStore {
     }
 }
 
+/// How often a handle writes a dataset's completed count (a mark).
+pub const MARK_EVERY: Duration = Duration::from_secs(5);
+/// How long marks are kept: longer than any rate window `status` uses.
+pub const MARKS_KEPT: Duration = Duration::from_secs(3600);
+
 /// Statements whose re-prepare count is worth watching.
 #[derive(Clone, Copy, Debug)]
 pub enum HotStatement {
@@ -355,9 +390,14 @@ impl ProgressStore for SqliteStore {
         let report = self.write("register", |tx| {
             let err = self.sql_err("register");
             let mut ins_ds = tx.prepare_cached(sql::INSERT_DATASET).map_err(&err)?;
+            let mut ds_id = tx.prepare_cached(sql::DATASET_ID).map_err(&err)?;
+            let mut keys: Vec<(&DatasetId, i64)> = Vec::with_capacity(datasets.len());
             for ds in &datasets {
                 ins_ds.execute(params![ds.as_str(), now]).map_err(&err)?;
+                let id: i64 = ds_id.query_row([ds.as_str()], |r| r.get(0)).map_err(&err)?;
+                keys.push((ds, id));
             }
+            let key_of = |d: &DatasetId| keys.iter().find(|(k, _)| *k == d).map(|(_, id)| *id);
             let mut find = tx.prepare_cached(sql::SOURCE_STATE).map_err(&err)?;
             let mut insert = tx.prepare_cached(sql::INSERT_FILE).map_err(&err)?;
             let mut requeue = tx.prepare_cached(sql::REQUEUE_CHANGED).map_err(&err)?;
@@ -366,9 +406,13 @@ impl ProgressStore for SqliteStore {
             for f in files {
                 let size = f.size.map(|s| to_i64(s, "file size")).transpose()?;
                 let modified = f.source_modified.map(Timestamp::as_millis);
+                let dataset = key_of(&f.key.dataset).ok_or_else(|| {
+                    TrackerError::InvalidInput(format!("dataset {} not registered", f.key.dataset))
+                })?;
+                let path_key = sql::path_key(f.key.path());
                 type Existing = (i64, Option<i64>, Option<i64>, Option<i64>);
                 let existing: Option<Existing> = find
-                    .query_row(params![f.key.dataset.as_str(), f.key.path()], |r| {
+                    .query_row(params![dataset, path_key, f.key.path()], |r| {
                         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
                     })
                     .optional()
@@ -384,18 +428,18 @@ impl ProgressStore for SqliteStore {
                 match (register_action(state, f), existing) {
                     (RegisterAction::Insert, _) => {
                         insert
-                            .execute(params![f.key.dataset.as_str(), f.key.path(), size, modified, now])
+                            .execute(params![dataset, path_key, f.key.path(), size, modified, now])
                             .map_err(&err)?;
                         report.new += 1;
                         tracing::debug!(dataset = %f.key.dataset, file = f.key.path(), to = "pending", "registered");
                     }
                     (RegisterAction::Requeue, Some((id, ..))) => {
-                        requeue.execute(params![id, size, modified, now]).map_err(&err)?;
+                        requeue.execute(params![id, size, modified]).map_err(&err)?;
                         report.changed += 1;
                         tracing::debug!(dataset = %f.key.dataset, file = f.key.path(), to = "pending", "source changed: requeued");
                     }
                     (RegisterAction::Unchanged, Some((id, _, _, Some(_)))) => {
-                        reappeared.execute(params![id, now]).map_err(&err)?;
+                        reappeared.execute(params![id]).map_err(&err)?;
                         report.unchanged += 1;
                     }
                     (RegisterAction::Requeue | RegisterAction::Unchanged, _) => report.unchanged += 1,
@@ -479,9 +523,7 @@ impl ProgressStore for SqliteStore {
         self.write("renew", |tx| {
             let n = tx
                 .prepare_cached(sql::RENEW)
-                .and_then(|mut s| {
-                    s.execute(params![claim.id.0, claim.token, expires, now.as_millis()])
-                })
+                .and_then(|mut s| s.execute(params![claim.id.0, claim.token, expires]))
                 .map_err(self.sql_err("renew"))?;
             if n == 0 {
                 return Err(self.stale_or_missing(tx, claim));
@@ -494,12 +536,19 @@ impl ProgressStore for SqliteStore {
 
     fn complete(&self, claim: &Claim, metrics: &CompletionMetrics) -> Result<()> {
         let now = self.now();
-        self.write("complete", |tx| self.complete_in(tx, claim, metrics, now))
+        self.write("complete", |tx| {
+            self.mark_completions(tx, &claim.key.dataset, now)?;
+            self.complete_in(tx, claim, metrics, now)
+        })
     }
 
     fn complete_many(&self, done: &[(Claim, CompletionMetrics)]) -> Result<Vec<Result<()>>> {
         let now = self.now();
         self.write("complete", |tx| {
+            let datasets: BTreeSet<&DatasetId> = done.iter().map(|(c, _)| &c.key.dataset).collect();
+            for dataset in datasets {
+                self.mark_completions(tx, dataset, now)?;
+            }
             let mut results = Vec::with_capacity(done.len());
             for (claim, metrics) in done {
                 match self.complete_in(tx, claim, metrics, now) {
@@ -540,12 +589,11 @@ impl ProgressStore for SqliteStore {
                     s.execute(params![
                         claim.id.0,
                         claim.token,
-                        status.as_str(),
+                        sql::status_code(status),
                         failures,
                         not_before,
-                        started.as_millis(),
-                        now.as_millis(),
                         duration,
+                        now.as_millis(),
                         failure.kind.as_str(),
                         failure.message,
                         failure.cause.map(|c| c.as_str())
@@ -606,23 +654,18 @@ impl ProgressStore for SqliteStore {
 
     fn mark_vanished(&self, dataset: &DatasetId, present: &[&str]) -> Result<Vec<String>> {
         let now = self.now().as_millis();
-        // the listing sorted (references only), walked beside the dataset's
-        // files in path order: a crawl of 328K files needs no table of them
-        let mut listed: Vec<&str> = present.to_vec();
-        listed.sort_unstable();
+        // the listing as a set of references, each of the dataset's files
+        // looked up in it: a crawl of 328K files needs no table of them
+        let listed: HashSet<&str> = present.iter().copied().collect();
         let gone = self.write("mark vanished files", |tx| {
             let err = self.sql_err("mark vanished files");
             let mut gone: Vec<(i64, String)> = Vec::new();
             {
-                let mut stmt = tx.prepare_cached(sql::NOT_VANISHED_BY_PATH).map_err(&err)?;
+                let mut stmt = tx.prepare_cached(sql::NOT_VANISHED).map_err(&err)?;
                 let mut rows = stmt.query([dataset.as_str()]).map_err(&err)?;
-                let mut at = 0;
                 while let Some(row) = rows.next().map_err(&err)? {
                     let path: String = row.get(1).map_err(&err)?;
-                    while at < listed.len() && listed[at] < path.as_str() {
-                        at += 1;
-                    }
-                    if listed.get(at) != Some(&path.as_str()) {
+                    if !listed.contains(path.as_str()) {
                         gone.push((row.get(0).map_err(&err)?, path));
                     }
                 }
@@ -641,7 +684,6 @@ impl ProgressStore for SqliteStore {
     }
 
     fn retry(&self, dataset: Option<&DatasetId>, selection: &RetrySelection) -> Result<u64> {
-        let now = self.now().as_millis();
         let path = match selection {
             RetrySelection::AllFailed => None,
             RetrySelection::Path(p) => Some(p.as_str()),
@@ -650,10 +692,10 @@ impl ProgressStore for SqliteStore {
         let n = self.write("retry", |tx| {
             let mut stmt = tx.prepare(&sql).map_err(self.sql_err("retry"))?;
             let n = match (dataset, path) {
-                (Some(d), Some(p)) => stmt.execute(params![now, d.as_str(), p]),
-                (Some(d), None) => stmt.execute(params![now, d.as_str()]),
-                (None, Some(p)) => stmt.execute(params![now, p]),
-                (None, None) => stmt.execute(params![now]),
+                (Some(d), Some(p)) => stmt.execute(params![d.as_str(), sql::path_key(p), p]),
+                (Some(d), None) => stmt.execute(params![d.as_str()]),
+                (None, Some(p)) => stmt.execute(params![sql::path_key(p), p]),
+                (None, None) => stmt.execute([]),
             };
             Ok(n.map_err(self.sql_err("retry"))?)
         })?;
@@ -669,14 +711,13 @@ impl ProgressStore for SqliteStore {
     }
 
     fn reset(&self, dataset: &DatasetId, status: Option<FileStatus>) -> Result<u64> {
-        let now = self.now().as_millis();
         let n = self.write("reset", |tx| {
             let mut stmt = tx
                 .prepare(sql::reset(status.is_some()))
                 .map_err(self.sql_err("reset"))?;
             let n = match status {
-                Some(s) => stmt.execute(params![now, dataset.as_str(), s.as_str()]),
-                None => stmt.execute(params![now, dataset.as_str()]),
+                Some(s) => stmt.execute(params![dataset.as_str(), sql::status_code(s)]),
+                None => stmt.execute(params![dataset.as_str()]),
             };
             Ok(n.map_err(self.sql_err("reset"))?)
         })?;
@@ -687,7 +728,7 @@ impl ProgressStore for SqliteStore {
     fn summary(&self, dataset: Option<&DatasetId>) -> Result<Vec<DatasetSummary>> {
         let err = self.sql_err("summary");
         let mut out: Vec<DatasetSummary> = Vec::new();
-        let mut add = |name: String, status: String, n: i64| -> Result<()> {
+        let mut add = |name: String, status: i64, n: i64| -> Result<()> {
             let n = u64::try_from(n).map_err(|_| corrupt(self, "summary", "n", n))?;
             if out.last().is_none_or(|s| s.dataset.as_str() != name) {
                 out.push(DatasetSummary {
@@ -696,9 +737,10 @@ impl ProgressStore for SqliteStore {
                 });
             }
             if let Some(last) = out.last_mut() {
-                match status.as_str() {
-                    "vanished" => last.counts.vanished = n,
-                    other => *last.counts.get_mut(other.parse::<FileStatus>()?) = n,
+                match sql::status_of_code(status) {
+                    Some(s) => *last.counts.get_mut(s) = n,
+                    None if status == sql::VANISHED_CODE => last.counts.vanished = n,
+                    None => return Err(corrupt(self, "summary", "status", status)),
                 }
             }
             Ok(())
@@ -706,7 +748,7 @@ impl ProgressStore for SqliteStore {
         let map = |r: &Row<'_>| {
             Ok((
                 r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
+                r.get::<_, i64>(1)?,
                 r.get::<_, i64>(2)?,
             ))
         };
@@ -732,10 +774,21 @@ impl ProgressStore for SqliteStore {
     fn activity(&self, dataset: &DatasetId, since: Timestamp) -> Result<Activity> {
         let err = self.sql_err("read activity");
         let ds = dataset.as_str();
-        let completed: i64 = self
+        let completed_now: i64 = self
             .conn
-            .prepare_cached(sql::COMPLETED_SINCE)
-            .and_then(|mut s| s.query_row(params![ds, since.as_millis()], |r| r.get(0)))
+            .prepare_cached(sql::COMPLETED_NOW)
+            .and_then(|mut s| s.query_row([ds], |r| r.get(0)).optional())
+            .map_err(&err)?
+            .unwrap_or(0);
+        let mark: Option<(i64, i64)> = self
+            .conn
+            .prepare_cached(sql::MARK_BEFORE)
+            .and_then(|mut s| {
+                s.query_row(params![ds, since.as_millis()], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+            })
             .map_err(&err)?;
         let mut workers = Vec::new();
         {
@@ -791,7 +844,8 @@ impl ProgressStore for SqliteStore {
             None => None,
         };
         Ok(Activity {
-            completed_since: completed.max(0) as u64,
+            completed_since: mark.map_or(0, |(_, n)| (completed_now - n).max(0) as u64),
+            counted_since: mark.map(|(at, _)| Timestamp::from_millis(at)),
             workers,
             oldest_claim,
             last_failure,
@@ -915,14 +969,13 @@ impl ProgressStore for SqliteStore {
     }
 
     fn redo(&self, dataset: &DatasetId, paths: &[String]) -> Result<u64> {
-        let now = self.now().as_millis();
         let n = self.write("redo", |tx| {
             let err = self.sql_err("redo");
             let mut stmt = tx.prepare_cached(sql::REDO).map_err(&err)?;
             let mut n = 0;
             for p in paths {
                 n += stmt
-                    .execute(params![now, dataset.as_str(), p])
+                    .execute(params![dataset.as_str(), sql::path_key(p), p])
                     .map_err(&err)?;
             }
             Ok(n)
@@ -940,7 +993,11 @@ impl ProgressStore for SqliteStore {
             .prepare_cached(&sql::file_by_key())
             .map_err(&err)?;
         let mut rows = stmt
-            .query(params![key.dataset.as_str(), key.path()])
+            .query(params![
+                key.dataset.as_str(),
+                sql::path_key(key.path()),
+                key.path()
+            ])
             .map_err(&err)?;
         match rows.next().map_err(&err)? {
             Some(row) => Ok(Some(row_to_record(self, row)?)),
@@ -1024,13 +1081,16 @@ fn row_to_record(store: &SqliteStore, r: &Row<'_>) -> Result<FileRecord> {
         Ok(v.map(Timestamp::from_millis))
     };
     let dataset = DatasetId::new(r.get::<_, String>(1).map_err(&err)?)?;
-    let status: String = r.get(3).map_err(&err)?;
-    let error_kind: Option<String> = r.get(17).map_err(&err)?;
+    let code: i64 = r.get(3).map_err(&err)?;
+    let status = sql::status_of_code(code).ok_or_else(|| corrupt(store, op, "status", code))?;
     let worker: Option<String> = r.get(6).map_err(&err)?;
+    let duration_ms = get_u64(12, "duration_ms")?;
+    let finished_at = get_ts(13)?;
+    let error_kind: Option<String> = r.get(16).map_err(&err)?;
     Ok(FileRecord {
         id: FileId(r.get(0).map_err(&err)?),
         key: FileKey::new(dataset, r.get::<_, String>(2).map_err(&err)?)?,
-        status: status.parse()?,
+        status,
         size: get_u64(4, "size")?,
         source_modified: get_ts(5)?,
         worker: worker.map(WorkerId::new).transpose()?,
@@ -1039,22 +1099,27 @@ fn row_to_record(store: &SqliteStore, r: &Row<'_>) -> Result<FileRecord> {
         lease_expires_at: get_ts(9)?,
         not_before: get_ts(10)?,
         claimed_at: get_ts(11)?,
-        started_at: get_ts(12)?,
-        finished_at: get_ts(13)?,
-        duration_ms: get_u64(14, "duration_ms")?,
-        records_processed: get_u64(15, "records_processed")?,
-        bytes_processed: get_u64(16, "bytes_processed")?,
+        started_at: match (finished_at, duration_ms) {
+            (Some(f), Some(d)) => Some(Timestamp::from_millis(
+                f.as_millis()
+                    .saturating_sub(i64::try_from(d).unwrap_or(i64::MAX)),
+            )),
+            _ => None,
+        },
+        finished_at,
+        duration_ms,
+        records_processed: get_u64(14, "records_processed")?,
+        bytes_processed: get_u64(15, "bytes_processed")?,
         error_kind: error_kind.map(|k| k.parse::<FailureKind>()).transpose()?,
-        error_message: r.get(18).map_err(&err)?,
+        error_message: r.get(17).map_err(&err)?,
         error_cause: r
-            .get::<_, Option<String>>(24)
+            .get::<_, Option<String>>(18)
             .map_err(&err)?
             .map(|c| c.parse::<FailureCause>())
             .transpose()?,
-        checksum: checksum_from_sql(r.get_ref(21).map_err(&err)?),
-        vanished_at: get_ts(22)?,
-        size_unconfirmed: r.get(23).map_err(&err)?,
         created_at: get_ts(19)?.unwrap_or_default(),
-        updated_at: get_ts(20)?.unwrap_or_default(),
+        checksum: checksum_from_sql(r.get_ref(20).map_err(&err)?),
+        vanished_at: get_ts(21)?,
+        size_unconfirmed: r.get(22).map_err(&err)?,
     })
 }

@@ -116,6 +116,8 @@ fn a_file_goes_from_pending_to_completed() {
     let rec = status_of(&f.store, "d", "a.zip");
     assert_eq!(rec.status, FileStatus::Completed);
     assert_eq!(rec.duration_ms, Some(1000));
+    assert_eq!(rec.started_at, Some(Timestamp::from_millis(T0 + 500)));
+    assert_eq!(rec.finished_at, Some(Timestamp::from_millis(T0 + 1500)));
     assert_eq!(rec.records_processed, Some(7));
     assert_eq!(rec.checksum.as_deref(), Some("sha256:00ff"));
     assert_eq!(rec.worker, None);
@@ -645,6 +647,7 @@ fn activity_shows_workers_oldest_claim_recent_completions_and_last_failure() {
         .activity(&ds("d"), Timestamp::from_millis(T0))
         .unwrap();
     assert_eq!(a.completed_since, 1);
+    assert_eq!(a.counted_since, Some(Timestamp::from_millis(T0 + 5_000)));
     assert_eq!(a.workers, vec![(worker(1), 1), (worker(2), 2)]);
     let (oldest, at) = a.oldest_claim.unwrap();
     assert_eq!((oldest.path(), at.as_millis()), ("f1.zip", T0));
@@ -657,7 +660,52 @@ fn activity_shows_workers_oldest_claim_recent_completions_and_last_failure() {
         .store
         .activity(&ds("d"), f.clock.now().plus(Duration::from_secs(1)))
         .unwrap();
-    assert_eq!(later.completed_since, 0);
+    assert_eq!(
+        (later.completed_since, later.counted_since),
+        (1, a.counted_since),
+        "counted from the newest mark before the instant asked"
+    );
+}
+
+/// The rate `status` shows comes from marks of the completed count (schema
+/// 10): counted from the newest mark at or before the instant asked, or the
+/// oldest after it; a handle marks at most every MARK_EVERY; marks older
+/// than MARKS_KEPT go.
+#[test]
+fn completions_are_counted_from_the_marks() {
+    let f = fixture();
+    let files: Vec<_> = (0..5)
+        .map(|i| new_file("d", &format!("f{i}.zip"), i))
+        .collect();
+    f.store.register(&files).unwrap();
+    let none = f.store.activity(&ds("d"), f.clock.now()).unwrap();
+    assert_eq!((none.completed_since, none.counted_since), (0, None));
+    let done = |f: &Fixture| {
+        let c = claim_one(f, 1);
+        f.store.complete(&c, &CompletionMetrics::default()).unwrap();
+    };
+    done(&f); // mark (T0, 0)
+    f.clock.advance(Duration::from_secs(1));
+    done(&f); // within MARK_EVERY: no mark
+    f.clock.advance(Duration::from_secs(60));
+    done(&f); // mark (T0 + 61 s, 2)
+    let at = |ms: i64| Timestamp::from_millis(T0 + ms);
+    let a = f.store.activity(&ds("d"), at(30_000)).unwrap();
+    assert_eq!((a.completed_since, a.counted_since), (3, Some(at(0))));
+    let a = f.store.activity(&ds("d"), at(61_000)).unwrap();
+    assert_eq!((a.completed_since, a.counted_since), (1, Some(at(61_000))));
+    f.clock.advance(crate::MARKS_KEPT * 2);
+    done(&f); // mark (now, 3); the two older ones pruned
+    let now = f.clock.now();
+    let a = f
+        .store
+        .activity(&ds("d"), Timestamp::from_millis(now.as_millis() - 300_000))
+        .unwrap();
+    assert_eq!((a.completed_since, a.counted_since), (1, Some(now)));
+    // a reset lowers the count: never a negative rate
+    f.store.reset(&ds("d"), None).unwrap();
+    let a = f.store.activity(&ds("d"), now).unwrap();
+    assert_eq!(a.completed_since, 0);
 }
 
 #[test]
@@ -905,7 +953,8 @@ fn status_and_failed_queries_are_served_by_their_indexes() {
     f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
     let conn = rusqlite::Connection::open(f._dir.path().join("p.db")).unwrap();
     let plans = [
-        ("completed since", crate::sql::COMPLETED_SINCE.to_owned(), 2),
+        ("mark before", crate::sql::MARK_BEFORE.to_owned(), 2),
+        ("completed now", crate::sql::COMPLETED_NOW.to_owned(), 1),
         ("active workers", crate::sql::ACTIVE_WORKERS.to_owned(), 1),
         ("oldest claim", crate::sql::OLDEST_CLAIM.to_owned(), 1),
         ("last failure", crate::sql::LAST_FAILURE.to_owned(), 1),
@@ -939,12 +988,17 @@ fn status_and_failed_queries_are_served_by_their_indexes() {
             .unwrap()
             .map(Result::unwrap)
             .collect();
-        for d in detail.iter().filter(|d| d.contains("file_processing_log")) {
+        for d in detail.iter().filter(|d| {
+            (d.starts_with("SCAN") || d.starts_with("SEARCH")) && !d.contains("(subquery")
+        }) {
             assert!(
-                d.contains("USING INDEX") || d.contains("USING COVERING INDEX"),
+                d.contains("USING INDEX")
+                    || d.contains("USING COVERING INDEX")
+                    || d.contains("USING PRIMARY KEY")
+                    || d.contains("USING INTEGER PRIMARY KEY"),
                 "{what}: {d}"
             );
-            assert!(!d.contains("file_processing_log_path"), "{what}: {d}");
+            assert!(!d.contains("files_path"), "{what}: {d}");
         }
     }
 }
@@ -974,34 +1028,94 @@ fn list_up_to_pages_to_the_limit_in_order() {
     assert_eq!(&all[..25], &some[..]);
 }
 
-/// The crawl's vanish check walks a dataset's files in path order from the
-/// path index: no temporary b-tree for the order, no table of the listing.
+/// The crawl's vanish check finds a dataset's range of ids through the path
+/// index (led by the dataset) and reads that range; a lookup by path goes
+/// through the path key: never a scan of the table, no temporary b-tree.
 #[test]
-fn the_vanish_check_reads_the_path_index_in_order() {
+fn the_vanish_check_and_lookups_by_path_use_the_path_index() {
     let f = fixture();
     f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
     let conn = rusqlite::Connection::open(f._dir.path().join("p.db")).unwrap();
-    let mut stmt = conn
-        .prepare(&format!(
-            "EXPLAIN QUERY PLAN {}",
-            crate::sql::NOT_VANISHED_BY_PATH
-        ))
+    for (sql, params) in [
+        (crate::sql::NOT_VANISHED.to_owned(), 1),
+        (crate::sql::SOURCE_STATE.to_owned(), 3),
+        (crate::sql::file_by_key(), 3),
+        (crate::sql::REDO.to_owned(), 3),
+        (crate::sql::retry(true, true), 3),
+    ] {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let args: Vec<i64> = (1..=params).collect();
+        let detail: Vec<String> = stmt
+            .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(
+            detail.iter().any(|d| d.contains("INDEX files_path")),
+            "{sql}: {detail:?}"
+        );
+        assert!(
+            !detail
+                .iter()
+                .any(|d| d.contains("TEMP B-TREE") || d.starts_with("SCAN f")),
+            "{sql}: {detail:?}"
+        );
+    }
+}
+
+/// Two paths with one path key (a real FNV-1a collision) are two files:
+/// registered, looked up, retried and marked vanished each on its own.
+#[test]
+fn paths_sharing_a_path_key_are_told_apart() {
+    let (a, b) = (
+        "historical/10minutenwerte_TU_439599_hist.zip",
+        "historical/10minutenwerte_TU_622382_hist.zip",
+    );
+    assert_eq!(
+        crate::sql::path_key(a),
+        crate::sql::path_key(b),
+        "the test needs a collision"
+    );
+    let f = fixture();
+    let r = f
+        .store
+        .register(&[new_file("d", a, 1), new_file("d", b, 2)])
         .unwrap();
-    let detail: Vec<String> = stmt
-        .query_map([1], |r| r.get::<_, String>(3))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert!(
-        detail
-            .iter()
-            .any(|d| d.contains("USING INDEX file_processing_log_path")),
-        "{detail:?}"
+    assert_eq!(r.new, 2);
+    assert_eq!(status_of(&f.store, "d", a).size, Some(1));
+    assert_eq!(status_of(&f.store, "d", b).size, Some(2));
+    let r = f.store.register(&[new_file("d", b, 3)]).unwrap();
+    assert_eq!((r.new, r.changed), (0, 1));
+    assert_eq!(status_of(&f.store, "d", a).size, Some(1));
+    assert_eq!(
+        f.store.mark_vanished(&ds("d"), &[a]).unwrap(),
+        vec![b.to_owned()]
     );
-    assert!(
-        !detail.iter().any(|d| d.contains("TEMP B-TREE")),
-        "{detail:?}"
-    );
+    assert_eq!(status_of(&f.store, "d", a).vanished_at, None);
+}
+
+/// The database keeps (dataset, path) unique itself, as the unique index
+/// did before schema 10: a second row for a path is refused.
+#[test]
+fn the_database_refuses_a_second_row_for_a_path() {
+    let f = fixture();
+    f.store.register(&[new_file("d", "a.zip", 1)]).unwrap();
+    let conn = rusqlite::Connection::open(f._dir.path().join("p.db")).unwrap();
+    let key = crate::sql::path_key("a.zip");
+    let e = conn
+        .execute(
+            "INSERT INTO files (dataset_id, path_key, file_path, created_at) \
+             VALUES ((SELECT id FROM datasets WHERE name = 'd'), ?1, 'a.zip', 0)",
+            [key],
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("UNIQUE"), "{e}");
+    conn.execute(
+        "INSERT INTO files (dataset_id, path_key, file_path, created_at) \
+         VALUES ((SELECT id FROM datasets WHERE name = 'd'), ?1, 'b.zip', 0)",
+        [crate::sql::path_key("b.zip")],
+    )
+    .unwrap();
 }
 
 /// A SHA-256 is stored as its 32 bytes (schema 9) and read back as the
@@ -1038,7 +1152,7 @@ fn a_sha256_is_stored_as_its_32_bytes() {
     let conn = rusqlite::Connection::open(f._dir.path().join("p.db")).unwrap();
     let stored = |path: &str| -> (String, i64) {
         conn.query_row(
-            "SELECT typeof(checksum), length(checksum) FROM file_processing_log WHERE file_path = ?1",
+            "SELECT typeof(checksum), length(checksum) FROM files WHERE file_path = ?1",
             [path],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -1046,16 +1160,108 @@ fn a_sha256_is_stored_as_its_32_bytes() {
     };
     assert_eq!(stored("a.zip"), ("blob".to_owned(), 32));
     assert_eq!(stored("b.zip").0, "text");
-    // a database written before schema 9: the migration's statement
-    conn.execute(
-        "UPDATE file_processing_log SET checksum = ?1 WHERE file_path = 'a.zip'",
-        [&sum],
-    )
-    .unwrap();
-    assert_eq!(stored("a.zip").0, "text");
-    conn.execute_batch(include_str!("../../../migrations/V9__checksum_bytes.sql"))
+}
+
+/// A database of schema 8 (text checksums, the path index, status names)
+/// keeps every file, status, checksum and count through schemas 9 and 10.
+#[test]
+fn a_schema_8_database_is_upgraded_with_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let sum = format!("sha256:{}", "0123456789abcdef".repeat(4));
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        crate::open::migrate_to(&mut conn, 8).unwrap();
+        conn.execute_batch(&format!(
+            "INSERT INTO datasets VALUES ('b', 0), ('a', 0);
+             INSERT INTO file_processing_log (dataset, file_path, status, created_at, updated_at)
+             VALUES ('b', 'p.zip', 'pending', 1, 1);
+             INSERT INTO file_processing_log (dataset, file_path, size, source_modified,
+               status, started_at, finished_at, duration_ms, checksum, created_at, updated_at)
+             VALUES ('b', 'c.zip', 7, {modified}, 'completed', 10, 25, 15, '{sum}', 2, 25);
+             INSERT INTO file_processing_log (dataset, file_path, status, worker_id,
+               lease_expires_at, attempts, created_at, updated_at)
+             VALUES ('a', 'w.zip', 'processing', 'w1', 99, 1, 3, 3);
+             INSERT INTO file_processing_log (dataset, file_path, status, error_kind,
+               error_message, error_cause, attempts, failures, created_at, updated_at)
+             VALUES ('a', 'f.zip', 'failed', 'permanent', 'bad zip', 'content', 2, 2, 4, 4);
+             INSERT INTO file_processing_log (dataset, file_path, status, vanished_at,
+               created_at, updated_at)
+             VALUES ('a', 'v.zip', 'pending', 50, 5, 5);",
+            modified = T0 - 1000
+        ))
         .unwrap();
-    assert_eq!(stored("a.zip"), ("blob".to_owned(), 32));
-    assert_eq!(stored("b.zip").0, "text", "another form is left as it is");
-    assert_eq!(status_of(&f.store, "d", "a.zip").checksum, Some(sum));
+    }
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
+    let store = SqliteStore::open(&path, options(&clock)).unwrap();
+    assert_eq!(
+        (
+            store.open_report().schema_before,
+            store.open_report().schema_after
+        ),
+        (8, crate::known_schema_version())
+    );
+    let c = status_of(&store, "b", "c.zip");
+    assert_eq!(
+        (
+            c.status,
+            c.size,
+            c.checksum.as_deref(),
+            c.started_at,
+            c.duration_ms,
+            c.created_at
+        ),
+        (
+            FileStatus::Completed,
+            Some(7),
+            Some(sum.as_str()),
+            Some(Timestamp::from_millis(10)),
+            Some(15),
+            Timestamp::from_millis(2)
+        )
+    );
+    let fl = status_of(&store, "a", "f.zip");
+    assert_eq!(
+        (
+            fl.status,
+            fl.error_message.as_deref(),
+            fl.error_cause,
+            fl.failures
+        ),
+        (
+            FileStatus::Failed,
+            Some("bad zip"),
+            Some(FailureCause::Content),
+            2
+        )
+    );
+    // the dead run's claim went back to pending at open
+    assert_eq!(status_of(&store, "a", "w.zip").status, FileStatus::Pending);
+    assert!(status_of(&store, "a", "v.zip").vanished_at.is_some());
+    let a = counts(&store, "a");
+    assert_eq!((a.pending, a.failed, a.vanished), (1, 1, 1));
+    let b = counts(&store, "b");
+    assert_eq!((b.pending, b.completed), (1, 1));
+    assert_eq!(store.integrity_check().unwrap(), vec!["ok".to_owned()]);
+    let check = crate::check_read_only(&path).unwrap();
+    assert!(check.ok(), "{:?}", check.messages());
+    // registration and claims go on
+    let r = store
+        .register(&[new_file("b", "c.zip", 7), new_file("b", "n.zip", 1)])
+        .unwrap();
+    assert_eq!((r.new, r.unchanged), (1, 1));
+    let claims = store.claim(&ds("b"), &worker(1), 10, LEASE).unwrap();
+    let paths: Vec<&str> = claims.iter().map(|c| c.key.path()).collect();
+    assert_eq!(paths, ["p.zip", "n.zip"]);
+    // the view keeps the old shape for reading by hand
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let n: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM file_processing_log WHERE dataset = 'b' AND status = 'completed' \
+             AND duration_ms = 15",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 1);
 }
