@@ -82,7 +82,9 @@ pub trait ProgressStore: Send {
     /// Counts per dataset and status; every registered dataset, ordered by name.
     fn summary(&self, dataset: Option<&DatasetId>) -> Result<Vec<DatasetSummary>>;
 
-    /// Workers, oldest claim, last failure and completions since `since`.
+    /// Workers, oldest claim, last failure, and the completions counted
+    /// from about `since` (from the store's record of the completed count
+    /// nearest before it: [`Activity::counted_since`] says from when).
     fn activity(&self, dataset: &DatasetId, since: Timestamp) -> Result<Activity>;
 
     /// One page of files in a status, in registration order.
