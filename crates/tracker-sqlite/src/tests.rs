@@ -88,6 +88,23 @@ fn status_of(store: &SqliteStore, dataset: &str, path: &str) -> FileRecord {
         .unwrap()
 }
 
+/// A database migrated only to `schema`, with `sql` run on it: what an
+/// older build left behind. The folder goes with the returned guard.
+fn old_database(schema: i32, sql: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let mut conn = rusqlite::Connection::open(&path).unwrap();
+    crate::open::migrate_to(&mut conn, schema).unwrap();
+    conn.execute_batch(sql).unwrap();
+    (dir, path)
+}
+
+/// A store on `path` at T0 (migrating it if it is older).
+fn open_at_t0(path: &std::path::Path) -> SqliteStore {
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
+    SqliteStore::open(path, options(&clock)).unwrap()
+}
+
 #[test]
 fn a_file_goes_from_pending_to_completed() {
     let f = fixture();
@@ -602,20 +619,13 @@ fn the_background_checkpointer_bounds_the_wal() {
 
 #[test]
 fn a_schema_1_database_is_upgraded_with_its_data() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("old.db");
-    {
-        let mut conn = rusqlite::Connection::open(&path).unwrap();
-        crate::open::migrate_to(&mut conn, 1).unwrap();
-        conn.execute_batch(
-            "INSERT INTO datasets VALUES ('d', 0);
-             INSERT INTO file_processing_log (dataset, file_path, status, created_at, updated_at)
-             VALUES ('d', 'a.zip', 'pending', 0, 0);",
-        )
-        .unwrap();
-    }
-    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
-    let store = SqliteStore::open(&path, options(&clock)).unwrap();
+    let (_dir, path) = old_database(
+        1,
+        "INSERT INTO datasets VALUES ('d', 0);
+         INSERT INTO file_processing_log (dataset, file_path, status, created_at, updated_at)
+         VALUES ('d', 'a.zip', 'pending', 0, 0);",
+    );
+    let store = open_at_t0(&path);
     let report = store.open_report();
     assert_eq!(
         (report.schema_before, report.schema_after),
@@ -1166,13 +1176,10 @@ fn a_sha256_is_stored_as_its_32_bytes() {
 /// keeps every file, status, checksum and count through schemas 9 and 10.
 #[test]
 fn a_schema_8_database_is_upgraded_with_its_data() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("old.db");
     let sum = format!("sha256:{}", "0123456789abcdef".repeat(4));
-    {
-        let mut conn = rusqlite::Connection::open(&path).unwrap();
-        crate::open::migrate_to(&mut conn, 8).unwrap();
-        conn.execute_batch(&format!(
+    let (_dir, path) = old_database(
+        8,
+        &format!(
             "INSERT INTO datasets VALUES ('b', 0), ('a', 0);
              INSERT INTO file_processing_log (dataset, file_path, status, created_at, updated_at)
              VALUES ('b', 'p.zip', 'pending', 1, 1);
@@ -1189,11 +1196,9 @@ fn a_schema_8_database_is_upgraded_with_its_data() {
                created_at, updated_at)
              VALUES ('a', 'v.zip', 'pending', 50, 5, 5);",
             modified = T0 - 1000
-        ))
-        .unwrap();
-    }
-    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
-    let store = SqliteStore::open(&path, options(&clock)).unwrap();
+        ),
+    );
+    let store = open_at_t0(&path);
     assert_eq!(
         (
             store.open_report().schema_before,
@@ -1271,23 +1276,16 @@ fn a_schema_8_database_is_upgraded_with_its_data() {
 /// quarter of the file is free.
 #[test]
 fn a_migration_that_frees_much_of_the_file_vacuums_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("old.db");
-    {
-        let mut conn = rusqlite::Connection::open(&path).unwrap();
-        crate::open::migrate_to(&mut conn, 9).unwrap();
-        conn.execute_batch(
-            "INSERT INTO datasets VALUES ('d', 0);
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000)
-             INSERT INTO file_processing_log (dataset, file_path, status, created_at, updated_at)
-             SELECT 'd', printf('historical/stundenwerte_TU_%05d_hist.zip', i), 'pending', 0, 0
-             FROM n;",
-        )
-        .unwrap();
-    }
+    let (_dir, path) = old_database(
+        9,
+        "INSERT INTO datasets VALUES ('d', 0);
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000)
+         INSERT INTO file_processing_log (dataset, file_path, status, created_at, updated_at)
+         SELECT 'd', printf('historical/stundenwerte_TU_%05d_hist.zip', i), 'pending', 0, 0
+         FROM n;",
+    );
     let before = std::fs::metadata(&path).unwrap().len();
-    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
-    let store = SqliteStore::open(&path, options(&clock)).unwrap();
+    let store = open_at_t0(&path);
     assert_eq!(counts(&store, "d").pending, 40_000);
     let info = store.info().unwrap();
     assert!(
