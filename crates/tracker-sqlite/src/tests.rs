@@ -71,6 +71,13 @@ fn new_file(dataset: &str, path: &str, size: u64) -> NewFile {
     }
 }
 
+/// Files `f0.zip`, `f1.zip`, … of `dataset`, file `i` of size `i`.
+fn numbered(dataset: &str, n: u64) -> Vec<NewFile> {
+    (0..n)
+        .map(|i| new_file(dataset, &format!("f{i}.zip"), i))
+        .collect()
+}
+
 fn worker(n: u32) -> WorkerId {
     WorkerId::new(format!("w{n}")).unwrap()
 }
@@ -583,9 +590,7 @@ fn the_background_checkpointer_bounds_the_wal() {
     let path = dir.path().join("p.db");
     let store = SqliteStore::open(&path, opts).unwrap();
     let wal = dir.path().join("p.db-wal");
-    let files: Vec<_> = (0..5_000)
-        .map(|i| new_file("d", &format!("f{i}.zip"), i))
-        .collect();
+    let files = numbered("d", 5_000);
     // Watch the WAL's size while writing: the checkpointer may already
     // truncate it between two writes, so a single look afterwards could miss
     // the growth (regression: this test was flaky that way).
@@ -639,10 +644,7 @@ fn a_schema_1_database_is_upgraded_with_its_data() {
 #[test]
 fn activity_shows_workers_oldest_claim_recent_completions_and_last_failure() {
     let f = fixture();
-    let files: Vec<_> = (0..6)
-        .map(|i| new_file("d", &format!("f{i}.zip"), i))
-        .collect();
-    f.store.register(&files).unwrap();
+    f.store.register(&numbered("d", 6)).unwrap();
     let first = f.store.claim(&ds("d"), &worker(1), 2, LEASE).unwrap();
     f.clock.advance(Duration::from_secs(5));
     let second = f.store.claim(&ds("d"), &worker(2), 3, LEASE).unwrap();
@@ -684,10 +686,7 @@ fn activity_shows_workers_oldest_claim_recent_completions_and_last_failure() {
 #[test]
 fn completions_are_counted_from_the_marks() {
     let f = fixture();
-    let files: Vec<_> = (0..5)
-        .map(|i| new_file("d", &format!("f{i}.zip"), i))
-        .collect();
-    f.store.register(&files).unwrap();
+    f.store.register(&numbered("d", 5)).unwrap();
     let none = f.store.activity(&ds("d"), f.clock.now()).unwrap();
     assert_eq!((none.completed_since, none.counted_since), (0, None));
     let done = |f: &Fixture| {
@@ -721,10 +720,7 @@ fn completions_are_counted_from_the_marks() {
 #[test]
 fn vanished_files_leave_the_work_and_come_back_when_listed_again() {
     let f = fixture();
-    let files: Vec<_> = (0..4)
-        .map(|i| new_file("d", &format!("f{i}.zip"), i))
-        .collect();
-    f.store.register(&files).unwrap();
+    f.store.register(&numbered("d", 4)).unwrap();
     let done = claim_one(&f, 1);
     f.store
         .complete(&done, &CompletionMetrics::default())
@@ -991,13 +987,7 @@ fn status_and_failed_queries_are_served_by_their_indexes() {
         ),
     ];
     for (what, sql, params) in plans {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let args: Vec<i64> = (1..=params).collect();
-        let detail: Vec<String> = stmt
-            .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
+        let detail = query_plan(&conn, &sql, params);
         for d in detail.iter().filter(|d| {
             (d.starts_with("SCAN") || d.starts_with("SEARCH")) && !d.contains("(subquery")
         }) {
@@ -1011,6 +1001,17 @@ fn status_and_failed_queries_are_served_by_their_indexes() {
             assert!(!d.contains("files_path"), "{what}: {d}");
         }
     }
+}
+
+/// The lines of `EXPLAIN QUERY PLAN` for `sql`, its `params` parameters
+/// bound to 1, 2, ….
+fn query_plan(conn: &rusqlite::Connection, sql: &str, params: i64) -> Vec<String> {
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let args: Vec<i64> = (1..=params).collect();
+    stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 /// `list_up_to` pages through the store: at most `limit` files, in
@@ -1053,13 +1054,7 @@ fn the_vanish_check_and_lookups_by_path_use_the_path_index() {
         (crate::sql::REDO.to_owned(), 3),
         (crate::sql::retry(true, true), 3),
     ] {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let args: Vec<i64> = (1..=params).collect();
-        let detail: Vec<String> = stmt
-            .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
+        let detail = query_plan(&conn, &sql, params);
         assert!(
             detail.iter().any(|d| d.contains("INDEX files_path")),
             "{sql}: {detail:?}"
