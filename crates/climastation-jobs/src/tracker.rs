@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tracker_core::{
     Activity, DatasetId, DatasetSummary, FileRecord, FileStatus, ListQuery, ProgressStore,
-    RegisterReport, RetrySelection, Timestamp,
+    RegisterReport, RetrySelection,
 };
 
 use crate::{JobError, Session};
@@ -79,7 +79,7 @@ impl Session {
         only: Option<&[DatasetId]>,
     ) -> Result<Vec<StatusRow>, JobError> {
         let now = store.now();
-        let since = Timestamp::from_millis(now.as_millis() - RATE_WINDOW.as_millis() as i64);
+        let since = now.minus(RATE_WINDOW);
         let selections = dwd_dataset::crawl::saved_selections(&self.config.paths.data_dir);
         let mut rows = Vec::new();
         for summary in store.summary(dataset)? {

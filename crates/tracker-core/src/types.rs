@@ -29,6 +29,12 @@ impl Timestamp {
         Timestamp(self.0.saturating_add(ms))
     }
 
+    /// `self - d`, saturating at the start of the representable range.
+    pub fn minus(self, d: Duration) -> Self {
+        let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        Timestamp(self.0.saturating_sub(ms))
+    }
+
     /// Milliseconds from `earlier` to `self`, or 0 when `earlier` is later.
     pub fn millis_since(self, earlier: Timestamp) -> u64 {
         u64::try_from(self.0.saturating_sub(earlier.0)).unwrap_or(0)
@@ -618,6 +624,14 @@ mod tests {
     fn timestamps_saturate() {
         let t = Timestamp::from_millis(i64::MAX - 1);
         assert_eq!(t.plus(Duration::from_secs(1)).as_millis(), i64::MAX);
+        let early = Timestamp::from_millis(i64::MIN + 1);
+        assert_eq!(early.minus(Duration::from_secs(1)).as_millis(), i64::MIN);
+        assert_eq!(
+            Timestamp::from_millis(9)
+                .minus(Duration::from_millis(4))
+                .as_millis(),
+            5
+        );
         assert_eq!(
             Timestamp::from_millis(5).millis_since(Timestamp::from_millis(9)),
             0

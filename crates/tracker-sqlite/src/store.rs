@@ -325,7 +325,7 @@ impl SqliteStore {
         tx.prepare_cached(sql::MARK_COMPLETIONS)
             .and_then(|mut s| s.execute(params![dataset.as_str(), now.as_millis()]))
             .map_err(&err)?;
-        let oldest = now.as_millis() - MARKS_KEPT.as_millis() as i64;
+        let oldest = now.minus(MARKS_KEPT).as_millis();
         tx.prepare_cached(sql::PRUNE_MARKS)
             .and_then(|mut s| s.execute(params![dataset.as_str(), oldest]))
             .map_err(&err)?;
@@ -1100,10 +1100,7 @@ fn row_to_record(store: &SqliteStore, r: &Row<'_>) -> Result<FileRecord> {
         not_before: get_ts(10)?,
         claimed_at: get_ts(11)?,
         started_at: match (finished_at, duration_ms) {
-            (Some(f), Some(d)) => Some(Timestamp::from_millis(
-                f.as_millis()
-                    .saturating_sub(i64::try_from(d).unwrap_or(i64::MAX)),
-            )),
+            (Some(f), Some(d)) => Some(f.minus(Duration::from_millis(d))),
             _ => None,
         },
         finished_at,

@@ -708,7 +708,7 @@ fn completions_are_counted_from_the_marks() {
     let now = f.clock.now();
     let a = f
         .store
-        .activity(&ds("d"), Timestamp::from_millis(now.as_millis() - 300_000))
+        .activity(&ds("d"), now.minus(Duration::from_secs(300)))
         .unwrap();
     assert_eq!((a.completed_since, a.counted_since), (1, Some(now)));
     // a reset lowers the count: never a negative rate
