@@ -9,9 +9,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+#[macro_use]
+mod output;
 mod commands;
 mod context;
-mod output;
 mod progress;
 
 /// Exit codes (also in `--help` and README).
@@ -170,6 +171,29 @@ pub enum Command {
     Db(commands::db::DbCommand),
 }
 
+/// Every example command line of `--help` (the top level's and each
+/// command's, as written, not wrapped): CI runs each on the bundled sample.
+pub fn help_examples() -> Vec<String> {
+    use clap::CommandFactory;
+    fn walk(cmd: &clap::Command, out: &mut Vec<String>) {
+        if let Some(text) = cmd.get_after_help() {
+            for line in text.to_string().lines() {
+                if let Some(example) = line.trim_start().strip_prefix("climastation ")
+                    && line.starts_with("  ")
+                {
+                    out.push(format!("climastation {example}"));
+                }
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            walk(sub, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&Cli::command(), &mut out);
+    out
+}
+
 /// Parses the command line, runs the command, returns the exit code.
 pub fn main() -> ExitCode {
     main_from(std::env::args_os())
@@ -205,6 +229,8 @@ where
     };
     match commands::dispatch(&cli) {
         Ok(code) => code,
+        // `| head`: the reader has what it wanted
+        Err(e) if e.downcast_ref::<output::StdoutClosed>().is_some() => exit::OK,
         Err(e) if e.downcast_ref::<context::Interrupted>().is_some() => {
             eprintln!("climastation: {e}");
             exit::INTERRUPTED

@@ -34,18 +34,55 @@ pub fn rate(per_sec: f64) -> String {
     }
 }
 
-/// One JSON document on stdout; a reader that stopped reading (`| head`)
-/// ends the output quietly instead of a panic.
-pub fn print_json(value: &serde_json::Value) {
+/// Stdout was closed by its reader (`| head`): the command ends quietly
+/// with exit 0, as Unix tools do, instead of a panic or a message.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed by its reader")]
+pub struct StdoutClosed;
+
+/// Writes to stdout. A closed pipe is [`StdoutClosed`] (the caller's `?`
+/// ends the command); any other write error is returned as it is.
+pub fn write_out(args: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
     use std::io::Write;
-    let _ = writeln!(std::io::stdout().lock(), "{value}");
+    let mut out = std::io::stdout().lock();
+    match out.write_fmt(args).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+        Err(e) => Err(anyhow::Error::new(e).context("writing to standard output")),
+    }
+}
+
+/// `println!` for command output: a reader that stopped reading ends the
+/// command quietly ([`StdoutClosed`]) instead of a panic.
+macro_rules! outln {
+    () => {
+        $crate::output::write_out(format_args!("\n"))?
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_out(format_args!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
+/// `print!` for command output, as [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::write_out(format_args!($($arg)*))?
+    };
+}
+
+/// One JSON document on stdout (a closed pipe: [`StdoutClosed`]).
+pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+    write_out(format_args!("{value}\n"))
 }
 
 /// `run`'s report: JSON, or a line a dataset, its failures, and what to do.
-pub fn print_run_report(json: bool, report: &pipeline::RunReport, requested: &[DatasetId]) {
+pub fn print_run_report(
+    json: bool,
+    report: &pipeline::RunReport,
+    requested: &[DatasetId],
+) -> anyhow::Result<()> {
     if json {
-        print_json(&climastation_jobs::json::run(report, report.exit_code()));
-        return;
+        return print_json(&climastation_jobs::json::run(report, report.exit_code()));
     }
     for d in &report.datasets {
         let s = &d.stats;
@@ -54,7 +91,7 @@ pub fn print_run_report(json: bool, report: &pipeline::RunReport, requested: &[D
         } else {
             0.0
         };
-        println!(
+        outln!(
             "{}: {} completed, {} failed, {} retried later, in {} ({} files, {:.1} MB)",
             d.dataset,
             d.completed,
@@ -65,10 +102,10 @@ pub fn print_run_report(json: bool, report: &pipeline::RunReport, requested: &[D
             s.bytes as f64 / 1e6
         );
         for f in &d.failed {
-            println!("  failed: {}: {}", f.key, f.message);
+            outln!("  failed: {}: {}", f.key, f.message);
         }
         if let Some(reason) = &d.stopped {
-            println!("  stopped: {}", stop_text(reason));
+            outln!("  stopped: {}", stop_text(reason));
         }
     }
     let skipped: Vec<&str> = requested
@@ -77,11 +114,11 @@ pub fn print_run_report(json: bool, report: &pipeline::RunReport, requested: &[D
         .map(DatasetId::as_str)
         .collect();
     if !skipped.is_empty() {
-        println!("not started: {}", skipped.join(", "));
+        outln!("not started: {}", skipped.join(", "));
     }
     match report.exit_code() {
-        0 => println!("done"),
-        130 => println!("interrupted: run again to resume"),
+        0 => outln!("done"),
+        130 => outln!("interrupted: run again to resume"),
         _ => {
             let mut hints: Vec<&str> = report
                 .datasets
@@ -92,15 +129,16 @@ pub fn print_run_report(json: bool, report: &pipeline::RunReport, requested: &[D
             hints.sort_unstable();
             hints.dedup();
             if hints.is_empty() {
-                println!("stopped before the end: see the reason above; run again to resume");
+                outln!("stopped before the end: see the reason above; run again to resume");
             } else {
-                println!(
+                outln!(
                     "files failed (`climastation failed` lists them); to fix: {}",
                     hints.join("; or ")
                 );
             }
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -273,7 +273,7 @@ pub static DATASETS: &[Dataset] = &[
     ds(
         "hourly/solar",
         Hourly,
-        "radiation and sunshine duration, hourly (no period folders)",
+        "radiation and sunshine duration, hourly",
         &["stundenwerte_ST_"],
         &["produkt_st_stunde_"],
         &["ST_Stundenwerte_Beschreibung_Stationen.txt"],
@@ -472,7 +472,7 @@ pub static DATASETS: &[Dataset] = &[
     ds(
         "daily/solar",
         Daily,
-        "radiation and sunshine duration, daily (no period folders)",
+        "radiation and sunshine duration, daily",
         &["tageswerte_ST_"],
         &["produkt_st_tag_"],
         &["ST_Tageswerte_Beschreibung_Stationen.txt"],

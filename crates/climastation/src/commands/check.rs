@@ -30,18 +30,18 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .check(args.dataset.as_deref(), args.deep)
         .map_err(crate::context::job)?;
     if ctx.json {
-        print_json(&climastation_jobs::json::check(&report));
+        print_json(&climastation_jobs::json::check(&report))?;
     } else {
         for l in &report.problems {
-            println!("{}: {}\n  fix: {}", l.kind, l.problem, l.fix);
+            outln!("{}: {}\n  fix: {}", l.kind, l.problem, l.fix);
         }
         match report.ok {
-            true => println!(
+            true => outln!(
                 "ok: the tracker and {} recorded table(s) check out{}",
                 report.tables,
                 if report.deep { " (deep)" } else { "" }
             ),
-            false => println!("{} problem(s)", report.problems.len()),
+            false => outln!("{} problem(s)", report.problems.len()),
         }
     }
     Ok(if report.ok { exit::OK } else { exit::FAILED })

@@ -51,15 +51,13 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         let file = c.file.display().to_string();
         match &c.result {
             Ok(written) => {
-                let outputs: Vec<_> = written
-                    .iter()
-                    .map(|(out, rows)| {
-                        if !ctx.json {
-                            println!("{file} -> {} ({rows} rows)", out.display());
-                        }
-                        json!({"output": out.display().to_string(), "rows": rows})
-                    })
-                    .collect();
+                let mut outputs = Vec::new();
+                for (out, rows) in written {
+                    if !ctx.json {
+                        outln!("{file} -> {} ({rows} rows)", out.display());
+                    }
+                    outputs.push(json!({"output": out.display().to_string(), "rows": rows}));
+                }
                 let rows = written.first().map_or(0, |(_, r)| *r);
                 let first = written.first().map(|(o, _)| o.display().to_string());
                 results
@@ -73,7 +71,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         }
     }
     if ctx.json {
-        print_json(&json!({ "files": results }));
+        print_json(&json!({ "files": results }))?;
     }
     if failed > 0 && failed == args.files.len() && args.files.iter().all(|f| !f.exists()) {
         return Err(usage("no such input file"));

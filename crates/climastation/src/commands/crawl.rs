@@ -41,22 +41,22 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .crawl(&store, &request, &stop)
         .map_err(crate::context::job)?;
     if ctx.json {
-        print_json(&climastation_jobs::json::crawl(&root, selection, &reports));
+        print_json(&climastation_jobs::json::crawl(&root, selection, &reports))?;
     } else {
         for r in &reports {
-            print_human(r);
+            print_human(r)?;
         }
     }
     Ok(exit::OK)
 }
 
-pub fn print_human(r: &CrawlReport) {
+pub fn print_human(r: &CrawlReport) -> anyhow::Result<()> {
     let selected = if r.selected == r.listed {
         String::new()
     } else {
         format!(" ({} selected)", r.selected)
     };
-    println!(
+    outln!(
         "{}: {} listed{selected}: {} new, {} changed, {} unchanged, {} vanished",
         r.dataset,
         r.listed,
@@ -66,12 +66,13 @@ pub fn print_human(r: &CrawlReport) {
         r.vanished.len()
     );
     for v in &r.vanished {
-        println!("  vanished: {v}");
+        outln!("  vanished: {v}");
     }
     if !r.deselected.is_empty() {
-        println!(
+        outln!(
             "  {} pending files outside the selection set aside (a wider selection takes them back)",
             r.deselected.len()
         );
     }
+    Ok(())
 }

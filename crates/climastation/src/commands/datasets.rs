@@ -20,14 +20,18 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let chosen =
         climastation_jobs::datasets(args.resolution.as_deref()).map_err(crate::context::job)?;
     if ctx.json {
-        print_json(&climastation_jobs::json::datasets(&tables, &chosen));
+        print_json(&climastation_jobs::json::datasets(&tables, &chosen))?;
         return Ok(crate::exit::OK);
     }
     let mut resolution = None;
     for d in chosen {
         if resolution != Some(d.resolution) {
+            // a blank line between resolutions, none before the first
+            if resolution.is_some() {
+                outln!();
+            }
+            outln!("{}: {}", d.resolution.folder(), d.resolution.time_rule());
             resolution = Some(d.resolution);
-            println!("\n{}: {}", d.resolution.folder(), d.resolution.time_rule());
         }
         let periods: Vec<&str> = d.periods.iter().map(|p| p.folder()).collect();
         let periods = if periods.is_empty() {
@@ -41,13 +45,14 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
                     .parameters(d.name)
                     .map(|(code, p)| format!("{code}={} [{}]", p.name, p.unit))
                     .collect();
-                println!("  {:<34} {periods}: {}", d.name, d.title);
-                println!("  {:<34} {}", "", params.join(", "));
+                outln!("  {:<34} {periods}: {}", d.name, d.title);
+                outln!("  {:<34} {}", "", params.join(", "));
             }
             dwd_catalog::Layout::NotConverted(why) => {
-                println!(
+                outln!(
                     "  {:<34} {periods}: {} (not converted: {why})",
-                    d.name, d.title
+                    d.name,
+                    d.title
                 );
             }
         }

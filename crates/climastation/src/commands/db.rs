@@ -36,9 +36,9 @@ pub fn run(ctx: &Ctx, cmd: &DbCommand) -> anyhow::Result<u8> {
             store.vacuum()?;
             let after = store.info()?.db_bytes;
             if ctx.json {
-                print_json(&json!({ "bytes_before": before, "bytes_after": after }));
+                print_json(&json!({ "bytes_before": before, "bytes_after": after }))?;
             } else {
-                println!(
+                outln!(
                     "vacuumed {}: {before} -> {after} bytes",
                     store.path().display()
                 );
@@ -50,11 +50,11 @@ pub fn run(ctx: &Ctx, cmd: &DbCommand) -> anyhow::Result<u8> {
             if ctx.json {
                 print_json(
                     &json!({ "schema_before": r.schema_before, "schema_after": r.schema_after }),
-                );
+                )?;
             } else if r.schema_before == r.schema_after {
-                println!("schema version {} is current", r.schema_after);
+                outln!("schema version {} is current", r.schema_after);
             } else {
-                println!("migrated schema {} -> {}", r.schema_before, r.schema_after);
+                outln!("migrated schema {} -> {}", r.schema_before, r.schema_after);
             }
             Ok(exit::OK)
         }
@@ -71,18 +71,23 @@ pub fn run(ctx: &Ctx, cmd: &DbCommand) -> anyhow::Result<u8> {
                     "db_bytes": i.db_bytes,
                     "wal_bytes": i.wal_bytes,
                     "files": i.files,
-                }));
+                }))?;
             } else {
-                println!("database:       {}", i.path.display());
-                println!(
+                outln!("database:       {}", i.path.display());
+                outln!(
                     "schema version: {} (this program knows {})",
-                    i.schema_version, i.known_schema_version
+                    i.schema_version,
+                    i.known_schema_version
                 );
-                println!(
+                outln!(
                     "size:           {} bytes ({} pages of {}, {} free), WAL {} bytes",
-                    i.db_bytes, i.page_count, i.page_size, i.freelist_count, i.wal_bytes
+                    i.db_bytes,
+                    i.page_count,
+                    i.page_size,
+                    i.freelist_count,
+                    i.wal_bytes
                 );
-                println!("files tracked:  {}", i.files);
+                outln!("files tracked:  {}", i.files);
             }
             Ok(exit::OK)
         }
@@ -95,10 +100,10 @@ fn check(ctx: &Ctx) -> anyhow::Result<u8> {
         .map_err(crate::context::usage)?;
     let messages = report.messages();
     if ctx.json {
-        print_json(&json!({ "ok": report.ok(), "messages": messages }));
+        print_json(&json!({ "ok": report.ok(), "messages": messages }))?;
     } else {
         for m in &messages {
-            println!("{m}");
+            outln!("{m}");
         }
     }
     Ok(if report.ok() { exit::OK } else { exit::FAILED })

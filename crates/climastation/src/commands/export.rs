@@ -84,9 +84,10 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             "stations": exported.stations,
             "rows": exported.rows,
             "columns": exported.columns,
-        }));
+            "empty": exported.empty.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        }))?;
     } else {
-        println!(
+        outln!(
             "{}: {} rows of {} station(s), {} columns",
             args.output.display(),
             exported.rows,

@@ -33,16 +33,16 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .failed(dataset.as_ref(), which, args.limit)
         .map_err(crate::context::job)?;
     if args.unconfirmed {
-        return Ok(unconfirmed(ctx, &files));
+        return unconfirmed(ctx, &files);
     }
     if ctx.json {
-        print_json(&climastation_jobs::json::failed(&files));
+        print_json(&climastation_jobs::json::failed(&files))?;
     } else if files.is_empty() {
-        println!("no failed files");
+        outln!("no failed files");
     } else {
         for f in &files {
             let message = f.error_message.as_deref().unwrap_or("");
-            println!(
+            outln!(
                 "{}  [{}] {}\n    fix: {}",
                 f.key,
                 f.error_kind.map_or("?", |k| k.as_str()),
@@ -50,22 +50,22 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
                 crate::output::fix_hint(f.error_kind, f.error_cause)
             );
         }
-        println!("{} failed file(s)", files.len());
+        outln!("{} failed file(s)", files.len());
     }
     Ok(exit::OK)
 }
 
-fn unconfirmed(ctx: &Ctx, files: &[tracker_core::FileRecord]) -> u8 {
+fn unconfirmed(ctx: &Ctx, files: &[tracker_core::FileRecord]) -> anyhow::Result<u8> {
     use climastation_jobs::json::UNCONFIRMED as WHY;
     if ctx.json {
-        print_json(&climastation_jobs::json::unconfirmed(files));
+        print_json(&climastation_jobs::json::unconfirmed(files))?;
     } else if files.is_empty() {
-        println!("no completed file with an unconfirmed size");
+        outln!("no completed file with an unconfirmed size");
     } else {
         for f in files {
-            println!("{}  {} bytes", f.key, f.bytes_processed.unwrap_or(0));
+            outln!("{}  {} bytes", f.key, f.bytes_processed.unwrap_or(0));
         }
-        println!("{} file(s) with an unconfirmed size: {WHY}", files.len());
+        outln!("{} file(s) with an unconfirmed size: {WHY}", files.len());
     }
-    exit::OK
+    Ok(exit::OK)
 }

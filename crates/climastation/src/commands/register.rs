@@ -32,11 +32,13 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             "new": r.new,
             "changed": r.changed,
             "unchanged": r.unchanged,
-        }));
+        }))?;
     } else {
-        println!(
+        outln!(
             "{dataset}: {} new, {} changed, {} unchanged ({lines} in the manifest)",
-            r.new, r.changed, r.unchanged
+            r.new,
+            r.changed,
+            r.unchanged
         );
     }
     Ok(exit::OK)

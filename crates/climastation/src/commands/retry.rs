@@ -42,9 +42,9 @@ pub fn retry(ctx: &Ctx, args: &RetryArgs) -> anyhow::Result<u8> {
         .retry(dataset.as_ref(), args.path.as_deref())
         .map_err(job)?;
     if ctx.json {
-        print_json(&json!({ "retried": n }));
+        print_json(&json!({ "retried": n }))?;
     } else {
-        println!("{n} failed file(s) back to pending");
+        outln!("{n} failed file(s) back to pending");
     }
     Ok(exit::OK)
 }
@@ -56,9 +56,9 @@ pub fn reset(ctx: &Ctx, args: &ResetArgs) -> anyhow::Result<u8> {
         .reset(&dataset, args.status.as_deref())
         .map_err(job)?;
     if ctx.json {
-        print_json(&json!({ "reset": n }));
+        print_json(&json!({ "reset": n }))?;
     } else {
-        println!("{n} file(s) of {dataset} back to pending");
+        outln!("{n} file(s) of {dataset} back to pending");
     }
     Ok(exit::OK)
 }

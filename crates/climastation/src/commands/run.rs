@@ -65,18 +65,29 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         json: ctx.json,
     };
     let outcome = ctx.session.run(&request, &stop, &events).map_err(job)?;
-    crate::output::print_run_report(ctx.json, &outcome.report, &outcome.requested);
-    if !ctx.json {
-        println!();
-        let store = ctx.open_store()?;
-        super::status::print_table(&super::status::collect(
-            ctx,
-            &store,
-            None,
-            Some(&outcome.requested),
-        )?);
+    // the run's exit code stands whatever happens to its report: a reader
+    // that closed stdout, or a status table that cannot be read
+    let printed = crate::output::print_run_report(ctx.json, &outcome.report, &outcome.requested)
+        .and_then(|()| match ctx.json {
+            true => Ok(()),
+            false => status_after(ctx, &outcome.requested),
+        });
+    if let Err(e) = printed
+        && e.downcast_ref::<crate::output::StdoutClosed>().is_none()
+    {
+        tracing::warn!(
+            error = format!("{e:#}"),
+            "the status after the run could not be shown"
+        );
     }
     Ok(outcome.exit_code)
+}
+
+/// The status table of the datasets run, after the run's report.
+fn status_after(ctx: &Ctx, requested: &[DatasetId]) -> anyhow::Result<()> {
+    outln!();
+    let store = ctx.open_store()?;
+    super::status::print_table(&super::status::collect(ctx, &store, None, Some(requested))?)
 }
 
 /// The run's events on the console: progress bars, each crawl's summary,
@@ -102,14 +113,17 @@ impl pipeline::Observer for Events {
 
 impl climastation_jobs::RunEvents for Events {
     fn crawled(&self, report: &dwd_dataset::crawl::CrawlReport) {
+        // a closed stdout ends the report at the end of the run
         if !self.json {
-            super::crawl::print_human(report);
+            let _ = super::crawl::print_human(report);
         }
     }
 
     fn nothing_registered(&self, dataset: &DatasetId) {
         if !self.json {
-            println!("nothing registered for {dataset}: crawl first, or run --crawl");
+            let _ = crate::output::write_out(format_args!(
+                "nothing registered for {dataset}: crawl first, or run --crawl\n"
+            ));
         }
     }
 }

@@ -65,7 +65,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             "dataset": args.dataset,
             "selection": selection.describe(),
             "stations": list,
-        }));
+        }))?;
     } else if args.csv {
         let mut w = String::new();
         w.push_str(
@@ -85,9 +85,9 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
                 d.map_or(String::new(), |k| k.to_string())
             ));
         }
-        print!("{w}");
+        out!("{w}");
     } else {
-        println!(
+        outln!(
             "{}: {} of {} stations ({})",
             args.dataset,
             chosen.len(),
@@ -96,9 +96,16 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         );
         for (d, s) in &chosen {
             let dist = d.map_or(String::new(), |k| format!("{k:>7.1} km  "));
-            println!(
+            outln!(
                 "  {dist}{:05}  {:<36} {:<24} {:>8.4} {:>8.4} {:>5} m  {}..{}",
-                s.id, s.name, s.state, s.latitude, s.longitude, s.height, s.from, s.to
+                s.id,
+                s.name,
+                s.state,
+                s.latitude,
+                s.longitude,
+                s.height,
+                s.from,
+                s.to
             );
         }
     }

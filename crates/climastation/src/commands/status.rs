@@ -28,15 +28,15 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     loop {
         let rows = collect(ctx, &store, dataset.as_ref(), None)?;
         if ctx.json {
-            print_json(&climastation_jobs::json::status(&rows));
+            print_json(&climastation_jobs::json::status(&rows))?;
         } else {
             if args.watch.is_some() && std::io::stdout().is_terminal() {
-                print!("\x1b[2J\x1b[H");
+                out!("\x1b[2J\x1b[H");
             }
-            print_table(&rows);
+            print_table(&rows)?;
             for r in &rows {
                 if let Some(s) = r.selection.as_ref().filter(|s| *s != "everything") {
-                    println!("selection of {}: {s}", r.summary.dataset.as_str());
+                    outln!("selection of {}: {s}", r.summary.dataset.as_str());
                 }
             }
         }
@@ -59,18 +59,25 @@ pub fn collect(
         .map_err(crate::context::job)
 }
 
-pub fn print_table(rows: &[Row]) {
+pub fn print_table(rows: &[Row]) -> anyhow::Result<()> {
     if rows.is_empty() {
-        println!("no files registered yet");
-        return;
+        outln!("no files registered yet");
+        return Ok(());
     }
-    println!(
+    outln!(
         "{:<32} {:>9} {:>10} {:>9} {:>7} {:>8} {:>9} {:>9}",
-        "dataset", "pending", "processing", "completed", "failed", "vanished", "per min", "eta"
+        "dataset",
+        "pending",
+        "processing",
+        "completed",
+        "failed",
+        "vanished",
+        "per min",
+        "eta"
     );
     for r in rows {
         let c = &r.summary.counts;
-        println!(
+        outln!(
             "{:<32} {:>9} {:>10} {:>9} {:>7} {:>8} {:>9.1} {:>9}",
             r.summary.dataset.as_str(),
             c.pending,
@@ -88,13 +95,13 @@ pub fn print_table(rows: &[Row]) {
                 .iter()
                 .map(|(w, n)| format!("{w} ({n})"))
                 .collect();
-            println!("    workers: {}", workers.join(", "));
+            outln!("    workers: {}", workers.join(", "));
         }
         if let Some((k, at)) = &r.activity.oldest_claim {
-            println!("    oldest claim: {} since {}", k.path(), time(*at));
+            outln!("    oldest claim: {} since {}", k.path(), time(*at));
         }
         if let Some(f) = &r.activity.last_failure {
-            println!(
+            outln!(
                 "    last failure: {} [{}] {}",
                 f.key.path(),
                 f.kind.map_or("?", |k| k.as_str()),
@@ -102,4 +109,5 @@ pub fn print_table(rows: &[Row]) {
             );
         }
     }
+    Ok(())
 }

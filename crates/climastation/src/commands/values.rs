@@ -92,10 +92,11 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             "points": written.points,
             "rows": written.rows,
             "columns": written.columns,
+            "empty": written.empty.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "series_read": written.series_read,
-        }));
+        }))?;
     } else {
-        println!(
+        outln!(
             "{}: {} rows for {} place(s), {} columns, from {} series",
             args.output.display(),
             written.rows,
