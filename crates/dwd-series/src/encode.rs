@@ -182,9 +182,16 @@ pub fn plain(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
 
 /// Where a stream of batches goes, in the chosen format (the export's and
 /// the values at a place's): one batch at a time, then [`Sink::finish`].
+/// A table of no rows still has its columns: Parquet its schema, CSV its
+/// header line; JSON lines has no place for them (no line is no row).
 pub enum Sink<W: Write + Send> {
     Parquet(parquet::arrow::ArrowWriter<W>),
-    Csv(arrow_csv::Writer<W>),
+    Csv {
+        writer: arrow_csv::Writer<W>,
+        /// The columns, for the header of a table with no batch.
+        schema: SchemaRef,
+        wrote: bool,
+    },
     Json(arrow_json::LineDelimitedWriter<W>),
 }
 
@@ -192,7 +199,7 @@ impl<W: Write + Send> std::fmt::Debug for Sink<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Sink::Parquet(_) => "Sink::Parquet",
-            Sink::Csv(_) => "Sink::Csv",
+            Sink::Csv { .. } => "Sink::Csv",
             Sink::Json(_) => "Sink::Json",
         })
     }
@@ -208,7 +215,11 @@ impl<W: Write + Send> Sink<W> {
     ) -> Result<Self, ParquetError> {
         Ok(match format {
             Format::Parquet => Sink::Parquet(parquet_writer(schema, meta, out)?),
-            Format::Csv => Sink::Csv(csv_writer(out)),
+            Format::Csv => Sink::Csv {
+                writer: csv_writer(out),
+                schema,
+                wrote: false,
+            },
             Format::Jsonl => Sink::Json(jsonl_writer(out)),
         })
     }
@@ -216,7 +227,10 @@ impl<W: Write + Send> Sink<W> {
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), EncodeError> {
         match self {
             Sink::Parquet(w) => w.write(batch)?,
-            Sink::Csv(w) => w.write(&plain(batch)?)?,
+            Sink::Csv { writer, wrote, .. } => {
+                writer.write(&plain(batch)?)?;
+                *wrote = true;
+            }
             Sink::Json(w) => w.write(&plain(batch)?)?,
         }
         Ok(())
@@ -227,7 +241,17 @@ impl<W: Write + Send> Sink<W> {
             Sink::Parquet(w) => {
                 w.close()?;
             }
-            Sink::Csv(w) => drop(w.into_inner()),
+            Sink::Csv {
+                mut writer,
+                schema,
+                wrote,
+            } => {
+                if !wrote {
+                    // the header line alone
+                    writer.write(&plain(&RecordBatch::new_empty(schema))?)?;
+                }
+                drop(writer.into_inner());
+            }
             Sink::Json(mut w) => w.finish()?,
         }
         Ok(())
@@ -342,6 +366,28 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "station_id,name,height_m,first_date\n3,\"Bergzabern, Bad\",202.0,1891-01-01\n44,,,\n"
         );
+    }
+
+    /// A stream of no batches still writes its CSV header (pyarrow and
+    /// polars refuse a 0-byte CSV); a stream of batches writes it once.
+    #[test]
+    fn a_csv_sink_without_rows_has_its_header() {
+        let schema = frame().to_batch().unwrap().schema();
+        let mut out = Vec::new();
+        let sink = Sink::new(Format::Csv, schema.clone(), Vec::new(), &mut out).unwrap();
+        sink.finish().unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "station_id,name,height_m,first_date\n"
+        );
+        let mut out = Vec::new();
+        let mut sink = Sink::new(Format::Csv, schema, Vec::new(), &mut out).unwrap();
+        sink.write(&frame().to_batch().unwrap()).unwrap();
+        sink.write(&frame().to_batch().unwrap()).unwrap();
+        sink.finish().unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.matches("station_id,name").count(), 1, "{text}");
+        assert_eq!(text.lines().count(), 5, "{text}");
     }
 
     #[test]
