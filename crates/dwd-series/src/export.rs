@@ -77,11 +77,94 @@ pub struct Spec {
 type Columns = Vec<(String, Field)>;
 
 /// What an export wrote.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Exported {
     pub stations: usize,
     pub rows: u64,
     pub columns: Vec<String>,
+    /// Why the answer is empty (or a column has no value): never silent.
+    pub empty: Vec<Empty>,
+}
+
+/// Why an answer has no rows, or a column of it no values.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Empty {
+    /// No station with a series matches the selection.
+    NoStationSelected {
+        resolution: String,
+        with_series: usize,
+    },
+    /// The stations chosen have no rows in the span asked.
+    NoRowsInSpan {
+        stations: usize,
+        from: Option<jiff::civil::Date>,
+        to: Option<jiff::civil::Date>,
+    },
+    /// A dataset has series but no merged station list: where its stations
+    /// are is unknown, so no place can be answered from it.
+    NoStationList { dataset: String },
+    /// No station of the parameter's dataset lies within its distance limit
+    /// of a place (the nearest, if any, and how far).
+    NoStationWithin {
+        point: String,
+        parameter: String,
+        dataset: String,
+        limit_km: f64,
+        nearest: Option<(u32, f64)>,
+    },
+}
+
+/// Why an answer is empty, said once (one warning: a console that shows a
+/// repeated warning once still shows every reason).
+pub(crate) fn say_empty(reasons: &[Empty]) {
+    if !reasons.is_empty() {
+        let text: Vec<String> = reasons.iter().map(ToString::to_string).collect();
+        tracing::warn!("{}", text.join("; "));
+    }
+}
+
+impl std::fmt::Display for Empty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let day = |d: &Option<jiff::civil::Date>| d.map_or("…".to_owned(), |d| d.to_string());
+        match self {
+            Empty::NoStationSelected {
+                resolution,
+                with_series,
+            } => write!(
+                f,
+                "no rows: none of the {with_series} stations with a {resolution} series matches the selection"
+            ),
+            Empty::NoRowsInSpan { stations, from, to } => write!(
+                f,
+                "no rows: the series of the {stations} station(s) selected have no rows from {} to {}",
+                day(from),
+                day(to)
+            ),
+            Empty::NoStationList { dataset } => write!(
+                f,
+                "{dataset} has series but no station list (stations.parquet): where its stations are is unknown; its run merges DWD's `…_Beschreibung_Stationen.txt` of its period folders"
+            ),
+            Empty::NoStationWithin {
+                point,
+                parameter,
+                dataset,
+                limit_km,
+                nearest,
+            } => {
+                write!(
+                    f,
+                    "{point}: no station of {dataset} within {limit_km} km gives {parameter}"
+                )?;
+                match nearest {
+                    Some((id, km)) => write!(
+                        f,
+                        " (the nearest with a series, {id}, is {km:.1} km away; a larger distance limit takes it)"
+                    ),
+                    None => write!(f, " ({dataset} has no station with a series)"),
+                }
+            }
+        }
+    }
 }
 
 /// Every station of `dataset`'s `stations.parquet`.
@@ -239,6 +322,11 @@ pub struct ExportPlan {
     columns: Vec<(String, Columns)>,
     infos: BTreeMap<u32, Station>,
     ids: BTreeSet<u32>,
+    /// Stations with a series, before the selection.
+    with_series: usize,
+    resolution: String,
+    /// The days asked (for what an empty answer says).
+    span: (Option<jiff::civil::Date>, Option<jiff::civil::Date>),
     from: Option<i64>,
     to: Option<i64>,
     /// The wide schema (one row per station and time).
@@ -288,6 +376,7 @@ pub fn plan(layout: &OutputLayout, spec: &Spec, format: Format) -> Result<Export
         }
     }
     let sel = &spec.selection;
+    let with_series = ids.len();
     ids.retain(|id| match infos.get(id) {
         Some(st) => sel.station_matches(&st.info),
         None => !sel.needs_station_list() && (sel.stations.is_empty() || sel.stations.contains(id)),
@@ -319,6 +408,9 @@ pub fn plan(layout: &OutputLayout, spec: &Spec, format: Format) -> Result<Export
         columns,
         infos,
         ids,
+        with_series,
+        resolution: spec.resolution.clone(),
+        span: (sel.from, sel.to),
         from: sel.from.and_then(ms),
         to: sel.to.and_then(|d| d.tomorrow().ok()).and_then(ms),
         long,
@@ -486,6 +578,20 @@ impl ExportPlan {
             report.stations += 1;
             on_batch(batch)?;
         }
+        if report.rows == 0 {
+            report.empty.push(match self.ids.len() {
+                0 => Empty::NoStationSelected {
+                    resolution: self.resolution.clone(),
+                    with_series: self.with_series,
+                },
+                n => Empty::NoRowsInSpan {
+                    stations: n,
+                    from: self.span.0,
+                    to: self.span.1,
+                },
+            });
+        }
+        crate::export::say_empty(&report.empty);
         Ok(report)
     }
 

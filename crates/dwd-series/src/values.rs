@@ -31,7 +31,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use dwd_translate::{Spatial, Tables};
 
 use crate::duckdb::{SeriesSet, series_sets, wide_columns};
-use crate::export::{ExportError, Format, read_series};
+use crate::export::{Empty, ExportError, Format, read_series};
 use crate::layout::OutputLayout;
 
 /// A place asked for.
@@ -232,13 +232,15 @@ impl Default for ValuesSpec {
 }
 
 /// What was written.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ValuesReport {
     pub points: usize,
     pub rows: u64,
     pub columns: Vec<String>,
     /// Series files read.
     pub series_read: usize,
+    /// Why the answer is empty, or a parameter has no value at a place.
+    pub empty: Vec<Empty>,
 }
 
 /// One asked parameter, resolved.
@@ -376,6 +378,8 @@ pub struct Plan {
     format: Format,
     from: Option<i64>,
     to: Option<i64>,
+    /// Datasets asked for whose station list is missing.
+    unplaced: Vec<String>,
 }
 
 /// Resolves `spec`'s parameters in the resolution's series and reads the
@@ -395,8 +399,12 @@ pub fn plan(
     }
     let params = resolve(&sets, tables, spec)?;
     let mut sites: HashMap<String, Vec<Site>> = HashMap::new();
+    let mut unplaced = Vec::new();
     for p in &params {
         if !sites.contains_key(&p.dataset) {
+            if !layout.stations(&p.dataset, "parquet").exists() {
+                unplaced.push(p.dataset.clone());
+            }
             let list = crate::export::stations(layout, &p.dataset)?
                 .into_iter()
                 .filter(|s| !spec.exclude.contains(&s.info.id))
@@ -420,6 +428,7 @@ pub fn plan(
         params,
         sites,
         format,
+        unplaced,
         from: spec.from.and_then(crate::export::ms),
         to: spec
             .to
@@ -524,8 +533,58 @@ impl Plan {
             if batch.num_rows() > 0 {
                 on_batch(batch)?;
             }
+            self.say_why_empty(point, spec, &candidates, &mut report);
         }
+        if report.rows == 0 && report.empty.is_empty() {
+            report.empty.push(Empty::NoRowsInSpan {
+                stations: self.sites.values().map(Vec::len).sum(),
+                from: spec.from,
+                to: spec.to,
+            });
+        }
+        crate::export::say_empty(&report.empty);
         Ok(report)
+    }
+
+    /// A parameter without a station within its limit of `point`: said,
+    /// with the nearest station and its distance; a dataset without a
+    /// station list, once.
+    fn say_why_empty(
+        &self,
+        point: &Point,
+        spec: &ValuesSpec,
+        candidates: &[Vec<(Site, f64)>],
+        report: &mut ValuesReport,
+    ) {
+        for (p, near) in self.params.iter().zip(candidates) {
+            if !near.is_empty() {
+                continue;
+            }
+            let why = match self.unplaced.contains(&p.dataset) {
+                true => Empty::NoStationList {
+                    dataset: p.dataset.clone(),
+                },
+                false => Empty::NoStationWithin {
+                    point: point.id.clone(),
+                    parameter: p.name.clone(),
+                    dataset: p.dataset.clone(),
+                    limit_km: spec.max_km.unwrap_or(p.rules.max_km),
+                    nearest: self.sites[&p.dataset]
+                        .iter()
+                        .map(|s| {
+                            let km = dwd_catalog::selection::distance_km(
+                                (point.latitude, point.longitude),
+                                (s.latitude, s.longitude),
+                            );
+                            (s.id, km)
+                        })
+                        .min_by(|a, b| a.1.total_cmp(&b.1)),
+                },
+            };
+            if !report.empty.contains(&why) {
+                report.empty.push(why);
+            }
+        }
     }
 }
 
