@@ -75,12 +75,7 @@ fn a_dataset_without_station_lists_is_named_plainly() {
     let work = tempfile::tempdir().unwrap();
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/dwd");
     let out = crate::util::climastation(work.path())
-        .args([
-            "stations",
-            "--dataset",
-            "hourly/air_temperature",
-            "--source",
-        ])
+        .args(["stations", "--dataset", "hourly/sun", "--source"])
         .arg(&sample)
         .output()
         .unwrap();

@@ -14,6 +14,7 @@ mod cli_catalog;
 mod cli_convert;
 mod cli_crawl;
 mod cli_download;
+mod cli_examples;
 mod cli_run;
 mod cli_selection;
 mod cli_stations;

@@ -1,0 +1,278 @@
+//! Every example command line that `--help` and README show runs on the
+//! bundled sample (`config/sample.yaml`), after README's main job: a user
+//! who tries one on a fresh clone sees it work.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// README's `sh` blocks: each `climastation …` line, continuations joined.
+fn readme_examples() -> Vec<String> {
+    let text = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let mut out = Vec::new();
+    let mut in_sh = false;
+    let mut pending = String::new();
+    for line in text.lines() {
+        if line.starts_with("```") {
+            in_sh = !in_sh && line.trim() == "```sh";
+            continue;
+        }
+        if !in_sh {
+            continue;
+        }
+        let line = line.trim();
+        if pending.is_empty() && !line.starts_with("climastation ") {
+            continue;
+        }
+        match line.strip_suffix('\\') {
+            Some(head) => pending.push_str(head),
+            None => {
+                pending.push_str(line);
+                out.push(std::mem::take(&mut pending));
+            }
+        }
+    }
+    out
+}
+
+/// The arguments of an example line: without `climastation`, a trailing
+/// `# comment` or `| pipe`, with the sample's configuration.
+pub(crate) fn args_of(line: &str) -> Vec<String> {
+    let line = line.split(" #").next().unwrap_or(line);
+    let line = line.split(" | ").next().unwrap_or(line);
+    let mut words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+    assert_eq!(words.remove(0), "climastation", "{line}");
+    if !words.iter().any(|w| w == "--config") {
+        words.splice(
+            0..0,
+            ["--config".to_owned(), "config/sample.yaml".to_owned()],
+        );
+    }
+    words
+}
+
+pub(crate) fn command(work: &Path, args: &[String]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_climastation-under-test"));
+    c.current_dir(work)
+        .env_remove("CLIMASTATION_CONFIG")
+        .env("CLIMASTATION_PATHS__DATA_DIR", work.join("data"))
+        .env("CLIMASTATION_PATHS__PROGRESS_DB", work.join("progress.db"))
+        .env("CLIMASTATION_LOGGING__FILE", "false")
+        .env("NO_COLOR", "1")
+        .args(args)
+        .stdin(Stdio::null());
+    c
+}
+
+/// A working folder as a clone has it (`config/`, `tests/data/`), with the
+/// files the examples name (`places.csv`, zips to convert, a manifest).
+pub(crate) fn workplace() -> tempfile::TempDir {
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    for name in ["config", "tests"] {
+        std::os::unix::fs::symlink(repo().join(name).canonicalize().unwrap(), w.join(name))
+            .unwrap();
+    }
+    let sample = repo().join("tests/data/dwd");
+    for (from, to) in [
+        (
+            "hourly/air_temperature/recent/stundenwerte_TU_00320_akt.zip",
+            "stundenwerte_TU_00320_akt.zip",
+        ),
+        (
+            "10_minutes/air_temperature/meta_data/Meta_Daten_zehn_min_tu_00003.zip",
+            "Meta_Daten_zehn_min_tu_00003.zip",
+        ),
+        (
+            "hourly/cloud_type/recent/stundenwerte_CS_00044_akt.zip",
+            "renamed.zip",
+        ),
+    ] {
+        std::fs::copy(sample.join(from), w.join(to)).unwrap();
+    }
+    std::fs::write(w.join("files.txt"), "recent/tageswerte_KL_04271_akt.zip\n").unwrap();
+    std::fs::write(
+        w.join("places.csv"),
+        "id,latitude,longitude,height_m\nrostock,54.18,12.08,4\n",
+    )
+    .unwrap();
+    work
+}
+
+#[test]
+fn every_help_and_readme_example_runs_on_the_sample() {
+    let work = workplace();
+    let w = work.path();
+    let main_job = args_of("climastation run --crawl --processor dwd");
+    let out = command(w, &main_job).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut examples = climastation::help_examples();
+    examples.extend(readme_examples());
+    assert!(examples.len() > 30, "{examples:?}");
+    let mut failed = Vec::new();
+    for line in &examples {
+        let args = args_of(line);
+        if args.iter().any(|a| a == "--watch") {
+            // refreshes until stopped: it shows the table, then is stopped
+            let mut child = command(w, &args).stdout(Stdio::piped()).spawn().unwrap();
+            std::thread::sleep(Duration::from_millis(1500));
+            let alive = child.try_wait().unwrap().is_none();
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            if !alive || !String::from_utf8_lossy(&out.stdout).contains("daily/kl") {
+                failed.push(format!("{line}: {:?}", out.status));
+            }
+            continue;
+        }
+        let out = command(w, &args).output().unwrap();
+        if !out.status.success() {
+            failed.push(format!(
+                "{line}: exit {:?}: {}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        if args.iter().any(|a| a == "reset") {
+            // files put back to pending: `run` converts them again, as
+            // `check` would advise before it
+            let out = command(w, &main_job).output().unwrap();
+            assert!(out.status.success(), "the run after {line}");
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} of {} examples failed on the sample:\n{}",
+        failed.len(),
+        examples.len(),
+        failed.join("\n")
+    );
+}
+
+/// A workplace after README's main job on the sample.
+pub(crate) fn sample_run() -> tempfile::TempDir {
+    let work = workplace();
+    let out = command(work.path(), &args_of("climastation run --crawl"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    work
+}
+
+fn run_json(work: &Path, line: &str) -> (serde_json::Value, String) {
+    let mut args = args_of(line);
+    args.insert(0, "--json".into());
+    let out = command(work, &args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{line}: {err}");
+    (serde_json::from_slice(&out.stdout).unwrap(), err)
+}
+
+/// An empty answer says why (README's sample, issue: a place beyond every
+/// limit, a span without rows, a selection without stations, a dataset
+/// without station list), and its CSV still has its header.
+#[test]
+fn an_empty_answer_says_why_and_keeps_its_columns() {
+    let work = sample_run();
+    let w = work.path();
+
+    // at station 320's own place: its values (the sample's hourly list)
+    let (r, _) = run_json(
+        w,
+        "climastation values --at 49.9666,11.5198 --resolution hourly --parameters temperature_air_mean_2m --format csv -o at320.csv",
+    );
+    assert!(r["rows"].as_u64().unwrap() > 0, "{r}");
+    assert_eq!(r["empty"], serde_json::json!([]));
+
+    // far from every station: 0 rows, each parameter's nearest named
+    let (r, err) = run_json(
+        w,
+        "climastation values --at 54.0,8.0 --resolution hourly --parameters temperature_air_mean_2m,precipitation_height --format csv -o far.csv",
+    );
+    assert_eq!(r["rows"], 0);
+    let empty = r["empty"].to_string();
+    assert!(
+        empty.contains("within 40 km") && empty.contains("320"),
+        "{empty}"
+    );
+    assert!(
+        empty.contains("within 20 km") && empty.contains("precipitation_height"),
+        "{empty}"
+    );
+    assert!(err.contains("km away"), "{err}");
+    let csv = std::fs::read_to_string(w.join("far.csv")).unwrap();
+    assert!(csv.starts_with("point_id,latitude,longitude"), "{csv:?}");
+    assert_eq!(csv.lines().count(), 1);
+
+    // a dataset with series but no station list (the sample's hourly/sun)
+    let (r, _) = run_json(
+        w,
+        "climastation values --at 52.0,10.0 --resolution hourly --parameters sunshine_duration --format jsonl -o sun.jsonl",
+    );
+    assert!(
+        r["empty"]
+            .to_string()
+            .contains("hourly/solar has series but no station list"),
+        "{r}"
+    );
+
+    // export: a span without rows, a selection without stations
+    let (r, err) = run_json(
+        w,
+        "climastation export --resolution 10_minutes --from 1980-01-01 --to 1980-12-31 --format csv -o e.csv",
+    );
+    assert_eq!(r["rows"], 0);
+    assert!(
+        r["empty"]
+            .to_string()
+            .contains("no rows from 1980-01-01 to 1980-12-31"),
+        "{r}"
+    );
+    assert!(err.contains("no rows from 1980-01-01"), "{err}");
+    let csv = std::fs::read_to_string(w.join("e.csv")).unwrap();
+    assert!(csv.starts_with("station_id,timestamp_utc,"), "{csv:?}");
+    let (r, _) = run_json(
+        w,
+        "climastation export --resolution 10_minutes --station 999 -o e.parquet",
+    );
+    assert!(
+        r["empty"].to_string().contains("matches the selection"),
+        "{r}"
+    );
+}
+
+/// A reader that closes stdout early (`| head -2`) ends the command
+/// quietly: exit 0, no panic, nothing on stderr.
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    let work = sample_run();
+    for line in [
+        "climastation datasets",
+        "climastation stations --dataset hourly/air_temperature",
+        "climastation status",
+        "climastation --json datasets",
+    ] {
+        let mut child = command(work.path(), &args_of(line))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // the reader takes nothing and goes away
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{line}: {err}");
+        assert!(err.is_empty(), "{line}: {err}");
+    }
+}
