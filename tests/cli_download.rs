@@ -26,12 +26,12 @@ fn sample_zips() -> Vec<PathBuf> {
         .iter()
         .map(|d| {
             let dir = dwd.join("hourly").join(d).join("recent");
+            // the folder's zip (a station list may stand beside it)
             std::fs::read_dir(&dir)
                 .unwrap()
-                .next()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.extension().is_some_and(|x| x == "zip"))
                 .unwrap()
-                .unwrap()
-                .path()
         })
         .collect()
 }

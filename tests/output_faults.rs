@@ -664,3 +664,148 @@ fn check_reports_stale_series_until_the_run() {
     run_ok(&lab);
     check_ok(&lab);
 }
+
+/// Flips bytes in the middle of `path` and puts its modification time
+/// back: the cheap check (size and time) cannot see it.
+fn bit_rot_keeping_time(path: &Path) {
+    let modified = std::fs::metadata(path).unwrap().modified().unwrap();
+    damage(path, Damage::BitFlip, path);
+    let f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    f.set_times(std::fs::FileTimes::new().set_modified(modified))
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(path).unwrap().modified().unwrap(),
+        modified
+    );
+}
+
+/// The fix lines of a `check` report, as commands (without `climastation`).
+fn advised(check: &Output) -> Vec<Vec<String>> {
+    stdout(check)
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("fix: climastation "))
+        .map(|c| {
+            c.split(" (")
+                .next()
+                .unwrap_or(c)
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect()
+}
+
+/// Bit rot that kept the table's size and time: plain `check` cannot see
+/// it (documented), `check --deep` does and names a fix; running exactly
+/// that fix mends it (a plain run would not: its check is cheap).
+#[test]
+fn bit_rot_with_its_time_kept_is_found_deeply_and_mended_by_the_advised_fix() {
+    let lab = lab();
+    run_ok(&lab);
+    let baseline = exported(&lab);
+    for table in [
+        "series/00003.parquet",
+        "parts/recent/00010/10minutenwerte_TU_00010_akt.zip.parquet",
+        "stations.parquet",
+    ] {
+        bit_rot_keeping_time(&out(&lab).join(table));
+        check_ok(&lab);
+        let deep = lab.cli(&["check", "--deep"], &[]);
+        assert_eq!(deep.status.code(), Some(1), "{table}: {}", stdout(&deep));
+        assert!(
+            stdout(&deep).contains(table.rsplit('/').next().unwrap()),
+            "{}",
+            stdout(&deep)
+        );
+        let fixes = advised(&deep);
+        assert_eq!(fixes.len(), 1, "{}", stdout(&deep));
+        assert!(
+            fixes[0].contains(&"--verify-outputs".to_owned()),
+            "{fixes:?}"
+        );
+        let args: Vec<&str> = fixes[0].iter().map(String::as_str).collect();
+        let fixed = lab.cli(&args, &[]);
+        assert_eq!(fixed.status.code(), Some(0), "{table}: {}", stderr(&fixed));
+        let deep = lab.cli(&["check", "--deep"], &[]);
+        assert_eq!(
+            deep.status.code(),
+            Some(0),
+            "{table} after the fix: {}",
+            stdout(&deep)
+        );
+        assert_eq!(exported(&lab), baseline, "{table}: served rows differ");
+    }
+}
+
+/// A stray file under `series/` fails the run (its glob is the catalog's),
+/// and both the run and `check` advise removing it, not the run that just
+/// failed.
+#[test]
+fn a_stray_file_under_series_is_advised_away() {
+    let lab = lab();
+    run_ok(&lab);
+    let stray = out(&lab).join("series/notes.txt");
+    std::fs::write(&stray, b"my notes").unwrap();
+    let (r, _) = lab.run(&[]);
+    assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+    assert!(
+        stderr(&r).contains("remove") && stderr(&r).contains("notes.txt"),
+        "{}",
+        stderr(&r)
+    );
+    assert!(
+        !stderr(&r).contains("fix: climastation run"),
+        "{}",
+        stderr(&r)
+    );
+    let c = check(&lab);
+    assert_eq!(c.status.code(), Some(1));
+    assert!(
+        stdout(&c).contains("fix: remove") && stdout(&c).contains("notes.txt"),
+        "{}",
+        stdout(&c)
+    );
+    std::fs::remove_file(&stray).unwrap();
+    run_ok(&lab);
+    check_ok(&lab);
+}
+
+/// A data folder written before the output ledger (as an older release
+/// left it: tables on disk, none recorded): `check` and `export` say the
+/// tables come from an earlier version and that a run converts the files
+/// again (how many), not to delete them; that run makes it whole, with the
+/// same rows.
+#[test]
+fn a_data_folder_from_before_the_output_ledger_is_explained_and_rebuilt() {
+    let lab = lab();
+    run_ok(&lab);
+    let baseline = exported(&lab);
+    // what the migration to the ledger leaves: no outputs, no series inputs
+    let c = rusqlite::Connection::open(lab.db()).unwrap();
+    let n = c.execute("DELETE FROM outputs", []).unwrap();
+    assert!(n > 10, "{n} outputs recorded");
+    c.execute("DELETE FROM series_inputs", []).unwrap();
+    drop(c);
+    let report = lab.cli(&["--json", "check"], &[]);
+    assert_eq!(report.status.code(), Some(1), "{}", stdout(&report));
+    let v: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let problems = v["problems"].as_array().unwrap();
+    let kinds: Vec<&str> = problems
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"earlier_version"), "{v}");
+    assert!(!kinds.contains(&"unrecorded"), "{v}");
+    let text = v.to_string();
+    assert!(
+        text.contains("earlier version") && text.contains("--dataset"),
+        "{text}"
+    );
+    assert!(!text.contains("remove"), "{text}");
+    let e = export(&lab);
+    assert_eq!(e.status.code(), Some(1));
+    assert!(stderr(&e).contains("earlier version"), "{}", stderr(&e));
+    run_ok(&lab);
+    check_ok(&lab);
+    assert_eq!(exported(&lab), baseline);
+}

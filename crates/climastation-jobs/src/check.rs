@@ -1,6 +1,7 @@
 //! Check: the tracker's integrity (read-only), then every recorded table
 //! against the output ledger and the disk, each problem with its fix.
 
+use dwd_dataset::check::Problem;
 use tracker_core::{DatasetId, ProgressStore};
 
 use crate::{JobError, Session};
@@ -25,6 +26,26 @@ pub struct CheckReport {
     pub tables: usize,
     pub deep: bool,
     pub problems: Vec<CheckLine>,
+}
+
+/// The command that mends `problem` of `dataset`'s outputs, as `check`,
+/// `export` and `run` advise it: a run for what runs wrote (verifying the
+/// outputs when only hashing found the damage); removal for a file no run
+/// recorded (a run never deletes a file it did not write).
+pub fn fix(problem: &Problem, dataset: &str, deep: bool) -> String {
+    match problem {
+        Problem::EarlierVersion { files, .. } => format!(
+            "climastation run --dataset {dataset} (converts its {files} file(s) again and records each table)"
+        ),
+        Problem::Unrecorded { path } => format!(
+            "remove {} if it is not yours: no run recorded it, and a run never deletes a file it did not write",
+            path.display()
+        ),
+        Problem::Damaged { .. } if deep => {
+            format!("climastation run --dataset {dataset} --verify-outputs")
+        }
+        _ => format!("climastation run --dataset {dataset}"),
+    }
 }
 
 impl Session {
@@ -84,18 +105,11 @@ impl Session {
             let found = dwd_dataset::check::check_dataset(&layout, &s.dataset, &store, depth)?;
             report.tables += found.tables;
             for p in &found.problems {
-                let fix = match p {
-                    dwd_dataset::check::Problem::Unrecorded { .. } => format!(
-                        "not written by `run`: remove it if it is not yours; `climastation run --dataset {}` writes recorded tables",
-                        s.dataset
-                    ),
-                    _ => format!("climastation run --dataset {}", s.dataset),
-                };
                 report.problems.push(CheckLine {
                     dataset: Some(s.dataset.as_str().to_owned()),
                     kind: p.kind(),
                     problem: p.describe(),
-                    fix,
+                    fix: fix(p, s.dataset.as_str(), deep),
                 });
             }
         }

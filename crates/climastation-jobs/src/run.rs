@@ -41,6 +41,10 @@ pub struct RunRequest {
     pub crawl: Option<dwd_catalog::Selection>,
     /// The format of the tables (`dwd`).
     pub format: dwd_dataset::files::Format,
+    /// `dwd`: hash every table already written before it is used, so that
+    /// damage that kept a table's size and time is found and rebuilt
+    /// (what `check --deep` advises).
+    pub verify_outputs: bool,
 }
 
 impl Default for RunRequest {
@@ -52,6 +56,7 @@ impl Default for RunRequest {
             processor: None,
             crawl: None,
             format: dwd_dataset::files::Format::Parquet,
+            verify_outputs: false,
         }
     }
 }
@@ -152,7 +157,7 @@ impl Session {
         drop(store);
 
         let kind = self.processor_kind(request.processor);
-        let processor = self.processor(kind, request.format, stop)?;
+        let processor = self.processor(kind, request, stop)?;
         let options = pipeline::RunOptions {
             workers,
             claim_batch: cfg.processing.claim_batch,
@@ -239,7 +244,7 @@ impl Session {
     fn processor(
         &self,
         kind: ProcessorKind,
-        format: dwd_dataset::files::Format,
+        request: &RunRequest,
         stop: &pipeline::StopHandle,
     ) -> Result<Arc<dyn pipeline::Processor>, JobError> {
         let cfg = &self.config;
@@ -259,13 +264,19 @@ impl Session {
         Ok(match kind {
             ProcessorKind::Verify => Arc::new(pipeline::Verify),
             ProcessorKind::Download => Arc::new(download()),
-            ProcessorKind::Dwd => Arc::new(dwd_dataset::processor::DwdProcessor::new(
-                download(),
-                dwd_translate::Tables::load(cfg.paths.translations.as_deref())?,
-                cfg.paths.output.clone(),
-                cfg.paths.raw.clone(),
-                format,
-            )),
+            ProcessorKind::Dwd => {
+                let dwd = dwd_dataset::processor::DwdProcessor::new(
+                    download(),
+                    dwd_translate::Tables::load(cfg.paths.translations.as_deref())?,
+                    cfg.paths.output.clone(),
+                    cfg.paths.raw.clone(),
+                    request.format,
+                );
+                Arc::new(match request.verify_outputs {
+                    true => dwd.verifying_outputs(),
+                    false => dwd,
+                })
+            }
         })
     }
 
@@ -284,17 +295,20 @@ impl Session {
                 continue;
             }
             for p in dwd_dataset::check::served_problems(&layout, &s.dataset, &store)? {
-                tracing::error!(table = %p.describe(), fix = %format!("climastation run --dataset {}", s.dataset), "a table the catalog names is not what a run wrote");
+                tracing::error!(table = %p.describe(), fix = %crate::check::fix(&p, s.dataset.as_str(), false), "a table the catalog names is not what a run wrote");
                 ok = false;
             }
         }
-        match dwd_dataset::write_catalog(&layout) {
-            Ok(w) => {
-                let root = DatasetId::new(dwd_dataset::duckdb::ROOT)?;
+        let root = DatasetId::new(dwd_dataset::duckdb::ROOT)?;
+        let path = dwd_dataset::ledger::relative(layout.root(), &layout.catalog());
+        let recorded = store.outputs(&root)?.into_iter().find(|o| o.path == path);
+        match dwd_dataset::write_catalog(&layout, recorded.as_ref()) {
+            Ok(Some(w)) => {
                 let rec = dwd_dataset::ledger::record(layout.root(), &w, 0, "catalog");
                 store.record_outputs(&root, &[rec])?;
                 tracing::info!(file = %w.path.display(), "DuckDB catalog written");
             }
+            Ok(None) => tracing::debug!("the DuckDB catalog is up to date"),
             Err(e) => {
                 tracing::error!(error = %e, "the DuckDB catalog could not be written");
                 ok = false;

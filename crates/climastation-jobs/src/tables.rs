@@ -251,8 +251,9 @@ impl Session {
             let id = self.dataset(d)?;
             for p in dwd_dataset::check::served_problems(&layout, &id, &store)? {
                 problems.push(format!(
-                    "{} (fix: climastation run --dataset {d})",
-                    p.describe()
+                    "{} (fix: {})",
+                    p.describe(),
+                    crate::check::fix(&p, d, false)
                 ));
             }
         }

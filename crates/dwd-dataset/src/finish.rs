@@ -23,6 +23,8 @@ pub(crate) struct Settings<'a> {
     pub raw: &'a Path,
     pub format: Format,
     pub tables: &'a Tables,
+    /// How closely recorded tables are checked before they are used.
+    pub depth: crate::ledger::Depth,
 }
 
 /// A dataset being finished: its lock held, its completed files, what each
@@ -113,7 +115,7 @@ impl<'a, 'j> Finishing<'a, 'j> {
         let intact = !built.is_empty()
             && built
                 .iter()
-                .all(|o| crate::check::usable(&self.dir, o).is_ok());
+                .all(|o| crate::check::usable(&self.dir, o, self.settings.depth).is_ok());
         let current = self.built_from.get(key) == Some(&crate::update::inputs_of(inputs));
         (!current || !intact).then_some(intact)
     }
@@ -237,6 +239,7 @@ impl<'a, 'j> Finishing<'a, 'j> {
             self.job.dataset,
             self.job.store,
             self.job.workers,
+            self.settings.depth,
             &|| stop.is_stopped(),
         )
         .map_err(|e| match e {

@@ -43,6 +43,9 @@ pub struct DwdProcessor {
     raw: PathBuf,
     /// Parquet (the default), CSV or JSON lines, for every table written.
     format: Format,
+    /// How closely the tables already written are checked before they are
+    /// used: cheaply (size and time) or, to verify them, deeply (hashed).
+    depth: crate::ledger::Depth,
     /// Station metadata of 10-minute data (a separate zip at the source),
     /// read once per station and run: source path → metadata, `None` when
     /// the source has none.
@@ -66,8 +69,17 @@ impl DwdProcessor {
             output,
             raw,
             format,
+            depth: crate::ledger::Depth::Cheap,
             station_meta: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Every table already written is hashed before it is used (not only
+    /// its size and time compared): damage that kept both is found, and
+    /// what was built from it is converted or merged again.
+    pub fn verifying_outputs(mut self) -> Self {
+        self.depth = crate::ledger::Depth::Deep;
+        self
     }
 
     /// The metadata zip at `source_path`, read from the source into memory
@@ -284,7 +296,8 @@ impl Processor for DwdProcessor {
 
     /// Before a dataset's files are claimed, under the dataset lock: temp
     /// files of dead processes are removed, and every completed file's
-    /// tables are checked against the output ledger (size and time); a
+    /// tables are checked against the output ledger (size and time, or
+    /// hashed when verifying outputs); a
     /// file whose tables are missing, damaged or were never recorded goes
     /// back to `pending`, so that this run converts it again.
     fn prepare_dataset(&self, job: &FinishJob<'_>) -> Result<(), ProcessError> {
@@ -295,7 +308,7 @@ impl Processor for DwdProcessor {
         let store_err = crate::finish::store_err;
         let files = crate::update::completed(job.store, dataset).map_err(store_err)?;
         let outputs = job.store.outputs(dataset).map_err(store_err)?;
-        let redo = crate::check::files_to_redo(&dir, &files, &outputs);
+        let redo = crate::check::files_to_redo(&dir, &files, &outputs, self.depth);
         if !redo.is_empty() {
             let n = job.store.redo(dataset, &redo).map_err(store_err)?;
             tracing::info!(dataset = %dataset, files = n, "converted again: their tables were missing, damaged or unrecorded");
@@ -320,6 +333,7 @@ impl Processor for DwdProcessor {
                 raw: &self.raw,
                 format: self.format,
                 tables: &self.tables,
+                depth: self.depth,
             },
             job,
         )?;

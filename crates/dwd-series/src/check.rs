@@ -10,9 +10,10 @@ use tracker_core::{DatasetId, FileRecord, OutputRecord, ProgressStore, TrackerEr
 
 use crate::ledger::{Damage, Depth, check};
 
-/// The cheap check before a table is used.
-pub fn usable(dataset_dir: &Path, rec: &OutputRecord) -> Result<(), Damage> {
-    check(dataset_dir, rec, Depth::Cheap)
+/// The check before a table is used: cheap (size and time) in every run,
+/// deep (the content hashed) in a run that verifies its outputs.
+pub fn usable(dataset_dir: &Path, rec: &OutputRecord, depth: Depth) -> Result<(), Damage> {
+    check(dataset_dir, rec, depth)
 }
 
 /// Whether a completed file makes tables under the `dwd` processor.
@@ -22,11 +23,12 @@ fn makes_tables(path: &str) -> bool {
 }
 
 /// The completed files whose tables are missing, damaged or were never
-/// recorded (cheap check), each named once with a warning for damage.
+/// recorded (at `depth`), each named once with a warning for damage.
 pub fn files_to_redo(
     dataset_dir: &Path,
     completed: &[FileRecord],
     outputs: &[OutputRecord],
+    depth: Depth,
 ) -> Vec<String> {
     let mut by_source: HashMap<&str, Vec<&OutputRecord>> = HashMap::new();
     for o in outputs {
@@ -47,7 +49,7 @@ pub fn files_to_redo(
             Some(recs) => {
                 if let Some((rec, damage)) = recs
                     .iter()
-                    .find_map(|r| usable(dataset_dir, r).err().map(|d| (r, d)))
+                    .find_map(|r| usable(dataset_dir, r, depth).err().map(|d| (r, d)))
                 {
                     tracing::warn!(table = %dataset_dir.join(&rec.path).display(), damage = %damage, file = path, "a table is missing or damaged: its file is converted again");
                     redo.push(path.to_owned());
@@ -74,6 +76,10 @@ pub enum Problem {
     LeftoverTemp { path: PathBuf },
     /// A series built from other files than its station's completed ones.
     Stale { path: PathBuf },
+    /// Tables of a data folder written before the output ledger (an earlier
+    /// version): nothing records them, so none is served until a run has
+    /// converted the dataset's files again and recorded what it wrote.
+    EarlierVersion { tables: usize, files: usize },
 }
 
 impl Problem {
@@ -95,6 +101,9 @@ impl Problem {
                 "{}: stale: built from other files than its station's completed ones",
                 path.display()
             ),
+            Problem::EarlierVersion { tables, files } => format!(
+                "{tables} table(s) were written by an earlier version of ClimaStation, before the output ledger recorded each table: they are kept, and none is served until a run has converted the dataset's {files} completed file(s) again and recorded what it wrote"
+            ),
         }
     }
 
@@ -110,6 +119,7 @@ impl Problem {
             Problem::Unrecorded { .. } => "unrecorded",
             Problem::LeftoverTemp { .. } => "temp",
             Problem::Stale { .. } => "stale",
+            Problem::EarlierVersion { .. } => "earlier_version",
         }
     }
 }
@@ -186,7 +196,60 @@ pub fn check_dataset(
             report.problems.push(Problem::Unrecorded { path });
         }
     }
+    earlier_version(&outputs, &completed, &mut report.problems);
     Ok(report)
+}
+
+/// A dataset with completed files that make tables, tables of a run's
+/// names on disk and none recorded: its folder was written by a version
+/// before the output ledger. Those tables are one problem (what a run
+/// does about them), not one "unrecorded" line each.
+fn earlier_version(
+    outputs: &[OutputRecord],
+    completed: &[FileRecord],
+    problems: &mut Vec<Problem>,
+) {
+    let files = completed
+        .iter()
+        .filter(|f| makes_tables(f.key.path()))
+        .count();
+    if !outputs.is_empty() || files == 0 {
+        return;
+    }
+    let before = problems.len();
+    problems.retain(|p| !matches!(p, Problem::Unrecorded { path } if is_run_output(path)));
+    let tables = before - problems.len();
+    if tables > 0 {
+        problems.push(Problem::EarlierVersion { tables, files });
+    }
+}
+
+/// Whether `path` (below a dataset's folder) has a name a run writes:
+/// a table (`.parquet`, `.csv`, `.jsonl`) under `series/`, `metadata/`, a
+/// period folder, or the merged station list.
+fn is_run_output(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let table = [".parquet", ".csv", ".jsonl"]
+        .iter()
+        .any(|ext| name.ends_with(ext));
+    if !table {
+        return false;
+    }
+    let parent = path
+        .parent()
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match parent.as_str() {
+        // a series is named by its station id
+        "series" => name
+            .strip_suffix(".parquet")
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())),
+        _ => true,
+    }
 }
 
 /// The dataset's lock, shared, when its folder exists (a reader waits for a
@@ -266,11 +329,15 @@ pub fn served_problems(
         match outputs.get(&rel) {
             None => problems.push(Problem::Unrecorded { path }),
             Some(rec) => {
-                if let Err(damage) = usable(&dir, rec) {
+                if let Err(damage) = usable(&dir, rec, Depth::Cheap) {
                     problems.push(Problem::Damaged { path, damage });
                 }
             }
         }
+    }
+    if outputs.is_empty() && !problems.is_empty() {
+        let completed = crate::update::completed(store, dataset)?;
+        earlier_version(&[], &completed, &mut problems);
     }
     Ok(problems)
 }

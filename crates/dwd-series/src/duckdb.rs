@@ -142,7 +142,14 @@ pub fn wide_columns(sets: &[&SeriesSet]) -> Vec<(String, Vec<(String, String)>)>
 
 /// Writes `catalog.sql` for everything under `layout`; returns what was
 /// written (for the output ledger).
-pub fn write_catalog(layout: &OutputLayout) -> Result<crate::output::Written, CatalogError> {
+///
+/// `recorded` is the catalog's record in the output ledger: when the file
+/// on disk still hashes to it and the new text is the same, nothing is
+/// written (`None`): a run with nothing new rebuilds nothing.
+pub fn write_catalog(
+    layout: &OutputLayout,
+    recorded: Option<&tracker_core::OutputRecord>,
+) -> Result<Option<crate::output::Written>, CatalogError> {
     let root = std::fs::canonicalize(layout.root()).map_err(|source| CatalogError::Io {
         path: layout.root().to_path_buf(),
         source,
@@ -217,10 +224,18 @@ pub fn write_catalog(layout: &OutputLayout) -> Result<crate::output::Written, Ca
             ident(r)
         ));
     }
+    if let Some(rec) = recorded {
+        let same: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(sql.as_bytes()).into();
+        if same == rec.sha256
+            && crate::ledger::check(layout.root(), rec, crate::ledger::Depth::Deep).is_ok()
+        {
+            return Ok(None);
+        }
+    }
     let path = layout.catalog();
-    Ok(write_atomic(&path, |w| {
+    Ok(Some(write_atomic(&path, |w| {
         std::io::Write::write_all(w, sql.as_bytes())
-    })?)
+    })?))
 }
 
 /// The output ledger's key for tables of the output root (the catalog):

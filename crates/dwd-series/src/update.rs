@@ -131,6 +131,7 @@ pub fn update_series(
     dataset: &DatasetId,
     store: &dyn ProgressStore,
     threads: usize,
+    depth: crate::ledger::Depth,
     should_stop: &(dyn Fn() -> bool + Sync),
 ) -> Result<UpdateReport, UpdateError> {
     let started = Instant::now();
@@ -147,8 +148,22 @@ pub fn update_series(
         stations: by_station.len(),
         ..UpdateReport::default()
     };
-    let todo = stale(layout, name, &by_station, &before, &outputs, &mut report);
-    let (results, redo) = merge_all(layout, name, &todo, &outputs, threads, should_stop);
+    let todo = stale(
+        layout,
+        name,
+        &by_station,
+        &before,
+        &outputs,
+        depth,
+        &mut report,
+    );
+    let merging = Merging {
+        layout,
+        name,
+        outputs: &outputs,
+        depth,
+    };
+    let (results, redo) = merge_all(&merging, &todo, threads, should_stop);
     let dir = layout.dataset(name);
     for (k, result) in results {
         let (station, _, ledger) = &todo[k];
@@ -217,6 +232,7 @@ fn stale(
     by_station: &BTreeMap<String, Vec<&FileRecord>>,
     before: &BTreeMap<String, Vec<(String, Option<String>)>>,
     outputs: &Recorded,
+    depth: crate::ledger::Depth,
     report: &mut UpdateReport,
 ) -> Vec<Todo> {
     let dir = layout.dataset(name);
@@ -226,7 +242,7 @@ fn stale(
         let target = layout.series(name, station);
         let intact = match outputs.get(&crate::ledger::relative(&dir, &target)) {
             None => false,
-            Some(rec) => match crate::check::usable(&dir, rec) {
+            Some(rec) => match crate::check::usable(&dir, rec, depth) {
                 Ok(()) => true,
                 Err(damage) => {
                     tracing::warn!(series = %target.display(), damage = %damage, "a series is missing or damaged: merged again");
@@ -264,10 +280,8 @@ fn stale(
 /// caller's: a store handle serves one thread); the results in `todo`'s
 /// order, and the files whose tables failed their check (to convert again).
 fn merge_all(
-    layout: &OutputLayout,
-    name: &str,
+    merging: &Merging<'_>,
     todo: &[Todo],
-    outputs: &Recorded,
     threads: usize,
     should_stop: &(dyn Fn() -> bool + Sync),
 ) -> (Vec<(usize, MergeResult)>, Vec<String>) {
@@ -282,7 +296,7 @@ fn merge_all(
                     let Some((station, inputs, _)) = todo.get(k) else {
                         return;
                     };
-                    let result = merge_one(layout, name, station, inputs, outputs);
+                    let result = merge_one(merging, station, inputs);
                     if let Err((Some(file), _)) = &result {
                         redo.lock()
                             .unwrap_or_else(|p| p.into_inner())
@@ -304,22 +318,35 @@ fn merge_all(
     )
 }
 
+/// What every station's merge shares: where, which dataset, the recorded
+/// tables and how closely they are checked before they are read.
+struct Merging<'a> {
+    layout: &'a OutputLayout,
+    name: &'a str,
+    outputs: &'a Recorded,
+    depth: crate::ledger::Depth,
+}
+
 /// One station's series merged and written; an error names the input file
 /// to convert again when its table failed its check.
 fn merge_one(
-    layout: &OutputLayout,
-    name: &str,
+    merging: &Merging<'_>,
     station: &str,
     inputs: &[Input],
-    outputs: &Recorded,
 ) -> Result<(Written, Merged), (Option<String>, String)> {
+    let Merging {
+        layout,
+        name,
+        outputs,
+        depth,
+    } = *merging;
     let dir = layout.dataset(name);
     // every input checked against its record before it is read
     let bad = inputs.iter().find_map(|i| {
         let rel = crate::ledger::relative(&dir, &i.table);
         let damage = match outputs.get(&rel) {
             None => Err(crate::ledger::Damage::Missing),
-            Some(rec) => crate::check::usable(&dir, rec),
+            Some(rec) => crate::check::usable(&dir, rec, depth),
         };
         damage.err().map(|d| (i, d))
     });

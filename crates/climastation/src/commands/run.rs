@@ -12,7 +12,8 @@ pub use climastation_jobs::ProcessorKind;
   climastation run --crawl
   climastation --config config/sample.yaml run --crawl
   climastation run --crawl --dataset hourly/air_temperature --near 51.34,12.37 --radius 50 --from 1990 --to 2020
-  climastation run --keep-going --workers 2")]
+  climastation run --keep-going --workers 2
+  climastation run --dataset 10_minutes/air_temperature --verify-outputs   # what check --deep advises")]
 pub struct Args {
     /// Only these datasets (repeatable); default: the configured ones, in order.
     #[arg(long = "dataset", value_name = "D")]
@@ -34,6 +35,10 @@ pub struct Args {
     /// With `--processor dwd`: the format of the tables written to paths.output.
     #[arg(long, value_enum, default_value = "parquet")]
     pub format: dwd_dataset::files::Format,
+    /// Hash every table already written before it is used (not only its
+    /// size and time): damage that `check --deep` found is rebuilt.
+    #[arg(long)]
+    pub verify_outputs: bool,
     #[command(flatten)]
     pub selection: super::selection::SelectionArgs,
 }
@@ -55,6 +60,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             false => None,
         },
         format: args.format,
+        verify_outputs: args.verify_outputs,
     };
     // Ctrl-C / SIGTERM, from here on: the first asks for a clean stop (the
     // crawl stops between listings, the pipeline as it documents), a second
