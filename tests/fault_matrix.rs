@@ -764,3 +764,83 @@ fn a_full_disk_stops_the_run_with_the_files_error() {
             .all(|r| r.status == FileStatus::Completed)
     );
 }
+
+/// The tracker, the downloads and the tables on one disk that fills up
+/// (a small tmpfs in a namespace of the test's own): `run` stops on the
+/// full disk with exit 1 and its JSON report (README's promise), and
+/// `status` still reads the full database; with room again, everything
+/// completes.
+#[test]
+fn a_full_disk_under_the_tracker_ends_the_run_with_its_report_and_status_still_reads() {
+    // the database fits in 600 KB with room to claim; the files do not
+    let lab = Lab::new(3, 20_000);
+    let disk = lab.work.path().join("disk");
+    std::fs::create_dir_all(&disk).unwrap();
+    let env = [
+        ("CLIMASTATION_PATHS__PROGRESS_DB", "disk/progress.db"),
+        ("CLIMASTATION_PATHS__DATA_DIR", "disk/data"),
+        ("CLIMASTATION_PATHS__RAW", "disk/data/raw"),
+        ("CLIMASTATION_PATHS__OUTPUT", "disk/data/output"),
+    ];
+    let run = lab.command(&Lab::RUN, &env);
+    let status = lab.command(&["--json", "status"], &env);
+    let quote = |c: &Command| {
+        std::iter::once(c.get_program())
+            .chain(c.get_args())
+            .map(|a| format!("'{}'", a.to_string_lossy()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // both commands in the namespace, where the tmpfs is: the run's
+    // report, its stderr and exit code, then status's, into files beside
+    let script = format!(
+        "mount -t tmpfs -o size=1000k none disk || exit 97\n\
+         {} > run.json 2> run.err; echo $? > run.code\n\
+         {} > status.json 2> status.err; echo $? > status.code\n",
+        quote(&run),
+        quote(&status)
+    );
+    let mut c = Command::new("unshare");
+    c.args(["-Urm", "sh", "-c", &script])
+        .current_dir(lab.work.path());
+    for (k, v) in run.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    let out = c
+        .output()
+        .expect("unshare (util-linux) runs the test's own mount namespace");
+    assert!(
+        out.status.success(),
+        "this machine cannot make a private tmpfs: {}",
+        stderr(&out)
+    );
+    let read = |name: &str| std::fs::read_to_string(lab.work.path().join(name)).unwrap();
+    let run_err = read("run.err");
+    assert_eq!(
+        read("run.code").trim(),
+        "1",
+        "run: {}\n{run_err}",
+        read("run.json")
+    );
+    let report: Value = serde_json::from_str(&read("run.json")).unwrap_or(Value::Null);
+    assert!(
+        report.to_string().contains("out of disk space"),
+        "{report}\n{run_err}"
+    );
+    assert_eq!(report["exit_code"], 1, "{report}");
+    assert_eq!(
+        read("status.code").trim(),
+        "0",
+        "status: {}",
+        read("status.err")
+    );
+    let status: Value = serde_json::from_str(&read("status.json")).unwrap();
+    let completed = status["datasets"][0]["counts"]["completed"].as_u64();
+    assert!(completed.is_some(), "{status}");
+    // the tmpfs went with the namespace: on real disk, the rest completes
+    let (out, report) = lab.run(&env);
+    assert_eq!(out.status.code(), Some(0), "{report}\n{}", stderr(&out));
+}

@@ -105,6 +105,8 @@ pub enum ErrorKind {
 impl JobError {
     pub fn kind(&self) -> ErrorKind {
         match self {
+            // out of disk space is the machine's, not the request's (exit 1)
+            JobError::Open(e) if e.is_disk_full() => ErrorKind::Failed,
             JobError::Usage(_)
             | JobError::Config(_)
             | JobError::UnknownDataset(_)

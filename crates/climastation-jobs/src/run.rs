@@ -183,12 +183,26 @@ impl Session {
             events,
         )?;
         let mut exit_code = u8::try_from(report.exit_code()).unwrap_or(1);
+        // a run that ran out of disk space or memory leaves the catalog as
+        // it was (writing it would fail the same way, or name tables that
+        // are not there); the run's report is said whatever the catalog does
+        let out_of_room = report
+            .datasets
+            .iter()
+            .any(|d| matches!(d.stopped, Some(pipeline::StopReason::Resource(_))));
         if kind == ProcessorKind::Dwd
             && request.format == dwd_dataset::files::Format::Parquet
             && cfg.paths.output.exists()
-            && !self.write_catalog()?
+            && !out_of_room
         {
-            exit_code = exit_code.max(1);
+            match self.write_catalog() {
+                Ok(true) => {}
+                Ok(false) => exit_code = exit_code.max(1),
+                Err(e) => {
+                    tracing::error!(error = %e, "the DuckDB catalog could not be written");
+                    exit_code = exit_code.max(1);
+                }
+            }
         }
         Ok(RunOutcome {
             requested: datasets,

@@ -122,6 +122,18 @@ pub enum StopReason {
     Resource(String),
 }
 
+impl StopReason {
+    /// The stop for a progress store error: a full disk under the store is
+    /// the machine's resource (as a full disk under the outputs), any other
+    /// failure the store's.
+    pub fn of_store(e: TrackerError) -> StopReason {
+        match e {
+            TrackerError::StorageFull(_) => StopReason::Resource(e.to_string()),
+            e => StopReason::Store(e.to_string()),
+        }
+    }
+}
+
 /// Time spent, summed over workers.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Stats {
@@ -397,9 +409,7 @@ where
                                     observer,
                                 );
                             }
-                            (Err(e), _) | (_, Err(e)) => {
-                                shared.stop(StopReason::Store(e.to_string()))
-                            }
+                            (Err(e), _) | (_, Err(e)) => shared.stop(StopReason::of_store(e)),
                         }
                     });
                 }
@@ -533,14 +543,14 @@ impl<'a, S: ProgressStore> Finished<'a, S> {
                         Err(TrackerError::StaleClaim { .. }) => {
                             tracing::warn!(file = %claim.key, attempt = claim.token, "result discarded: the claim is no longer ours");
                         }
-                        Err(e) => shared.stop(StopReason::Store(e.to_string())),
+                        Err(e) => shared.stop(StopReason::of_store(e)),
                     }
                 }
             }
             Err(e) => {
                 // the outputs are written but not recorded: give the claims
                 // back (they are redone) if the store still takes that
-                shared.stop(StopReason::Store(e.to_string()));
+                shared.stop(StopReason::of_store(e));
                 for (claim, _) in &items {
                     release(store, shared, claim, observer, None);
                 }
@@ -586,7 +596,7 @@ fn work<'a, S, L>(
         let claims =
             match shared.tracked(|| store.claim(dataset, worker, opts.claim_batch, opts.lease)) {
                 Ok(c) => c,
-                Err(e) => return shared.stop(StopReason::Store(e.to_string())),
+                Err(e) => return shared.stop(StopReason::of_store(e)),
             };
         if claims.is_empty() {
             // Done, unless files wait in retry backoff (or other processes
@@ -596,11 +606,11 @@ fn work<'a, S, L>(
                 Ok(_) => {
                     std::thread::sleep(opts.idle_poll);
                     if let Err(e) = store.recover_expired() {
-                        return shared.stop(StopReason::Store(e.to_string()));
+                        return shared.stop(StopReason::of_store(e));
                     }
                     continue;
                 }
-                Err(e) => return shared.stop(StopReason::Store(e.to_string())),
+                Err(e) => return shared.stop(StopReason::of_store(e)),
             }
         }
         {
@@ -714,7 +724,7 @@ where
                         "the file changed at the source: registered again with its new listing");
                     observer.file_finished(dataset, &FileEvent::Released { key: &claim.key });
                 }
-                Err(e) => shared.stop(StopReason::Store(e.to_string())),
+                Err(e) => shared.stop(StopReason::of_store(e)),
             }
             return None;
         }
@@ -809,7 +819,7 @@ fn fail<S: ProgressStore>(
         }
         Err(e) => {
             tracing::error!(file = %claim.key, error = %error, store_error = %e, "the file's failure could not be recorded");
-            shared.stop(StopReason::Store(e.to_string()));
+            shared.stop(StopReason::of_store(e));
             // give the claim back if the store still takes that
             release(store, shared, claim, observer, None);
         }

@@ -30,6 +30,11 @@ pub enum TrackerError {
     /// carries the backend's own error, with the database it concerns.
     #[error("progress store: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+
+    /// The backend's storage is full (a full disk under the database): a
+    /// resource every file needs, not a fault of the file or the store.
+    #[error("progress store: out of space: {0}")]
+    StorageFull(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 pub type Result<T, E = TrackerError> = std::result::Result<T, E>;

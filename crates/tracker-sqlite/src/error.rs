@@ -93,7 +93,35 @@ pub enum SqliteError {
 
 impl From<SqliteError> for TrackerError {
     fn from(e: SqliteError) -> Self {
-        TrackerError::Backend(Box::new(e))
+        match e.is_disk_full() {
+            true => TrackerError::StorageFull(Box::new(e)),
+            false => TrackerError::Backend(Box::new(e)),
+        }
+    }
+}
+
+impl SqliteError {
+    /// SQLite said "database or disk is full".
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            SqliteError::Open { source, .. } | SqliteError::Sql { source, .. } => {
+                crate::open::is_disk_full(source)
+            }
+            SqliteError::Migration { source, .. } => {
+                // refinery keeps SQLite's error as a source
+                let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(source);
+                while let Some(c) = cause {
+                    if c.downcast_ref::<rusqlite::Error>()
+                        .is_some_and(crate::open::is_disk_full)
+                    {
+                        return true;
+                    }
+                    cause = c.source();
+                }
+                false
+            }
+            _ => false,
+        }
     }
 }
 

@@ -252,12 +252,20 @@ fn open_locked(
 
     if sole_user && opts.recover_orphans {
         let _g = gate.lock();
-        let n = conn
-            .execute(crate::sql::RECOVER_ALL, [])
-            .map_err(sql_err("recovering the claims of dead processes"))?;
-        report.orphans_recovered = n as u64;
-        if n > 0 {
-            tracing::info!(db = %path.display(), claims = n, "recovered the claims of a dead run: back to pending");
+        match conn.execute(crate::sql::RECOVER_ALL, []) {
+            Ok(n) => {
+                report.orphans_recovered = n as u64;
+                if n > 0 {
+                    tracing::info!(db = %path.display(), claims = n, "recovered the claims of a dead run: back to pending");
+                }
+            }
+            // a full disk must not keep anyone from reading the database
+            // (`status` after a run that filled it): the claims stay until
+            // an open with room recovers them or their leases expire
+            Err(e) if is_disk_full(&e) => {
+                tracing::warn!(db = %path.display(), "the disk is full: the claims of dead processes are recovered at the next start with room (or when their leases expire)");
+            }
+            Err(e) => return Err(sql_err("recovering the claims of dead processes")(e)),
         }
     }
 
@@ -282,6 +290,11 @@ fn open_locked(
         instance_lock,
         report,
     })
+}
+
+/// SQLite's "database or disk is full".
+pub(crate) fn is_disk_full(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull)
 }
 
 /// A SQL error of `operation` on the database at `path`: a file that is

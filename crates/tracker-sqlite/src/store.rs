@@ -552,7 +552,9 @@ impl ProgressStore for SqliteStore {
             let mut results = Vec::with_capacity(done.len());
             for (claim, metrics) in done {
                 match self.complete_in(tx, claim, metrics, now) {
-                    Err(TrackerError::Backend(e)) => return Err(TrackerError::Backend(e)),
+                    Err(e @ (TrackerError::Backend(_) | TrackerError::StorageFull(_))) => {
+                        return Err(e);
+                    }
                     other => results.push(other),
                 }
             }
