@@ -333,7 +333,17 @@ fn misplaced_input_is_refused() {
     let tu = fixtures::produkt(3, 202_001_010_000, 50, true, &mut rng);
     let other_station = fixtures::produkt(44, 202_101_010_000, 50, true, &mut rng);
     let header_only = fixtures::produkt(17, 202_201_010_000, 0, true, &mut rng);
-    let cases: [(&str, Vec<u8>, &str); 4] = [
+    // 10-minute precipitation columns (DWD's header) in a member named for
+    // air temperature, in a zip named for air temperature
+    let rain = b"STATIONS_ID;MESS_DATUM;  QN;RWS_DAU_10;RWS_10;RWS_IND_10;eor\r\n\
+                 3;202301010000;    3;   0;   0.00;   0;eor\r\n\
+                 3;202301010010;    3;  10;   0.20;   1;eor\r\n";
+    let cases: [(&str, Vec<u8>, &str); 5] = [
+        (
+            "historical/10minutenwerte_TU_00003_20230101_20230101_hist.zip",
+            zip_of(&[("produkt_zehn_min_tu_20230101_20230101_00003.txt", rain)]),
+            "its set of columns (RWS_DAU_10, RWS_10, RWS_IND_10) belongs to 10_minutes/precipitation",
+        ),
         (
             "recent/10minutenwerte_nieder_00003_akt.zip",
             zip_of(&[("produkt_zehn_min_rr_20200101_20200101_00003.txt", &tu)]),

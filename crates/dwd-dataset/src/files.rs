@@ -411,6 +411,26 @@ pub fn convert_file(
                     &format!("its member {}", parsed.member),
                     &parsed.member,
                 )?;
+                // a member named right with another dataset's columns
+                if let Some(other) = tables.columns_belong_elsewhere(d, &parsed.produkt.columns) {
+                    return Err(InputError::Misplaced {
+                        file: shown.to_owned(),
+                        what: format!(
+                            "its set of columns ({})",
+                            parsed
+                                .produkt
+                                .columns
+                                .iter()
+                                .filter(|c| !dwd_catalog::is_quality(c))
+                                .map(String::as_str)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        belongs: other.to_owned(),
+                        dataset: d.to_owned(),
+                    }
+                    .into());
+                }
             }
             check_station(shown, name, &parsed.produkt.stations)?;
             if parsed.produkt.is_empty() {

@@ -268,6 +268,41 @@ impl Tables {
         self.parameters.keys().map(String::as_str)
     }
 
+    /// The dataset a file's parameter columns belong to when they are not
+    /// `dataset`'s: a column `dataset` does not know that another dataset
+    /// of its resolution does (the one knowing most of the file's columns
+    /// is named). Quality columns, shared by all, say nothing; a column
+    /// no dataset knows is `dataset`'s own unknown one (kept, with a
+    /// warning, by [`Tables::columns`]).
+    pub fn columns_belong_elsewhere(&self, dataset: &str, codes: &[String]) -> Option<&str> {
+        let params: Vec<&str> = codes
+            .iter()
+            .map(String::as_str)
+            .filter(|c| !dwd_catalog::is_quality(c))
+            .collect();
+        let foreign: Vec<&str> = params
+            .iter()
+            .copied()
+            .filter(|c| self.parameter(dataset, c).is_none())
+            .collect();
+        if foreign.is_empty() {
+            return None;
+        }
+        let resolution = dwd_catalog::resolution_of(dataset);
+        self.datasets()
+            .filter(|d| *d != dataset && dwd_catalog::resolution_of(d) == resolution)
+            .filter(|d| foreign.iter().any(|c| self.parameter(d, c).is_some()))
+            .max_by_key(|d| {
+                (
+                    params
+                        .iter()
+                        .filter(|c| self.parameter(d, c).is_some())
+                        .count(),
+                    std::cmp::Reverse(*d),
+                )
+            })
+    }
+
     pub fn quality_meaning(&self, level: u8) -> Option<&Meaning> {
         self.quality.get(&level)
     }
@@ -380,6 +415,42 @@ fn levels(
 
 #[cfg(test)]
 mod tests {
+    /// A file's set of columns says which dataset it is of: another
+    /// dataset's parameters (of the same resolution) are named; a column
+    /// no dataset knows, or a quality column, says nothing.
+    #[test]
+    fn columns_of_another_dataset_are_named() {
+        let t = Tables::embedded().unwrap();
+        let codes = |c: &[&str]| c.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+        let tu = "10_minutes/air_temperature";
+        assert_eq!(
+            t.columns_belong_elsewhere(tu, &codes(&["QN", "RWS_DAU_10", "RWS_10", "RWS_IND_10"])),
+            Some("10_minutes/precipitation")
+        );
+        // one foreign parameter among the dataset's own is enough
+        assert_eq!(
+            t.columns_belong_elsewhere(tu, &codes(&["QN", "TT_10", "RWS_10"])),
+            Some("10_minutes/precipitation")
+        );
+        assert_eq!(
+            t.columns_belong_elsewhere(
+                tu,
+                &codes(&["QN", "PP_10", "TT_10", "TM5_10", "RF_10", "TD_10"])
+            ),
+            None
+        );
+        assert_eq!(
+            t.columns_belong_elsewhere(tu, &codes(&["QN", "TT_10", "NEW_10"])),
+            None,
+            "a column no table knows is kept as the dataset's own"
+        );
+        assert_eq!(
+            t.columns_belong_elsewhere("daily/kl", &codes(&["QN_3", "TT_10"])),
+            None,
+            "another resolution's code is not this resolution's dataset"
+        );
+    }
+
     use super::*;
 
     #[test]
