@@ -276,3 +276,80 @@ fn a_closed_stdout_ends_the_command_quietly() {
         assert!(err.is_empty(), "{line}: {err}");
     }
 }
+
+/// A points file is read by line: a byte order mark is skipped, and a
+/// repeated id, a short line or a word where a number belongs is named
+/// with its line; out-of-range limits are refused by name (exit 2).
+#[test]
+fn points_files_and_limits_are_checked_by_line() {
+    let work = sample_run();
+    let w = work.path();
+    let values = |extra: &str| {
+        let line = format!(
+            "climastation values --resolution 10_minutes --parameters temperature_air_mean_2m --format csv -o p.csv {extra}"
+        );
+        command(w, &args_of(&line)).output().unwrap()
+    };
+    let cases: [(&str, &str, &[&str]); 5] = [
+        (
+            "dup.csv",
+            "id,latitude,longitude\na,52.93,8.24\nb,52.9,8.2\na,52.8,8.1\n",
+            &["dup.csv", "line 4", "\"a\"", "line 2"],
+        ),
+        (
+            "short.csv",
+            "id,latitude,longitude\na,52.93\n",
+            &["short.csv", "line 2", "2 field(s)", "id,latitude,longitude"],
+        ),
+        (
+            "word.csv",
+            "id,latitude,longitude,height_m\na,52.93,8.24,high\n",
+            &["word.csv", "line 2", "height_m \"high\" is not a number"],
+        ),
+        (
+            "far.csv",
+            "id,latitude,longitude\na,95,8.24\n",
+            &["far.csv", "line 2", "latitude 95"],
+        ),
+        (
+            "header.csv",
+            "name,lat,lon\na,52.9,8.2\n",
+            &["header.csv", "line 1", "id,latitude,longitude"],
+        ),
+    ];
+    for (name, text, said) in cases {
+        std::fs::write(w.join(name), text).unwrap();
+        let out = values(&format!("--points {name}"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        for s in said {
+            assert!(err.contains(s), "{name}: {s:?} not in {err}");
+        }
+        assert!(!err.contains("Csv error"), "{name}: {err}");
+    }
+    // a byte order mark (as spreadsheets write) before the header
+    std::fs::write(
+        w.join("bom.csv"),
+        "\u{feff}id,latitude,longitude\nhere,52.93,8.24\n",
+    )
+    .unwrap();
+    let out = values("--points bom.csv");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = std::fs::read_to_string(w.join("p.csv")).unwrap();
+    assert!(csv.lines().nth(1).unwrap().starts_with("here,"), "{csv}");
+    for (extra, said) in [
+        ("--at 52.93,8.24 --min-quality -5", "--min-quality -5"),
+        ("--at 52.93,8.24 --min-quality 11", "--min-quality 11"),
+        ("--at 52.93,8.24 --k 99999999999", "--k 99999999999"),
+        ("--at 52.93,8.24 --k 0", "--k 0"),
+    ] {
+        let out = values(extra);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra}: {err}");
+        assert!(err.contains(said), "{extra}: {err}");
+    }
+}

@@ -113,8 +113,19 @@ impl Session {
                 "--max-distance-km {km}: give a distance above 0 km"
             )));
         }
-        if r.k == Some(0) {
-            return Err(JobError::usage("--k 0: give at least one station"));
+        if let Some(k) = r.k
+            && !(1..=64).contains(&k)
+        {
+            return Err(JobError::usage(format!(
+                "--k {k}: give 1 to 64 stations (as values.k)"
+            )));
+        }
+        if let Some(q) = r.min_quality
+            && !(1..=10).contains(&q)
+        {
+            return Err(JobError::usage(format!(
+                "--min-quality {q}: DWD's quality levels are 1 to 10 (a table's metadata `quality_level.<n>` says what each means)"
+            )));
         }
         let date = |option, v: &Option<String>, end| {
             v.as_deref()

@@ -115,57 +115,96 @@ fn point(
 }
 
 /// Points from a CSV file with the header `id,latitude,longitude` (and
-/// optionally `height_m`), read with arrow's CSV reader.
+/// optionally `height_m`; a UTF-8 byte order mark before it is skipped).
+/// Each id once; an error names the line and what was expected there.
 pub fn read_points(path: &std::path::Path) -> Result<Vec<Point>, PointsError> {
     let file_err = |message: String| PointsError::File {
         path: path.to_path_buf(),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
-    let header: Vec<String> = text
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .split(',')
-        .map(|h| h.trim().trim_matches('"').to_owned())
+    let line_of = |r: &csv::StringRecord| r.position().map_or(0, |p| p.line());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| file_err(csv_error(&e)))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| file_err(csv_error(&e)))?
+        .iter()
+        .map(str::to_owned)
         .collect();
     let want = ["id", "latitude", "longitude"];
-    if header.len() < 3 || header[..3] != want || header.get(3).is_some_and(|h| h != "height_m") {
+    if header.len() < 3
+        || header.len() > 4
+        || header[..3] != want
+        || header.get(3).is_some_and(|h| h != "height_m")
+    {
         return Err(file_err(format!(
-            "the header is {:?}; it must be id,latitude,longitude[,height_m]",
+            "line 1: the header is {:?}; it must be id,latitude,longitude[,height_m]",
             header.join(",")
         )));
     }
-    let mut fields = vec![
-        Field::new("id", DataType::Utf8, false),
-        Field::new("latitude", DataType::Float64, false),
-        Field::new("longitude", DataType::Float64, false),
-    ];
-    if header.len() == 4 {
-        fields.push(Field::new("height_m", DataType::Float64, true));
-    }
-    let reader = arrow_csv::ReaderBuilder::new(Arc::new(Schema::new(fields)))
-        .with_header(true)
-        .build(std::io::Cursor::new(text.as_bytes()))
-        .map_err(|e| file_err(e.to_string()))?;
-    let mut out = Vec::new();
-    for batch in reader {
-        let b = batch.map_err(|e| file_err(e.to_string()))?;
-        let ids = b.column(0).as_string::<i32>();
-        let lat = b.column(1).as_primitive::<Float64Type>();
-        let lon = b.column(2).as_primitive::<Float64Type>();
-        let h = (b.num_columns() == 4).then(|| b.column(3).as_primitive::<Float64Type>());
-        for i in 0..b.num_rows() {
-            let height = h.filter(|h| !h.is_null(i)).map(|h| Ok(h.value(i)));
-            let p = point(ids.value(i), lat.value(i), lon.value(i), height)
-                .map_err(|why| file_err(format!("point {}: {why}", ids.value(i))))?;
-            out.push(p);
+    let mut out: Vec<Point> = Vec::new();
+    let mut lines: HashMap<String, u64> = HashMap::new();
+    for record in reader.records() {
+        let r = record.map_err(|e| file_err(csv_error(&e)))?;
+        let line = line_of(&r);
+        if r.len() != header.len() {
+            return Err(file_err(format!(
+                "line {line}: {} field(s) where the header has {} ({})",
+                r.len(),
+                header.len(),
+                header.join(",")
+            )));
         }
+        let id = &r[0];
+        if id.is_empty() {
+            return Err(file_err(format!("line {line}: the id is empty")));
+        }
+        if let Some(first) = lines.insert(id.to_owned(), line) {
+            return Err(file_err(format!(
+                "line {line}: the id {id:?} is taken by line {first}: each place needs an id of its own"
+            )));
+        }
+        let number = |i: usize| -> Result<f64, PointsError> {
+            r[i].parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    file_err(format!(
+                        "line {line}: {} {:?} is not a number",
+                        header[i], &r[i]
+                    ))
+                })
+        };
+        let height = match r.get(3) {
+            None | Some("") => None,
+            Some(_) => Some(Ok(number(3)?)),
+        };
+        let p = point(id, number(1)?, number(2)?, height)
+            .map_err(|why| file_err(format!("line {line} (point {id}): {why}")))?;
+        out.push(p);
     }
     if out.is_empty() {
-        return Err(file_err("no points".into()));
+        return Err(file_err(
+            "no points: give a line id,latitude,longitude[,height_m] after the header".into(),
+        ));
     }
     Ok(out)
+}
+
+/// A CSV reader's error as a line of text: where, and what.
+fn csv_error(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => io.to_string(),
+        csv::ErrorKind::Utf8 { pos, .. } => format!(
+            "line {}: not UTF-8 text",
+            pos.as_ref().map_or(0, |p| p.line())
+        ),
+        _ => e.to_string(),
+    }
 }
 
 /// How a value is taken from the stations.

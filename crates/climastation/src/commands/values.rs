@@ -45,8 +45,8 @@ pub struct Args {
     /// weighting of the k nearest (codes, text and directions: nearest).
     #[arg(long, value_enum, default_value = "nearest")]
     pub method: dwd_dataset::values::Method,
-    /// Only values of this quality level or higher.
-    #[arg(long, value_name = "Q")]
+    /// Only values of this quality level or higher (DWD's levels: 1 to 10).
+    #[arg(long, value_name = "Q", allow_negative_numbers = true)]
     pub min_quality: Option<i32>,
     /// The farthest station used, for every parameter (default: the
     /// translation table's, 40 km; precipitation 20 km).
