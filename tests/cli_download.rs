@@ -274,6 +274,12 @@ fn truncated_corrupt_and_vanished_files_fail_and_are_never_completed() {
     );
     assert!(reason(corrupt).unwrap().contains("corrupt"), "{failed:?}");
     assert!(reason(missing).unwrap().contains("HTTP 404"), "{failed:?}");
+    // one hint a failure, not two
+    assert_eq!(
+        reason(missing).unwrap().matches("crawl again").count(),
+        1,
+        "{failed:?}"
+    );
     assert!(
         reason(longer).unwrap().contains("more than the listed"),
         "{failed:?}"

@@ -353,3 +353,56 @@ fn points_files_and_limits_are_checked_by_line() {
         assert!(err.contains(said), "{extra}: {err}");
     }
 }
+
+/// Smaller rough edges: a killed export's temp file beside its target goes
+/// with the next export to it; a read-only command that fails in a fresh
+/// folder leaves no `data/logs` there; `convert` names a bad file once; a
+/// run with nothing new leaves the catalog as it was.
+#[test]
+fn small_rough_edges_are_smooth() {
+    let work = sample_run();
+    let w = work.path();
+    let dead = w.join("e.csv.4999999-0.tmp");
+    std::fs::write(&dead, b"half an export").unwrap();
+    let out = command(
+        w,
+        &args_of("climastation export --resolution daily --format csv -o e.csv"),
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dead.exists(), "the killed export's temp file stays");
+
+    let fresh = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_climastation-under-test"))
+        .current_dir(fresh.path())
+        .env_remove("CLIMASTATION_CONFIG")
+        .args(["export", "--resolution", "hourly", "-o", "x.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let left: Vec<_> = std::fs::read_dir(fresh.path()).unwrap().collect();
+    assert!(left.is_empty(), "a failed export left {left:?}");
+
+    std::fs::write(w.join("bad.txt"), "not DWD\n").unwrap();
+    let out = command(w, &args_of("climastation convert bad.txt -o conv"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("bad.txt").count(), 1, "{err}");
+
+    let catalog = w.join("data/output/catalog.sql");
+    let before = std::fs::metadata(&catalog).unwrap().modified().unwrap();
+    let out = command(w, &args_of("climastation run")).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = std::fs::metadata(&catalog).unwrap().modified().unwrap();
+    assert_eq!(before, after, "a run with nothing new rewrote catalog.sql");
+}

@@ -29,6 +29,7 @@ pub struct ConvertRequest {
 #[derive(Clone, Debug)]
 pub struct Converted {
     pub file: PathBuf,
+    /// The tables written, or why not (naming the file).
     pub result: Result<Vec<(PathBuf, usize)>, String>,
 }
 
@@ -153,7 +154,12 @@ fn convert_one(
         &targets,
         &station_metadata,
     )
-    .map_err(|e| e.to_string())?;
+    // every error names the file once: the input's own errors name it,
+    // an output's names the table written (the file is said before it)
+    .map_err(|e| match e {
+        dwd_dataset::files::ConvertError::Output(_) => format!("{shown}: {e}"),
+        e => e.to_string(),
+    })?;
     Ok(converted
         .written
         .into_iter()

@@ -73,7 +73,7 @@ pub enum JobError {
     #[error("{0}")]
     NoTables(String),
     /// Ctrl-C or SIGTERM stopped the job cleanly (exit 130).
-    #[error("interrupted: run again to resume")]
+    #[error("interrupted")]
     Interrupted,
     /// The progress database could not be opened (exit 2).
     #[error(transparent)]

@@ -328,6 +328,8 @@ fn write_whole<T>(
     path: &Path,
     write: impl FnOnce(&mut dwd_dataset::output::Out) -> Result<T, ExportError>,
 ) -> Result<T, JobError> {
+    // what a killed export to the same target left
+    dwd_dataset::output::sweep_stale_temps_of(path);
     let mut result = None;
     let written = dwd_dataset::output::write_atomic(path, |w| {
         let r = write(w);

@@ -44,7 +44,7 @@ pub struct Interrupted;
 
 impl fmt::Display for Interrupted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("interrupted: run again to resume")
+        f.write_str("interrupted")
     }
 }
 
@@ -102,9 +102,14 @@ impl Ctx {
             ansi: cli.color.ansi(std::io::stderr().is_terminal()),
             fold_repeats: true,
         };
-        let log =
-            tracker_log::init_with_console(&config.logging, &console, BarWriter(bars.clone()))
-                .map_err(usage)?;
+        // a command that writes nothing into the data folder makes no log
+        // folder there (a failed `export` in a fresh folder left data/logs)
+        let mut logging = config.logging.clone();
+        if !cli.command.writes_data_folder() && !logging.directory.is_dir() {
+            logging.file = false;
+        }
+        let log = tracker_log::init_with_console(&logging, &console, BarWriter(bars.clone()))
+            .map_err(usage)?;
         Ok(Ctx {
             config,
             session,

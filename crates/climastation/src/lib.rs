@@ -135,8 +135,8 @@ pub enum Command {
     /// Every dataset of DWD's archive that ClimaStation knows: resolution,
     /// periods, time rule, parameters (DWD code, English name, unit).
     Datasets(commands::datasets::Args),
-    /// Convert DWD zips or produkt files directly (no tracker) to CSV or JSON
-    /// lines with English column names and UTC time.
+    /// Convert DWD zips or produkt files directly (no tracker) to Parquet
+    /// (the default), CSV or JSON lines with English column names and UTC time.
     Convert(commands::convert::Args),
     /// Register files of a dataset from a manifest (one path a line, or JSON
     /// lines with path, size, modified).
@@ -194,6 +194,42 @@ pub fn help_examples() -> Vec<String> {
     out
 }
 
+impl Command {
+    /// What stays after Ctrl-C stopped the command cleanly, and what to do.
+    pub fn after_interrupt(&self) -> &'static str {
+        match self {
+            Command::Run(_) => "run again to resume",
+            Command::Crawl(_) => "crawl again: what was registered stays",
+            Command::Export(_) | Command::Values(_) | Command::Convert(_) => {
+                "nothing was written (a file is written whole or not at all)"
+            }
+            _ => "nothing was changed",
+        }
+    }
+
+    /// Whether the command writes into the data folder (the tracker, the
+    /// downloads, the tables, the station list cache); the others only
+    /// read it (and write a file the user names).
+    pub fn writes_data_folder(&self) -> bool {
+        match self {
+            Command::Crawl(_)
+            | Command::Register(_)
+            | Command::Run(_)
+            | Command::Stations(_)
+            | Command::Retry(_)
+            | Command::Reset(_)
+            | Command::Db(_) => true,
+            Command::Datasets(_)
+            | Command::Convert(_)
+            | Command::Export(_)
+            | Command::Values(_)
+            | Command::Status(_)
+            | Command::Failed(_)
+            | Command::Check(_) => false,
+        }
+    }
+}
+
 /// Parses the command line, runs the command, returns the exit code.
 pub fn main() -> ExitCode {
     main_from(std::env::args_os())
@@ -232,7 +268,10 @@ where
         // `| head`: the reader has what it wanted
         Err(e) if e.downcast_ref::<output::StdoutClosed>().is_some() => exit::OK,
         Err(e) if e.downcast_ref::<context::Interrupted>().is_some() => {
-            eprintln!("climastation: {e}");
+            eprintln!(
+                "climastation: interrupted: {}",
+                cli.command.after_interrupt()
+            );
             exit::INTERRUPTED
         }
         Err(e) => {

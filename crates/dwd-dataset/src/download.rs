@@ -171,11 +171,14 @@ impl Download {
             .may_have_changed()
             .then(|| self.relisted(claim, source_path))
             .flatten();
+        // a 404 says "not at the source (vanished? crawl again)" already
+        let said_gone = e.cause() == tracker_core::FailureCause::Gone && !e.may_have_changed();
         let mut out = process_error(e);
         if let Some(new) = changed {
             tracing::info!(file = source_path, size = ?new.size, "the file changed at the source: queued again with its new listing");
             out.relisted = Some(new);
-        } else if out.kind == tracker_core::FailureKind::Permanent && !out.interrupted {
+        } else if out.kind == tracker_core::FailureKind::Permanent && !out.interrupted && !said_gone
+        {
             out.message
                 .push_str(" (the file changed at the source? crawl again)");
         }

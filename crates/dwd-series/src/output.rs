@@ -211,6 +211,34 @@ pub fn sweep_stale_temps_in(dir: &Path) -> usize {
     sweep(stale_temps_to(dir, false))
 }
 
+/// Removes the temp files of dead processes that were writing `target`
+/// (`<target>.<pid>-<n>.tmp` beside it, an export or values file killed
+/// mid-write): only names of exactly that form, in a folder that is the
+/// user's.
+pub fn sweep_stale_temps_of(target: &Path) -> usize {
+    let Some(name) = target.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return 0;
+    };
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let ours = |p: &PathBuf| {
+        let file = p.file_name().unwrap_or_default().to_string_lossy();
+        // `<pid>-<n>.tmp` after the target's name and a dot, nothing else
+        let tag = file
+            .strip_prefix(name.as_str())
+            .and_then(|rest| rest.strip_prefix('.'))
+            .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX));
+        tag.and_then(|t| t.split_once('-')).is_some_and(|(pid, n)| {
+            !n.is_empty()
+                && n.bytes().all(|b| b.is_ascii_digit())
+                && pid.parse::<u32>().is_ok_and(|pid| !process_alive(pid))
+        })
+    };
+    sweep(files_below(dir, false).into_iter().filter(ours).collect())
+}
+
 fn sweep(temps: Vec<PathBuf>) -> usize {
     let mut n = 0;
     for t in temps {
@@ -363,5 +391,27 @@ mod tests {
         assert_eq!(stale_temps(dir.path()), vec![dead.clone(), old.clone()]);
         assert_eq!(sweep_stale_temps(dir.path()), 2);
         assert!(ours.exists() && !dead.exists() && !old.exists());
+    }
+
+    /// Beside an export's target (a user's folder), only the temp files of
+    /// dead processes writing that very target go.
+    #[test]
+    fn a_targets_dead_temps_go_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.csv");
+        let dead = dir.path().join("out.csv.4999999-0.tmp");
+        let live = temp_path(&target);
+        let others = [
+            dir.path().join("out.csv.tmp"),
+            dir.path().join("out.csv.bak.4999999-0.tmp"),
+            dir.path().join("other.csv.4999999-0.tmp"),
+            dir.path().join("out.csv.notes.tmp"),
+        ];
+        for p in others.iter().chain([&dead, &live]) {
+            std::fs::write(p, b"x").unwrap();
+        }
+        assert_eq!(sweep_stale_temps_of(&target), 1);
+        assert!(!dead.exists() && live.exists());
+        assert!(others.iter().all(|p| p.exists()));
     }
 }

@@ -65,7 +65,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("climastation: {file}: {e}");
+                eprintln!("climastation: {e}");
                 results.push(json!({"file": file, "error": e}));
             }
         }

@@ -13,7 +13,7 @@ use crate::output::print_json;
 #[command(after_help = "Examples:
   climastation export --resolution hourly -o hourly.parquet
   climastation export --resolution hourly --station 320 --long --format csv -o tidy.csv
-  climastation export --resolution 10_minutes --station 44 --from 2025-06-25 --to 2025-06-25 --format csv -o leipzig.csv
+  climastation export --resolution 10_minutes --station 44 --from 2025-06-25 --to 2025-06-25 --format csv -o grossenkneten.csv
   climastation export --resolution hourly --near 51.34,12.37 --radius 50 --parameters temperature_air_mean_2m,humidity --format jsonl --with-station -o near.jsonl")]
 pub struct Args {
     /// The resolution (`hourly`, `10_minutes`, …): its datasets are joined.
