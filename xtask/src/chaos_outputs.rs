@@ -11,7 +11,11 @@
 //! - `damage`: every round damages a random table (series, per-file table,
 //!   station list, metadata; deleted, truncated, zeroed, bit-flipped or
 //!   swapped with another of its kind); `export` must then refuse or serve
-//!   the reference's rows, never others; then a run must repair it.
+//!   the reference's rows, never others; then a run must repair it. Or it
+//!   rots bits of a table keeping its size and time (what only `check
+//!   --deep` sees; a plain export may serve it, as README says): `check
+//!   --deep` must find it, and the fix it names, run as it says, must
+//!   repair it.
 //!
 //! After every round: `check` (tables checked), an export compared with the
 //! reference where it succeeds (wrong rows served: an export that succeeded
@@ -44,6 +48,11 @@ struct Figures {
     equal: usize,
     compared: usize,
     temps_left: usize,
+    /// Bit rot with the time kept: found by `check --deep`, and repaired
+    /// by the fix it named.
+    rot: usize,
+    rot_found: usize,
+    rot_repaired: usize,
 }
 
 pub fn run(args: &Args, mode: &str) -> anyhow::Result<()> {
@@ -113,7 +122,16 @@ pub fn run(args: &Args, mode: &str) -> anyhow::Result<()> {
                 let Some(target) = pick_table(&out, &mut rng) else {
                     bail!("no table to damage under {}", out.display());
                 };
-                let how = rng.next(5);
+                let how = rng.next(6);
+                if how == 5 {
+                    rot_keeping_time(&target, &mut rng)?;
+                    f.damages += 1;
+                    f.rot += 1;
+                    repair_as_advised(&lab, &mut f)?;
+                    f.runs += 1;
+                    settled(&lab, &expected, &mut f)?;
+                    continue;
+                }
                 damage(&target, how, &out, &mut rng)?;
                 f.damages += 1;
                 observe(&lab, &expected, &mut f)?;
@@ -159,7 +177,17 @@ pub fn run(args: &Args, mode: &str) -> anyhow::Result<()> {
     println!("  torn files              {:>6}", f.torn);
     println!("  temp files left         {:>6}", f.temps_left);
     println!("  equal to undisturbed    {:>6} of {}", f.equal, f.compared);
-    if f.wrong_rows_served > 0 || f.torn > 0 || f.temps_left > 0 || f.equal != f.compared {
+    println!(
+        "  bit rot, time kept      {:>6} ({} found by check --deep, {} repaired by its fix)",
+        f.rot, f.rot_found, f.rot_repaired
+    );
+    if f.wrong_rows_served > 0
+        || f.torn > 0
+        || f.temps_left > 0
+        || f.equal != f.compared
+        || f.rot_found != f.rot
+        || f.rot_repaired != f.rot
+    {
         bail!("chaos found damage (see the figures)");
     }
     Ok(())
@@ -234,6 +262,59 @@ fn export(lab: &Lab) -> anyhow::Result<Option<Vec<u8>>> {
         return Ok(None);
     }
     Ok(Some(std::fs::read(&path)?))
+}
+
+/// Flips bytes inside `path` and puts its modification time back: the
+/// size and time still match the ledger; only hashing sees it.
+fn rot_keeping_time(path: &Path, rng: &mut Rng) -> anyhow::Result<()> {
+    let modified = std::fs::metadata(path)?.modified()?;
+    let mut b = std::fs::read(path).with_context(|| path.display().to_string())?;
+    let at = rng.next(b.len().max(1) as u64) as usize;
+    let len = b.len();
+    for x in &mut b[at..(at + 16).min(len)] {
+        *x ^= 0x5A;
+    }
+    std::fs::write(path, b)?;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)?
+        .set_times(std::fs::FileTimes::new().set_modified(modified))?;
+    Ok(())
+}
+
+/// `check --deep` must find the rot; each fix it names is run as written
+/// (without `climastation`), and `check --deep` must then pass.
+fn repair_as_advised(lab: &Lab, f: &mut Figures) -> anyhow::Result<()> {
+    let deep = |lab: &Lab| -> anyhow::Result<serde_json::Value> {
+        let o = lab.cli(&["--json", "check", "--deep"]).output()?;
+        Ok(serde_json::from_slice(&o.stdout).unwrap_or_default())
+    };
+    let found = deep(lab)?;
+    let fixes: Vec<String> = found["problems"]
+        .as_array()
+        .map(|p| {
+            p.iter()
+                .filter_map(|p| p["fix"].as_str())
+                .map(|fix| fix.split(" (").next().unwrap_or(fix).to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    if found["ok"] == false && !fixes.is_empty() {
+        f.rot_found += 1;
+    }
+    let mut fixes = fixes;
+    fixes.dedup();
+    for fix in &fixes {
+        let words: Vec<&str> = fix.split_whitespace().skip(1).collect();
+        let status = lab.cli(&words).stdout(Stdio::null()).status()?;
+        if !status.success() {
+            bail!("the advised fix `{fix}` ended with {status}");
+        }
+    }
+    if !fixes.is_empty() && deep(lab)?["ok"] == true {
+        f.rot_repaired += 1;
+    }
+    Ok(())
 }
 
 /// Deletes a few series, the station list and a metadata table, so that a
