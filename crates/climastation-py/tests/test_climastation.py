@@ -380,7 +380,39 @@ def test_the_command_is_installed_and_runs_in_process(archive, tmp_path):
     assert via_module.returncode == 0 and via_module.stdout == cli("--version").stdout
 
 
+def test_the_command_ends_quietly_when_its_reader_goes_away():
+    """`climastation datasets | head -1` through the wheel's command: exit
+    0, no traceback (a panic on the closed pipe before)."""
+    exe = shutil.which("climastation")
+    for args in (["datasets"], ["--json", "datasets"]):
+        p = subprocess.Popen([exe, "--config", str(SAMPLE), *args], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p.stdout.close()
+        err = p.stderr.read().decode()
+        assert p.wait(timeout=60) == 0, err
+        assert "Traceback" not in err and "panicked" not in err, err
+
+
 def test_help_explains_with_examples():
     for f in (climastation.Archive.run, climastation.Archive.export, climastation.Archive.values,
               climastation.Archive.series, climastation.stations, climastation.datasets):
         assert f.__doc__ and ">>>" in f.__doc__, f.__name__
+
+
+def test_readmes_sample_example_runs_as_it_stands(tmp_path, monkeypatch):
+    """README's Python block for the bundled sample, run as written (in a
+    copy of the repository's config and sample, so that its data folder is
+    this test's)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    marker = 'archive = climastation.Archive(config="config/sample.yaml")'
+    blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+    block = next(b for b in blocks if marker in b)
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    (tmp_path / "tests" / "data").mkdir(parents=True)
+    os.symlink(MIRROR, tmp_path / "tests" / "data" / "dwd")
+    monkeypatch.chdir(tmp_path)
+    scope = {}
+    exec(compile(block, "README.md", "exec"), scope)
+    df = scope["df"]
+    assert df.height > 0, df
+    assert set(df["station_id"].unique().to_list()) == {320}
