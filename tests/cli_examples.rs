@@ -250,6 +250,17 @@ fn an_empty_answer_says_why_and_keeps_its_columns() {
         r["empty"].to_string().contains("matches the selection"),
         "{r}"
     );
+    // a selection by place in a dataset without a station list says so
+    let (r, _) = run_json(
+        w,
+        "climastation export --resolution hourly --dataset hourly/sun --near 52.0,10.0 --radius 50 -o sun.parquet",
+    );
+    assert!(
+        r["empty"]
+            .to_string()
+            .contains("hourly/sun has series but no station list"),
+        "{r}"
+    );
 }
 
 /// A reader that closes stdout early (`| head -2`) ends the command
@@ -394,6 +405,18 @@ fn small_rough_edges_are_smooth() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("bad.txt").count(), 1, "{err}");
+
+    // `datasets`: no blank first line, "(no period folders)" once a line
+    let out = command(w, &args_of("climastation datasets"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.starts_with('\n'), "{text}");
+    assert!(
+        text.lines()
+            .all(|l| l.matches("(no period folders)").count() <= 1),
+        "{text}"
+    );
 
     let catalog = w.join("data/output/catalog.sql");
     let before = std::fs::metadata(&catalog).unwrap().modified().unwrap();

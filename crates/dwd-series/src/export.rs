@@ -324,6 +324,8 @@ pub struct ExportPlan {
     ids: BTreeSet<u32>,
     /// Stations with a series, before the selection.
     with_series: usize,
+    /// Datasets without a station list that the selection needed.
+    unplaced: Vec<String>,
     resolution: String,
     /// The days asked (for what an empty answer says).
     span: (Option<jiff::civil::Date>, Option<jiff::civil::Date>),
@@ -361,7 +363,11 @@ pub fn plan(layout: &OutputLayout, spec: &Spec, format: Format) -> Result<Export
 
     // the stations: those with a series in any chosen dataset, selected
     let mut infos: BTreeMap<u32, Station> = BTreeMap::new();
+    let mut unplaced = Vec::new();
     for s in &sets {
+        if !layout.stations(&s.dataset, "parquet").exists() {
+            unplaced.push(s.dataset.clone());
+        }
         for st in stations(layout, &s.dataset)? {
             infos.entry(st.info.id).or_insert(st);
         }
@@ -409,6 +415,11 @@ pub fn plan(layout: &OutputLayout, spec: &Spec, format: Format) -> Result<Export
         infos,
         ids,
         with_series,
+        // a selection by place, name, state or span cannot see their stations
+        unplaced: match sel.needs_station_list() {
+            true => unplaced,
+            false => Vec::new(),
+        },
         resolution: spec.resolution.clone(),
         span: (sel.from, sel.to),
         from: sel.from.and_then(ms),
@@ -579,6 +590,11 @@ impl ExportPlan {
             on_batch(batch)?;
         }
         if report.rows == 0 {
+            report.empty.extend(
+                self.unplaced
+                    .iter()
+                    .map(|d| Empty::NoStationList { dataset: d.clone() }),
+            );
             report.empty.push(match self.ids.len() {
                 0 => Empty::NoStationSelected {
                     resolution: self.resolution.clone(),
