@@ -108,12 +108,7 @@ fn every_help_and_readme_example_runs_on_the_sample() {
     let work = workplace();
     let w = work.path();
     let main_job = args_of("climastation run --crawl --processor dwd");
-    let out = command(w, &main_job).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::succeeds(&mut command(w, &main_job));
     let mut examples = climastation::help_examples();
     examples.extend(readme_examples());
     assert!(examples.len() > 30, "{examples:?}");
@@ -159,14 +154,10 @@ fn every_help_and_readme_example_runs_on_the_sample() {
 /// A workplace after README's main job on the sample.
 pub(crate) fn sample_run() -> tempfile::TempDir {
     let work = workplace();
-    let out = command(work.path(), &args_of("climastation run --crawl"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::succeeds(&mut command(
+        work.path(),
+        &args_of("climastation run --crawl"),
+    ));
     work
 }
 
@@ -177,6 +168,13 @@ fn run_json(work: &Path, line: &str) -> (serde_json::Value, String) {
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{line}: {err}");
     (serde_json::from_slice(&out.stdout).unwrap(), err)
+}
+
+/// Runs `line` with `--json` and asserts that its `empty` reasons say `what`.
+fn empty_says(work: &Path, line: &str, what: &str) -> (serde_json::Value, String) {
+    let (r, err) = run_json(work, line);
+    assert!(r["empty"].to_string().contains(what), "{line}: {r}");
+    (r, err)
 }
 
 /// An empty answer says why (README's sample, issue: a place beyond every
@@ -216,15 +214,10 @@ fn an_empty_answer_says_why_and_keeps_its_columns() {
     assert_eq!(csv.lines().count(), 1);
 
     // a dataset with series but no station list (the sample's hourly/sun)
-    let (r, _) = run_json(
+    empty_says(
         w,
         "climastation values --at 52.0,10.0 --resolution hourly --parameters sunshine_duration --format jsonl -o sun.jsonl",
-    );
-    assert!(
-        r["empty"]
-            .to_string()
-            .contains("hourly/solar has series but no station list"),
-        "{r}"
+        "hourly/solar has series but no station list",
     );
 
     // export: a span without rows, a selection without stations
@@ -242,24 +235,16 @@ fn an_empty_answer_says_why_and_keeps_its_columns() {
     assert!(err.contains("no rows from 1980-01-01"), "{err}");
     let csv = std::fs::read_to_string(w.join("e.csv")).unwrap();
     assert!(csv.starts_with("station_id,timestamp_utc,"), "{csv:?}");
-    let (r, _) = run_json(
+    empty_says(
         w,
         "climastation export --resolution 10_minutes --station 999 -o e.parquet",
-    );
-    assert!(
-        r["empty"].to_string().contains("matches the selection"),
-        "{r}"
+        "matches the selection",
     );
     // a selection by place in a dataset without a station list says so
-    let (r, _) = run_json(
+    empty_says(
         w,
         "climastation export --resolution hourly --dataset hourly/sun --near 52.0,10.0 --radius 50 -o sun.parquet",
-    );
-    assert!(
-        r["empty"]
-            .to_string()
-            .contains("hourly/sun has series but no station list"),
-        "{r}"
+        "hourly/sun has series but no station list",
     );
 }
 
@@ -375,17 +360,10 @@ fn small_rough_edges_are_smooth() {
     let w = work.path();
     let dead = w.join("e.csv.4999999-0.tmp");
     std::fs::write(&dead, b"half an export").unwrap();
-    let out = command(
+    crate::util::succeeds(&mut command(
         w,
         &args_of("climastation export --resolution daily --format csv -o e.csv"),
-    )
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ));
     assert!(!dead.exists(), "the killed export's temp file stays");
 
     let fresh = tempfile::tempdir().unwrap();
@@ -420,12 +398,7 @@ fn small_rough_edges_are_smooth() {
 
     let catalog = w.join("data/output/catalog.sql");
     let before = std::fs::metadata(&catalog).unwrap().modified().unwrap();
-    let out = command(w, &args_of("climastation run")).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::succeeds(&mut command(w, &args_of("climastation run")));
     let after = std::fs::metadata(&catalog).unwrap().modified().unwrap();
     assert_eq!(before, after, "a run with nothing new rewrote catalog.sql");
 }

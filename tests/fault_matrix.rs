@@ -693,6 +693,24 @@ fn a_deleted_wal_stops_the_run_and_the_database_survives() {
     lab.assert_clean();
 }
 
+/// `sh -c script args…` in a user and mount namespace of its own
+/// (`unshare -Urm`), where a tmpfs it mounts exists for it alone; in the
+/// lab's work folder, with `env_of`'s environment.
+fn unshared(lab: &Lab, script: &str, args: &[&std::ffi::OsStr], env_of: &Command) -> Output {
+    let mut c = Command::new("unshare");
+    c.args(["-Urm", "sh", "-c", script, "sh"])
+        .args(args)
+        .current_dir(lab.work.path());
+    for (k, v) in env_of.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    c.output()
+        .expect("unshare (util-linux) runs the test's own mount namespace")
+}
+
 /// A full disk under the data folder (a 200 kB tmpfs in a private mount
 /// namespace): the run stops with the file's own error recorded, leaves
 /// nothing claimed or half-written, and a rerun with space completes.
@@ -702,29 +720,14 @@ fn a_full_disk_stops_the_run_with_the_files_error() {
     let data = lab.work.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
     let inner = lab.command(&Lab::RUN, &[]);
-    // unshare -Urm: a user and mount namespace of its own, where the tmpfs
-    // exists for this process alone
-    let mut c = Command::new("unshare");
-    c.args([
-        "-Urm",
-        "sh",
-        "-c",
+    let mut args = vec![data.as_os_str(), inner.get_program()];
+    args.extend(inner.get_args());
+    let out = unshared(
+        &lab,
         r#"mount -t tmpfs -o size=200k none "$1" && shift && exec "$@""#,
-        "sh",
-    ])
-    .arg(&data)
-    .arg(inner.get_program())
-    .args(inner.get_args())
-    .current_dir(lab.work.path());
-    for (k, v) in inner.get_envs() {
-        match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
-        };
-    }
-    let out = c
-        .output()
-        .expect("unshare (util-linux) runs the test's own mount namespace");
+        &args,
+        &inner,
+    );
     let err = stderr(&out);
     assert!(
         !err.contains("unshare failed") && !err.contains("mount:"),
@@ -800,18 +803,7 @@ fn a_full_disk_under_the_tracker_ends_the_run_with_its_report_and_status_still_r
         quote(&run),
         quote(&status)
     );
-    let mut c = Command::new("unshare");
-    c.args(["-Urm", "sh", "-c", &script])
-        .current_dir(lab.work.path());
-    for (k, v) in run.get_envs() {
-        match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
-        };
-    }
-    let out = c
-        .output()
-        .expect("unshare (util-linux) runs the test's own mount namespace");
+    let out = unshared(&lab, &script, &[], &run);
     assert!(
         out.status.success(),
         "this machine cannot make a private tmpfs: {}",
