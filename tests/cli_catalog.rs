@@ -82,7 +82,7 @@ fn an_unknown_dataset_exits_2_with_the_closest_names() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("configuration `datasets`"), "{err}");
+    assert!(err.contains("invalid value for datasets"), "{err}");
     assert!(err.contains("did you mean daily/kl"), "{err}");
     // the resolution filter of `datasets`
     let out = climastation(work.path())

@@ -323,7 +323,7 @@ fn setup_errors_exit_2_and_offline_fails_at_once_with_a_hint() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("use --source DIR or source.base_url: a local mirror"),
+        err.contains("no network? a local mirror of the archive can be the source"),
         "{err}"
     );
     assert!(!err.contains("retrying"), "{err}");

@@ -144,7 +144,8 @@ fn values_refuse_bad_input_by_name() {
     for (args, says) in [
         (&["--at", "95,6", "--parameters", t][..], "--at"),
         (&["--at", "47.5", "--parameters", t][..], "--at"),
-        (&["--parameters", t][..], "--at LAT,LON"),
+        (&["--parameters", t][..], "--at: give a place"),
+        (&["--parameters", t][..], "--points"),
         (
             &["--at", "47.5,6", "--parameters", "no_such"][..],
             "no_such",

@@ -41,8 +41,10 @@ impl Session {
             self.dataset(d)?;
         }
         let tables = Tables::load(self.config.paths.translations.as_deref())?;
-        std::fs::create_dir_all(&request.output)
-            .map_err(|e| JobError::Failed(format!("creating {}: {e}", request.output.display())))?;
+        std::fs::create_dir_all(&request.output).map_err(|e| JobError::Write {
+            path: request.output.clone(),
+            source: Box::new(e),
+        })?;
         let budget = self.config.processing.memory_limit_mb_per_worker << 20;
         // metadata inputs are read once: their tables are written, and their
         // stations' data files given beside them take their time reference

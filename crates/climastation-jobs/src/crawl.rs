@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use dwd_dataset::crawl::{CrawlError, CrawlReport, Crawler};
+use dwd_dataset::crawl::{CrawlReport, Crawler};
 use tracker_core::ProgressStore;
 
 use crate::manifest::{Line, Modified};
@@ -19,19 +19,6 @@ pub struct CrawlRequest {
     /// An `http(s)://` root or a local mirror; `None`: `source.base_url`.
     pub source: Option<String>,
     pub selection: dwd_catalog::Selection,
-}
-
-impl From<CrawlError> for JobError {
-    fn from(e: CrawlError) -> Self {
-        match e {
-            CrawlError::Interrupted => JobError::Interrupted,
-            CrawlError::Setup(m) => JobError::SourceSetup(m),
-            e @ (CrawlError::Source { .. } | CrawlError::Fetch(_)) => {
-                JobError::Source(e.to_string())
-            }
-            e => JobError::Failed(e.to_string()),
-        }
-    }
 }
 
 impl Session {

@@ -45,33 +45,56 @@ pub use tracker::{FailedList, RATE_WINDOW, StationRow, StationsReport, StatusRow
 /// Why a job did not do what it was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
-    /// The request or the configuration is wrong (the CLI's exit 2).
-    #[error("{0}")]
-    Usage(String),
+    /// A value of the request is wrong: its [`dwd_catalog::Field`] and why
+    /// (the CLI's exit 2). Each front end shows the field in its own
+    /// spelling ([`JobError::render`]).
+    #[error(transparent)]
+    Invalid(#[from] dwd_catalog::Invalid),
     /// The configuration is wrong (exit 2).
-    #[error("{0}")]
-    Config(String),
+    #[error(transparent)]
+    Config(#[from] tracker_config::ConfigError),
     /// A dataset or resolution the archive does not have (exit 2).
-    #[error("{0}")]
-    UnknownDataset(String),
-    /// A selection value is wrong: a station id, a place, a radius, a box,
-    /// a date, dates out of order (exit 2).
-    #[error("{0}")]
-    Selection(String),
-    /// The source is wrong or out of reach before anything was done (exit 2).
-    #[error("{0}")]
-    SourceSetup(String),
-    /// The source failed while listing or fetching (exit 1).
-    #[error("{0}")]
-    Source(String),
+    #[error(transparent)]
+    UnknownDataset(dwd_catalog::Invalid),
+    /// A crawl: the source is wrong or out of reach before anything was
+    /// done (exit 2), or failed while listing or fetching (exit 1).
+    #[error(transparent)]
+    Crawl(#[from] dwd_dataset::crawl::CrawlError),
+    /// Listing a dataset's folders failed (exit 2 when the source itself
+    /// is wrong or out of reach, else 1).
+    #[error("listing {dataset} at {root}: {source}")]
+    Listing {
+        dataset: String,
+        root: String,
+        #[source]
+        source: dwd_source::SourceError,
+    },
+    /// A dataset whose folders hold no station list (exit 2).
+    #[error(
+        "{dataset}: no station list at {root} (DWD's `…_Beschreibung_Stationen.txt` of its period folders): the stations are read from them"
+    )]
+    NoStationList { dataset: String, root: String },
     /// Tables under the output folder are not what the runs wrote, or
     /// cannot be checked: nothing was served (exit 1).
-    #[error("{0}")]
-    Tables(String),
-    /// No tables of what was asked for under the output folder: run the
+    #[error(transparent)]
+    Tables(#[from] tables::TablesError),
+    /// No tables of the resolution under the output folder: run the
     /// datasets first (exit 2).
-    #[error("{0}")]
-    NoTables(String),
+    #[error("no series of resolution {resolution} under the output folder: run the datasets first")]
+    NoTables { resolution: String },
+    /// Reading the tables or writing the answer failed.
+    #[error(transparent)]
+    Export(dwd_dataset::export::ExportError),
+    /// A file the job writes could not be written (nothing was).
+    #[error("writing {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A job's thread panicked (a bug): what it said.
+    #[error("the job panicked: {message}")]
+    Panicked { message: String },
     /// Ctrl-C or SIGTERM stopped the job cleanly (exit 130).
     #[error("interrupted")]
     Interrupted,
@@ -86,9 +109,6 @@ pub enum JobError {
     Translations(#[from] dwd_translate::TranslateError),
     #[error(transparent)]
     Manifest(#[from] manifest::ManifestError),
-    /// Anything else that failed, with its reason.
-    #[error("{0}")]
-    Failed(String),
 }
 
 /// What a caller does with a [`JobError`].
@@ -107,12 +127,14 @@ impl JobError {
         match self {
             // out of disk space is the machine's, not the request's (exit 1)
             JobError::Open(e) if e.is_disk_full() => ErrorKind::Failed,
-            JobError::Usage(_)
+            JobError::Crawl(dwd_dataset::crawl::CrawlError::Interrupted) => ErrorKind::Interrupted,
+            JobError::Crawl(dwd_dataset::crawl::CrawlError::Setup(_)) => ErrorKind::Usage,
+            JobError::Listing { source, .. } if source.is_setup() => ErrorKind::Usage,
+            JobError::Invalid(_)
             | JobError::Config(_)
             | JobError::UnknownDataset(_)
-            | JobError::Selection(_)
-            | JobError::SourceSetup(_)
-            | JobError::NoTables(_)
+            | JobError::NoStationList { .. }
+            | JobError::NoTables { .. }
             | JobError::Open(_)
             | JobError::Manifest(_)
             | JobError::Translations(_) => ErrorKind::Usage,
@@ -121,9 +143,37 @@ impl JobError {
         }
     }
 
-    fn usage(e: impl std::fmt::Display) -> JobError {
-        JobError::Usage(e.to_string())
+    /// `field` missing or wrong as a whole, and why.
+    fn invalid(field: dwd_catalog::Field, said: dwd_catalog::Said) -> JobError {
+        JobError::Invalid(dwd_catalog::Invalid::new(field, said))
     }
+
+    /// A wrong `value` of `field`, and why.
+    fn invalid_value(
+        field: dwd_catalog::Field,
+        value: impl std::fmt::Display,
+        said: dwd_catalog::Said,
+    ) -> JobError {
+        JobError::Invalid(dwd_catalog::Invalid::of(field, value, said))
+    }
+
+    /// The message with each field of the request spelled by `spell` (the
+    /// CLI's `--from`, Python's `start`); [`std::fmt::Display`] uses the
+    /// fields' own names.
+    pub fn render(&self, spell: &dyn Fn(dwd_catalog::Field) -> String) -> String {
+        match self {
+            JobError::Invalid(i) | JobError::UnknownDataset(i) => i.render(spell),
+            e => e.to_string(),
+        }
+    }
+}
+
+/// A dataset name the catalog does not know, and why (the closest names).
+pub(crate) fn unknown_dataset(e: impl std::fmt::Display) -> JobError {
+    JobError::UnknownDataset(dwd_catalog::Invalid::new(
+        dwd_catalog::Field::Dataset,
+        dwd_catalog::said!(e.to_string()),
+    ))
 }
 
 /// The datasets of the catalog, or of one resolution (`hourly`, …; an
@@ -136,9 +186,10 @@ pub fn datasets(resolution: Option<&str>) -> Result<Vec<&'static dwd_catalog::Da
             .iter()
             .map(|x| x.folder())
             .collect();
-        return Err(JobError::UnknownDataset(format!(
-            "unknown resolution {r:?}; one of {}",
-            known.join(", ")
+        return Err(JobError::UnknownDataset(dwd_catalog::Invalid::of(
+            dwd_catalog::Field::Resolution,
+            format!("{r:?}"),
+            dwd_catalog::said!(format!("not a resolution; one of {}", known.join(", "))),
         )));
     }
     Ok(dwd_catalog::all()
@@ -158,8 +209,13 @@ impl Session {
     /// catalog knows.
     pub fn new(config: Config) -> Result<Session, JobError> {
         for d in &config.datasets {
-            dwd_catalog::require(&d.name)
-                .map_err(|e| JobError::Config(format!("configuration `datasets`: {e}")))?;
+            dwd_catalog::require(&d.name).map_err(|e| {
+                JobError::Config(tracker_config::ConfigError::Invalid {
+                    key: "datasets",
+                    origin: "the configuration".into(),
+                    message: e.to_string(),
+                })
+            })?;
         }
         Ok(Session { config })
     }
@@ -200,9 +256,8 @@ impl Session {
     /// A dataset name the catalog knows (a usage error with the closest
     /// names otherwise).
     pub fn dataset(&self, name: &str) -> Result<DatasetId, JobError> {
-        dwd_catalog::require(name)
-            .map_err(|e| JobError::UnknownDataset(format!("--dataset: {e}")))?;
-        DatasetId::new(name).map_err(|e| JobError::UnknownDataset(format!("--dataset: {e}")))
+        dwd_catalog::require(name).map_err(unknown_dataset)?;
+        DatasetId::new(name).map_err(unknown_dataset)
     }
 
     /// The configuration's `selection:` section with `over` laid over it
@@ -215,7 +270,7 @@ impl Session {
             .selection
             .overridden_by(over)
             .to_selection()
-            .map_err(|e| JobError::Selection(format!("selection: {e}")))
+            .map_err(JobError::Invalid)
     }
 
     /// The output root's layout.

@@ -10,6 +10,8 @@ use dwd_dataset::crawl::CrawlReport;
 use tracker_core::{DatasetId, FileKey, ProgressStore, TrackerError};
 use tracker_sqlite::SqliteStore;
 
+use dwd_catalog::{Field, said};
+
 use crate::{CrawlRequest, JobError, Session};
 
 /// What `run` does with each file.
@@ -100,7 +102,11 @@ impl Session {
         let (datasets, manifests) = self.datasets_and_manifests(&request.datasets)?;
         let workers = match request.workers {
             Some(w) if !(1..=64).contains(&w) => {
-                return Err(JobError::usage(format!("--workers {w}: must be 1 to 64")));
+                return Err(JobError::invalid_value(
+                    Field::Workers,
+                    w,
+                    said!("must be 1 to 64"),
+                ));
             }
             Some(w) => w as usize,
             None => cfg.processing.workers,
@@ -113,13 +119,21 @@ impl Session {
                     .map_or("defaults", String::as_str)
                     .to_owned()
             };
-            return Err(JobError::usage(format!(
-                "--workers {workers} × processing.memory_limit_mb_per_worker {per} MB (from {}) = {} MB exceeds processing.memory_limit_mb_total {} MB (from {}): lower --workers or raise the total",
-                from("processing.memory_limit_mb_per_worker"),
-                workers as u64 * per,
-                cfg.processing.memory_limit_mb_total,
-                from("processing.memory_limit_mb_total"),
-            )));
+            return Err(JobError::invalid_value(
+                Field::Workers,
+                workers,
+                said!(
+                    format!(
+                        "times processing.memory_limit_mb_per_worker {per} MB (from {}) = {} MB exceeds processing.memory_limit_mb_total {} MB (from {}): lower ",
+                        from("processing.memory_limit_mb_per_worker"),
+                        workers as u64 * per,
+                        cfg.processing.memory_limit_mb_total,
+                        from("processing.memory_limit_mb_total"),
+                    ),
+                    Field::Workers,
+                    " or raise the total"
+                ),
+            ));
         }
 
         let store = self.open_store()?;
@@ -237,8 +251,12 @@ impl Session {
             }
         }
         if names.is_empty() {
-            return Err(JobError::usage(
-                "no datasets: configure `datasets` or pass --dataset",
+            return Err(JobError::invalid(
+                Field::Dataset,
+                said!(
+                    "none given, none configured: configure `datasets` or give ",
+                    Field::Dataset
+                ),
             ));
         }
         Ok((names, manifests))

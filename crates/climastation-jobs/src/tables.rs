@@ -2,7 +2,7 @@
 //! regular file, from tables checked against the output ledger first.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
@@ -12,17 +12,50 @@ use dwd_dataset::export::{ExportError, Exported, Spec};
 use dwd_dataset::files::Format;
 use dwd_dataset::values::{ValuesReport, ValuesSpec};
 
+use dwd_catalog::{Field, said};
+
 use crate::{JobError, Session};
 
 impl From<ExportError> for JobError {
     fn from(e: ExportError) -> Self {
         match e {
             ExportError::Interrupted => JobError::Interrupted,
-            ExportError::Usage(m) => JobError::Usage(m),
-            e @ ExportError::Nothing(_) => JobError::NoTables(e.to_string()),
-            e => JobError::Failed(e.to_string()),
+            ExportError::Invalid(i) => JobError::Invalid(i),
+            ExportError::Nothing(resolution) => JobError::NoTables { resolution },
+            e => JobError::Export(e),
         }
     }
+}
+
+/// Why the tables a reader would use cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum TablesError {
+    /// No progress database: nothing to check the tables against.
+    #[error(
+        "no progress database at {}: the tables under {} cannot be checked against what the runs wrote",
+        db.display(),
+        output.display()
+    )]
+    NoDatabase { db: PathBuf, output: PathBuf },
+    /// Tables that are not what the runs wrote, each with its dataset.
+    #[error("nothing written: {} table(s) are not what the runs wrote:{}", problems.len(), listed(problems))]
+    NotWritten {
+        problems: Vec<(String, dwd_dataset::check::Problem)>,
+    },
+}
+
+/// Each problem on a line of its own, with the fix that mends it.
+fn listed(problems: &[(String, dwd_dataset::check::Problem)]) -> String {
+    problems
+        .iter()
+        .map(|(d, p)| {
+            format!(
+                "\n  {} (fix: {})",
+                p.describe(),
+                crate::check::fix(p, d, false)
+            )
+        })
+        .collect()
 }
 
 /// A table in memory, as `export` and `values` would write it: the
@@ -75,67 +108,88 @@ pub struct ValuesRequest {
     pub k: Option<usize>,
 }
 
+/// A list with an empty item (`a,,b`, a trailing comma) is refused.
+fn check_items(field: Field, items: &[String]) -> Result<(), JobError> {
+    match items.iter().any(|p| p.trim().is_empty()) {
+        true => Err(JobError::invalid_value(
+            field,
+            format!("{:?}", items.join(",")),
+            said!("an empty item"),
+        )),
+        false => Ok(()),
+    }
+}
+
 impl Session {
     /// The values request checked (places, dates in order, limits) and
     /// completed from the configuration's `values:` section.
     pub fn values_spec(&self, r: &ValuesRequest) -> Result<ValuesSpec, JobError> {
         use dwd_dataset::values::{parse_point, read_points};
         if r.parameters.is_empty() {
-            return Err(JobError::usage(
-                "--parameters: name the parameters wanted at the places",
+            return Err(JobError::invalid(
+                Field::Parameters,
+                said!("name the parameters wanted at the places"),
             ));
         }
-        if r.parameters.iter().any(|p| p.trim().is_empty()) {
-            return Err(JobError::usage(format!(
-                "--parameters {:?} has an empty item",
-                r.parameters.join(",")
-            )));
-        }
+        check_items(Field::Parameters, &r.parameters)?;
         let mut points = Vec::new();
         for (i, at) in r.at.iter().enumerate() {
             points.push(
-                parse_point(&format!("p{}", i + 1), at)
-                    .map_err(|e| JobError::Selection(e.to_string()))?,
+                parse_point(&format!("p{}", i + 1), at).map_err(|e| JobError::Invalid(e.into()))?,
             );
         }
         if let Some(file) = &r.points_file {
-            points.extend(read_points(file).map_err(JobError::usage)?);
+            points.extend(read_points(file).map_err(|e| JobError::Invalid(e.into()))?);
         }
         if points.is_empty() {
-            return Err(JobError::Selection(
-                "give a place: --at LAT,LON[,HEIGHT_M] or --points FILE.csv".into(),
+            return Err(JobError::invalid(
+                Field::At,
+                said!(
+                    "give a place: LAT,LON[,HEIGHT_M], or ",
+                    Field::Points,
+                    " (a CSV file)"
+                ),
             ));
         }
         if let Some(km) = r.max_distance_km
             && !(km > 0.0 && km.is_finite())
         {
-            return Err(JobError::Selection(format!(
-                "--max-distance-km {km}: give a distance above 0 km"
-            )));
+            return Err(JobError::invalid_value(
+                Field::MaxDistanceKm,
+                km,
+                said!("give a distance above 0 km"),
+            ));
         }
         if let Some(k) = r.k
             && !(1..=64).contains(&k)
         {
-            return Err(JobError::usage(format!(
-                "--k {k}: give 1 to 64 stations (as values.k)"
-            )));
+            return Err(JobError::invalid_value(
+                Field::K,
+                k,
+                said!("give 1 to 64 stations (as values.k)"),
+            ));
         }
         if let Some(q) = r.min_quality
             && !(1..=10).contains(&q)
         {
-            return Err(JobError::usage(format!(
-                "--min-quality {q}: DWD's quality levels are 1 to 10 (a table's metadata `quality_level.<n>` says what each means)"
-            )));
+            return Err(JobError::invalid_value(
+                Field::MinQuality,
+                q,
+                said!(
+                    "DWD's quality levels are 1 to 10 (a table's metadata `quality_level.<n>` says what each means)"
+                ),
+            ));
         }
-        let date = |option, v: &Option<String>, end| {
+        let date = |field, v: &Option<String>, end| {
             v.as_deref()
-                .map(|d| dwd_catalog::selection::parse_date(option, d, end))
+                .map(|d| dwd_catalog::selection::parse_date(field, d, end))
                 .transpose()
-                .map_err(|e| JobError::Selection(e.to_string()))
         };
-        let (from, to) = (date("--from", &r.from, false)?, date("--to", &r.to, true)?);
-        dwd_catalog::selection::check_range(from, to)
-            .map_err(|e| JobError::Selection(e.to_string()))?;
+        let (from, to) = (
+            date(Field::Start, &r.from, false)?,
+            date(Field::End, &r.to, true)?,
+        );
+        dwd_catalog::selection::check_range(from, to)?;
         let v = &self.config.values;
         Ok(ValuesSpec {
             resolution: r.resolution.clone(),
@@ -193,10 +247,18 @@ impl Session {
         for d in &spec.datasets {
             self.dataset(d)?;
             if dwd_catalog::resolution_of(d) != spec.resolution {
-                return Err(JobError::usage(format!(
-                    "--dataset {d} is not of --resolution {}: give a dataset of that resolution, or its resolution",
-                    spec.resolution
-                )));
+                return Err(JobError::invalid_value(
+                    Field::Dataset,
+                    d,
+                    said!(
+                        "not of ",
+                        Field::Resolution,
+                        format!(
+                            " {}: give a dataset of that resolution, or its resolution",
+                            spec.resolution
+                        )
+                    ),
+                ));
             }
         }
         self.verify_served(&spec.resolution, &spec.datasets)
@@ -225,8 +287,12 @@ impl Session {
             .iter()
             .any(|d| dwd_catalog::resolution_of(d.name) == resolution)
         {
-            return Err(JobError::UnknownDataset(format!(
-                "--resolution {resolution}: not a resolution of the archive (1_minute, 5_minutes, 10_minutes, hourly, subdaily, daily, monthly, annual)"
+            return Err(JobError::UnknownDataset(dwd_catalog::Invalid::of(
+                Field::Resolution,
+                resolution,
+                said!(
+                    "not a resolution of the archive (1_minute, 5_minutes, 10_minutes, hourly, subdaily, daily, monthly, annual)"
+                ),
             )));
         }
         Ok(())
@@ -250,32 +316,24 @@ impl Session {
         }
         let db = &self.config.paths.progress_db;
         if !db.exists() {
-            return Err(JobError::Tables(format!(
-                "no progress database at {}: the tables under {} cannot be checked against what the runs wrote",
-                db.display(),
-                layout.root().display()
-            )));
+            return Err(TablesError::NoDatabase {
+                db: db.clone(),
+                output: layout.root().to_path_buf(),
+            }
+            .into());
         }
         let store = self.open_store()?;
         let mut problems = Vec::new();
         for d in datasets {
             let id = self.dataset(d)?;
             for p in dwd_dataset::check::served_problems(&layout, &id, &store)? {
-                problems.push(format!(
-                    "{} (fix: {})",
-                    p.describe(),
-                    crate::check::fix(&p, d, false)
-                ));
+                problems.push((d.to_owned(), p));
             }
         }
         if problems.is_empty() {
             return Ok(());
         }
-        Err(JobError::Tables(format!(
-            "nothing written: {} table(s) are not what the runs wrote:\n  {}",
-            problems.len(),
-            problems.join("\n  ")
-        )))
+        Err(TablesError::NotWritten { problems }.into())
     }
 }
 
@@ -297,13 +355,23 @@ pub fn check_target(path: &Path) -> Result<(), JobError> {
                 Some("a device, FIFO or socket")
             };
             if let Some(what) = what {
-                return Err(JobError::usage(format!(
-                    "-o {shown}: {what}; give the path of a regular file (it is replaced whole)"
-                )));
+                return Err(JobError::invalid_value(
+                    Field::Output,
+                    shown,
+                    said!(format!(
+                        "{what}; give the path of a regular file (it is replaced whole)"
+                    )),
+                ));
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(JobError::usage(format!("-o {shown}: {e}"))),
+        Err(e) => {
+            return Err(JobError::invalid_value(
+                Field::Output,
+                shown,
+                said!(e.to_string()),
+            ));
+        }
     }
     let parent = path
         .parent()
@@ -311,14 +379,16 @@ pub fn check_target(path: &Path) -> Result<(), JobError> {
         .unwrap_or(Path::new("."));
     match std::fs::metadata(parent) {
         Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(JobError::usage(format!(
-            "-o {shown}: {} is not a folder",
-            parent.display()
-        ))),
-        Err(e) => Err(JobError::usage(format!(
-            "-o {shown}: the folder {}: {e}",
-            parent.display()
-        ))),
+        Ok(_) => Err(JobError::invalid_value(
+            Field::Output,
+            shown,
+            said!(format!("{} is not a folder", parent.display())),
+        )),
+        Err(e) => Err(JobError::invalid_value(
+            Field::Output,
+            shown,
+            said!(format!("the folder {}: {e}", parent.display())),
+        )),
     }
 }
 
@@ -340,21 +410,25 @@ fn write_whole<T>(
             false => Ok(()),
         }
     });
+    let write_error = |source: Box<dyn std::error::Error + Send + Sync>| JobError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let value = match result {
         Some(Err(e)) => {
             return Err(match JobError::from(e) {
-                JobError::Failed(m) => JobError::Failed(format!("writing {}: {m}", path.display())),
+                JobError::Export(e) => write_error(Box::new(e)),
                 other => other,
             });
         }
         Some(Ok(v)) => v,
         None => {
-            return Err(JobError::Failed(match written {
-                Err(e) => format!("nothing written: {e}"),
-                Ok(_) => "nothing written".into(),
-            }));
+            return Err(match written {
+                Err(e) => write_error(Box::new(e)),
+                Ok(_) => write_error("nothing written".into()),
+            });
         }
     };
-    written.map_err(|e| JobError::Failed(format!("writing {}: {e}", path.display())))?;
+    written.map_err(|e| write_error(Box::new(e)))?;
     Ok(value)
 }

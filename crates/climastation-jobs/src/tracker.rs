@@ -2,12 +2,16 @@
 //! stations of a dataset from DWD's station lists.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tracker_core::{
     Activity, DatasetId, DatasetSummary, FileRecord, FileStatus, ListQuery, ProgressStore,
     RegisterReport, RetrySelection,
 };
+
+use arrow_array::{ArrayRef, Date32Array, Float64Array, RecordBatch, StringArray, UInt32Array};
+use arrow_schema::{DataType, Field, Schema};
 
 use crate::{JobError, Session};
 
@@ -67,6 +71,62 @@ pub struct StationsReport {
     pub total: usize,
     /// Those the selection takes, nearest first with a place.
     pub stations: Vec<StationRow>,
+}
+
+impl StationsReport {
+    /// The stations as a table (Python's `stations`): id, name, state, place, height, first
+    /// and last date, and the distance from the selection's place.
+    pub fn table(&self) -> Result<crate::Table, JobError> {
+        let epoch = jiff::civil::Date::constant(1970, 1, 1);
+        let days = |d: jiff::civil::Date| (d.duration_since(epoch).as_secs() / 86_400) as i32;
+        let rows = &self.stations;
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("station_id", DataType::UInt32, false),
+            Field::new("name", DataType::Utf8, false),
+            Field::new("state", DataType::Utf8, false),
+            Field::new("latitude", DataType::Float64, false),
+            Field::new("longitude", DataType::Float64, false),
+            Field::new("height_m", DataType::Float64, false),
+            Field::new("first_date", DataType::Date32, false),
+            Field::new("last_date", DataType::Date32, false),
+            Field::new("distance_km", DataType::Float64, true),
+        ]));
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(UInt32Array::from_iter_values(
+                rows.iter().map(|r| r.station.id),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| &r.station.name),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| &r.station.state),
+            )),
+            Arc::new(Float64Array::from_iter_values(
+                rows.iter().map(|r| r.station.latitude),
+            )),
+            Arc::new(Float64Array::from_iter_values(
+                rows.iter().map(|r| r.station.longitude),
+            )),
+            Arc::new(Float64Array::from_iter_values(
+                rows.iter().map(|r| r.station.height),
+            )),
+            Arc::new(Date32Array::from_iter_values(
+                rows.iter().map(|r| days(r.station.from)),
+            )),
+            Arc::new(Date32Array::from_iter_values(
+                rows.iter().map(|r| days(r.station.to)),
+            )),
+            Arc::new(Float64Array::from(
+                rows.iter().map(|r| r.distance_km).collect::<Vec<_>>(),
+            )),
+        ];
+        let batch = RecordBatch::try_new(schema.clone(), columns)
+            .map_err(|e| JobError::Export(e.into()))?;
+        Ok(crate::Table {
+            schema,
+            batches: vec![batch],
+        })
+    }
 }
 
 impl Session {
@@ -141,7 +201,14 @@ impl Session {
     /// A dataset's files (or those in `status`) back to pending.
     pub fn reset(&self, dataset: &DatasetId, status: Option<&str>) -> Result<u64, JobError> {
         let status = status
-            .map(|s| s.parse::<FileStatus>().map_err(JobError::usage))
+            .map(|s| {
+                s.parse::<FileStatus>().map_err(|e| {
+                    JobError::invalid(
+                        dwd_catalog::Field::Status,
+                        dwd_catalog::said!(e.to_string()),
+                    )
+                })
+            })
             .transpose()?;
         Ok(self.open_store()?.reset(dataset, status)?)
     }
@@ -170,8 +237,7 @@ impl Session {
         source: Option<&str>,
         stop: &pipeline::StopHandle,
     ) -> Result<StationsReport, JobError> {
-        let known = dwd_catalog::require(dataset)
-            .map_err(|e| JobError::UnknownDataset(format!("--dataset: {e}")))?;
+        let known = dwd_catalog::require(dataset).map_err(crate::unknown_dataset)?;
         let root = source.map_or_else(|| self.config.source.base_url.clone(), str::to_owned);
         let crawler = dwd_dataset::crawl::Crawler {
             http: dwd_source::HttpOptions {
@@ -192,13 +258,18 @@ impl Session {
             dwd_source::crawl_to_depth(src.as_ref(), dataset, depth, &|| stop.is_stopped())
                 .map_err(|e| match e.is_interrupted() {
                     true => JobError::Interrupted,
-                    false => JobError::SourceSetup(format!("listing {dataset} at {root}: {e}")),
+                    false => JobError::Listing {
+                        dataset: dataset.to_owned(),
+                        root: root.clone(),
+                        source: e,
+                    },
                 })?;
         let lists = dwd_dataset::stations::lists(&entries);
         if lists.is_empty() {
-            return Err(JobError::SourceSetup(format!(
-                "{dataset}: no station list at {root} (DWD's `…_Beschreibung_Stationen.txt` of its period folders): `stations` reads them"
-            )));
+            return Err(JobError::NoStationList {
+                dataset: dataset.to_owned(),
+                root,
+            });
         }
         let all = dwd_dataset::stations::load(&crawler, &root, dataset, &lists)?;
         let near = selection.near;

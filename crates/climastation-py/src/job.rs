@@ -98,7 +98,9 @@ impl Job {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&st, &events)))
                     .unwrap_or_else(|p| {
                         let why = pipeline::panic_message(p.as_ref());
-                        Err(JobError::Failed(format!("the job panicked: {why}")))
+                        Err(JobError::Panicked {
+                            message: why.to_string(),
+                        })
                     });
             *lock(&s.result) = Some(result);
             s.finished.notify_all();

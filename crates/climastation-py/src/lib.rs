@@ -13,7 +13,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Date32Array, Float64Array, RecordBatch, StringArray, UInt32Array};
+use arrow_array::{Float64Array, RecordBatch, UInt32Array};
 use arrow_pyarrow::IntoPyArrow;
 use arrow_schema::{DataType, Field, Schema};
 use climastation_jobs::{ErrorKind, JobError, Session, Table};
@@ -34,14 +34,38 @@ fn raise(py: Python<'_>, e: &JobError) -> PyErr {
         JobError::Interrupted => return PyKeyboardInterrupt::new_err(e.to_string()),
         JobError::Config(_) | JobError::Translations(_) => "ConfigError",
         JobError::UnknownDataset(_) => "DatasetError",
-        JobError::Selection(_) => "SelectionError",
-        JobError::SourceSetup(_) | JobError::Source(_) => "SourceError",
-        JobError::Tables(_) | JobError::NoTables(_) => "DataError",
+        JobError::Invalid(i) if selects(i.field) => "SelectionError",
+        JobError::Crawl(_) | JobError::Listing { .. } | JobError::NoStationList { .. } => {
+            "SourceError"
+        }
+        JobError::Tables(_) | JobError::NoTables { .. } | JobError::Export(_) => "DataError",
         JobError::Open(_) | JobError::Store(_) => "TrackerError",
         _ if e.kind() == ErrorKind::Usage => "UsageError",
         _ => "ClimaStationError",
     };
     error(py, class, e.to_string())
+}
+
+/// Whether a wrong `field` is a selection's (a place, a station, a date:
+/// `SelectionError`) rather than another usage error.
+fn selects(field: dwd_catalog::Field) -> bool {
+    use dwd_catalog::Field;
+    matches!(
+        field,
+        Field::Stations
+            | Field::Near
+            | Field::RadiusKm
+            | Field::Bbox
+            | Field::Name
+            | Field::State
+            | Field::Active
+            | Field::Start
+            | Field::End
+            | Field::Periods
+            | Field::At
+            | Field::Points
+            | Field::MaxDistanceKm
+    )
 }
 
 /// An exception of `climastation.errors` by its class name.
@@ -77,7 +101,7 @@ fn to_pyarrow(py: Python<'_>, table: Table) -> PyResult<Py<PyAny>> {
 /// is one, then `config`, then `CLIMASTATION_*`).
 fn load_session(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> Result<Session, JobError> {
     let sources = tracker_config::Sources::standard(config.as_deref());
-    let mut cfg = tracker_config::load(&sources).map_err(|e| JobError::Config(e.to_string()))?;
+    let mut cfg = tracker_config::load(&sources)?;
     if let Some(dir) = data_dir {
         cfg = cfg.with_data_dir(&dir);
     }
@@ -308,7 +332,7 @@ impl Archive {
         let session = self.session.clone();
         Ok(Job::spawn(move |stop, _| {
             let report = session.stations(&dataset, &selection, source.as_deref(), stop)?;
-            Ok(Done::Table(stations_table(&report)?))
+            Ok(Done::Table(report.table()?))
         }))
     }
 
@@ -391,69 +415,6 @@ impl Archive {
             Ok(Done::Table(session.values_table(&spec)?))
         }))
     }
-}
-
-/// The stations report as a table: id, name, state, place, height, first
-/// and last date, and the distance from the selection's place.
-fn stations_table(report: &climastation_jobs::StationsReport) -> Result<Table, JobError> {
-    let epoch = jiff::civil::Date::constant(1970, 1, 1);
-    let days = |d: jiff::civil::Date| {
-        epoch
-            .until(d)
-            .map(|s| s.get_days())
-            .map_err(|e| JobError::Failed(e.to_string()))
-    };
-    let rows = &report.stations;
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("station_id", DataType::UInt32, false),
-        Field::new("name", DataType::Utf8, false),
-        Field::new("state", DataType::Utf8, false),
-        Field::new("latitude", DataType::Float64, false),
-        Field::new("longitude", DataType::Float64, false),
-        Field::new("height_m", DataType::Float64, false),
-        Field::new("first_date", DataType::Date32, false),
-        Field::new("last_date", DataType::Date32, false),
-        Field::new("distance_km", DataType::Float64, true),
-    ]));
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(UInt32Array::from_iter_values(
-            rows.iter().map(|r| r.station.id),
-        )),
-        Arc::new(StringArray::from_iter_values(
-            rows.iter().map(|r| &r.station.name),
-        )),
-        Arc::new(StringArray::from_iter_values(
-            rows.iter().map(|r| &r.station.state),
-        )),
-        Arc::new(Float64Array::from_iter_values(
-            rows.iter().map(|r| r.station.latitude),
-        )),
-        Arc::new(Float64Array::from_iter_values(
-            rows.iter().map(|r| r.station.longitude),
-        )),
-        Arc::new(Float64Array::from_iter_values(
-            rows.iter().map(|r| r.station.height),
-        )),
-        Arc::new(Date32Array::from(
-            rows.iter()
-                .map(|r| days(r.station.from))
-                .collect::<Result<Vec<_>, _>>()?,
-        )),
-        Arc::new(Date32Array::from(
-            rows.iter()
-                .map(|r| days(r.station.to))
-                .collect::<Result<Vec<_>, _>>()?,
-        )),
-        Arc::new(Float64Array::from(
-            rows.iter().map(|r| r.distance_km).collect::<Vec<_>>(),
-        )),
-    ];
-    let batch = RecordBatch::try_new(schema.clone(), columns)
-        .map_err(|e| JobError::Failed(e.to_string()))?;
-    Ok(Table {
-        schema,
-        batches: vec![batch],
-    })
 }
 
 /// Every dataset of the catalog (or of one resolution) with its periods,

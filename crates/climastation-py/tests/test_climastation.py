@@ -126,9 +126,13 @@ def test_bad_selections_are_selection_errors(archive, kw):
 def test_inverted_dates_name_both_dates(archive):
     with pytest.raises(climastation.SelectionError, match="2020-01-01") as e:
         archive.export("hourly", start="2020-01-01", end="2019-12-31")
+    # Python names the fields as its keywords, the command as its options
+    message = str(e.value)
+    assert message.startswith("start 2020-01-01: after end 2019-12-31"), message
     out = cli("--config", str(SAMPLE), "export", "--resolution", "hourly", "--from", "2020-01-01",
               "--to", "2019-12-31", "-o", os.devnull + ".parquet")
-    assert out.returncode == 2 and str(e.value) in out.stderr
+    spelled = message.replace("start ", "--from ").replace("end ", "--to ")
+    assert out.returncode == 2 and spelled in out.stderr, (spelled, out.stderr)
 
 
 def test_usage_errors(archive):

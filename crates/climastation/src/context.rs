@@ -29,13 +29,47 @@ pub fn usage(e: impl fmt::Display) -> anyhow::Error {
 }
 
 /// A job's error for the command line, by its kind: usage (exit 2), an
-/// interrupt (130), a failure (1).
+/// interrupt (130), a failure (1); the request's fields spelled as the
+/// command line's options ([`flag`]).
 pub fn job(e: climastation_jobs::JobError) -> anyhow::Error {
     match e.kind() {
-        climastation_jobs::ErrorKind::Usage => usage(e),
+        climastation_jobs::ErrorKind::Usage => usage(e.render(&flag)),
         climastation_jobs::ErrorKind::Interrupted => anyhow::Error::new(Interrupted),
-        climastation_jobs::ErrorKind::Failed => anyhow::Error::new(e),
+        climastation_jobs::ErrorKind::Failed => anyhow::Error::msg(e.render(&flag)),
     }
+}
+
+/// How the command line spells a field of a request: its option.
+pub fn flag(field: dwd_catalog::Field) -> String {
+    use dwd_catalog::Field;
+    match field {
+        Field::Stations => "--station",
+        Field::Near => "--near",
+        Field::RadiusKm => "--radius",
+        Field::Bbox => "--bbox",
+        Field::Name => "--name",
+        Field::State => "--state",
+        Field::Active => "--active",
+        Field::Start => "--from",
+        Field::End => "--to",
+        Field::Periods => "--period",
+        Field::Dataset => "--dataset",
+        Field::Resolution => "--resolution",
+        Field::Workers => "--workers",
+        Field::Processor => "--processor",
+        Field::Parameters => "--parameters",
+        Field::At => "--at",
+        Field::Points => "--points",
+        Field::Method => "--method",
+        Field::MaxDistanceKm => "--max-distance-km",
+        Field::K => "--k",
+        Field::MinQuality => "--min-quality",
+        Field::Output => "-o",
+        Field::Format => "--format",
+        Field::Source => "--source",
+        Field::Status => "--status",
+    }
+    .to_owned()
 }
 
 /// Ctrl-C or SIGTERM stopped the command cleanly: exit 130.

@@ -21,12 +21,14 @@
 //! real file in the test data confirms follow the tokens of DWD's
 //! `ZeitReihen_<token>_GE_*` overview files in the same folder.
 
+pub mod field;
 mod files;
 pub mod selection;
 mod table;
 
 use serde::Serialize;
 
+pub use field::{Field, Invalid, Said};
 pub use files::{FileKind, MetadataKind, NameFacts, facts, metadata_zip_of, station_of};
 pub use selection::{Selection, SelectionError, StationInfo, date8};
 pub use table::DATASETS;

@@ -12,7 +12,8 @@ use std::collections::BTreeSet;
 
 use jiff::civil::Date;
 
-use crate::{Period, facts};
+use crate::field::{Field, Invalid, Said};
+use crate::{Period, facts, said};
 
 /// A point and a radius.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -43,19 +44,12 @@ pub struct StationInfo {
     pub to: Date,
 }
 
-/// A bad selection value, naming the option.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{option}: {message}")]
-pub struct SelectionError {
-    pub option: &'static str,
-    pub message: String,
-}
+/// A bad selection value, naming its field ([`Field`]): each front end
+/// spells the field its own way.
+pub type SelectionError = Invalid;
 
-fn err(option: &'static str, message: impl Into<String>) -> SelectionError {
-    SelectionError {
-        option,
-        message: message.into(),
-    }
+fn err(field: Field, said: Said) -> SelectionError {
+    Invalid::new(field, said)
 }
 
 /// The selection; the default selects everything.
@@ -235,16 +229,21 @@ pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
 
 /// Station ids as DWD writes them: `44`, `00044`; several as `44,3987`.
 /// A list with an empty item (`44,,45`, a trailing comma).
-fn empty_item(option: &'static str, values: &[String]) -> SelectionError {
-    err(option, format!("{:?} has an empty item", values.join(",")))
+fn empty_item(field: Field, values: &[String]) -> SelectionError {
+    Invalid::of(
+        field,
+        format!("{:?}", values.join(",")),
+        said!("an empty item"),
+    )
 }
 
 /// Refuses an empty range: `from` after `to`.
 pub fn check_range(from: Option<Date>, to: Option<Date>) -> Result<(), SelectionError> {
     match (from, to) {
-        (Some(f), Some(t)) if f > t => Err(err(
-            "--from",
-            format!("{f} is after --to {t}: the range is empty"),
+        (Some(f), Some(t)) if f > t => Err(Invalid::of(
+            Field::Start,
+            f,
+            said!("after ", Field::End, format!(" {t}: the range is empty")),
         )),
         _ => Ok(()),
     }
@@ -255,16 +254,17 @@ pub fn parse_stations(values: &[String]) -> Result<BTreeSet<u32>, SelectionError
     for v in values.iter().flat_map(|v| v.split(',')) {
         let t = v.trim();
         if t.is_empty() {
-            return Err(empty_item("--station", values));
+            return Err(empty_item(Field::Stations, values));
         }
         let id = t
             .parse::<u32>()
             .ok()
             .filter(|id| *id <= 99_999 && t.bytes().all(|b| b.is_ascii_digit()))
             .ok_or_else(|| {
-                err(
-                    "--station",
-                    format!("{t:?} is not a station id like 44 or 00044"),
+                Invalid::of(
+                    Field::Stations,
+                    format!("{t:?}"),
+                    said!("not a station id like 44 or 00044"),
                 )
             })?;
         out.insert(id);
@@ -272,13 +272,9 @@ pub fn parse_stations(values: &[String]) -> Result<BTreeSet<u32>, SelectionError
     Ok(out)
 }
 
-fn numbers<const N: usize>(
-    option: &'static str,
-    s: &str,
-    form: &str,
-) -> Result<[f64; N], SelectionError> {
+fn numbers<const N: usize>(field: Field, s: &str, form: &str) -> Result<[f64; N], SelectionError> {
     let parts: Vec<&str> = s.split(',').map(str::trim).collect();
-    let bad = || err(option, format!("{s:?} is not {form}"));
+    let bad = || Invalid::of(field, format!("{s:?}"), said!(format!("not {form}")));
     if parts.len() != N {
         return Err(bad());
     }
@@ -293,27 +289,28 @@ fn numbers<const N: usize>(
     Ok(out)
 }
 
-fn check_lat_lon(option: &'static str, lat: f64, lon: f64) -> Result<(), SelectionError> {
+fn check_lat_lon(field: Field, lat: f64, lon: f64) -> Result<(), SelectionError> {
     if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-        return Err(err(
-            option,
-            format!(
-                "{lat},{lon}: latitude must be within ±90, longitude within ±180 (LAT,LON order)"
-            ),
+        return Err(Invalid::of(
+            field,
+            format!("{lat},{lon}"),
+            said!("latitude must be within ±90, longitude within ±180 (LAT,LON order)"),
         ));
     }
     Ok(())
 }
 
-/// `--near LAT,LON` with `--radius KM`.
+/// A point `LAT,LON` with a radius in km.
 pub fn parse_near(near: &str, radius_km: Option<f64>) -> Result<Near, SelectionError> {
-    let [latitude, longitude] = numbers::<2>("--near", near, "LAT,LON (e.g. 51.34,12.37)")?;
-    check_lat_lon("--near", latitude, longitude)?;
-    let radius_km = radius_km.ok_or_else(|| err("--near", "needs --radius KM"))?;
+    let [latitude, longitude] = numbers::<2>(Field::Near, near, "LAT,LON (e.g. 51.34,12.37)")?;
+    check_lat_lon(Field::Near, latitude, longitude)?;
+    let radius_km =
+        radius_km.ok_or_else(|| err(Field::Near, said!("needs ", Field::RadiusKm, " (km)")))?;
     if !(radius_km > 0.0 && radius_km <= 20_000.0) {
-        return Err(err(
-            "--radius",
-            format!("{radius_km} km: give a radius above 0 km"),
+        return Err(Invalid::of(
+            Field::RadiusKm,
+            format!("{radius_km} km"),
+            said!("give a radius above 0 km"),
         ));
     }
     Ok(Near {
@@ -323,16 +320,17 @@ pub fn parse_near(near: &str, radius_km: Option<f64>) -> Result<Near, SelectionE
     })
 }
 
-/// `--bbox W,S,E,N`.
+/// A box `W,S,E,N`.
 pub fn parse_bbox(s: &str) -> Result<BBox, SelectionError> {
     let [west, south, east, north] =
-        numbers::<4>("--bbox", s, "W,S,E,N (e.g. 11.5,50.9,13.2,51.8)")?;
-    check_lat_lon("--bbox", south, west)?;
-    check_lat_lon("--bbox", north, east)?;
+        numbers::<4>(Field::Bbox, s, "W,S,E,N (e.g. 11.5,50.9,13.2,51.8)")?;
+    check_lat_lon(Field::Bbox, south, west)?;
+    check_lat_lon(Field::Bbox, north, east)?;
     if west > east || south > north {
-        return Err(err(
-            "--bbox",
-            format!("{s:?}: west must not exceed east, nor south north (W,S,E,N)"),
+        return Err(Invalid::of(
+            Field::Bbox,
+            format!("{s:?}"),
+            said!("west must not exceed east, nor south north (W,S,E,N)"),
         ));
     }
     Ok(BBox {
@@ -345,9 +343,9 @@ pub fn parse_bbox(s: &str) -> Result<BBox, SelectionError> {
 
 /// A date `YYYY-MM-DD` (or `YYYYMMDD`, or a year `YYYY`: its first day, or
 /// its last day when `end`).
-pub fn parse_date(option: &'static str, s: &str, end: bool) -> Result<Date, SelectionError> {
+pub fn parse_date(field: Field, s: &str, end: bool) -> Result<Date, SelectionError> {
     let t = s.trim();
-    let bad = || err(option, format!("{t:?} is not a date like 1990-01-01"));
+    let bad = || Invalid::of(field, format!("{t:?}"), said!("not a date like 1990-01-01"));
     if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
         let y: i16 = t.parse().map_err(|_| bad())?;
         return Date::new(y, if end { 12 } else { 1 }, if end { 31 } else { 1 }).map_err(|_| bad());
@@ -359,36 +357,45 @@ pub fn parse_date(option: &'static str, s: &str, end: bool) -> Result<Date, Sele
 }
 
 /// `FROM..TO`, either side optional.
-pub fn parse_span(option: &'static str, s: &str) -> Result<(Date, Date), SelectionError> {
+pub fn parse_span(field: Field, s: &str) -> Result<(Date, Date), SelectionError> {
     let (a, b) = s
         .split_once("..")
-        .ok_or_else(|| err(option, format!("{s:?} is not a span like 1990..2020")))?;
+        .ok_or_else(|| Invalid::of(field, format!("{s:?}"), said!("not a span like 1990..2020")))?;
     let from = if a.trim().is_empty() {
         Date::MIN
     } else {
-        parse_date(option, a, false)?
+        parse_date(field, a, false)?
     };
     let to = if b.trim().is_empty() {
         Date::MAX
     } else {
-        parse_date(option, b, true)?
+        parse_date(field, b, true)?
     };
     if from > to {
-        return Err(err(option, format!("{s:?}: the start is after the end")));
+        return Err(Invalid::of(
+            field,
+            format!("{s:?}"),
+            said!("the start is after the end"),
+        ));
     }
     Ok((from, to))
 }
 
-/// `--period historical,recent`.
+/// Period folders: `historical,recent`.
 pub fn parse_periods(values: &[String]) -> Result<Vec<Period>, SelectionError> {
     let mut out = Vec::new();
     for v in values.iter().flat_map(|v| v.split(',')) {
         let t = v.trim();
         if t.is_empty() {
-            return Err(empty_item("--period", values));
+            return Err(empty_item(Field::Periods, values));
         }
-        let p = Period::parse(t)
-            .ok_or_else(|| err("--period", format!("{t:?}: one of historical, recent, now")))?;
+        let p = Period::parse(t).ok_or_else(|| {
+            Invalid::of(
+                Field::Periods,
+                format!("{t:?}"),
+                said!("one of historical, recent, now"),
+            )
+        })?;
         if !out.contains(&p) {
             out.push(p);
         }
@@ -443,7 +450,7 @@ mod tests {
             bbox: Some(parse_bbox("11.5,50.9,13.2,51.8").unwrap()),
             name: Some("halle".into()),
             state: Some("sachsen".into()),
-            active: Some(parse_span("--active", "1990..2020").unwrap()),
+            active: Some(parse_span(Field::Active, "1990..2020").unwrap()),
             ..Selection::default()
         };
         assert!(s.station_matches(&station(2932, 51.4348, 12.2396)));
@@ -457,8 +464,8 @@ mod tests {
         let today = Date::constant(2026, 12, 2);
         let s = Selection {
             stations: parse_stations(&["44,00003".into()]).unwrap(),
-            from: Some(parse_date("--from", "1990", false).unwrap()),
-            to: Some(parse_date("--to", "2020", true).unwrap()),
+            from: Some(parse_date(Field::Start, "1990", false).unwrap()),
+            to: Some(parse_date(Field::End, "2020", true).unwrap()),
             periods: parse_periods(&["historical".into(), "recent".into()]).unwrap(),
             ..Selection::default()
         };
@@ -502,33 +509,42 @@ mod tests {
     }
 
     #[test]
-    fn bad_values_name_their_option() {
+    fn bad_values_name_their_field() {
         assert_eq!(
-            parse_stations(&["44x".into()]).unwrap_err().option,
-            "--station"
+            parse_stations(&["44x".into()]).unwrap_err().field,
+            Field::Stations
         );
         assert_eq!(
-            parse_stations(&["123456".into()]).unwrap_err().option,
-            "--station"
+            parse_stations(&["123456".into()]).unwrap_err().field,
+            Field::Stations
         );
         assert!(parse_near("51.3", Some(5.0)).is_err());
+        let e = parse_near("51.3,12.4", None).unwrap_err();
+        assert_eq!(e.field, Field::Near);
+        assert_eq!(e.to_string(), "near: needs radius_km (km)");
+        let e = parse_stations(&["44,,45".into()]).unwrap_err();
+        assert_eq!(e.to_string(), "stations \"44,,45\": an empty item");
         assert_eq!(
-            parse_near("51.3,12.4", None).unwrap_err().message,
-            "needs --radius KM"
-        );
-        assert_eq!(
-            parse_near("51.3,12.4", Some(0.0)).unwrap_err().option,
-            "--radius"
+            parse_near("51.3,12.4", Some(0.0)).unwrap_err().field,
+            Field::RadiusKm
         );
         assert!(parse_near("151.3,12.4", Some(5.0)).is_err());
         assert!(parse_bbox("13,51,12,52").is_err(), "west > east");
-        assert!(parse_date("--from", "1990-13-01", false).is_err());
+        assert!(parse_date(Field::Start, "1990-13-01", false).is_err());
         assert_eq!(
-            parse_date("--from", "19900102", false).unwrap(),
+            parse_date(Field::Start, "19900102", false).unwrap(),
             Date::constant(1990, 1, 2)
         );
-        assert!(parse_span("--active", "2020..1990").is_err());
-        assert_eq!(parse_span("--active", "..2000").unwrap().0, Date::MIN);
+        assert!(parse_span(Field::Active, "2020..1990").is_err());
+        assert_eq!(parse_span(Field::Active, "..2000").unwrap().0, Date::MIN);
+        let e = check_range(
+            Some(Date::constant(2021, 1, 1)),
+            Some(Date::constant(2020, 1, 1)),
+        );
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "start 2021-01-01: after end 2020-01-01: the range is empty"
+        );
         assert!(parse_periods(&["later".into()]).is_err());
     }
 

@@ -26,8 +26,9 @@ use crate::layout::OutputLayout;
 pub enum ExportError {
     #[error("no series of resolution {0} under the output folder: run the datasets first")]
     Nothing(String),
-    #[error("{0}")]
-    Usage(String),
+    /// A value of the request is wrong (a parameter no series has).
+    #[error(transparent)]
+    Invalid(#[from] dwd_catalog::Invalid),
     #[error("interrupted")]
     Interrupted,
     #[error(transparent)]
@@ -44,6 +45,17 @@ pub enum ExportError {
 
 /// The output format: the one of every table the program writes.
 pub use crate::output::Format;
+
+/// Parameters no series of the resolution has.
+pub(crate) fn unknown_parameters(unknown: &[&str], resolution: &str) -> ExportError {
+    ExportError::Invalid(dwd_catalog::Invalid::new(
+        dwd_catalog::Field::Parameters,
+        dwd_catalog::said!(format!(
+            "no parameter {} in the {resolution} series (`datasets` lists each dataset's, and so does the catalog)",
+            unknown.join(", ")
+        )),
+    ))
+}
 
 /// A station as its dataset's `stations.parquet` lists it.
 #[derive(Clone, Debug, PartialEq)]
@@ -493,11 +505,7 @@ fn chosen_columns(sets: &[SeriesSet], spec: &Spec) -> Result<Vec<(String, Column
         .map(String::as_str)
         .collect();
     if !unknown.is_empty() {
-        return Err(ExportError::Usage(format!(
-            "no parameter {} in the {} series (see `climastation datasets` or the catalog)",
-            unknown.join(", "),
-            spec.resolution
-        )));
+        return Err(unknown_parameters(&unknown, &spec.resolution));
     }
     Ok(plan)
 }
@@ -908,7 +916,7 @@ mod tests {
         s.parameters = vec!["nope".into()];
         assert!(matches!(
             export(&layout, &s, Format::Csv, Vec::new()),
-            Err(ExportError::Usage(_))
+            Err(ExportError::Invalid(_))
         ));
         s.resolution = "daily".into();
         assert!(matches!(

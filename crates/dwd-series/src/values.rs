@@ -47,9 +47,10 @@ pub struct Point {
 /// Why points could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum PointsError {
-    #[error("{option} {value:?}: {why}")]
+    /// A place given as text (`LAT,LON[,HEIGHT_M]`).
+    #[error("{field}: {value:?}: {why}")]
     Bad {
-        option: &'static str,
+        field: dwd_catalog::Field,
         value: String,
         why: String,
     },
@@ -64,7 +65,7 @@ pub enum PointsError {
 /// `id` (a degree is a number; latitude −90 to 90, longitude −180 to 180).
 pub fn parse_point(id: &str, text: &str) -> Result<Point, PointsError> {
     let bad = |why: &str| PointsError::Bad {
-        option: "--at",
+        field: dwd_catalog::Field::At,
         value: text.to_owned(),
         why: why.to_owned(),
     };
@@ -204,6 +205,20 @@ fn csv_error(e: &csv::Error) -> String {
             pos.as_ref().map_or(0, |p| p.line())
         ),
         _ => e.to_string(),
+    }
+}
+
+impl From<PointsError> for dwd_catalog::Invalid {
+    fn from(e: PointsError) -> Self {
+        match e {
+            PointsError::Bad { field, value, why } => {
+                dwd_catalog::Invalid::of(field, format!("{value:?}"), dwd_catalog::said!(why))
+            }
+            e @ PointsError::File { .. } => dwd_catalog::Invalid::new(
+                dwd_catalog::Field::Points,
+                dwd_catalog::said!(e.to_string()),
+            ),
+        }
     }
 }
 
@@ -675,16 +690,17 @@ fn resolve(
         });
     }
     if !unknown.is_empty() {
-        return Err(ExportError::Usage(format!(
-            "--parameters: no parameter {} in the {} series (see `climastation datasets` or the catalog)",
-            unknown.join(", "),
-            spec.resolution
-        )));
+        let unknown: Vec<&str> = unknown.iter().map(String::as_str).collect();
+        return Err(crate::export::unknown_parameters(
+            &unknown,
+            &spec.resolution,
+        ));
     }
     if out.is_empty() {
-        return Err(ExportError::Usage(
-            "--parameters: name at least one parameter".into(),
-        ));
+        return Err(ExportError::Invalid(dwd_catalog::Invalid::new(
+            dwd_catalog::Field::Parameters,
+            dwd_catalog::said!("name at least one parameter"),
+        )));
     }
     Ok(out)
 }

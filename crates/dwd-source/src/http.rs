@@ -31,7 +31,7 @@ pub enum FetchError {
     #[error("{url}: {message}")]
     Network { url: String, message: String },
     /// The host cannot be found or refuses connections.
-    #[error("{url}: {message} (no network? use --source DIR or source.base_url: a local mirror)")]
+    #[error("{url}: {message} (no network? a local mirror of the archive can be the source)")]
     Unreachable { url: String, message: String },
     /// A resume was answered from another offset (206 from the wrong byte,
     /// 416): the partial file is dropped and the transfer starts over.

@@ -171,10 +171,10 @@ impl RawSelection {
             near: match (&self.near, self.radius_km) {
                 (Some(n), r) => Some(sel::parse_near(n, r)?),
                 (None, Some(_)) => {
-                    return Err(dwd_catalog::SelectionError {
-                        option: "--radius",
-                        message: "needs --near LAT,LON".into(),
-                    });
+                    return Err(dwd_catalog::Invalid::new(
+                        dwd_catalog::Field::RadiusKm,
+                        dwd_catalog::said!("needs ", dwd_catalog::Field::Near, " (LAT,LON)"),
+                    ));
                 }
                 (None, None) => None,
             },
@@ -184,17 +184,17 @@ impl RawSelection {
             active: self
                 .active
                 .as_deref()
-                .map(|a| sel::parse_span("--active", a))
+                .map(|a| sel::parse_span(dwd_catalog::Field::Active, a))
                 .transpose()?,
             from: self
                 .from
                 .as_ref()
-                .map(|d| sel::parse_date("--from", &d.to_string(), false))
+                .map(|d| sel::parse_date(dwd_catalog::Field::Start, &d.to_string(), false))
                 .transpose()?,
             to: self
                 .to
                 .as_ref()
-                .map(|d| sel::parse_date("--to", &d.to_string(), true))
+                .map(|d| sel::parse_date(dwd_catalog::Field::End, &d.to_string(), true))
                 .transpose()?,
             periods: sel::parse_periods(&texts(&self.periods))?,
         };
@@ -615,7 +615,8 @@ fn validate(
     check.processor(&raw.processing)?;
     raw.selection
         .to_selection()
-        .map_err(|e| check.invalid("selection", e.to_string()))?;
+        // the file's own spelling of each field: `selection.bbox`
+        .map_err(|e| check.invalid("selection", e.render(&|f| format!("selection.{f}"))))?;
     let paths = check.paths(&raw.paths)?;
     let datasets = check.datasets(&raw.datasets)?;
     Ok(Config {

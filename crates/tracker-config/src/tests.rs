@@ -240,7 +240,7 @@ fn selection_and_processor_are_validated_with_their_key() {
         jail.create_file("bad.yaml", "selection:\n  bbox: \"13,51,12,52\"\n")?;
         let e = load_err(jail, Some("bad.yaml"));
         assert!(
-            e.contains("selection") && e.contains("--bbox") && e.contains("bad.yaml"),
+            e.contains("selection.bbox \"13,51,12,52\"") && e.contains("bad.yaml"),
             "{e}"
         );
         jail.set_env("CLIMASTATION_PROCESSING__PROCESSOR", "convert");

@@ -3,8 +3,9 @@
 //! Human text on the console (stderr) and, when configured, a rolling file
 //! under `paths.logs` (tracing-appender, non-blocking, flushed when the
 //! returned [`LogGuard`] drops) in text or JSON lines. Every line carries a
-//! component code derived from where the event was emitted: `PROG` for the
-//! tracker, `CONF`, `PIPE`, `CRWL`, `PARS`, `TRAN`, `CLI` for the others.
+//! component code derived from the crate that emitted it ([`component`]):
+//! `PROG` for the tracker, and a code for every other crate of the
+//! workspace (`EXT` for the crates it uses).
 //!
 //! Libraries only emit events through `tracing`; only binaries call [`init`].
 
@@ -31,14 +32,20 @@ pub use tracker_config::{LogFormat, Logging, Rotation};
 pub fn component(target: &str) -> &'static str {
     let krate = target.split("::").next().unwrap_or(target);
     match krate {
-        "tracker_core" | "tracker_sqlite" | "tracker_postgres" => "PROG",
+        "tracker_core" | "tracker_sqlite" => "PROG",
         "tracker_config" => "CONF",
         "tracker_log" => "LOG",
         "pipeline" => "PIPE",
+        "dwd_catalog" => "CATL",
         "dwd_source" => "CRWL",
         "dwd_parser" => "PARS",
         "dwd_translate" => "TRAN",
+        "dwd_series" => "SERI",
+        "dwd_dataset" => "DSET",
+        "climastation_jobs" => "JOBS",
         "climastation" => "CLI",
+        "_climastation" | "climastation_py" => "PY",
+        "climastation_tests" => "TEST",
         "xtask" => "XTSK",
         _ => "EXT",
     }
@@ -422,6 +429,30 @@ mod tests {
         check("dwd_translate::tables", "TRAN");
         check("climastation::commands::run", "CLI");
         check("hyper::client", "EXT");
+    }
+
+    /// Every crate of the workspace has a code of its own (none logs as a
+    /// dependency, `EXT`), read from the workspace's members.
+    #[test]
+    fn every_workspace_crate_has_a_component_code() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        let members: Vec<&str> = manifest
+            .lines()
+            .map(str::trim)
+            .filter_map(|l| l.strip_prefix('"')?.strip_suffix("\","))
+            .collect();
+        assert!(members.len() >= 16, "{members:?}");
+        for m in members {
+            let crate_manifest = std::fs::read_to_string(root.join(m).join("Cargo.toml")).unwrap();
+            let name = crate_manifest
+                .lines()
+                .find_map(|l| l.strip_prefix("name = \""))
+                .and_then(|l| l.strip_suffix('"'))
+                .unwrap();
+            let target = name.replace('-', "_");
+            assert_ne!(component(&target), "EXT", "{m}: {name}");
+        }
     }
 
     #[derive(Clone, Default)]
