@@ -88,16 +88,15 @@ impl Job {
         rusqlite::Connection::open(self.path("progress.db")).unwrap()
     }
 
+    /// Files in `status` (none before the run made the database; bad SQL
+    /// fails the test).
     fn count(&self, status: &str) -> i64 {
-        let Ok(conn) = rusqlite::Connection::open(self.path("progress.db")) else {
-            return 0;
-        };
-        conn.query_row(
+        crate::util::count_in(
+            &self.path("progress.db"),
             "SELECT COALESCE(SUM(n), 0) FROM status_counts WHERE status = ?1",
-            [status],
-            |r| r.get(0),
+            &[&status],
         )
-        .unwrap_or(0)
+        .or_none()
     }
 
     /// Completed files with when they finished and their attempt count.

@@ -139,25 +139,20 @@ impl Lab {
         out
     }
 
-    /// Rows completed now, read straight from the database (a run may be going).
+    /// Rows completed now, read straight from the database (a run may be
+    /// going; none before it made the database).
     pub(crate) fn completed(&self) -> i64 {
-        self.count("status = 'completed'")
+        self.count("status = 'completed'").or_none()
     }
 
-    /// Rows matching `condition`, read straight from the database.
-    pub(crate) fn count(&self, condition: &str) -> i64 {
-        let Ok(c) = rusqlite::Connection::open_with_flags(
-            self.db(),
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        ) else {
-            return 0;
-        };
-        c.query_row(
+    /// Rows matching `condition`, read straight from the database (bad SQL
+    /// fails the test; a missing database is said as such).
+    pub(crate) fn count(&self, condition: &str) -> crate::util::Counted {
+        crate::util::count_in(
+            &self.db(),
             &format!("SELECT count(*) FROM file_processing_log WHERE {condition}"),
-            [],
-            |r| r.get(0),
+            &[],
         )
-        .unwrap_or(0)
     }
 
     /// The data files written for the source file `rel` (any format).
@@ -601,7 +596,7 @@ fn kill_9_in_each_phase_resumes_cleanly() {
                 }
                 "convert" => lab.completed() >= 1,
                 // every file done, the run still going: it is merging
-                _ => lab.completed() > 0 && lab.completed() == lab.count("1 = 1"),
+                _ => lab.completed() > 0 && lab.completed() == lab.count("1 = 1").or_none(),
             };
             if ready {
                 break;

@@ -54,9 +54,63 @@ pub fn file_names(dir: &Path) -> Vec<String> {
     names
 }
 
-/// `path`'s bytes, or an empty vector when it does not exist.
-pub fn bytes(path: &Path) -> Vec<u8> {
-    std::fs::read(path).unwrap_or_default()
+/// `path`'s bytes, or `None` when it does not exist (any other error
+/// fails the test).
+pub fn bytes(path: &Path) -> Option<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => panic!("{}: {e}", path.display()),
+    }
+}
+
+/// What a read of the progress database found: a number, or no database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counted {
+    /// No database yet: no file, or one whose schema is not (yet) this
+    /// program's (a run that has just started creates and migrates it).
+    NoDatabase,
+    Rows(i64),
+}
+
+impl Counted {
+    /// The rows, where a missing database means none were written (a run
+    /// that has not opened it yet, a command refused before it).
+    pub fn or_none(self) -> i64 {
+        match self {
+            Counted::NoDatabase => 0,
+            Counted::Rows(n) => n,
+        }
+    }
+}
+
+/// One number read straight from the progress database at `db` with
+/// `sql` (read-only: a run may be going). A missing database is said as
+/// such; bad SQL (a renamed view) or an unreadable file fails the test.
+pub fn count_in(db: &Path, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Counted {
+    if !db.exists() {
+        return Counted::NoDatabase;
+    }
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap_or_else(|e| panic!("{}: {e}", db.display()));
+    // a database being created or migrated has not got its views yet
+    let one = |sql: &str| -> i64 {
+        conn.query_row(sql, [], |r| r.get(0))
+            .unwrap_or_else(|e| panic!("the schema version of {}: {e}", db.display()))
+    };
+    let migrated =
+        match one("SELECT count(*) FROM sqlite_schema WHERE name = 'refinery_schema_history'") {
+            0 => 0,
+            _ => one("SELECT COALESCE(MAX(version), 0) FROM refinery_schema_history"),
+        };
+    if migrated < tracker_sqlite::known_schema_version() {
+        return Counted::NoDatabase;
+    }
+    let n = conn
+        .query_row(sql, params, |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{sql} on {}: {e}", db.display()));
+    Counted::Rows(n)
 }
 
 /// Counts per status straight from the table (not the counter table).
@@ -100,4 +154,28 @@ pub fn succeeds(cmd: &mut std::process::Command) -> std::process::Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
+}
+
+/// The counting helper fails loudly: a renamed view (bad SQL) panics
+/// instead of counting 0, so an assertion of 0 rows cannot pass by it.
+#[test]
+#[should_panic(expected = "no_such_view")]
+fn counting_fails_loudly_on_bad_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    // a database of this schema: made by the store itself
+    drop(tracker_sqlite::SqliteStore::open(&db, Default::default()).unwrap());
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x)")
+        .unwrap();
+    assert_eq!(
+        count_in(&db, "SELECT count(*) FROM t", &[]),
+        Counted::Rows(0)
+    );
+    assert_eq!(
+        count_in(&dir.path().join("none.db"), "SELECT 1", &[]),
+        Counted::NoDatabase
+    );
+    count_in(&db, "SELECT count(*) FROM no_such_view", &[]);
 }
