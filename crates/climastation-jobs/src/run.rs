@@ -14,19 +14,8 @@ use dwd_catalog::{Field, said};
 
 use crate::{CrawlRequest, JobError, Session};
 
-/// What `run` does with each file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-pub enum ProcessorKind {
-    /// Read each file fully, check zip integrity, record bytes and SHA-256.
-    Verify,
-    /// Fetch each file from source.base_url into paths.raw (resumable,
-    /// verified before it gets its final name), then as verify.
-    Download,
-    /// The whole chain: download, then parse data zips and station lists
-    /// into Parquet under paths.output (English names, UTC).
-    Dwd,
-}
+/// What `run` does with each file (the configuration owns the type).
+pub use tracker_config::ProcessorKind;
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -263,11 +252,7 @@ impl Session {
     }
 
     fn processor_kind(&self, asked: Option<ProcessorKind>) -> ProcessorKind {
-        asked.unwrap_or(match self.config.processing.processor.as_str() {
-            "verify" => ProcessorKind::Verify,
-            "download" => ProcessorKind::Download,
-            _ => ProcessorKind::Dwd,
-        })
+        asked.unwrap_or(self.config.processing.processor)
     }
 
     /// The processor of `kind`; downloads get the stop handle, so that a

@@ -235,19 +235,11 @@ impl Archive {
         for d in &datasets {
             self.dataset(py, d)?;
         }
-        let processor = match processor.as_deref() {
-            None => None,
-            Some("dwd") => Some(climastation_jobs::ProcessorKind::Dwd),
-            Some("download") => Some(climastation_jobs::ProcessorKind::Download),
-            Some("verify") => Some(climastation_jobs::ProcessorKind::Verify),
-            Some(p) => {
-                return Err(error(
-                    py,
-                    "UsageError",
-                    format!("processor {p:?}: one of dwd, download, verify"),
-                ));
-            }
-        };
+        let processor = processor
+            .as_deref()
+            .map(str::parse::<climastation_jobs::ProcessorKind>)
+            .transpose()
+            .map_err(|why| error(py, "UsageError", format!("processor {why}")))?;
         let request = climastation_jobs::RunRequest {
             datasets,
             workers,

@@ -458,8 +458,8 @@ pub struct Paths {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Processing {
-    /// `verify`, `download` or `dwd` (the default).
-    pub processor: String,
+    /// `dwd` (the default), `download` or `verify`.
+    pub processor: ProcessorKind,
     pub workers: usize,
     pub memory_limit_mb_per_worker: u64,
     pub memory_limit_mb_total: u64,
@@ -612,7 +612,6 @@ fn validate(
     let max_files = check.in_range("logging.max_files", raw.logging.max_files, 1, 10_000)? as usize;
     let source = check.source(&raw.source)?;
     validate_level(&raw.logging.level).map_err(|m| check.invalid("logging.level", m))?;
-    check.processor(&raw.processing)?;
     raw.selection
         .to_selection()
         // the file's own spelling of each field: `selection.bbox`
@@ -728,7 +727,7 @@ impl Check<'_> {
         let claim_batch =
             self.in_range("processing.claim_batch", p.claim_batch, 1, 10_000)? as usize;
         Ok(Processing {
-            processor: p.processor.trim().to_owned(),
+            processor: self.processor(p)?,
             workers,
             memory_limit_mb_per_worker: per_worker,
             memory_limit_mb_total: total,
@@ -741,14 +740,10 @@ impl Check<'_> {
     }
 
     /// The processor is one `run` knows.
-    fn processor(&self, p: &RawProcessing) -> Result<(), ConfigError> {
-        if !PROCESSORS.contains(&p.processor.trim()) {
-            return Err(self.invalid(
-                "processing.processor",
-                format!("{:?}: one of {}", p.processor, PROCESSORS.join(", ")),
-            ));
-        }
-        Ok(())
+    fn processor(&self, p: &RawProcessing) -> Result<ProcessorKind, ConfigError> {
+        p.processor
+            .parse()
+            .map_err(|why| self.invalid("processing.processor", why))
     }
 
     fn tracker(&self, t: &RawTracker) -> Result<Tracker, ConfigError> {
@@ -888,8 +883,51 @@ fn validate_values(v: &RawValues, figment: &Figment) -> Result<Values, ConfigErr
     })
 }
 
-/// What `run` can do with a file.
-pub const PROCESSORS: [&str; 3] = ["dwd", "download", "verify"];
+/// What `run` does with each file: the configuration's
+/// `processing.processor`, or a run's own choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum ProcessorKind {
+    /// Read each file fully, check zip integrity, record bytes and SHA-256.
+    Verify,
+    /// Fetch each file from source.base_url into paths.raw (resumable,
+    /// verified before it gets its final name), then as verify.
+    Download,
+    /// The whole chain: download, then parse data zips and station lists
+    /// into Parquet under paths.output (English names, UTC).
+    Dwd,
+}
+
+impl ProcessorKind {
+    pub const ALL: [ProcessorKind; 3] = [
+        ProcessorKind::Dwd,
+        ProcessorKind::Download,
+        ProcessorKind::Verify,
+    ];
+
+    /// Its name in the configuration, the CLI and Python.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProcessorKind::Verify => "verify",
+            ProcessorKind::Download => "download",
+            ProcessorKind::Dwd => "dwd",
+        }
+    }
+}
+
+impl std::str::FromStr for ProcessorKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        ProcessorKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
+            .ok_or_else(|| {
+                let names: Vec<&str> = ProcessorKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!("{s:?}: one of {}", names.join(", "))
+            })
+    }
+}
 
 const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
 

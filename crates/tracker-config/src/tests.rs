@@ -230,7 +230,11 @@ fn selection_and_processor_are_validated_with_their_key() {
             "selection:\n  stations: [44, \"03987\"]\n  near: \"51.34,12.37\"\n  radius_km: 50\n  from: 1990\n  to: 2020-12-31\n  periods: historical\n",
         )?;
         let c = load(&sources(jail, Some("user.yaml"))).unwrap();
-        assert_eq!(c.processing.processor, "dwd", "the default");
+        assert_eq!(
+            c.processing.processor,
+            crate::ProcessorKind::Dwd,
+            "the default"
+        );
         let s = c.selection.to_selection().unwrap();
         assert_eq!(s.stations.iter().copied().collect::<Vec<_>>(), [44, 3987]);
         assert_eq!(s.near.unwrap().radius_km, 50.0);
