@@ -107,7 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let (mut abs, mut sum, mut count) = (0.0, 0.0, 0usize);
         for s in &stations {
             let spec = ValuesSpec {
-                resolution: "hourly".into(),
+                resolution: dwd_catalog::Resolution::Hourly,
                 parameters: vec!["temperature_air_mean_2m".into()],
                 points: vec![Point {
                     id: s.id.to_string(),
@@ -120,7 +120,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 // stations are 20–60 km apart: a limit that always finds some
                 max_km: Some(150.0),
                 exclude: BTreeSet::from([s.id]),
-                ..ValuesSpec::default()
+                ..ValuesSpec::new(dwd_catalog::Resolution::Hourly)
             };
             let truth = read_truth(&layout, s.id, hours.min(8760))?;
             let plan = dwd_dataset::values::plan(
@@ -161,12 +161,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         height_m: Some(113.0),
     };
     let one = ValuesSpec {
-        resolution: "hourly".into(),
+        resolution: dwd_catalog::Resolution::Hourly,
         parameters: both.clone(),
         points: vec![leipzig],
         method: Method::Idw,
         max_km: Some(80.0),
-        ..ValuesSpec::default()
+        ..ValuesSpec::new(dwd_catalog::Resolution::Hourly)
     };
     let (secs, rows) = timed(&layout, &tables, &one)?;
     println!(

@@ -81,7 +81,7 @@ pub enum JobError {
     /// No tables of the resolution under the output folder: run the
     /// datasets first (exit 2).
     #[error("no series of resolution {resolution} under the output folder: run the datasets first")]
-    NoTables { resolution: String },
+    NoTables { resolution: dwd_catalog::Resolution },
     /// Reading the tables or writing the answer failed.
     #[error(transparent)]
     Export(dwd_dataset::export::ExportError),
@@ -176,26 +176,12 @@ pub(crate) fn unknown_dataset(e: impl std::fmt::Display) -> JobError {
     ))
 }
 
-/// The datasets of the catalog, or of one resolution (`hourly`, …; an
-/// unknown one is refused, naming those there are).
-pub fn datasets(resolution: Option<&str>) -> Result<Vec<&'static dwd_catalog::Dataset>, JobError> {
-    if let Some(r) = resolution
-        && !dwd_catalog::Resolution::ALL.iter().any(|x| x.folder() == r)
-    {
-        let known: Vec<&str> = dwd_catalog::Resolution::ALL
-            .iter()
-            .map(|x| x.folder())
-            .collect();
-        return Err(JobError::UnknownDataset(dwd_catalog::Invalid::of(
-            dwd_catalog::Field::Resolution,
-            format!("{r:?}"),
-            dwd_catalog::said!(format!("not a resolution; one of {}", known.join(", "))),
-        )));
-    }
-    Ok(dwd_catalog::all()
+/// The datasets of the catalog, or of one resolution.
+pub fn datasets(resolution: Option<dwd_catalog::Resolution>) -> Vec<&'static dwd_catalog::Dataset> {
+    dwd_catalog::all()
         .iter()
-        .filter(|d| resolution.is_none_or(|r| d.resolution.folder() == r))
-        .collect())
+        .filter(|d| resolution.is_none_or(|r| d.resolution == r))
+        .collect()
 }
 
 /// The jobs over one configuration (and one progress database).

@@ -87,9 +87,9 @@ impl Table {
 }
 
 /// The values at places, as asked (text as the command line gives it).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ValuesRequest {
-    pub resolution: String,
+    pub resolution: dwd_catalog::Resolution,
     pub parameters: Vec<String>,
     /// `LAT,LON` or `LAT,LON,HEIGHT_M`, named `p1`, `p2`, … in order.
     pub at: Vec<String>,
@@ -192,7 +192,7 @@ impl Session {
         dwd_catalog::selection::check_range(from, to)?;
         let v = &self.config.values;
         Ok(ValuesSpec {
-            resolution: r.resolution.clone(),
+            resolution: r.resolution,
             parameters: r.parameters.clone(),
             points,
             from,
@@ -203,7 +203,7 @@ impl Session {
             k: r.k.unwrap_or(v.k),
             near_km: v.near_km,
             lapse_k_per_km: v.lapse_k_per_km,
-            ..ValuesSpec::default()
+            ..ValuesSpec::new(r.resolution)
         })
     }
 
@@ -230,8 +230,7 @@ impl Session {
 
     /// [`Session::values`]' rows in memory.
     pub fn values_table(&self, spec: &ValuesSpec) -> Result<Table, JobError> {
-        self.check_resolution(&spec.resolution)?;
-        self.verify_served(&spec.resolution, &[])?;
+        self.verify_served(spec.resolution, &[])?;
         let layout = self.layout();
         let tables = dwd_translate::Tables::load(self.config.paths.translations.as_deref())?;
         let plan = dwd_dataset::values::plan(&layout, &tables, spec, Format::Parquet)?;
@@ -243,10 +242,9 @@ impl Session {
     /// An export's resolution and datasets are the archive's, and every
     /// table it may read checks out against the output ledger.
     fn check_export(&self, spec: &Spec) -> Result<(), JobError> {
-        self.check_resolution(&spec.resolution)?;
         for d in &spec.datasets {
             self.dataset(d)?;
-            if dwd_catalog::resolution_of(d) != spec.resolution {
+            if dwd_catalog::Resolution::of(d) != Some(spec.resolution) {
                 return Err(JobError::invalid_value(
                     Field::Dataset,
                     d,
@@ -261,7 +259,7 @@ impl Session {
                 ));
             }
         }
-        self.verify_served(&spec.resolution, &spec.datasets)
+        self.verify_served(spec.resolution, &spec.datasets)
     }
 
     /// The values at the spec's places, written whole to `target`.
@@ -271,43 +269,29 @@ impl Session {
         format: Format,
         target: &Path,
     ) -> Result<ValuesReport, JobError> {
-        self.check_resolution(&spec.resolution)?;
         let layout = self.layout();
         check_target(target)?;
-        self.verify_served(&spec.resolution, &[])?;
+        self.verify_served(spec.resolution, &[])?;
         let tables = dwd_translate::Tables::load(self.config.paths.translations.as_deref())?;
         write_whole(target, |w| {
             dwd_dataset::values::values(&layout, &tables, spec, format, w)
         })
     }
 
-    /// A resolution of the archive (a usage error otherwise).
-    pub fn check_resolution(&self, resolution: &str) -> Result<(), JobError> {
-        if !dwd_catalog::DATASETS
-            .iter()
-            .any(|d| dwd_catalog::resolution_of(d.name) == resolution)
-        {
-            return Err(JobError::UnknownDataset(dwd_catalog::Invalid::of(
-                Field::Resolution,
-                resolution,
-                said!(
-                    "not a resolution of the archive (1_minute, 5_minutes, 10_minutes, hourly, subdaily, daily, monthly, annual)"
-                ),
-            )));
-        }
-        Ok(())
-    }
-
     /// Every table a reader of `resolution` may use (the series, station
     /// lists and metadata of its datasets, or of `only`) is checked against
     /// the output ledger: a missing, damaged or foreign table is never
     /// served (each named with the command that fixes it).
-    pub fn verify_served(&self, resolution: &str, only: &[String]) -> Result<(), JobError> {
+    pub fn verify_served(
+        &self,
+        resolution: dwd_catalog::Resolution,
+        only: &[String],
+    ) -> Result<(), JobError> {
         let layout = self.layout();
         let datasets: Vec<&str> = dwd_catalog::DATASETS
             .iter()
             .map(|d| d.name)
-            .filter(|d| dwd_catalog::resolution_of(d) == resolution)
+            .filter(|d| dwd_catalog::Resolution::of(d) == Some(resolution))
             .filter(|d| only.is_empty() || only.iter().any(|o| o == d))
             .filter(|d| layout.dataset(d).is_dir())
             .collect();

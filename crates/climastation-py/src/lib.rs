@@ -46,6 +46,13 @@ fn raise(py: Python<'_>, e: &JobError) -> PyErr {
     error(py, class, e.to_string())
 }
 
+/// A resolution by DWD's folder name; another name is a `DatasetError`
+/// naming those there are.
+fn parse_resolution(py: Python<'_>, text: &str) -> PyResult<dwd_catalog::Resolution> {
+    text.parse()
+        .map_err(|e| raise(py, &JobError::UnknownDataset(e)))
+}
+
 /// Whether a wrong `field` is a selection's (a place, a station, a date:
 /// `SelectionError`) rather than another usage error.
 fn selects(field: dwd_catalog::Field) -> bool {
@@ -340,6 +347,7 @@ impl Archive {
         with_station: bool,
         long: bool,
     ) -> PyResult<Job> {
+        let resolution = parse_resolution(py, &resolution)?;
         let selection = self.selection(py, &selection)?;
         let session = self.session.clone();
         Ok(Job::spawn(move |stop, _| {
@@ -383,7 +391,7 @@ impl Archive {
             }
         };
         let request = climastation_jobs::ValuesRequest {
-            resolution,
+            resolution: parse_resolution(py, &resolution)?,
             parameters,
             at,
             points_file: None,
@@ -414,7 +422,11 @@ impl Archive {
 #[pyfunction]
 #[pyo3(signature = (resolution=None))]
 fn _datasets(py: Python<'_>, resolution: Option<String>) -> PyResult<Py<PyAny>> {
-    let chosen = climastation_jobs::datasets(resolution.as_deref()).map_err(|e| raise(py, &e))?;
+    let resolution = resolution
+        .as_deref()
+        .map(|r| parse_resolution(py, r))
+        .transpose()?;
+    let chosen = climastation_jobs::datasets(resolution);
     let tables =
         dwd_translate::Tables::load(None).map_err(|e| raise(py, &JobError::Translations(e)))?;
     to_python(py, &climastation_jobs::json::datasets(&tables, &chosen))

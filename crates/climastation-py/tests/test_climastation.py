@@ -59,7 +59,7 @@ def test_datasets_lists_the_catalog_and_filters_by_resolution():
     kl = next(d for d in every if d["name"] == "daily/kl")
     names = {p["name"] for p in kl["parameters"]}
     assert "temperature_air_mean_2m" in names
-    with pytest.raises(climastation.DatasetError, match="unknown resolution") as e:
+    with pytest.raises(climastation.DatasetError, match="not a resolution of the archive") as e:
         climastation.datasets("weekly")
     assert isinstance(e.value, ValueError)
 

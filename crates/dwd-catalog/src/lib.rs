@@ -76,6 +76,11 @@ impl Resolution {
         }
     }
 
+    /// The resolution of a dataset name (`hourly/air_temperature`).
+    pub fn of(dataset: &str) -> Option<Resolution> {
+        resolution_of(dataset).parse().ok()
+    }
+
     /// 1-, 5- and 10-minute data: the resolutions whose timestamps before
     /// 2000-01-01 are MEZ.
     pub fn minute_data(self) -> bool {
@@ -294,6 +299,35 @@ fn hint(suggestions: &[&str]) -> String {
 /// The dataset of this name, or an error with the closest names.
 /// The resolution folder a dataset name begins with (`hourly` of
 /// `hourly/air_temperature`).
+impl std::fmt::Display for Resolution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.folder())
+    }
+}
+
+/// A resolution by DWD's folder name (`hourly`, `10_minutes`, …); a name
+/// the archive has not is refused, naming those it has.
+impl std::str::FromStr for Resolution {
+    type Err = Invalid;
+
+    fn from_str(s: &str) -> Result<Self, Invalid> {
+        Resolution::ALL
+            .into_iter()
+            .find(|r| r.folder() == s.trim())
+            .ok_or_else(|| {
+                let known: Vec<&str> = Resolution::ALL.iter().map(|r| r.folder()).collect();
+                Invalid::of(
+                    Field::Resolution,
+                    format!("{s:?}"),
+                    said!(format!(
+                        "not a resolution of the archive; one of {}",
+                        known.join(", ")
+                    )),
+                )
+            })
+    }
+}
+
 pub fn resolution_of(dataset: &str) -> &str {
     dataset.split('/').next().unwrap_or(dataset)
 }

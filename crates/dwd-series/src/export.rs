@@ -25,7 +25,7 @@ use crate::layout::OutputLayout;
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error("no series of resolution {0} under the output folder: run the datasets first")]
-    Nothing(String),
+    Nothing(dwd_catalog::Resolution),
     /// A value of the request is wrong (a parameter no series has).
     #[error(transparent)]
     Invalid(#[from] dwd_catalog::Invalid),
@@ -47,7 +47,10 @@ pub enum ExportError {
 pub use crate::output::Format;
 
 /// Parameters no series of the resolution has.
-pub(crate) fn unknown_parameters(unknown: &[&str], resolution: &str) -> ExportError {
+pub(crate) fn unknown_parameters(
+    unknown: &[&str],
+    resolution: dwd_catalog::Resolution,
+) -> ExportError {
     ExportError::Invalid(dwd_catalog::Invalid::new(
         dwd_catalog::Field::Parameters,
         dwd_catalog::said!(format!(
@@ -65,9 +68,9 @@ pub struct Station {
 }
 
 /// What to export.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Spec {
-    pub resolution: String,
+    pub resolution: dwd_catalog::Resolution,
     /// Datasets of the resolution; empty: every one with series.
     pub datasets: Vec<String>,
     pub selection: dwd_catalog::Selection,
@@ -83,6 +86,21 @@ pub struct Spec {
     pub long: bool,
     /// Set (by Ctrl-C) to stop between stations: [`ExportError::Interrupted`].
     pub stop: Option<pipeline::StopHandle>,
+}
+
+impl Spec {
+    /// Every series of `resolution`: all datasets, stations and parameters.
+    pub fn new(resolution: dwd_catalog::Resolution) -> Spec {
+        Spec {
+            resolution,
+            datasets: Vec::new(),
+            selection: dwd_catalog::Selection::default(),
+            parameters: Vec::new(),
+            with_station: false,
+            long: false,
+            stop: None,
+        }
+    }
 }
 
 /// A dataset's chosen columns: (series name, output field).
@@ -103,7 +121,7 @@ pub struct Exported {
 pub enum Empty {
     /// No station with a series matches the selection.
     NoStationSelected {
-        resolution: String,
+        resolution: dwd_catalog::Resolution,
         with_series: usize,
     },
     /// The stations chosen have no rows in the span asked.
@@ -338,7 +356,7 @@ pub struct ExportPlan {
     with_series: usize,
     /// Datasets without a station list that the selection needed.
     unplaced: Vec<String>,
-    resolution: String,
+    resolution: dwd_catalog::Resolution,
     /// The days asked (for what an empty answer says).
     span: (Option<jiff::civil::Date>, Option<jiff::civil::Date>),
     from: Option<i64>,
@@ -365,11 +383,11 @@ pub struct LongParam {
 pub fn plan(layout: &OutputLayout, spec: &Spec, format: Format) -> Result<ExportPlan, ExportError> {
     let sets: Vec<SeriesSet> = series_sets(layout)?
         .into_iter()
-        .filter(|s| dwd_catalog::resolution_of(&s.dataset) == spec.resolution)
+        .filter(|s| dwd_catalog::Resolution::of(&s.dataset) == Some(spec.resolution))
         .filter(|s| spec.datasets.is_empty() || spec.datasets.contains(&s.dataset))
         .collect();
     if sets.is_empty() {
-        return Err(ExportError::Nothing(spec.resolution.clone()));
+        return Err(ExportError::Nothing(spec.resolution));
     }
     let columns = chosen_columns(&sets, spec)?;
 
@@ -432,7 +450,7 @@ pub fn plan(layout: &OutputLayout, spec: &Spec, format: Format) -> Result<Export
             true => unplaced,
             false => Vec::new(),
         },
-        resolution: spec.resolution.clone(),
+        resolution: spec.resolution,
         span: (sel.from, sel.to),
         from: sel.from.and_then(ms),
         to: sel.to.and_then(|d| d.tomorrow().ok()).and_then(ms),
@@ -505,7 +523,7 @@ fn chosen_columns(sets: &[SeriesSet], spec: &Spec) -> Result<Vec<(String, Column
         .map(String::as_str)
         .collect();
     if !unknown.is_empty() {
-        return Err(unknown_parameters(&unknown, &spec.resolution));
+        return Err(unknown_parameters(&unknown, spec.resolution));
     }
     Ok(plan)
 }
@@ -605,7 +623,7 @@ impl ExportPlan {
             );
             report.empty.push(match self.ids.len() {
                 0 => Empty::NoStationSelected {
-                    resolution: self.resolution.clone(),
+                    resolution: self.resolution,
                     with_series: self.with_series,
                 },
                 n => Empty::NoRowsInSpan {
@@ -855,8 +873,8 @@ mod tests {
 
     fn spec() -> Spec {
         Spec {
-            resolution: "hourly".into(),
-            ..Spec::default()
+            resolution: dwd_catalog::Resolution::Hourly,
+            ..Spec::new(dwd_catalog::Resolution::Hourly)
         }
     }
 
@@ -918,7 +936,7 @@ mod tests {
             export(&layout, &s, Format::Csv, Vec::new()),
             Err(ExportError::Invalid(_))
         ));
-        s.resolution = "daily".into();
+        s.resolution = dwd_catalog::Resolution::Daily;
         assert!(matches!(
             export(&layout, &s, Format::Csv, Vec::new()),
             Err(ExportError::Nothing(_))

@@ -242,7 +242,7 @@ impl Method {
 /// What to compute.
 #[derive(Clone, Debug)]
 pub struct ValuesSpec {
-    pub resolution: String,
+    pub resolution: dwd_catalog::Resolution,
     /// Output names of parameters (as the export names them).
     pub parameters: Vec<String>,
     pub points: Vec<Point>,
@@ -265,10 +265,12 @@ pub struct ValuesSpec {
     pub stop: Option<pipeline::StopHandle>,
 }
 
-impl Default for ValuesSpec {
-    fn default() -> Self {
+impl ValuesSpec {
+    /// Values of `resolution`'s series, with the defaults of the module
+    /// doc (nearest; idw with k 4, 1 km, −6.5 K/km).
+    pub fn new(resolution: dwd_catalog::Resolution) -> Self {
         ValuesSpec {
-            resolution: String::new(),
+            resolution,
             parameters: Vec::new(),
             points: Vec::new(),
             from: None,
@@ -446,10 +448,10 @@ pub fn plan(
 ) -> Result<Plan, ExportError> {
     let sets: Vec<SeriesSet> = series_sets(layout)?
         .into_iter()
-        .filter(|s| dwd_catalog::resolution_of(&s.dataset) == spec.resolution)
+        .filter(|s| dwd_catalog::Resolution::of(&s.dataset) == Some(spec.resolution))
         .collect();
     if sets.is_empty() {
-        return Err(ExportError::Nothing(spec.resolution.clone()));
+        return Err(ExportError::Nothing(spec.resolution));
     }
     let params = resolve(&sets, tables, spec)?;
     let mut sites: HashMap<String, Vec<Site>> = HashMap::new();
@@ -691,10 +693,7 @@ fn resolve(
     }
     if !unknown.is_empty() {
         let unknown: Vec<&str> = unknown.iter().map(String::as_str).collect();
-        return Err(crate::export::unknown_parameters(
-            &unknown,
-            &spec.resolution,
-        ));
+        return Err(crate::export::unknown_parameters(&unknown, spec.resolution));
     }
     if out.is_empty() {
         return Err(ExportError::Invalid(dwd_catalog::Invalid::new(
@@ -1012,7 +1011,7 @@ mod tests {
 
     #[test]
     fn nearest_takes_the_first_reading_and_none_is_counted_zero() {
-        let spec = ValuesSpec::default();
+        let spec = ValuesSpec::new(dwd_catalog::Resolution::Hourly);
         let c = combine(
             &[r(44, 3.0, 10.0), r(45, 5.0, 20.0)],
             Method::Nearest,
@@ -1035,7 +1034,7 @@ mod tests {
     fn idw_weights_by_inverse_square_distance_of_the_k_nearest() {
         let spec = ValuesSpec {
             k: 2,
-            ..ValuesSpec::default()
+            ..ValuesSpec::new(dwd_catalog::Resolution::Hourly)
         };
         // 1/4 and 1/16: weights 0.8 and 0.2; the third station is past k
         let c = combine(
@@ -1053,7 +1052,7 @@ mod tests {
 
     #[test]
     fn a_station_within_one_km_stands_alone() {
-        let spec = ValuesSpec::default();
+        let spec = ValuesSpec::new(dwd_catalog::Resolution::Hourly);
         let c = combine(
             &[r(1, 0.9, 10.0), r(2, 1.5, 20.0)],
             Method::Idw,
@@ -1077,7 +1076,7 @@ mod tests {
 
     #[test]
     fn codes_and_directions_fall_back_to_nearest() {
-        let spec = ValuesSpec::default();
+        let spec = ValuesSpec::new(dwd_catalog::Resolution::Hourly);
         let direction = Spatial {
             interpolate: false,
             ..NUMBER
@@ -1097,7 +1096,7 @@ mod tests {
         let spec = ValuesSpec {
             k: 1,
             near_km: 0.0,
-            ..ValuesSpec::default()
+            ..ValuesSpec::new(dwd_catalog::Resolution::Hourly)
         };
         let t = Spatial {
             lapse: true,
@@ -1168,7 +1167,7 @@ mod tests {
 
     fn at(lat: f64, lon: f64) -> ValuesSpec {
         ValuesSpec {
-            resolution: "hourly".into(),
+            resolution: dwd_catalog::Resolution::Hourly,
             parameters: vec!["temperature_air_mean_2m".into()],
             points: vec![Point {
                 id: "p".into(),
@@ -1176,7 +1175,7 @@ mod tests {
                 longitude: lon,
                 height_m: None,
             }],
-            ..ValuesSpec::default()
+            ..ValuesSpec::new(dwd_catalog::Resolution::Hourly)
         }
     }
 

@@ -12,13 +12,12 @@ use crate::output::print_json;
 pub struct Args {
     /// Only the datasets of this resolution (`1_minute`, `hourly`, `daily`, …).
     #[arg(long, value_name = "R")]
-    pub resolution: Option<String>,
+    pub resolution: Option<dwd_catalog::Resolution>,
 }
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let tables = dwd_translate::Tables::load(ctx.config.paths.translations.as_deref())?;
-    let chosen =
-        climastation_jobs::datasets(args.resolution.as_deref()).map_err(crate::context::job)?;
+    let chosen = climastation_jobs::datasets(args.resolution);
     if ctx.json {
         print_json(&climastation_jobs::json::datasets(&tables, &chosen))?;
         return Ok(crate::exit::OK);

@@ -18,7 +18,7 @@ use crate::output::print_json;
 pub struct Args {
     /// The resolution (`hourly`, `10_minutes`, …): its datasets are joined.
     #[arg(long, value_name = "R")]
-    pub resolution: String,
+    pub resolution: dwd_catalog::Resolution,
     /// Only these datasets of the resolution (repeatable); default: all with series.
     #[arg(long = "dataset", value_name = "D")]
     pub datasets: Vec<String>,
@@ -66,7 +66,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         return at_places(ctx, args);
     }
     let spec = dwd_dataset::export::Spec {
-        resolution: args.resolution.clone(),
+        resolution: args.resolution,
         datasets: args.datasets.clone(),
         selection: args.selection.resolve(ctx)?,
         parameters: args.parameters.clone(),
@@ -107,7 +107,7 @@ fn at_places(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         &super::values::Args {
             at: args.at.clone(),
             points: None,
-            resolution: args.resolution.clone(),
+            resolution: args.resolution,
             parameters: args.parameters.clone(),
             from: selection.from.map(|d| d.to_string()),
             to: selection.to.map(|d| d.to_string()),

@@ -31,7 +31,7 @@ pub struct Args {
     pub points: Option<std::path::PathBuf>,
     /// The resolution (`hourly`, `daily`, …): its datasets' series are used.
     #[arg(long, value_name = "R")]
-    pub resolution: String,
+    pub resolution: dwd_catalog::Resolution,
     /// Parameters (output names, comma separated).
     #[arg(long, value_delimiter = ',', value_name = "A,B,…", required = true)]
     pub parameters: Vec<String>,
@@ -64,7 +64,7 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let request = climastation_jobs::ValuesRequest {
-        resolution: args.resolution.clone(),
+        resolution: args.resolution,
         parameters: args.parameters.clone(),
         at: args.at.clone(),
         points_file: args.points.clone(),
