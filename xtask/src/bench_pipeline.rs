@@ -127,7 +127,7 @@ pub fn run_one(args: Args) -> anyhow::Result<()> {
         &locate,
         &pipeline::Verify,
         &options,
-        &pipeline::StopHandle::new(),
+        &tracker_core::Cancel::new(),
         &pipeline::Quiet,
     )?;
     let d = report.datasets.first().context("no dataset ran")?;

@@ -79,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &locate,
         &download,
         &options,
-        &pipeline::StopHandle::new(),
+        &tracker_core::Cancel::new(),
         &pipeline::Quiet,
     )?;
     let download_s = t.elapsed().as_secs_f64();

@@ -38,7 +38,7 @@ impl Session {
         &self,
         store: &dyn ProgressStore,
         request: &CrawlRequest,
-        stop: &pipeline::StopHandle,
+        stop: &tracker_core::Cancel,
     ) -> Result<Vec<CrawlReport>, JobError> {
         let names: Vec<String> = if request.datasets.is_empty() {
             self.config

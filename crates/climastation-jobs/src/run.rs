@@ -84,7 +84,7 @@ impl Session {
     pub fn run(
         &self,
         request: &RunRequest,
-        stop: &pipeline::StopHandle,
+        stop: &tracker_core::Cancel,
         events: &dyn RunEvents,
     ) -> Result<RunOutcome, JobError> {
         let cfg = &self.config;
@@ -262,7 +262,7 @@ impl Session {
         &self,
         kind: ProcessorKind,
         request: &RunRequest,
-        stop: &pipeline::StopHandle,
+        stop: &tracker_core::Cancel,
     ) -> Result<Arc<dyn pipeline::Processor>, JobError> {
         let cfg = &self.config;
         let download = || {
@@ -270,7 +270,7 @@ impl Session {
                 &cfg.source.base_url,
                 dwd_dataset::DownloadOptions {
                     http: dwd_source::HttpOptions {
-                        stop: Some(stop.flag()),
+                        stop: Some(stop.clone()),
                         ..self.http_options()
                     },
                     max_connections: cfg.source.max_connections,

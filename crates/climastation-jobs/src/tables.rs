@@ -123,7 +123,11 @@ fn check_items(field: Field, items: &[String]) -> Result<(), JobError> {
 impl Session {
     /// The values request checked (places, dates in order, limits) and
     /// completed from the configuration's `values:` section.
-    pub fn values_spec(&self, r: &ValuesRequest) -> Result<ValuesSpec, JobError> {
+    pub fn values_spec(
+        &self,
+        r: &ValuesRequest,
+        cancel: &tracker_core::Cancel,
+    ) -> Result<ValuesSpec, JobError> {
         use dwd_dataset::values::{parse_point, read_points};
         if r.parameters.is_empty() {
             return Err(JobError::invalid(
@@ -192,6 +196,7 @@ impl Session {
         dwd_catalog::selection::check_range(from, to)?;
         let v = &self.config.values;
         Ok(ValuesSpec {
+            stop: Some(cancel.clone()),
             resolution: r.resolution,
             parameters: r.parameters.clone(),
             points,
@@ -229,7 +234,12 @@ impl Session {
     }
 
     /// [`Session::values`]' rows in memory.
-    pub fn values_table(&self, spec: &ValuesSpec) -> Result<Table, JobError> {
+    pub fn values_table(
+        &self,
+        request: &ValuesRequest,
+        cancel: &tracker_core::Cancel,
+    ) -> Result<Table, JobError> {
+        let spec = &self.values_spec(request, cancel)?;
         self.verify_served(spec.resolution, &[])?;
         let layout = self.layout();
         let tables = dwd_translate::Tables::load(self.config.paths.translations.as_deref())?;
@@ -263,12 +273,15 @@ impl Session {
     }
 
     /// The values at the spec's places, written whole to `target`.
+    /// `cancel` (Ctrl-C) ends it between places: nothing is written.
     pub fn values(
         &self,
-        spec: &ValuesSpec,
+        request: &ValuesRequest,
+        cancel: &tracker_core::Cancel,
         format: Format,
         target: &Path,
     ) -> Result<ValuesReport, JobError> {
+        let spec = &self.values_spec(request, cancel)?;
         let layout = self.layout();
         check_target(target)?;
         self.verify_served(spec.resolution, &[])?;

@@ -235,13 +235,13 @@ impl Session {
         dataset: &str,
         selection: &dwd_catalog::Selection,
         source: Option<&str>,
-        stop: &pipeline::StopHandle,
+        stop: &tracker_core::Cancel,
     ) -> Result<StationsReport, JobError> {
         let known = dwd_catalog::require(dataset).map_err(crate::unknown_dataset)?;
         let root = source.map_or_else(|| self.config.source.base_url.clone(), str::to_owned);
         let crawler = dwd_dataset::crawl::Crawler {
             http: dwd_source::HttpOptions {
-                stop: Some(stop.flag()),
+                stop: Some(stop.clone()),
                 ..self.http_options()
             },
             ..self.crawler()
@@ -255,7 +255,7 @@ impl Session {
             2
         };
         let entries =
-            dwd_source::crawl_to_depth(src.as_ref(), dataset, depth, &|| stop.is_stopped())
+            dwd_source::crawl_to_depth(src.as_ref(), dataset, depth, &|| stop.is_cancelled())
                 .map_err(|e| match e.is_interrupted() {
                     true => JobError::Interrupted,
                     false => JobError::Listing {

@@ -80,17 +80,17 @@ impl climastation_jobs::RunEvents for Events {}
 #[pyclass(frozen, module = "climastation._climastation")]
 pub(crate) struct Job {
     shared: Arc<Shared>,
-    stop: pipeline::StopHandle,
+    stop: tracker_core::Cancel,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Job {
     /// Starts `work` on its own thread with a stop handle and the events.
     pub(crate) fn spawn(
-        work: impl FnOnce(&pipeline::StopHandle, &Events) -> Result<Done, JobError> + Send + 'static,
+        work: impl FnOnce(&tracker_core::Cancel, &Events) -> Result<Done, JobError> + Send + 'static,
     ) -> Job {
         let shared = Arc::new(Shared::default());
-        let stop = pipeline::StopHandle::new();
+        let stop = tracker_core::Cancel::new();
         let (s, st) = (shared.clone(), stop.clone());
         let thread = std::thread::spawn(move || {
             let events = Events(s.clone());
@@ -133,7 +133,7 @@ impl Job {
     /// Asks the job to stop cleanly (as the CLI's first Ctrl-C: claimed
     /// files go back to pending, nothing is half-written).
     fn stop(&self) {
-        self.stop.stop();
+        self.stop.cancel();
     }
 
     /// Each dataset's `(dataset, done, total, failed)` so far.

@@ -402,17 +402,13 @@ impl Archive {
             max_distance_km,
             k,
         };
-        let spec = self
-            .session
-            .values_spec(&request)
+        // the request is checked here, so that a bad one raises at once
+        self.session
+            .values_spec(&request, &tracker_core::Cancel::new())
             .map_err(|e| raise(py, &e))?;
         let session = self.session.clone();
         Ok(Job::spawn(move |stop, _| {
-            let spec = dwd_dataset::values::ValuesSpec {
-                stop: Some(stop.clone()),
-                ..spec
-            };
-            Ok(Done::Table(session.values_table(&spec)?))
+            Ok(Done::Table(session.values_table(&request, stop)?))
         }))
     }
 }

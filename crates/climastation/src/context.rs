@@ -86,8 +86,8 @@ impl std::error::Error for Interrupted {}
 
 /// The first Ctrl-C or SIGTERM sets the returned handle (a clean stop);
 /// a second one exits at once with 130.
-pub fn stop_on_signals() -> anyhow::Result<pipeline::StopHandle> {
-    let stop = pipeline::StopHandle::new();
+pub fn stop_on_signals() -> anyhow::Result<tracker_core::Cancel> {
+    let stop = tracker_core::Cancel::new();
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register_conditional_shutdown(
             signal,

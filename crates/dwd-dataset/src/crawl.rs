@@ -101,13 +101,13 @@ impl Crawler {
         datasets: &[DatasetId],
         root: &str,
         selection: &dwd_catalog::Selection,
-        stop: &pipeline::StopHandle,
+        stop: &tracker_core::Cancel,
         listed: OnListed<'_>,
     ) -> Result<Vec<CrawlReport>, CrawlError> {
         // a listing that waits on a stalled server ends at once on a stop
         let with_stop = Crawler {
             http: dwd_source::HttpOptions {
-                stop: Some(stop.flag()),
+                stop: Some(stop.clone()),
                 ..self.http.clone()
             },
             ..self.clone()
@@ -119,14 +119,14 @@ impl Crawler {
         let mut reports = Vec::new();
         for dataset in datasets {
             let name = dataset.as_str();
-            if stop.is_stopped() {
+            if stop.is_cancelled() {
                 return Err(CrawlError::Interrupted);
             }
             let entries = dwd_source::crawl_to_depth(
                 source.as_ref(),
                 name,
                 dwd_source::crawl::MAX_DEPTH,
-                &|| stop.is_stopped(),
+                &|| stop.is_cancelled(),
             )
             .map_err(|e| match e {
                 e if e.is_interrupted() => CrawlError::Interrupted,

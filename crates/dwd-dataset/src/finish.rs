@@ -233,14 +233,14 @@ impl<'a, 'j> Finishing<'a, 'j> {
             tracing::info!(dataset = %self.job.dataset, "series are merged from Parquet tables only; `climastation export` writes CSV and JSON lines");
             return Ok(());
         }
-        let stop = self.job.stop_handle();
+        let stop = self.job.cancel();
         let report = crate::update_series(
             &self.layout,
             self.job.dataset,
             self.job.store,
             self.job.workers,
             self.settings.depth,
-            &|| stop.is_stopped(),
+            &|| stop.is_cancelled(),
         )
         .map_err(|e| match e {
             crate::update::UpdateError::Interrupted => ProcessError::interrupted(),

@@ -85,7 +85,7 @@ pub struct Spec {
     /// per parameter; numeric parameters only.
     pub long: bool,
     /// Set (by Ctrl-C) to stop between stations: [`ExportError::Interrupted`].
-    pub stop: Option<pipeline::StopHandle>,
+    pub stop: Option<tracker_core::Cancel>,
 }
 
 impl Spec {
@@ -600,7 +600,7 @@ impl ExportPlan {
             if spec
                 .stop
                 .as_ref()
-                .is_some_and(pipeline::StopHandle::is_stopped)
+                .is_some_and(tracker_core::Cancel::is_cancelled)
             {
                 return Err(ExportError::Interrupted);
             }

@@ -262,7 +262,7 @@ pub struct ValuesSpec {
     pub lapse_k_per_km: f64,
     /// Stations never used (a leave-one-out check hides one at a time).
     pub exclude: BTreeSet<u32>,
-    pub stop: Option<pipeline::StopHandle>,
+    pub stop: Option<tracker_core::Cancel>,
 }
 
 impl ValuesSpec {
@@ -528,7 +528,7 @@ impl Plan {
             if spec
                 .stop
                 .as_ref()
-                .is_some_and(pipeline::StopHandle::is_stopped)
+                .is_some_and(tracker_core::Cancel::is_cancelled)
             {
                 return Err(ExportError::Interrupted);
             }

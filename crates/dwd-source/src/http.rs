@@ -242,7 +242,7 @@ impl Http {
         self.options
             .stop
             .as_ref()
-            .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
+            .is_some_and(tracker_core::Cancel::is_cancelled)
     }
 
     /// Runs `work` (a request that may wait on a stalled server for up to
@@ -371,7 +371,7 @@ impl Http {
 /// timeout) or when the pump is dropped and it has a chunk to hand over.
 pub struct Pump {
     chunks: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
-    stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    stop: Option<tracker_core::Cancel>,
     current: Vec<u8>,
     at: usize,
     done: bool,
@@ -391,7 +391,7 @@ struct PumpStopped;
 impl Pump {
     pub fn new(
         mut inner: impl std::io::Read + Send + 'static,
-        stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+        stop: Option<tracker_core::Cancel>,
     ) -> Pump {
         let (tx, rx) = std::sync::mpsc::sync_channel(2);
         let spawned = std::thread::Builder::new()
@@ -454,7 +454,7 @@ impl std::io::Read for Pump {
                     if self
                         .stop
                         .as_ref()
-                        .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
+                        .is_some_and(tracker_core::Cancel::is_cancelled)
                     {
                         return Err(std::io::Error::other(PumpStopped));
                     }
@@ -537,9 +537,9 @@ mod tests {
             }
         }
         let (_keep, rx) = std::sync::mpsc::channel();
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = tracker_core::Cancel::new();
         let mut pump = Pump::new(Stalled(rx), Some(stop.clone()));
-        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        stop.cancel();
         let e = pump.read(&mut [0u8; 8]).unwrap_err();
         assert!(Pump::stopped(&e), "{e}");
         let lost = std::io::Error::other("stopped while the connection stalled");

@@ -5,8 +5,6 @@
 //! path for either.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use tracker_core::Timestamp;
@@ -149,7 +147,7 @@ pub struct HttpOptions {
     /// Set by Ctrl-C (a run's stop flag): a request waiting for a stalled
     /// server is abandoned within a tenth of a second
     /// ([`FetchError::Interrupted`]).
-    pub stop: Option<Arc<AtomicBool>>,
+    pub stop: Option<tracker_core::Cancel>,
 }
 
 impl Default for HttpOptions {

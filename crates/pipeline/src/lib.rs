@@ -8,7 +8,7 @@
 //! - **Fail-fast** (default): a file that fails for good, or a processor
 //!   panic, stops the dataset: no new claims, claimed-but-unstarted files are
 //!   released, in-flight files finish within a grace period. A rerun resumes.
-//! - **Graceful stop**: the same when the [`StopHandle`] is set (Ctrl-C).
+//! - **Graceful stop**: the same when the [`tracker_core::Cancel`] is cancelled (Ctrl-C).
 //! - **Memory**: workers × per-worker budget never exceeds the total budget;
 //!   processors stream with bounded buffers and refuse input that declares
 //!   more than a worker's budget ([`MemoryBudget::admit`]).
@@ -19,7 +19,7 @@ mod processor;
 mod runner;
 mod verify;
 
-pub use processor::{FinishJob, Job, MemoryBudget, Outcome, ProcessError, Processor, StopHandle};
+pub use processor::{FinishJob, Job, MemoryBudget, Outcome, ProcessError, Processor};
 pub use runner::{
     DatasetReport, FailedFile, FileEvent, Observer, PipelineError, Quiet, RunOptions, RunReport,
     Stats, StopReason, host_name, panic_message, run,

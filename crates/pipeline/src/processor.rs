@@ -1,9 +1,11 @@
 //! What a processor is given and returns.
 
 use std::path::Path;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+
 use std::time::{Duration, Instant};
+use tracker_core::Cancel;
 
 use tracker_core::{Claim, FailureKind};
 
@@ -71,18 +73,18 @@ pub struct FinishJob<'a> {
     pub budget: &'a MemoryBudget,
     /// Threads the work may use (the run's workers).
     pub workers: usize,
-    pub(crate) interrupt: &'a StopHandle,
+    pub(crate) interrupt: &'a Cancel,
 }
 
 impl FinishJob<'_> {
     /// True once a stop was asked for (Ctrl-C): return
     /// [`ProcessError::interrupted`] at the next safe point.
     pub fn should_stop(&self) -> bool {
-        self.interrupt.is_stopped()
+        self.interrupt.is_cancelled()
     }
 
     /// The run's stop flag, for threads the work starts.
-    pub fn stop_handle(&self) -> StopHandle {
+    pub fn cancel(&self) -> Cancel {
         self.interrupt.clone()
     }
 }
@@ -234,30 +236,6 @@ impl MemoryBudget {
         usize::try_from(self.total_bytes / self.per_worker_bytes.max(1))
             .unwrap_or(usize::MAX)
             .max(1)
-    }
-}
-
-/// A run-wide stop request (Ctrl-C, SIGTERM, or the caller). Cheap to clone;
-/// the flag can be handed to a signal handler.
-#[derive(Clone, Debug, Default)]
-pub struct StopHandle(Arc<AtomicBool>);
-
-impl StopHandle {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn stop(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    pub fn is_stopped(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-
-    /// The flag itself, for `signal_hook::flag::register`.
-    pub fn flag(&self) -> Arc<AtomicBool> {
-        self.0.clone()
     }
 }
 

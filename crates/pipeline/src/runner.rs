@@ -11,13 +11,11 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use tracker_core::{
-    Claim, CompletionMetrics, DatasetId, FailOutcome, Failure, FailureKind, FileId, FileKey,
-    ProgressStore, StatusCounts, TrackerError, WorkerId,
+    Cancel, Claim, CompletionMetrics, DatasetId, FailOutcome, Failure, FailureKind, FileId,
+    FileKey, ProgressStore, StatusCounts, TrackerError, WorkerId,
 };
 
-use crate::processor::{
-    FinishJob, Job, MemoryBudget, ProcessError, Processor, StopHandle, StopState,
-};
+use crate::processor::{FinishJob, Job, MemoryBudget, ProcessError, Processor, StopState};
 
 /// How a run works.
 #[derive(Clone, Debug)]
@@ -216,7 +214,7 @@ pub fn run<S, O, L>(
     locate: &L,
     processor: &dyn Processor,
     opts: &RunOptions,
-    interrupt: &StopHandle,
+    interrupt: &Cancel,
     observer: &dyn Observer,
 ) -> Result<RunReport, PipelineError>
 where
@@ -235,7 +233,7 @@ where
         })?;
     let mut report = RunReport::default();
     for dataset in datasets {
-        if interrupt.is_stopped() {
+        if interrupt.is_cancelled() {
             break;
         }
         let dataset_phase = |prepare: bool| match open() {
@@ -348,7 +346,7 @@ fn run_dataset<S, O, L>(
     locate: &L,
     processor: &dyn Processor,
     opts: &RunOptions,
-    interrupt: &StopHandle,
+    interrupt: &Cancel,
     observer: &dyn Observer,
 ) -> Result<DatasetReport, PipelineError>
 where
@@ -577,7 +575,7 @@ fn work<'a, S, L>(
     locate: &L,
     processor: &dyn Processor,
     opts: &RunOptions,
-    interrupt: &StopHandle,
+    interrupt: &Cancel,
     observer: &'a dyn Observer,
 ) where
     S: ProgressStore,
@@ -586,7 +584,7 @@ fn work<'a, S, L>(
     let dataset = shared.dataset;
     let mut finished = Finished::new(store, shared, observer);
     loop {
-        if interrupt.is_stopped() {
+        if interrupt.is_cancelled() {
             shared.stop(StopReason::Interrupted);
         }
         finished.flush();
@@ -621,7 +619,7 @@ fn work<'a, S, L>(
         }
         let mut claims = claims.into_iter();
         while let Some(claim) = claims.next() {
-            if interrupt.is_stopped() {
+            if interrupt.is_cancelled() {
                 shared.stop(StopReason::Interrupted);
             }
             if shared.stop.is_stopping() {

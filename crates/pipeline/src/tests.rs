@@ -57,7 +57,7 @@ impl Env {
         datasets: &[&str],
         p: &dyn Processor,
         opts: &RunOptions,
-        stop: &StopHandle,
+        stop: &Cancel,
     ) -> RunReport {
         let ds: Vec<DatasetId> = datasets
             .iter()
@@ -124,7 +124,7 @@ fn every_file_is_processed_once_and_datasets_run_in_order() {
     e.register("a", 40);
     e.register("b", 40);
     let p = Script::new(ok);
-    let report = e.run(&["a", "b"], &p, &opts(), &StopHandle::new());
+    let report = e.run(&["a", "b"], &p, &opts(), &Cancel::new());
     assert_eq!(report.exit_code(), 0);
     let seen = p.seen();
     assert_eq!(seen.len(), 80);
@@ -153,7 +153,7 @@ fn fail_fast_stops_the_dataset_and_later_ones() {
             ok(job)
         }
     });
-    let report = e.run(&["a", "b"], &p, &opts(), &StopHandle::new());
+    let report = e.run(&["a", "b"], &p, &opts(), &Cancel::new());
     assert_eq!(report.exit_code(), 1);
     assert_eq!(report.datasets.len(), 1, "b must not start");
     match &report.datasets[0].stopped {
@@ -185,7 +185,7 @@ fn keep_going_finishes_everything_and_reports_failures() {
             fail_fast: false,
             ..opts()
         },
-        &StopHandle::new(),
+        &Cancel::new(),
     );
     assert_eq!(report.exit_code(), 1);
     let mut failed: Vec<_> = report.failures().map(|f| f.key.path().to_owned()).collect();
@@ -213,7 +213,7 @@ fn a_panicking_processor_fails_its_file_and_stops_the_dataset() {
         }
         ok(job)
     });
-    let report = e.run(&["a"], &p, &opts(), &StopHandle::new());
+    let report = e.run(&["a"], &p, &opts(), &Cancel::new());
     let failed: Vec<_> = report.failures().collect();
     assert_eq!(failed.len(), 1);
     assert!(
@@ -247,7 +247,7 @@ fn transient_failures_are_retried_after_backoff() {
         }
         ok(job)
     });
-    let report = e.run(&["a"], &p, &opts(), &StopHandle::new());
+    let report = e.run(&["a"], &p, &opts(), &Cancel::new());
     assert_eq!(report.exit_code(), 0);
     assert_eq!(report.datasets[0].retried, 2);
     assert_eq!(e.counts("a").completed, 5);
@@ -274,7 +274,7 @@ fn a_file_that_changed_at_the_source_is_queued_again_with_its_new_listing() {
         }
         ok(job)
     });
-    let report = e.run(&["a"], &p, &opts(), &StopHandle::new());
+    let report = e.run(&["a"], &p, &opts(), &Cancel::new());
     assert_eq!(report.exit_code(), 0, "{report:?}");
     assert!(report.datasets[0].failed.is_empty());
     assert_eq!(e.counts("a").completed, 2);
@@ -310,7 +310,7 @@ fn a_full_disk_stops_the_run_and_keeps_the_files_error_without_a_failure() {
         claim_batch: 1,
         ..opts()
     };
-    let report = e.run(&["a", "b"], &p, &o, &StopHandle::new());
+    let report = e.run(&["a", "b"], &p, &o, &Cancel::new());
     assert_eq!(report.exit_code(), 1);
     assert_eq!(report.datasets.len(), 1, "later datasets are not started");
     assert!(matches!(
@@ -334,10 +334,10 @@ fn a_full_disk_stops_the_run_and_keeps_the_files_error_without_a_failure() {
 fn an_interrupt_releases_claims_and_exits_130() {
     let e = env(RetryPolicy::default());
     e.register("a", 200);
-    let stop = StopHandle::new();
+    let stop = Cancel::new();
     let p = Script::new(|job: &Job<'_>| {
         if job.claim.key.path() == "f0020.zip" {
-            stop.stop();
+            stop.cancel();
         }
         std::thread::sleep(Duration::from_millis(1));
         ok(job)
@@ -349,10 +349,7 @@ fn an_interrupt_releases_claims_and_exits_130() {
     assert!(c.completed >= 1 && c.pending > 0, "{c:?}");
     // a rerun finishes
     let p = Script::new(ok);
-    assert_eq!(
-        e.run(&["a"], &p, &opts(), &StopHandle::new()).exit_code(),
-        0
-    );
+    assert_eq!(e.run(&["a"], &p, &opts(), &Cancel::new()).exit_code(), 0);
     assert_eq!(e.counts("a").completed, 200);
 }
 
@@ -360,9 +357,9 @@ fn an_interrupt_releases_claims_and_exits_130() {
 fn in_flight_files_that_outlast_the_grace_period_are_released() {
     let e = env(RetryPolicy::default());
     e.register("a", 4);
-    let stop = StopHandle::new();
+    let stop = Cancel::new();
     let p = Script::new(|job: &Job<'_>| {
-        stop.stop();
+        stop.cancel();
         while !job.should_stop() {
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -411,12 +408,7 @@ fn the_renewer_keeps_a_long_file_from_being_taken() {
             stolen
         }
     });
-    let report = e.run(
-        &["a"],
-        &p,
-        &RunOptions { lease, ..opts() },
-        &StopHandle::new(),
-    );
+    let report = e.run(&["a"], &p, &RunOptions { lease, ..opts() }, &Cancel::new());
     assert_eq!(thief.join().unwrap(), 0, "a live claim was recovered");
     assert_eq!(report.datasets[0].completed, 1);
     let rec = e
@@ -443,7 +435,7 @@ fn workers_never_exceed_the_total_memory_budget() {
         budget: MemoryBudget::from_mb(512, 1024),
         ..opts()
     };
-    e.run(&["a"], &p, &o, &StopHandle::new());
+    e.run(&["a"], &p, &o, &Cancel::new());
     assert!(
         threads.lock().unwrap().len() <= 2,
         "1024 MB total / 512 MB per worker = 2 workers"
@@ -483,7 +475,7 @@ fn a_live_run_takes_back_claims_that_expire_while_it_works() {
             lease: Duration::from_millis(600),
             ..opts()
         },
-        &StopHandle::new(),
+        &Cancel::new(),
     );
     assert_eq!(report.exit_code(), 0);
     let c = e.counts("a");

@@ -15,11 +15,13 @@
 //!    (reset and a changed source send any status back to pending)
 //! ```
 
+mod cancel;
 mod error;
 mod rules;
 mod store;
 mod types;
 
+pub use cancel::Cancel;
 pub use error::{Result, TrackerError};
 pub use rules::{
     RegisterAction, RetryPolicy, SourceState, Transition, next_status, register_action,

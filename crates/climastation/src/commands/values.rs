@@ -75,16 +75,10 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         max_distance_km: args.max_distance_km,
         k: args.k,
     };
-    let spec = dwd_dataset::values::ValuesSpec {
-        stop: Some(crate::context::stop_on_signals()?),
-        ..ctx
-            .session
-            .values_spec(&request)
-            .map_err(crate::context::job)?
-    };
+    let cancel = crate::context::stop_on_signals()?;
     let written = ctx
         .session
-        .values(&spec, args.format, &args.output)
+        .values(&request, &cancel, args.format, &args.output)
         .map_err(crate::context::job)?;
     if ctx.json {
         print_json(&json!({
