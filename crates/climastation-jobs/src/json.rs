@@ -42,6 +42,9 @@ pub fn fix_hint(kind: Option<FailureKind>, cause: Option<FailureCause>) -> &'sta
 /// Why the pipeline stopped a dataset before its end.
 pub fn stop_text(reason: &pipeline::StopReason) -> String {
     match reason {
+        pipeline::StopReason::Prepare(m) => {
+            format!("preparing the dataset failed (no file was claimed): {m}")
+        }
         pipeline::StopReason::Finish(m) => format!("finishing the dataset failed: {m}"),
         pipeline::StopReason::FailFast(f) => format!("fail-fast on {}: {}", f.key, f.message),
         pipeline::StopReason::Interrupted => "interrupted".into(),

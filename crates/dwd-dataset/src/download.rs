@@ -173,16 +173,18 @@ impl Download {
             .flatten();
         // a 404 says "not at the source (vanished? crawl again)" already
         let said_gone = e.cause() == tracker_core::FailureCause::Gone && !e.may_have_changed();
-        let mut out = process_error(e);
+        let out = process_error(e);
         if let Some(new) = changed {
             tracing::info!(file = source_path, size = ?new.size, "the file changed at the source: queued again with its new listing");
-            out.relisted = Some(new);
-        } else if out.kind == tracker_core::FailureKind::Permanent && !out.interrupted && !said_gone
+            out.relisted(new)
+        } else if out.kind() == tracker_core::FailureKind::Permanent
+            && !out.is_interrupted()
+            && !said_gone
         {
-            out.message
-                .push_str(" (the file changed at the source? crawl again)");
+            out.said_more(" (the file changed at the source? crawl again)")
+        } else {
+            out
         }
-        out
     }
 }
 
@@ -352,18 +354,16 @@ impl Download {
         }
         let outcome = match verify_path(job, &part, members && is_zip(target)) {
             Ok(o) => o,
-            Err(e) if e.interrupted => return Err(e),
+            Err(e) if e.is_interrupted() => return Err(e),
             Err(e) => {
                 // corrupt or hostile content (a bad CRC, a member escaping its
                 // folder, a bomb) of a complete transfer: the source's file is
                 // so, and downloading it again gives the same. Kept as verify
                 // judged it (permanent), never resumed.
                 let _ = std::fs::remove_file(&part);
-                return Err(ProcessError {
-                    message: format!("{source_path}: {}", e.message),
-                    ..e
-                }
-                .because(tracker_core::FailureCause::Content));
+                return Err(e
+                    .about(&source_path)
+                    .because(tracker_core::FailureCause::Content));
             }
         };
         // a text file (a station list) no listing gives a size of: nothing
@@ -431,14 +431,14 @@ mod tests {
 
     #[test]
     fn the_type_decides_the_failure_kind() {
-        let kind = |e: FetchError| process_error(e).kind;
+        let kind = |e: FetchError| process_error(e).kind();
         for s in [429, 500, 503] {
             assert_eq!(kind(status(s)), FailureKind::Transient, "{s}");
         }
         for s in [404, 410, 403, 301] {
             assert_eq!(kind(status(s)), FailureKind::Permanent, "{s}");
         }
-        assert_eq!(process_error(status(404)).cause, Some(FailureCause::Gone));
+        assert_eq!(process_error(status(404)).cause(), Some(FailureCause::Gone));
         let longer = FetchError::Longer {
             url: "u".into(),
             listed: 3,
@@ -455,14 +455,14 @@ mod tests {
         };
         let e = process_error(exhausted);
         assert_eq!(
-            (e.kind, e.cause),
+            (e.kind(), e.cause()),
             (FailureKind::Transient, Some(FailureCause::Network))
         );
-        assert!(process_error(FetchError::Interrupted).interrupted);
+        assert!(process_error(FetchError::Interrupted).is_interrupted());
         let full = FetchError::Local {
             path: "p".into(),
             source: std::io::Error::from(std::io::ErrorKind::StorageFull),
         };
-        assert!(process_error(full).resource);
+        assert!(matches!(process_error(full), ProcessError::Resource(_)));
     }
 }

@@ -495,22 +495,22 @@ mod tests {
             .unwrap_err()
             .into();
         assert_eq!(
-            e.kind,
+            e.kind(),
             tracker_core::FailureKind::Transient,
             "{}",
-            e.message
+            e.message()
         );
         let dir = tempfile::tempdir().unwrap();
         let bad = dir.path().join("zehn_now_tu_Beschreibung_Stationen.txt");
         std::fs::write(&bad, "this is not a station list\n").unwrap();
         let e: pipeline::ProcessError = read_station_list(&bad, "list.txt").unwrap_err().into();
         assert_eq!(
-            e.kind,
+            e.kind(),
             tracker_core::FailureKind::Permanent,
             "{}",
-            e.message
+            e.message()
         );
-        assert!(e.message.contains("list.txt"), "{}", e.message);
+        assert!(e.message().contains("list.txt"), "{}", e.message());
     }
 
     #[test]

@@ -40,9 +40,14 @@ pub(crate) struct Finishing<'a, 'j> {
     _lock: crate::ledger::DatasetLock,
 }
 
-/// A tracker error while a dataset is prepared or finished: transient.
+/// A tracker error while a dataset is prepared or finished: transient, or
+/// the machine's resource when the store is out of space.
 pub(crate) fn store_err(e: TrackerError) -> ProcessError {
-    ProcessError::transient(e.to_string())
+    match e {
+        // a full disk under the tracker: the machine's, the run stops
+        TrackerError::StorageFull(_) => ProcessError::resource(e.to_string()),
+        e => ProcessError::transient(e.to_string()),
+    }
 }
 
 impl<'a, 'j> Finishing<'a, 'j> {

@@ -281,7 +281,7 @@ impl Processor for DwdProcessor {
                 Ok(outcome)
             }
             Err(e) => {
-                if e.kind == FailureKind::Permanent && !e.interrupted {
+                if e.kind() == FailureKind::Permanent && !e.is_interrupted() {
                     // the content failed: nothing of it stays
                     self.download.discard(&fetched);
                 }

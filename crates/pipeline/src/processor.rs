@@ -113,68 +113,76 @@ pub struct Outcome {
     pub outputs: Vec<tracker_core::OutputRecord>,
 }
 
-/// Why a file could not be processed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct ProcessError {
+/// A file's failure: its kind (retry or not), what happened, and what it
+/// was about (for the advice that fixes it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileFailure {
     pub kind: FailureKind,
     pub message: String,
-    /// The run is stopping: the file is released, not failed.
-    pub interrupted: bool,
-    /// The file changed at the source (its folder was listed again): the
-    /// runner registers this listing, which puts the file back in the queue,
-    /// instead of counting a failure.
-    pub relisted: Option<tracker_core::NewFile>,
-    /// The machine, not the file, is at fault (no space left on the disk):
-    /// the file's error is recorded as transient and the run stops, since
-    /// every other file would fail the same way.
-    pub resource: bool,
-    /// What it was about, for the advice that fixes it (recorded with the
-    /// failure): set with [`ProcessError::because`].
     pub cause: Option<tracker_core::FailureCause>,
+}
+
+/// Why a file could not be processed: one cause each, so that no two can
+/// be combined in a way that means nothing.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProcessError {
+    /// The file failed: for good (permanent) or for now (transient).
+    #[error("{}", .0.message)]
+    File(FileFailure),
+    /// The machine, not the file, is at fault (no space left on the disk):
+    /// the file's error is recorded as transient, its attempt is not used
+    /// up, and the run stops ([`crate::StopReason::Resource`]), since
+    /// every other file would fail the same way.
+    #[error("{}", .0.message)]
+    Resource(FileFailure),
+    /// The file changed at the source (its folder was listed again): the
+    /// runner registers this listing, which puts the file back in the
+    /// queue, instead of counting a failure.
+    #[error("{}", why.message)]
+    Relisted {
+        file: tracker_core::NewFile,
+        why: FileFailure,
+    },
+    /// The run is stopping: the file is released, not failed.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl ProcessError {
     /// A property of the file (corrupt, malformed): retrying will not help.
     pub fn permanent(message: impl Into<String>) -> Self {
-        ProcessError {
+        ProcessError::File(FileFailure {
             kind: FailureKind::Permanent,
             message: message.into(),
-            interrupted: false,
-            relisted: None,
-            resource: false,
             cause: None,
-        }
+        })
     }
 
     /// May go away on its own (I/O hiccup, network, resources).
     pub fn transient(message: impl Into<String>) -> Self {
-        ProcessError {
+        ProcessError::File(FileFailure {
             kind: FailureKind::Transient,
             message: message.into(),
-            interrupted: false,
-            relisted: None,
-            resource: false,
             cause: None,
-        }
+        })
     }
 
     /// The error with what it was about.
-    pub fn because(self, cause: tracker_core::FailureCause) -> Self {
-        ProcessError {
-            cause: Some(cause),
-            ..self
+    pub fn because(mut self, cause: tracker_core::FailureCause) -> Self {
+        if let Some(f) = self.failure_mut() {
+            f.cause = Some(cause);
         }
+        self
     }
 
     /// The disk is full (or a like resource of the machine is exhausted):
     /// transient for the file, and the run stops ([`crate::StopReason::Resource`]).
     pub fn resource(message: impl Into<String>) -> Self {
-        ProcessError {
-            resource: true,
-            ..ProcessError::transient(message)
-        }
-        .because(tracker_core::FailureCause::Machine)
+        ProcessError::Resource(FileFailure {
+            kind: FailureKind::Transient,
+            message: message.into(),
+            cause: Some(tracker_core::FailureCause::Machine),
+        })
     }
 
     /// A local I/O error of the file at `what`: no space left stops the
@@ -190,14 +198,70 @@ impl ProcessError {
 
     /// The processor gave up because the run is stopping.
     pub fn interrupted() -> Self {
-        ProcessError {
-            kind: FailureKind::Transient,
-            message: "interrupted".into(),
-            interrupted: true,
-            relisted: None,
-            resource: false,
-            cause: None,
+        ProcessError::Interrupted
+    }
+
+    /// This failure, but the file changed at the source: `file` is its
+    /// new listing.
+    pub fn relisted(self, file: tracker_core::NewFile) -> Self {
+        match self {
+            ProcessError::File(why) | ProcessError::Resource(why) => {
+                ProcessError::Relisted { file, why }
+            }
+            ProcessError::Relisted { why, .. } => ProcessError::Relisted { file, why },
+            ProcessError::Interrupted => ProcessError::Interrupted,
         }
+    }
+
+    /// What failed, unless the run is stopping.
+    pub fn failure(&self) -> Option<&FileFailure> {
+        match self {
+            ProcessError::File(f) | ProcessError::Resource(f) => Some(f),
+            ProcessError::Relisted { why, .. } => Some(why),
+            ProcessError::Interrupted => None,
+        }
+    }
+
+    fn failure_mut(&mut self) -> Option<&mut FileFailure> {
+        match self {
+            ProcessError::File(f) | ProcessError::Resource(f) => Some(f),
+            ProcessError::Relisted { why, .. } => Some(why),
+            ProcessError::Interrupted => None,
+        }
+    }
+
+    /// The kind recorded for the file (an interrupt: transient).
+    pub fn kind(&self) -> FailureKind {
+        self.failure().map_or(FailureKind::Transient, |f| f.kind)
+    }
+
+    /// What happened, as recorded.
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+
+    pub fn cause(&self) -> Option<tracker_core::FailureCause> {
+        self.failure().and_then(|f| f.cause)
+    }
+
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, ProcessError::Interrupted)
+    }
+
+    /// The same error with `more` said after its message.
+    pub fn said_more(mut self, more: &str) -> Self {
+        if let Some(f) = self.failure_mut() {
+            f.message.push_str(more);
+        }
+        self
+    }
+
+    /// The same error with its message prefixed by `what`.
+    pub fn about(mut self, what: &str) -> Self {
+        if let Some(f) = self.failure_mut() {
+            f.message = format!("{what}: {}", f.message);
+        }
+        self
     }
 }
 
@@ -291,9 +355,9 @@ mod tests {
         let e = b
             .admit("zip member produkt.txt", (512 << 20) + 1)
             .unwrap_err();
-        assert_eq!(e.kind, FailureKind::Permanent);
+        assert_eq!(e.kind(), FailureKind::Permanent);
         assert!(
-            e.message.contains("produkt.txt") && e.message.contains("budget"),
+            e.message().contains("produkt.txt") && e.message().contains("budget"),
             "{e}"
         );
         assert_eq!(b.max_workers(), 4);

@@ -113,6 +113,9 @@ pub enum StopReason {
     Interrupted,
     /// The progress store failed.
     Store(String),
+    /// [`Processor::prepare_dataset`] failed: no file of the dataset was
+    /// claimed.
+    Prepare(String),
     /// [`Processor::finish_dataset`] failed.
     Finish(String),
     /// The machine ran out of something every file needs (disk space):
@@ -179,7 +182,12 @@ impl RunReport {
             || self.datasets.iter().any(|d| {
                 matches!(
                     d.stopped,
-                    Some(StopReason::Store(_) | StopReason::Finish(_) | StopReason::Resource(_))
+                    Some(
+                        StopReason::Store(_)
+                            | StopReason::Prepare(_)
+                            | StopReason::Finish(_)
+                            | StopReason::Resource(_)
+                    )
                 )
             })
         {
@@ -253,12 +261,16 @@ where
             }
             Err(e) => Err(ProcessError::transient(e.to_string())),
         };
-        let stopped_by = |e: ProcessError, what: &str| {
-            if e.interrupted {
-                StopReason::Interrupted
-            } else {
-                tracing::error!(dataset = %dataset, error = %e.message, "{what} the dataset failed");
-                StopReason::Finish(e.message)
+        let stopped_by = |e: ProcessError, prepare: bool| {
+            if e.is_interrupted() {
+                return StopReason::Interrupted;
+            }
+            let what = if prepare { "preparing" } else { "finishing" };
+            tracing::error!(dataset = %dataset, error = %e, "{what} the dataset failed");
+            match (&e, prepare) {
+                (ProcessError::Resource(_), _) => StopReason::Resource(e.message()),
+                (_, true) => StopReason::Prepare(e.message()),
+                (_, false) => StopReason::Finish(e.message()),
             }
         };
         let mut ds = match dataset_phase(true) {
@@ -272,14 +284,14 @@ where
                 retried: 0,
                 released: 0,
                 failed: Vec::new(),
-                stopped: Some(stopped_by(e, "preparing")),
+                stopped: Some(stopped_by(e, true)),
                 stats: Stats::default(),
             },
         };
         if ds.stopped.is_none()
             && let Err(e) = dataset_phase(false)
         {
-            ds.stopped = Some(stopped_by(e, "finishing"));
+            ds.stopped = Some(stopped_by(e, false));
         }
         observer.dataset_finished(&ds);
         let stop = ds.stopped.is_some();
@@ -704,15 +716,12 @@ where
             };
             return Some(metrics);
         }
-        Ok(Err(e)) if e.interrupted => {
+        Ok(Err(ProcessError::Interrupted)) => {
             release(store, shared, claim, observer, None);
             return None;
         }
-        Ok(Err(ProcessError {
-            relisted: Some(new),
-            message,
-            ..
-        })) => {
+        Ok(Err(ProcessError::Relisted { file: new, why })) => {
+            let message = why.message;
             // the file changed at the source: its new listing puts it back
             // in the queue (the claim ends with it), not counted as a failure
             match shared.tracked(|| store.register(std::slice::from_ref(&new))) {
@@ -764,16 +773,16 @@ fn fail<S: ProgressStore>(
 ) {
     let dataset = shared.dataset;
     let failure = Failure {
-        kind: error.kind,
-        message: error.message.clone(),
-        cause: error.cause,
+        kind: error.kind(),
+        message: error.message(),
+        cause: error.cause(),
         started_at: Some(started_at),
     };
-    if error.resource {
+    if let ProcessError::Resource(_) = error {
         // the machine failed, not the file: its error is recorded, its
         // attempts are not used up, and the run stops
         tracing::error!(file = %claim.key, error = %error, "out of a resource every file needs: stopping the run");
-        shared.stop(StopReason::Resource(error.message.clone()));
+        shared.stop(StopReason::Resource(error.message()));
         release(store, shared, claim, observer, Some(&failure));
         return;
     }
@@ -785,26 +794,26 @@ fn fail<S: ProgressStore>(
                 dataset,
                 &FileEvent::Failed {
                     key: &claim.key,
-                    message: &error.message,
+                    message: &failure.message,
                     retry: true,
                 },
             );
         }
         Ok(FailOutcome::Failed) => {
-            tracing::error!(file = %claim.key, attempt = claim.token, kind = error.kind.as_str(), error = %error, "failed");
+            tracing::error!(file = %claim.key, attempt = claim.token, kind = error.kind().as_str(), error = %error, "failed");
             processor.abandon(job);
             let failed = FailedFile {
                 key: claim.key.clone(),
-                kind: error.kind,
-                message: error.message.clone(),
-                cause: error.cause,
+                kind: failure.kind,
+                message: failure.message.clone(),
+                cause: failure.cause,
             };
             lock(&shared.failed).push(failed.clone());
             observer.file_finished(
                 dataset,
                 &FileEvent::Failed {
                     key: &claim.key,
-                    message: &error.message,
+                    message: &failure.message,
                     retry: false,
                 },
             );

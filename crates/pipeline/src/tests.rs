@@ -263,14 +263,13 @@ fn a_file_that_changed_at_the_source_is_queued_again_with_its_new_listing() {
     e.register("a", 2);
     let p = Script::new(|job: &Job<'_>| {
         if job.claim.key.path() == "f0001.zip" && job.claim.size.is_none() {
-            return Err(ProcessError {
-                relisted: Some(NewFile {
+            return Err(
+                ProcessError::permanent("got 10 bytes, the listing says 12").relisted(NewFile {
                     key: job.claim.key.clone(),
                     size: Some(1234),
                     source_modified: None,
                 }),
-                ..ProcessError::permanent("got 10 bytes, the listing says 12")
-            });
+            );
         }
         ok(job)
     });
@@ -482,4 +481,72 @@ fn a_live_run_takes_back_claims_that_expire_while_it_works() {
     assert_eq!((c.completed, c.processing), (41, 0), "{c:?}");
     assert!(p.seen().contains(&dead[0].key.to_string()));
     drop(other);
+}
+
+/// A processor whose dataset preparation or finishing fails as told.
+struct Phases {
+    prepare: Option<ProcessError>,
+    finish: Option<ProcessError>,
+}
+
+impl Processor for Phases {
+    fn name(&self) -> &str {
+        "phases"
+    }
+    fn process(&self, job: &Job<'_>) -> std::result::Result<Outcome, ProcessError> {
+        ok(job)
+    }
+    fn prepare_dataset(&self, _: &crate::FinishJob<'_>) -> std::result::Result<(), ProcessError> {
+        self.prepare.clone().map_or(Ok(()), Err)
+    }
+    fn finish_dataset(&self, _: &crate::FinishJob<'_>) -> std::result::Result<(), ProcessError> {
+        self.finish.clone().map_or(Ok(()), Err)
+    }
+}
+
+/// A failed preparation stops the dataset as such (no file claimed), a
+/// failed finish as a finish, and a full disk in either as the machine's.
+#[test]
+fn each_dataset_phase_reports_its_own_failure() {
+    let cases = [
+        (
+            Phases {
+                prepare: Some(ProcessError::transient("the ledger check failed")),
+                finish: None,
+            },
+            "prepare",
+            0,
+        ),
+        (
+            Phases {
+                prepare: None,
+                finish: Some(ProcessError::transient("the merge failed")),
+            },
+            "finish",
+            3,
+        ),
+        (
+            Phases {
+                prepare: Some(ProcessError::resource("no space left")),
+                finish: None,
+            },
+            "resource",
+            0,
+        ),
+    ];
+    for (p, expect, completed) in cases {
+        let e = env(RetryPolicy::default());
+        e.register("a", 3);
+        let report = e.run(&["a"], &p, &opts(), &Cancel::new());
+        let stopped = report.datasets[0].stopped.clone();
+        let got = match &stopped {
+            Some(StopReason::Prepare(_)) => "prepare",
+            Some(StopReason::Finish(_)) => "finish",
+            Some(StopReason::Resource(_)) => "resource",
+            other => panic!("{expect}: {other:?}"),
+        };
+        assert_eq!(got, expect, "{stopped:?}");
+        assert_eq!(report.exit_code(), 1);
+        assert_eq!(e.counts("a").completed, completed, "{expect}");
+    }
 }

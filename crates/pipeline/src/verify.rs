@@ -226,9 +226,9 @@ mod tests {
         bytes[60] ^= 0xff;
         std::fs::write(&p, &bytes).unwrap();
         let e = run(&p, None, budget()).unwrap_err();
-        assert_eq!(e.kind, FailureKind::Permanent);
+        assert_eq!(e.kind(), FailureKind::Permanent);
         assert!(
-            e.message.contains("bad.zip") && e.message.contains("corrupt"),
+            e.message().contains("bad.zip") && e.message().contains("corrupt"),
             "{e}"
         );
 
@@ -236,15 +236,15 @@ mod tests {
         std::fs::write(&t, &bytes[..bytes.len() / 2]).unwrap();
         let e = run(&t, None, budget()).unwrap_err();
         assert!(
-            e.message.contains("truncated.zip") && e.message.contains("corrupt zip"),
+            e.message().contains("truncated.zip") && e.message().contains("corrupt zip"),
             "{e}"
         );
 
         let e = run(&dir.path().join("nope.zip"), None, budget()).unwrap_err();
-        assert!(e.message.contains("no such file"), "{e}");
+        assert!(e.message().contains("no such file"), "{e}");
 
         let e = run(&t, Some(1), budget()).unwrap_err();
-        assert!(e.message.contains("differs from the registered 1"), "{e}");
+        assert!(e.message().contains("differs from the registered 1"), "{e}");
     }
 
     #[test]
@@ -253,12 +253,12 @@ mod tests {
         let p = dir.path().join("big.zip");
         zip_with(&p, &[("produkt.txt", &vec![b'7'; 3 << 20])]);
         let e = run(&p, None, MemoryBudget::from_mb(2, 8)).unwrap_err();
-        assert!(e.message.contains("over the worker memory budget"), "{e}");
+        assert!(e.message().contains("over the worker memory budget"), "{e}");
 
         let p = dir.path().join("evil.zip");
         zip_with(&p, &[("../../etc/passwd", b"x")]);
         let e = run(&p, None, budget()).unwrap_err();
-        assert!(e.message.contains("escape"), "{e}");
+        assert!(e.message().contains("escape"), "{e}");
     }
 
     #[test]
