@@ -129,7 +129,7 @@ pub fn run_one(args: Args) -> anyhow::Result<()> {
             ..Default::default()
         };
         let (batch, meta) = dwd_translate::table::to_batch(table, &source)?;
-        dwd_dataset::encode::write_parquet(&batch, meta, std::io::BufWriter::new(out))
+        dwd_series::encode::write_parquet(&batch, meta, std::io::BufWriter::new(out))
             .context("writing parquet")?;
         stage_write.push(t2.elapsed().as_secs_f64());
         parse.push(t.elapsed().as_secs_f64());

@@ -24,7 +24,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, TimestampMillisecondType};
 use arrow_array::{Array, Float64Array, Int32Array, RecordBatch, UInt32Array};
 use arrow_schema::DataType;
-use dwd_dataset::values::{Method, Point, ValuesSpec};
+use dwd_series::values::{Method, Point, ValuesSpec};
 
 use crate::args::Args;
 use crate::fixtures::Rng;
@@ -68,7 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let years: i64 = args.get("years", 30)?;
     let seed: u64 = args.get("seed", 5)?;
     let tmp = tempfile::tempdir()?;
-    let layout = dwd_dataset::OutputLayout::new(tmp.path());
+    let layout = dwd_series::OutputLayout::new(tmp.path());
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let stations: Vec<Station> = (0..n)
         .map(|i| Station {
@@ -123,11 +123,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 ..ValuesSpec::new(dwd_catalog::Resolution::Hourly)
             };
             let truth = read_truth(&layout, s.id, hours.min(8760))?;
-            let plan = dwd_dataset::values::plan(
+            let plan = dwd_series::values::plan(
                 &layout,
                 &tables,
                 &spec,
-                dwd_dataset::files::Format::Parquet,
+                dwd_series::output::Format::Parquet,
             )?;
             plan.run(&layout, &spec, &mut |b| {
                 let ts = b.column(4).as_primitive::<TimestampMillisecondType>();
@@ -195,37 +195,37 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 /// `values` to Parquet in memory: (seconds, rows).
 fn timed(
-    layout: &dwd_dataset::OutputLayout,
+    layout: &dwd_series::OutputLayout,
     tables: &dwd_translate::Tables,
     spec: &ValuesSpec,
 ) -> anyhow::Result<(f64, u64)> {
     let t = Instant::now();
     let mut out = Vec::new();
-    let r = dwd_dataset::values::values(
+    let r = dwd_series::values::values(
         layout,
         tables,
         spec,
-        dwd_dataset::files::Format::Parquet,
+        dwd_series::output::Format::Parquet,
         &mut out,
     )?;
     Ok((t.elapsed().as_secs_f64(), r.rows))
 }
 
-fn write_stations(layout: &dwd_dataset::OutputLayout, stations: &[Station]) -> anyhow::Result<()> {
+fn write_stations(layout: &dwd_series::OutputLayout, stations: &[Station]) -> anyhow::Result<()> {
     let list: Vec<(u32, f64, f64, f64)> = stations
         .iter()
         .map(|s| (s.id, s.lat, s.lon, s.height))
         .collect();
-    dwd_dataset::testing::write_stations(layout, DS, &list).map_err(anyhow::Error::from_boxed)
+    dwd_series::testing::write_stations(layout, DS, &list).map_err(anyhow::Error::from_boxed)
 }
 
 fn write_series(
-    layout: &dwd_dataset::OutputLayout,
+    layout: &dwd_series::OutputLayout,
     s: &Station,
     hours: i64,
     rng: &mut Rng,
 ) -> anyhow::Result<()> {
-    let schema = dwd_dataset::testing::series_schema(&[
+    let schema = dwd_series::testing::series_schema(&[
         ("temperature_air_mean_2m", DataType::Float64, "°C"),
         ("humidity", DataType::Float64, "%"),
     ]);
@@ -251,12 +251,12 @@ fn write_series(
             Arc::new(Float64Array::from(hums)),
         ],
     )?;
-    dwd_dataset::testing::write_table(&layout.series(DS, &format!("{:05}", s.id)), &batch)
+    dwd_series::testing::write_table(&layout.series(DS, &format!("{:05}", s.id)), &batch)
         .map_err(anyhow::Error::from_boxed)
 }
 
 /// Station `id`'s temperatures of the first `hours` hours, by hour.
-fn read_truth(layout: &dwd_dataset::OutputLayout, id: u32, hours: i64) -> anyhow::Result<Vec<f64>> {
+fn read_truth(layout: &dwd_series::OutputLayout, id: u32, hours: i64) -> anyhow::Result<Vec<f64>> {
     let file = std::fs::File::open(layout.series(DS, &format!("{id:05}")))?;
     let reader =
         parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;

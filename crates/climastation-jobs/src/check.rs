@@ -1,7 +1,7 @@
 //! Check: the tracker's integrity (read-only), then every recorded table
 //! against the output ledger and the disk, each problem with its fix.
 
-use dwd_dataset::check::Problem;
+use dwd_series::check::Problem;
 use tracker_core::{DatasetId, ProgressStore};
 
 use crate::{JobError, Session};
@@ -80,19 +80,19 @@ impl Session {
         let store = self.open_store()?;
         let layout = self.layout();
         let depth = match deep {
-            true => dwd_dataset::ledger::Depth::Deep,
-            false => dwd_dataset::ledger::Depth::Cheap,
+            true => dwd_series::ledger::Depth::Deep,
+            false => dwd_series::ledger::Depth::Cheap,
         };
         if only.is_none() {
             // the catalog, a table of the output root
-            let root = DatasetId::new(dwd_dataset::duckdb::ROOT)?;
+            let root = DatasetId::new(dwd_series::duckdb::ROOT)?;
             for rec in store.outputs(&root)? {
                 report.tables += 1;
-                if let Err(damage) = dwd_dataset::ledger::check(layout.root(), &rec, depth) {
+                if let Err(damage) = dwd_series::ledger::check(layout.root(), &rec, depth) {
                     report.problems.push(CheckLine {
                         dataset: None,
                         kind: match damage {
-                            dwd_dataset::ledger::Damage::Missing => "missing",
+                            dwd_series::ledger::Damage::Missing => "missing",
                             _ => "damaged",
                         },
                         problem: format!("{}: {damage}", layout.root().join(&rec.path).display()),
@@ -102,7 +102,7 @@ impl Session {
             }
         }
         for s in store.summary(only.as_ref())? {
-            let found = dwd_dataset::check::check_dataset(&layout, &s.dataset, &store, depth)?;
+            let found = dwd_series::check::check_dataset(&layout, &s.dataset, &store, depth)?;
             report.tables += found.tables;
             for p in &found.problems {
                 report.problems.push(CheckLine {

@@ -7,8 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use dwd_dataset::files::{FileKind, Format, read_metadata};
+use dwd_dataset::files::{FileKind, read_metadata};
 use dwd_parser::metadata::StationMetadata;
+use dwd_series::output::Format;
 use dwd_translate::Tables;
 use dwd_translate::table::SourceInfo;
 

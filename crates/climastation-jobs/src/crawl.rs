@@ -59,8 +59,8 @@ impl Session {
             .unwrap_or_else(|| self.config.source.base_url.clone());
         let manifests = self.manifests_dir();
         // what a killed crawl left half-written
-        dwd_dataset::output::sweep_stale_temps_in(&manifests);
-        dwd_dataset::output::sweep_stale_temps_in(&self.config.paths.data_dir);
+        dwd_series::output::sweep_stale_temps_in(&manifests);
+        dwd_series::output::sweep_stale_temps_in(&self.config.paths.data_dir);
         Ok(self.crawler().crawl(
             store,
             &datasets,
@@ -82,7 +82,7 @@ fn write_manifest(
     entries: &[dwd_source::ManifestEntry],
 ) -> Result<(), String> {
     let path = dir.join(format!("{}.jsonl", dataset.replace('/', "__")));
-    dwd_dataset::output::write_atomic(&path, |out| {
+    dwd_series::output::write_atomic(&path, |out| {
         for e in entries {
             let modified =
                 e.modified
@@ -105,7 +105,7 @@ fn write_manifest(
             let text = serde_json::to_string(&line)?;
             writeln!(out, "{text}")?;
         }
-        Ok::<(), dwd_dataset::output::EncodeError>(())
+        Ok::<(), dwd_series::output::EncodeError>(())
     })
     .map(|_| ())
     .map_err(|e| format!("writing {}: {e}", path.display()))

@@ -84,7 +84,7 @@ pub enum JobError {
     NoTables { resolution: dwd_catalog::Resolution },
     /// Reading the tables or writing the answer failed.
     #[error(transparent)]
-    Export(dwd_dataset::export::ExportError),
+    Export(dwd_series::export::ExportError),
     /// A file the job writes could not be written (nothing was).
     #[error("writing {}: {source}", path.display())]
     Write {
@@ -260,8 +260,8 @@ impl Session {
     }
 
     /// The output root's layout.
-    pub fn layout(&self) -> dwd_dataset::OutputLayout {
-        dwd_dataset::OutputLayout::new(&self.config.paths.output)
+    pub fn layout(&self) -> dwd_series::OutputLayout {
+        dwd_series::OutputLayout::new(&self.config.paths.output)
     }
 
     /// `paths.data_dir/manifests`: what each crawl saw.

@@ -31,7 +31,7 @@ pub struct RunRequest {
     /// Crawl first, with this selection.
     pub crawl: Option<dwd_catalog::Selection>,
     /// The format of the tables (`dwd`).
-    pub format: dwd_dataset::files::Format,
+    pub format: dwd_series::output::Format,
     /// `dwd`: hash every table already written before it is used, so that
     /// damage that kept a table's size and time is found and rebuilt
     /// (what `check --deep` advises).
@@ -46,7 +46,7 @@ impl Default for RunRequest {
             keep_going: false,
             processor: None,
             crawl: None,
-            format: dwd_dataset::files::Format::Parquet,
+            format: dwd_series::output::Format::Parquet,
             verify_outputs: false,
         }
     }
@@ -194,7 +194,7 @@ impl Session {
             .iter()
             .any(|d| matches!(d.stopped, Some(pipeline::StopReason::Resource(_))));
         if kind == ProcessorKind::Dwd
-            && request.format == dwd_dataset::files::Format::Parquet
+            && request.format == dwd_series::output::Format::Parquet
             && cfg.paths.output.exists()
             && !out_of_room
         {
@@ -304,24 +304,24 @@ impl Session {
     /// or the catalog could not be written (each said with its fix).
     fn write_catalog(&self) -> Result<bool, JobError> {
         let layout = self.layout();
-        dwd_dataset::output::sweep_stale_temps_in(layout.root());
+        dwd_series::output::sweep_stale_temps_in(layout.root());
         let store = self.open_store()?;
         let mut ok = true;
         for s in store.summary(None)? {
             if !layout.dataset(s.dataset.as_str()).is_dir() {
                 continue;
             }
-            for p in dwd_dataset::check::served_problems(&layout, &s.dataset, &store)? {
+            for p in dwd_series::check::served_problems(&layout, &s.dataset, &store)? {
                 tracing::error!(table = %p.describe(), fix = %crate::check::fix(&p, s.dataset.as_str(), false), "a table the catalog names is not what a run wrote");
                 ok = false;
             }
         }
-        let root = DatasetId::new(dwd_dataset::duckdb::ROOT)?;
-        let path = dwd_dataset::ledger::relative(layout.root(), &layout.catalog());
+        let root = DatasetId::new(dwd_series::duckdb::ROOT)?;
+        let path = dwd_series::ledger::relative(layout.root(), &layout.catalog());
         let recorded = store.outputs(&root)?.into_iter().find(|o| o.path == path);
-        match dwd_dataset::write_catalog(&layout, recorded.as_ref()) {
+        match dwd_series::write_catalog(&layout, recorded.as_ref()) {
             Ok(Some(w)) => {
-                let rec = dwd_dataset::ledger::record(layout.root(), &w, 0, "catalog");
+                let rec = dwd_series::ledger::record(layout.root(), &w, 0, "catalog");
                 store.record_outputs(&root, &[rec])?;
                 tracing::info!(file = %w.path.display(), "DuckDB catalog written");
             }

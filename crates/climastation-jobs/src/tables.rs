@@ -8,9 +8,9 @@ use std::sync::Arc;
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
-use dwd_dataset::export::{ExportError, Exported, Spec};
-use dwd_dataset::files::Format;
-use dwd_dataset::values::{ValuesReport, ValuesSpec};
+use dwd_series::export::{ExportError, Exported, Spec};
+use dwd_series::output::Format;
+use dwd_series::values::{ValuesReport, ValuesSpec};
 
 use dwd_catalog::{Field, said};
 
@@ -40,12 +40,12 @@ pub enum TablesError {
     /// Tables that are not what the runs wrote, each with its dataset.
     #[error("nothing written: {} table(s) are not what the runs wrote:{}", problems.len(), listed(problems))]
     NotWritten {
-        problems: Vec<(String, dwd_dataset::check::Problem)>,
+        problems: Vec<(String, dwd_series::check::Problem)>,
     },
 }
 
 /// Each problem on a line of its own, with the fix that mends it.
-fn listed(problems: &[(String, dwd_dataset::check::Problem)]) -> String {
+fn listed(problems: &[(String, dwd_series::check::Problem)]) -> String {
     problems
         .iter()
         .map(|(d, p)| {
@@ -99,7 +99,7 @@ pub struct ValuesRequest {
     pub from: Option<String>,
     /// The last day, inclusive.
     pub to: Option<String>,
-    pub method: Option<dwd_dataset::values::Method>,
+    pub method: Option<dwd_series::values::Method>,
     pub min_quality: Option<i32>,
     /// `None`: the configuration's `values.max_distance_km`, else each
     /// parameter's own limit.
@@ -128,7 +128,7 @@ impl Session {
         r: &ValuesRequest,
         cancel: &tracker_core::Cancel,
     ) -> Result<ValuesSpec, JobError> {
-        use dwd_dataset::values::{parse_point, read_points};
+        use dwd_series::values::{parse_point, read_points};
         if r.parameters.is_empty() {
             return Err(JobError::invalid(
                 Field::Parameters,
@@ -202,7 +202,7 @@ impl Session {
             points,
             from,
             to,
-            method: r.method.unwrap_or(dwd_dataset::values::Method::Nearest),
+            method: r.method.unwrap_or(dwd_series::values::Method::Nearest),
             min_quality: r.min_quality,
             max_km: r.max_distance_km.or(v.max_distance_km),
             k: r.k.unwrap_or(v.k),
@@ -219,7 +219,7 @@ impl Session {
         check_target(target)?;
         let layout = self.layout();
         write_whole(target, |w| {
-            dwd_dataset::export::export(&layout, spec, format, w)
+            dwd_series::export::export(&layout, spec, format, w)
         })
     }
 
@@ -227,8 +227,8 @@ impl Session {
     pub fn export_table(&self, spec: &Spec) -> Result<Table, JobError> {
         self.check_export(spec)?;
         let layout = self.layout();
-        let plan = dwd_dataset::export::plan(&layout, spec, Format::Parquet)?;
-        let mut table = Table::new(plan.schema(), dwd_dataset::export::export_metadata(spec));
+        let plan = dwd_series::export::plan(&layout, spec, Format::Parquet)?;
+        let mut table = Table::new(plan.schema(), dwd_series::export::export_metadata(spec));
         plan.run(&layout, spec, &mut |b| table.push(b))?;
         Ok(table)
     }
@@ -243,7 +243,7 @@ impl Session {
         self.verify_served(spec.resolution, &[])?;
         let layout = self.layout();
         let tables = dwd_translate::Tables::load(self.config.paths.translations.as_deref())?;
-        let plan = dwd_dataset::values::plan(&layout, &tables, spec, Format::Parquet)?;
+        let plan = dwd_series::values::plan(&layout, &tables, spec, Format::Parquet)?;
         let mut table = Table::new(plan.schema(), plan.metadata(spec));
         plan.run(&layout, spec, &mut |b| table.push(b))?;
         Ok(table)
@@ -287,7 +287,7 @@ impl Session {
         self.verify_served(spec.resolution, &[])?;
         let tables = dwd_translate::Tables::load(self.config.paths.translations.as_deref())?;
         write_whole(target, |w| {
-            dwd_dataset::values::values(&layout, &tables, spec, format, w)
+            dwd_series::values::values(&layout, &tables, spec, format, w)
         })
     }
 
@@ -323,7 +323,7 @@ impl Session {
         let mut problems = Vec::new();
         for d in datasets {
             let id = self.dataset(d)?;
-            for p in dwd_dataset::check::served_problems(&layout, &id, &store)? {
+            for p in dwd_series::check::served_problems(&layout, &id, &store)? {
                 problems.push((d.to_owned(), p));
             }
         }
@@ -393,17 +393,17 @@ pub fn check_target(path: &Path) -> Result<(), JobError> {
 /// temp file is removed); the error names the path.
 fn write_whole<T>(
     path: &Path,
-    write: impl FnOnce(&mut dwd_dataset::output::Out) -> Result<T, ExportError>,
+    write: impl FnOnce(&mut dwd_series::output::Out) -> Result<T, ExportError>,
 ) -> Result<T, JobError> {
     // what a killed export to the same target left
-    dwd_dataset::output::sweep_stale_temps_of(path);
+    dwd_series::output::sweep_stale_temps_of(path);
     let mut result = None;
-    let written = dwd_dataset::output::write_atomic(path, |w| {
+    let written = dwd_series::output::write_atomic(path, |w| {
         let r = write(w);
         let failed = r.is_err();
         result = Some(r);
         match failed {
-            true => Err(dwd_dataset::output::EncodeError::from("nothing written")),
+            true => Err(dwd_series::output::EncodeError::from("nothing written")),
             false => Ok(()),
         }
     });

@@ -351,7 +351,7 @@ impl Archive {
         let selection = self.selection(py, &selection)?;
         let session = self.session.clone();
         Ok(Job::spawn(move |stop, _| {
-            let spec = dwd_dataset::export::Spec {
+            let spec = dwd_series::export::Spec {
                 resolution,
                 datasets,
                 selection,
@@ -380,8 +380,8 @@ impl Archive {
         k: Option<usize>,
     ) -> PyResult<Job> {
         let method = match method.as_str() {
-            "nearest" => dwd_dataset::values::Method::Nearest,
-            "idw" => dwd_dataset::values::Method::Idw,
+            "nearest" => dwd_series::values::Method::Nearest,
+            "idw" => dwd_series::values::Method::Idw,
             m => {
                 return Err(error(
                     py,

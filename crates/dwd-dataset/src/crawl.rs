@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use dwd_source::ManifestEntry;
 use tracker_core::{DatasetId, ProgressStore, RegisterReport, TrackerError};
 
-use crate::output::{OutputError, write_atomic};
+use dwd_series::output::{OutputError, write_atomic};
 
 /// Why a crawl stopped.
 #[derive(Debug, thiserror::Error)]
@@ -205,7 +205,7 @@ fn pending_paths(
     store: &dyn ProgressStore,
     dataset: &DatasetId,
 ) -> Result<HashSet<String>, TrackerError> {
-    let pending = crate::update::files_in(store, dataset, tracker_core::FileStatus::Pending)?;
+    let pending = dwd_series::update::files_in(store, dataset, tracker_core::FileStatus::Pending)?;
     Ok(pending
         .into_iter()
         .map(|f| f.key.path().to_owned())

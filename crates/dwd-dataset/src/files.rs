@@ -235,7 +235,7 @@ pub fn read_station_list(
     Ok(dwd_parser::stations::parse(shown, &bytes)?)
 }
 
-pub use crate::output::{EncodeError, Format, OutputError, Written, write_atomic};
+use dwd_series::output::{Format, OutputError, Written, write_atomic};
 
 /// Writes a translated data file to `out` (atomically) in `format`;
 /// returns what was written and its rows. Parquet carries `source` in its

@@ -14,7 +14,8 @@ use dwd_translate::table::SourceInfo;
 use pipeline::{FinishJob, ProcessError};
 use tracker_core::{FileRecord, OutputRecord, SeriesInput, TrackerError};
 
-use crate::files::{FileKind, Format, read_station_list, write_frame};
+use crate::files::{FileKind, read_station_list, write_frame};
+use dwd_series::output::Format;
 
 /// What the processor was set up with.
 #[derive(Debug)]
@@ -24,7 +25,7 @@ pub(crate) struct Settings<'a> {
     pub format: Format,
     pub tables: &'a Tables,
     /// How closely recorded tables are checked before they are used.
-    pub depth: crate::ledger::Depth,
+    pub depth: dwd_series::ledger::Depth,
 }
 
 /// A dataset being finished: its lock held, its completed files, what each
@@ -32,12 +33,12 @@ pub(crate) struct Settings<'a> {
 pub(crate) struct Finishing<'a, 'j> {
     settings: Settings<'a>,
     job: &'a FinishJob<'j>,
-    layout: crate::OutputLayout,
+    layout: dwd_series::OutputLayout,
     dir: PathBuf,
     files: Vec<FileRecord>,
     built_from: BTreeMap<String, Vec<(String, Option<String>)>>,
     outputs: Vec<OutputRecord>,
-    _lock: crate::ledger::DatasetLock,
+    _lock: dwd_series::ledger::DatasetLock,
 }
 
 /// A tracker error while a dataset is prepared or finished: transient, or
@@ -58,12 +59,12 @@ impl<'a, 'j> Finishing<'a, 'j> {
         job: &'a FinishJob<'j>,
     ) -> Result<Self, ProcessError> {
         let name = job.dataset.as_str();
-        let layout = crate::OutputLayout::new(settings.output);
+        let layout = dwd_series::OutputLayout::new(settings.output);
         let dir = layout.dataset(name);
         let lock = crate::processor::lock(&dir, job)?;
-        let files = crate::update::completed(job.store, job.dataset).map_err(store_err)?;
+        let files = dwd_series::update::completed(job.store, job.dataset).map_err(store_err)?;
         let built_from =
-            crate::update::ledger(job.store.series_inputs(job.dataset).map_err(store_err)?);
+            dwd_series::update::ledger(job.store.series_inputs(job.dataset).map_err(store_err)?);
         let outputs = job.store.outputs(job.dataset).map_err(store_err)?;
         Ok(Finishing {
             settings,
@@ -120,8 +121,8 @@ impl<'a, 'j> Finishing<'a, 'j> {
         let intact = !built.is_empty()
             && built
                 .iter()
-                .all(|o| crate::check::usable(&self.dir, o, self.settings.depth).is_ok());
-        let current = self.built_from.get(key) == Some(&crate::update::inputs_of(inputs));
+                .all(|o| dwd_series::check::usable(&self.dir, o, self.settings.depth).is_ok());
+        let current = self.built_from.get(key) == Some(&dwd_series::update::inputs_of(inputs));
         (!current || !intact).then_some(intact)
     }
 
@@ -179,7 +180,7 @@ impl<'a, 'j> Finishing<'a, 'j> {
             &self.source(&lists),
             &target,
         )?;
-        let rec = crate::ledger::record(&self.dir, &written, merged.len() as u64, "stations");
+        let rec = dwd_series::ledger::record(&self.dir, &written, merged.len() as u64, "stations");
         self.record("stations", &lists, &[rec])?;
         tracing::info!(dataset = %self.job.dataset, stations = merged.len(), file = %target.display(), "station lists merged");
         Ok(())
@@ -196,9 +197,9 @@ impl<'a, 'j> Finishing<'a, 'j> {
         let Some(intact) = self.needs("metadata", &with_meta) else {
             return Ok(());
         };
-        let metafiles: Vec<crate::metadata::MetaFile> = with_meta
+        let metafiles: Vec<dwd_series::metadata::MetaFile> = with_meta
             .iter()
-            .map(|f| crate::metadata::MetaFile {
+            .map(|f| dwd_series::metadata::MetaFile {
                 file: f.key.path().to_owned(),
                 checksum: f.checksum.clone(),
                 raw: self.raw(f),
@@ -209,7 +210,7 @@ impl<'a, 'j> Finishing<'a, 'j> {
             true => self.built_from.get("metadata").cloned().unwrap_or_default(),
             false => Vec::new(),
         };
-        let report = crate::metadata::update_metadata(
+        let report = dwd_series::metadata::update_metadata(
             &self.layout,
             self.name(),
             &metafiles,
@@ -218,13 +219,13 @@ impl<'a, 'j> Finishing<'a, 'j> {
             self.settings.format,
         )
         .map_err(|e| match e {
-            crate::metadata::MetadataError::Output(e) => ProcessError::from(e),
+            dwd_series::metadata::MetadataError::Output(e) => ProcessError::from(e),
             other => ProcessError::transient(other.to_string()),
         })?;
         let written: Vec<_> = report
             .written
             .iter()
-            .map(|(w, rows)| crate::ledger::record(&self.dir, w, *rows as u64, "metadata"))
+            .map(|(w, rows)| dwd_series::ledger::record(&self.dir, w, *rows as u64, "metadata"))
             .collect();
         self.record("metadata", &with_meta, &written)?;
         tracing::info!(dataset = %self.job.dataset, files = with_meta.len(), read = report.read, tables = ?report.rows, "station metadata merged");
@@ -239,7 +240,7 @@ impl<'a, 'j> Finishing<'a, 'j> {
             return Ok(());
         }
         let stop = self.job.cancel();
-        let report = crate::update_series(
+        let report = dwd_series::update_series(
             &self.layout,
             self.job.dataset,
             self.job.store,
@@ -248,7 +249,7 @@ impl<'a, 'j> Finishing<'a, 'j> {
             &|| stop.is_cancelled(),
         )
         .map_err(|e| match e {
-            crate::update::UpdateError::Interrupted => ProcessError::interrupted(),
+            dwd_series::update::UpdateError::Interrupted => ProcessError::interrupted(),
             other => ProcessError::transient(other.to_string()),
         })?;
         if let Some((station, why)) = report.failed.first() {

@@ -4,7 +4,7 @@
 //! are done, its tables through `dwd-series`), and
 //! crawl → register → vanish (`crawl`, with the station lists of
 //! `stations`). The tables themselves (series, ledger, export, values,
-//! catalog) are `dwd-series`, re-exported here under their module names.
+//! catalog) are `dwd-series`'s: one path each, there.
 
 pub mod crawl;
 pub mod download;
@@ -14,8 +14,4 @@ pub mod processor;
 pub mod stations;
 
 pub use download::{Download, DownloadOptions, Fetched};
-pub use dwd_series::{
-    Input, MERGE_RULE, Merged, OutputLayout, UpdateReport, check, duckdb, encode, export, layout,
-    ledger, merge, metadata, output, testing, update, update_series, values, write_catalog,
-};
 pub use processor::DwdProcessor;

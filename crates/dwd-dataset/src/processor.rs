@@ -32,7 +32,8 @@ use dwd_translate::table::SourceInfo;
 use pipeline::{FinishJob, Job, Outcome, ProcessError, Processor};
 use tracker_core::FailureKind;
 
-use crate::files::{FileKind, Format, convert_file, metadata_zip_of};
+use crate::files::{FileKind, convert_file, metadata_zip_of};
+use dwd_series::output::Format;
 
 pub struct DwdProcessor {
     download: crate::download::Download,
@@ -45,7 +46,7 @@ pub struct DwdProcessor {
     format: Format,
     /// How closely the tables already written are checked before they are
     /// used: cheaply (size and time) or, to verify them, deeply (hashed).
-    depth: crate::ledger::Depth,
+    depth: dwd_series::ledger::Depth,
     /// Station metadata of 10-minute data (a separate zip at the source),
     /// read once per station and run: source path → metadata, `None` when
     /// the source has none.
@@ -69,7 +70,7 @@ impl DwdProcessor {
             output,
             raw,
             format,
-            depth: crate::ledger::Depth::Cheap,
+            depth: dwd_series::ledger::Depth::Cheap,
             station_meta: Mutex::new(HashMap::new()),
         }
     }
@@ -78,7 +79,7 @@ impl DwdProcessor {
     /// its size and time compared): damage that kept both is found, and
     /// what was built from it is converted or merged again.
     pub fn verifying_outputs(mut self) -> Self {
-        self.depth = crate::ledger::Depth::Deep;
+        self.depth = dwd_series::ledger::Depth::Deep;
         self
     }
 
@@ -168,7 +169,7 @@ impl DwdProcessor {
         }
         let shown = job.path.display().to_string();
         let targets = PartTargets {
-            layout: crate::OutputLayout::new(&self.output),
+            layout: dwd_series::OutputLayout::new(&self.output),
             path: key.path(),
             name: &name,
             period: &period,
@@ -198,11 +199,11 @@ impl DwdProcessor {
             tracing::debug!(file = %key, member = %member, reference = time.reference.as_str(),
                 basis = time.basis.as_str(), "converted");
         }
-        let dir = crate::OutputLayout::new(&self.output).dataset(dataset);
+        let dir = dwd_series::OutputLayout::new(&self.output).dataset(dataset);
         let outputs = converted
             .written
             .iter()
-            .map(|(w, rows)| crate::ledger::record(&dir, w, *rows as u64, key.path()))
+            .map(|(w, rows)| dwd_series::ledger::record(&dir, w, *rows as u64, key.path()))
             .collect();
         Ok(Outcome {
             records: converted.rows,
@@ -214,7 +215,7 @@ impl DwdProcessor {
 
 /// Where the `dwd` processor puts one file's tables: under `parts/`.
 struct PartTargets<'a> {
-    layout: crate::OutputLayout,
+    layout: dwd_series::OutputLayout,
     /// The file's path in its dataset.
     path: &'a str,
     name: &'a str,
@@ -302,13 +303,13 @@ impl Processor for DwdProcessor {
     /// back to `pending`, so that this run converts it again.
     fn prepare_dataset(&self, job: &FinishJob<'_>) -> Result<(), ProcessError> {
         let dataset = job.dataset;
-        let dir = crate::OutputLayout::new(&self.output).dataset(dataset.as_str());
+        let dir = dwd_series::OutputLayout::new(&self.output).dataset(dataset.as_str());
         let _lock = lock(&dir, job)?;
-        crate::output::sweep_stale_temps(&dir);
+        dwd_series::output::sweep_stale_temps(&dir);
         let store_err = crate::finish::store_err;
-        let files = crate::update::completed(job.store, dataset).map_err(store_err)?;
+        let files = dwd_series::update::completed(job.store, dataset).map_err(store_err)?;
         let outputs = job.store.outputs(dataset).map_err(store_err)?;
-        let redo = crate::check::files_to_redo(&dir, &files, &outputs, self.depth);
+        let redo = dwd_series::check::files_to_redo(&dir, &files, &outputs, self.depth);
         if !redo.is_empty() {
             let n = job.store.redo(dataset, &redo).map_err(store_err)?;
             tracing::info!(dataset = %dataset, files = n, "converted again: their tables were missing, damaged or unrecorded");
@@ -325,7 +326,7 @@ impl Processor for DwdProcessor {
     /// - the station metadata of all files (metadata zips, the `Metadaten_*`
     ///   inside data zips), without repeats, into `metadata/<kind>.<ext>`;
     /// - one series a station (Parquet only): `series/<station>.parquet`
-    ///   ([`crate::update_series`]).
+    ///   ([`dwd_series::update_series`]).
     fn finish_dataset(&self, job: &FinishJob<'_>) -> Result<(), ProcessError> {
         let finishing = crate::finish::Finishing::start(
             crate::finish::Settings {
@@ -348,9 +349,9 @@ impl Processor for DwdProcessor {
 pub(crate) fn lock(
     dir: &Path,
     job: &FinishJob<'_>,
-) -> Result<crate::ledger::DatasetLock, ProcessError> {
-    crate::ledger::lock_dataset(dir, &|| job.should_stop()).map_err(|e| match e {
-        crate::ledger::LockError::Interrupted { .. } => ProcessError::interrupted(),
-        e @ crate::ledger::LockError::Io { .. } => ProcessError::transient(e.to_string()),
+) -> Result<dwd_series::ledger::DatasetLock, ProcessError> {
+    dwd_series::ledger::lock_dataset(dir, &|| job.should_stop()).map_err(|e| match e {
+        dwd_series::ledger::LockError::Interrupted { .. } => ProcessError::interrupted(),
+        e @ dwd_series::ledger::LockError::Io { .. } => ProcessError::transient(e.to_string()),
     })
 }

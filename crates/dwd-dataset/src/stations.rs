@@ -63,7 +63,7 @@ pub fn load(
                 let b = download
                     .read_small(&source_path, MAX_LIST)?
                     .ok_or_else(|| CrawlError::Setup(format!("{source_path}: not at {root}")))?;
-                crate::output::write_atomic(&cached, |w| std::io::Write::write_all(w, &b))?;
+                dwd_series::output::write_atomic(&cached, |w| std::io::Write::write_all(w, &b))?;
                 b
             }
         };

@@ -43,8 +43,7 @@ pub enum ExportError {
     Encode(#[from] crate::output::EncodeError),
 }
 
-/// The output format: the one of every table the program writes.
-pub use crate::output::Format;
+use crate::output::Format;
 
 /// Parameters no series of the resolution has.
 pub(crate) fn unknown_parameters(

@@ -31,8 +31,9 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use dwd_translate::{Spatial, Tables};
 
 use crate::duckdb::{SeriesSet, series_sets, wide_columns};
-use crate::export::{Empty, ExportError, Format, read_series};
+use crate::export::{Empty, ExportError, read_series};
 use crate::layout::OutputLayout;
+use crate::output::Format;
 
 /// A place asked for.
 #[derive(Clone, Debug, PartialEq)]

@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::context::{Ctx, usage};
 use crate::exit;
 use crate::output::print_json;
-pub use dwd_dataset::files::Format;
+pub use dwd_series::output::Format;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:

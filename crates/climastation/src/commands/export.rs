@@ -1,7 +1,7 @@
 //! `climastation export --resolution R [--dataset D]… [selection]
 //! [--parameters a,b] [--format parquet|csv|jsonl] [--with-station] [--long] -o PATH`:
 //! the timestamp-centric record, from the merged series under
-//! `paths.output` ([`dwd_dataset::export`]).
+//! `paths.output` ([`dwd_series::export`]).
 
 use serde_json::json;
 
@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', value_name = "A,B,…")]
     pub parameters: Vec<String>,
     #[arg(long, value_enum, default_value = "parquet")]
-    pub format: dwd_dataset::files::Format,
+    pub format: dwd_series::output::Format,
     /// Station name, latitude, longitude and height as columns; in JSON
     /// lines also the units (a `units` object).
     #[arg(long)]
@@ -49,7 +49,7 @@ pub struct Args {
     pub at: Vec<String>,
     /// With --at: `nearest` or `idw`.
     #[arg(long, value_enum, default_value = "nearest", requires = "at")]
-    pub method: dwd_dataset::values::Method,
+    pub method: dwd_series::values::Method,
     /// The file to write (replaced whole at the end).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub output: std::path::PathBuf,
@@ -65,7 +65,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     if !args.at.is_empty() {
         return at_places(ctx, args);
     }
-    let spec = dwd_dataset::export::Spec {
+    let spec = dwd_series::export::Spec {
         resolution: args.resolution,
         datasets: args.datasets.clone(),
         selection: args.selection.resolve(ctx)?,

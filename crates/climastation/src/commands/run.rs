@@ -34,7 +34,7 @@ pub struct Args {
     pub crawl: bool,
     /// With `--processor dwd`: the format of the tables written to paths.output.
     #[arg(long, value_enum, default_value = "parquet")]
-    pub format: dwd_dataset::files::Format,
+    pub format: dwd_series::output::Format,
     /// Hash every table already written before it is used (not only its
     /// size and time): damage that `check --deep` found is rebuilt.
     #[arg(long)]

@@ -2,7 +2,7 @@
 //! --resolution R --parameters a,b [--from --to] [--method nearest|idw]
 //! [--min-quality Q] [--max-distance-km KM] [--format F] -o PATH`: a series
 //! at each place from the merged series and station lists
-//! ([`dwd_dataset::values`]).
+//! ([`dwd_series::values`]).
 
 use serde_json::json;
 
@@ -44,7 +44,7 @@ pub struct Args {
     /// `nearest`: the nearest station with a value; `idw`: inverse distance
     /// weighting of the k nearest (codes, text and directions: nearest).
     #[arg(long, value_enum, default_value = "nearest")]
-    pub method: dwd_dataset::values::Method,
+    pub method: dwd_series::values::Method,
     /// Only values of this quality level or higher (DWD's levels: 1 to 10).
     #[arg(long, value_name = "Q", allow_negative_numbers = true)]
     pub min_quality: Option<i32>,
@@ -56,7 +56,7 @@ pub struct Args {
     #[arg(long, value_name = "K")]
     pub k: Option<usize>,
     #[arg(long, value_enum, default_value = "parquet")]
-    pub format: dwd_dataset::files::Format,
+    pub format: dwd_series::output::Format,
     /// The file to write (replaced whole at the end).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub output: std::path::PathBuf,
