@@ -258,6 +258,137 @@ pub fn datasets(tables: &dwd_translate::Tables, chosen: &[&dwd_catalog::Dataset]
     json!({ "datasets": list })
 }
 
+/// `stations`: the dataset, the selection and each station chosen.
+pub fn stations(report: &crate::StationsReport, selection: &dwd_catalog::Selection) -> Value {
+    let list: Vec<Value> = report
+        .stations
+        .iter()
+        .map(|r| {
+            let s = &r.station;
+            json!({
+                "station_id": s.id,
+                "name": s.name,
+                "state": s.state,
+                "latitude": s.latitude,
+                "longitude": s.longitude,
+                "height_m": s.height,
+                "first_date": s.from.to_string(),
+                "last_date": s.to.to_string(),
+                "distance_km": r.distance_km,
+            })
+        })
+        .collect();
+    json!({
+        "dataset": report.dataset,
+        "selection": selection.describe(),
+        "stations": list,
+    })
+}
+
+/// Why an answer is empty, each reason a line.
+fn empty(reasons: &[dwd_series::export::Empty]) -> Vec<String> {
+    reasons.iter().map(ToString::to_string).collect()
+}
+
+/// `export`: where, how many stations, rows and columns, why empty.
+pub fn export(output: &std::path::Path, e: &dwd_series::export::Exported) -> Value {
+    json!({
+        "output": output.display().to_string(),
+        "stations": e.stations,
+        "rows": e.rows,
+        "columns": e.columns,
+        "empty": empty(&e.empty),
+    })
+}
+
+/// `values`: where, how many places, rows, columns and series, why empty.
+pub fn values(output: &std::path::Path, v: &dwd_series::values::ValuesReport) -> Value {
+    json!({
+        "output": output.display().to_string(),
+        "points": v.points,
+        "rows": v.rows,
+        "columns": v.columns,
+        "series_read": v.series_read,
+        "empty": empty(&v.empty),
+    })
+}
+
+/// `register`: what the manifest's files were to the tracker.
+pub fn register(dataset: &tracker_core::DatasetId, r: &tracker_core::RegisterReport) -> Value {
+    json!({
+        "dataset": dataset.as_str(),
+        "new": r.new,
+        "changed": r.changed,
+        "unchanged": r.unchanged,
+    })
+}
+
+/// `retry`: files back to pending.
+pub fn retried(n: u64) -> Value {
+    json!({ "retried": n })
+}
+
+/// `reset`: files back to pending.
+pub fn reset(n: u64) -> Value {
+    json!({ "reset": n })
+}
+
+/// `convert`: each file with its tables (the first as `output`) or its error.
+pub fn convert(converted: &[crate::Converted]) -> Value {
+    let files: Vec<Value> = converted
+        .iter()
+        .map(|c| {
+            let file = c.file.display().to_string();
+            match &c.result {
+                Ok(written) => {
+                    let outputs: Vec<Value> = written
+                        .iter()
+                        .map(|(out, rows)| json!({"output": out.display().to_string(), "rows": rows}))
+                        .collect();
+                    json!({
+                        "file": file,
+                        "output": written.first().map(|(o, _)| o.display().to_string()),
+                        "rows": written.first().map_or(0, |(_, r)| *r),
+                        "outputs": outputs,
+                    })
+                }
+                Err(e) => json!({"file": file, "error": e}),
+            }
+        })
+        .collect();
+    json!({ "files": files })
+}
+
+/// `db vacuum`: the file's size before and after.
+pub fn vacuum(before: u64, after: u64) -> Value {
+    json!({ "bytes_before": before, "bytes_after": after })
+}
+
+/// `db migrate`: the schema before and after the open.
+pub fn migrate(r: &tracker_sqlite::OpenReport) -> Value {
+    json!({ "schema_before": r.schema_before, "schema_after": r.schema_after })
+}
+
+/// `db info`: the database's file, schema, pages and files.
+pub fn db_info(i: &tracker_sqlite::DbInfo) -> Value {
+    json!({
+        "path": i.path.display().to_string(),
+        "schema_version": i.schema_version,
+        "known_schema_version": i.known_schema_version,
+        "page_size": i.page_size,
+        "page_count": i.page_count,
+        "freelist_count": i.freelist_count,
+        "db_bytes": i.db_bytes,
+        "wal_bytes": i.wal_bytes,
+        "files": i.files,
+    })
+}
+
+/// `db check`: the read-only diagnosis.
+pub fn db_check(ok: bool, messages: &[String]) -> Value {
+    json!({ "ok": ok, "messages": messages })
+}
+
 #[cfg(test)]
 mod tests {
     use super::fix_hint;

@@ -397,6 +397,29 @@ def test_the_command_ends_quietly_when_its_reader_goes_away():
         assert "Traceback" not in err and "panicked" not in err, err
 
 
+def test_a_report_is_the_same_from_python_and_from_the_command(archive, tmp_path):
+    """One report, two front ends: Python's dict equals the command's
+    `--json` for the same call on the same data folder (`check --deep`,
+    `failed --unconfirmed`), and `datasets` likewise."""
+    import json as _json
+    env = dict(os.environ, CLIMASTATION_PATHS__DATA_DIR=str(archive.data_dir),
+               CLIMASTATION_PATHS__PROGRESS_DB=str(archive.progress_db),
+               CLIMASTATION_PATHS__RAW=str(archive._raw),
+               CLIMASTATION_PATHS__OUTPUT=str(archive.output),
+               CLIMASTATION_LOGGING__FILE="false")
+    exe = shutil.which("climastation")
+
+    def command(*args):
+        out = subprocess.run([exe, "--config", str(SAMPLE), "--json", *args], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return _json.loads(out.stdout)
+
+    assert archive.check(deep=True) == command("check", "--deep")
+    assert {"files": archive.failed(unconfirmed=True)} == command("failed", "--unconfirmed")
+    assert {"datasets": climastation.datasets("daily")} == command("datasets", "--resolution", "daily")
+
+
 def test_help_explains_with_examples():
     for f in (climastation.Archive.run, climastation.Archive.export, climastation.Archive.values,
               climastation.Archive.series, climastation.stations, climastation.datasets):

@@ -8,8 +8,6 @@
 
 use std::path::PathBuf;
 
-use serde_json::json;
-
 use crate::context::{Ctx, usage};
 use crate::exit;
 use crate::output::print_json;
@@ -45,33 +43,23 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             dataset: args.dataset.clone(),
         })
         .map_err(crate::context::job)?;
-    let mut results = Vec::new();
     let mut failed = 0;
     for c in &converted {
-        let file = c.file.display().to_string();
         match &c.result {
-            Ok(written) => {
-                let mut outputs = Vec::new();
+            Ok(written) if !ctx.json => {
                 for (out, rows) in written {
-                    if !ctx.json {
-                        outln!("{file} -> {} ({rows} rows)", out.display());
-                    }
-                    outputs.push(json!({"output": out.display().to_string(), "rows": rows}));
+                    outln!("{} -> {} ({rows} rows)", c.file.display(), out.display());
                 }
-                let rows = written.first().map_or(0, |(_, r)| *r);
-                let first = written.first().map(|(o, _)| o.display().to_string());
-                results
-                    .push(json!({"file": file, "output": first, "rows": rows, "outputs": outputs}));
             }
+            Ok(_) => {}
             Err(e) => {
                 failed += 1;
                 eprintln!("climastation: {e}");
-                results.push(json!({"file": file, "error": e}));
             }
         }
     }
     if ctx.json {
-        print_json(&json!({ "files": results }))?;
+        print_json(&climastation_jobs::json::convert(&converted))?;
     }
     if failed > 0 && failed == args.files.len() && args.files.iter().all(|f| !f.exists()) {
         return Err(usage("no such input file"));

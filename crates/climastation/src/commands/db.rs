@@ -1,7 +1,5 @@
 //! `climastation db check | vacuum | migrate | info`
 
-use serde_json::json;
-
 use crate::context::Ctx;
 use crate::exit;
 use crate::output::print_json;
@@ -36,7 +34,7 @@ pub fn run(ctx: &Ctx, cmd: &DbCommand) -> anyhow::Result<u8> {
             store.vacuum()?;
             let after = store.info()?.db_bytes;
             if ctx.json {
-                print_json(&json!({ "bytes_before": before, "bytes_after": after }))?;
+                print_json(&climastation_jobs::json::vacuum(before, after))?;
             } else {
                 outln!(
                     "vacuumed {}: {before} -> {after} bytes",
@@ -48,9 +46,7 @@ pub fn run(ctx: &Ctx, cmd: &DbCommand) -> anyhow::Result<u8> {
         DbCommand::Migrate => {
             let r = store.open_report();
             if ctx.json {
-                print_json(
-                    &json!({ "schema_before": r.schema_before, "schema_after": r.schema_after }),
-                )?;
+                print_json(&climastation_jobs::json::migrate(&r))?;
             } else if r.schema_before == r.schema_after {
                 outln!("schema version {} is current", r.schema_after);
             } else {
@@ -61,17 +57,7 @@ pub fn run(ctx: &Ctx, cmd: &DbCommand) -> anyhow::Result<u8> {
         DbCommand::Info => {
             let i = store.info()?;
             if ctx.json {
-                print_json(&json!({
-                    "path": i.path.display().to_string(),
-                    "schema_version": i.schema_version,
-                    "known_schema_version": i.known_schema_version,
-                    "page_size": i.page_size,
-                    "page_count": i.page_count,
-                    "freelist_count": i.freelist_count,
-                    "db_bytes": i.db_bytes,
-                    "wal_bytes": i.wal_bytes,
-                    "files": i.files,
-                }))?;
+                print_json(&climastation_jobs::json::db_info(&i))?;
             } else {
                 outln!("database:       {}", i.path.display());
                 outln!(
@@ -100,7 +86,7 @@ fn check(ctx: &Ctx) -> anyhow::Result<u8> {
         .map_err(crate::context::usage)?;
     let messages = report.messages();
     if ctx.json {
-        print_json(&json!({ "ok": report.ok(), "messages": messages }))?;
+        print_json(&climastation_jobs::json::db_check(report.ok(), &messages))?;
     } else {
         for m in &messages {
             outln!("{m}");

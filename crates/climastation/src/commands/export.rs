@@ -3,8 +3,6 @@
 //! the timestamp-centric record, from the merged series under
 //! `paths.output` ([`dwd_series::export`]).
 
-use serde_json::json;
-
 use super::selection::SelectionArgs;
 use crate::context::{Ctx, usage};
 use crate::output::print_json;
@@ -79,13 +77,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .export(&spec, args.format, &args.output)
         .map_err(crate::context::job)?;
     if ctx.json {
-        print_json(&json!({
-            "output": args.output.display().to_string(),
-            "stations": exported.stations,
-            "rows": exported.rows,
-            "columns": exported.columns,
-            "empty": exported.empty.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        }))?;
+        print_json(&climastation_jobs::json::export(&args.output, &exported))?;
     } else {
         outln!(
             "{}: {} rows of {} station(s), {} columns",

@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 
-use serde_json::json;
-
 use crate::context::Ctx;
 use crate::exit;
 use crate::output::print_json;
@@ -27,12 +25,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .register(&dataset, &args.manifest)
         .map_err(crate::context::job)?;
     if ctx.json {
-        print_json(&json!({
-            "dataset": dataset.as_str(),
-            "new": r.new,
-            "changed": r.changed,
-            "unchanged": r.unchanged,
-        }))?;
+        print_json(&climastation_jobs::json::register(&dataset, &r))?;
     } else {
         outln!(
             "{dataset}: {} new, {} changed, {} unchanged ({lines} in the manifest)",

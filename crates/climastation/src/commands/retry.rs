@@ -1,7 +1,5 @@
 //! `climastation retry` and `climastation reset`.
 
-use serde_json::json;
-
 use crate::context::{Ctx, job};
 use crate::exit;
 use crate::output::print_json;
@@ -42,7 +40,7 @@ pub fn retry(ctx: &Ctx, args: &RetryArgs) -> anyhow::Result<u8> {
         .retry(dataset.as_ref(), args.path.as_deref())
         .map_err(job)?;
     if ctx.json {
-        print_json(&json!({ "retried": n }))?;
+        print_json(&climastation_jobs::json::retried(n))?;
     } else {
         outln!("{n} failed file(s) back to pending");
     }
@@ -56,7 +54,7 @@ pub fn reset(ctx: &Ctx, args: &ResetArgs) -> anyhow::Result<u8> {
         .reset(&dataset, args.status.as_deref())
         .map_err(job)?;
     if ctx.json {
-        print_json(&json!({ "reset": n }))?;
+        print_json(&climastation_jobs::json::reset(n))?;
     } else {
         outln!("{n} file(s) of {dataset} back to pending");
     }

@@ -2,12 +2,10 @@
 //! stations of a dataset from DWD's station lists, filtered like a
 //! selection, with the distance when `--near` is given (sorted by it).
 
-use dwd_translate::frame::csv_field;
-use serde_json::json;
-
 use super::selection::SelectionArgs;
 use crate::context::Ctx;
 use crate::output::print_json;
+use dwd_translate::frame::csv_field;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -45,27 +43,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .map(|r| (r.distance_km, &r.station))
         .collect();
     if ctx.json {
-        let list: Vec<_> = chosen
-            .iter()
-            .map(|(d, s)| {
-                json!({
-                    "station_id": s.id,
-                    "name": s.name,
-                    "state": s.state,
-                    "latitude": s.latitude,
-                    "longitude": s.longitude,
-                    "height_m": s.height,
-                    "first_date": s.from.to_string(),
-                    "last_date": s.to.to_string(),
-                    "distance_km": d,
-                })
-            })
-            .collect();
-        print_json(&json!({
-            "dataset": args.dataset,
-            "selection": selection.describe(),
-            "stations": list,
-        }))?;
+        print_json(&climastation_jobs::json::stations(&report, &selection))?;
     } else if args.csv {
         let mut w = String::new();
         w.push_str(

@@ -4,8 +4,6 @@
 //! at each place from the merged series and station lists
 //! ([`dwd_series::values`]).
 
-use serde_json::json;
-
 use crate::context::Ctx;
 use crate::output::print_json;
 
@@ -81,14 +79,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .values(&request, &cancel, args.format, &args.output)
         .map_err(crate::context::job)?;
     if ctx.json {
-        print_json(&json!({
-            "output": args.output.display().to_string(),
-            "points": written.points,
-            "rows": written.rows,
-            "columns": written.columns,
-            "empty": written.empty.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "series_read": written.series_read,
-        }))?;
+        print_json(&climastation_jobs::json::values(&args.output, &written))?;
     } else {
         outln!(
             "{}: {} rows for {} place(s), {} columns, from {} series",
