@@ -138,7 +138,8 @@ def test_inverted_dates_name_both_dates(archive):
 def test_usage_errors(archive):
     with pytest.raises(climastation.UsageError, match="crawl=True"):
         archive.run(["daily/kl"], near=LEIPZIG)
-    with pytest.raises(climastation.UsageError, match="unknown keyword"):
+    # the signatures name every keyword: a misspelt one is Python's TypeError
+    with pytest.raises(TypeError, match="radius"):
         archive.stations("daily/kl", radius=5)
     with pytest.raises(climastation.UsageError, match="no parameter"):
         archive.export("hourly", parameters=["snow_depth_in_july"])
@@ -418,6 +419,35 @@ def test_a_report_is_the_same_from_python_and_from_the_command(archive, tmp_path
     assert archive.check(deep=True) == command("check", "--deep")
     assert {"files": archive.failed(unconfirmed=True)} == command("failed", "--unconfirmed")
     assert {"datasets": climastation.datasets("daily")} == command("datasets", "--resolution", "daily")
+
+
+def test_every_docstring_example_runs_on_the_sample(archive, tmp_path, monkeypatch):
+    """The module's examples are doctests run on the bundled sample: the
+    `archive` of this session, `SAMPLE` its configuration, `TMP` a fresh
+    data folder; only the examples that need DWD's server are skipped."""
+    import doctest
+    monkeypatch.chdir(tmp_path)  # Archive(config=SAMPLE) caches station lists here
+    globs = {"climastation": climastation, "archive": archive, "SAMPLE": str(SAMPLE), "TMP": str(tmp_path / "a")}
+    result = doctest.testmod(
+        climastation, extraglobs=globs, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
+    assert result.failed == 0, result
+    assert result.attempted >= 20, result
+
+
+def test_the_signatures_are_typed():
+    import inspect
+    import typing
+    assert typing.get_args(climastation.Method) == ("nearest", "idw")
+    assert inspect.signature(climastation.Archive.values).parameters["method"].annotation == "Method"
+    assert "multi_annual" in typing.get_args(climastation.Resolution)
+    params = inspect.signature(climastation.Archive.export).parameters
+    assert {"stations", "near", "radius_km", "bbox", "start", "end"} <= set(params)
+    assert all(p.kind != inspect.Parameter.VAR_KEYWORD for p in params.values())
+    for f in (climastation.Archive.run, climastation.Archive.export, climastation.Archive.values,
+              climastation.Archive.series, climastation.stations, climastation.datasets):
+        doc = f.__doc__ or ""
+        assert "Parameters\n" in doc and "Returns\n" in doc and "Examples\n" in doc, f.__name__
 
 
 def test_help_explains_with_examples():

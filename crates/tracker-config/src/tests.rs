@@ -1,8 +1,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::result_large_err)]
 
-use figment::Jail;
+use figment::providers::{Format, Yaml};
+use figment::{Figment, Jail};
 
 use super::*;
+use std::path::Path;
+use std::time::Duration;
 
 fn sources(jail: &Jail, user: Option<&str>) -> Sources {
     Sources {

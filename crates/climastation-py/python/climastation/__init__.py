@@ -7,17 +7,25 @@ process: the same configuration, progress database, workers, memory limits,
 checks and messages. Tables come back as :class:`pyarrow.Table` without
 copying (``.to_pandas()``, ``polars.from_arrow(...)``).
 
-Leipzig, hourly air temperature 1990-2020, stations within 50 km:
+Examples
+--------
+On the bundled sample (offline, from a clone of the repository; CI runs
+every example of this module there, with ``archive`` an
+``Archive(config=SAMPLE, ...)`` whose ``run(crawl=True)`` is done):
 
->>> import climastation
+>>> archive.check()["ok"]
+True
+>>> t = archive.series("hourly/air_temperature", stations=[320], start="2018-09-15", end="2018-09-15")
+>>> t.num_rows, t.column_names[:4]
+(5, ['station_id', 'timestamp_utc', 'air_temperature_quality', 'temperature_air_mean_2m'])
+
+Against DWD's server (online), Leipzig's hourly air temperature 1990-2020
+from the stations within 50 km:
+
 >>> archive = climastation.Archive()                       # doctest: +SKIP
 >>> where = dict(near=(51.34, 12.37), radius_km=50, start="1990-01-01", end="2020-12-31")
 >>> archive.run(["hourly/air_temperature"], crawl=True, **where)   # doctest: +SKIP
 >>> table = archive.export("hourly", datasets=["hourly/air_temperature"], long=True, **where)  # doctest: +SKIP
->>> df = table.to_pandas()                                 # doctest: +SKIP
-
-The bundled sample (offline, from a clone of the repository):
-``climastation.Archive(config="config/sample.yaml")``.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ import os as _os
 import sys as _sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Literal, Optional, Union
 
 if TYPE_CHECKING:  # for editors and type checkers; imported for real by the native module
     import pyarrow
@@ -64,21 +72,53 @@ __all__ = [
 ]
 
 DateLike = Union[str, int, _dt.date]
+"""A day: ``datetime.date``, ``"1990-01-01"``, or a year (``1990``, its first day; as an end, its last)."""
 PathLike = Union[str, "_os.PathLike[str]"]
+Resolution = Literal[
+    "1_minute", "5_minutes", "10_minutes", "hourly", "subdaily", "daily", "monthly", "annual", "multi_annual"
+]
+"""DWD's resolution folders."""
+Method = Literal["nearest", "idw"]
+"""How a value at a place is taken from the stations around it."""
+Processor = Literal["dwd", "download", "verify"]
+"""What ``run`` does with each file."""
+Period = Literal["historical", "recent", "now"]
+"""DWD's period folders."""
+StationIds = Union[int, str, Iterable[Union[int, str]]]
+"""Station ids: ``44``, ``"00044"`` or several."""
+Point = tuple[float, float]
+"""``(latitude, longitude)`` in degrees."""
+Box = tuple[float, float, float, float]
+"""``(west, south, east, north)`` in degrees."""
+Span = Union[str, tuple[DateLike, DateLike]]
+"""``(start, end)`` or ``"1990..2020"``; either side may be open (``"..2000"``)."""
 
 
-def datasets(resolution: Optional[str] = None) -> list[dict[str, Any]]:
+def datasets(resolution: Optional[Resolution] = None) -> list[dict[str, Any]]:
     """Every dataset of DWD's archive that ClimaStation knows.
 
-    Each is a dict as ``climastation --json datasets`` prints it: ``name``,
-    ``resolution``, ``title``, ``periods``, ``time_rule``, ``converted``,
-    ``parameters`` (DWD ``code``, English ``name``, ``unit``, ``kind``,
-    descriptions), and more.
+    Parameters
+    ----------
+    resolution
+        Only the datasets of this resolution.
 
+    Returns
+    -------
+    list of dict
+        As ``climastation --json datasets`` prints them: ``name``,
+        ``resolution``, ``title``, ``periods``, ``time_rule``,
+        ``converted``, ``parameters`` (DWD ``code``, English ``name``,
+        ``unit``, ``kind``, descriptions), and more.
+
+    Raises
+    ------
+    DatasetError
+        For a resolution the archive does not have.
+
+    Examples
+    --------
     >>> [d["name"] for d in climastation.datasets("annual")]
     ['annual/climate_indices/kl', 'annual/climate_indices/precip', 'annual/kl', 'annual/more_precip', 'annual/weather_phenomena']
-
-    Raises :class:`DatasetError` for a resolution the archive does not have.
     """
     return _datasets(resolution)["datasets"]
 
@@ -88,21 +128,51 @@ def stations(
     *,
     config: Optional[PathLike] = None,
     source: Optional[str] = None,
-    **selection: Any,
+    stations: Optional[StationIds] = None,
+    near: Optional[Point] = None,
+    radius_km: Optional[float] = None,
+    bbox: Optional[Box] = None,
+    name: Optional[str] = None,
+    state: Optional[str] = None,
+    active: Optional[Span] = None,
 ) -> "pyarrow.Table":
-    """The stations of ``dataset`` from all of DWD's station lists.
+    """The stations of ``dataset`` from all of DWD's station lists: a
+    shortcut for ``Archive(config).stations(dataset, ...)``.
 
-    A shortcut for ``Archive(config).stations(dataset, ...)``; the selection
-    keywords are those of :meth:`Archive.stations`.
+    Parameters
+    ----------
+    dataset
+        A dataset name, ``hourly/air_temperature``.
+    config
+        A configuration file (its source is read).
+    source, stations, near, radius_km, bbox, name, state, active
+        As :meth:`Archive.stations`.
 
-    >>> climastation.stations("hourly/air_temperature", near=(51.34, 12.37), radius_km=50)  # doctest: +SKIP
+    Returns
+    -------
+    pyarrow.Table
+        As :meth:`Archive.stations`.
+
+    Examples
+    --------
+    >>> t = climastation.stations("hourly/air_temperature", config=SAMPLE, near=(51.34, 12.37), radius_km=15)
+    >>> t.column("name").to_pylist()
+    ['Leipzig-Holzhausen', 'Leipzig/Halle']
     """
-    return Archive(config=config).stations(dataset, source=source, **selection)
+    return Archive(config=config).stations(
+        dataset,
+        source=source,
+        stations=stations,
+        near=near,
+        radius_km=radius_km,
+        bbox=bbox,
+        name=name,
+        state=state,
+        active=active,
+    )
 
 
-# ---- selection keywords -------------------------------------------------
-
-_SELECTION = {"stations", "near", "radius_km", "bbox", "name", "state", "active", "start", "end", "periods"}
+# ---- selection values as the library takes them ------------------------------
 
 
 def _pair(what: str, value: Any, n: int) -> str:
@@ -137,34 +207,38 @@ def _texts(value: Any) -> Optional[list[str]]:
     return [str(v) for v in value]
 
 
-def _selection(kw: dict[str, Any]) -> dict[str, Any]:
-    """The selection keywords as the library takes them (text)."""
-    unknown = set(kw) - _SELECTION
-    if unknown:
-        raise UsageError(
-            f"unknown keyword(s) {', '.join(sorted(unknown))}; the selection takes "
-            + ", ".join(sorted(_SELECTION))
-        )
-    out: dict[str, Any] = {
-        "stations": _texts(kw.get("stations")),
-        "near": None if kw.get("near") is None else _pair("near", kw["near"], 2),
-        "radius_km": None if kw.get("radius_km") is None else float(kw["radius_km"]),
-        "bbox": None if kw.get("bbox") is None else _pair("bbox", kw["bbox"], 4),
-        "name": kw.get("name"),
-        "state": kw.get("state"),
-        "active": None,
-        "start": _date("start", kw.get("start")),
-        "end": _date("end", kw.get("end")),
-        "periods": _texts(kw.get("periods")),
+def _selection(
+    stations: Optional[StationIds] = None,
+    near: Optional[Point] = None,
+    radius_km: Optional[float] = None,
+    bbox: Optional[Box] = None,
+    name: Optional[str] = None,
+    state: Optional[str] = None,
+    active: Optional[Span] = None,
+    start: Optional[DateLike] = None,
+    end: Optional[DateLike] = None,
+    periods: Optional[Union[Period, Sequence[Period]]] = None,
+) -> dict[str, Any]:
+    """The selection as the library takes it (text: it parses each value)."""
+    if active is not None and not isinstance(active, str):
+        a, b = active
+        active = f"{_date('active', a) or ''}..{_date('active', b) or ''}"
+    return {
+        "stations": _texts(stations),
+        "near": None if near is None else _pair("near", near, 2),
+        "radius_km": None if radius_km is None else float(radius_km),
+        "bbox": None if bbox is None else _pair("bbox", bbox, 4),
+        "name": name,
+        "state": state,
+        "active": active,
+        "start": _date("start", start),
+        "end": _date("end", end),
+        "periods": _texts(periods),
     }
-    active = kw.get("active")
-    if active is not None:
-        if isinstance(active, str):
-            out["active"] = active
-        else:
-            a, b = active
-            out["active"] = f"{_date('active', a)}..{_date('active', b)}"
-    return out
+
+
+def _selected(sel: dict[str, Any]) -> bool:
+    return any(v is not None for v in sel.values())
 
 
 # ---- waiting on a job: progress and Ctrl-C -------------------------------
@@ -240,17 +314,28 @@ class Archive:
     """An archive on this machine: a configuration, its progress database
     and its data folder.
 
-    ``config``: a YAML file layered over the defaults (and over
-    ``config/base_config.yaml`` of the working directory, then the
-    ``CLIMASTATION_*`` variables), as ``climastation --config``.
-    ``data_dir``: the data folder; the progress database, raw files, output
-    and logs under the configured one move with it.
+    Parameters
+    ----------
+    config
+        A YAML file layered over the defaults (and over
+        ``config/base_config.yaml`` of the working directory, then the
+        ``CLIMASTATION_*`` variables), as ``climastation --config``.
+    data_dir
+        The data folder; the progress database, raw files, output and logs
+        under the configured one move with it.
 
-    >>> archive = climastation.Archive(config="config/sample.yaml", data_dir="/tmp/cs")  # doctest: +SKIP
-    >>> archive.run(crawl=True)                               # doctest: +SKIP
-    {'datasets': [...], 'exit_code': 0}
+    Raises
+    ------
+    ConfigError
+        For a configuration that is wrong.
 
-    Raises :class:`ConfigError` for a configuration that is wrong.
+    Examples
+    --------
+    >>> a = climastation.Archive(config=SAMPLE, data_dir=TMP)
+    >>> a.run(["annual/kl"], crawl=True, progress=False)["exit_code"]
+    0
+    >>> a.status("annual/kl")["totals"]["completed"]
+    2
     """
 
     def __init__(self, config: Optional[PathLike] = None, data_dir: Optional[PathLike] = None) -> None:
@@ -291,17 +376,59 @@ class Archive:
     # -- the tracker's jobs --
 
     def crawl(
-        self, datasets: Optional[Sequence[str]] = None, *, source: Optional[str] = None, **selection: Any
+        self,
+        datasets: Optional[Sequence[str]] = None,
+        *,
+        source: Optional[str] = None,
+        stations: Optional[StationIds] = None,
+        near: Optional[Point] = None,
+        radius_km: Optional[float] = None,
+        bbox: Optional[Box] = None,
+        name: Optional[str] = None,
+        state: Optional[str] = None,
+        active: Optional[Span] = None,
+        start: Optional[DateLike] = None,
+        end: Optional[DateLike] = None,
+        periods: Optional[Union[Period, Sequence[Period]]] = None,
     ) -> dict[str, Any]:
-        """Lists ``datasets`` (default: the configured ones) at the source and
-        registers the files the selection takes; files that vanished are set
-        aside. Returns the report of ``climastation --json crawl``.
+        """Lists ``datasets`` at the source and registers the files the
+        selection takes; files that vanished are set aside.
 
-        >>> archive.crawl(["daily/kl"], stations=[44, 73])    # doctest: +SKIP
-        {'source': ..., 'datasets': [{'dataset': 'daily/kl', 'listed': ..., 'new': ...}], ...}
+        Parameters
+        ----------
+        datasets
+            Dataset names; default: the configured ones.
+        source
+            An ``http(s)://`` root or a local mirror; default: the
+            configuration's ``source.base_url``.
+        stations, near, radius_km, bbox, name, state, active
+            Which stations (by id; within ``radius_km`` of ``near``; in the
+            box; by part of the name; by state; active in the span): those
+            but ids need the dataset's station list.
+        start, end
+            Days, ``end`` included: files whose span meets them.
+        periods
+            Period folders.
+
+        Returns
+        -------
+        dict
+            The report of ``climastation --json crawl``.
+
+        Raises
+        ------
+        SelectionError
+            For a selection value that is wrong.
+        SourceError
+            When the source is out of reach.
+
+        Examples
+        --------
+        >>> archive.crawl(["daily/kl"])["datasets"][0]["unchanged"]
+        2
         """
-        job = self._inner._crawl(list(datasets or []), _selection(selection), source)
-        return _finish(job)
+        sel = _selection(stations, near, radius_km, bbox, name, state, active, start, end, periods)
+        return _finish(self._inner._crawl(list(datasets or []), sel, source))
 
     def run(
         self,
@@ -310,34 +437,65 @@ class Archive:
         crawl: bool = False,
         workers: Optional[int] = None,
         keep_going: bool = False,
-        processor: Optional[str] = None,
+        processor: Optional[Processor] = None,
         progress: bool = True,
-        **selection: Any,
+        stations: Optional[StationIds] = None,
+        near: Optional[Point] = None,
+        radius_km: Optional[float] = None,
+        bbox: Optional[Box] = None,
+        name: Optional[str] = None,
+        state: Optional[str] = None,
+        active: Optional[Span] = None,
+        start: Optional[DateLike] = None,
+        end: Optional[DateLike] = None,
+        periods: Optional[Union[Period, Sequence[Period]]] = None,
     ) -> dict[str, Any]:
-        """Processes the pending files of ``datasets`` (default: the
-        configured ones), dataset after dataset: download, check, convert to
-        Parquet, merge each station's series; then the DuckDB catalog.
+        """Processes the pending files of ``datasets``, dataset after
+        dataset: download, check, convert to Parquet, merge each station's
+        series; then the DuckDB catalog.
 
-        ``crawl=True`` crawls first with the selection keywords (``stations``,
-        ``near=(lat, lon)``, ``radius_km``, ``bbox=(w, s, e, n)``, ``name``,
-        ``state``, ``active=(from, to)``, ``start``, ``end``, ``periods``).
-        ``progress``: a bar per dataset (tqdm in a terminal or notebook).
+        Parameters
+        ----------
+        datasets
+            Dataset names; default: the configured ones, in order.
+        crawl
+            Crawl first, with the selection (the selection keywords need it:
+            they decide which files are registered).
+        workers
+            Parallel workers, 1 to 64; default ``processing.workers``.
+        keep_going
+            Process everything and report failures at the end.
+        processor
+            What to do with each file; default ``processing.processor``.
+        progress
+            A bar per dataset (tqdm in a terminal or notebook).
+        stations, near, radius_km, bbox, name, state, active, start, end, periods
+            The selection, as :meth:`crawl`.
 
-        Ctrl-C stops cleanly and raises :class:`KeyboardInterrupt`; the next
-        run resumes. Files that fail are in the report (``exit_code`` 1) and
-        in :meth:`failed`, not raised.
+        Returns
+        -------
+        dict
+            The report of ``climastation --json run``: files that failed are
+            in it (``exit_code`` 1) and in :meth:`failed`, not raised.
 
-        >>> report = archive.run(["hourly/air_temperature"], crawl=True, near=(51.34, 12.37), radius_km=50)  # doctest: +SKIP
-        >>> report["exit_code"], report["datasets"][0]["completed"]  # doctest: +SKIP
-        (0, 12)
+        Raises
+        ------
+        KeyboardInterrupt
+            On Ctrl-C, after a clean stop; the next run resumes.
+        UsageError
+            For a selection without ``crawl=True``, or a bad ``workers``.
+
+        Examples
+        --------
+        >>> archive.run(["daily/kl"], progress=False)["exit_code"]
+        0
         """
-        if selection and not crawl:
+        sel = _selection(stations, near, radius_km, bbox, name, state, active, start, end, periods)
+        if _selected(sel) and not crawl:
             raise UsageError(
                 "selection keywords need crawl=True: they decide which files are registered, and run processes what is"
             )
-        job = self._inner._run(
-            list(datasets or []), workers, keep_going, processor, crawl, _selection(selection)
-        )
+        job = self._inner._run(list(datasets or []), workers, keep_going, processor, crawl, sel)
         report = _finish(job, progress)
         if report.get("exit_code") == 130:
             raise KeyboardInterrupt("interrupted: run again to resume")
@@ -345,71 +503,175 @@ class Archive:
 
     def status(self, dataset: Optional[str] = None) -> dict[str, Any]:
         """Counts per status, rate, ETA, workers, oldest claim and last
-        failure of each dataset, as ``climastation --json status``.
+        failure of each dataset.
 
-        >>> archive.status()["totals"]                          # doctest: +SKIP
-        {'pending': 0, 'processing': 0, 'completed': 23, 'failed': 0, 'vanished': 0}
+        Parameters
+        ----------
+        dataset
+            Only this dataset.
+
+        Returns
+        -------
+        dict
+            As ``climastation --json status``.
+
+        Examples
+        --------
+        >>> archive.status()["totals"]["failed"]
+        0
         """
         return self._inner._status(dataset)
 
     def failed(
         self, dataset: Optional[str] = None, *, unconfirmed: bool = False, limit: int = 10_000
     ) -> list[dict[str, Any]]:
-        """Files that failed for good, each with its error and the fix
-        (``unconfirmed=True``: completed files whose size nothing confirmed)."""
+        """Files that failed for good, each with its error and the fix.
+
+        Parameters
+        ----------
+        dataset
+            Only this dataset.
+        unconfirmed
+            Instead: completed files whose size nothing confirmed.
+        limit
+            At most this many.
+
+        Returns
+        -------
+        list of dict
+            As ``climastation --json failed``'s ``files``.
+
+        Examples
+        --------
+        >>> archive.failed()
+        []
+        """
         return self._inner._failed(dataset, unconfirmed, limit)["files"]
 
     def check(self, dataset: Optional[str] = None, *, deep: bool = False) -> dict[str, Any]:
         """The tracker's integrity and every table the runs wrote against the
-        output ledger (``deep=True``: every table hashed). ``ok`` is False
-        with each problem and its fix listed, as ``climastation check``.
+        output ledger.
 
-        >>> archive.check()                                     # doctest: +SKIP
-        {'ok': True, 'tables': 61, 'deep': False, 'problems': []}
+        Parameters
+        ----------
+        dataset
+            Only this dataset's tables.
+        deep
+            Hash every table (not only its size and time).
+
+        Returns
+        -------
+        dict
+            As ``climastation --json check``: ``ok`` is False with each
+            problem and its fix listed.
+
+        Examples
+        --------
+        >>> r = archive.check(deep=True)
+        >>> r["ok"], r["problems"]
+        (True, [])
         """
         return self._inner._check(dataset, deep)
 
     # -- tables --
 
-    def stations(self, dataset: str, *, source: Optional[str] = None, **selection: Any) -> "pyarrow.Table":
+    def stations(
+        self,
+        dataset: str,
+        *,
+        source: Optional[str] = None,
+        stations: Optional[StationIds] = None,
+        near: Optional[Point] = None,
+        radius_km: Optional[float] = None,
+        bbox: Optional[Box] = None,
+        name: Optional[str] = None,
+        state: Optional[str] = None,
+        active: Optional[Span] = None,
+    ) -> "pyarrow.Table":
         """The stations of ``dataset`` from all its station lists at the
         source, the selection applied; nearest first with ``near``.
 
-        Columns: ``station_id``, ``name``, ``state``, ``latitude``,
-        ``longitude``, ``height_m``, ``first_date``, ``last_date``,
-        ``distance_km`` (null without ``near``).
+        Parameters
+        ----------
+        dataset
+            A dataset name.
+        source
+            As :meth:`crawl`.
+        stations, near, radius_km, bbox, name, state, active
+            The selection of stations, as :meth:`crawl`.
 
-        >>> archive.stations("hourly/air_temperature", near=(51.34, 12.37), radius_km=50, active=(1990, 2020))  # doctest: +SKIP
+        Returns
+        -------
+        pyarrow.Table
+            ``station_id``, ``name``, ``state``, ``latitude``,
+            ``longitude``, ``height_m``, ``first_date``, ``last_date``,
+            ``distance_km`` (null without ``near``).
+
+        Raises
+        ------
+        SourceError
+            For a dataset whose folders hold no station list.
+
+        Examples
+        --------
+        >>> t = archive.stations("hourly/air_temperature", near=(51.34, 12.37), radius_km=15)
+        >>> t.column("station_id").to_pylist()
+        [2928, 2932]
         """
-        return _finish(self._inner._stations(dataset, _selection(selection), source))
+        sel = _selection(stations, near, radius_km, bbox, name, state, active)
+        return _finish(self._inner._stations(dataset, sel, source))
 
     def series(
         self,
         dataset: str,
         *,
-        stations: Union[int, str, Iterable[Union[int, str]], None] = None,
+        stations: Optional[StationIds] = None,
         start: Optional[DateLike] = None,
         end: Optional[DateLike] = None,
         parameters: Optional[Sequence[str]] = None,
         long: bool = False,
         with_station: bool = False,
     ) -> "pyarrow.Table":
-        """One dataset's merged series: a row per station and time (UTC),
-        each parameter with its quality level; ``start``/``end`` are days,
-        ``end`` included. ``long=True``: the tidy shape (a row per station,
-        time and parameter: ``dataset``, ``parameter``, ``value``,
-        ``quality``), numeric parameters only.
+        """One dataset's merged series.
 
-        Every table read is first checked against what the runs wrote:
-        :class:`DataError` when one is missing or damaged.
+        Parameters
+        ----------
+        dataset
+            A dataset name.
+        stations
+            Only these stations.
+        start, end
+            Days, ``end`` included.
+        parameters
+            Only these parameters (English names), each with its quality.
+        long
+            The tidy shape: a row per station, time and parameter
+            (``dataset``, ``parameter``, ``value``, ``quality``), numeric
+            parameters only.
+        with_station
+            The station's name, place and height as columns.
 
-        >>> t = archive.series("hourly/air_temperature", stations=[320], start="2024-01-01")  # doctest: +SKIP
-        >>> t.column_names                                      # doctest: +SKIP
-        ['station_id', 'timestamp_utc', 'air_temperature_quality', 'temperature_air_mean_2m', 'humidity']
+        Returns
+        -------
+        pyarrow.Table
+            A row per station and time (UTC), each parameter with its
+            quality level.
+
+        Raises
+        ------
+        DataError
+            When a table it would read is missing or damaged (it is checked
+            against what the runs wrote first).
+
+        Examples
+        --------
+        >>> t = archive.series("hourly/air_temperature", stations=[320], start="2018-09-15", end="2018-09-15")
+        >>> t.num_rows
+        5
         """
         resolution = dataset.split("/", 1)[0]
         return self.export(
-            resolution,
+            resolution,  # type: ignore[arg-type]
             datasets=[dataset],
             parameters=parameters,
             long=long,
@@ -421,30 +683,61 @@ class Archive:
 
     def export(
         self,
-        resolution: str,
+        resolution: Resolution,
         *,
         datasets: Optional[Sequence[str]] = None,
         parameters: Optional[Sequence[str]] = None,
         long: bool = False,
         with_station: bool = False,
-        **selection: Any,
+        stations: Optional[StationIds] = None,
+        near: Optional[Point] = None,
+        radius_km: Optional[float] = None,
+        bbox: Optional[Box] = None,
+        name: Optional[str] = None,
+        state: Optional[str] = None,
+        active: Optional[Span] = None,
+        start: Optional[DateLike] = None,
+        end: Optional[DateLike] = None,
     ) -> "pyarrow.Table":
         """One record per station and time with the parameters of every
         dataset of ``resolution`` (their merged series joined), as
-        ``climastation export``; the selection keywords choose stations and
-        days. ``long=True``: the tidy shape. The schema's metadata holds the
-        rules (``export``, ``merge_rule``).
+        ``climastation export``.
 
-        >>> t = archive.export("hourly", parameters=["temperature_air_mean_2m"], near=(51.34, 12.37), radius_km=50)  # doctest: +SKIP
-        >>> import polars as pl; pl.from_arrow(t)              # doctest: +SKIP
+        Parameters
+        ----------
+        resolution
+            The resolution whose datasets are joined.
+        datasets
+            Only these datasets of it.
+        parameters, long, with_station
+            As :meth:`series`.
+        stations, near, radius_km, bbox, name, state, active
+            Which stations, as :meth:`crawl`.
+        start, end
+            Days, ``end`` included.
+
+        Returns
+        -------
+        pyarrow.Table
+            The schema's metadata holds the rules (``export``,
+            ``merge_rule``).
+
+        Raises
+        ------
+        DataError
+            When no series of the resolution exists yet, or a table is
+            missing or damaged.
+        UsageError
+            For a parameter no series has.
+
+        Examples
+        --------
+        >>> archive.export("daily", stations=[4271]).num_rows
+        12
         """
+        sel = _selection(stations, near, radius_km, bbox, name, state, active, start, end)
         job = self._inner._export(
-            resolution,
-            list(datasets or []),
-            _selection(selection),
-            list(parameters or []),
-            with_station,
-            long,
+            resolution, list(datasets or []), sel, list(parameters or []), with_station, long
         )
         return _finish(job)
 
@@ -452,24 +745,57 @@ class Archive:
         self,
         at: Union[tuple, Sequence[tuple], str],
         *,
-        resolution: str,
+        resolution: Resolution,
         parameters: Sequence[str],
         start: Optional[DateLike] = None,
         end: Optional[DateLike] = None,
-        method: str = "nearest",
+        method: Method = "nearest",
         min_quality: Optional[int] = None,
         max_distance_km: Optional[float] = None,
         k: Optional[int] = None,
     ) -> "pyarrow.Table":
         """The values at places, from the stations around them, as
-        ``climastation values``: ``at`` is ``(lat, lon)``, ``(lat, lon,
-        height_m)`` or a list of them; ``method`` ``nearest`` or ``idw``.
-        Each parameter's value comes with its stations, distances, weights
-        and method (``<parameter>_stations``, ``_distances_km``,
-        ``_weights``, ``_method``, ``_count``); the schema's metadata holds
-        the rules.
+        ``climastation values``.
 
-        >>> archive.values((51.34, 12.37), resolution="hourly", parameters=["temperature_air_mean_2m"], method="idw")  # doctest: +SKIP
+        Parameters
+        ----------
+        at
+            ``(lat, lon)``, ``(lat, lon, height_m)`` or a list of them.
+        resolution
+            Whose series are used.
+        parameters
+            English names.
+        start, end
+            Days, ``end`` included.
+        method
+            ``nearest`` (the nearest station with a value) or ``idw``
+            (inverse distance weighting of the ``k`` nearest).
+        min_quality
+            Only values of this quality level or higher (1 to 10).
+        max_distance_km
+            The farthest station used, for every parameter.
+        k
+            Stations averaged by idw (1 to 64).
+
+        Returns
+        -------
+        pyarrow.Table
+            Each parameter's value with its stations, distances, weights
+            and method (``<parameter>_stations``, ``_distances_km``,
+            ``_weights``, ``_method``, ``_count``); the schema's metadata
+            holds the rules.
+
+        Raises
+        ------
+        SelectionError
+            For a place or a limit that is wrong.
+
+        Examples
+        --------
+        >>> t = archive.values((49.9666, 11.5198), resolution="hourly",
+        ...                    parameters=["temperature_air_mean_2m"], end="2018-09-15")
+        >>> t.num_rows, t.column("temperature_air_mean_2m_stations")[0].as_py()
+        (5, [320])
         """
         if isinstance(at, str):
             places = [at]
