@@ -35,6 +35,7 @@ pub mod ledger;
 pub mod merge;
 pub mod metadata;
 pub mod output;
+mod pages;
 pub mod testing;
 pub mod update;
 pub mod values;

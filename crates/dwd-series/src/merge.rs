@@ -39,14 +39,9 @@ use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
 use parquet::arrow::arrow_writer::{ArrowRowGroupWriterFactory, compute_leaves};
-use parquet::basic::{Compression, Encoding};
-use parquet::column::page::{CompressedPage, Page, PageWriter};
-use parquet::column::writer::ColumnCloseResult;
-use parquet::file::metadata::{ColumnChunkMetaData, KeyValue, PageIndexPolicy};
-use parquet::file::page_index::offset_index::{OffsetIndexMetaData, PageLocation};
-use parquet::file::statistics::Statistics;
-use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
-use parquet::schema::types::{ColumnDescPtr, SchemaDescriptor};
+use parquet::file::metadata::{KeyValue, PageIndexPolicy};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::SchemaDescriptor;
 
 /// The overlap rule, as written into each series' `merge_rule` metadata.
 pub const MERGE_RULE: &str = "one row per (station_id, timestamp_utc); where files overlap, the row of the more final source wins: historical over recent over now, and within a period the file the source changed last (then the later name); a time repeated inside one file keeps its first row; source_period and source_file name each row's file";
@@ -556,39 +551,20 @@ impl<W: Write + Send> SeriesWriter<W> {
     fn copy(&mut self, source: &OpenInput, g: usize) -> Result<(), MergeError> {
         self.flush()?;
         let meta = source.meta.metadata();
-        let Some(group) = meta.row_groups().get(g) else {
+        if g >= meta.num_row_groups() {
             return Err(MergeError::Schema {
                 path: source.path().to_path_buf(),
                 message: format!("no row group {g}"),
             });
-        };
-        let rows = usize::try_from(group.num_rows()).unwrap_or(0);
-        let index = meta.page_index_for_row_group(g);
+        }
         let period = source.input.period.map_or("none", Period::folder);
-        let data = group.columns().len();
-        let constants = [period, source.input.file.as_str()]
-            .into_iter()
-            .enumerate()
-            .map(|(k, value)| {
-                constant_chunk(self.file.schema_descr().column(data + k), value, rows)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut rg = self.file.next_row_group()?;
-        for (c, chunk) in group.columns().iter().enumerate() {
-            let close = ColumnCloseResult {
-                bytes_written: u64::try_from(chunk.compressed_size()).unwrap_or(0),
-                rows_written: rows as u64,
-                metadata: chunk.clone(),
-                bloom_filter: None,
-                column_index: index.column_index(c).cloned(),
-                offset_index: index.offset_index(c).cloned(),
-            };
-            rg.append_column(&source.file, close)?;
-        }
-        for (bytes, close) in constants {
-            rg.append_column(&bytes, close)?;
-        }
-        rg.close()?;
+        crate::pages::append_row_group(
+            &mut self.file,
+            &source.file,
+            meta,
+            g,
+            &[period, source.input.file.as_str()],
+        )?;
         self.row_groups += 1;
         Ok(())
     }
@@ -598,105 +574,6 @@ impl<W: Write + Send> SeriesWriter<W> {
         self.file.close()?;
         Ok(())
     }
-}
-
-/// A column chunk of `rows` rows that all hold `value`, built directly: a
-/// dictionary page with the one value and a data page of one run of index
-/// 0 (a Parquet writer fed the rows hashes every one of them: that was most
-/// of a copied row group's cost). Uncompressed (it is a few bytes), with
-/// min/max statistics and an offset index like the chunks beside it.
-fn constant_chunk(
-    column: ColumnDescPtr,
-    value: &str,
-    rows: usize,
-) -> Result<(bytes::Bytes, ColumnCloseResult), MergeError> {
-    let too_many = || {
-        MergeError::Write(parquet::errors::ParquetError::General(format!(
-            "{rows} rows in one row group"
-        )))
-    };
-    let n = u32::try_from(rows).map_err(|_| too_many())?;
-    let len = u32::try_from(value.len()).map_err(|_| too_many())?;
-    // PLAIN byte array: length (u32, little-endian), then the bytes
-    let mut dictionary = Vec::with_capacity(4 + value.len());
-    dictionary.extend_from_slice(&len.to_le_bytes());
-    dictionary.extend_from_slice(value.as_bytes());
-    // RLE_DICTIONARY: the bit width (1), then one RLE run of `n` zeros: its
-    // header is `n << 1` as a ULEB128 varint, then the value in one byte
-    let mut indices = vec![1u8];
-    let mut header = u64::from(n) << 1;
-    loop {
-        let byte = (header & 0x7f) as u8;
-        header >>= 7;
-        if header == 0 {
-            indices.push(byte);
-            break;
-        }
-        indices.push(byte | 0x80);
-    }
-    indices.push(0);
-    let (dictionary_len, indices_len) = (dictionary.len(), indices.len());
-    let mut sink = TrackedWrite::new(Vec::new());
-    let data = {
-        let mut pages = SerializedPageWriter::new(&mut sink);
-        pages.write_page(CompressedPage::new(
-            Page::DictionaryPage {
-                buf: bytes::Bytes::from(dictionary),
-                num_values: 1,
-                encoding: Encoding::PLAIN,
-                is_sorted: true,
-            },
-            dictionary_len,
-        ))?;
-        let data = pages.write_page(CompressedPage::new(
-            Page::DataPage {
-                buf: bytes::Bytes::from(indices),
-                num_values: n,
-                encoding: Encoding::RLE_DICTIONARY,
-                def_level_encoding: Encoding::RLE,
-                rep_level_encoding: Encoding::RLE,
-                statistics: None,
-            },
-            indices_len,
-        ))?;
-        pages.close()?;
-        data
-    };
-    let bytes = bytes::Bytes::from(sink.into_inner()?);
-    let size = i64::try_from(bytes.len()).map_err(|_| too_many())?;
-    let data_offset = i64::try_from(data.offset).map_err(|_| too_many())?;
-    let v = || Some(parquet::data_type::ByteArray::from(value));
-    let metadata = ColumnChunkMetaData::builder(column)
-        .set_compression(Compression::UNCOMPRESSED)
-        .set_encodings(vec![
-            Encoding::PLAIN,
-            Encoding::RLE,
-            Encoding::RLE_DICTIONARY,
-        ])
-        .set_num_values(i64::from(n))
-        .set_total_compressed_size(size)
-        .set_total_uncompressed_size(size)
-        .set_dictionary_page_offset(Some(0))
-        .set_data_page_offset(data_offset)
-        .set_statistics(Statistics::byte_array(v(), v(), None, Some(0), false))
-        .build()?;
-    let offset_index = OffsetIndexMetaData {
-        page_locations: vec![PageLocation {
-            offset: data_offset,
-            compressed_page_size: i32::try_from(data.bytes_written).map_err(|_| too_many())?,
-            first_row_index: 0,
-        }],
-        unencoded_byte_array_data_bytes: None,
-    };
-    let close = ColumnCloseResult {
-        bytes_written: bytes.len() as u64,
-        rows_written: u64::from(n),
-        metadata,
-        bloom_filter: None,
-        column_index: None,
-        offset_index: Some(offset_index),
-    };
-    Ok((bytes, close))
 }
 
 /// Whether `source`'s row groups can be copied into a series of `schema`:
