@@ -52,18 +52,23 @@ fn code_of(path: &Path) -> Option<String> {
     )
 }
 
-/// Where `line` has a string literal starting with `--` and a letter.
+/// Where `line` has a string literal starting with `--` and a letter, or
+/// advice written as a command line (`climastation run --…`, `climastation
+/// retry`): a fix is typed steps that each front end spells
+/// (`climastation_jobs::fix`).
 fn spells_an_option(line: &str) -> bool {
     let t = line.trim_start();
     if t.starts_with("//") {
         return false;
     }
-    line.match_indices("\"--").any(|(i, _)| {
-        line[i + 3..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase())
-    })
+    line.contains("climastation run --")
+        || line.contains("climastation retry")
+        || line.match_indices("\"--").any(|(i, _)| {
+            line[i + 3..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase())
+        })
 }
 
 #[test]
@@ -93,6 +98,9 @@ fn the_rule_sees_an_option() {
     assert!(!spells_an_option(r#"    l.starts_with("---")"#));
     assert!(!spells_an_option(r#"    "-- a SQL comment""#));
     assert!(!spells_an_option(r#"    // "--from" in a comment"#));
+    assert!(spells_an_option(
+        r#"    "fix: climastation run --dataset {d}""#
+    ));
 }
 
 #[test]

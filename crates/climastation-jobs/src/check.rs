@@ -2,6 +2,8 @@
 //! against the output ledger and the disk, each problem with its fix.
 
 use dwd_series::check::Problem;
+
+use crate::fix::{Fix, Step};
 use tracker_core::{DatasetId, ProgressStore};
 
 use crate::{JobError, Session};
@@ -14,8 +16,8 @@ pub struct CheckLine {
     /// `missing`, `damaged`, `unrecorded`, `no_tables`, `temp`, `tracker`.
     pub kind: &'static str,
     pub problem: String,
-    /// The command (or README section) that fixes it.
-    pub fix: String,
+    /// What mends it.
+    pub fix: Fix,
 }
 
 /// What `check` found.
@@ -28,23 +30,25 @@ pub struct CheckReport {
     pub problems: Vec<CheckLine>,
 }
 
-/// The command that mends `problem` of `dataset`'s outputs, as `check`,
-/// `export` and `run` advise it: a run for what runs wrote (verifying the
-/// outputs when only hashing found the damage); removal for a file no run
-/// recorded (a run never deletes a file it did not write).
-pub fn fix(problem: &Problem, dataset: &str, deep: bool) -> String {
+/// What mends `problem` of `dataset`'s outputs, as `check`, `export` and
+/// `run` advise it: a run for what runs wrote (verifying the outputs when
+/// only hashing found the damage); removal for a file no run recorded (a
+/// run never deletes a file it did not write).
+pub fn fix(problem: &Problem, dataset: &str, deep: bool) -> Fix {
     match problem {
-        Problem::EarlierVersion { files, .. } => format!(
-            "climastation run --dataset {dataset} (converts its {files} file(s) again and records each table)"
+        Problem::EarlierVersion { files, .. } => Fix::steps(vec![Step::run_dataset(dataset)])
+            .note(format!(
+                "it converts the {files} file(s) again and records each table"
+            )),
+        Problem::Unrecorded { path } => Fix::steps(vec![Step::Remove(path.clone())]).note(
+            "if it is not yours: no run recorded it, and a run never deletes a file it did not write",
         ),
-        Problem::Unrecorded { path } => format!(
-            "remove {} if it is not yours: no run recorded it, and a run never deletes a file it did not write",
-            path.display()
-        ),
-        Problem::Damaged { .. } if deep => {
-            format!("climastation run --dataset {dataset} --verify-outputs")
-        }
-        _ => format!("climastation run --dataset {dataset}"),
+        Problem::Damaged { .. } if deep => Fix::steps(vec![Step::Run {
+            dataset: Some(dataset.to_owned()),
+            crawl: false,
+            verify_outputs: true,
+        }]),
+        _ => Fix::steps(vec![Step::run_dataset(dataset)]),
     }
 }
 
@@ -72,7 +76,7 @@ impl Session {
                     dataset: None,
                     kind: "tracker",
                     problem: m,
-                    fix: "see README, \"When check reports a problem\"".into(),
+                    fix: Fix::default().first("see README, \"When check reports a problem\""),
                 });
             }
             return Ok(report);
@@ -96,7 +100,7 @@ impl Session {
                             _ => "damaged",
                         },
                         problem: format!("{}: {damage}", layout.root().join(&rec.path).display()),
-                        fix: "climastation run".into(),
+                        fix: Fix::steps(vec![Step::run()]),
                     });
                 }
             }

@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 use tracker_core::{FailureCause, FailureKind, FileRecord, StatusCounts, Timestamp};
 
+use crate::fix::{Fix, Spelling, Step};
 use crate::{CheckReport, StatusRow};
 
 /// RFC 3339 UTC, or the raw milliseconds if out of range.
@@ -20,22 +21,24 @@ pub fn time_opt(t: Option<Timestamp>) -> Value {
 /// What fixes a failed file, by what its failure was about (and, for a
 /// failure recorded before causes were, by its kind): never by the words
 /// of its message.
-pub fn fix_hint(kind: Option<FailureKind>, cause: Option<FailureCause>) -> &'static str {
+pub fn fix_hint(kind: Option<FailureKind>, cause: Option<FailureCause>) -> Fix {
     match (cause, kind) {
-        (Some(FailureCause::Gone), _) => "climastation run --crawl (the source's listing changed)",
+        (Some(FailureCause::Gone), _) => {
+            Fix::steps(vec![Step::crawl_and_run()]).note("the source's listing changed")
+        }
         (Some(FailureCause::Network), _) | (None, Some(FailureKind::Transient)) => {
-            "climastation retry --all-failed, then run again"
+            Fix::steps(vec![Step::RetryAllFailed, Step::run()])
         }
-        (Some(FailureCause::Machine), _) => {
-            "fix this machine (space, permissions), then climastation retry --all-failed and run again"
+        (Some(FailureCause::Machine), _) => Fix::steps(vec![Step::RetryAllFailed, Step::run()])
+            .first("fix this machine (space, permissions)"),
+        (Some(FailureCause::Misplaced), _) => Fix::steps(vec![Step::crawl_and_run()])
+            .first("the file belongs to another dataset or station: fix the mirror or manifest"),
+        (Some(FailureCause::Content), _) => Fix::steps(vec![Step::crawl_and_run()])
+            .first("the source's file is damaged: a retry gets the same")
+            .note("once the source has a new version"),
+        (None, _) => {
+            Fix::steps(vec![Step::RetryAllFailed]).note("once the cause in the message is fixed")
         }
-        (Some(FailureCause::Misplaced), _) => {
-            "the file belongs to another dataset or station: fix the mirror or manifest, then climastation run --crawl"
-        }
-        (Some(FailureCause::Content), _) => {
-            "the source's file is damaged: a retry gets the same; climastation run --crawl once the source has a new version"
-        }
-        (None, _) => "climastation retry --all-failed once the cause in the message is fixed",
     }
 }
 
@@ -136,7 +139,7 @@ fn file_list(files: &[FileRecord], more: impl Fn(&FileRecord) -> Value) -> Vec<V
 }
 
 /// `failed`: each failed file with its error and the fix.
-pub fn failed(files: &[FileRecord]) -> Value {
+pub fn failed(files: &[FileRecord], spell: &dyn Spelling) -> Value {
     let list = file_list(files, |f| {
         json!({
             "kind": f.error_kind.map(|k| k.as_str()),
@@ -145,7 +148,7 @@ pub fn failed(files: &[FileRecord]) -> Value {
             "failures": f.failures,
             "failed_at": time_opt(f.finished_at),
             "cause": f.error_cause.map(|c| c.as_str()),
-            "hint": fix_hint(f.error_kind, f.error_cause),
+            "hint": fix_hint(f.error_kind, f.error_cause).render(spell),
         })
     });
     json!({ "files": list })
@@ -167,11 +170,13 @@ pub fn unconfirmed(files: &[FileRecord]) -> Value {
 }
 
 /// `check`: whether all is well, the tables checked, each problem with its fix.
-pub fn check(report: &CheckReport) -> Value {
+pub fn check(report: &CheckReport, spell: &dyn Spelling) -> Value {
     let problems: Vec<_> = report
         .problems
         .iter()
-        .map(|l| json!({"dataset": l.dataset, "kind": l.kind, "problem": l.problem, "fix": l.fix}))
+        .map(|l| {
+            json!({"dataset": l.dataset, "kind": l.kind, "problem": l.problem, "fix": l.fix.render(spell)})
+        })
         .collect();
     json!({"ok": report.ok, "tables": report.tables, "deep": report.deep, "problems": problems})
 }
@@ -399,15 +404,23 @@ mod tests {
     #[test]
     fn the_advice_follows_the_cause_then_the_kind() {
         let permanent = Some(FailureKind::Permanent);
-        let hint = |c| fix_hint(permanent, Some(c));
-        assert!(hint(FailureCause::Gone).contains("--crawl"));
+        let hint = |c| fix_hint(permanent, Some(c)).to_string();
+        assert!(hint(FailureCause::Gone).contains("run(crawl)"));
         assert!(hint(FailureCause::Network).contains("retry"));
         assert!(hint(FailureCause::Machine).contains("machine"));
         assert!(hint(FailureCause::Misplaced).contains("another dataset"));
         assert!(hint(FailureCause::Content).contains("damaged"));
-        assert!(fix_hint(Some(FailureKind::Transient), None).starts_with("climastation retry"));
-        assert!(fix_hint(permanent, None).contains("once the cause"));
-        let all: std::collections::BTreeSet<&str> =
+        assert!(
+            fix_hint(Some(FailureKind::Transient), None)
+                .to_string()
+                .starts_with("retry(all_failed)")
+        );
+        assert!(
+            fix_hint(permanent, None)
+                .to_string()
+                .contains("once the cause")
+        );
+        let all: std::collections::BTreeSet<String> =
             FailureCause::ALL.into_iter().map(hint).collect();
         assert_eq!(all.len(), FailureCause::ALL.len(), "one advice a cause");
     }

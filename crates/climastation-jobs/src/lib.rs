@@ -23,6 +23,7 @@
 mod check;
 mod convert;
 mod crawl;
+pub mod fix;
 pub mod json;
 pub mod manifest;
 mod run;
@@ -157,12 +158,14 @@ impl JobError {
         JobError::Invalid(dwd_catalog::Invalid::of(field, value, said))
     }
 
-    /// The message with each field of the request spelled by `spell` (the
-    /// CLI's `--from`, Python's `start`); [`std::fmt::Display`] uses the
-    /// fields' own names.
-    pub fn render(&self, spell: &dyn Fn(dwd_catalog::Field) -> String) -> String {
+    /// The message in a front end's words: each field of the request
+    /// spelled as it spells it (the CLI's `--from`, Python's `start`), each
+    /// fix as it names its steps; [`std::fmt::Display`] uses the library's
+    /// own names ([`fix::Named`]).
+    pub fn render(&self, spell: &dyn fix::Spelling) -> String {
         match self {
-            JobError::Invalid(i) | JobError::UnknownDataset(i) => i.render(spell),
+            JobError::Invalid(i) | JobError::UnknownDataset(i) => i.render(&|f| spell.field(f)),
+            JobError::Tables(t) => t.render(spell),
             e => e.to_string(),
         }
     }

@@ -38,24 +38,36 @@ pub enum TablesError {
     )]
     NoDatabase { db: PathBuf, output: PathBuf },
     /// Tables that are not what the runs wrote, each with its dataset.
-    #[error("nothing written: {} table(s) are not what the runs wrote:{}", problems.len(), listed(problems))]
+    #[error("{}", self.render(&crate::fix::Named))]
     NotWritten {
         problems: Vec<(String, dwd_series::check::Problem)>,
     },
 }
 
-/// Each problem on a line of its own, with the fix that mends it.
-fn listed(problems: &[(String, dwd_series::check::Problem)]) -> String {
-    problems
-        .iter()
-        .map(|(d, p)| {
-            format!(
-                "\n  {} (fix: {})",
-                p.describe(),
-                crate::check::fix(p, d, false)
-            )
-        })
-        .collect()
+impl TablesError {
+    /// Each problem on a line of its own, with the fix that mends it in a
+    /// front end's words.
+    pub fn render(&self, spell: &dyn crate::fix::Spelling) -> String {
+        match self {
+            TablesError::NotWritten { problems } => {
+                let lines: String = problems
+                    .iter()
+                    .map(|(d, p)| {
+                        format!(
+                            "\n  {} (fix: {})",
+                            p.describe(),
+                            crate::check::fix(p, d, false).render(spell)
+                        )
+                    })
+                    .collect();
+                format!(
+                    "nothing written: {} table(s) are not what the runs wrote:{lines}",
+                    problems.len()
+                )
+            }
+            e => e.to_string(),
+        }
+    }
 }
 
 /// A table in memory, as `export` and `values` would write it: the

@@ -43,7 +43,42 @@ fn raise(py: Python<'_>, e: &JobError) -> PyErr {
         _ if e.kind() == ErrorKind::Usage => "UsageError",
         _ => "ClimaStationError",
     };
-    error(py, class, e.to_string())
+    error(py, class, e.render(&PythonWords))
+}
+
+/// Python's words: a field is its keyword, a step of a fix the call that
+/// does it (the wheel's command where the module has no call for it).
+#[derive(Clone, Copy, Debug)]
+struct PythonWords;
+
+impl climastation_jobs::fix::Spelling for PythonWords {
+    fn field(&self, field: dwd_catalog::Field) -> String {
+        field.name().to_owned()
+    }
+
+    fn step(&self, step: &climastation_jobs::fix::Step) -> String {
+        use climastation_jobs::fix::Step;
+        match step {
+            Step::Run {
+                dataset,
+                crawl,
+                verify_outputs,
+            } => {
+                let mut args: Vec<String> = dataset.iter().map(|d| format!("[{d:?}]")).collect();
+                if *crawl {
+                    args.push("crawl=True".into());
+                }
+                if *verify_outputs {
+                    args.push("verify_outputs=True".into());
+                }
+                format!("archive.run({})", args.join(", "))
+            }
+            Step::RetryAllFailed => {
+                "`climastation retry --all-failed` (the wheel's command)".into()
+            }
+            Step::Remove(path) => format!("remove {}", path.display()),
+        }
+    }
 }
 
 /// A resolution by DWD's folder name; another name is a `DatasetError`
@@ -227,7 +262,7 @@ impl Archive {
         }))
     }
 
-    #[pyo3(signature = (datasets, workers, keep_going, processor, crawl, selection))]
+    #[pyo3(signature = (datasets, workers, keep_going, processor, crawl, selection, verify_outputs=false))]
     #[allow(clippy::too_many_arguments)]
     fn _run(
         &self,
@@ -238,6 +273,7 @@ impl Archive {
         processor: Option<String>,
         crawl: bool,
         selection: SelectionArgs,
+        verify_outputs: bool,
     ) -> PyResult<Job> {
         for d in &datasets {
             self.dataset(py, d)?;
@@ -256,6 +292,7 @@ impl Archive {
                 true => Some(self.selection(py, &selection)?),
                 false => None,
             },
+            verify_outputs,
             ..climastation_jobs::RunRequest::default()
         };
         let session = self.session.clone();
@@ -303,7 +340,7 @@ impl Archive {
             let files = self.session.failed(d.as_ref(), which, limit)?;
             Ok(match unconfirmed {
                 true => climastation_jobs::json::unconfirmed(&files),
-                false => climastation_jobs::json::failed(&files),
+                false => climastation_jobs::json::failed(&files, &PythonWords),
             })
         };
         let v = py.detach(run).map_err(|e| raise(py, &e))?;
@@ -315,7 +352,7 @@ impl Archive {
         let report = py
             .detach(|| self.session.check(dataset.as_deref(), deep))
             .map_err(|e| raise(py, &e))?;
-        to_python(py, &climastation_jobs::json::check(&report))
+        to_python(py, &climastation_jobs::json::check(&report, &PythonWords))
     }
 
     #[pyo3(signature = (dataset, selection, source=None))]

@@ -33,9 +33,45 @@ pub fn usage(e: impl fmt::Display) -> anyhow::Error {
 /// command line's options ([`flag`]).
 pub fn job(e: climastation_jobs::JobError) -> anyhow::Error {
     match e.kind() {
-        climastation_jobs::ErrorKind::Usage => usage(e.render(&flag)),
+        climastation_jobs::ErrorKind::Usage => usage(e.render(&CommandLine)),
         climastation_jobs::ErrorKind::Interrupted => anyhow::Error::new(Interrupted),
-        climastation_jobs::ErrorKind::Failed => anyhow::Error::msg(e.render(&flag)),
+        climastation_jobs::ErrorKind::Failed => anyhow::Error::msg(e.render(&CommandLine)),
+    }
+}
+
+/// The command line's words: a field is its option, a step of a fix the
+/// command that does it.
+#[derive(Clone, Copy, Debug)]
+pub struct CommandLine;
+
+impl climastation_jobs::fix::Spelling for CommandLine {
+    fn field(&self, field: dwd_catalog::Field) -> String {
+        flag(field)
+    }
+
+    fn step(&self, step: &climastation_jobs::fix::Step) -> String {
+        use climastation_jobs::fix::Step;
+        match step {
+            Step::Run {
+                dataset,
+                crawl,
+                verify_outputs,
+            } => {
+                let mut c = String::from("climastation run");
+                if *crawl {
+                    c.push_str(" --crawl");
+                }
+                if let Some(d) = dataset {
+                    c.push_str(&format!(" --dataset {d}"));
+                }
+                if *verify_outputs {
+                    c.push_str(" --verify-outputs");
+                }
+                c
+            }
+            Step::RetryAllFailed => "climastation retry --all-failed".into(),
+            Step::Remove(path) => format!("remove {}", path.display()),
+        }
     }
 }
 

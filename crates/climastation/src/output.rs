@@ -4,6 +4,8 @@ use tracker_core::DatasetId;
 
 pub use climastation_jobs::json::{fix_hint, stop_text, time};
 
+use crate::context::CommandLine;
+
 /// `1h 02m`, `3m 05s`, `12s`.
 pub fn duration(secs: f64) -> String {
     if !secs.is_finite() || secs < 0.0 {
@@ -120,11 +122,11 @@ pub fn print_run_report(
         0 => outln!("done"),
         130 => outln!("interrupted: run again to resume"),
         _ => {
-            let mut hints: Vec<&str> = report
+            let mut hints: Vec<String> = report
                 .datasets
                 .iter()
                 .flat_map(|d| &d.failed)
-                .map(|f| fix_hint(Some(f.kind), f.cause))
+                .map(|f| fix_hint(Some(f.kind), f.cause).render(&CommandLine))
                 .collect();
             hints.sort_unstable();
             hints.dedup();

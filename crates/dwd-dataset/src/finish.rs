@@ -236,7 +236,7 @@ impl<'a, 'j> Finishing<'a, 'j> {
     /// only: CSV and JSON lines come from `climastation export`).
     pub(crate) fn series(&self) -> Result<(), ProcessError> {
         if self.settings.format != Format::Parquet {
-            tracing::info!(dataset = %self.job.dataset, "series are merged from Parquet tables only; `climastation export` writes CSV and JSON lines");
+            tracing::info!(dataset = %self.job.dataset, "series are merged from Parquet tables only; an export writes CSV and JSON lines");
             return Ok(());
         }
         let stop = self.job.cancel();

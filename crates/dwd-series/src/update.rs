@@ -352,7 +352,7 @@ fn merge_one(
     });
     if let Some((input, damage)) = bad {
         let why = format!(
-            "the table of {} ({}) is {damage}: the file is converted again by the next `climastation run --dataset {name}`",
+            "the table of {} ({}) is {damage}: the file is converted again by the next run of {name}",
             input.file,
             input.table.display()
         );

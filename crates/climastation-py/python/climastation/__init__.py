@@ -439,6 +439,7 @@ class Archive:
         keep_going: bool = False,
         processor: Optional[Processor] = None,
         progress: bool = True,
+        verify_outputs: bool = False,
         stations: Optional[StationIds] = None,
         near: Optional[Point] = None,
         radius_km: Optional[float] = None,
@@ -469,6 +470,10 @@ class Archive:
             What to do with each file; default ``processing.processor``.
         progress
             A bar per dataset (tqdm in a terminal or notebook).
+        verify_outputs
+            Hash every table already written before it is used, so that
+            damage that kept a table's size and time is rebuilt (what
+            :meth:`check` with ``deep=True`` advises).
         stations, near, radius_km, bbox, name, state, active, start, end, periods
             The selection, as :meth:`crawl`.
 
@@ -495,7 +500,9 @@ class Archive:
             raise UsageError(
                 "selection keywords need crawl=True: they decide which files are registered, and run processes what is"
             )
-        job = self._inner._run(list(datasets or []), workers, keep_going, processor, crawl, sel)
+        job = self._inner._run(
+            list(datasets or []), workers, keep_going, processor, crawl, sel, verify_outputs
+        )
         report = _finish(job, progress)
         if report.get("exit_code") == 130:
             raise KeyboardInterrupt("interrupted: run again to resume")

@@ -30,10 +30,18 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .check(args.dataset.as_deref(), args.deep)
         .map_err(crate::context::job)?;
     if ctx.json {
-        print_json(&climastation_jobs::json::check(&report))?;
+        print_json(&climastation_jobs::json::check(
+            &report,
+            &crate::context::CommandLine,
+        ))?;
     } else {
         for l in &report.problems {
-            outln!("{}: {}\n  fix: {}", l.kind, l.problem, l.fix);
+            outln!(
+                "{}: {}\n  fix: {}",
+                l.kind,
+                l.problem,
+                l.fix.render(&crate::context::CommandLine)
+            );
         }
         match report.ok {
             true => outln!(

@@ -36,7 +36,10 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         return unconfirmed(ctx, &files);
     }
     if ctx.json {
-        print_json(&climastation_jobs::json::failed(&files))?;
+        print_json(&climastation_jobs::json::failed(
+            &files,
+            &crate::context::CommandLine,
+        ))?;
     } else if files.is_empty() {
         outln!("no failed files");
     } else {
@@ -48,6 +51,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
                 f.error_kind.map_or("?", |k| k.as_str()),
                 message,
                 crate::output::fix_hint(f.error_kind, f.error_cause)
+                    .render(&crate::context::CommandLine)
             );
         }
         outln!("{} failed file(s)", files.len());
