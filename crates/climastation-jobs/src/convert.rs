@@ -28,7 +28,7 @@ pub struct ConvertRequest {
 
 /// What one input became: each table with its rows, or why not.
 #[derive(Clone, Debug)]
-pub struct Converted {
+pub struct ConvertedFile {
     pub file: PathBuf,
     /// The tables written, or why not (naming the file).
     pub result: Result<Vec<(PathBuf, usize)>, String>,
@@ -37,7 +37,7 @@ pub struct Converted {
 impl Session {
     /// Converts each file of the request; a file that fails does not stop
     /// the others.
-    pub fn convert(&self, request: &ConvertRequest) -> Result<Vec<Converted>, JobError> {
+    pub fn convert(&self, request: &ConvertRequest) -> Result<Vec<ConvertedFile>, JobError> {
         if let Some(d) = &request.dataset {
             self.dataset(d)?;
         }
@@ -63,7 +63,7 @@ impl Session {
         Ok(request
             .files
             .iter()
-            .map(|file| Converted {
+            .map(|file| ConvertedFile {
                 file: file.clone(),
                 result: convert_one(file, request, &tables, budget, &given),
             })
@@ -143,7 +143,7 @@ fn convert_one(
     let station_metadata =
         |_dataset: &str, member: &str| Ok(metadata_for(member, given).map(std::sync::Arc::new));
     let converted = dwd_dataset::files::convert_file(
-        dwd_dataset::files::Input {
+        dwd_dataset::files::FileToConvert {
             path: file,
             shown: &shown,
             name: &stem,

@@ -339,7 +339,7 @@ pub fn reset(n: u64) -> Value {
 }
 
 /// `convert`: each file with its tables (the first as `output`) or its error.
-pub fn convert(converted: &[crate::Converted]) -> Value {
+pub fn convert(converted: &[crate::ConvertedFile]) -> Value {
     let files: Vec<Value> = converted
         .iter()
         .map(|c| {

@@ -37,10 +37,10 @@ use tracker_core::{DatasetId, RetryPolicy, TrackerError};
 use tracker_sqlite::{SqliteStore, StoreOptions};
 
 pub use check::{CheckLine, CheckReport};
-pub use convert::{ConvertRequest, Converted};
+pub use convert::{ConvertRequest, ConvertedFile};
 pub use crawl::CrawlRequest;
 pub use run::{ProcessorKind, RunEvents, RunOutcome, RunRequest, locate};
-pub use tables::{Table, ValuesRequest, check_target};
+pub use tables::{Rows, ValuesRequest, check_target};
 pub use tracker::{FailedList, RATE_WINDOW, StationRow, StationsReport, StatusRow};
 
 /// Why a job did not do what it was asked.

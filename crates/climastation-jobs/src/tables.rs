@@ -70,22 +70,23 @@ impl TablesError {
     }
 }
 
-/// A table in memory, as `export` and `values` would write it: the
-/// schema carries the rules of the file's key-value metadata.
+/// An answer's rows in memory (Python's tables), as `export` and `values`
+/// would write them: the schema carries the rules of the file's key-value
+/// metadata. ("Table" is the translation tables' and the files' word.)
 #[derive(Clone, Debug)]
-pub struct Table {
+pub struct Rows {
     pub schema: SchemaRef,
     pub batches: Vec<RecordBatch>,
 }
 
-impl Table {
-    fn new(schema: SchemaRef, meta: Vec<parquet::file::metadata::KeyValue>) -> Table {
+impl Rows {
+    fn new(schema: SchemaRef, meta: Vec<parquet::file::metadata::KeyValue>) -> Rows {
         let meta: HashMap<String, String> = meta
             .into_iter()
             .filter_map(|kv| Some((kv.key, kv.value?)))
             .collect();
         let schema = Arc::new(schema.as_ref().clone().with_metadata(meta));
-        Table {
+        Rows {
             schema,
             batches: Vec::new(),
         }
@@ -236,27 +237,27 @@ impl Session {
     }
 
     /// [`Session::export`]'s rows in memory.
-    pub fn export_table(&self, spec: &Spec) -> Result<Table, JobError> {
+    pub fn export_rows(&self, spec: &Spec) -> Result<Rows, JobError> {
         self.check_export(spec)?;
         let layout = self.layout();
         let plan = dwd_series::export::plan(&layout, spec, Format::Parquet)?;
-        let mut table = Table::new(plan.schema(), dwd_series::export::export_metadata(spec));
+        let mut table = Rows::new(plan.schema(), dwd_series::export::export_metadata(spec));
         plan.run(&layout, spec, &mut |b| table.push(b))?;
         Ok(table)
     }
 
     /// [`Session::values`]' rows in memory.
-    pub fn values_table(
+    pub fn values_rows(
         &self,
         request: &ValuesRequest,
         cancel: &tracker_core::Cancel,
-    ) -> Result<Table, JobError> {
+    ) -> Result<Rows, JobError> {
         let spec = &self.values_spec(request, cancel)?;
         self.verify_served(spec.resolution, &[])?;
         let layout = self.layout();
         let tables = dwd_translate::Tables::load(self.config.paths.translations.as_deref())?;
         let plan = dwd_series::values::plan(&layout, &tables, spec, Format::Parquet)?;
-        let mut table = Table::new(plan.schema(), plan.metadata(spec));
+        let mut table = Rows::new(plan.schema(), plan.metadata(spec));
         plan.run(&layout, spec, &mut |b| table.push(b))?;
         Ok(table)
     }

@@ -76,7 +76,7 @@ pub struct StationsReport {
 impl StationsReport {
     /// The stations as a table (Python's `stations`): id, name, state, place, height, first
     /// and last date, and the distance from the selection's place.
-    pub fn table(&self) -> Result<crate::Table, JobError> {
+    pub fn rows(&self) -> Result<crate::Rows, JobError> {
         let epoch = jiff::civil::Date::constant(1970, 1, 1);
         let days = |d: jiff::civil::Date| (d.duration_since(epoch).as_secs() / 86_400) as i32;
         let rows = &self.stations;
@@ -122,7 +122,7 @@ impl StationsReport {
         ];
         let batch = RecordBatch::try_new(schema.clone(), columns)
             .map_err(|e| JobError::Export(e.into()))?;
-        Ok(crate::Table {
+        Ok(crate::Rows {
             schema,
             batches: vec![batch],
         })

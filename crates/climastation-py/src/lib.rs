@@ -5,7 +5,7 @@
 //! progress bars and Ctrl-C.
 //!
 //! Long work (crawl, run, stations, export, values) runs on a thread of its
-//! own without the GIL and is handed back as a [`Job`]: Python waits on it in
+//! own without the GIL and is handed back as a [`Task`]: Python waits on it in
 //! short steps (so that Ctrl-C raises `KeyboardInterrupt` at once), asks
 //! for its progress, stops it cleanly, and takes its result. Tables cross
 //! to pyarrow through the Arrow C stream interface: no copy.
@@ -16,16 +16,16 @@ use std::sync::Arc;
 use arrow_array::{Float64Array, RecordBatch, UInt32Array};
 use arrow_pyarrow::IntoPyArrow;
 use arrow_schema::{DataType, Field, Schema};
-use climastation_jobs::{ErrorKind, JobError, Session, Table};
+use climastation_jobs::{ErrorKind, JobError, Rows, Session};
 use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 use tracker_config::{OneOrMany, RawSelection, Scalar};
 use tracker_core::DatasetId;
 
-mod job;
+mod task;
 
-use job::{Done, Job};
+use task::{Done, Task};
 
 /// A `JobError` as the exception of `climastation.errors` its kind and
 /// cause call for, with the CLI's message.
@@ -132,7 +132,7 @@ fn to_python(py: Python<'_>, value: &serde_json::Value) -> PyResult<Py<PyAny>> {
 
 /// A table in memory as a `pyarrow.Table` (the batches handed over, not
 /// copied).
-fn to_pyarrow(py: Python<'_>, table: Table) -> PyResult<Py<PyAny>> {
+fn to_pyarrow(py: Python<'_>, table: Rows) -> PyResult<Py<PyAny>> {
     let t = arrow_pyarrow::Table::try_new(table.batches, table.schema)
         .map_err(|e| error(py, "ClimaStationError", e.to_string()))?;
     Ok(t.into_pyarrow(py)?.unbind())
@@ -237,7 +237,7 @@ impl Archive {
         datasets: Vec<String>,
         selection: SelectionArgs,
         source: Option<String>,
-    ) -> PyResult<Job> {
+    ) -> PyResult<Task> {
         for d in &datasets {
             self.dataset(py, d)?;
         }
@@ -247,7 +247,7 @@ impl Archive {
             selection: self.selection(py, &selection)?,
         };
         let session = self.session.clone();
-        Ok(Job::spawn(move |stop, _events| {
+        Ok(Task::spawn(move |stop, _events| {
             let store = session.open_store()?;
             let reports = session.crawl(&store, &request, stop)?;
             let root = request
@@ -274,7 +274,7 @@ impl Archive {
         crawl: bool,
         selection: SelectionArgs,
         verify_outputs: bool,
-    ) -> PyResult<Job> {
+    ) -> PyResult<Task> {
         for d in &datasets {
             self.dataset(py, d)?;
         }
@@ -296,7 +296,7 @@ impl Archive {
             ..climastation_jobs::RunRequest::default()
         };
         let session = self.session.clone();
-        Ok(Job::spawn(move |stop, events| {
+        Ok(Task::spawn(move |stop, events| {
             let outcome = session.run(&request, stop, events)?;
             Ok(Done::Json(climastation_jobs::json::run(
                 &outcome.report,
@@ -362,13 +362,13 @@ impl Archive {
         dataset: String,
         selection: SelectionArgs,
         source: Option<String>,
-    ) -> PyResult<Job> {
+    ) -> PyResult<Task> {
         self.dataset(py, &dataset)?;
         let selection = self.selection(py, &selection)?;
         let session = self.session.clone();
-        Ok(Job::spawn(move |stop, _| {
+        Ok(Task::spawn(move |stop, _| {
             let report = session.stations(&dataset, &selection, source.as_deref(), stop)?;
-            Ok(Done::Table(report.table()?))
+            Ok(Done::Rows(report.rows()?))
         }))
     }
 
@@ -383,11 +383,11 @@ impl Archive {
         parameters: Vec<String>,
         with_station: bool,
         long: bool,
-    ) -> PyResult<Job> {
+    ) -> PyResult<Task> {
         let resolution = parse_resolution(py, &resolution)?;
         let selection = self.selection(py, &selection)?;
         let session = self.session.clone();
-        Ok(Job::spawn(move |stop, _| {
+        Ok(Task::spawn(move |stop, _| {
             let spec = dwd_series::export::Spec {
                 resolution,
                 datasets,
@@ -397,7 +397,7 @@ impl Archive {
                 long,
                 stop: Some(stop.clone()),
             };
-            Ok(Done::Table(session.export_table(&spec)?))
+            Ok(Done::Rows(session.export_rows(&spec)?))
         }))
     }
 
@@ -415,7 +415,7 @@ impl Archive {
         min_quality: Option<i32>,
         max_distance_km: Option<f64>,
         k: Option<usize>,
-    ) -> PyResult<Job> {
+    ) -> PyResult<Task> {
         let method = match method.as_str() {
             "nearest" => dwd_series::values::Method::Nearest,
             "idw" => dwd_series::values::Method::Idw,
@@ -444,8 +444,8 @@ impl Archive {
             .values_spec(&request, &tracker_core::Cancel::new())
             .map_err(|e| raise(py, &e))?;
         let session = self.session.clone();
-        Ok(Job::spawn(move |stop, _| {
-            Ok(Done::Table(session.values_table(&request, stop)?))
+        Ok(Task::spawn(move |stop, _| {
+            Ok(Done::Rows(session.values_rows(&request, stop)?))
         }))
     }
 }
@@ -498,7 +498,7 @@ fn _handover(py: Python<'_>, rows: usize) -> PyResult<(Py<PyAny>, f64, usize)> {
         ],
     )
     .map_err(|e| error(py, "ClimaStationError", e.to_string()))?;
-    let table = Table {
+    let table = Rows {
         schema,
         batches: vec![batch],
     };
@@ -518,7 +518,7 @@ fn _climastation(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .set_prefix("climastation");
     let _ = logger.install();
     m.add_class::<Archive>()?;
-    m.add_class::<Job>()?;
+    m.add_class::<Task>()?;
     m.add_function(wrap_pyfunction!(_datasets, m)?)?;
     m.add_function(wrap_pyfunction!(_cli, m)?)?;
     m.add_function(wrap_pyfunction!(_handover, m)?)?;

@@ -310,7 +310,7 @@ impl From<ConvertError> for pipeline::ProcessError {
 
 /// One file to convert.
 #[derive(Debug)]
-pub struct Input<'a> {
+pub struct FileToConvert<'a> {
     /// Where its bytes are (a download's `.part` until it is committed).
     pub path: &'a Path,
     /// How errors name it.
@@ -355,13 +355,13 @@ pub type StationMetadataOf<'a> =
 /// tables; a station list. The one function `run` (the `dwd` processor)
 /// and `convert` call per file.
 pub fn convert_file(
-    input: Input<'_>,
+    input: FileToConvert<'_>,
     tables: &Tables,
     format: Format,
     targets: &dyn Targets,
     station_metadata: StationMetadataOf<'_>,
 ) -> Result<Converted, ConvertError> {
-    let Input {
+    let FileToConvert {
         path,
         shown,
         name,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use dwd_translate::Tables;
 use dwd_translate::meta::{merge_station_lists, stations_frame};
 use dwd_translate::table::SourceInfo;
-use pipeline::{FinishJob, ProcessError};
+use pipeline::{DatasetJob, ProcessError};
 use tracker_core::{FileRecord, OutputRecord, SeriesInput, TrackerError};
 
 use crate::files::{FileKind, read_station_list, write_frame};
@@ -32,7 +32,7 @@ pub(crate) struct Settings<'a> {
 /// dataset-wide table was built from, and its recorded tables.
 pub(crate) struct Finishing<'a, 'j> {
     settings: Settings<'a>,
-    job: &'a FinishJob<'j>,
+    job: &'a DatasetJob<'j>,
     layout: dwd_series::OutputLayout,
     dir: PathBuf,
     files: Vec<FileRecord>,
@@ -56,15 +56,16 @@ impl<'a, 'j> Finishing<'a, 'j> {
     /// ends the wait) and reads what the tracker knows of the dataset.
     pub(crate) fn start(
         settings: Settings<'a>,
-        job: &'a FinishJob<'j>,
+        job: &'a DatasetJob<'j>,
     ) -> Result<Self, ProcessError> {
         let name = job.dataset.as_str();
         let layout = dwd_series::OutputLayout::new(settings.output);
         let dir = layout.dataset(name);
         let lock = crate::processor::lock(&dir, job)?;
         let files = dwd_series::update::completed(job.store, job.dataset).map_err(store_err)?;
-        let built_from =
-            dwd_series::update::ledger(job.store.series_inputs(job.dataset).map_err(store_err)?);
+        let built_from = dwd_series::update::inputs_by_series(
+            job.store.series_inputs(job.dataset).map_err(store_err)?,
+        );
         let outputs = job.store.outputs(job.dataset).map_err(store_err)?;
         Ok(Finishing {
             settings,

@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 use dwd_parser::metadata::StationMetadata;
 use dwd_translate::Tables;
 use dwd_translate::table::SourceInfo;
-use pipeline::{FinishJob, Job, Outcome, ProcessError, Processor};
+use pipeline::{DatasetJob, Job, Outcome, ProcessError, Processor};
 use tracker_core::FailureKind;
 
 use crate::files::{FileKind, convert_file, metadata_zip_of};
@@ -181,7 +181,7 @@ impl DwdProcessor {
             None => Ok(None),
         };
         let converted = convert_file(
-            crate::files::Input {
+            crate::files::FileToConvert {
                 path,
                 shown: &shown,
                 name: &name,
@@ -301,7 +301,7 @@ impl Processor for DwdProcessor {
     /// hashed when verifying outputs); a
     /// file whose tables are missing, damaged or were never recorded goes
     /// back to `pending`, so that this run converts it again.
-    fn prepare_dataset(&self, job: &FinishJob<'_>) -> Result<(), ProcessError> {
+    fn prepare_dataset(&self, job: &DatasetJob<'_>) -> Result<(), ProcessError> {
         let dataset = job.dataset;
         let dir = dwd_series::OutputLayout::new(&self.output).dataset(dataset.as_str());
         let _lock = lock(&dir, job)?;
@@ -327,7 +327,7 @@ impl Processor for DwdProcessor {
     ///   inside data zips), without repeats, into `metadata/<kind>.<ext>`;
     /// - one series a station (Parquet only): `series/<station>.parquet`
     ///   ([`dwd_series::update_series`]).
-    fn finish_dataset(&self, job: &FinishJob<'_>) -> Result<(), ProcessError> {
+    fn finish_dataset(&self, job: &DatasetJob<'_>) -> Result<(), ProcessError> {
         let finishing = crate::finish::Finishing::start(
             crate::finish::Settings {
                 output: &self.output,
@@ -348,7 +348,7 @@ impl Processor for DwdProcessor {
 /// The dataset lock, waited for (a stop ends the wait).
 pub(crate) fn lock(
     dir: &Path,
-    job: &FinishJob<'_>,
+    job: &DatasetJob<'_>,
 ) -> Result<dwd_series::ledger::DatasetLock, ProcessError> {
     dwd_series::ledger::lock_dataset(dir, &|| job.should_stop()).map_err(|e| match e {
         dwd_series::ledger::LockError::Interrupted { .. } => ProcessError::interrupted(),

@@ -173,7 +173,7 @@ pub fn check_dataset(
         }
     }
     // series built from other files than the station's completed ones now
-    let built = crate::update::ledger(store.series_inputs(dataset)?);
+    let built = crate::update::inputs_by_series(store.series_inputs(dataset)?);
     let by_station = crate::update::data_files_by_station(&completed);
     for o in outputs.iter().filter(|o| o.path.starts_with("series/")) {
         let now = by_station

@@ -61,7 +61,7 @@ pub(crate) fn unknown_parameters(
 
 /// A station as its dataset's `stations.parquet` lists it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Station {
+pub struct ListedStation {
     pub info: dwd_catalog::selection::StationInfo,
     pub height_m: Option<f64>,
 }
@@ -197,7 +197,7 @@ impl std::fmt::Display for Empty {
 }
 
 /// Every station of `dataset`'s `stations.parquet`.
-pub fn stations(layout: &OutputLayout, dataset: &str) -> Result<Vec<Station>, ExportError> {
+pub fn stations(layout: &OutputLayout, dataset: &str) -> Result<Vec<ListedStation>, ExportError> {
     let path = layout.stations(dataset, "parquet");
     if !path.exists() {
         return Ok(Vec::new());
@@ -234,7 +234,7 @@ pub fn stations(layout: &OutputLayout, dataset: &str) -> Result<Vec<Station>, Ex
                 .unwrap_or(epoch)
         };
         for i in 0..b.num_rows() {
-            out.push(Station {
+            out.push(ListedStation {
                 info: dwd_catalog::selection::StationInfo {
                     id: id.value(i),
                     latitude: lat.value(i),
@@ -349,7 +349,7 @@ pub fn export<W: Write + Send>(
 #[derive(Debug)]
 pub struct ExportPlan {
     columns: Vec<(String, Columns)>,
-    infos: BTreeMap<u32, Station>,
+    infos: BTreeMap<u32, ListedStation>,
     ids: BTreeSet<u32>,
     /// Stations with a series, before the selection.
     with_series: usize,
@@ -391,7 +391,7 @@ pub fn plan(layout: &OutputLayout, spec: &Spec, format: Format) -> Result<Export
     let columns = chosen_columns(&sets, spec)?;
 
     // the stations: those with a series in any chosen dataset, selected
-    let mut infos: BTreeMap<u32, Station> = BTreeMap::new();
+    let mut infos: BTreeMap<u32, ListedStation> = BTreeMap::new();
     let mut unplaced = Vec::new();
     for s in &sets {
         if !layout.stations(&s.dataset, "parquet").exists() {
@@ -680,7 +680,7 @@ impl ExportPlan {
         ];
         if self.wide.field_with_name("station_name").is_ok() {
             let st = self.infos.get(&id);
-            let number = |f: fn(&Station) -> Option<f64>| -> ArrayRef {
+            let number = |f: fn(&ListedStation) -> Option<f64>| -> ArrayRef {
                 Arc::new(arrow_array::Float64Array::from(vec![st.and_then(f); n]))
             };
             columns.push(Arc::new(StringArray::from(vec![

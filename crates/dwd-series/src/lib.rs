@@ -42,7 +42,7 @@ pub mod values;
 
 pub use duckdb::write_catalog;
 pub use layout::OutputLayout;
-pub use merge::{Input, MERGE_RULE, Merged, merge};
+pub use merge::{MERGE_RULE, Merged, PartTable, merge};
 pub use update::{UpdateReport, update_series};
 
 /// Record batches read from one table as one batch (no copy when there is

@@ -84,7 +84,7 @@ pub enum MergeError {
 
 /// One per-file table of a station.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Input {
+pub struct PartTable {
     /// The per-file Parquet table.
     pub table: PathBuf,
     /// The source file relative to its dataset (`recent/…_akt.zip`).
@@ -116,7 +116,7 @@ fn rank(p: Option<Period>) -> u8 {
 }
 
 /// `inputs` in precedence order: the most final first.
-pub fn by_precedence(inputs: &mut [Input]) {
+pub fn by_precedence(inputs: &mut [PartTable]) {
     inputs.sort_by(|a, b| {
         rank(a.period)
             .cmp(&rank(b.period))
@@ -135,7 +135,7 @@ fn read_err(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> MergeError
 /// One input, opened once: its file (whose column chunks may be copied) and
 /// its metadata with the page index.
 struct OpenInput {
-    input: Input,
+    input: PartTable,
     file: std::fs::File,
     meta: ArrowReaderMetadata,
     /// The first row of each row group, and the row count at the end.
@@ -146,7 +146,7 @@ struct OpenInput {
 }
 
 impl OpenInput {
-    fn open(input: Input) -> Result<OpenInput, MergeError> {
+    fn open(input: PartTable) -> Result<OpenInput, MergeError> {
         let path = input.table.clone();
         let file = std::fs::File::open(&path).map_err(|source| MergeError::Open {
             path: path.clone(),
@@ -443,7 +443,7 @@ struct SeriesWriter<W: Write + Send> {
 impl<W: Write + Send> SeriesWriter<W> {
     fn new(
         schema: SchemaRef,
-        inputs: &[&Input],
+        inputs: &[&PartTable],
         meta: Vec<KeyValue>,
         out: W,
     ) -> Result<Self, MergeError> {
@@ -597,7 +597,7 @@ fn copyable(source: &OpenInput, schema: &Schema, series: &SchemaDescriptor) -> b
 /// series written as Parquet to `out`, with `extra` key-value metadata
 /// (dataset, station) beside the rule and what the inputs carry.
 pub fn merge<W: Write + Send>(
-    mut inputs: Vec<Input>,
+    mut inputs: Vec<PartTable>,
     extra: &[(String, String)],
     out: W,
 ) -> Result<Merged, MergeError> {
@@ -736,8 +736,8 @@ mod tests {
         path
     }
 
-    fn input(table: PathBuf, file: &str, period: Period, modified: i64) -> Input {
-        Input {
+    fn input(table: PathBuf, file: &str, period: Period, modified: i64) -> PartTable {
+        PartTable {
             table,
             file: file.into(),
             period: Some(period),

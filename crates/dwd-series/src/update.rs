@@ -21,7 +21,7 @@ use tracker_core::{
 };
 
 use crate::layout::OutputLayout;
-use crate::merge::{Input, Merged, merge};
+use crate::merge::{Merged, PartTable, merge};
 use crate::output::{Written, write_atomic};
 
 #[derive(Debug, thiserror::Error)]
@@ -106,7 +106,9 @@ pub fn inputs_of(recs: &[&FileRecord]) -> Vec<(String, Option<String>)> {
 }
 
 /// `series` → its inputs as (file, checksum), sorted.
-pub fn ledger(inputs: Vec<SeriesInput>) -> BTreeMap<String, Vec<(String, Option<String>)>> {
+pub fn inputs_by_series(
+    inputs: Vec<SeriesInput>,
+) -> BTreeMap<String, Vec<(String, Option<String>)>> {
     let mut out: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
     for i in inputs {
         out.entry(i.series).or_default().push((i.file, i.checksum));
@@ -119,7 +121,7 @@ pub fn ledger(inputs: Vec<SeriesInput>) -> BTreeMap<String, Vec<(String, Option<
 
 /// One series to merge: its station, its inputs, what the tracker records
 /// it was built from.
-type Todo = (String, Vec<Input>, Vec<SeriesInput>);
+type Todo = (String, Vec<PartTable>, Vec<SeriesInput>);
 
 /// The dataset's recorded tables by path.
 type Recorded = HashMap<String, OutputRecord>;
@@ -138,7 +140,7 @@ pub fn update_series(
     let name = dataset.as_str();
     let files = completed(store, dataset)?;
     let by_station = data_files_by_station(&files);
-    let before = ledger(store.series_inputs(dataset)?);
+    let before = inputs_by_series(store.series_inputs(dataset)?);
     let outputs: Recorded = store
         .outputs(dataset)?
         .into_iter()
@@ -256,7 +258,7 @@ fn stale(
         }
         let inputs = recs
             .iter()
-            .map(|r| Input {
+            .map(|r| PartTable {
                 table: layout.part(name, r.key.path(), station, "parquet"),
                 file: r.key.path().to_owned(),
                 period: dwd_catalog::facts(r.key.path()).period,
@@ -332,7 +334,7 @@ struct Merging<'a> {
 fn merge_one(
     merging: &Merging<'_>,
     station: &str,
-    inputs: &[Input],
+    inputs: &[PartTable],
 ) -> Result<(Written, Merged), (Option<String>, String)> {
     let Merging {
         layout,

@@ -19,7 +19,7 @@ mod processor;
 mod runner;
 mod verify;
 
-pub use processor::{FileFailure, FinishJob, Job, MemoryBudget, Outcome, ProcessError, Processor};
+pub use processor::{DatasetJob, FileFailure, Job, MemoryBudget, Outcome, ProcessError, Processor};
 pub use runner::{
     DatasetReport, FailedFile, FileEvent, Observer, PipelineError, Quiet, RunOptions, RunReport,
     Stats, StopReason, host_name, panic_message, run,

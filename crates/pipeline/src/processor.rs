@@ -30,7 +30,7 @@ pub trait Processor: Send + Sync {
     /// or damaged sends their files back to `pending` here (through
     /// `job.store`), so that this run does them again. An error stops the
     /// run like one of [`Processor::finish_dataset`].
-    fn prepare_dataset(&self, job: &FinishJob<'_>) -> Result<(), ProcessError> {
+    fn prepare_dataset(&self, job: &DatasetJob<'_>) -> Result<(), ProcessError> {
         let _ = job;
         Ok(())
     }
@@ -41,7 +41,7 @@ pub trait Processor: Send + Sync {
     /// again (the tracker, through `job.store`, can keep what was done). An
     /// error is reported as [`crate::StopReason::Finish`];
     /// [`ProcessError::interrupted`] when `job.should_stop()` as an interrupt.
-    fn finish_dataset(&self, job: &FinishJob<'_>) -> Result<(), ProcessError> {
+    fn finish_dataset(&self, job: &DatasetJob<'_>) -> Result<(), ProcessError> {
         let _ = job;
         Ok(())
     }
@@ -66,7 +66,7 @@ impl Job<'_> {
 }
 
 /// A dataset whose files are all processed, for [`Processor::finish_dataset`].
-pub struct FinishJob<'a> {
+pub struct DatasetJob<'a> {
     pub dataset: &'a tracker_core::DatasetId,
     /// The progress store, open for this thread.
     pub store: &'a dyn tracker_core::ProgressStore,
@@ -76,7 +76,7 @@ pub struct FinishJob<'a> {
     pub(crate) interrupt: &'a Cancel,
 }
 
-impl FinishJob<'_> {
+impl DatasetJob<'_> {
     /// True once a stop was asked for (Ctrl-C): return
     /// [`ProcessError::interrupted`] at the next safe point.
     pub fn should_stop(&self) -> bool {
@@ -89,9 +89,9 @@ impl FinishJob<'_> {
     }
 }
 
-impl std::fmt::Debug for FinishJob<'_> {
+impl std::fmt::Debug for DatasetJob<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FinishJob")
+        f.debug_struct("DatasetJob")
             .field("dataset", self.dataset)
             .field("workers", &self.workers)
             .finish_non_exhaustive()

@@ -15,7 +15,7 @@ use tracker_core::{
     FileKey, ProgressStore, StatusCounts, TrackerError, WorkerId,
 };
 
-use crate::processor::{FinishJob, Job, MemoryBudget, ProcessError, Processor, StopState};
+use crate::processor::{DatasetJob, Job, MemoryBudget, ProcessError, Processor, StopState};
 
 /// How a run works.
 #[derive(Clone, Debug)]
@@ -246,7 +246,7 @@ where
         }
         let dataset_phase = |prepare: bool| match open() {
             Ok(store) => {
-                let job = FinishJob {
+                let job = DatasetJob {
                     dataset,
                     store: &store,
                     budget: &opts.budget,

@@ -496,10 +496,10 @@ impl Processor for Phases {
     fn process(&self, job: &Job<'_>) -> std::result::Result<Outcome, ProcessError> {
         ok(job)
     }
-    fn prepare_dataset(&self, _: &crate::FinishJob<'_>) -> std::result::Result<(), ProcessError> {
+    fn prepare_dataset(&self, _: &crate::DatasetJob<'_>) -> std::result::Result<(), ProcessError> {
         self.prepare.clone().map_or(Ok(()), Err)
     }
-    fn finish_dataset(&self, _: &crate::FinishJob<'_>) -> std::result::Result<(), ProcessError> {
+    fn finish_dataset(&self, _: &crate::DatasetJob<'_>) -> std::result::Result<(), ProcessError> {
         self.finish.clone().map_or(Ok(()), Err)
     }
 }

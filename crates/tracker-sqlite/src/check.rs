@@ -11,7 +11,7 @@ use crate::SqliteError;
 
 /// What `db check` found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CheckReport {
+pub struct IntegrityReport {
     /// `PRAGMA integrity_check`: `["ok"]`, or its findings.
     pub integrity: Vec<String>,
     /// (dataset, status, counted by the triggers, counted in the rows)
@@ -21,7 +21,7 @@ pub struct CheckReport {
     pub errors: Vec<String>,
 }
 
-impl CheckReport {
+impl IntegrityReport {
     pub fn ok(&self) -> bool {
         self.integrity == ["ok"] && self.counter_mismatches.is_empty() && self.errors.is_empty()
     }
@@ -48,7 +48,7 @@ impl CheckReport {
 }
 
 /// Diagnoses the database at `path` without writing to it.
-pub fn check_read_only(path: &Path) -> Result<CheckReport, SqliteError> {
+pub fn check_read_only(path: &Path) -> Result<IntegrityReport, SqliteError> {
     if !path.is_file() {
         return Err(SqliteError::Open {
             path: path.to_path_buf(),
@@ -63,7 +63,7 @@ pub fn check_read_only(path: &Path) -> Result<CheckReport, SqliteError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut report = CheckReport::default();
+    let mut report = IntegrityReport::default();
     let mut note = |what: &str, e: rusqlite::Error| report_error(&mut report.errors, what, e);
     match integrity(&conn) {
         Ok(lines) => report.integrity = lines,

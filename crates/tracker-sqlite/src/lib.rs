@@ -17,7 +17,7 @@ mod shared;
 mod sql;
 mod store;
 
-pub use check::{CheckReport, check_read_only};
+pub use check::{IntegrityReport, check_read_only};
 pub use error::SqliteError;
 pub use open::{OpenReport, StoreOptions, known_schema_version, lock_path};
 pub use store::{DbInfo, HotStatement, MARK_EVERY, MARKS_KEPT, SqliteStore};

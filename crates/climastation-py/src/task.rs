@@ -5,7 +5,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use climastation_jobs::{JobError, Table};
+use climastation_jobs::{JobError, Rows};
 use pyo3::prelude::*;
 use tracker_core::{DatasetId, StatusCounts};
 
@@ -13,7 +13,7 @@ use tracker_core::{DatasetId, StatusCounts};
 pub(crate) enum Done {
     /// A report, as the CLI's `--json` prints it.
     Json(serde_json::Value),
-    Table(Table),
+    Rows(Rows),
 }
 
 /// One dataset's progress: done (completed or failed for good) of total.
@@ -37,7 +37,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The run's events, kept for [`Job::progress`].
+/// The run's events, kept for [`Task::progress`].
 pub(crate) struct Events(Arc<Shared>);
 
 impl Events {
@@ -78,17 +78,17 @@ impl climastation_jobs::RunEvents for Events {}
 /// A running use case (`Archive.run`, `.crawl`, `.stations`, `.export`,
 /// `.values` start one; the Python half waits on it).
 #[pyclass(frozen, module = "climastation._climastation")]
-pub(crate) struct Job {
+pub(crate) struct Task {
     shared: Arc<Shared>,
     stop: tracker_core::Cancel,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
-impl Job {
+impl Task {
     /// Starts `work` on its own thread with a stop handle and the events.
     pub(crate) fn spawn(
         work: impl FnOnce(&tracker_core::Cancel, &Events) -> Result<Done, JobError> + Send + 'static,
-    ) -> Job {
+    ) -> Task {
         let shared = Arc::new(Shared::default());
         let stop = tracker_core::Cancel::new();
         let (s, st) = (shared.clone(), stop.clone());
@@ -105,7 +105,7 @@ impl Job {
             *lock(&s.result) = Some(result);
             s.finished.notify_all();
         });
-        Job {
+        Task {
             shared,
             stop,
             thread: Mutex::new(Some(thread)),
@@ -114,7 +114,7 @@ impl Job {
 }
 
 #[pymethods]
-impl Job {
+impl Task {
     /// Waits up to `timeout` seconds (without the GIL); whether it is done.
     #[pyo3(signature = (timeout=0.1))]
     fn wait(&self, py: Python<'_>, timeout: f64) -> bool {
@@ -162,7 +162,7 @@ impl Job {
             )),
             Some(Err(e)) => Err(crate::raise(py, &e)),
             Some(Ok(Done::Json(v))) => crate::to_python(py, &v),
-            Some(Ok(Done::Table(t))) => crate::to_pyarrow(py, t),
+            Some(Ok(Done::Rows(t))) => crate::to_pyarrow(py, t),
         }
     }
 }
