@@ -80,7 +80,7 @@ fn write_manifest(
     root: &str,
     dataset: &str,
     entries: &[dwd_source::ManifestEntry],
-) -> Result<(), String> {
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let path = dir.join(format!("{}.jsonl", dataset.replace('/', "__")));
     dwd_series::output::write_atomic(&path, |out| {
         for e in entries {
@@ -108,5 +108,5 @@ fn write_manifest(
         Ok::<(), dwd_series::output::EncodeError>(())
     })
     .map(|_| ())
-    .map_err(|e| format!("writing {}: {e}", path.display()))
+    .map_err(|e| e.into())
 }

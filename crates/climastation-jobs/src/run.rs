@@ -90,11 +90,15 @@ impl Session {
         let cfg = &self.config;
         let (datasets, manifests) = self.datasets_and_manifests(&request.datasets)?;
         let workers = match request.workers {
-            Some(w) if !(1..=64).contains(&w) => {
+            Some(w) if !tracker_config::WORKERS.contains(&w) => {
                 return Err(JobError::invalid_value(
                     Field::Workers,
                     w,
-                    said!("must be 1 to 64"),
+                    said!(format!(
+                        "must be {} to {}",
+                        tracker_config::WORKERS.start(),
+                        tracker_config::WORKERS.end()
+                    )),
                 ));
             }
             Some(w) => w as usize,

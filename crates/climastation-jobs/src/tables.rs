@@ -178,12 +178,16 @@ impl Session {
             ));
         }
         if let Some(k) = r.k
-            && !(1..=64).contains(&k)
+            && !i64::try_from(k).is_ok_and(|k| tracker_config::IDW_K.contains(&k))
         {
             return Err(JobError::invalid_value(
                 Field::K,
                 k,
-                said!("give 1 to 64 stations (as values.k)"),
+                said!(format!(
+                    "give {} to {} stations (as values.k)",
+                    tracker_config::IDW_K.start(),
+                    tracker_config::IDW_K.end()
+                )),
             ));
         }
         if let Some(q) = r.min_quality

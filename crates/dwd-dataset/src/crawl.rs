@@ -34,8 +34,8 @@ pub enum CrawlError {
     #[error(transparent)]
     Output(#[from] OutputError),
     /// What the caller does with each dataset's listing failed.
-    #[error("{0}")]
-    Listed(String),
+    #[error(transparent)]
+    Listed(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl From<dwd_source::FetchError> for CrawlError {
@@ -72,7 +72,10 @@ pub struct CrawlReport {
 
 /// What the caller does with each dataset's listing (the CLI writes it as a
 /// manifest); an error stops the crawl.
-pub type OnListed<'a> = &'a mut dyn FnMut(&DatasetId, &[ManifestEntry]) -> Result<(), String>;
+pub type OnListed<'a> = &'a mut dyn FnMut(
+    &DatasetId,
+    &[ManifestEntry],
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 /// Registers in chunks: each chunk is one transaction, and registering is
 /// idempotent, so an interrupted registration is simply run again.

@@ -57,12 +57,6 @@ impl OutputError {
     }
 }
 
-impl From<OutputError> for String {
-    fn from(e: OutputError) -> Self {
-        e.to_string()
-    }
-}
-
 /// A file being written that remembers the kind of its first write error,
 /// for [`OutputError::Encode`], and hashes what it writes.
 pub struct Watched {

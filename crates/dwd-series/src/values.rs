@@ -240,6 +240,29 @@ impl Method {
     }
 }
 
+/// How a cell's value was taken: a [`Method`] asked for falls back to
+/// nearest where averaging does not apply, and is none where no station
+/// qualified.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Used {
+    Nearest,
+    Idw,
+    /// No station within the limit had a value: the cell is null.
+    #[default]
+    None,
+}
+
+impl Used {
+    /// As the output's `<parameter>_method` column says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Used::Nearest => "nearest",
+            Used::Idw => "idw",
+            Used::None => "none",
+        }
+    }
+}
+
 /// What to compute.
 #[derive(Clone, Debug)]
 pub struct ValuesSpec {
@@ -347,8 +370,9 @@ pub struct Cell {
     pub stations: Vec<u32>,
     pub distances_km: Vec<f64>,
     pub weights: Vec<f64>,
-    /// `nearest`, `idw`, or `none` when no station qualified.
-    pub method: &'static str,
+    /// How the value was taken: nearest, idw, or none when no station
+    /// qualified.
+    pub method: Used,
 }
 
 /// A station's value at one time, for [`combine`].
@@ -372,7 +396,7 @@ pub fn combine(
 ) -> Cell {
     let Some(first) = readings.first() else {
         return Cell {
-            method: "none",
+            method: Used::None,
             ..Cell::default()
         };
     };
@@ -382,7 +406,7 @@ pub fn combine(
         stations: vec![first.station],
         distances_km: vec![first.km],
         weights: vec![1.0],
-        method: "nearest",
+        method: Used::Nearest,
     };
     if method == Method::Nearest || !rules.interpolate || first.km <= spec.near_km {
         return nearest();
@@ -406,7 +430,7 @@ pub fn combine(
         stations: used.iter().map(|r| r.station).collect(),
         distances_km: used.iter().map(|r| r.km).collect(),
         weights: raw.iter().map(|w| w / total).collect(),
-        method: "idw",
+        method: Used::Idw,
     }
 }
 
@@ -978,7 +1002,7 @@ fn cell_columns(cells: &[Cell], text: bool, format: Format) -> Vec<ArrayRef> {
     let method: ArrayRef = Arc::new(
         cells
             .iter()
-            .map(|c| Some(c.method))
+            .map(|c| Some(c.method.as_str()))
             .collect::<StringArray>(),
     );
     let count: ArrayRef = Arc::new(arrow_array::UInt32Array::from(
@@ -1023,11 +1047,11 @@ mod tests {
         assert_eq!(c.number, Some(10.0));
         assert_eq!(c.stations, vec![44]);
         assert_eq!(c.distances_km, vec![3.0]);
-        assert_eq!(c.method, "nearest");
+        assert_eq!(c.method, Used::Nearest);
         let none = combine(&[], Method::Idw, NUMBER, &spec, None);
         assert_eq!(
             (none.number, none.stations.len(), none.method),
-            (None, 0, "none")
+            (None, 0, Used::None)
         );
     }
 
@@ -1048,7 +1072,7 @@ mod tests {
         assert_eq!(c.stations, vec![1, 2]);
         assert!((c.number.unwrap() - 12.0).abs() < 1e-9, "{c:?}");
         assert!((c.weights[0] - 0.8).abs() < 1e-12 && (c.weights[1] - 0.2).abs() < 1e-12);
-        assert_eq!(c.method, "idw");
+        assert_eq!(c.method, Used::Idw);
     }
 
     #[test]
@@ -1063,7 +1087,7 @@ mod tests {
         );
         assert_eq!(
             (c.number, c.method, c.stations.clone()),
-            (Some(10.0), "nearest", vec![1])
+            (Some(10.0), Used::Nearest, vec![1])
         );
         let c = combine(
             &[r(1, 1.1, 10.0), r(2, 1.5, 20.0)],
@@ -1072,7 +1096,7 @@ mod tests {
             &spec,
             None,
         );
-        assert_eq!(c.method, "idw");
+        assert_eq!(c.method, Used::Idw);
     }
 
     #[test]
@@ -1089,7 +1113,7 @@ mod tests {
             &spec,
             None,
         );
-        assert_eq!((c.number, c.method), (Some(350.0), "nearest"));
+        assert_eq!((c.number, c.method), (Some(350.0), Used::Nearest));
     }
 
     #[test]

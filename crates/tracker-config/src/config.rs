@@ -124,6 +124,13 @@ pub struct Values {
     pub lapse_k_per_km: f64,
 }
 
+/// Parallel workers a run may have: the configuration's and a run's own
+/// choice are checked against this one range.
+pub const WORKERS: std::ops::RangeInclusive<i64> = 1..=64;
+
+/// Stations idw may average: `values.k` and a request's own `k` alike.
+pub const IDW_K: std::ops::RangeInclusive<i64> = 1..=64;
+
 /// What `run` does with each file: the configuration's
 /// `processing.processor`, or a run's own choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

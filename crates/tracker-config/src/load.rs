@@ -216,7 +216,12 @@ impl Check<'_> {
     /// Workers, memory limits (the total must hold every worker's share),
     /// lease, attempts, backoff, claim batch.
     fn processing(&self, p: &RawProcessing) -> Result<Processing, ConfigError> {
-        let workers = self.in_range("processing.workers", p.workers, 1, 64)? as usize;
+        let workers = self.in_range(
+            "processing.workers",
+            p.workers,
+            *WORKERS.start(),
+            *WORKERS.end(),
+        )? as usize;
         let per_worker = self.in_range(
             "processing.memory_limit_mb_per_worker",
             p.memory_limit_mb_per_worker,
@@ -386,8 +391,16 @@ fn validate_values(v: &RawValues, figment: &Figment) -> Result<Values, ConfigErr
             format!("{km}: give a distance above 0 km, or null"),
         ));
     }
-    if !(1..=64).contains(&v.k) {
-        return Err(bad("values.k", format!("{}: give 1 to 64 stations", v.k)));
+    if !IDW_K.contains(&v.k) {
+        return Err(bad(
+            "values.k",
+            format!(
+                "{}: give {} to {} stations",
+                v.k,
+                IDW_K.start(),
+                IDW_K.end()
+            ),
+        ));
     }
     if !(v.near_km >= 0.0 && v.near_km.is_finite()) {
         return Err(bad(
