@@ -377,14 +377,27 @@ impl Archive {
     fn _export(
         &self,
         py: Python<'_>,
-        resolution: String,
+        resolution: Option<String>,
         datasets: Vec<String>,
         selection: SelectionArgs,
         parameters: Vec<String>,
         with_station: bool,
         long: bool,
     ) -> PyResult<Task> {
-        let resolution = parse_resolution(py, &resolution)?;
+        // `series(dataset)`: the dataset's resolution, as the catalog knows it
+        let resolution = match (resolution, datasets.first()) {
+            (Some(r), _) => parse_resolution(py, &r)?,
+            (None, Some(d)) => self.dataset(py, d).and_then(|_| {
+                dwd_catalog::Resolution::of(d).ok_or_else(|| error(py, "DatasetError", d.clone()))
+            })?,
+            (None, None) => {
+                return Err(error(
+                    py,
+                    "UsageError",
+                    "resolution: give one, or a dataset".into(),
+                ));
+            }
+        };
         let selection = self.selection(py, &selection)?;
         let session = self.session.clone();
         Ok(Task::spawn(move |stop, _| {

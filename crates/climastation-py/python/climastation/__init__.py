@@ -676,17 +676,10 @@ class Archive:
         >>> t.num_rows
         5
         """
-        resolution = dataset.split("/", 1)[0]
-        return self.export(
-            resolution,  # type: ignore[arg-type]
-            datasets=[dataset],
-            parameters=parameters,
-            long=long,
-            with_station=with_station,
-            stations=stations,
-            start=start,
-            end=end,
-        )
+        # the dataset's resolution is the catalog's to know: none is given
+        sel = _selection(stations=stations, start=start, end=end)
+        job = self._inner._export(None, [dataset], sel, list(parameters or []), with_station, long)
+        return _finish(job)
 
     def export(
         self,

@@ -35,7 +35,7 @@ class Archive:
     def _stations(self, dataset: str, selection: dict[str, Any], source: Optional[str] = None) -> Task: ...
     def _export(
         self,
-        resolution: str,
+        resolution: Optional[str],
         datasets: list[str],
         selection: dict[str, Any],
         parameters: list[str],
