@@ -289,7 +289,8 @@ def test_a_damaged_series_is_never_served(tmp_path):
         a.export("monthly")
     series = next((a.output / "daily" / "kl" / "series").glob("*.parquet"))
     series.write_bytes(series.read_bytes()[:-100])
-    with pytest.raises(climastation.DataError, match="climastation run --dataset daily/kl"):
+    # the fix in Python's words (the command says `climastation run --dataset daily/kl`)
+    with pytest.raises(climastation.DataError, match=r'fix: archive\.run\(\["daily/kl"\]\)'):
         a.series("daily/kl")
     assert not a.check()["ok"]
     a.run(["daily/kl"], progress=False)
