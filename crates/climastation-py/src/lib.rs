@@ -124,10 +124,34 @@ fn error(py: Python<'_>, class: &str, message: String) -> PyErr {
 
 /// A JSON report as Python objects (dicts, lists, str, int, float, None).
 fn to_python(py: Python<'_>, value: &serde_json::Value) -> PyResult<Py<PyAny>> {
-    Ok(py
-        .import("json")?
-        .call_method1("loads", (value.to_string(),))?
-        .unbind())
+    use pyo3::IntoPyObjectExt;
+    use serde_json::Value;
+    // built object by object: no JSON text between the library and Python
+    Ok(match value {
+        Value::Null => py.None(),
+        Value::Bool(b) => b.into_py_any(py)?,
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.into_py_any(py)?,
+            (None, Some(u), _) => u.into_py_any(py)?,
+            (None, None, Some(f)) => f.into_py_any(py)?,
+            (None, None, None) => py.None(),
+        },
+        Value::String(s) => s.into_py_any(py)?,
+        Value::Array(items) => {
+            let list = pyo3::types::PyList::empty(py);
+            for item in items {
+                list.append(to_python(py, item)?)?;
+            }
+            list.into_py_any(py)?
+        }
+        Value::Object(map) => {
+            let dict = pyo3::types::PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(k, to_python(py, v)?)?;
+            }
+            dict.into_py_any(py)?
+        }
+    })
 }
 
 /// A table in memory as a `pyarrow.Table` (the batches handed over, not
