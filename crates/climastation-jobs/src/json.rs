@@ -45,14 +45,17 @@ pub fn fix_hint(kind: Option<FailureKind>, cause: Option<FailureCause>) -> Fix {
 /// Why the pipeline stopped a dataset before its end.
 pub fn stop_text(reason: &pipeline::StopReason) -> String {
     match reason {
-        pipeline::StopReason::Prepare(m) => {
-            format!("preparing the dataset failed (no file was claimed): {m}")
+        pipeline::StopReason::Prepare(f) => {
+            format!(
+                "preparing the dataset failed (no file was claimed): {}",
+                f.message
+            )
         }
-        pipeline::StopReason::Finish(m) => format!("finishing the dataset failed: {m}"),
+        pipeline::StopReason::Finish(f) => format!("finishing the dataset failed: {}", f.message),
         pipeline::StopReason::FailFast(f) => format!("fail-fast on {}: {}", f.key, f.message),
         pipeline::StopReason::Interrupted => "interrupted".into(),
         pipeline::StopReason::Store(e) => format!("progress store error: {e}"),
-        pipeline::StopReason::Resource(e) => format!("out of disk space: {e}"),
+        pipeline::StopReason::Resource(f) => format!("out of disk space: {}", f.message),
     }
 }
 

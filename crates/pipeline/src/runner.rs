@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use tracker_core::{
@@ -15,7 +15,9 @@ use tracker_core::{
     FileKey, ProgressStore, StatusCounts, TrackerError, WorkerId,
 };
 
-use crate::processor::{DatasetJob, Job, MemoryBudget, ProcessError, Processor, StopState};
+use crate::processor::{
+    DatasetJob, FileFailure, Job, MemoryBudget, ProcessError, Processor, StopState,
+};
 
 /// How a run works.
 #[derive(Clone, Debug)]
@@ -104,23 +106,23 @@ pub struct FailedFile {
     pub cause: Option<tracker_core::FailureCause>,
 }
 
-/// Why a dataset stopped before it was done.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why a dataset stopped before it was done: each with its typed cause.
+#[derive(Clone, Debug)]
 pub enum StopReason {
     /// Fail-fast: this file failed for good.
     FailFast(FailedFile),
     /// Ctrl-C, SIGTERM or the caller.
     Interrupted,
     /// The progress store failed.
-    Store(String),
+    Store(Arc<TrackerError>),
     /// [`Processor::prepare_dataset`] failed: no file of the dataset was
     /// claimed.
-    Prepare(String),
+    Prepare(FileFailure),
     /// [`Processor::finish_dataset`] failed.
-    Finish(String),
+    Finish(FileFailure),
     /// The machine ran out of something every file needs (disk space):
-    /// the file's error.
-    Resource(String),
+    /// the file's error, or the store's.
+    Resource(FileFailure),
 }
 
 impl StopReason {
@@ -129,9 +131,18 @@ impl StopReason {
     /// failure the store's.
     pub fn of_store(e: TrackerError) -> StopReason {
         match e {
-            TrackerError::StorageFull(_) => StopReason::Resource(e.to_string()),
-            e => StopReason::Store(e.to_string()),
+            TrackerError::StorageFull(_) => StopReason::Resource(FileFailure {
+                kind: tracker_core::FailureKind::Transient,
+                message: e.to_string(),
+                cause: Some(tracker_core::FailureCause::Machine),
+            }),
+            e => StopReason::Store(Arc::new(e)),
         }
+    }
+
+    /// Whether the run was interrupted (not stopped by a failure).
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, StopReason::Interrupted)
     }
 }
 
@@ -167,7 +178,7 @@ impl RunReport {
     pub fn interrupted(&self) -> bool {
         self.datasets
             .iter()
-            .any(|d| d.stopped == Some(StopReason::Interrupted))
+            .any(|d| d.stopped.as_ref().is_some_and(StopReason::is_interrupted))
     }
 
     pub fn failures(&self) -> impl Iterator<Item = &FailedFile> {
@@ -268,9 +279,18 @@ where
             let what = if prepare { "preparing" } else { "finishing" };
             tracing::error!(dataset = %dataset, error = %e, "{what} the dataset failed");
             match (&e, prepare) {
-                (ProcessError::Resource(_), _) => StopReason::Resource(e.message()),
-                (_, true) => StopReason::Prepare(e.message()),
-                (_, false) => StopReason::Finish(e.message()),
+                (ProcessError::Resource(f), _) => StopReason::Resource(f.clone()),
+                (e, prepare) => {
+                    let f = e.failure().cloned().unwrap_or(FileFailure {
+                        kind: tracker_core::FailureKind::Transient,
+                        message: e.message(),
+                        cause: None,
+                    });
+                    match prepare {
+                        true => StopReason::Prepare(f),
+                        false => StopReason::Finish(f),
+                    }
+                }
             }
         };
         let mut ds = match dataset_phase(true) {
@@ -782,7 +802,9 @@ fn fail<S: ProgressStore>(
         // the machine failed, not the file: its error is recorded, its
         // attempts are not used up, and the run stops
         tracing::error!(file = %claim.key, error = %error, "out of a resource every file needs: stopping the run");
-        shared.stop(StopReason::Resource(error.message()));
+        if let ProcessError::Resource(f) = error {
+            shared.stop(StopReason::Resource(f.clone()));
+        }
         release(store, shared, claim, observer, Some(&failure));
         return;
     }

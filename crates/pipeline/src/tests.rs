@@ -314,7 +314,7 @@ fn a_full_disk_stops_the_run_and_keeps_the_files_error_without_a_failure() {
     assert_eq!(report.datasets.len(), 1, "later datasets are not started");
     assert!(matches!(
         &report.datasets[0].stopped,
-        Some(StopReason::Resource(m)) if m.contains("f0002.parquet")
+        Some(StopReason::Resource(m)) if m.message.contains("f0002.parquet")
     ));
     let c = e.counts("a");
     assert_eq!((c.processing, c.failed), (0, 0), "{c:?}");
