@@ -100,9 +100,33 @@ impl std::fmt::Display for Fix {
 }
 
 /// How a front end names the fields of a request and the steps of a fix.
+/// A front end says how it runs and retries; the rest is shared.
 pub trait Spelling {
-    fn field(&self, field: Field) -> String;
-    fn step(&self, step: &Step) -> String;
+    /// A field of a request; by default its own name (Python's keyword,
+    /// the HTTP API's parameter).
+    fn field(&self, field: Field) -> String {
+        field.name().to_owned()
+    }
+
+    /// A run of `dataset` (every configured one when `None`), crawling
+    /// first, verifying the outputs.
+    fn run(&self, dataset: Option<&str>, crawl: bool, verify_outputs: bool) -> String;
+
+    /// Every failed file back to pending.
+    fn retry_all_failed(&self) -> String;
+
+    /// A step of a fix.
+    fn step(&self, step: &Step) -> String {
+        match step {
+            Step::Run {
+                dataset,
+                crawl,
+                verify_outputs,
+            } => self.run(dataset.as_deref(), *crawl, *verify_outputs),
+            Step::RetryAllFailed => self.retry_all_failed(),
+            Step::Remove(path) => format!("remove {}", path.display()),
+        }
+    }
 }
 
 /// The library's own words: each field by its name, each step as the job
@@ -111,32 +135,22 @@ pub trait Spelling {
 pub struct Named;
 
 impl Spelling for Named {
-    fn field(&self, field: Field) -> String {
-        field.name().to_owned()
+    fn run(&self, dataset: Option<&str>, crawl: bool, verify_outputs: bool) -> String {
+        let mut args: Vec<String> = dataset
+            .iter()
+            .map(|d| format!("{}={d}", Field::Dataset.name()))
+            .collect();
+        if crawl {
+            args.push("crawl".into());
+        }
+        if verify_outputs {
+            args.push("verify_outputs".into());
+        }
+        format!("run({})", args.join(", "))
     }
 
-    fn step(&self, step: &Step) -> String {
-        match step {
-            Step::Run {
-                dataset,
-                crawl,
-                verify_outputs,
-            } => {
-                let mut args: Vec<String> = dataset
-                    .iter()
-                    .map(|d| format!("{}={d}", Field::Dataset.name()))
-                    .collect();
-                if *crawl {
-                    args.push("crawl".into());
-                }
-                if *verify_outputs {
-                    args.push("verify_outputs".into());
-                }
-                format!("run({})", args.join(", "))
-            }
-            Step::RetryAllFailed => "retry(all_failed)".into(),
-            Step::Remove(path) => format!("remove {}", path.display()),
-        }
+    fn retry_all_failed(&self) -> String {
+        "retry(all_failed)".into()
     }
 }
 

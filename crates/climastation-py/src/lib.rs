@@ -52,32 +52,19 @@ fn raise(py: Python<'_>, e: &JobError) -> PyErr {
 struct PythonWords;
 
 impl climastation_jobs::fix::Spelling for PythonWords {
-    fn field(&self, field: dwd_catalog::Field) -> String {
-        field.name().to_owned()
+    fn run(&self, dataset: Option<&str>, crawl: bool, verify_outputs: bool) -> String {
+        let mut args: Vec<String> = dataset.iter().map(|d| format!("[{d:?}]")).collect();
+        if crawl {
+            args.push("crawl=True".into());
+        }
+        if verify_outputs {
+            args.push("verify_outputs=True".into());
+        }
+        format!("archive.run({})", args.join(", "))
     }
 
-    fn step(&self, step: &climastation_jobs::fix::Step) -> String {
-        use climastation_jobs::fix::Step;
-        match step {
-            Step::Run {
-                dataset,
-                crawl,
-                verify_outputs,
-            } => {
-                let mut args: Vec<String> = dataset.iter().map(|d| format!("[{d:?}]")).collect();
-                if *crawl {
-                    args.push("crawl=True".into());
-                }
-                if *verify_outputs {
-                    args.push("verify_outputs=True".into());
-                }
-                format!("archive.run({})", args.join(", "))
-            }
-            Step::RetryAllFailed => {
-                "`climastation retry --all-failed` (the wheel's command)".into()
-            }
-            Step::Remove(path) => format!("remove {}", path.display()),
-        }
+    fn retry_all_failed(&self) -> String {
+        "`climastation retry --all-failed` (the wheel's command)".into()
     }
 }
 

@@ -49,29 +49,22 @@ impl climastation_jobs::fix::Spelling for CommandLine {
         flag(field)
     }
 
-    fn step(&self, step: &climastation_jobs::fix::Step) -> String {
-        use climastation_jobs::fix::Step;
-        match step {
-            Step::Run {
-                dataset,
-                crawl,
-                verify_outputs,
-            } => {
-                let mut c = String::from("climastation run");
-                if *crawl {
-                    c.push_str(" --crawl");
-                }
-                if let Some(d) = dataset {
-                    c.push_str(&format!(" --dataset {d}"));
-                }
-                if *verify_outputs {
-                    c.push_str(" --verify-outputs");
-                }
-                c
-            }
-            Step::RetryAllFailed => "climastation retry --all-failed".into(),
-            Step::Remove(path) => format!("remove {}", path.display()),
+    fn run(&self, dataset: Option<&str>, crawl: bool, verify_outputs: bool) -> String {
+        let mut c = String::from("climastation run");
+        if crawl {
+            c.push_str(" --crawl");
         }
+        if let Some(d) = dataset {
+            c.push_str(&format!(" --dataset {d}"));
+        }
+        if verify_outputs {
+            c.push_str(" --verify-outputs");
+        }
+        c
+    }
+
+    fn retry_all_failed(&self) -> String {
+        "climastation retry --all-failed".into()
     }
 }
 
