@@ -249,16 +249,14 @@ impl Session {
         DatasetId::new(name).map_err(unknown_dataset)
     }
 
-    /// The configuration's `selection:` section with `over` laid over it
-    /// (a value given replaces the section's), checked.
+    /// The configuration's `selection:` section with a front end's values
+    /// laid over it (a value given replaces the section's), checked.
     pub fn selection(
         &self,
-        over: &tracker_config::RawSelection,
+        over: &dwd_catalog::SelectionLayer,
     ) -> Result<dwd_catalog::Selection, JobError> {
-        self.config
-            .selection
-            .overridden_by(over)
-            .to_selection()
+        over.over(&self.config.selection)
+            .selection()
             .map_err(JobError::Invalid)
     }
 

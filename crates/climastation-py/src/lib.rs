@@ -207,9 +207,11 @@ struct Archive {
 
 impl Archive {
     fn selection(&self, py: Python<'_>, args: &SelectionArgs) -> PyResult<dwd_catalog::Selection> {
-        self.session
-            .selection(&args.raw())
-            .map_err(|e| raise(py, &e))
+        let layer = args
+            .raw()
+            .to_layer()
+            .map_err(|e| raise(py, &JobError::Invalid(e)))?;
+        self.session.selection(&layer).map_err(|e| raise(py, &e))
     }
 
     fn dataset(&self, py: Python<'_>, name: &str) -> PyResult<DatasetId> {

@@ -30,7 +30,7 @@ use serde::Serialize;
 
 pub use field::{Field, Invalid, Said};
 pub use files::{FileKind, MetadataKind, NameFacts, facts, metadata_zip_of, station_of};
-pub use selection::{Selection, SelectionError, StationInfo, date8};
+pub use selection::{Selection, SelectionError, SelectionLayer, StationInfo, date8};
 pub use table::DATASETS;
 
 /// The temporal resolution of a dataset: its folder below the archive root.

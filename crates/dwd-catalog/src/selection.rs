@@ -225,6 +225,86 @@ pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
     2.0 * 6371.0088 * h.sqrt().asin()
 }
 
+// ---- one layer of parsed values ---------------------------------------------
+
+/// The selection values one layer gives — the configuration's
+/// `selection:` section, a command line, Python's keyword arguments, an
+/// HTTP query — each already parsed, none yet combined with the others:
+/// [`SelectionLayer::over`] lays one over another, and
+/// [`SelectionLayer::selection`] checks what only the whole can tell (a
+/// point needs a radius, the start is not after the end).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SelectionLayer {
+    pub stations: Option<BTreeSet<u32>>,
+    /// `(latitude, longitude)`.
+    pub near: Option<(f64, f64)>,
+    pub radius_km: Option<f64>,
+    pub bbox: Option<BBox>,
+    pub name: Option<String>,
+    pub state: Option<String>,
+    pub active: Option<(Date, Date)>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub periods: Option<Vec<Period>>,
+}
+
+impl SelectionLayer {
+    /// `self` laid over `under`: each value `self` gives replaces `under`'s.
+    pub fn over(&self, under: &SelectionLayer) -> SelectionLayer {
+        SelectionLayer {
+            stations: self.stations.clone().or_else(|| under.stations.clone()),
+            near: self.near.or(under.near),
+            radius_km: self.radius_km.or(under.radius_km),
+            bbox: self.bbox.or(under.bbox),
+            name: self.name.clone().or_else(|| under.name.clone()),
+            state: self.state.clone().or_else(|| under.state.clone()),
+            active: self.active.or(under.active),
+            from: self.from.or(under.from),
+            to: self.to.or(under.to),
+            periods: self.periods.clone().or_else(|| under.periods.clone()),
+        }
+    }
+
+    /// Whether the layer gives no value.
+    pub fn is_empty(&self) -> bool {
+        *self == SelectionLayer::default()
+    }
+
+    /// The selection the layer's values make together.
+    pub fn selection(&self) -> Result<Selection, SelectionError> {
+        let near = match (self.near, self.radius_km) {
+            (Some((latitude, longitude)), Some(radius_km)) => Some(Near {
+                latitude,
+                longitude,
+                radius_km: check_radius(radius_km)?,
+            }),
+            (Some(_), None) => {
+                return Err(err(Field::Near, said!("needs ", Field::RadiusKm, " (km)")));
+            }
+            (None, Some(_)) => {
+                return Err(err(
+                    Field::RadiusKm,
+                    said!("needs ", Field::Near, " (LAT,LON)"),
+                ));
+            }
+            (None, None) => None,
+        };
+        check_range(self.from, self.to)?;
+        let text = |t: &Option<String>| t.clone().filter(|n| !n.trim().is_empty());
+        Ok(Selection {
+            stations: self.stations.clone().unwrap_or_default(),
+            near,
+            bbox: self.bbox,
+            name: text(&self.name),
+            state: text(&self.state),
+            active: self.active,
+            from: self.from,
+            to: self.to,
+            periods: self.periods.clone().unwrap_or_default(),
+        })
+    }
+}
+
 // ---- parsing the values as users write them ---------------------------------
 
 /// Station ids as DWD writes them: `44`, `00044`; several as `44,3987`.
@@ -302,10 +382,25 @@ fn check_lat_lon(field: Field, lat: f64, lon: f64) -> Result<(), SelectionError>
 
 /// A point `LAT,LON` with a radius in km.
 pub fn parse_near(near: &str, radius_km: Option<f64>) -> Result<Near, SelectionError> {
-    let [latitude, longitude] = numbers::<2>(Field::Near, near, "LAT,LON (e.g. 51.34,12.37)")?;
-    check_lat_lon(Field::Near, latitude, longitude)?;
+    let (latitude, longitude) = parse_point(near)?;
     let radius_km =
         radius_km.ok_or_else(|| err(Field::Near, said!("needs ", Field::RadiusKm, " (km)")))?;
+    Ok(Near {
+        latitude,
+        longitude,
+        radius_km: check_radius(radius_km)?,
+    })
+}
+
+/// A point `LAT,LON`.
+pub fn parse_point(near: &str) -> Result<(f64, f64), SelectionError> {
+    let [latitude, longitude] = numbers::<2>(Field::Near, near, "LAT,LON (e.g. 51.34,12.37)")?;
+    check_lat_lon(Field::Near, latitude, longitude)?;
+    Ok((latitude, longitude))
+}
+
+/// A radius around a point: above 0, at most half the earth's circumference.
+pub fn check_radius(radius_km: f64) -> Result<f64, SelectionError> {
     if !(radius_km > 0.0 && radius_km <= 20_000.0) {
         return Err(Invalid::of(
             Field::RadiusKm,
@@ -313,11 +408,7 @@ pub fn parse_near(near: &str, radius_km: Option<f64>) -> Result<Near, SelectionE
             said!("give a radius above 0 km"),
         ));
     }
-    Ok(Near {
-        latitude,
-        longitude,
-        radius_km,
-    })
+    Ok(radius_km)
 }
 
 /// A box `W,S,E,N`.
@@ -546,6 +637,34 @@ mod tests {
             "start 2021-01-01: after end 2020-01-01: the range is empty"
         );
         assert!(parse_periods(&["later".into()]).is_err());
+    }
+
+    #[test]
+    fn layers_combine_before_the_whole_is_checked() {
+        let file = SelectionLayer {
+            near: Some((51.34, 12.37)),
+            radius_km: Some(50.0),
+            from: parse_date(Field::Start, "1990", false).ok(),
+            ..SelectionLayer::default()
+        };
+        // a radius alone over a file's point: the point stays
+        let over = SelectionLayer {
+            radius_km: Some(20.0),
+            ..SelectionLayer::default()
+        };
+        let s = over.over(&file).selection().unwrap();
+        assert_eq!(s.near.unwrap().radius_km, 20.0);
+        assert_eq!(s.near.unwrap().latitude, 51.34);
+        assert!(over.selection().unwrap_err().to_string().contains("needs"));
+        // an end before the file's start: the whole is empty
+        let early = SelectionLayer {
+            to: parse_date(Field::End, "1980", true).ok(),
+            ..SelectionLayer::default()
+        };
+        let e = early.over(&file).selection().unwrap_err();
+        assert_eq!(e.field, Field::Start);
+        assert!(SelectionLayer::default().over(&file).selection().is_ok());
+        assert!(SelectionLayer::default().is_empty() && !file.is_empty());
     }
 
     proptest::proptest! {

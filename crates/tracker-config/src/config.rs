@@ -17,8 +17,8 @@ pub struct Config {
     pub source: Source,
     /// Datasets in processing order (enabled ones only).
     pub datasets: Vec<DatasetConfig>,
-    /// The `selection:` section as written (the command line layers over it).
-    pub selection: RawSelection,
+    /// The `selection:` section, parsed (a front end's values layer over it).
+    pub selection: dwd_catalog::SelectionLayer,
     /// The `values:` section.
     pub values: Values,
     /// Where a value came from (`config/job.yaml`, `environment variable

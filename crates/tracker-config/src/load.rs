@@ -135,10 +135,12 @@ fn validate(
     let max_files = check.in_range("logging.max_files", raw.logging.max_files, 1, 10_000)? as usize;
     let source = check.source(&raw.source)?;
     validate_level(&raw.logging.level).map_err(|m| check.invalid("logging.level", m))?;
-    raw.selection
-        .to_selection()
-        // the file's own spelling of each field: `selection.bbox`
-        .map_err(|e| check.invalid("selection", e.render(&|f| format!("selection.{f}"))))?;
+    // the file's own spelling of each field: `selection.bbox`
+    let in_file = |e: dwd_catalog::SelectionError| {
+        check.invalid("selection", e.render(&|f| format!("selection.{f}")))
+    };
+    let selection = raw.selection.to_layer().map_err(in_file)?;
+    selection.selection().map_err(in_file)?;
     let paths = check.paths(&raw.paths)?;
     let datasets = check.datasets(&raw.datasets)?;
     Ok(Config {
@@ -155,7 +157,7 @@ fn validate(
         processing,
         tracker,
         datasets,
-        selection: raw.selection.clone(),
+        selection,
         values: validate_values(&raw.values, figment)?,
         origins: [
             "processing.workers",

@@ -120,60 +120,49 @@ pub struct RawSelection {
 }
 
 impl RawSelection {
-    /// The selection these values give; errors name the option.
-    pub fn to_selection(&self) -> Result<dwd_catalog::Selection, dwd_catalog::SelectionError> {
+    /// The values as written, each parsed (combined later, by
+    /// [`dwd_catalog::SelectionLayer::selection`]); errors name the field.
+    pub fn to_layer(&self) -> Result<dwd_catalog::SelectionLayer, dwd_catalog::SelectionError> {
+        use dwd_catalog::Field;
         use dwd_catalog::selection as sel;
-        let texts = |v: &Option<OneOrMany>| v.as_ref().map(OneOrMany::texts).unwrap_or_default();
-        let selection = dwd_catalog::Selection {
-            stations: sel::parse_stations(&texts(&self.stations))?,
-            near: match (&self.near, self.radius_km) {
-                (Some(n), r) => Some(sel::parse_near(n, r)?),
-                (None, Some(_)) => {
-                    return Err(dwd_catalog::Invalid::new(
-                        dwd_catalog::Field::RadiusKm,
-                        dwd_catalog::said!("needs ", dwd_catalog::Field::Near, " (LAT,LON)"),
-                    ));
-                }
-                (None, None) => None,
-            },
+        let some_text = |t: &Option<String>| t.clone().filter(|n| !n.trim().is_empty());
+        Ok(dwd_catalog::SelectionLayer {
+            stations: self
+                .stations
+                .as_ref()
+                .map(|s| sel::parse_stations(&s.texts()))
+                .transpose()?,
+            near: self.near.as_deref().map(sel::parse_point).transpose()?,
+            radius_km: self.radius_km.map(sel::check_radius).transpose()?,
             bbox: self.bbox.as_deref().map(sel::parse_bbox).transpose()?,
-            name: self.name.clone().filter(|n| !n.trim().is_empty()),
-            state: self.state.clone().filter(|n| !n.trim().is_empty()),
+            name: some_text(&self.name),
+            state: some_text(&self.state),
             active: self
                 .active
                 .as_deref()
-                .map(|a| sel::parse_span(dwd_catalog::Field::Active, a))
+                .map(|a| sel::parse_span(Field::Active, a))
                 .transpose()?,
             from: self
                 .from
                 .as_ref()
-                .map(|d| sel::parse_date(dwd_catalog::Field::Start, &d.to_string(), false))
+                .map(|d| sel::parse_date(Field::Start, &d.to_string(), false))
                 .transpose()?,
             to: self
                 .to
                 .as_ref()
-                .map(|d| sel::parse_date(dwd_catalog::Field::End, &d.to_string(), true))
+                .map(|d| sel::parse_date(Field::End, &d.to_string(), true))
                 .transpose()?,
-            periods: sel::parse_periods(&texts(&self.periods))?,
-        };
-        sel::check_range(selection.from, selection.to)?;
-        Ok(selection)
+            periods: self
+                .periods
+                .as_ref()
+                .map(|p| sel::parse_periods(&p.texts()))
+                .transpose()?,
+        })
     }
 
-    /// `self` with each value `over` sets replacing this one's.
-    pub fn overridden_by(&self, over: &RawSelection) -> RawSelection {
-        RawSelection {
-            stations: over.stations.clone().or_else(|| self.stations.clone()),
-            near: over.near.clone().or_else(|| self.near.clone()),
-            radius_km: over.radius_km.or(self.radius_km),
-            bbox: over.bbox.clone().or_else(|| self.bbox.clone()),
-            name: over.name.clone().or_else(|| self.name.clone()),
-            state: over.state.clone().or_else(|| self.state.clone()),
-            active: over.active.clone().or_else(|| self.active.clone()),
-            from: over.from.clone().or_else(|| self.from.clone()),
-            to: over.to.clone().or_else(|| self.to.clone()),
-            periods: over.periods.clone().or_else(|| self.periods.clone()),
-        }
+    /// The selection these values give alone; errors name the field.
+    pub fn to_selection(&self) -> Result<dwd_catalog::Selection, dwd_catalog::SelectionError> {
+        self.to_layer()?.selection()
     }
 }
 

@@ -238,7 +238,7 @@ fn selection_and_processor_are_validated_with_their_key() {
             crate::ProcessorKind::Dwd,
             "the default"
         );
-        let s = c.selection.to_selection().unwrap();
+        let s = c.selection.selection().unwrap();
         assert_eq!(s.stations.iter().copied().collect::<Vec<_>>(), [44, 3987]);
         assert_eq!(s.near.unwrap().radius_km, 50.0);
         assert_eq!(s.from.unwrap().to_string(), "1990-01-01");

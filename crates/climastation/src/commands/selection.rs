@@ -69,8 +69,10 @@ impl SelectionArgs {
     /// The configuration's selection with these options over it; a bad
     /// value exits 2 naming the option.
     pub fn resolve(&self, ctx: &Ctx) -> anyhow::Result<Selection> {
-        ctx.session
-            .selection(&self.raw())
-            .map_err(crate::context::job)
+        let layer = self
+            .raw()
+            .to_layer()
+            .map_err(|e| crate::context::job(climastation_jobs::JobError::Invalid(e)))?;
+        ctx.session.selection(&layer).map_err(crate::context::job)
     }
 }
