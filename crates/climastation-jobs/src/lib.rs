@@ -15,7 +15,7 @@
 //! - [`Session::stations`]: a dataset's stations from all its lists;
 //! - [`Session::convert`]: files straight to tables, without the tracker;
 //! - `manifest`: the manifests `crawl` writes and `register` reads;
-//! - [`json`]: the reports as JSON (the CLI's `--json`, Python's dicts).
+//! - [`report`]: the reports, one `Serialize` struct each (the CLI's `--json`, Python's report objects, the HTTP API).
 //!
 //! Errors are [`JobError`]s whose [`JobError::kind`] says what the caller
 //! does (a usage error, an interrupt, a failure), never their text.
@@ -24,8 +24,8 @@ mod check;
 mod convert;
 mod crawl;
 pub mod fix;
-pub mod json;
 pub mod manifest;
+pub mod report;
 mod run;
 mod tables;
 mod tracker;
@@ -179,12 +179,19 @@ pub(crate) fn unknown_dataset(e: impl std::fmt::Display) -> JobError {
     ))
 }
 
-/// The datasets of the catalog, or of one resolution.
-pub fn datasets(resolution: Option<dwd_catalog::Resolution>) -> Vec<&'static dwd_catalog::Dataset> {
-    dwd_catalog::all()
+/// The datasets of the catalog, or of one resolution, with their periods,
+/// time rule and parameters (from the translation tables: the compiled
+/// ones, with `translations` layered over them when given).
+pub fn datasets(
+    translations: Option<&std::path::Path>,
+    resolution: Option<dwd_catalog::Resolution>,
+) -> Result<report::Datasets, JobError> {
+    let tables = dwd_translate::Tables::load(translations).map_err(JobError::Translations)?;
+    let chosen: Vec<&dwd_catalog::Dataset> = dwd_catalog::all()
         .iter()
         .filter(|d| resolution.is_none_or(|r| d.resolution == r))
-        .collect()
+        .collect();
+    Ok(report::Datasets::new(&tables, &chosen))
 }
 
 /// The jobs over one configuration (and one progress database).

@@ -109,8 +109,21 @@ fn error(py: Python<'_>, class: &str, message: String) -> PyErr {
     }
 }
 
-/// A JSON report as Python objects (dicts, lists, str, int, float, None).
-fn to_python(py: Python<'_>, value: &serde_json::Value) -> PyResult<Py<PyAny>> {
+/// A report as Python objects (dicts, lists, str, int, float, None): the
+/// shape `to_dict()` of the Python module's report classes gives, the
+/// same as the command's `--json`.
+fn to_python(py: Python<'_>, report: &impl serde::Serialize) -> PyResult<Py<PyAny>> {
+    let value = serde_json::to_value(report).map_err(|e| {
+        error(
+            py,
+            "ClimaStationError",
+            format!("the report could not be encoded: {e}"),
+        )
+    })?;
+    value_to_python(py, &value)
+}
+
+fn value_to_python(py: Python<'_>, value: &serde_json::Value) -> PyResult<Py<PyAny>> {
     use pyo3::IntoPyObjectExt;
     use serde_json::Value;
     // built object by object: no JSON text between the library and Python
@@ -127,14 +140,14 @@ fn to_python(py: Python<'_>, value: &serde_json::Value) -> PyResult<Py<PyAny>> {
         Value::Array(items) => {
             let list = pyo3::types::PyList::empty(py);
             for item in items {
-                list.append(to_python(py, item)?)?;
+                list.append(value_to_python(py, item)?)?;
             }
             list.into_py_any(py)?
         }
         Value::Object(map) => {
             let dict = pyo3::types::PyDict::new(py);
             for (k, v) in map {
-                dict.set_item(k, to_python(py, v)?)?;
+                dict.set_item(k, value_to_python(py, v)?)?;
             }
             dict.into_py_any(py)?
         }
@@ -267,7 +280,7 @@ impl Archive {
                 .source
                 .clone()
                 .unwrap_or_else(|| session.config().source.base_url.clone());
-            Ok(Done::Json(climastation_jobs::json::crawl(
+            Ok(Done::Crawl(climastation_jobs::report::Crawl::new(
                 &root,
                 &request.selection,
                 &reports,
@@ -311,7 +324,7 @@ impl Archive {
         let session = self.session.clone();
         Ok(Task::spawn(move |stop, events| {
             let outcome = session.run(&request, stop, events)?;
-            Ok(Done::Json(climastation_jobs::json::run(
+            Ok(Done::Run(climastation_jobs::report::Run::new(
                 &outcome.report,
                 i32::from(outcome.exit_code),
             )))
@@ -320,14 +333,14 @@ impl Archive {
 
     #[pyo3(signature = (dataset=None))]
     fn _status(&self, py: Python<'_>, dataset: Option<String>) -> PyResult<Py<PyAny>> {
-        let run = || -> Result<serde_json::Value, JobError> {
+        let run = || -> Result<climastation_jobs::report::Status, JobError> {
             let d = dataset
                 .as_deref()
                 .map(|d| self.session.dataset(d))
                 .transpose()?;
             let store = self.session.open_store()?;
             let rows = self.session.status(&store, d.as_ref(), None)?;
-            Ok(climastation_jobs::json::status(&rows))
+            Ok(climastation_jobs::report::Status::new(&rows))
         };
         let v = py.detach(run).map_err(|e| raise(py, &e))?;
         to_python(py, &v)
@@ -341,7 +354,7 @@ impl Archive {
         unconfirmed: bool,
         limit: usize,
     ) -> PyResult<Py<PyAny>> {
-        let run = || -> Result<serde_json::Value, JobError> {
+        let run = || -> Result<Vec<tracker_core::FileRecord>, JobError> {
             let d = dataset
                 .as_deref()
                 .map(|d| self.session.dataset(d))
@@ -351,13 +364,16 @@ impl Archive {
                 false => climastation_jobs::FailedList::Failed,
             };
             let files = self.session.failed(d.as_ref(), which, limit)?;
-            Ok(match unconfirmed {
-                true => climastation_jobs::json::unconfirmed(&files),
-                false => climastation_jobs::json::failed(&files, &PythonWords),
-            })
+            Ok(files)
         };
-        let v = py.detach(run).map_err(|e| raise(py, &e))?;
-        to_python(py, &v)
+        let files = py.detach(run).map_err(|e| raise(py, &e))?;
+        match unconfirmed {
+            true => to_python(py, &climastation_jobs::report::Unconfirmed::new(&files)),
+            false => to_python(
+                py,
+                &climastation_jobs::report::Failed::new(&files, &PythonWords),
+            ),
+        }
     }
 
     #[pyo3(signature = (dataset, deep))]
@@ -365,7 +381,10 @@ impl Archive {
         let report = py
             .detach(|| self.session.check(dataset.as_deref(), deep))
             .map_err(|e| raise(py, &e))?;
-        to_python(py, &climastation_jobs::json::check(&report, &PythonWords))
+        to_python(
+            py,
+            &climastation_jobs::report::Check::new(&report, &PythonWords),
+        )
     }
 
     #[pyo3(signature = (dataset, selection, source=None))]
@@ -485,10 +504,8 @@ fn _datasets(py: Python<'_>, resolution: Option<String>) -> PyResult<Py<PyAny>> 
         .as_deref()
         .map(|r| parse_resolution(py, r))
         .transpose()?;
-    let chosen = climastation_jobs::datasets(resolution);
-    let tables =
-        dwd_translate::Tables::load(None).map_err(|e| raise(py, &JobError::Translations(e)))?;
-    to_python(py, &climastation_jobs::json::datasets(&tables, &chosen))
+    let report = climastation_jobs::datasets(None, resolution).map_err(|e| raise(py, &e))?;
+    to_python(py, &report)
 }
 
 /// The command-line program in this process: `argv` as `sys.argv` (the

@@ -11,8 +11,10 @@ use tracker_core::{DatasetId, StatusCounts};
 
 /// What a job hands back.
 pub(crate) enum Done {
-    /// A report, as the CLI's `--json` prints it.
-    Json(serde_json::Value),
+    /// `crawl`'s report.
+    Crawl(climastation_jobs::report::Crawl),
+    /// `run`'s report.
+    Run(climastation_jobs::report::Run),
     Rows(Rows),
 }
 
@@ -161,7 +163,8 @@ impl Task {
                 "the result was taken already".into(),
             )),
             Some(Err(e)) => Err(crate::raise(py, &e)),
-            Some(Ok(Done::Json(v))) => crate::to_python(py, &v),
+            Some(Ok(Done::Crawl(r))) => crate::to_python(py, &r),
+            Some(Ok(Done::Run(r))) => crate::to_python(py, &r),
             Some(Ok(Done::Rows(t))) => crate::to_pyarrow(py, t),
         }
     }

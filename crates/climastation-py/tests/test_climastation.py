@@ -417,9 +417,40 @@ def test_a_report_is_the_same_from_python_and_from_the_command(archive, tmp_path
         assert out.returncode == 0, out.stderr
         return _json.loads(out.stdout)
 
-    assert archive.check(deep=True) == command("check", "--deep")
-    assert archive.failed(unconfirmed=True) == command("failed", "--unconfirmed")["files"]
-    assert {"datasets": climastation.datasets("daily")} == command("datasets", "--resolution", "daily")
+    assert archive.check(deep=True).to_dict() == command("check", "--deep")
+    assert [f.to_dict() for f in archive.failed(unconfirmed=True)] == command("failed", "--unconfirmed")["files"]
+    assert {"datasets": [d.to_dict() for d in climastation.datasets("daily")]} == command(
+        "datasets", "--resolution", "daily"
+    )
+    # status: the same shape and counts (the rate and ETA move with the clock)
+    ours, theirs = archive.status().to_dict(), command("status")
+    assert ours["totals"] == theirs["totals"] and ours.keys() == theirs.keys()
+    assert [d.keys() for d in ours["datasets"]] == [d.keys() for d in theirs["datasets"]]
+
+
+def test_reports_are_typed_objects_with_their_json_shape(archive):
+    """A report's fields are attributes of typed dataclasses, nested ones
+    too; `to_dict()` is the `--json` shape; `report["key"]` still reads a
+    field as the dicts of earlier versions did."""
+    import dataclasses
+    s = archive.status()
+    assert isinstance(s, climastation.StatusReport) and dataclasses.is_dataclass(s)
+    assert isinstance(s.totals, climastation.reports.Counts)
+    assert s.totals.completed == s["totals"]["completed"] == s.to_dict()["totals"]["completed"] > 0
+    kl = next(d for d in s.datasets if d.dataset == "daily/kl")
+    assert kl.counts.completed == kl.total
+    c = archive.check()
+    assert isinstance(c, climastation.CheckReport) and c.ok and c.problems == []
+    with pytest.raises(KeyError):
+        c["no such field"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        c.ok = False
+    d = climastation.datasets("daily")[0]
+    assert isinstance(d, climastation.DatasetInfo)
+    assert all(isinstance(p, climastation.reports.DatasetParameter) for p in d.parameters)
+    r = archive.run(progress=False)
+    assert isinstance(r, climastation.RunReport) and r.exit_code == 0
+    assert all(isinstance(x, climastation.reports.RunDataset) for x in r.datasets)
 
 
 def test_every_docstring_example_runs_on_the_sample(archive, tmp_path, monkeypatch):
@@ -429,11 +460,13 @@ def test_every_docstring_example_runs_on_the_sample(archive, tmp_path, monkeypat
     import doctest
     monkeypatch.chdir(tmp_path)  # Archive(config=SAMPLE) caches station lists here
     globs = {"climastation": climastation, "archive": archive, "SAMPLE": str(SAMPLE), "TMP": str(tmp_path / "a")}
-    result = doctest.testmod(
-        climastation, extraglobs=globs, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-    )
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    result = doctest.testmod(climastation, extraglobs=globs, optionflags=flags)
     assert result.failed == 0, result
     assert result.attempted >= 20, result
+    for module in (climastation.reports, climastation.errors):
+        result = doctest.testmod(module, extraglobs=globs, optionflags=flags)
+        assert result.failed == 0 and result.attempted > 0, (module.__name__, result)
 
 
 def test_the_signatures_are_typed():

@@ -2,7 +2,7 @@
 
 use tracker_core::DatasetId;
 
-pub use climastation_jobs::json::{fix_hint, stop_text, time};
+pub use climastation_jobs::report::{fix_hint, stop_text, time};
 
 use crate::context::CommandLine;
 
@@ -73,7 +73,10 @@ macro_rules! out {
 }
 
 /// One JSON document on stdout (a closed pipe: [`StdoutClosed`]).
-pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+pub fn print_json(report: &impl serde::Serialize) -> anyhow::Result<()> {
+    // through a Value: keys in sorted order, as they always were
+    let value =
+        anyhow::Context::context(serde_json::to_value(report), "encoding the report as JSON")?;
     write_out(format_args!("{value}\n"))
 }
 
@@ -84,7 +87,10 @@ pub fn print_run_report(
     requested: &[DatasetId],
 ) -> anyhow::Result<()> {
     if json {
-        return print_json(&climastation_jobs::json::run(report, report.exit_code()));
+        return print_json(&climastation_jobs::report::Run::new(
+            report,
+            report.exit_code(),
+        ));
     }
     for d in &report.datasets {
         let s = &d.stats;

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Literal, Optional, Union
 if TYPE_CHECKING:  # for editors and type checkers; imported for real by the native module
     import pyarrow
 
-from . import errors
+from . import errors, reports
 from ._climastation import Archive as _Archive
 from ._climastation import __version__
 from ._climastation import _datasets
@@ -54,6 +54,16 @@ from .errors import (
     TrackerError,
     UsageError,
 )
+from .reports import (
+    CheckReport,
+    CrawlReport,
+    DatasetInfo,
+    FailedFile,
+    Report,
+    RunReport,
+    StatusReport,
+    UnconfirmedFile,
+)
 
 __all__ = [
     "__version__",
@@ -61,6 +71,15 @@ __all__ = [
     "datasets",
     "stations",
     "errors",
+    "reports",
+    "Report",
+    "RunReport",
+    "StatusReport",
+    "CheckReport",
+    "CrawlReport",
+    "FailedFile",
+    "UnconfirmedFile",
+    "DatasetInfo",
     "ClimaStationError",
     "ConfigError",
     "DataError",
@@ -94,7 +113,7 @@ Span = Union[str, tuple[DateLike, DateLike]]
 """``(start, end)`` or ``"1990..2020"``; either side may be open (``"..2000"``)."""
 
 
-def datasets(resolution: Optional[Resolution] = None) -> list[dict[str, Any]]:
+def datasets(resolution: Optional[Resolution] = None) -> list[DatasetInfo]:
     """Every dataset of DWD's archive that ClimaStation knows.
 
     Parameters
@@ -104,9 +123,9 @@ def datasets(resolution: Optional[Resolution] = None) -> list[dict[str, Any]]:
 
     Returns
     -------
-    list of dict
-        As ``climastation --json datasets`` prints them: ``name``,
-        ``resolution``, ``title``, ``periods``, ``time_rule``,
+    list of DatasetInfo
+        As ``climastation --json datasets`` prints them (``to_dict()``):
+        ``name``, ``resolution``, ``title``, ``periods``, ``time_rule``,
         ``converted``, ``parameters`` (DWD ``code``, English ``name``,
         ``unit``, ``kind``, descriptions), and more.
 
@@ -117,10 +136,10 @@ def datasets(resolution: Optional[Resolution] = None) -> list[dict[str, Any]]:
 
     Examples
     --------
-    >>> [d["name"] for d in climastation.datasets("annual")]
+    >>> [d.name for d in climastation.datasets("annual")]
     ['annual/climate_indices/kl', 'annual/climate_indices/precip', 'annual/kl', 'annual/more_precip', 'annual/weather_phenomena']
     """
-    return _datasets(resolution)["datasets"]
+    return [DatasetInfo._from(d) for d in _datasets(resolution)["datasets"]]
 
 
 def stations(
@@ -390,7 +409,7 @@ class Archive:
         start: Optional[DateLike] = None,
         end: Optional[DateLike] = None,
         periods: Optional[Union[Period, Sequence[Period]]] = None,
-    ) -> dict[str, Any]:
+    ) -> CrawlReport:
         """Lists ``datasets`` at the source and registers the files the
         selection takes; files that vanished are set aside.
 
@@ -412,8 +431,9 @@ class Archive:
 
         Returns
         -------
-        dict
-            The report of ``climastation --json crawl``.
+        CrawlReport
+            Each dataset's listing against the tracker, and the sums
+            (``to_dict()``: the report of ``climastation --json crawl``).
 
         Raises
         ------
@@ -424,11 +444,11 @@ class Archive:
 
         Examples
         --------
-        >>> archive.crawl(["daily/kl"])["datasets"][0]["unchanged"]
+        >>> archive.crawl(["daily/kl"]).datasets[0].unchanged
         2
         """
         sel = _selection(stations, near, radius_km, bbox, name, state, active, start, end, periods)
-        return _finish(self._inner._crawl(list(datasets or []), sel, source))
+        return CrawlReport._from(_finish(self._inner._crawl(list(datasets or []), sel, source)))
 
     def run(
         self,
@@ -450,7 +470,7 @@ class Archive:
         start: Optional[DateLike] = None,
         end: Optional[DateLike] = None,
         periods: Optional[Union[Period, Sequence[Period]]] = None,
-    ) -> dict[str, Any]:
+    ) -> RunReport:
         """Processes the pending files of ``datasets``, dataset after
         dataset: download, check, convert to Parquet, merge each station's
         series; then the DuckDB catalog.
@@ -479,9 +499,10 @@ class Archive:
 
         Returns
         -------
-        dict
-            The report of ``climastation --json run``: files that failed are
-            in it (``exit_code`` 1) and in :meth:`failed`, not raised.
+        RunReport
+            Each dataset's counts, failures and times (``to_dict()``: the
+            report of ``climastation --json run``): files that failed are in
+            it (``exit_code`` 1) and in :meth:`failed`, not raised.
 
         Raises
         ------
@@ -492,7 +513,7 @@ class Archive:
 
         Examples
         --------
-        >>> archive.run(["daily/kl"], progress=False)["exit_code"]
+        >>> archive.run(["daily/kl"], progress=False).exit_code
         0
         """
         sel = _selection(stations, near, radius_km, bbox, name, state, active, start, end, periods)
@@ -503,12 +524,12 @@ class Archive:
         job = self._inner._run(
             list(datasets or []), workers, keep_going, processor, crawl, sel, verify_outputs
         )
-        report = _finish(job, progress)
-        if report.get("exit_code") == 130:
+        report = RunReport._from(_finish(job, progress))
+        if report.exit_code == 130:
             raise KeyboardInterrupt("interrupted: run again to resume")
         return report
 
-    def status(self, dataset: Optional[str] = None) -> dict[str, Any]:
+    def status(self, dataset: Optional[str] = None) -> StatusReport:
         """Counts per status, rate, ETA, workers, oldest claim and last
         failure of each dataset.
 
@@ -519,19 +540,20 @@ class Archive:
 
         Returns
         -------
-        dict
-            As ``climastation --json status``.
+        StatusReport
+            Each dataset and the totals (``to_dict()``: as ``climastation
+            --json status``).
 
         Examples
         --------
-        >>> archive.status()["totals"]["failed"]
+        >>> archive.status().totals.failed
         0
         """
-        return self._inner._status(dataset)
+        return StatusReport._from(self._inner._status(dataset))
 
     def failed(
         self, dataset: Optional[str] = None, *, unconfirmed: bool = False, limit: int = 10_000
-    ) -> list[dict[str, Any]]:
+    ) -> Union[list[FailedFile], list[UnconfirmedFile]]:
         """Files that failed for good, each with its error and the fix.
 
         Parameters
@@ -545,17 +567,19 @@ class Archive:
 
         Returns
         -------
-        list of dict
-            As ``climastation --json failed``'s ``files``.
+        list of FailedFile (UnconfirmedFile with ``unconfirmed``)
+            As ``climastation --json failed``'s ``files`` (``to_dict()``).
 
         Examples
         --------
         >>> archive.failed()
         []
         """
-        return self._inner._failed(dataset, unconfirmed, limit)["files"]
+        files = self._inner._failed(dataset, unconfirmed, limit)["files"]
+        kind = UnconfirmedFile if unconfirmed else FailedFile
+        return [kind._from(f) for f in files]
 
-    def check(self, dataset: Optional[str] = None, *, deep: bool = False) -> dict[str, Any]:
+    def check(self, dataset: Optional[str] = None, *, deep: bool = False) -> CheckReport:
         """The tracker's integrity and every table the runs wrote against the
         output ledger.
 
@@ -568,17 +592,17 @@ class Archive:
 
         Returns
         -------
-        dict
-            As ``climastation --json check``: ``ok`` is False with each
-            problem and its fix listed.
+        CheckReport
+            ``ok`` is False with each problem and its fix listed
+            (``to_dict()``: as ``climastation --json check``).
 
         Examples
         --------
         >>> r = archive.check(deep=True)
-        >>> r["ok"], r["problems"]
+        >>> r.ok, r.problems
         (True, [])
         """
-        return self._inner._check(dataset, deep)
+        return CheckReport._from(self._inner._check(dataset, deep))
 
     # -- tables --
 

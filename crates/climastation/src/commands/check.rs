@@ -30,7 +30,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .check(args.dataset.as_deref(), args.deep)
         .map_err(crate::context::job)?;
     if ctx.json {
-        print_json(&climastation_jobs::json::check(
+        print_json(&climastation_jobs::report::Check::new(
             &report,
             &crate::context::CommandLine,
         ))?;

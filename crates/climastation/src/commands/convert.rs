@@ -59,7 +59,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         }
     }
     if ctx.json {
-        print_json(&climastation_jobs::json::convert(&converted))?;
+        print_json(&climastation_jobs::report::Convert::new(&converted))?;
     }
     if failed > 0 && failed == args.files.len() && args.files.iter().all(|f| !f.exists()) {
         return Err(usage("no such input file"));

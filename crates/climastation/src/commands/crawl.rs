@@ -41,7 +41,9 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .crawl(&store, &request, &stop)
         .map_err(crate::context::job)?;
     if ctx.json {
-        print_json(&climastation_jobs::json::crawl(&root, selection, &reports))?;
+        print_json(&climastation_jobs::report::Crawl::new(
+            &root, selection, &reports,
+        ))?;
     } else {
         for r in &reports {
             print_human(r)?;

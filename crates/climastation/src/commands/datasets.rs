@@ -16,38 +16,39 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
-    let tables = dwd_translate::Tables::load(ctx.config.paths.translations.as_deref())?;
-    let chosen = climastation_jobs::datasets(args.resolution);
+    let report =
+        climastation_jobs::datasets(ctx.config.paths.translations.as_deref(), args.resolution)
+            .map_err(crate::context::job)?;
     if ctx.json {
-        print_json(&climastation_jobs::json::datasets(&tables, &chosen))?;
+        print_json(&report)?;
         return Ok(crate::exit::OK);
     }
     let mut resolution = None;
-    for d in chosen {
+    for d in &report.datasets {
         if resolution != Some(d.resolution) {
             // a blank line between resolutions, none before the first
             if resolution.is_some() {
                 outln!();
             }
-            outln!("{}: {}", d.resolution.folder(), d.resolution.time_rule());
+            outln!("{}: {}", d.resolution, d.time_rule);
             resolution = Some(d.resolution);
         }
-        let periods: Vec<&str> = d.periods.iter().map(|p| p.folder()).collect();
-        let periods = if periods.is_empty() {
+        let periods = if d.periods.is_empty() {
             "(no period folders)".to_owned()
         } else {
-            periods.join(", ")
+            d.periods.join(", ")
         };
-        match d.layout {
-            dwd_catalog::Layout::Produkt => {
-                let params: Vec<String> = tables
-                    .parameters(d.name)
-                    .map(|(code, p)| format!("{code}={} [{}]", p.name, p.unit))
+        match d.not_converted_reason {
+            None => {
+                let params: Vec<String> = d
+                    .parameters
+                    .iter()
+                    .map(|p| format!("{}={} [{}]", p.code, p.name, p.unit))
                     .collect();
                 outln!("  {:<34} {periods}: {}", d.name, d.title);
                 outln!("  {:<34} {}", "", params.join(", "));
             }
-            dwd_catalog::Layout::NotConverted(why) => {
+            Some(why) => {
                 outln!(
                     "  {:<34} {periods}: {} (not converted: {why})",
                     d.name,

@@ -34,7 +34,10 @@ pub fn run(ctx: &Ctx, cmd: &DbCommand) -> anyhow::Result<u8> {
             store.vacuum()?;
             let after = store.info()?.db_bytes;
             if ctx.json {
-                print_json(&climastation_jobs::json::vacuum(before, after))?;
+                print_json(&climastation_jobs::report::Vacuum {
+                    bytes_before: before,
+                    bytes_after: after,
+                })?;
             } else {
                 outln!(
                     "vacuumed {}: {before} -> {after} bytes",
@@ -46,7 +49,7 @@ pub fn run(ctx: &Ctx, cmd: &DbCommand) -> anyhow::Result<u8> {
         DbCommand::Migrate => {
             let r = store.open_report();
             if ctx.json {
-                print_json(&climastation_jobs::json::migrate(&r))?;
+                print_json(&climastation_jobs::report::Migrate::new(&r))?;
             } else if r.schema_before == r.schema_after {
                 outln!("schema version {} is current", r.schema_after);
             } else {
@@ -57,7 +60,7 @@ pub fn run(ctx: &Ctx, cmd: &DbCommand) -> anyhow::Result<u8> {
         DbCommand::Info => {
             let i = store.info()?;
             if ctx.json {
-                print_json(&climastation_jobs::json::db_info(&i))?;
+                print_json(&climastation_jobs::report::DbInfo::new(&i))?;
             } else {
                 outln!("database:       {}", i.path.display());
                 outln!(
@@ -86,7 +89,10 @@ fn check(ctx: &Ctx) -> anyhow::Result<u8> {
         .map_err(crate::context::usage)?;
     let messages = report.messages();
     if ctx.json {
-        print_json(&climastation_jobs::json::db_check(report.ok(), &messages))?;
+        print_json(&climastation_jobs::report::DbCheck {
+            ok: report.ok(),
+            messages,
+        })?;
     } else {
         for m in &messages {
             outln!("{m}");

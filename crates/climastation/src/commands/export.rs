@@ -77,7 +77,10 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .export(&spec, args.format, &args.output)
         .map_err(crate::context::job)?;
     if ctx.json {
-        print_json(&climastation_jobs::json::export(&args.output, &exported))?;
+        print_json(&climastation_jobs::report::Export::new(
+            &args.output,
+            &exported,
+        ))?;
     } else {
         outln!(
             "{}: {} rows of {} station(s), {} columns",

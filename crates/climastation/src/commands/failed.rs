@@ -36,7 +36,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         return unconfirmed(ctx, &files);
     }
     if ctx.json {
-        print_json(&climastation_jobs::json::failed(
+        print_json(&climastation_jobs::report::Failed::new(
             &files,
             &crate::context::CommandLine,
         ))?;
@@ -60,9 +60,9 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
 }
 
 fn unconfirmed(ctx: &Ctx, files: &[tracker_core::FileRecord]) -> anyhow::Result<u8> {
-    use climastation_jobs::json::UNCONFIRMED as WHY;
+    use climastation_jobs::report::UNCONFIRMED as WHY;
     if ctx.json {
-        print_json(&climastation_jobs::json::unconfirmed(files))?;
+        print_json(&climastation_jobs::report::Unconfirmed::new(files))?;
     } else if files.is_empty() {
         outln!("no completed file with an unconfirmed size");
     } else {

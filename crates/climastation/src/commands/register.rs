@@ -25,7 +25,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .register(&dataset, &args.manifest)
         .map_err(crate::context::job)?;
     if ctx.json {
-        print_json(&climastation_jobs::json::register(&dataset, &r))?;
+        print_json(&climastation_jobs::report::Register::new(&dataset, &r))?;
     } else {
         outln!(
             "{dataset}: {} new, {} changed, {} unchanged ({lines} in the manifest)",

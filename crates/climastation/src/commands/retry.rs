@@ -40,7 +40,7 @@ pub fn retry(ctx: &Ctx, args: &RetryArgs) -> anyhow::Result<u8> {
         .retry(dataset.as_ref(), args.path.as_deref())
         .map_err(job)?;
     if ctx.json {
-        print_json(&climastation_jobs::json::retried(n))?;
+        print_json(&climastation_jobs::report::Retried { retried: n })?;
     } else {
         outln!("{n} failed file(s) back to pending");
     }
@@ -54,7 +54,7 @@ pub fn reset(ctx: &Ctx, args: &ResetArgs) -> anyhow::Result<u8> {
         .reset(&dataset, args.status.as_deref())
         .map_err(job)?;
     if ctx.json {
-        print_json(&climastation_jobs::json::reset(n))?;
+        print_json(&climastation_jobs::report::Reset { reset: n })?;
     } else {
         outln!("{n} file(s) of {dataset} back to pending");
     }

@@ -43,7 +43,9 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .map(|r| (r.distance_km, &r.station))
         .collect();
     if ctx.json {
-        print_json(&climastation_jobs::json::stations(&report, &selection))?;
+        print_json(&climastation_jobs::report::Stations::new(
+            &report, &selection,
+        ))?;
     } else if args.csv {
         let mut w = String::new();
         w.push_str(

@@ -79,7 +79,10 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .values(&request, &cancel, args.format, &args.output)
         .map_err(crate::context::job)?;
     if ctx.json {
-        print_json(&climastation_jobs::json::values(&args.output, &written))?;
+        print_json(&climastation_jobs::report::Values::new(
+            &args.output,
+            &written,
+        ))?;
     } else {
         outln!(
             "{}: {} rows for {} place(s), {} columns, from {} series",
