@@ -40,7 +40,9 @@ pub use check::{CheckLine, CheckReport};
 pub use convert::{ConvertRequest, ConvertedFile};
 pub use crawl::CrawlRequest;
 pub use run::{ProcessorKind, RunEvents, RunOutcome, RunRequest, locate};
-pub use tables::{Rows, ValuesRequest, check_target};
+pub use tables::{
+    Encoded, RowSink, Rows, SeriesRequest, TablesError, ValuesRequest, check_target, with_rules,
+};
 pub use tracker::{FailedList, RATE_WINDOW, StationRow, StationsReport, StatusRow};
 
 /// Why a job did not do what it was asked.
@@ -57,6 +59,9 @@ pub enum JobError {
     /// A dataset or resolution the archive does not have (exit 2).
     #[error(transparent)]
     UnknownDataset(dwd_catalog::Invalid),
+    /// A station the dataset's station list does not hold (exit 2).
+    #[error("station {station} is not in {dataset}'s station list")]
+    UnknownStation { dataset: String, station: u32 },
     /// A crawl: the source is wrong or out of reach before anything was
     /// done (exit 2), or failed while listing or fetching (exit 1).
     #[error(transparent)]
@@ -134,6 +139,7 @@ impl JobError {
             JobError::Invalid(_)
             | JobError::Config(_)
             | JobError::UnknownDataset(_)
+            | JobError::UnknownStation { .. }
             | JobError::NoStationList { .. }
             | JobError::NoTables { .. }
             | JobError::Open(_)
@@ -198,6 +204,9 @@ pub fn datasets(
 #[derive(Debug)]
 pub struct Session {
     config: Config,
+    /// A reader's session (a server): the progress database is opened
+    /// read-only, never created, migrated or recovered.
+    read_only: bool,
 }
 
 impl Session {
@@ -213,7 +222,20 @@ impl Session {
                 })
             })?;
         }
-        Ok(Session { config })
+        Ok(Session {
+            config,
+            read_only: false,
+        })
+    }
+
+    /// A session that only reads: the progress database is opened
+    /// read-only ([`StoreOptions::read_only`]); the jobs that write refuse
+    /// at the store.
+    pub fn reader(config: Config) -> Result<Session, JobError> {
+        Ok(Session {
+            read_only: true,
+            ..Session::new(config)?
+        })
     }
 
     pub fn config(&self) -> &Config {
@@ -231,6 +253,7 @@ impl Session {
                 backoff_max: (p.retry_backoff * 64).max(p.retry_backoff),
             },
             journal_size_limit: self.config.tracker.journal_size_limit_bytes,
+            read_only: self.read_only,
             ..StoreOptions::default()
         }
     }

@@ -63,6 +63,7 @@ pub fn stop_text(reason: &pipeline::StopReason) -> String {
 
 /// A failure as `run` reports it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunFailure {
     pub path: String,
     pub kind: &'static str,
@@ -72,6 +73,7 @@ pub struct RunFailure {
 
 /// `run`: one dataset.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunDataset {
     pub dataset: String,
     pub completed: u64,
@@ -88,6 +90,7 @@ pub struct RunDataset {
 
 /// `run`: each dataset's counts, failures and times, and the exit code.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Run {
     pub datasets: Vec<RunDataset>,
     pub exit_code: i32,
@@ -129,6 +132,7 @@ impl Run {
 
 /// Files per status.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Counts {
     pub pending: u64,
     pub processing: u64,
@@ -151,6 +155,7 @@ impl From<&StatusCounts> for Counts {
 
 /// A worker holding claims.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkerClaims {
     pub worker: String,
     pub claims: u64,
@@ -158,6 +163,7 @@ pub struct WorkerClaims {
 
 /// The claim held longest.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OldestClaim {
     pub path: String,
     pub claimed_at: String,
@@ -165,6 +171,7 @@ pub struct OldestClaim {
 
 /// The dataset's last failure.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LastFailure {
     pub path: String,
     pub kind: Option<&'static str>,
@@ -175,6 +182,7 @@ pub struct LastFailure {
 
 /// `status`: one dataset.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusDataset {
     pub dataset: String,
     pub counts: Counts,
@@ -191,6 +199,7 @@ pub struct StatusDataset {
 /// `status`: each dataset's counts, rate, ETA, workers, oldest claim, last
 /// failure and selection; the totals.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Status {
     pub datasets: Vec<StatusDataset>,
     pub totals: Counts,
@@ -249,6 +258,7 @@ impl Status {
 
 /// `failed`: a file that failed for good, with its error and the fix.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FailedFile {
     pub dataset: String,
     pub path: String,
@@ -264,6 +274,7 @@ pub struct FailedFile {
 
 /// `failed`: each failed file.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Failed {
     pub files: Vec<FailedFile>,
 }
@@ -293,6 +304,7 @@ pub const UNCONFIRMED: &str = "completed, but no listing gave its size and its f
 
 /// `failed --unconfirmed`: a completed file whose size nothing confirmed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnconfirmedFile {
     pub dataset: String,
     pub path: String,
@@ -303,6 +315,7 @@ pub struct UnconfirmedFile {
 
 /// `failed --unconfirmed`: the files, and why each is listed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Unconfirmed {
     pub files: Vec<UnconfirmedFile>,
     pub why: &'static str,
@@ -329,6 +342,7 @@ impl Unconfirmed {
 
 /// `check`: one problem and what mends it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// `None` for the tracker and the catalog.
     pub dataset: Option<String>,
@@ -341,6 +355,7 @@ pub struct Problem {
 
 /// `check`: whether all is well, the tables checked, each problem with its fix.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Check {
     pub ok: bool,
     pub tables: usize,
@@ -370,6 +385,7 @@ impl Check {
 
 /// `crawl`: one dataset's listing against the tracker.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CrawlDataset {
     pub dataset: String,
     pub listed: usize,
@@ -385,6 +401,7 @@ pub struct CrawlDataset {
 
 /// `crawl`: each dataset's listing against the tracker, and the sums.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Crawl {
     pub source: String,
     pub selection: String,
@@ -432,10 +449,13 @@ impl Crawl {
 
 /// `datasets`: a parameter (DWD code, English name, unit, kind, descriptions).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DatasetParameter {
     pub code: String,
     pub name: String,
     pub unit: String,
+    /// `number`, `code` or `text`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub kind: dwd_catalog::ColumnKind,
     pub description_de: String,
     pub description_en: String,
@@ -446,6 +466,7 @@ pub struct DatasetParameter {
 /// `datasets`: a dataset of the catalog with its periods, time rule and
 /// parameters.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DatasetInfo {
     pub name: &'static str,
     pub resolution: &'static str,
@@ -454,9 +475,12 @@ pub struct DatasetInfo {
     pub year_folders: bool,
     pub converted: bool,
     pub not_converted_reason: Option<&'static str>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub zip_prefixes: &'static [&'static str],
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub member_prefixes: &'static [&'static str],
     pub metadata_zip_prefix: Option<&'static str>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub station_lists: &'static [&'static str],
     pub timestamps: &'static str,
     pub time_rule: &'static str,
@@ -466,6 +490,7 @@ pub struct DatasetInfo {
 
 /// `datasets`: the catalog's datasets chosen.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Datasets {
     pub datasets: Vec<DatasetInfo>,
 }
@@ -512,13 +537,14 @@ impl Datasets {
 
 /// `stations`: a station chosen.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Station {
     pub station_id: u32,
     pub name: String,
     pub state: String,
     pub latitude: f64,
     pub longitude: f64,
-    pub height_m: f64,
+    pub height_m: Option<f64>,
     pub first_date: String,
     pub last_date: String,
     /// From the selection's place, when it has one.
@@ -527,6 +553,7 @@ pub struct Station {
 
 /// `stations`: the dataset, the selection and each station chosen.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stations {
     pub dataset: String,
     pub selection: String,
@@ -549,7 +576,7 @@ impl Stations {
                         state: s.state.clone(),
                         latitude: s.latitude,
                         longitude: s.longitude,
-                        height_m: s.height,
+                        height_m: Some(s.height),
                         first_date: s.from.to_string(),
                         last_date: s.to.to_string(),
                         distance_km: r.distance_km,
@@ -560,13 +587,43 @@ impl Stations {
     }
 }
 
+impl Stations {
+    /// The stations of a converted dataset's list, each with its distance
+    /// from the selection's place.
+    pub fn listed(
+        dataset: &str,
+        selection: &dwd_catalog::Selection,
+        chosen: &[(Option<f64>, dwd_series::export::ListedStation)],
+    ) -> Stations {
+        Stations {
+            dataset: dataset.to_owned(),
+            selection: selection.describe(),
+            stations: chosen
+                .iter()
+                .map(|(distance_km, s)| Station {
+                    station_id: s.info.id,
+                    name: s.info.name.clone(),
+                    state: s.info.state.clone(),
+                    latitude: s.info.latitude,
+                    longitude: s.info.longitude,
+                    height_m: s.height_m,
+                    first_date: s.info.from.to_string(),
+                    last_date: s.info.to.to_string(),
+                    distance_km: *distance_km,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Why an answer is empty, each reason a line.
-fn empty(reasons: &[dwd_series::export::Empty]) -> Vec<String> {
+pub fn empty(reasons: &[dwd_series::export::Empty]) -> Vec<String> {
     reasons.iter().map(ToString::to_string).collect()
 }
 
 /// `export`: where, how many stations, rows and columns, why empty.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Export {
     pub output: String,
     pub stations: usize,
@@ -589,6 +646,7 @@ impl Export {
 
 /// `values`: where, how many places, rows, columns and series, why empty.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Values {
     pub output: String,
     pub points: usize,
@@ -613,6 +671,7 @@ impl Values {
 
 /// `register`: what the manifest's files were to the tracker.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Register {
     pub dataset: String,
     pub new: u64,
@@ -633,18 +692,21 @@ impl Register {
 
 /// `retry`: files back to pending.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Retried {
     pub retried: u64,
 }
 
 /// `reset`: files back to pending.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reset {
     pub reset: u64,
 }
 
 /// `convert`: a table written.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConvertedTable {
     pub output: String,
     pub rows: usize,
@@ -652,6 +714,7 @@ pub struct ConvertedTable {
 
 /// `convert`: one file with its tables (the first as `output`) or its error.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum ConvertFile {
     Done {
@@ -668,6 +731,7 @@ pub enum ConvertFile {
 
 /// `convert`: each file.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Convert {
     pub files: Vec<ConvertFile>,
 }
@@ -704,6 +768,7 @@ impl Convert {
 
 /// `db vacuum`: the file's size before and after.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Vacuum {
     pub bytes_before: u64,
     pub bytes_after: u64,
@@ -711,6 +776,7 @@ pub struct Vacuum {
 
 /// `db migrate`: the schema before and after the open.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Migrate {
     pub schema_before: i64,
     pub schema_after: i64,
@@ -727,6 +793,7 @@ impl Migrate {
 
 /// `db info`: the database's file, schema, pages and files.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DbInfo {
     pub path: String,
     pub schema_version: i64,
@@ -757,6 +824,7 @@ impl DbInfo {
 
 /// `db check`: the read-only diagnosis.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DbCheck {
     pub ok: bool,
     pub messages: Vec<String>,

@@ -2,8 +2,11 @@
 //! regular file, from tables checked against the output ledger first.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use parquet::file::metadata::KeyValue;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
@@ -79,24 +82,116 @@ pub struct Rows {
     pub batches: Vec<RecordBatch>,
 }
 
-impl Rows {
-    fn new(schema: SchemaRef, meta: Vec<parquet::file::metadata::KeyValue>) -> Rows {
-        let meta: HashMap<String, String> = meta
-            .into_iter()
-            .filter_map(|kv| Some((kv.key, kv.value?)))
-            .collect();
-        let schema = Arc::new(schema.as_ref().clone().with_metadata(meta));
+impl Default for Rows {
+    fn default() -> Self {
         Rows {
-            schema,
+            schema: Arc::new(arrow_schema::Schema::empty()),
             batches: Vec::new(),
         }
     }
+}
+
+/// `schema` with the output's rules (key-value metadata) as its metadata.
+pub fn with_rules(schema: &SchemaRef, rules: &[KeyValue]) -> SchemaRef {
+    let meta: HashMap<String, String> = rules
+        .iter()
+        .filter_map(|kv| Some((kv.key.clone(), kv.value.clone()?)))
+        .collect();
+    Arc::new(schema.as_ref().clone().with_metadata(meta))
+}
+
+/// Where an answer's rows go as they are read: a table in memory
+/// ([`Rows`]), an encoder writing a file or a socket ([`Encoded`]).
+pub trait RowSink {
+    /// The answer's schema and the rules the output's metadata holds;
+    /// called once, before any batch.
+    fn begin(&mut self, schema: SchemaRef, rules: Vec<KeyValue>) -> Result<(), ExportError>;
+    fn batch(&mut self, batch: RecordBatch) -> Result<(), ExportError>;
+    /// After the last batch.
+    fn finish(&mut self) -> Result<(), ExportError> {
+        Ok(())
+    }
+}
+
+impl RowSink for Rows {
+    fn begin(&mut self, schema: SchemaRef, rules: Vec<KeyValue>) -> Result<(), ExportError> {
+        self.schema = with_rules(&schema, &rules);
+        Ok(())
+    }
 
     /// Adds a batch, under the table's schema (its metadata).
-    fn push(&mut self, batch: RecordBatch) -> Result<(), ExportError> {
+    fn batch(&mut self, batch: RecordBatch) -> Result<(), ExportError> {
         self.batches.push(batch.with_schema(self.schema.clone())?);
         Ok(())
     }
+}
+
+/// Rows encoded as a file of `format` into a writer, as the CLI writes
+/// them (the same bytes for the same request).
+pub struct Encoded<W: Write + Send> {
+    format: Format,
+    out: Option<W>,
+    sink: Option<dwd_series::encode::Sink<W>>,
+}
+
+impl<W: Write + Send> std::fmt::Debug for Encoded<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoded")
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W: Write + Send> Encoded<W> {
+    pub fn new(format: Format, out: W) -> Self {
+        Encoded {
+            format,
+            out: Some(out),
+            sink: None,
+        }
+    }
+}
+
+impl<W: Write + Send> RowSink for Encoded<W> {
+    fn begin(&mut self, schema: SchemaRef, rules: Vec<KeyValue>) -> Result<(), ExportError> {
+        if let Some(out) = self.out.take() {
+            self.sink = Some(dwd_series::encode::Sink::new(
+                self.format,
+                schema,
+                rules,
+                out,
+            )?);
+        }
+        Ok(())
+    }
+
+    fn batch(&mut self, batch: RecordBatch) -> Result<(), ExportError> {
+        match self.sink.as_mut() {
+            Some(sink) => Ok(sink.write(&batch)?),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(&mut self) -> Result<(), ExportError> {
+        match self.sink.take() {
+            Some(sink) => Ok(sink.finish()?),
+            None => Ok(()),
+        }
+    }
+}
+
+/// One station's series of one dataset.
+#[derive(Clone, Debug)]
+pub struct SeriesRequest {
+    pub dataset: String,
+    pub station: u32,
+    /// The days (and periods) wanted; its stations are replaced by `station`.
+    pub selection: dwd_catalog::Selection,
+    /// Output names; empty: all.
+    pub parameters: Vec<String>,
+    pub long: bool,
+    pub with_station: bool,
+    pub stop: Option<tracker_core::Cancel>,
 }
 
 /// The values at places, as asked (text as the command line gives it).
@@ -240,14 +335,57 @@ impl Session {
         })
     }
 
+    /// One station's series of one dataset: an export of the dataset's
+    /// resolution limited to it and to the station, which must be in the
+    /// dataset's station list ([`JobError::UnknownStation`] otherwise).
+    pub fn series_spec(&self, request: &SeriesRequest) -> Result<Spec, JobError> {
+        let id = self.dataset(&request.dataset)?;
+        let resolution = dwd_catalog::Resolution::of(id.as_str()).ok_or_else(|| {
+            JobError::invalid_value(Field::Dataset, &request.dataset, said!("has no resolution"))
+        })?;
+        let mut selection = request.selection.clone();
+        selection.stations = [request.station].into();
+        let listed = self.stations_converted(&request.dataset, &selection)?;
+        if listed.stations.is_empty() {
+            return Err(JobError::UnknownStation {
+                dataset: request.dataset.clone(),
+                station: request.station,
+            });
+        }
+        Ok(Spec {
+            resolution,
+            datasets: vec![request.dataset.clone()],
+            selection,
+            parameters: request.parameters.clone(),
+            with_station: request.with_station,
+            long: request.long,
+            stop: request.stop.clone(),
+        })
+    }
+
     /// [`Session::export`]'s rows in memory.
     pub fn export_rows(&self, spec: &Spec) -> Result<Rows, JobError> {
+        let mut rows = Rows::default();
+        self.export_with(spec, Format::Parquet, &mut rows)?;
+        Ok(rows)
+    }
+
+    /// [`Session::export`]'s rows handed to `sink` as they are read (a
+    /// server's answer, streamed): the tables checked first, the rows laid
+    /// out as `format` would write them.
+    pub fn export_with(
+        &self,
+        spec: &Spec,
+        format: Format,
+        sink: &mut dyn RowSink,
+    ) -> Result<Exported, JobError> {
         self.check_export(spec)?;
         let layout = self.layout();
-        let plan = dwd_series::export::plan(&layout, spec, Format::Parquet)?;
-        let mut table = Rows::new(plan.schema(), dwd_series::export::export_metadata(spec));
-        plan.run(&layout, spec, &mut |b| table.push(b))?;
-        Ok(table)
+        let plan = dwd_series::export::plan(&layout, spec, format)?;
+        sink.begin(plan.schema(), dwd_series::export::export_metadata(spec))?;
+        let report = plan.run(&layout, spec, &mut |b| sink.batch(b))?;
+        sink.finish()?;
+        Ok(report)
     }
 
     /// [`Session::values`]' rows in memory.
@@ -256,14 +394,29 @@ impl Session {
         request: &ValuesRequest,
         cancel: &tracker_core::Cancel,
     ) -> Result<Rows, JobError> {
+        let mut rows = Rows::default();
+        self.values_with(request, cancel, Format::Parquet, &mut rows)?;
+        Ok(rows)
+    }
+
+    /// [`Session::values`]' rows handed to `sink` as they are computed,
+    /// laid out as `format` would write them.
+    pub fn values_with(
+        &self,
+        request: &ValuesRequest,
+        cancel: &tracker_core::Cancel,
+        format: Format,
+        sink: &mut dyn RowSink,
+    ) -> Result<ValuesReport, JobError> {
         let spec = &self.values_spec(request, cancel)?;
         self.verify_served(spec.resolution, &[])?;
         let layout = self.layout();
         let tables = dwd_translate::Tables::load(self.config.paths.translations.as_deref())?;
-        let plan = dwd_series::values::plan(&layout, &tables, spec, Format::Parquet)?;
-        let mut table = Rows::new(plan.schema(), plan.metadata(spec));
-        plan.run(&layout, spec, &mut |b| table.push(b))?;
-        Ok(table)
+        let plan = dwd_series::values::plan(&layout, &tables, spec, format)?;
+        sink.begin(plan.schema(), plan.metadata(spec))?;
+        let report = plan.run(&layout, spec, &mut |b| sink.batch(b))?;
+        sink.finish()?;
+        Ok(report)
     }
 
     /// An export's resolution and datasets are the archive's, and every

@@ -226,6 +226,49 @@ impl Session {
         Ok((r, files.len()))
     }
 
+    /// The stations of `dataset` as its last run merged them (its
+    /// `stations.parquet`, checked against the output ledger first), the
+    /// selection applied, nearest first when it has a place: what a reader
+    /// of the converted archive (a server) answers without the source.
+    pub fn stations_converted(
+        &self,
+        dataset: &str,
+        selection: &dwd_catalog::Selection,
+    ) -> Result<crate::report::Stations, JobError> {
+        let id = self.dataset(dataset)?;
+        let resolution = dwd_catalog::Resolution::of(id.as_str()).ok_or_else(|| {
+            crate::unknown_dataset(dwd_catalog::Invalid::of(
+                dwd_catalog::Field::Dataset,
+                dataset,
+                dwd_catalog::said!("has no resolution in the catalog"),
+            ))
+        })?;
+        self.verify_served(resolution, &[dataset.to_owned()])?;
+        let all = dwd_series::export::stations(&self.layout(), dataset)?;
+        let near = selection.near;
+        let mut chosen: Vec<(Option<f64>, dwd_series::export::ListedStation)> = all
+            .into_iter()
+            .filter(|s| selection.station_matches(&s.info))
+            .map(|s| {
+                let d = near.map(|n| {
+                    dwd_catalog::selection::distance_km(
+                        (n.latitude, n.longitude),
+                        (s.info.latitude, s.info.longitude),
+                    )
+                });
+                (d, s)
+            })
+            .collect();
+        if near.is_some() {
+            chosen.sort_by(|a, b| {
+                a.0.unwrap_or(f64::INFINITY)
+                    .total_cmp(&b.0.unwrap_or(f64::INFINITY))
+                    .then(a.1.info.id.cmp(&b.1.info.id))
+            });
+        }
+        Ok(crate::report::Stations::listed(dataset, selection, &chosen))
+    }
+
     /// The stations of `dataset` from all its station lists (every period
     /// folder, and for datasets with year folders every year), merged, the
     /// selection applied; nearest first when the selection has a place.

@@ -461,17 +461,9 @@ impl Archive {
         max_distance_km: Option<f64>,
         k: Option<usize>,
     ) -> PyResult<Task> {
-        let method = match method.as_str() {
-            "nearest" => dwd_series::values::Method::Nearest,
-            "idw" => dwd_series::values::Method::Idw,
-            m => {
-                return Err(error(
-                    py,
-                    "UsageError",
-                    format!("method {m:?}: `nearest` or `idw`"),
-                ));
-            }
-        };
+        let method = method
+            .parse::<dwd_series::values::Method>()
+            .map_err(|why| error(py, "UsageError", format!("method {method:?}: {why}")))?;
         let request = climastation_jobs::ValuesRequest {
             resolution: parse_resolution(py, &resolution)?,
             parameters,

@@ -14,6 +14,7 @@ mod output;
 mod commands;
 mod context;
 mod progress;
+mod serve;
 
 /// Exit codes (also in `--help` and README).
 pub mod exit {
@@ -163,6 +164,9 @@ pub enum Command {
     /// The tracker's integrity and every table the runs wrote against the
     /// output ledger: missing, damaged, unrecorded, leftover temp files.
     Check(commands::check::Args),
+    /// The converted archive over HTTP, read-only: JSON, CSV, Parquet and
+    /// Arrow, with an OpenAPI document (loopback by default).
+    Serve(serve::Args),
     /// Database maintenance.
     #[command(
         subcommand,
@@ -225,7 +229,8 @@ impl Command {
             | Command::Values(_)
             | Command::Status(_)
             | Command::Failed(_)
-            | Command::Check(_) => false,
+            | Command::Check(_)
+            | Command::Serve(_) => false,
         }
     }
 }

@@ -240,6 +240,19 @@ impl Method {
     }
 }
 
+impl std::str::FromStr for Method {
+    type Err = &'static str;
+
+    /// `nearest` or `idw`, as `as_str` writes them.
+    fn from_str(s: &str) -> Result<Method, &'static str> {
+        match s {
+            "nearest" => Ok(Method::Nearest),
+            "idw" => Ok(Method::Idw),
+            _ => Err("`nearest` or `idw`"),
+        }
+    }
+}
+
 /// How a cell's value was taken: a [`Method`] asked for falls back to
 /// nearest where averaging does not apply, and is none where no station
 /// qualified.

@@ -21,6 +21,8 @@ pub struct Config {
     pub selection: dwd_catalog::SelectionLayer,
     /// The `values:` section.
     pub values: Values,
+    /// The `serve:` section.
+    pub serve: Serve,
     /// Where a value came from (`config/job.yaml`, `environment variable
     /// CLIMASTATION_PROCESSING__WORKERS`, `defaults`), for the keys that
     /// later checks name: the processing limits.
@@ -122,6 +124,20 @@ pub struct Values {
     pub k: usize,
     pub near_km: f64,
     pub lapse_k_per_km: f64,
+}
+
+/// What `climastation serve` listens on and what one request may cost.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Serve {
+    pub listen: std::net::SocketAddr,
+    pub allow_remote: bool,
+    pub cors_origins: Vec<String>,
+    pub max_json_rows: u64,
+    pub max_concurrent: usize,
+    pub queue: Duration,
+    pub request_timeout: Duration,
+    pub max_query_bytes: usize,
+    pub lock_wait: Duration,
 }
 
 /// Parallel workers a run may have: the configuration's and a run's own

@@ -22,6 +22,49 @@ pub struct RawConfig {
     /// How `values` lets stations stand for a place.
     #[serde(default)]
     pub values: RawValues,
+    /// `climastation serve`: where it listens and what one request may cost.
+    #[serde(default)]
+    pub serve: RawServe,
+}
+
+/// The `serve:` section.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawServe {
+    /// `HOST:PORT`; loopback unless `allow_remote`.
+    pub listen: String,
+    /// Listening on an address other hosts reach must be allowed here.
+    pub allow_remote: bool,
+    /// Origins allowed to read the API from a browser page elsewhere
+    /// (`Access-Control-Allow-Origin`); none: no CORS header at all.
+    pub cors_origins: Vec<String>,
+    /// Rows a JSON answer may hold; more: 413, naming the binary formats.
+    pub max_json_rows: i64,
+    /// Requests answered at once; more wait up to `queue_seconds`, then 503.
+    pub max_concurrent: i64,
+    pub queue_seconds: f64,
+    /// The longest a request may take before it is cut with 503.
+    pub request_timeout_seconds: f64,
+    /// The longest query string taken (bytes); longer: 414.
+    pub max_query_bytes: i64,
+    /// A reader waits this long for a dataset a run is writing, then 503.
+    pub lock_wait_seconds: f64,
+}
+
+impl Default for RawServe {
+    fn default() -> Self {
+        RawServe {
+            listen: "127.0.0.1:8080".into(),
+            allow_remote: false,
+            cors_origins: Vec::new(),
+            max_json_rows: 1_000_000,
+            max_concurrent: 16,
+            queue_seconds: 5.0,
+            request_timeout_seconds: 120.0,
+            max_query_bytes: 8192,
+            lock_wait_seconds: 2.0,
+        }
+    }
 }
 
 /// The `values:` section: the defaults of `climastation values` (the
@@ -321,6 +364,7 @@ impl Default for RawConfig {
             }],
             selection: RawSelection::default(),
             values: RawValues::default(),
+            serve: RawServe::default(),
         }
     }
 }

@@ -49,6 +49,18 @@ pub enum SqliteError {
         known: i64,
     },
 
+    #[error(
+        "the progress database {path} has schema version {found}, older than this program's ({known}), and this reader may not migrate it; run `climastation db migrate` first"
+    )]
+    OlderSchemaReadOnly {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+
+    #[error("no progress database at {path}: nothing to read (a run makes it)")]
+    Missing { path: PathBuf },
+
     #[error("migrating the progress database {path} failed: {source}")]
     Migration {
         path: PathBuf,

@@ -32,6 +32,10 @@ pub struct StoreOptions {
     pub recover_orphans: bool,
     /// Upper bound of the WAL file after a checkpoint, in bytes.
     pub journal_size_limit: i64,
+    /// A reader that writes nothing (a server): the database must exist,
+    /// an older schema is refused instead of migrated, no claim is
+    /// recovered, and the connection is `query_only`.
+    pub read_only: bool,
 }
 
 impl Default for StoreOptions {
@@ -42,6 +46,7 @@ impl Default for StoreOptions {
             clock: Arc::new(SystemClock),
             recover_orphans: true,
             journal_size_limit: 16 * 1024 * 1024,
+            read_only: false,
         }
     }
 }
@@ -117,6 +122,9 @@ pub(crate) struct Opened {
 /// Opens (creating if needed) the database at `path`.
 pub(crate) fn open(path: &Path, opts: &StoreOptions) -> Result<Opened, SqliteError> {
     let path = path.to_path_buf();
+    if opts.read_only && !path.is_file() {
+        return Err(SqliteError::Missing { path });
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| SqliteError::CreateDir {
             path: dir.to_path_buf(),
@@ -213,6 +221,13 @@ fn open_locked(
         orphans_recovered: 0,
     };
     let known = known_schema_version();
+    if opts.read_only && schema_before < known {
+        return Err(SqliteError::OlderSchemaReadOnly {
+            path,
+            found: schema_before,
+            known,
+        });
+    }
     if schema_before < known {
         if !sole_user {
             return Err(SqliteError::OlderSchemaInUse {
@@ -250,7 +265,11 @@ fn open_locked(
     let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
     let gate = crate::shared::shared_for(&canonical, opts.journal_size_limit.max(0) as u64);
 
-    if sole_user && opts.recover_orphans {
+    if opts.read_only {
+        conn.pragma_update(None, "query_only", "ON")
+            .map_err(sql_err("making the connection read-only"))?;
+    }
+    if sole_user && opts.recover_orphans && !opts.read_only {
         let _g = gate.lock();
         match conn.execute(crate::sql::RECOVER_ALL, []) {
             Ok(n) => {

@@ -37,5 +37,6 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<u8> {
         Command::Retry(a) => retry::retry(&ctx, a),
         Command::Reset(a) => retry::reset(&ctx, a),
         Command::Db(c) => db::run(&ctx, c),
+        Command::Serve(a) => crate::serve::run(&ctx, a),
     }
 }

@@ -1,0 +1,511 @@
+//! The endpoints. Each parses its query once (`query.rs`), makes one
+//! library call on a blocking thread, and renders the library's report or
+//! rows; no job logic here.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use climastation_jobs::{JobError, Session, report};
+use dwd_catalog::Field;
+use utoipa::OpenApi;
+
+use super::body::{self, TableFormat};
+use super::problem::{Problem, name};
+use super::query::{self, CheckQuery, DatasetsQuery, ExportQuery, SeriesQuery, StationsQuery};
+use super::query::{StatusQuery, ValuesQuery};
+
+/// What every request shares: the library's session (a reader's: the
+/// progress database opened read-only) and the limits.
+#[derive(Debug)]
+pub struct Server {
+    pub session: Session,
+    pub limits: tracker_config::Serve,
+}
+
+pub type Shared = Arc<Server>;
+
+/// `f` on a blocking thread (the library reads files and SQLite).
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, JobError> + Send + 'static,
+) -> Result<T, Problem> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r.map_err(Problem::from),
+        Err(e) => Err(body::panicked(e)),
+    }
+}
+
+/// A request's cancellation: set when its deadline passes (the library
+/// stops between stations or places), or when the answer is dropped.
+struct Deadline {
+    cancel: tracker_core::Cancel,
+    timer: tokio::task::JoinHandle<()>,
+}
+
+impl Deadline {
+    fn new(after: std::time::Duration) -> Deadline {
+        let cancel = tracker_core::Cancel::new();
+        let c = cancel.clone();
+        let timer = tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            c.cancel();
+        });
+        Deadline { cancel, timer }
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        self.timer.abort();
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets",
+    params(DatasetsQuery),
+    responses(
+        (status = 200, description = "The catalog's datasets, as `climastation --json datasets`", body = report::Datasets),
+        (status = 400, description = "A bad or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A resolution the archive does not have", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn datasets(
+    State(s): State<Shared>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<report::Datasets>, Problem> {
+    let q: DatasetsQuery = query::parse(q.as_deref())?;
+    let resolution = q.resolution.as_deref().map(query::resolution).transpose()?;
+    let translations = s.session.config().paths.translations.clone();
+    blocking(move || climastation_jobs::datasets(translations.as_deref(), resolution))
+        .await
+        .map(Json)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/stations",
+    params(StationsQuery),
+    responses(
+        (status = 200, description = "The dataset's stations as its last run merged them, the selection applied (nearest first with `near`); `format=geojson` a FeatureCollection, `format=csv` a table", body = report::Stations,
+            content(
+                (report::Stations = "application/json"),
+                (GeoJson = "application/geo+json"),
+                (String = "text/csv"),
+            )),
+        (status = 400, description = "A bad or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A dataset the archive does not have", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The station list is not what the runs wrote", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn stations(State(s): State<Shared>, RawQuery(q): RawQuery) -> Result<Response, Problem> {
+    let q: StationsQuery = query::parse(q.as_deref())?;
+    let dataset = query::required(Field::Dataset, q.dataset.clone())?;
+    let format = match q.format.as_deref().map(str::trim) {
+        None | Some("json") => "json",
+        Some("geojson") => "geojson",
+        Some("csv") => "csv",
+        Some(t) => {
+            return Err(Problem::bad(
+                "format",
+                format!("format {t:?}: json, geojson or csv"),
+            ));
+        }
+    };
+    let layer = q.selection().layer()?;
+    let report = blocking(move || {
+        let selection = s.session.selection(&layer)?;
+        s.session.stations_converted(&dataset, &selection)
+    })
+    .await?;
+    Ok(match format {
+        "geojson" => (
+            [(header::CONTENT_TYPE, "application/geo+json")],
+            Json(GeoJson::of(&report)),
+        )
+            .into_response(),
+        "csv" => (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            stations_csv(&report),
+        )
+            .into_response(),
+        _ => Json(report).into_response(),
+    })
+}
+
+/// Stations as a GeoJSON FeatureCollection: a point each (longitude,
+/// latitude, height), the station's fields as properties.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct GeoJson {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    features: Vec<Feature>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+struct Feature {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    geometry: Point,
+    properties: report::Station,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+struct Point {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    /// Longitude, latitude (and height in m, when known).
+    coordinates: Vec<f64>,
+}
+
+impl GeoJson {
+    fn of(r: &report::Stations) -> GeoJson {
+        GeoJson {
+            kind: "FeatureCollection",
+            features: r
+                .stations
+                .iter()
+                .map(|s| Feature {
+                    kind: "Feature",
+                    geometry: Point {
+                        kind: "Point",
+                        coordinates: std::iter::once(s.longitude)
+                            .chain(std::iter::once(s.latitude))
+                            .chain(s.height_m)
+                            .collect(),
+                    },
+                    properties: s.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The stations as CSV, the columns of Python's `stations` table.
+fn stations_csv(r: &report::Stations) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "station_id",
+        "name",
+        "state",
+        "latitude",
+        "longitude",
+        "height_m",
+        "first_date",
+        "last_date",
+        "distance_km",
+    ]);
+    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for s in &r.stations {
+        let _ = w.write_record([
+            s.station_id.to_string(),
+            s.name.clone(),
+            s.state.clone(),
+            s.latitude.to_string(),
+            s.longitude.to_string(),
+            opt(s.height_m),
+            s.first_date.clone(),
+            s.last_date.clone(),
+            opt(s.distance_km),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/series",
+    params(SeriesQuery),
+    responses(
+        (status = 200, description = "One station's merged series of one dataset: JSON (`meta` with the output's rules, `columns`, `rows` as records), CSV, JSON lines, Parquet or an Arrow IPC stream", body = TableJson,
+            content(
+                (TableJson = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+                (Vec<u8> = "application/vnd.apache.parquet"),
+                (Vec<u8> = "application/vnd.apache.arrow.stream"),
+            )),
+        (status = 400, description = "A bad or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A dataset the archive does not have, or no series of it yet", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A table is not what the runs wrote", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "More rows than a JSON answer may hold", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn series(State(s): State<Shared>, RawQuery(q): RawQuery) -> Response {
+    match series_job(&s, q.as_deref()) {
+        Ok((format, job)) => body::table(format, s.limits.max_json_rows, job).await,
+        Err(p) => p.into_response(),
+    }
+}
+
+fn series_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
+    let q: SeriesQuery = query::parse(q)?;
+    let dataset = query::required(Field::Dataset, q.dataset.clone())?;
+    let station = q
+        .station
+        .as_deref()
+        .ok_or_else(|| Problem::bad("station", "station is required (an id, like 44)"))?;
+    let station = dwd_catalog::selection::parse_stations(&[station.to_owned()])
+        .ok()
+        .filter(|ids| ids.len() == 1)
+        .and_then(|ids| ids.first().copied())
+        .ok_or_else(|| {
+            Problem::bad(
+                "station",
+                format!("station {station:?}: one station id, like 44 or 00044"),
+            )
+        })?;
+    let format = TableFormat::parse(&q.format)?;
+    let long = query::long(&q.shape)?;
+    let with_station = query::flag("with_station", &q.with_station)?;
+    let layer = query::SelectionTexts {
+        start: q.start.clone(),
+        end: q.end.clone(),
+        ..Default::default()
+    }
+    .layer()?;
+    let parameters = query::list(&q.parameters);
+    let s = s.clone();
+    let deadline = Deadline::new(s.limits.request_timeout);
+    let job: body::Job = Box::new(move |sink, format| {
+        let spec = s.session.series_spec(&climastation_jobs::SeriesRequest {
+            dataset,
+            station,
+            selection: s.session.selection(&layer)?,
+            parameters,
+            long,
+            with_station,
+            stop: Some(deadline.cancel.clone()),
+        })?;
+        let done = s.session.export_with(&spec, format, sink)?;
+        Ok(report::empty(&done.empty))
+    });
+    Ok((format, job))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/export",
+    params(ExportQuery),
+    responses(
+        (status = 200, description = "One record per station and time across a resolution's datasets, as `climastation export`", body = TableJson,
+            content(
+                (TableJson = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+                (Vec<u8> = "application/vnd.apache.parquet"),
+                (Vec<u8> = "application/vnd.apache.arrow.stream"),
+            )),
+        (status = 400, description = "A bad or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A resolution or dataset the archive does not have, or no series of it yet", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A table is not what the runs wrote", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "More rows than a JSON answer may hold", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn export(State(s): State<Shared>, RawQuery(q): RawQuery) -> Response {
+    match export_job(&s, q.as_deref()) {
+        Ok((format, job)) => body::table(format, s.limits.max_json_rows, job).await,
+        Err(p) => p.into_response(),
+    }
+}
+
+fn export_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
+    let q: ExportQuery = query::parse(q)?;
+    let resolution = query::resolution(&query::required(Field::Resolution, q.resolution.clone())?)?;
+    let format = TableFormat::parse(&q.format)?;
+    let long = query::long(&q.shape)?;
+    let with_station = query::flag("with_station", &q.with_station)?;
+    let layer = q.selection().layer()?;
+    let datasets = query::list(&q.datasets);
+    let parameters = query::list(&q.parameters);
+    let s = s.clone();
+    let deadline = Deadline::new(s.limits.request_timeout);
+    let job: body::Job = Box::new(move |sink, format| {
+        let spec = dwd_series::export::Spec {
+            resolution,
+            datasets,
+            selection: s.session.selection(&layer)?,
+            parameters,
+            with_station,
+            long,
+            stop: Some(deadline.cancel.clone()),
+        };
+        let done = s.session.export_with(&spec, format, sink)?;
+        Ok(report::empty(&done.empty))
+    });
+    Ok((format, job))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/values",
+    params(ValuesQuery),
+    responses(
+        (status = 200, description = "A series at the place from the stations around it, as `climastation values`: each value with its stations, distances, weights and method", body = TableJson,
+            content(
+                (TableJson = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+                (Vec<u8> = "application/vnd.apache.parquet"),
+                (Vec<u8> = "application/vnd.apache.arrow.stream"),
+            )),
+        (status = 400, description = "A bad or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A resolution the archive does not have, or no series of it yet", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A table is not what the runs wrote", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "More rows than a JSON answer may hold", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn values(State(s): State<Shared>, RawQuery(q): RawQuery) -> Response {
+    match values_job(&s, q.as_deref()) {
+        Ok((format, job)) => body::table(format, s.limits.max_json_rows, job).await,
+        Err(p) => p.into_response(),
+    }
+}
+
+fn values_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
+    let q: ValuesQuery = query::parse(q)?;
+    let lat: f64 = query::number("lat", &q.lat)?
+        .ok_or_else(|| Problem::bad("lat", "lat is required (degrees north)"))?;
+    let lon: f64 = query::number("lon", &q.lon)?
+        .ok_or_else(|| Problem::bad("lon", "lon is required (degrees east)"))?;
+    let height: Option<f64> = query::number("height_m", &q.height_m)?;
+    let at = match height {
+        Some(h) => format!("{lat},{lon},{h}"),
+        None => format!("{lat},{lon}"),
+    };
+    let resolution = query::resolution(&query::required(Field::Resolution, q.resolution.clone())?)?;
+    let format = TableFormat::parse(&q.format)?;
+    let method = q
+        .method
+        .as_deref()
+        .map(|m| {
+            m.trim()
+                .parse::<dwd_series::values::Method>()
+                .map_err(|why| Problem::bad(name(Field::Method), format!("method {m:?}: {why}")))
+        })
+        .transpose()?;
+    let request = climastation_jobs::ValuesRequest {
+        resolution,
+        parameters: query::list(&q.parameters),
+        at: vec![at],
+        points_file: None,
+        from: q.start.clone(),
+        to: q.end.clone(),
+        method,
+        min_quality: query::number(&name(Field::MinQuality), &q.min_quality)?,
+        max_distance_km: query::number(&name(Field::MaxDistanceKm), &q.max_distance_km)?,
+        k: query::number(&name(Field::K), &q.k)?,
+    };
+    let s = s.clone();
+    let deadline = Deadline::new(s.limits.request_timeout);
+    let job: body::Job = Box::new(move |sink, format| {
+        let done = s
+            .session
+            .values_with(&request, &deadline.cancel, format, sink)?;
+        Ok(report::empty(&done.empty))
+    });
+    Ok((format, job))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/status",
+    params(StatusQuery),
+    responses(
+        (status = 200, description = "Counts per status, rate, ETA, workers, oldest claim and last failure of each dataset, as `climastation --json status`", body = report::Status),
+        (status = 400, description = "A bad or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A dataset the archive does not have", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The progress database is missing or busy", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn status(
+    State(s): State<Shared>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<report::Status>, Problem> {
+    let q: StatusQuery = query::parse(q.as_deref())?;
+    blocking(move || {
+        let dataset = q
+            .dataset
+            .as_deref()
+            .map(|d| s.session.dataset(d))
+            .transpose()?;
+        let store = s.session.open_store()?;
+        let rows = s.session.status(&store, dataset.as_ref(), None)?;
+        Ok(report::Status::new(&rows))
+    })
+    .await
+    .map(Json)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/check",
+    params(CheckQuery),
+    responses(
+        (status = 200, description = "The tracker's integrity and every table the runs wrote against the output ledger, as `climastation --json check`", body = report::Check),
+        (status = 400, description = "A bad or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A dataset the archive does not have", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The progress database is missing or busy", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn check(
+    State(s): State<Shared>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<report::Check>, Problem> {
+    let q: CheckQuery = query::parse(q.as_deref())?;
+    let deep = query::flag("deep", &q.deep)?;
+    blocking(move || {
+        let r = s.session.check(q.dataset.as_deref(), deep)?;
+        Ok(report::Check::new(&r, &super::problem::Http))
+    })
+    .await
+    .map(Json)
+}
+
+/// A table as JSON: the rules of the output's metadata, the columns, and
+/// the rows as records.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct TableJson {
+    /// The output's rules (units, time reference, quality levels, method),
+    /// as the Parquet file's key-value metadata holds them.
+    meta: std::collections::BTreeMap<String, String>,
+    columns: Vec<String>,
+    /// One object a row, keyed by column; null where missing.
+    rows: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// Why there are no rows, when there are none (no station matches,
+    /// no rows in the span, no station within a parameter's limit).
+    empty: Vec<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    responses((status = 200, description = "This document (OpenAPI 3.1)", content_type = "application/json"))
+)]
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// Any other path: 404 as a problem.
+pub async fn not_found(uri: axum::http::Uri) -> Problem {
+    Problem::new(
+        axum::http::StatusCode::NOT_FOUND,
+        format!(
+            "no endpoint at {}: the API is under /api/v1/ (its OpenAPI document: /api/v1/openapi.json)",
+            uri.path()
+        ),
+    )
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ClimaStation",
+        description = "The converted DWD climate archive (opendata.dwd.de/climate_environment/CDC/observations_germany/climate/), read-only: the catalog, stations, merged series, exports and values at a place. Query parameters are named as in the Python API. Errors are RFC 9457 problem details."
+    ),
+    paths(datasets, stations, series, export, values, status, check, openapi),
+    components(schemas(Problem, TableJson, GeoJson))
+)]
+pub struct ApiDoc;
