@@ -115,6 +115,15 @@ fn every_help_and_readme_example_runs_on_the_sample() {
     let mut failed = Vec::new();
     for line in &examples {
         let args = args_of(line);
+        if args.iter().any(|a| a == "serve") {
+            // serves until stopped: it answers, then stops cleanly
+            let served = crate::serve_http::Served::start_line(w, line, &[]);
+            let a = served.get("/api/v1/datasets");
+            if a.status != 200 || served.stop() != Some(130) {
+                failed.push(format!("{line}: {}", a.status));
+            }
+            continue;
+        }
         if args.iter().any(|a| a == "--watch") {
             // refreshes until stopped: it shows the table, then is stopped
             let mut child = command(w, &args).stdout(Stdio::piped()).spawn().unwrap();

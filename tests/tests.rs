@@ -24,6 +24,7 @@ mod fault_matrix;
 mod fixtures_mirror;
 mod output_faults;
 mod parser_snapshots;
+mod serve_http;
 mod tidy;
 mod tracker_bad_input;
 mod tracker_model;

@@ -207,6 +207,9 @@ pub struct Session {
     /// A reader's session (a server): the progress database is opened
     /// read-only, never created, migrated or recovered.
     read_only: bool,
+    /// How long a reader waits for a run writing a dataset's outputs;
+    /// `None`: as long as it takes (the command line).
+    lock_wait: Option<std::time::Duration>,
 }
 
 impl Session {
@@ -225,15 +228,20 @@ impl Session {
         Ok(Session {
             config,
             read_only: false,
+            lock_wait: None,
         })
     }
 
     /// A session that only reads: the progress database is opened
     /// read-only ([`StoreOptions::read_only`]); the jobs that write refuse
     /// at the store.
+    /// A reader waits at most `serve.lock_wait_seconds` for a run writing
+    /// the outputs it reads.
     pub fn reader(config: Config) -> Result<Session, JobError> {
+        let wait = config.serve.lock_wait;
         Ok(Session {
             read_only: true,
+            lock_wait: Some(wait),
             ..Session::new(config)?
         })
     }

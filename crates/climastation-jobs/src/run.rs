@@ -315,7 +315,7 @@ impl Session {
             if !layout.dataset(s.dataset.as_str()).is_dir() {
                 continue;
             }
-            for p in dwd_series::check::served_problems(&layout, &s.dataset, &store)? {
+            for p in dwd_series::check::served_problems(&layout, &s.dataset, &store, None)? {
                 tracing::error!(table = %p.describe(), fix = %crate::check::fix(&p, s.dataset.as_str(), false), "a table the catalog names is not what a run wrote");
                 ok = false;
             }

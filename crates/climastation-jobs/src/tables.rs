@@ -493,7 +493,7 @@ impl Session {
         let mut problems = Vec::new();
         for d in datasets {
             let id = self.dataset(d)?;
-            for p in dwd_series::check::served_problems(&layout, &id, &store)? {
+            for p in dwd_series::check::served_problems(&layout, &id, &store, self.lock_wait)? {
                 problems.push((d.to_owned(), p));
             }
         }

@@ -352,6 +352,7 @@ pub(crate) fn lock(
 ) -> Result<dwd_series::ledger::DatasetLock, ProcessError> {
     dwd_series::ledger::lock_dataset(dir, &|| job.should_stop()).map_err(|e| match e {
         dwd_series::ledger::LockError::Interrupted { .. } => ProcessError::interrupted(),
-        e @ dwd_series::ledger::LockError::Io { .. } => ProcessError::transient(e.to_string()),
+        e @ (dwd_series::ledger::LockError::Io { .. }
+        | dwd_series::ledger::LockError::Busy { .. }) => ProcessError::transient(e.to_string()),
     })
 }

@@ -144,7 +144,7 @@ pub fn check_dataset(
 ) -> Result<DatasetCheck, TrackerError> {
     let dir = layout.dataset(dataset.as_str());
     // no writer between renaming a table and recording it meanwhile
-    let _lock = read_lock(&dir)?;
+    let _lock = read_lock(&dir, None)?;
     let outputs = store.outputs(dataset)?;
     let completed = crate::update::completed(store, dataset)?;
     let mut report = DatasetCheck {
@@ -253,14 +253,20 @@ fn is_run_output(path: &Path) -> bool {
 }
 
 /// The dataset's lock, shared, when its folder exists (a reader waits for a
-/// writer of its outputs).
-fn read_lock(dir: &Path) -> Result<Option<crate::ledger::DatasetLock>, TrackerError> {
+/// writer of its outputs: as long as it takes, or at most `wait`).
+fn read_lock(
+    dir: &Path,
+    wait: Option<std::time::Duration>,
+) -> Result<Option<crate::ledger::DatasetLock>, TrackerError> {
     if !dir.is_dir() {
         return Ok(None);
     }
-    crate::ledger::lock_dataset_shared(dir, &|| false)
-        .map(Some)
-        .map_err(|e| TrackerError::Backend(Box::new(e)))
+    match wait {
+        None => crate::ledger::lock_dataset_shared(dir, &|| false),
+        Some(w) => crate::ledger::lock_dataset_shared_within(dir, w),
+    }
+    .map(Some)
+    .map_err(|e| TrackerError::Backend(Box::new(e)))
 }
 
 /// The metadata merge's by-file cache is rebuilt from the zips whenever it
@@ -286,13 +292,17 @@ fn tables_below(dir: &Path) -> Vec<PathBuf> {
 /// list, the metadata tables): each file there must be recorded and pass
 /// the cheap check before an export or the catalog reads it. Returns what
 /// is wrong; empty when every served table is what a run wrote.
+///
+/// `wait`: how long to wait for a writer of the dataset's outputs (a run)
+/// before giving up; `None`: as long as it takes.
 pub fn served_problems(
     layout: &crate::OutputLayout,
     dataset: &DatasetId,
     store: &dyn ProgressStore,
+    wait: Option<std::time::Duration>,
 ) -> Result<Vec<Problem>, TrackerError> {
     let dir = layout.dataset(dataset.as_str());
-    let _lock = read_lock(&dir)?;
+    let _lock = read_lock(&dir, wait)?;
     let outputs: HashMap<String, OutputRecord> = store
         .outputs(dataset)?
         .into_iter()

@@ -79,8 +79,18 @@ fn parquet_files(dir: &Path) -> Vec<PathBuf> {
 
 /// The datasets under `layout` that have series, with their parameters.
 pub fn series_sets(layout: &OutputLayout) -> Result<Vec<SeriesSet>, CatalogError> {
+    series_sets_of(layout, &|_| true)
+}
+
+/// [`series_sets`] of the datasets `wanted` takes only: no other
+/// dataset's files are opened (a damaged series of another resolution
+/// is no concern of an export of this one).
+pub fn series_sets_of(
+    layout: &OutputLayout,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<Vec<SeriesSet>, CatalogError> {
     let mut out = Vec::new();
-    for d in dwd_catalog::DATASETS {
+    for d in dwd_catalog::DATASETS.iter().filter(|d| wanted(d.name)) {
         let files = parquet_files(&layout.series_dir(d.name));
         if files.is_empty() {
             continue;

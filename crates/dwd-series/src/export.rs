@@ -19,7 +19,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::statistics::Statistics;
 
-use crate::duckdb::{SeriesSet, series_sets, wide_columns};
+use crate::duckdb::{SeriesSet, series_sets_of, wide_columns};
 use crate::layout::OutputLayout;
 
 #[derive(Debug, thiserror::Error)]
@@ -380,11 +380,10 @@ pub struct LongParam {
 /// Resolves `spec`: the resolution's series sets, the chosen columns (an
 /// unknown parameter is a usage error), the selected stations.
 pub fn plan(layout: &OutputLayout, spec: &Spec, format: Format) -> Result<ExportPlan, ExportError> {
-    let sets: Vec<SeriesSet> = series_sets(layout)?
-        .into_iter()
-        .filter(|s| dwd_catalog::Resolution::of(&s.dataset) == Some(spec.resolution))
-        .filter(|s| spec.datasets.is_empty() || spec.datasets.contains(&s.dataset))
-        .collect();
+    let sets: Vec<SeriesSet> = series_sets_of(layout, &|d| {
+        dwd_catalog::Resolution::of(d) == Some(spec.resolution)
+            && (spec.datasets.is_empty() || spec.datasets.iter().any(|x| x == d))
+    })?;
     if sets.is_empty() {
         return Err(ExportError::Nothing(spec.resolution));
     }

@@ -119,6 +119,13 @@ pub enum LockError {
     },
     #[error("interrupted while waiting for the lock of {}", path.display())]
     Interrupted { path: PathBuf },
+    /// A reader that may wait only so long: another process (a run) is
+    /// writing the dataset's outputs.
+    #[error(
+        "another process (a run) is writing the outputs of {}: waited {waited_s} s for it",
+        path.parent().unwrap_or(path).display()
+    )]
+    Busy { path: PathBuf, waited_s: f64 },
 }
 
 /// Held while this process works on a dataset's outputs; released on drop.
@@ -145,6 +152,22 @@ pub fn lock_dataset_shared(
     should_stop: &dyn Fn() -> bool,
 ) -> Result<DatasetLock, LockError> {
     take_lock(dataset_dir, should_stop, true)
+}
+
+/// [`lock_dataset_shared`] waiting at most `wait` for a writer
+/// ([`LockError::Busy`] after).
+pub fn lock_dataset_shared_within(
+    dataset_dir: &Path,
+    wait: Duration,
+) -> Result<DatasetLock, LockError> {
+    let started = Instant::now();
+    take_lock(dataset_dir, &|| started.elapsed() >= wait, true).map_err(|e| match e {
+        LockError::Interrupted { path } => LockError::Busy {
+            path,
+            waited_s: started.elapsed().as_secs_f64().round(),
+        },
+        e => e,
+    })
 }
 
 fn take_lock(

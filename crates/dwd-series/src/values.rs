@@ -30,7 +30,7 @@ use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use dwd_translate::{Spatial, Tables};
 
-use crate::duckdb::{SeriesSet, series_sets, wide_columns};
+use crate::duckdb::{SeriesSet, series_sets_of, wide_columns};
 use crate::export::{Empty, ExportError, read_series};
 use crate::layout::OutputLayout;
 use crate::output::Format;
@@ -484,10 +484,9 @@ pub fn plan(
     spec: &ValuesSpec,
     format: Format,
 ) -> Result<Plan, ExportError> {
-    let sets: Vec<SeriesSet> = series_sets(layout)?
-        .into_iter()
-        .filter(|s| dwd_catalog::Resolution::of(&s.dataset) == Some(spec.resolution))
-        .collect();
+    let sets: Vec<SeriesSet> = series_sets_of(layout, &|d| {
+        dwd_catalog::Resolution::of(d) == Some(spec.resolution)
+    })?;
     if sets.is_empty() {
         return Err(ExportError::Nothing(spec.resolution));
     }

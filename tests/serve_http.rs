@@ -1,0 +1,532 @@
+//! `climastation serve` tried as its clients use it: the real program on
+//! the bundled sample after README's main job, every request over real
+//! HTTP (ureq), answers compared with what the command line writes.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use crate::cli_examples::{args_of, command, sample_run};
+
+/// A server on a free loopback port, stopped (SIGTERM) when dropped.
+pub(crate) struct Served {
+    child: Option<Child>,
+    pub base: String,
+    agent: ureq::Agent,
+}
+
+pub(crate) struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).unwrap()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A problem details answer of `status`, naming `parameter` if given.
+    pub fn problem(&self, status: u16, parameter: Option<&str>) -> serde_json::Value {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(self.content_type, "application/problem+json");
+        let p = self.json();
+        assert_eq!(p["status"], status);
+        assert!(p["detail"].as_str().is_some_and(|d| !d.is_empty()), "{p}");
+        if let Some(name) = parameter {
+            assert_eq!(p["parameter"], name, "{p}");
+        }
+        p
+    }
+}
+
+impl Served {
+    /// `climastation serve` in `work` with `env` set; waits for its address.
+    pub fn start(work: &Path, env: &[(&str, &str)]) -> Served {
+        Served::start_line(work, "climastation serve", env)
+    }
+
+    /// The server of an example line, on a free port of loopback instead
+    /// of the one it names.
+    pub fn start_line(work: &Path, line: &str, env: &[(&str, &str)]) -> Served {
+        let mut args = args_of(line);
+        if let Some(i) = args.iter().position(|a| a == "--listen") {
+            args.drain(i..=i + 1);
+        }
+        args.extend(["--listen".to_owned(), "127.0.0.1:0".to_owned()]);
+        let mut c = command(work, &args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let mut child = c
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if !sent && let Some(at) = line.find("http://") {
+                    let url: String = line[at..]
+                        .chars()
+                        .take_while(|c| !c.is_whitespace())
+                        .collect();
+                    let _ = tx.send(url);
+                    sent = true;
+                }
+            }
+        });
+        let base = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server says where it listens");
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        Served {
+            child: Some(child),
+            base: base.trim_end_matches('/').to_owned(),
+            agent,
+        }
+    }
+
+    pub fn get(&self, path_and_query: &str) -> Answer {
+        self.request("GET", path_and_query, &[])
+    }
+
+    pub fn request(&self, method: &str, path_and_query: &str, headers: &[(&str, &str)]) -> Answer {
+        let url = format!("{}{path_and_query}", self.base);
+        let mut b = ureq::http::Request::builder().method(method).uri(&url);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let mut r = self.agent.run(b.body(()).unwrap()).unwrap();
+        let headers = r
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect::<Vec<_>>();
+        let content_type = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(u64::MAX)
+            .read_to_vec()
+            .unwrap();
+        Answer {
+            status: r.status().as_u16(),
+            content_type,
+            headers,
+            body,
+        }
+    }
+
+    /// SIGTERM; the exit code.
+    pub fn stop(mut self) -> Option<i32> {
+        let mut child = self.child.take().unwrap();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
+        child.wait().unwrap().code()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// What the command line writes for `line` (its `-o` replaced by a file
+/// in `work`), as bytes.
+fn cli_file(work: &Path, line: &str, name: &str) -> Vec<u8> {
+    let out = work.join(name);
+    let mut args = args_of(line);
+    args.extend(["-o".to_owned(), out.display().to_string()]);
+    crate::util::succeeds(&mut command(work, &args));
+    std::fs::read(&out).unwrap()
+}
+
+fn sha(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_endpoint_answers_over_http_as_the_command_line_does() {
+    let work = sample_run();
+    let w = work.path();
+    let db = w.join("progress.db");
+    let db_before = sha(&db);
+    let outputs_before: Vec<(PathBuf, Vec<u8>)> = files_below(&w.join("data/output"))
+        .into_iter()
+        .map(|p| {
+            let b = std::fs::read(&p).unwrap();
+            (p, b)
+        })
+        .collect();
+    let s = Served::start(w, &[]);
+
+    // the catalog
+    let a = s.get("/api/v1/datasets?resolution=daily");
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("x-content-type-options"), Some("nosniff"));
+    let names: Vec<String> = a.json()["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(names.contains(&"daily/kl".to_owned()), "{names:?}");
+    s.get("/api/v1/datasets?resolution=weekly")
+        .problem(404, Some("resolution"));
+    s.get("/api/v1/datasets?resolutoin=daily")
+        .problem(400, Some("resolutoin"));
+    s.get("/api/v1/datasets?resolution=daily&resolution=hourly")
+        .problem(400, Some("resolution"));
+
+    // stations, nearest first, in three formats
+    let near = "/api/v1/stations?dataset=hourly/air_temperature&near=49.97,11.52&radius_km=30";
+    let st = s.get(near).json();
+    let first = &st["stations"][0];
+    assert_eq!(first["station_id"], 320);
+    let d: Vec<f64> = st["stations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["distance_km"].as_f64().unwrap())
+        .collect();
+    assert!(
+        d.windows(2).all(|p| p[0] <= p[1]) && d.iter().all(|d| *d <= 30.0),
+        "{d:?}"
+    );
+    let csv = s.get(&format!("{near}&format=csv"));
+    assert!(csv.content_type.starts_with("text/csv"));
+    assert!(csv.text().starts_with(
+        "station_id,name,state,latitude,longitude,height_m,first_date,last_date,distance_km\n320,"
+    ));
+    assert_eq!(csv.text().lines().count(), d.len() + 1);
+    let geo = s.get(&format!("{near}&format=geojson"));
+    assert_eq!(geo.content_type, "application/geo+json");
+    let g = geo.json();
+    assert_eq!(g["type"], "FeatureCollection");
+    assert_eq!(g["features"][0]["geometry"]["coordinates"][0], 11.5197);
+    s.get("/api/v1/stations?dataset=hourly/temperature")
+        .problem(404, Some("dataset"));
+    s.get("/api/v1/stations?dataset=hourly/air_temperature&near=95,11&radius_km=5")
+        .problem(400, Some("near"));
+    s.get("/api/v1/stations?dataset=hourly/air_temperature&near=50,11")
+        .problem(400, Some("near"));
+    s.get("/api/v1/stations").problem(400, Some("dataset"));
+
+    // export: the CSV of a request is the bytes the command line writes
+    let http = s.get("/api/v1/export?resolution=daily&stations=4271&format=csv");
+    assert_eq!(http.status, 200);
+    let cli = cli_file(
+        w,
+        "climastation export --resolution daily --station 4271 --format csv",
+        "e.csv",
+    );
+    assert_eq!(http.body, cli, "the CSV of export");
+    let http = s.get("/api/v1/export?resolution=daily&stations=4271&shape=long&format=jsonl");
+    let cli = cli_file(
+        w,
+        "climastation export --resolution daily --station 4271 --long --format jsonl",
+        "e.jsonl",
+    );
+    assert_eq!(http.body, cli, "the JSON lines of export --long");
+    s.get("/api/v1/export?resolution=daily&start=2020-01-02&end=2020-01-01")
+        .problem(400, Some("start"));
+    s.get("/api/v1/export?resolution=daily&parameters=no_such_thing")
+        .problem(400, Some("parameters"));
+
+    // one station's series: JSON, Arrow and Parquet hold the same rows
+    let q = "/api/v1/series?dataset=hourly/air_temperature&station=320";
+    let j = s.get(q).json();
+    let rows = j["rows"].as_array().unwrap().len();
+    assert!(rows > 0);
+    assert_eq!(j["columns"][0], "station_id");
+    assert!(j["meta"]["merge_rule"].as_str().is_some(), "{}", j["meta"]);
+    assert_eq!(j["empty"], serde_json::json!([]));
+    let arrow = s.get(&format!("{q}&format=arrow"));
+    assert_eq!(arrow.content_type, "application/vnd.apache.arrow.stream");
+    let reader = arrow_ipc::reader::StreamReader::try_new(&arrow.body[..], None).unwrap();
+    let from_arrow: Vec<arrow_array::RecordBatch> = reader.map(Result::unwrap).collect();
+    let parquet = s.get(&format!("{q}&format=parquet"));
+    let from_parquet: Vec<arrow_array::RecordBatch> =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(
+            parquet.body.clone(),
+        ))
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let concat = |b: &[arrow_array::RecordBatch]| {
+        arrow_select::concat::concat_batches(&b[0].schema(), b).unwrap()
+    };
+    let (a, p) = (concat(&from_arrow), concat(&from_parquet));
+    assert_eq!(a.num_rows(), rows);
+    assert_eq!(
+        a.columns(),
+        p.columns(),
+        "Arrow and Parquet answers hold the same values"
+    );
+    assert!(
+        a.schema().metadata().contains_key("merge_rule"),
+        "the rules travel with the rows"
+    );
+    // the same rows as the merged series on disk
+    let series = w.join("data/output/hourly/air_temperature/series/00320.parquet");
+    let on_disk = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(&series).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap()
+    .map(|b| b.unwrap().num_rows())
+    .sum::<usize>();
+    assert_eq!(on_disk, rows, "{}", series.display());
+    let empty = s.get(&format!("{q}&start=1990&end=1991")).json();
+    assert_eq!(empty["rows"], serde_json::json!([]));
+    assert!(
+        empty["empty"][0].as_str().unwrap().contains("no rows"),
+        "{}",
+        empty["empty"]
+    );
+    s.get("/api/v1/series?dataset=hourly/air_temperature&station=99999")
+        .problem(404, Some("station"));
+    s.get("/api/v1/series?dataset=hourly/air_temperature&station=x")
+        .problem(400, Some("station"));
+    s.get(&format!("{q}&format=xml"))
+        .problem(400, Some("format"));
+
+    // values at a place: the command line's CSV, every cell with its stations
+    let http = s.get("/api/v1/values?lat=49.97&lon=11.52&resolution=hourly&parameters=temperature_air_mean_2m&method=idw&format=csv");
+    assert_eq!(http.status, 200, "{}", http.text());
+    let cli = cli_file(
+        w,
+        "climastation values --at 49.97,11.52 --resolution hourly --parameters temperature_air_mean_2m --method idw --format csv",
+        "v.csv",
+    );
+    assert_eq!(http.body, cli, "the CSV of values");
+    let v = s.get("/api/v1/values?lat=49.97&lon=11.52&resolution=hourly&parameters=temperature_air_mean_2m").json();
+    let row = &v["rows"][0];
+    assert_eq!(
+        row["temperature_air_mean_2m_stations"],
+        serde_json::json!([320]),
+        "{row}"
+    );
+    assert_eq!(row["temperature_air_mean_2m_method"], "nearest");
+    s.get("/api/v1/values?lat=95&lon=11&resolution=hourly&parameters=temperature_air_mean_2m")
+        .problem(400, Some("lat/lon"));
+    s.get("/api/v1/values?lat=50&lon=11&resolution=hourly&parameters=temperature_air_mean_2m&method=kriging")
+        .problem(400, Some("method"));
+    s.get("/api/v1/values?lat=50&lon=11&resolution=hourly")
+        .problem(400, Some("parameters"));
+    s.get("/api/v1/values?lat=abc&lon=11&resolution=hourly&parameters=x")
+        .problem(400, Some("lat"));
+
+    // the tracker's reports, as `--json` prints them
+    let status = s.get("/api/v1/status").json();
+    let mut args = args_of("climastation --json status");
+    args.retain(|a| a != "--json");
+    args.insert(0, "--json".into());
+    let out = command(w, &args).output().unwrap();
+    let cli: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["totals"], cli["totals"]);
+    let check = s.get("/api/v1/check").json();
+    assert_eq!(check["ok"], true, "{check}");
+
+    // the API's description, the rest refused as problems
+    let doc = s.get("/api/v1/openapi.json").json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for p in [
+        "datasets", "stations", "series", "export", "values", "status", "check",
+    ] {
+        assert!(
+            doc["paths"][format!("/api/v1/{p}")]["get"].is_object(),
+            "{p}"
+        );
+    }
+    s.get("/api/v2/nothing").problem(404, None);
+    s.request("POST", "/api/v1/status", &[]).problem(405, None);
+    s.get(&format!("/api/v1/datasets?resolution={}", "x".repeat(9000)))
+        .problem(414, None);
+    // no CORS header unless the configuration lists the origin
+    let a = s.request(
+        "GET",
+        "/api/v1/datasets",
+        &[("Origin", "https://example.org")],
+    );
+    assert_eq!(a.header("access-control-allow-origin"), None);
+
+    // read-only: nothing under the data folder changed
+    assert_eq!(s.stop(), Some(130), "a clean stop exits 130");
+    assert!(sha(&db) == db_before, "the progress database is untouched");
+    for (p, b) in outputs_before {
+        assert!(std::fs::read(&p).unwrap() == b, "{} changed", p.display());
+    }
+}
+
+#[test]
+fn limits_damage_and_addresses_are_answered_as_problems() {
+    let work = sample_run();
+    let w = work.path();
+    let s = Served::start(
+        w,
+        &[
+            ("CLIMASTATION_SERVE__MAX_JSON_ROWS", "5"),
+            ("CLIMASTATION_SERVE__CORS_ORIGINS", "[https://example.org]"),
+        ],
+    );
+    let q = "/api/v1/series?dataset=hourly/air_temperature&station=320";
+    let p = s.get(q).problem(413, None);
+    assert!(
+        p["detail"].as_str().unwrap().contains("format=arrow"),
+        "{p}"
+    );
+    assert_eq!(
+        s.get(&format!("{q}&format=arrow")).status,
+        200,
+        "binary formats stream any number of rows"
+    );
+    let a = s.request(
+        "GET",
+        "/api/v1/datasets",
+        &[("Origin", "https://example.org")],
+    );
+    assert_eq!(
+        a.header("access-control-allow-origin"),
+        Some("https://example.org")
+    );
+
+    // a series damaged under the running server: 409 naming it, never rows
+    let series = w.join("data/output/daily/kl/series/04271.parquet");
+    let len = std::fs::metadata(&series).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&series)
+        .unwrap()
+        .set_len(len - 100)
+        .unwrap();
+    for format in ["json", "csv", "arrow", "parquet"] {
+        let p = s
+            .get(&format!(
+                "/api/v1/series?dataset=daily/kl&station=4271&format={format}"
+            ))
+            .problem(409, None);
+        let detail = p["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("04271.parquet") && detail.contains("climastation run"),
+            "{detail}"
+        );
+    }
+    drop(s);
+
+    // a run writing a dataset's outputs (its lock held): 503 after the
+    // short wait, with Retry-After; the tracker in a write transaction:
+    // reads still answer
+    let s = Served::start(w, &[("CLIMASTATION_SERVE__LOCK_WAIT_SECONDS", "0.3")]);
+    let lock = std::fs::File::open(w.join("data/output/hourly/air_temperature/.lock")).unwrap();
+    lock.lock().unwrap();
+    let busy = s.get("/api/v1/series?dataset=hourly/air_temperature&station=320&format=csv");
+    let p = busy.problem(503, None);
+    assert!(busy.header("retry-after").is_some());
+    assert!(
+        p["detail"].as_str().unwrap().contains("another process"),
+        "{p}"
+    );
+    lock.unlock().unwrap();
+    let free = s.get("/api/v1/series?dataset=hourly/air_temperature&station=320&format=csv");
+    assert_eq!(free.status, 200, "{}", free.text());
+    let db = rusqlite::Connection::open(w.join("progress.db")).unwrap();
+    db.execute_batch("BEGIN IMMEDIATE; UPDATE files SET attempts = attempts WHERE 0;")
+        .unwrap();
+    let status = s.get("/api/v1/status");
+    assert_eq!(status.status, 200, "{}", status.text());
+    let series = s.get("/api/v1/series?dataset=hourly/air_temperature&station=320&format=csv");
+    assert_eq!(series.status, 200, "{}", series.text());
+    db.execute_batch("ROLLBACK").unwrap();
+    drop(s);
+
+    // another address than loopback needs allowing
+    let out = command(w, &args_of("climastation serve --listen 0.0.0.0:0"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("serve.allow_remote"));
+}
+
+/// README's `curl` lines of the Serve section, each asked of a server on
+/// the sample: every one answers 200.
+#[test]
+fn readmes_curl_examples_answer_on_the_sample() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    let urls: Vec<&str> = readme
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("curl '"))
+        .filter_map(|l| l.strip_suffix('\''))
+        .collect();
+    assert!(urls.len() >= 8, "{urls:?}");
+    let work = sample_run();
+    let s = Served::start(work.path(), &[]);
+    for url in urls {
+        let path = url
+            .strip_prefix("http://127.0.0.1:8080")
+            .unwrap_or_else(|| panic!("{url}: not on the default address"));
+        let a = s.get(path);
+        assert_eq!(a.status, 200, "{url}: {}", a.text());
+        assert!(!a.body.is_empty(), "{url}");
+    }
+}
