@@ -112,6 +112,51 @@ impl Served {
         }
     }
 
+    /// The `status` events of `/api/v1/status/stream`, as they come: the
+    /// completed count of `dataset` in each.
+    pub fn completed_events(&self, dataset: &str) -> std::sync::mpsc::Receiver<u64> {
+        let url = format!("{}/api/v1/status/stream", self.base);
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let r = agent.get(&url).call().unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let ct = r
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(ct.starts_with("text/event-stream"), "{ct}");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let dataset = dataset.to_owned();
+        std::thread::spawn(move || {
+            let mut event = String::new();
+            for line in BufReader::new(r.into_body().into_reader()).lines() {
+                let Ok(line) = line else { break };
+                if let Some(e) = line.strip_prefix("event: ") {
+                    event = e.to_owned();
+                } else if let Some(data) = line.strip_prefix("data: ")
+                    && event == "status"
+                {
+                    let v: serde_json::Value = serde_json::from_str(data).unwrap();
+                    let n = v["datasets"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|d| d["dataset"] == dataset.as_str())
+                        .map_or(0, |d| d["counts"]["completed"].as_u64().unwrap());
+                    if tx.send(n).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        rx
+    }
+
     pub fn get(&self, path_and_query: &str) -> Answer {
         self.request("GET", path_and_query, &[])
     }
@@ -335,6 +380,32 @@ fn every_endpoint_answers_over_http_as_the_command_line_does() {
     .map(|b| b.unwrap().num_rows())
     .sum::<usize>();
     assert_eq!(on_disk, rows, "{}", series.display());
+    // revalidation: the ETag of the ledger's checksums, 304 when unchanged
+    let first = s.get(&format!("{q}&format=csv"));
+    let tag = first
+        .header("etag")
+        .expect("a table answer has an ETag")
+        .to_owned();
+    assert!(tag.starts_with('"') && tag.len() > 10, "{tag}");
+    let again = s.request(
+        "GET",
+        &format!("{q}&format=csv"),
+        &[("If-None-Match", &tag)],
+    );
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    let other = s.get(&format!("{q}&format=jsonl"));
+    assert_ne!(
+        other.header("etag"),
+        Some(tag.as_str()),
+        "another query, another tag"
+    );
+    let stale = s.request(
+        "GET",
+        &format!("{q}&format=csv"),
+        &[("If-None-Match", "\"0\"")],
+    );
+    assert_eq!(stale.status, 200);
     let empty = s.get(&format!("{q}&start=1990&end=1991")).json();
     assert_eq!(empty["rows"], serde_json::json!([]));
     assert!(
@@ -529,4 +600,46 @@ fn readmes_curl_examples_answer_on_the_sample() {
         assert_eq!(a.status, 200, "{url}: {}", a.text());
         assert!(!a.body.is_empty(), "{url}");
     }
+}
+
+/// The status stream shows another process's writes as they happen: a
+/// reset of a dataset (its files back to pending), then the run that
+/// converts them again.
+#[test]
+fn the_status_stream_follows_another_process() {
+    let work = sample_run();
+    let w = work.path();
+    let s = Served::start(w, &[]);
+    let events = s.completed_events("daily/kl");
+    let next = || events.recv_timeout(Duration::from_secs(30)).unwrap();
+    let done = next();
+    assert!(done > 0);
+    crate::util::succeeds(&mut command(
+        w,
+        &args_of("climastation reset --dataset daily/kl"),
+    ));
+    let mut seen = next();
+    for _ in 0..10 {
+        if seen == 0 {
+            break;
+        }
+        seen = next();
+    }
+    assert_eq!(seen, 0, "the reset shows in the stream");
+    crate::util::succeeds(&mut command(
+        w,
+        &args_of("climastation run --dataset daily/kl"),
+    ));
+    for _ in 0..10 {
+        if seen == done {
+            break;
+        }
+        seen = next();
+    }
+    assert_eq!(seen, done, "the run shows in the stream");
+    assert_eq!(
+        s.stop(),
+        Some(130),
+        "an open event stream does not hold the stop"
+    );
 }

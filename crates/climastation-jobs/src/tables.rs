@@ -16,6 +16,7 @@ use dwd_series::output::Format;
 use dwd_series::values::{ValuesReport, ValuesSpec};
 
 use dwd_catalog::{Field, said};
+use tracker_core::ProgressStore;
 
 use crate::{JobError, Session};
 
@@ -461,6 +462,54 @@ impl Session {
         })
     }
 
+    /// The datasets of `resolution` (or of `only`) with an output folder.
+    fn served_datasets(
+        &self,
+        resolution: dwd_catalog::Resolution,
+        only: &[String],
+    ) -> Vec<&'static str> {
+        let layout = self.layout();
+        dwd_catalog::DATASETS
+            .iter()
+            .map(|d| d.name)
+            .filter(|d| dwd_catalog::Resolution::of(d) == Some(resolution))
+            .filter(|d| only.is_empty() || only.iter().any(|o| o == d))
+            .filter(|d| layout.dataset(d).is_dir())
+            .collect()
+    }
+
+    /// What the tables a reader of `resolution` (or of `only`) may use are,
+    /// as the output ledger records them: a SHA-256 over each table's path
+    /// and checksum. Equal fingerprints, equal tables (the tables are
+    /// checked against the same records before anything is read): a
+    /// server's strong ETag. No progress database: none.
+    pub fn fingerprint(
+        &self,
+        resolution: dwd_catalog::Resolution,
+        only: &[String],
+    ) -> Result<Option<[u8; 32]>, JobError> {
+        use sha2::Digest;
+        let datasets = self.served_datasets(resolution, only);
+        if !self.config.paths.progress_db.exists() {
+            return Ok(None);
+        }
+        let store = self.open_store()?;
+        let mut hash = sha2::Sha256::new();
+        for d in datasets {
+            let id = self.dataset(d)?;
+            let mut records = store.outputs(&id)?;
+            records.sort_by(|a, b| a.path.cmp(&b.path));
+            for r in records {
+                hash.update(d.as_bytes());
+                hash.update([0]);
+                hash.update(r.path.as_bytes());
+                hash.update([0]);
+                hash.update(r.sha256);
+            }
+        }
+        Ok(Some(hash.finalize().into()))
+    }
+
     /// Every table a reader of `resolution` may use (the series, station
     /// lists and metadata of its datasets, or of `only`) is checked against
     /// the output ledger: a missing, damaged or foreign table is never
@@ -471,13 +520,7 @@ impl Session {
         only: &[String],
     ) -> Result<(), JobError> {
         let layout = self.layout();
-        let datasets: Vec<&str> = dwd_catalog::DATASETS
-            .iter()
-            .map(|d| d.name)
-            .filter(|d| dwd_catalog::Resolution::of(d) == Some(resolution))
-            .filter(|d| only.is_empty() || only.iter().any(|o| o == d))
-            .filter(|d| layout.dataset(d).is_dir())
-            .collect();
+        let datasets = self.served_datasets(resolution, only);
         if datasets.is_empty() {
             return Ok(());
         }

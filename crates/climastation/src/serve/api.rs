@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::header;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use climastation_jobs::{JobError, Session, report};
 use dwd_catalog::Field;
@@ -23,6 +23,8 @@ use super::query::{StatusQuery, ValuesQuery};
 pub struct Server {
     pub session: Session,
     pub limits: tracker_config::Serve,
+    /// Set when the server stops: open event streams end.
+    pub stopping: tracker_core::Cancel,
 }
 
 pub type Shared = Arc<Server>;
@@ -60,6 +62,67 @@ impl Drop for Deadline {
     fn drop(&mut self) {
         self.timer.abort();
     }
+}
+
+/// The tables an answer reads: a resolution's datasets, or some of them.
+type Scope = Option<(dwd_catalog::Resolution, Vec<String>)>;
+
+/// A strong ETag for the request `uri` over `scope`'s tables: their
+/// ledger fingerprint, the endpoint and its query, this program's version.
+async fn etag(s: &Shared, uri: &Uri, scope: Scope) -> Option<HeaderValue> {
+    use sha2::Digest;
+    let (resolution, only) = scope?;
+    let s = s.clone();
+    let fp = tokio::task::spawn_blocking(move || s.session.fingerprint(resolution, &only))
+        .await
+        .ok()?
+        .ok()??;
+    let mut h = sha2::Sha256::new();
+    h.update(fp);
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(uri.path().as_bytes());
+    h.update([0]);
+    h.update(uri.query().unwrap_or("").as_bytes());
+    let hex: String = h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    HeaderValue::from_str(&format!("\"{hex}\"")).ok()
+}
+
+/// `answer` under its ETag: a request whose `If-None-Match` names it gets
+/// 304 without the tables being read again.
+async fn tagged(
+    s: &Shared,
+    headers: &HeaderMap,
+    uri: &Uri,
+    scope: Scope,
+    answer: impl std::future::Future<Output = Response>,
+) -> Response {
+    let tag = etag(s, uri, scope).await;
+    if let Some(t) = &tag
+        && let Some(asked) = headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+        && asked.split(',').any(|a| {
+            a.trim() == "*" || a.trim().trim_start_matches("W/") == t.to_str().unwrap_or("")
+        })
+    {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, t.clone())]).into_response();
+    }
+    let mut r = answer.await;
+    if r.status() == StatusCode::OK
+        && let Some(t) = tag
+    {
+        r.headers_mut().insert(header::ETAG, t);
+    }
+    r
+}
+
+/// A dataset's resolution and itself, when the catalog knows it.
+fn dataset_scope(dataset: Option<&str>) -> Scope {
+    let d = dataset?;
+    Some((dwd_catalog::Resolution::of(d)?, vec![d.to_owned()]))
 }
 
 #[utoipa::path(
@@ -233,11 +296,22 @@ fn stations_csv(r: &report::Stations) -> Vec<u8> {
         (status = 413, description = "More rows than a JSON answer may hold", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn series(State(s): State<Shared>, RawQuery(q): RawQuery) -> Response {
-    match series_job(&s, q.as_deref()) {
-        Ok((format, job)) => body::table(format, s.limits.max_json_rows, job).await,
-        Err(p) => p.into_response(),
-    }
+pub async fn series(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let scope: Scope = query::parse::<SeriesQuery>(q.as_deref())
+        .ok()
+        .and_then(|q| dataset_scope(q.dataset.as_deref()));
+    tagged(&s, &headers, &uri, scope, async {
+        match series_job(&s, q.as_deref()) {
+            Ok((format, job)) => body::table(format, s.limits.max_json_rows, job).await,
+            Err(p) => p.into_response(),
+        }
+    })
+    .await
 }
 
 fn series_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
@@ -304,11 +378,25 @@ fn series_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), P
         (status = 413, description = "More rows than a JSON answer may hold", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn export(State(s): State<Shared>, RawQuery(q): RawQuery) -> Response {
-    match export_job(&s, q.as_deref()) {
-        Ok((format, job)) => body::table(format, s.limits.max_json_rows, job).await,
-        Err(p) => p.into_response(),
-    }
+pub async fn export(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let scope: Scope = query::parse::<ExportQuery>(q.as_deref())
+        .ok()
+        .and_then(|q| {
+            let r = q.resolution.as_deref()?.parse().ok()?;
+            Some((r, query::list(&q.datasets)))
+        });
+    tagged(&s, &headers, &uri, scope, async {
+        match export_job(&s, q.as_deref()) {
+            Ok((format, job)) => body::table(format, s.limits.max_json_rows, job).await,
+            Err(p) => p.into_response(),
+        }
+    })
+    .await
 }
 
 fn export_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
@@ -357,11 +445,22 @@ fn export_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), P
         (status = 413, description = "More rows than a JSON answer may hold", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn values(State(s): State<Shared>, RawQuery(q): RawQuery) -> Response {
-    match values_job(&s, q.as_deref()) {
-        Ok((format, job)) => body::table(format, s.limits.max_json_rows, job).await,
-        Err(p) => p.into_response(),
-    }
+pub async fn values(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let scope: Scope = query::parse::<ValuesQuery>(q.as_deref())
+        .ok()
+        .and_then(|q| Some((q.resolution.as_deref()?.parse().ok()?, Vec::new())));
+    tagged(&s, &headers, &uri, scope, async {
+        match values_job(&s, q.as_deref()) {
+            Ok((format, job)) => body::table(format, s.limits.max_json_rows, job).await,
+            Err(p) => p.into_response(),
+        }
+    })
+    .await
 }
 
 fn values_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
@@ -441,6 +540,78 @@ pub async fn status(
 
 #[utoipa::path(
     get,
+    path = "/api/v1/status/stream",
+    params(StatusQuery),
+    responses(
+        (status = 200, description = "Server-Sent Events: an `status` event about once a second with the report of `/api/v1/status` (a run in another process moves its counts); a `problem` event when the tracker cannot be read", content_type = "text/event-stream"),
+        (status = 400, description = "A bad or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A dataset the archive does not have", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn status_stream(
+    State(s): State<Shared>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, Problem> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let q: StatusQuery = query::parse(q.as_deref())?;
+    let dataset = match q.dataset {
+        Some(d) => Some(s.session.dataset(&d)?),
+        None => None,
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, std::convert::Infallible>>(2);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if s.stopping.is_cancelled() {
+                break;
+            }
+            let (s2, d) = (s.clone(), dataset.clone());
+            let report = tokio::task::spawn_blocking(move || {
+                let store = s2.session.open_store()?;
+                let rows = s2.session.status(&store, d.as_ref(), None)?;
+                Ok::<_, JobError>(report::Status::new(&rows))
+            })
+            .await;
+            let event = match report {
+                Ok(Ok(r)) => Event::default().event("status").json_data(&r),
+                Ok(Err(e)) => Event::default()
+                    .event("problem")
+                    .json_data(Problem::from(e)),
+                Err(e) => Event::default()
+                    .event("problem")
+                    .json_data(body::panicked(e)),
+            };
+            let Ok(event) = event else { break };
+            // the client went away
+            if tx.send(Ok(event)).await.is_err() {
+                break;
+            }
+        }
+    });
+    Ok(Sse::new(Events(rx))
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
+/// The event stream's items, as the status task sends them.
+struct Events(
+    tokio::sync::mpsc::Receiver<Result<axum::response::sse::Event, std::convert::Infallible>>,
+);
+
+impl futures_core::Stream for Events {
+    type Item = Result<axum::response::sse::Event, std::convert::Infallible>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.0.poll_recv(cx)
+    }
+}
+
+#[utoipa::path(
+    get,
     path = "/api/v1/check",
     params(CheckQuery),
     responses(
@@ -505,7 +676,17 @@ pub async fn not_found(uri: axum::http::Uri) -> Problem {
         title = "ClimaStation",
         description = "The converted DWD climate archive (opendata.dwd.de/climate_environment/CDC/observations_germany/climate/), read-only: the catalog, stations, merged series, exports and values at a place. Query parameters are named as in the Python API. Errors are RFC 9457 problem details."
     ),
-    paths(datasets, stations, series, export, values, status, check, openapi),
+    paths(
+        datasets,
+        stations,
+        series,
+        export,
+        values,
+        status,
+        status_stream,
+        check,
+        openapi
+    ),
     components(schemas(Problem, TableJson, GeoJson))
 )]
 pub struct ApiDoc;

@@ -58,7 +58,12 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         );
     }
     let session = climastation_jobs::Session::reader(ctx.config.clone()).map_err(job)?;
-    let server = Arc::new(api::Server { session, limits });
+    let stopping = tracker_core::Cancel::new();
+    let server = Arc::new(api::Server {
+        session,
+        limits,
+        stopping: stopping.clone(),
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("serve")
@@ -75,7 +80,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         );
         tracing::info!(%addr, "serving");
         axum::serve(listener, router(server))
-            .with_graceful_shutdown(stopping())
+            .with_graceful_shutdown(stop_on_signal(stopping))
             .await
             .context("serving")?;
         Ok::<_, anyhow::Error>(())
@@ -84,10 +89,12 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     Ok(crate::exit::INTERRUPTED)
 }
 
-/// Resolves at the first Ctrl-C or SIGTERM; from then on, requests in
-/// flight have [`GRACE`] to finish, and a second signal ends the process.
-async fn stopping() {
+/// Resolves at the first Ctrl-C or SIGTERM (and sets `stopping`: event
+/// streams end); from then on, requests in flight have [`GRACE`] to
+/// finish, and a second signal ends the process.
+async fn stop_on_signal(stopping: tracker_core::Cancel) {
     signal().await;
+    stopping.cancel();
     eprintln!(
         "climastation: stopping: requests in flight may finish (at most {} s; Ctrl-C again stops at once)",
         GRACE.as_secs()
@@ -137,6 +144,7 @@ fn router(server: api::Shared) -> Router {
         .route("/api/v1/export", get(api::export))
         .route("/api/v1/values", get(api::values))
         .route("/api/v1/status", get(api::status))
+        .route("/api/v1/status/stream", get(api::status_stream))
         .route("/api/v1/check", get(api::check))
         .route("/api/v1/openapi.json", get(api::openapi))
         .fallback(api::not_found)
