@@ -376,6 +376,33 @@ impl Archive {
         }
     }
 
+    /// The archive over HTTP until Ctrl-C or SIGTERM (the `climastation
+    /// serve` command's server, on this archive's configuration).
+    #[pyo3(signature = (listen=None))]
+    fn _serve(&self, py: Python<'_>, listen: Option<String>) -> PyResult<u8> {
+        let listen = listen
+            .as_deref()
+            .map(|l| {
+                l.trim().parse::<std::net::SocketAddr>().map_err(|_| {
+                    error(
+                        py,
+                        "UsageError",
+                        format!("listen {l:?}: give HOST:PORT, e.g. 127.0.0.1:8080"),
+                    )
+                })
+            })
+            .transpose()?;
+        let config = self.session.config().clone();
+        py.detach(|| climastation::serve::serve(&config, listen))
+            .map_err(|e| {
+                let class = match e.downcast_ref::<climastation::UsageError>() {
+                    Some(_) => "UsageError",
+                    None => "ClimaStationError",
+                };
+                error(py, class, format!("{e:#}"))
+            })
+    }
+
     #[pyo3(signature = (dataset, deep))]
     fn _check(&self, py: Python<'_>, dataset: Option<String>, deep: bool) -> PyResult<Py<PyAny>> {
         let report = py

@@ -507,3 +507,46 @@ def test_readmes_sample_example_runs_as_it_stands(tmp_path, monkeypatch):
     df = scope["df"]
     assert df.height > 0, df
     assert set(df["station_id"].unique().to_list()) == {320}
+
+
+def _served(cmd, env):
+    """A server started by `cmd`: its base URL (from the line it prints)
+    and the process."""
+    import re
+    p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in p.stderr:
+        m = re.search(r"http://[0-9.:]+", line)
+        if m:
+            return m.group(0), p
+    raise AssertionError(f"no address from {cmd}: exit {p.wait()}")
+
+
+def test_the_server_runs_from_python_and_from_the_module(archive):
+    """`python -m climastation serve` and `Archive.serve` answer over HTTP
+    on the archive's data folder and stop cleanly on SIGTERM."""
+    import json as _json
+    import signal
+    import urllib.request
+    env = dict(os.environ, CLIMASTATION_PATHS__DATA_DIR=str(archive.data_dir),
+               CLIMASTATION_PATHS__PROGRESS_DB=str(archive.progress_db),
+               CLIMASTATION_PATHS__RAW=str(archive._raw),
+               CLIMASTATION_PATHS__OUTPUT=str(archive.output),
+               CLIMASTATION_LOGGING__FILE="false")
+    script = ("import climastation; "
+              f"climastation.serve({str(SAMPLE)!r}, listen='127.0.0.1:0')")
+    for cmd in ([sys.executable, "-m", "climastation", "--config", str(SAMPLE), "serve", "--listen", "127.0.0.1:0"],
+                [sys.executable, "-c", script]):
+        base, p = _served(cmd, env)
+        try:
+            with urllib.request.urlopen(base + "/api/v1/series?dataset=daily/kl&station=4271") as r:
+                assert r.status == 200
+                body = _json.load(r)
+            assert body["rows"] and body["columns"][:2] == ["station_id", "timestamp_utc"]
+            assert body["rows"] == [dict(zip(body["columns"], [row[c] for c in body["columns"]]))
+                                    for row in body["rows"]]
+            series = archive.series("daily/kl", stations=[4271])
+            assert len(body["rows"]) == series.num_rows
+        finally:
+            p.send_signal(signal.SIGTERM)
+            code = p.wait(timeout=30)
+        assert code in (0, 130), (cmd, code)

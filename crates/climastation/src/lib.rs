@@ -13,8 +13,10 @@ use clap::{Parser, Subcommand};
 mod output;
 mod commands;
 mod context;
+
+pub use context::UsageError;
 mod progress;
-mod serve;
+pub mod serve;
 
 /// Exit codes (also in `--help` and README).
 pub mod exit {

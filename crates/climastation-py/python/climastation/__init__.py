@@ -68,6 +68,7 @@ from .reports import (
 __all__ = [
     "__version__",
     "Archive",
+    "serve",
     "datasets",
     "stations",
     "errors",
@@ -326,6 +327,32 @@ def _finish(job: Any, progress: bool = False) -> Any:
     return job.result()
 
 
+def serve(config: Optional[PathLike] = None, listen: Optional[str] = None) -> None:
+    """Serves the archive of ``config`` over HTTP until Ctrl-C or SIGTERM:
+    :meth:`Archive.serve` of ``Archive(config)``. ``python -m climastation
+    serve`` is the same from a shell.
+
+    Parameters
+    ----------
+    config
+        The configuration file; default as ``Archive()``.
+    listen
+        ``HOST:PORT``; default the configuration's ``serve.listen``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> climastation.serve(SAMPLE, listen="not an address")
+    Traceback (most recent call last):
+    ...
+    climastation.errors.UsageError: listen "not an address": give HOST:PORT, e.g. 127.0.0.1:8080
+    """
+    Archive(config).serve(listen)
+
+
 # ---- the archive ------------------------------------------------------------
 
 
@@ -578,6 +605,38 @@ class Archive:
         files = self._inner._failed(dataset, unconfirmed, limit)["files"]
         kind = UnconfirmedFile if unconfirmed else FailedFile
         return [kind._from(f) for f in files]
+
+    def serve(self, listen: Optional[str] = None) -> None:
+        """Serves this archive over HTTP, read-only, until Ctrl-C or SIGTERM:
+        the server of ``climastation serve`` (JSON, CSV, Parquet and Arrow
+        answers, an OpenAPI document at ``/api/v1/openapi.json``).
+
+        Parameters
+        ----------
+        listen
+            ``HOST:PORT``; default the configuration's ``serve.listen``
+            (``127.0.0.1:8080``). An address other hosts reach needs
+            ``serve.allow_remote: true``.
+
+        Returns
+        -------
+        None
+            Once stopped (requests in flight finish first).
+
+        Raises
+        ------
+        UsageError
+            For a bad address, or one other hosts reach without
+            ``serve.allow_remote``.
+
+        Examples
+        --------
+        >>> archive.serve("0.0.0.0:0")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        climastation.errors.UsageError: listening on 0.0.0.0:0: not a loopback address...serve.allow_remote...
+        """
+        self._inner._serve(listen)
 
     def check(self, dataset: Optional[str] = None, *, deep: bool = False) -> CheckReport:
         """The tracker's integrity and every table the runs wrote against the

@@ -45,19 +45,27 @@ const GRACE: Duration = Duration::from_secs(10);
 
 /// Serves until Ctrl-C or SIGTERM; exits 130 (a second signal: at once).
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
-    let limits = ctx.config.serve.clone();
-    let listen = args.listen.unwrap_or(limits.listen);
+    serve(&ctx.config, args.listen)
+}
+
+/// The server of `config` (also Python's `Archive.serve`): on `listen`,
+/// or the configuration's `serve.listen`, until Ctrl-C or SIGTERM.
+/// Returns the exit code, 130; a usage error (an address other hosts
+/// reach, not allowed) is a [`crate::UsageError`].
+pub fn serve(config: &tracker_config::Config, listen: Option<SocketAddr>) -> anyhow::Result<u8> {
+    let limits = config.serve.clone();
+    let listen = listen.unwrap_or(limits.listen);
     if !listen.ip().is_loopback() {
         if !limits.allow_remote {
             return Err(usage(format!(
-                "--listen {listen}: not a loopback address, so other hosts could read the archive; allow it with `serve.allow_remote: true` in the configuration (or CLIMASTATION_SERVE__ALLOW_REMOTE=true)"
+                "listening on {listen}: not a loopback address, so other hosts could read the archive; allow it with `serve.allow_remote: true` in the configuration (or CLIMASTATION_SERVE__ALLOW_REMOTE=true)"
             )));
         }
         eprintln!(
             "climastation: warning: serving on {listen}, reachable from other hosts (serve.allow_remote)"
         );
     }
-    let session = climastation_jobs::Session::reader(ctx.config.clone()).map_err(job)?;
+    let session = climastation_jobs::Session::reader(config.clone()).map_err(job)?;
     let stopping = tracker_core::Cancel::new();
     let server = Arc::new(api::Server {
         session,
@@ -69,7 +77,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .thread_name("serve")
         .build()
         .context("starting the server's runtime")?;
-    let data = ctx.config.paths.output.display().to_string();
+    let data = config.paths.output.display().to_string();
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
