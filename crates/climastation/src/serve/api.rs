@@ -29,6 +29,9 @@ pub struct Server {
 
 pub type Shared = Arc<Server>;
 
+/// A table endpoint's query parsed into its format and its job.
+pub type TableEndpoint = fn(&Shared, Option<&str>) -> Result<(TableFormat, body::Job), Problem>;
+
 /// `f` on a blocking thread (the library reads files and SQLite).
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, JobError> + Send + 'static,
@@ -163,9 +166,25 @@ pub async fn datasets(
         (status = 409, description = "The station list is not what the runs wrote", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn stations(State(s): State<Shared>, RawQuery(q): RawQuery) -> Result<Response, Problem> {
+pub async fn stations(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let scope = query::parse::<StationsQuery>(q.as_deref())
+        .ok()
+        .and_then(|q| dataset_scope(q.dataset.as_deref()));
+    tagged(&s, &headers, &uri, scope, async {
+        stations_answer(s.clone(), q)
+            .await
+            .unwrap_or_else(IntoResponse::into_response)
+    })
+    .await
+}
+
+async fn stations_answer(s: Shared, q: Option<String>) -> Result<Response, Problem> {
     let q: StationsQuery = query::parse(q.as_deref())?;
-    let dataset = query::required(Field::Dataset, q.dataset.clone())?;
     let format = match q.format.as_deref().map(str::trim) {
         None | Some("json") => "json",
         Some("geojson") => "geojson",
@@ -177,12 +196,7 @@ pub async fn stations(State(s): State<Shared>, RawQuery(q): RawQuery) -> Result<
             ));
         }
     };
-    let layer = q.selection().layer()?;
-    let report = blocking(move || {
-        let selection = s.session.selection(&layer)?;
-        s.session.stations_converted(&dataset, &selection)
-    })
-    .await?;
+    let report = stations_report(&s, &q).await?;
     Ok(match format {
         "geojson" => (
             [(header::CONTENT_TYPE, "application/geo+json")],
@@ -196,6 +210,18 @@ pub async fn stations(State(s): State<Shared>, RawQuery(q): RawQuery) -> Result<
             .into_response(),
         _ => Json(report).into_response(),
     })
+}
+
+/// The stations a query asks for (also the MCP tool's).
+pub async fn stations_report(s: &Shared, q: &StationsQuery) -> Result<report::Stations, Problem> {
+    let dataset = query::required(Field::Dataset, q.dataset.clone())?;
+    let layer = q.selection().layer()?;
+    let s = s.clone();
+    blocking(move || {
+        let selection = s.session.selection(&layer)?;
+        s.session.stations_converted(&dataset, &selection)
+    })
+    .await
 }
 
 /// Stations as a GeoJSON FeatureCollection: a point each (longitude,
@@ -314,7 +340,7 @@ pub async fn series(
     .await
 }
 
-fn series_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
+pub fn series_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
     let q: SeriesQuery = query::parse(q)?;
     let dataset = query::required(Field::Dataset, q.dataset.clone())?;
     let station = q
@@ -463,7 +489,7 @@ pub async fn values(
     .await
 }
 
-fn values_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
+pub fn values_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
     let q: ValuesQuery = query::parse(q)?;
     let lat: f64 = query::number("lat", &q.lat)?
         .ok_or_else(|| Problem::bad("lat", "lat is required (degrees north)"))?;

@@ -173,6 +173,64 @@ fn json_body(rows: &Rows, empty: &[String]) -> Result<Vec<u8>, ExportError> {
     Ok(out)
 }
 
+/// The first `limit` rows, for an answer that must stay small (an
+/// assistant's tool result); `more` says whether there were others. It
+/// stops the reading once it has them.
+pub struct Head {
+    pub rows: Rows,
+    pub limit: usize,
+    pub taken: usize,
+    pub more: bool,
+}
+
+impl Head {
+    pub fn new(limit: usize) -> Head {
+        Head {
+            rows: Rows::default(),
+            limit,
+            taken: 0,
+            more: false,
+        }
+    }
+
+    /// `done`, the job's result, with the stop this sink asked for taken
+    /// as what it is: enough rows.
+    pub fn settle<T: Default>(&self, done: Result<T, JobError>) -> Result<T, JobError> {
+        match done {
+            Err(_) if self.more => Ok(T::default()),
+            d => d,
+        }
+    }
+
+    /// The rows as `{"meta", "columns", "rows", "empty"}` (a JSON table
+    /// answer's shape).
+    pub fn json(&self, empty: &[String]) -> Result<serde_json::Value, JobError> {
+        let bytes = json_body(&self.rows, empty).map_err(JobError::Export)?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| JobError::Export(ExportError::Io(std::io::Error::other(e))))
+    }
+}
+
+impl RowSink for Head {
+    fn begin(&mut self, schema: SchemaRef, rules: Vec<KeyValue>) -> Result<(), ExportError> {
+        self.rows.begin(schema, rules)
+    }
+
+    fn batch(&mut self, batch: RecordBatch) -> Result<(), ExportError> {
+        let room = self.limit - self.taken;
+        if batch.num_rows() > room {
+            self.more = true;
+            if room > 0 {
+                self.rows.batch(batch.slice(0, room))?;
+                self.taken = self.limit;
+            }
+            return Err(ExportError::Io(std::io::Error::other("enough rows")));
+        }
+        self.taken += batch.num_rows();
+        self.rows.batch(batch)
+    }
+}
+
 /// Bytes to the response body, in chunks of about 64 KiB; a send blocks
 /// while the channel is full (the client reads slower than we read).
 struct ChannelWriter {

@@ -10,6 +10,7 @@
 
 mod api;
 mod body;
+mod mcp;
 mod problem;
 mod query;
 
@@ -87,8 +88,14 @@ pub fn serve(config: &tracker_config::Config, listen: Option<SocketAddr>) -> any
             "climastation: serving {data} on http://{addr}/ (the API under /api/v1/, its OpenAPI document at /api/v1/openapi.json); Ctrl-C stops"
         );
         tracing::info!(%addr, "serving");
-        axum::serve(listener, router(server))
-            .with_graceful_shutdown(stop_on_signal(stopping))
+        let mcp_stop = tokio_util::sync::CancellationToken::new();
+        let app = router(server, format!("http://{addr}"), listen, mcp_stop.clone());
+        let stop = async move {
+            stop_on_signal(stopping).await;
+            mcp_stop.cancel();
+        };
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
             .await
             .context("serving")?;
         Ok::<_, anyhow::Error>(())
@@ -139,8 +146,32 @@ async fn signal() {
     }
 }
 
-/// The routes and the limits around them.
-fn router(server: api::Shared) -> Router {
+/// The routes and the limits around them; `base` is the server's own URL
+/// (the MCP tools link to full tables).
+fn router(
+    server: api::Shared,
+    base: String,
+    listen: SocketAddr,
+    mcp_stop: tokio_util::sync::CancellationToken,
+) -> Router {
+    use rmcp::transport::streamable_http_server::{
+        StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
+    };
+    let tools_of = server.clone();
+    let mut hosts = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    hosts.push(listen.ip().to_string());
+    let mcp: StreamableHttpService<mcp::Tools, LocalSessionManager> = StreamableHttpService::new(
+        move || Ok(mcp::Tools::new(tools_of.clone(), base.clone())),
+        Default::default(),
+        StreamableHttpServerConfig::default()
+            .with_json_response(true)
+            .with_allowed_hosts(hosts)
+            .with_cancellation_token(mcp_stop),
+    );
     let gate = Arc::new(Gate {
         slots: Semaphore::new(server.limits.max_concurrent),
         limits: server.limits.clone(),
@@ -155,6 +186,7 @@ fn router(server: api::Shared) -> Router {
         .route("/api/v1/status/stream", get(api::status_stream))
         .route("/api/v1/check", get(api::check))
         .route("/api/v1/openapi.json", get(api::openapi))
+        .nest_service("/mcp", mcp)
         .fallback(api::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(server)
