@@ -34,7 +34,7 @@ const H: i64 = 3_600_000;
 /// 1990-01-01T00:00Z in ms.
 const START: i64 = 631_152_000_000;
 
-struct Station {
+pub(crate) struct Station {
     id: u32,
     lat: f64,
     lon: f64,
@@ -69,21 +69,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let seed: u64 = args.get("seed", 5)?;
     let tmp = tempfile::tempdir()?;
     let layout = dwd_series::OutputLayout::new(tmp.path());
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    let stations: Vec<Station> = (0..n)
-        .map(|i| Station {
-            id: 100 + i as u32,
-            lat: 50.0 + rng.next(2500) as f64 / 1000.0,
-            lon: 9.0 + rng.next(5000) as f64 / 1000.0,
-            height: rng.next(900) as f64,
-        })
-        .collect();
     let hours = years * 8766;
     let t = Instant::now();
-    write_stations(&layout, &stations)?;
-    for s in &stations {
-        write_series(&layout, s, hours, &mut rng)?;
-    }
+    let stations = write_archive(&layout, n, years, seed)?;
     eprintln!(
         "bench values: wrote {n} stations × {hours} hours in {:.1} s",
         t.elapsed().as_secs_f64()
@@ -209,6 +197,31 @@ fn timed(
         &mut out,
     )?;
     Ok((t.elapsed().as_secs_f64(), r.rows))
+}
+
+/// `n` stations scattered over 50–52.5° N, 9–14° E (ids from 100), each
+/// with `years` of hourly series, and their `stations.parquet` (also the
+/// archive of `bench serve`).
+pub(crate) fn write_archive(
+    layout: &dwd_series::OutputLayout,
+    n: usize,
+    years: i64,
+    seed: u64,
+) -> anyhow::Result<Vec<Station>> {
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let stations: Vec<Station> = (0..n)
+        .map(|i| Station {
+            id: 100 + i as u32,
+            lat: 50.0 + rng.next(2500) as f64 / 1000.0,
+            lon: 9.0 + rng.next(5000) as f64 / 1000.0,
+            height: rng.next(900) as f64,
+        })
+        .collect();
+    write_stations(layout, &stations)?;
+    for s in &stations {
+        write_series(layout, s, years * 8766, &mut rng)?;
+    }
+    Ok(stations)
 }
 
 fn write_stations(layout: &dwd_series::OutputLayout, stations: &[Station]) -> anyhow::Result<()> {

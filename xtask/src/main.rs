@@ -10,6 +10,7 @@
 //! - `fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]`: a synthetic DWD-like mirror
 //! - `bench archive [--dir DIR] [--skip-run]`: crawl, status, stations, verify at the
 //!   archive's real size (758,223 paths from rdwd's index)
+//! - `bench serve [--stations 100] [--years 30] [--dir DIR] [--seconds 10] [--json]`: `climastation serve` under wrk
 //! - `bench python [--wheel PATH] [--rows 1000000] [--runs 5]`: the Leipzig example through
 //!   Python against the CLI, and one million rows handed to pyarrow
 //! - `dist [--out target/dist] [--no-build]`: the stripped binary, shell completions, man pages
@@ -31,6 +32,7 @@ mod bench_chain;
 mod bench_parse;
 mod bench_pipeline;
 mod bench_python;
+mod bench_serve;
 mod bench_source;
 mod bench_tracker;
 mod bench_values;
@@ -79,9 +81,10 @@ fn run() -> anyhow::Result<()> {
                 "values" => bench_values::run(args::Args::parse(opts)?),
                 "python" => bench_python::run(args::Args::parse(opts)?),
                 "archive" => bench_archive::run(args::Args::parse(opts)?),
+                "serve" => bench_serve::run(args::Args::parse(opts)?),
                 other => {
                     bail!(
-                        "unknown benchmark {other:?}; known: tracker, pipeline, source, parse, chain, values, python, archive"
+                        "unknown benchmark {other:?}; known: tracker, pipeline, source, parse, chain, values, python, archive, serve"
                     )
                 }
             }

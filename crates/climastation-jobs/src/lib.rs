@@ -210,7 +210,12 @@ pub struct Session {
     /// How long a reader waits for a run writing a dataset's outputs;
     /// `None`: as long as it takes (the command line).
     lock_wait: Option<std::time::Duration>,
+    /// A reader's stores, open and idle, reused by [`Session::reading`].
+    idle: std::sync::Mutex<Vec<SqliteStore>>,
 }
+
+/// Stores a reader's session keeps open for reuse.
+const IDLE_STORES: usize = 8;
 
 impl Session {
     /// A session over `config`; every configured dataset must be one the
@@ -229,6 +234,7 @@ impl Session {
             config,
             read_only: false,
             lock_wait: None,
+            idle: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -278,6 +284,40 @@ impl Session {
             );
         }
         Ok(store)
+    }
+
+    /// `f` with a store. A reader's session (a server) reuses the stores
+    /// it opened before (an open costs about a millisecond, a request
+    /// little more): they stay open, read-only, while the server runs, so a
+    /// run started meanwhile is not the database's sole user (it migrates
+    /// nothing and takes back a dead run's claims when their leases
+    /// expire). Others open one for the call.
+    pub fn reading<T>(
+        &self,
+        f: impl FnOnce(&SqliteStore) -> Result<T, JobError>,
+    ) -> Result<T, JobError> {
+        if !self.read_only {
+            return f(&self.open_store()?);
+        }
+        let idle = || {
+            self.idle
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        let reused = idle().pop();
+        let store = match reused {
+            Some(s) => s,
+            None => self.open_store()?,
+        };
+        let out = f(&store);
+        // a store that failed may be the reason: it is not kept
+        if out.is_ok() {
+            let mut kept = idle();
+            if kept.len() < IDLE_STORES {
+                kept.push(store);
+            }
+        }
+        out
     }
 
     /// A dataset name the catalog knows (a usage error with the closest

@@ -493,20 +493,22 @@ impl Session {
         if !self.config.paths.progress_db.exists() {
             return Ok(None);
         }
-        let store = self.open_store()?;
         let mut hash = sha2::Sha256::new();
-        for d in datasets {
-            let id = self.dataset(d)?;
-            let mut records = store.outputs(&id)?;
-            records.sort_by(|a, b| a.path.cmp(&b.path));
-            for r in records {
-                hash.update(d.as_bytes());
-                hash.update([0]);
-                hash.update(r.path.as_bytes());
-                hash.update([0]);
-                hash.update(r.sha256);
+        self.reading(|store| {
+            for d in datasets {
+                let id = self.dataset(d)?;
+                let mut records = store.outputs(&id)?;
+                records.sort_by(|a, b| a.path.cmp(&b.path));
+                for r in records {
+                    hash.update(d.as_bytes());
+                    hash.update([0]);
+                    hash.update(r.path.as_bytes());
+                    hash.update([0]);
+                    hash.update(r.sha256);
+                }
             }
-        }
+            Ok(())
+        })?;
         Ok(Some(hash.finalize().into()))
     }
 
@@ -532,14 +534,16 @@ impl Session {
             }
             .into());
         }
-        let store = self.open_store()?;
         let mut problems = Vec::new();
-        for d in datasets {
-            let id = self.dataset(d)?;
-            for p in dwd_series::check::served_problems(&layout, &id, &store, self.lock_wait)? {
-                problems.push((d.to_owned(), p));
+        self.reading(|store| {
+            for d in datasets {
+                let id = self.dataset(d)?;
+                for p in dwd_series::check::served_problems(&layout, &id, store, self.lock_wait)? {
+                    problems.push((d.to_owned(), p));
+                }
             }
-        }
+            Ok(())
+        })?;
         if problems.is_empty() {
             return Ok(());
         }

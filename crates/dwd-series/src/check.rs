@@ -321,15 +321,12 @@ pub fn served_problems(
         }
     }
     // recorded served tables that are gone
+    let mut served: std::collections::BTreeSet<PathBuf> = served.into_iter().collect();
     for (rel, _) in outputs.iter().filter(|(r, _)| {
         r.starts_with("series/") || r.starts_with("metadata/") || r.starts_with("stations.")
     }) {
-        let p = dir.join(rel);
-        if !served.contains(&p) {
-            served.push(p);
-        }
+        served.insert(dir.join(rel));
     }
-    served.sort();
     let mut problems = Vec::new();
     for path in served {
         let rel = crate::ledger::relative(&dir, &path);

@@ -556,8 +556,9 @@ pub async fn status(
             .as_deref()
             .map(|d| s.session.dataset(d))
             .transpose()?;
-        let store = s.session.open_store()?;
-        let rows = s.session.status(&store, dataset.as_ref(), None)?;
+        let rows = s
+            .session
+            .reading(|store| s.session.status(store, dataset.as_ref(), None))?;
         Ok(report::Status::new(&rows))
     })
     .await
@@ -594,8 +595,9 @@ pub async fn status_stream(
             }
             let (s2, d) = (s.clone(), dataset.clone());
             let report = tokio::task::spawn_blocking(move || {
-                let store = s2.session.open_store()?;
-                let rows = s2.session.status(&store, d.as_ref(), None)?;
+                let rows = s2
+                    .session
+                    .reading(|store| s2.session.status(store, d.as_ref(), None))?;
                 Ok::<_, JobError>(report::Status::new(&rows))
             })
             .await;

@@ -253,10 +253,17 @@ impl ChannelWriter {
 }
 
 impl Write for ChannelWriter {
+    /// A large write (an Arrow message of a whole station) goes out chunk
+    /// by chunk as it is copied: no second copy of it builds up here.
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= CHUNK {
-            self.send()?;
+        let mut rest = data;
+        while !rest.is_empty() {
+            let n = (CHUNK - self.buf.len()).min(rest.len());
+            self.buf.extend_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            if self.buf.len() >= CHUNK {
+                self.send()?;
+            }
         }
         Ok(data.len())
     }

@@ -73,8 +73,13 @@ pub fn serve(config: &tracker_config::Config, listen: Option<SocketAddr>) -> any
         limits,
         stopping: stopping.clone(),
     });
+    // the library's work runs on blocking threads: no more of them than
+    // requests answered at once (each holds its buffers and, through
+    // malloc's arenas, memory of its own)
+    let blocking = config.serve.max_concurrent + 2;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(blocking)
         .thread_name("serve")
         .build()
         .context("starting the server's runtime")?;
@@ -173,7 +178,7 @@ fn router(
             .with_cancellation_token(mcp_stop),
     );
     let gate = Arc::new(Gate {
-        slots: Semaphore::new(server.limits.max_concurrent),
+        slots: Arc::new(Semaphore::new(server.limits.max_concurrent)),
         limits: server.limits.clone(),
     });
     Router::new()
@@ -200,7 +205,7 @@ async fn method_not_allowed() -> problem::Problem {
 /// What one request may cost, and the headers every answer carries.
 #[derive(Debug)]
 struct Gate {
-    slots: Semaphore,
+    slots: Arc<Semaphore>,
     limits: tracker_config::Serve,
 }
 
@@ -226,7 +231,33 @@ async fn limit(State(gate): State<Arc<Gate>>, request: Request, next: Next) -> R
     response
 }
 
-async fn admitted(gate: &Gate, request: Request, next: Next) -> Response {
+/// A body that holds its request's slot until it is sent (or dropped).
+struct Holding {
+    body: axum::body::Body,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl http_body::Body for Holding {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+async fn admitted(gate: &Arc<Gate>, request: Request, next: Next) -> Response {
     let query = request.uri().query().map_or(0, str::len);
     if query > gate.limits.max_query_bytes {
         return problem::Problem::new(
@@ -239,7 +270,8 @@ async fn admitted(gate: &Gate, request: Request, next: Next) -> Response {
         .into_response();
     }
     // a slot, or a wait in the queue, then 503
-    let permit = match tokio::time::timeout(gate.limits.queue, gate.slots.acquire()).await {
+    let slots = gate.slots.clone();
+    let permit = match tokio::time::timeout(gate.limits.queue, slots.acquire_owned()).await {
         Ok(Ok(p)) => p,
         _ => {
             return problem::Problem::new(
@@ -254,12 +286,17 @@ async fn admitted(gate: &Gate, request: Request, next: Next) -> Response {
             .into_response();
         }
     };
-    // until the answer's head: a streamed body goes on under the request's
-    // own deadline (the library stops at it)
+    // until the answer's head; a streamed body goes on under the request's
+    // own deadline (the library stops at it), and keeps its slot until its
+    // last byte
     let answer = tokio::time::timeout(gate.limits.request_timeout, next.run(request)).await;
-    drop(permit);
     match answer {
-        Ok(r) => r,
+        Ok(r) => r.map(|body| {
+            axum::body::Body::new(Holding {
+                body,
+                _permit: permit,
+            })
+        }),
         Err(_) => problem::Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
