@@ -194,14 +194,24 @@ impl Served {
     }
 
     /// SIGTERM; the exit code.
-    pub fn stop(mut self) -> Option<i32> {
-        let mut child = self.child.take().unwrap();
+    pub fn stop(self) -> Option<i32> {
+        self.terminate();
+        self.wait()
+    }
+
+    /// SIGTERM, without waiting.
+    pub fn terminate(&self) {
+        let child = self.child.as_ref().unwrap();
         nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(child.id() as i32),
             nix::sys::signal::Signal::SIGTERM,
         )
         .unwrap();
-        child.wait().unwrap().code()
+    }
+
+    /// The exit code, once the server ends.
+    pub fn wait(mut self) -> Option<i32> {
+        self.child.take().unwrap().wait().unwrap().code()
     }
 }
 
@@ -642,4 +652,46 @@ fn the_status_stream_follows_another_process() {
         Some(130),
         "an open event stream does not hold the stop"
     );
+}
+
+/// A request in flight when SIGTERM comes is answered in full before the
+/// server exits 130; new connections are no longer taken. (The request is
+/// kept in flight by a run's lock on the dataset, which the test holds.)
+#[test]
+fn a_request_in_flight_finishes_after_sigterm() {
+    let work = sample_run();
+    let w = work.path();
+    let s = Served::start(w, &[("CLIMASTATION_SERVE__LOCK_WAIT_SECONDS", "20")]);
+    let lock = std::fs::File::open(w.join("data/output/daily/kl/.lock")).unwrap();
+    lock.lock().unwrap();
+    let url = format!(
+        "{}/api/v1/export?resolution=daily&stations=4271&format=csv",
+        s.base
+    );
+    let asked = std::thread::spawn(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut r = agent.get(&url).call().unwrap();
+        let status = r.status().as_u16();
+        (status, r.body_mut().read_to_vec().unwrap())
+    });
+    // the request waits for the lock; then the stop
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(!asked.is_finished(), "the request is in flight");
+    s.terminate();
+    std::thread::sleep(Duration::from_millis(800));
+    let refused = ureq::get(&format!("{}/api/v1/datasets", s.base)).call();
+    assert!(refused.is_err(), "a stopping server takes no new request");
+    lock.unlock().unwrap();
+    let (status, body) = asked.join().unwrap();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let cli = cli_file(
+        w,
+        "climastation export --resolution daily --station 4271 --format csv",
+        "e.csv",
+    );
+    assert_eq!(body, cli, "the whole answer");
+    assert_eq!(s.wait(), Some(130));
 }

@@ -123,6 +123,7 @@ impl SelectionTexts {
 pub struct DatasetsQuery {
     /// Only the datasets of this resolution (`1_minute`, `10_minutes`,
     /// `hourly`, `subdaily`, `daily`, `monthly`, `annual`, `multi_annual`).
+    #[param(example = "daily")]
     pub resolution: Option<String>,
 }
 
@@ -132,11 +133,14 @@ pub struct DatasetsQuery {
 #[into_params(parameter_in = Query)]
 pub struct StationsQuery {
     /// The dataset (`hourly/air_temperature`).
+    #[param(example = "hourly/air_temperature")]
     pub dataset: Option<String>,
     /// Station ids, `44,3987`.
     pub stations: Option<String>,
     /// A place `LAT,LON`; with `radius_km`; nearest first.
+    #[param(example = "49.97,11.52")]
     pub near: Option<String>,
+    #[param(example = "30")]
     pub radius_km: Option<String>,
     /// A box `W,S,E,N`.
     pub bbox: Option<String>,
@@ -171,8 +175,10 @@ impl StationsQuery {
 #[into_params(parameter_in = Query)]
 pub struct SeriesQuery {
     /// The dataset (`hourly/air_temperature`).
+    #[param(example = "daily/kl")]
     pub dataset: Option<String>,
     /// The station id (`44` or `00044`).
+    #[param(example = "4271")]
     pub station: Option<String>,
     /// The first day (`1990-01-01`, or a year).
     pub start: Option<String>,
@@ -196,10 +202,12 @@ pub struct SeriesQuery {
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// The resolution (`hourly`, `daily`, …).
+    #[param(example = "daily")]
     pub resolution: Option<String>,
     /// Datasets of the resolution, `a,b`; every one with series by default.
     pub datasets: Option<String>,
     /// Station ids, `44,3987`.
+    #[param(example = "4271")]
     pub stations: Option<String>,
     /// A place `LAT,LON`, with `radius_km`.
     pub near: Option<String>,
@@ -249,14 +257,18 @@ impl ExportQuery {
 #[into_params(parameter_in = Query)]
 pub struct ValuesQuery {
     /// The place's latitude (degrees north).
+    #[param(example = "49.97")]
     pub lat: Option<String>,
     /// The place's longitude (degrees east).
+    #[param(example = "11.52")]
     pub lon: Option<String>,
     /// The place's height (m), for the lapse rate under idw.
     pub height_m: Option<String>,
     /// The resolution (`hourly`, `daily`, …).
+    #[param(example = "hourly")]
     pub resolution: Option<String>,
     /// Parameters (output names), `a,b`.
+    #[param(example = "temperature_air_mean_2m")]
     pub parameters: Option<String>,
     /// `nearest` (default) or `idw`.
     pub method: Option<String>,
