@@ -238,36 +238,20 @@ fn sha(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn every_endpoint_answers_over_http_as_the_command_line_does() {
     let work = sample_run();
     let w = work.path();
     let db = w.join("progress.db");
     let db_before = sha(&db);
-    let outputs_before: Vec<(PathBuf, Vec<u8>)> = files_below(&w.join("data/output"))
-        .into_iter()
-        .map(|p| {
-            let b = std::fs::read(&p).unwrap();
-            (p, b)
-        })
-        .collect();
+    let outputs_before: Vec<(PathBuf, Vec<u8>)> =
+        crate::fixtures::files_below(&w.join("data/output"))
+            .into_iter()
+            .map(|p| {
+                let b = std::fs::read(&p).unwrap();
+                (p, b)
+            })
+            .collect();
     let s = Served::start(w, &[]);
 
     // the catalog

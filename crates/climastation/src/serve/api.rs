@@ -122,6 +122,24 @@ async fn tagged(
     r
 }
 
+/// A table endpoint's answer under its ETag.
+async fn table_answer(
+    s: &Shared,
+    headers: &HeaderMap,
+    uri: &Uri,
+    q: Option<&str>,
+    scope: Scope,
+    endpoint: TableEndpoint,
+) -> Response {
+    tagged(s, headers, uri, scope, async {
+        match endpoint(s, q) {
+            Ok((format, job)) => body::table(format, s.limits.max_json_rows, job).await,
+            Err(p) => p.into_response(),
+        }
+    })
+    .await
+}
+
 /// A dataset's resolution and itself, when the catalog knows it.
 fn dataset_scope(dataset: Option<&str>) -> Scope {
     let d = dataset?;
@@ -331,13 +349,7 @@ pub async fn series(
     let scope: Scope = query::parse::<SeriesQuery>(q.as_deref())
         .ok()
         .and_then(|q| dataset_scope(q.dataset.as_deref()));
-    tagged(&s, &headers, &uri, scope, async {
-        match series_job(&s, q.as_deref()) {
-            Ok((format, job)) => body::table(format, s.limits.max_json_rows, job).await,
-            Err(p) => p.into_response(),
-        }
-    })
-    .await
+    table_answer(&s, &headers, &uri, q.as_deref(), scope, series_job).await
 }
 
 pub fn series_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
@@ -416,16 +428,10 @@ pub async fn export(
             let r = q.resolution.as_deref()?.parse().ok()?;
             Some((r, query::list(&q.datasets)))
         });
-    tagged(&s, &headers, &uri, scope, async {
-        match export_job(&s, q.as_deref()) {
-            Ok((format, job)) => body::table(format, s.limits.max_json_rows, job).await,
-            Err(p) => p.into_response(),
-        }
-    })
-    .await
+    table_answer(&s, &headers, &uri, q.as_deref(), scope, export_job).await
 }
 
-fn export_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
+pub fn export_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
     let q: ExportQuery = query::parse(q)?;
     let resolution = query::resolution(&query::required(Field::Resolution, q.resolution.clone())?)?;
     let format = TableFormat::parse(&q.format)?;
@@ -480,13 +486,7 @@ pub async fn values(
     let scope: Scope = query::parse::<ValuesQuery>(q.as_deref())
         .ok()
         .and_then(|q| Some((q.resolution.as_deref()?.parse().ok()?, Vec::new())));
-    tagged(&s, &headers, &uri, scope, async {
-        match values_job(&s, q.as_deref()) {
-            Ok((format, job)) => body::table(format, s.limits.max_json_rows, job).await,
-            Err(p) => p.into_response(),
-        }
-    })
-    .await
+    table_answer(&s, &headers, &uri, q.as_deref(), scope, values_job).await
 }
 
 pub fn values_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
