@@ -679,3 +679,130 @@ fn a_request_in_flight_finishes_after_sigterm() {
     assert_eq!(body, cli, "the whole answer");
     assert_eq!(s.wait(), Some(130));
 }
+
+/// `/mcp` spoken as an MCP client speaks it (JSON-RPC over streamable
+/// HTTP: initialize, initialized, then requests with the session id): the
+/// tools are listed, and values at the sample's hourly place are the
+/// numbers `climastation values` writes. (CI also drives it with the MCP
+/// Python SDK: `tests/clients/mcp_check.py`.)
+#[test]
+fn the_mcp_tools_answer_as_the_command_line_does() {
+    let work = sample_run();
+    let w = work.path();
+    let s = Served::start(w, &[]);
+    let url = format!("{}/mcp", s.base);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let post = |session: Option<&str>, body: serde_json::Value| {
+        let mut req = agent
+            .post(&url)
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json, text/event-stream")
+            .header("MCP-Protocol-Version", "2025-06-18");
+        if let Some(id) = session {
+            req = req.header("Mcp-Session-Id", id);
+        }
+        let mut r = req.send(body.to_string()).unwrap();
+        let status = r.status().as_u16();
+        let id = r
+            .headers()
+            .get("mcp-session-id")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let text = r.body_mut().read_to_string().unwrap();
+        // a JSON answer, or the `data:` event holding the response
+        let message = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: ").or(Some(l)))
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|v| v.get("result").is_some() || v.get("error").is_some());
+        (status, id, message)
+    };
+    let (status, session, init) = post(
+        None,
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "climastation-tests", "version": "1"}}}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        init.unwrap()["result"]["serverInfo"]["name"],
+        "climastation"
+    );
+    let session = session.expect("a session id");
+    let (status, _, _) = post(
+        Some(&session),
+        serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    );
+    assert!(status == 202 || status == 200, "{status}");
+    let call = |id: u64, method: &str, params: serde_json::Value| {
+        post(
+            Some(&session),
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+        )
+        .2
+        .unwrap_or_else(|| panic!("no answer to {method}"))
+    };
+    let tools = call(2, "tools/list", serde_json::json!({}));
+    let names: Vec<&str> = tools["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    for t in [
+        "list_datasets",
+        "find_stations",
+        "station_series",
+        "values_at_place",
+    ] {
+        assert!(names.contains(&t), "{names:?}");
+    }
+    let tool = |id: u64, name: &str, args: serde_json::Value| {
+        let r = call(
+            id,
+            "tools/call",
+            serde_json::json!({"name": name, "arguments": args}),
+        );
+        let result = r["result"].clone();
+        let text = result["content"][0]["text"].as_str().unwrap().to_owned();
+        (result["isError"] == true, text)
+    };
+    let (failed, text) = tool(
+        3,
+        "values_at_place",
+        serde_json::json!({"latitude": 49.97, "longitude": 11.52, "resolution": "hourly",
+            "parameters": ["temperature_air_mean_2m"], "start": "2018-09-15", "end": "2018-09-16"}),
+    );
+    assert!(!failed, "{text}");
+    let ours: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let cli = cli_file(
+        w,
+        "climastation values --at 49.97,11.52 --resolution hourly --parameters temperature_air_mean_2m --from 2018-09-15 --to 2018-09-16 --format jsonl",
+        "v.jsonl",
+    );
+    let cli: Vec<serde_json::Value> = String::from_utf8(cli)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let rows = ours["rows"].as_array().unwrap();
+    assert!(!cli.is_empty());
+    assert_eq!(rows.len(), cli.len());
+    for (a, b) in rows.iter().zip(&cli) {
+        for k in [
+            "timestamp_utc",
+            "temperature_air_mean_2m",
+            "temperature_air_mean_2m_stations",
+        ] {
+            assert_eq!(a[k], b[k], "{k}");
+        }
+    }
+    let (failed, text) = tool(
+        4,
+        "station_series",
+        serde_json::json!({"dataset": "hourly/air_temperature", "station": 99999}),
+    );
+    assert!(failed && text.contains("99999"), "{text}");
+}
