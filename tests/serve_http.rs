@@ -535,6 +535,25 @@ fn limits_damage_and_addresses_are_answered_as_problems() {
             "{detail}"
         );
     }
+    // two series swapped (the same station's of two datasets): each is
+    // refused as not what the runs wrote
+    let a = w.join("data/output/10_minutes/solar/series/01766.parquet");
+    let b = w.join("data/output/10_minutes/extreme_wind/series/01766.parquet");
+    let tmp = w.join("swap.parquet");
+    std::fs::rename(&a, &tmp).unwrap();
+    std::fs::rename(&b, &a).unwrap();
+    std::fs::rename(&tmp, &b).unwrap();
+    for dataset in ["10_minutes/solar", "10_minutes/extreme_wind"] {
+        let p = s
+            .get(&format!(
+                "/api/v1/series?dataset={dataset}&station=1766&format=csv"
+            ))
+            .problem(409, None);
+        assert!(
+            p["detail"].as_str().unwrap().contains("01766.parquet"),
+            "{p}"
+        );
+    }
     drop(s);
 
     // a run writing a dataset's outputs (its lock held): 503 after the
