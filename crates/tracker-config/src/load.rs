@@ -159,7 +159,7 @@ fn validate(
         datasets,
         selection,
         values: validate_values(&raw.values, figment)?,
-        serve: validate_serve(&raw.serve, figment)?,
+        serve: check.serve(&raw.serve)?,
         origins: [
             "processing.workers",
             "processing.memory_limit_mb_per_worker",
@@ -214,6 +214,57 @@ impl Check<'_> {
         } else {
             Err(self.invalid(key, format!("{v} is out of range {lo}..={hi}")))
         }
+    }
+
+    /// Seconds above 0, at most `most`.
+    fn seconds(&self, key: &'static str, s: f64, most: f64) -> Result<Duration, ConfigError> {
+        if s > 0.0 && s <= most {
+            Ok(Duration::from_secs_f64(s))
+        } else {
+            Err(self.invalid(key, format!("{s}: give seconds above 0, at most {most}")))
+        }
+    }
+
+    /// The address, the origins and the limits of `serve`.
+    fn serve(&self, v: &RawServe) -> Result<Serve, ConfigError> {
+        let listen: std::net::SocketAddr = v.listen.trim().parse().map_err(|_| {
+            self.invalid(
+                "serve.listen",
+                format!("{:?}: give HOST:PORT, e.g. 127.0.0.1:8080", v.listen),
+            )
+        })?;
+        for origin in &v.cors_origins {
+            let o = origin.trim();
+            if !(o.starts_with("http://") || o.starts_with("https://")) || o.ends_with('/') {
+                return Err(self.invalid(
+                    "serve.cors_origins",
+                    format!(
+                        "{origin:?}: give an origin like https://example.org (scheme, host, port; no path)"
+                    ),
+                ));
+            }
+        }
+        Ok(Serve {
+            listen,
+            allow_remote: v.allow_remote,
+            cors_origins: v.cors_origins.iter().map(|o| o.trim().to_owned()).collect(),
+            max_json_rows: self.in_range("serve.max_json_rows", v.max_json_rows, 1, 100_000_000)?,
+            max_concurrent: self.in_range("serve.max_concurrent", v.max_concurrent, 1, 4096)?
+                as usize,
+            queue: self.seconds("serve.queue_seconds", v.queue_seconds, 3600.0)?,
+            request_timeout: self.seconds(
+                "serve.request_timeout_seconds",
+                v.request_timeout_seconds,
+                86_400.0,
+            )?,
+            max_query_bytes: self.in_range(
+                "serve.max_query_bytes",
+                v.max_query_bytes,
+                1,
+                1 << 20,
+            )? as usize,
+            lock_wait: self.seconds("serve.lock_wait_seconds", v.lock_wait_seconds, 3600.0)?,
+        })
     }
 
     /// Workers, memory limits (the total must hold every worker's share),
@@ -378,63 +429,6 @@ impl Check<'_> {
         }
         Ok(datasets)
     }
-}
-
-fn validate_serve(v: &RawServe, figment: &Figment) -> Result<Serve, ConfigError> {
-    let bad = |key: &'static str, message: String| ConfigError::Invalid {
-        key,
-        origin: origin(figment, key),
-        message,
-    };
-    let listen: std::net::SocketAddr = v.listen.trim().parse().map_err(|_| {
-        bad(
-            "serve.listen",
-            format!("{:?}: give HOST:PORT, e.g. 127.0.0.1:8080", v.listen),
-        )
-    })?;
-    let seconds = |key: &'static str, s: f64, most: f64| {
-        if s > 0.0 && s <= most {
-            Ok(Duration::from_secs_f64(s))
-        } else {
-            Err(bad(
-                key,
-                format!("{s}: give seconds above 0, at most {most}"),
-            ))
-        }
-    };
-    let count = |key: &'static str, n: i64, most: i64| {
-        if (1..=most).contains(&n) {
-            Ok(n)
-        } else {
-            Err(bad(key, format!("{n}: give 1 to {most}")))
-        }
-    };
-    for origin in &v.cors_origins {
-        let o = origin.trim();
-        if !(o.starts_with("http://") || o.starts_with("https://")) || o.ends_with('/') {
-            return Err(bad(
-                "serve.cors_origins",
-                format!(
-                    "{origin:?}: give an origin like https://example.org (scheme, host, port; no path)"
-                ),
-            ));
-        }
-    }
-    Ok(Serve {
-        listen,
-        allow_remote: v.allow_remote,
-        cors_origins: v.cors_origins.iter().map(|o| o.trim().to_owned()).collect(),
-        max_json_rows: count("serve.max_json_rows", v.max_json_rows, 100_000_000)? as u64,
-        max_concurrent: count("serve.max_concurrent", v.max_concurrent, 4096)? as usize,
-        queue: seconds("serve.queue_seconds", v.queue_seconds, 3600.0)?,
-        request_timeout: seconds(
-            "serve.request_timeout_seconds",
-            v.request_timeout_seconds,
-            86_400.0,
-        )?,
-        max_query_bytes: count("serve.max_query_bytes", v.max_query_bytes, 1 << 20)? as usize,
-        lock_wait: seconds("serve.lock_wait_seconds", v.lock_wait_seconds, 3600.0)?,
-    })
 }
 
 fn validate_values(v: &RawValues, figment: &Figment) -> Result<Values, ConfigError> {
