@@ -30,7 +30,15 @@ pub struct Server {
 pub type Shared = Arc<Server>;
 
 /// A table endpoint's query parsed into its format and its job.
-pub type TableEndpoint = fn(&Shared, Option<&str>) -> Result<(TableFormat, body::Job), Problem>;
+pub type TableEndpoint = fn(&Shared, Option<&str>) -> Result<Table, Problem>;
+
+/// A table request, parsed: how it is written, which tables it reads (for
+/// its ETag) and the work that hands its rows on.
+pub struct Table {
+    pub format: TableFormat,
+    pub scope: Scope,
+    pub job: body::Job,
+}
 
 /// `f` on a blocking thread (the library reads files and SQLite).
 async fn blocking<T: Send + 'static>(
@@ -68,7 +76,7 @@ impl Drop for Deadline {
 }
 
 /// The tables an answer reads: a resolution's datasets, or some of them.
-type Scope = Option<(dwd_catalog::Resolution, Vec<String>)>;
+pub type Scope = Option<(dwd_catalog::Resolution, Vec<String>)>;
 
 /// A strong ETag for the request `uri` over `scope`'s tables: their
 /// ledger fingerprint, the endpoint and its query, this program's version.
@@ -122,22 +130,21 @@ async fn tagged(
     r
 }
 
-/// A table endpoint's answer under its ETag.
+/// A table endpoint's answer under its ETag; its query parsed once.
 async fn table_answer(
     s: &Shared,
     headers: &HeaderMap,
     uri: &Uri,
     q: Option<&str>,
-    scope: Scope,
     endpoint: TableEndpoint,
 ) -> Response {
-    tagged(s, headers, uri, scope, async {
-        match endpoint(s, q) {
-            Ok((format, job)) => body::table(format, s.limits.max_json_rows, job).await,
-            Err(p) => p.into_response(),
+    match endpoint(s, q) {
+        Ok(t) => {
+            let answer = body::table(t.format, s.limits.max_json_rows, t.job);
+            tagged(s, headers, uri, t.scope, answer).await
         }
-    })
-    .await
+        Err(p) => p.into_response(),
+    }
 }
 
 /// A dataset's resolution and itself, when the catalog knows it.
@@ -190,19 +197,20 @@ pub async fn stations(
     uri: Uri,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let scope = query::parse::<StationsQuery>(q.as_deref())
-        .ok()
-        .and_then(|q| dataset_scope(q.dataset.as_deref()));
+    let q: StationsQuery = match query::parse(q.as_deref()) {
+        Ok(q) => q,
+        Err(p) => return p.into_response(),
+    };
+    let scope = dataset_scope(q.dataset.as_deref());
     tagged(&s, &headers, &uri, scope, async {
-        stations_answer(s.clone(), q)
+        stations_answer(&s, &q)
             .await
             .unwrap_or_else(IntoResponse::into_response)
     })
     .await
 }
 
-async fn stations_answer(s: Shared, q: Option<String>) -> Result<Response, Problem> {
-    let q: StationsQuery = query::parse(q.as_deref())?;
+async fn stations_answer(s: &Shared, q: &StationsQuery) -> Result<Response, Problem> {
     let format = match q.format.as_deref().map(str::trim) {
         None | Some("json") => "json",
         Some("geojson") => "geojson",
@@ -214,7 +222,7 @@ async fn stations_answer(s: Shared, q: Option<String>) -> Result<Response, Probl
             ));
         }
     };
-    let report = stations_report(&s, &q).await?;
+    let report = stations_report(s, q).await?;
     Ok(match format {
         "geojson" => (
             [(header::CONTENT_TYPE, "application/geo+json")],
@@ -346,15 +354,13 @@ pub async fn series(
     uri: Uri,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let scope: Scope = query::parse::<SeriesQuery>(q.as_deref())
-        .ok()
-        .and_then(|q| dataset_scope(q.dataset.as_deref()));
-    table_answer(&s, &headers, &uri, q.as_deref(), scope, series_job).await
+    table_answer(&s, &headers, &uri, q.as_deref(), series_job).await
 }
 
-pub fn series_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
+pub fn series_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
     let q: SeriesQuery = query::parse(q)?;
     let dataset = query::required(Field::Dataset, q.dataset.clone())?;
+    let scope = dataset_scope(Some(&dataset));
     let station = q
         .station
         .as_deref()
@@ -394,7 +400,7 @@ pub fn series_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job
         let done = s.session.export_with(&spec, format, sink)?;
         Ok(report::empty(&done.empty))
     });
-    Ok((format, job))
+    Ok(Table { format, scope, job })
 }
 
 #[utoipa::path(
@@ -422,16 +428,10 @@ pub async fn export(
     uri: Uri,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let scope: Scope = query::parse::<ExportQuery>(q.as_deref())
-        .ok()
-        .and_then(|q| {
-            let r = q.resolution.as_deref()?.parse().ok()?;
-            Some((r, query::list(&q.datasets)))
-        });
-    table_answer(&s, &headers, &uri, q.as_deref(), scope, export_job).await
+    table_answer(&s, &headers, &uri, q.as_deref(), export_job).await
 }
 
-pub fn export_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
+pub fn export_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
     let q: ExportQuery = query::parse(q)?;
     let resolution = query::resolution(&query::required(Field::Resolution, q.resolution.clone())?)?;
     let format = TableFormat::parse(&q.format)?;
@@ -439,6 +439,7 @@ pub fn export_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job
     let with_station = query::flag("with_station", &q.with_station)?;
     let layer = q.selection().layer()?;
     let datasets = query::list(&q.datasets);
+    let scope = Some((resolution, datasets.clone()));
     let parameters = query::list(&q.parameters);
     let s = s.clone();
     let deadline = Deadline::new(s.limits.request_timeout);
@@ -455,7 +456,7 @@ pub fn export_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job
         let done = s.session.export_with(&spec, format, sink)?;
         Ok(report::empty(&done.empty))
     });
-    Ok((format, job))
+    Ok(Table { format, scope, job })
 }
 
 #[utoipa::path(
@@ -483,13 +484,10 @@ pub async fn values(
     uri: Uri,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let scope: Scope = query::parse::<ValuesQuery>(q.as_deref())
-        .ok()
-        .and_then(|q| Some((q.resolution.as_deref()?.parse().ok()?, Vec::new())));
-    table_answer(&s, &headers, &uri, q.as_deref(), scope, values_job).await
+    table_answer(&s, &headers, &uri, q.as_deref(), values_job).await
 }
 
-pub fn values_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job), Problem> {
+pub fn values_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
     let q: ValuesQuery = query::parse(q)?;
     let lat: f64 = query::number("lat", &q.lat)?
         .ok_or_else(|| Problem::bad("lat", "lat is required (degrees north)"))?;
@@ -511,6 +509,7 @@ pub fn values_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job
                 .map_err(|why| Problem::bad(name(Field::Method), format!("method {m:?}: {why}")))
         })
         .transpose()?;
+    let scope = Some((resolution, Vec::new()));
     let request = climastation_jobs::ValuesRequest {
         resolution,
         parameters: query::list(&q.parameters),
@@ -531,7 +530,7 @@ pub fn values_job(s: &Shared, q: Option<&str>) -> Result<(TableFormat, body::Job
             .values_with(&request, &deadline.cancel, format, sink)?;
         Ok(report::empty(&done.empty))
     });
-    Ok((format, job))
+    Ok(Table { format, scope, job })
 }
 
 #[utoipa::path(

@@ -84,39 +84,12 @@ pub async fn table(format: TableFormat, max_json_rows: u64, job: Job) -> Respons
     }
 }
 
-/// Rows in memory up to a cap.
-struct Capped {
-    rows: Rows,
-    count: u64,
-    cap: u64,
-    over: bool,
-}
-
-impl RowSink for Capped {
-    fn begin(&mut self, schema: SchemaRef, rules: Vec<KeyValue>) -> Result<(), ExportError> {
-        self.rows.begin(schema, rules)
-    }
-
-    fn batch(&mut self, batch: RecordBatch) -> Result<(), ExportError> {
-        self.count += batch.num_rows() as u64;
-        if self.count > self.cap {
-            self.over = true;
-            return Err(ExportError::Io(std::io::Error::other("row cap")));
-        }
-        self.rows.batch(batch)
-    }
-}
-
 async fn json_table(cap: u64, job: Job) -> Response {
     let built = tokio::task::spawn_blocking(move || {
-        let mut capped = Capped {
-            rows: Rows::default(),
-            count: 0,
-            cap,
-            over: false,
-        };
+        // the rows up to the cap, and whether there were more
+        let mut capped = Head::new(usize::try_from(cap).unwrap_or(usize::MAX));
         let done = job(&mut capped, Format::Parquet);
-        if capped.over {
+        if capped.more {
             return Err(Problem::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
@@ -173,9 +146,9 @@ fn json_body(rows: &Rows, empty: &[String]) -> Result<Vec<u8>, ExportError> {
     Ok(out)
 }
 
-/// The first `limit` rows, for an answer that must stay small (an
-/// assistant's tool result); `more` says whether there were others. It
-/// stops the reading once it has them.
+/// The first `limit` rows, for an answer that must stay small (a JSON
+/// table under its row cap, an assistant's tool result); `more` says
+/// whether there were others. It stops the reading once it has them.
 pub struct Head {
     pub rows: Rows,
     pub limit: usize,
@@ -357,28 +330,19 @@ async fn streamed(format: TableFormat, job: Job) -> Response {
             tx,
             buf: Vec::with_capacity(CHUNK),
         };
-        let result = match format {
-            TableFormat::Arrow => {
-                let mut sink = ArrowIpc {
-                    out: Some(out),
-                    writer: None,
-                    schema: None,
-                };
-                let mut started = Started {
-                    inner: &mut sink,
-                    started: Some(started_tx),
-                };
-                job(&mut started, format.plan())
-            }
-            _ => {
-                let mut sink = Encoded::new(format.plan(), out);
-                let mut started = Started {
-                    inner: &mut sink,
-                    started: Some(started_tx),
-                };
-                job(&mut started, format.plan())
-            }
+        let mut sink: Box<dyn RowSink> = match format {
+            TableFormat::Arrow => Box::new(ArrowIpc {
+                out: Some(out),
+                writer: None,
+                schema: None,
+            }),
+            _ => Box::new(Encoded::new(format.plan(), out)),
         };
+        let mut started = Started {
+            inner: sink.as_mut(),
+            started: Some(started_tx),
+        };
+        let result = job(&mut started, format.plan());
         if let Err(e) = &result {
             // after the rows began: cut the body, so the client sees an
             // incomplete answer, never a short one that looks whole

@@ -145,7 +145,7 @@ impl Tools {
         job: api::TableEndpoint,
     ) -> Result<String, String> {
         let limit = limit.unwrap_or(ROWS).clamp(1, MOST);
-        let (_, work) = job(&self.server, Some(&q)).map_err(said)?;
+        let work = job(&self.server, Some(&q)).map_err(said)?.job;
         let answer = tokio::task::spawn_blocking(move || {
             let mut head = Head::new(limit);
             let done = work(&mut head, dwd_series::output::Format::Parquet);
