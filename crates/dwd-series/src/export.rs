@@ -257,6 +257,50 @@ pub fn stations(layout: &OutputLayout, dataset: &str) -> Result<Vec<ListedStatio
     Ok(out)
 }
 
+/// Rows of one merged series per UTC year of `timestamp_utc`, ascending:
+/// which years a station's series covers (only that column is read).
+pub fn rows_per_year(path: &std::path::Path) -> Result<Vec<(i16, u64)>, ExportError> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path)?)?;
+    let mask = ProjectionMask::columns(builder.parquet_schema(), ["timestamp_utc"]);
+    let reader = builder.with_projection(mask).build()?;
+    let mut years: BTreeMap<i16, u64> = BTreeMap::new();
+    for b in reader {
+        let b = b?;
+        let Some(col) = b.column_by_name("timestamp_utc") else {
+            continue;
+        };
+        let Some(ts) = col.as_primitive_opt::<TimestampMillisecondType>() else {
+            return Err(ExportError::Arrow(arrow_schema::ArrowError::SchemaError(
+                format!(
+                    "{}: timestamp_utc is {}, not a timestamp in milliseconds",
+                    path.display(),
+                    col.data_type()
+                ),
+            )));
+        };
+        // the year's bounds are kept: a series is in time order
+        let mut span: Option<(i64, i64, i16)> = None;
+        for t in ts.iter().flatten() {
+            let year = match span {
+                Some((from, to, y)) if (from..to).contains(&t) => y,
+                _ => {
+                    let Ok(stamp) = jiff::Timestamp::from_millisecond(t) else {
+                        continue;
+                    };
+                    let y = jiff::tz::TimeZone::UTC.to_datetime(stamp).year();
+                    let bound = |y: i16| jiff::civil::Date::new(y, 1, 1).ok().and_then(ms);
+                    if let (Some(from), Some(to)) = (bound(y), bound(y + 1)) {
+                        span = Some((from, to, y));
+                    }
+                    y
+                }
+            };
+            *years.entry(year).or_default() += 1;
+        }
+    }
+    Ok(years.into_iter().collect())
+}
+
 pub(crate) fn ms(d: jiff::civil::Date) -> Option<i64> {
     jiff::tz::TimeZone::UTC
         .to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
@@ -506,6 +550,20 @@ fn chosen_columns(sets: &[SeriesSet], spec: &Spec) -> Result<Vec<(String, Column
                 ));
             }
         }
+        // a quality column named in a field's metadata is named as this
+        // table shows it
+        for (_, f) in &mut chosen {
+            let shown_quality = f
+                .metadata()
+                .get("quality_column")
+                .and_then(|q| cols.iter().find(|(name, _)| name == q))
+                .map(|(_, shown)| shown.clone());
+            if let Some(q) = shown_quality {
+                let mut meta = f.metadata().clone();
+                meta.insert("quality_column".to_owned(), q);
+                *f = f.clone().with_metadata(meta);
+            }
+        }
         if !chosen.is_empty() {
             plan.push((dataset.clone(), chosen));
         }
@@ -532,21 +590,22 @@ fn chosen_columns(sets: &[SeriesSet], spec: &Spec) -> Result<Vec<(String, Column
 fn long_params(columns: &[(String, Columns)]) -> Vec<LongParam> {
     let mut out = Vec::new();
     for (dataset, cols) in columns {
+        // `quality_column` names the column as this table shows it
         let quality_of = |f: &Field| {
             let q = f.metadata().get("quality_column")?;
             cols.iter()
-                .find(|(name, _)| name == q)
+                .find(|(_, qf)| qf.name() == q)
                 .map(|(_, qf)| qf.name().clone())
         };
-        let is_quality = |name: &str| {
+        let is_quality = |name: &str, shown: &str| {
             name == "quality"
                 || name.starts_with("quality_")
                 || cols.iter().any(|(_, f)| {
-                    f.metadata().get("quality_column").map(String::as_str) == Some(name)
+                    f.metadata().get("quality_column").map(String::as_str) == Some(shown)
                 })
         };
         for (name, f) in cols {
-            if is_quality(name) || !f.data_type().is_numeric() {
+            if is_quality(name, f.name()) || !f.data_type().is_numeric() {
                 continue;
             }
             out.push(LongParam {
@@ -845,6 +904,26 @@ mod tests {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         crate::encode::write_parquet(&batch, Vec::new(), std::fs::File::create(path).unwrap())
             .unwrap();
+    }
+
+    #[test]
+    fn rows_per_year_counts_each_utc_year_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = OutputLayout::new(dir.path());
+        // hours from 1970-01-01: the last hour of 1970, two of 1971, then
+        // 1973 (1972 has none)
+        let h1971 = 365 * 24;
+        let h1973 = (365 + 365 + 366) * 24;
+        series(
+            &layout,
+            "hourly/air_temperature",
+            "temperature_air_mean_2m",
+            "°C",
+            &[h1971 - 1, h1971, h1971 + 1, h1973 + 5],
+            1.0,
+        );
+        let years = rows_per_year(&layout.series("hourly/air_temperature", "00044")).unwrap();
+        assert_eq!(years, vec![(1970, 1), (1971, 2), (1973, 1)]);
     }
 
     fn lab() -> (tempfile::TempDir, OutputLayout) {
