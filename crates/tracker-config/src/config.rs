@@ -138,6 +138,18 @@ pub struct Serve {
     pub request_timeout: Duration,
     pub max_query_bytes: usize,
     pub lock_wait: Duration,
+    /// The page's base map from a tile server; none: the bundled outline.
+    pub tiles: Option<Tiles>,
+}
+
+/// A tile server for the page's base map (`serve.tile_url`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tiles {
+    /// With `{z}`, `{x}` and `{y}`.
+    pub url: String,
+    /// Scheme, host and port of `url`: what the page may load images from.
+    pub origin: String,
+    pub attribution: String,
 }
 
 /// Parallel workers a run may have: the configuration's and a run's own

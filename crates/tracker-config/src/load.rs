@@ -244,7 +244,12 @@ impl Check<'_> {
                 ));
             }
         }
+        let tiles = match v.tile_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(url) => Some(self.tiles(url, &v.tile_attribution)?),
+        };
         Ok(Serve {
+            tiles,
             listen,
             allow_remote: v.allow_remote,
             cors_origins: v.cors_origins.iter().map(|o| o.trim().to_owned()).collect(),
@@ -264,6 +269,38 @@ impl Check<'_> {
                 1 << 20,
             )? as usize,
             lock_wait: self.seconds("serve.lock_wait_seconds", v.lock_wait_seconds, 3600.0)?,
+        })
+    }
+
+    /// `serve.tile_url`: http(s), a host, and the `{z}`, `{x}`, `{y}` of
+    /// a tile; its origin is what the page may load images from.
+    fn tiles(&self, url: &str, attribution: &str) -> Result<Tiles, ConfigError> {
+        let bad = |why: &str| {
+            self.invalid(
+                "serve.tile_url",
+                format!(
+                    "{url:?}: {why}, e.g. https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png"
+                ),
+            )
+        };
+        let rest = url
+            .strip_prefix("https://")
+            .map(|r| ("https://", r))
+            .or_else(|| url.strip_prefix("http://").map(|r| ("http://", r)));
+        let Some((scheme, rest)) = rest else {
+            return Err(bad("give an http or https address"));
+        };
+        let host = rest.split('/').next().unwrap_or("");
+        if host.is_empty() || host.contains(['{', '}', ' ', '"', '\'', ';']) {
+            return Err(bad("give a fixed host"));
+        }
+        if !["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p)) {
+            return Err(bad("the address needs {z}, {x} and {y}"));
+        }
+        Ok(Tiles {
+            url: url.to_owned(),
+            origin: format!("{scheme}{host}"),
+            attribution: attribution.trim().to_owned(),
         })
     }
 

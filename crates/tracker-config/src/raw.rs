@@ -49,6 +49,11 @@ pub struct RawServe {
     pub max_query_bytes: i64,
     /// A reader waits this long for a dataset a run is writing, then 503.
     pub lock_wait_seconds: f64,
+    /// The page's base map from a tile server (`https://…/{z}/{x}/{y}.png`)
+    /// instead of the bundled outline of Germany; none: offline.
+    pub tile_url: Option<String>,
+    /// Credit shown under tiles (the tile server's terms ask for one).
+    pub tile_attribution: String,
 }
 
 impl Default for RawServe {
@@ -63,6 +68,8 @@ impl Default for RawServe {
             request_timeout_seconds: 120.0,
             max_query_bytes: 8192,
             lock_wait_seconds: 2.0,
+            tile_url: None,
+            tile_attribution: String::new(),
         }
     }
 }

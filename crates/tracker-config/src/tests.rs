@@ -321,3 +321,31 @@ fn a_new_data_dir_takes_the_paths_under_the_old_one_along() {
         "a path set elsewhere stays"
     );
 }
+
+#[test]
+fn a_tile_server_is_off_by_default_and_checked_when_given() {
+    Jail::expect_with(|jail| {
+        assert_eq!(load(&Sources::default()).unwrap().serve.tiles, None);
+        jail.create_file(
+            "user.yaml",
+            "serve:\n  tile_url: https://tile.openstreetmap.org/{z}/{x}/{y}.png\n  tile_attribution: \"© OpenStreetMap contributors\"\n",
+        )?;
+        let t = load(&sources(jail, Some("user.yaml")))
+            .unwrap()
+            .serve
+            .tiles
+            .unwrap();
+        assert_eq!(t.origin, "https://tile.openstreetmap.org");
+        assert_eq!(t.attribution, "© OpenStreetMap contributors");
+        for bad in [
+            "ftp://x.org/{z}/{x}/{y}.png",
+            "https://x.org/tiles.png",
+            "https://{s}.x.org/{z}/{x}/{y}.png",
+        ] {
+            jail.create_file("bad.yaml", &format!("serve:\n  tile_url: \"{bad}\"\n"))?;
+            let e = load_err(jail, Some("bad.yaml"));
+            assert!(e.contains("serve.tile_url"), "{bad}: {e}");
+        }
+        Ok(())
+    });
+}
