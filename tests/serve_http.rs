@@ -265,6 +265,17 @@ fn every_endpoint_answers_over_http_as_the_command_line_does() {
         .map(|d| d["name"].as_str().unwrap().to_owned())
         .collect();
     assert!(names.contains(&"daily/kl".to_owned()), "{names:?}");
+    assert!(names.contains(&"daily/more_precip".to_owned()), "{names:?}");
+    // only what the archive holds
+    let held: Vec<String> = s
+        .get("/api/v1/datasets?resolution=daily&archived=true")
+        .json()["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(held, ["daily/kl"]);
     s.get("/api/v1/datasets?resolution=weekly")
         .problem(404, Some("resolution"));
     s.get("/api/v1/datasets?resolutoin=daily")
@@ -290,7 +301,7 @@ fn every_endpoint_answers_over_http_as_the_command_line_does() {
     let csv = s.get(&format!("{near}&format=csv"));
     assert!(csv.content_type.starts_with("text/csv"));
     assert!(csv.text().starts_with(
-        "station_id,name,state,latitude,longitude,height_m,first_date,last_date,distance_km\n320,"
+        "station_id,name,state,latitude,longitude,height_m,first_date,last_date,distance_km,series_rows\n320,"
     ));
     assert_eq!(csv.text().lines().count(), d.len() + 1);
     let geo = s.get(&format!("{near}&format=geojson"));
@@ -334,6 +345,24 @@ fn every_endpoint_answers_over_http_as_the_command_line_does() {
     assert!(rows > 0);
     assert_eq!(j["columns"][0], "station_id");
     assert!(j["meta"]["merge_rule"].as_str().is_some(), "{}", j["meta"]);
+    // each value column's unit, and the column of this table with its
+    // quality level (renamed by the join: `air_temperature_quality`)
+    let t = &j["fields"]["temperature_air_mean_2m"];
+    assert_eq!(t["unit"], "°C", "{}", j["fields"]);
+    assert_eq!(t["dwd_code"], "TT_TU");
+    assert_eq!(t["quality_column"], "air_temperature_quality");
+    assert!(
+        j["columns"]
+            .as_array()
+            .unwrap()
+            .contains(&t["quality_column"])
+    );
+    // the station's list says it has a series of these rows
+    assert_eq!(
+        st["stations"][0]["series_rows"], rows as u64,
+        "{}",
+        st["stations"][0]
+    );
     assert_eq!(j["empty"], serde_json::json!([]));
     let arrow = s.get(&format!("{q}&format=arrow"));
     assert_eq!(arrow.content_type, "application/vnd.apache.arrow.stream");
@@ -825,3 +854,4 @@ fn the_mcp_tools_answer_as_the_command_line_does() {
     );
     assert!(failed && text.contains("99999"), "{text}");
 }
+

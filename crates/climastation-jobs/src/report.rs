@@ -178,6 +178,8 @@ pub struct LastFailure {
     pub cause: Option<&'static str>,
     pub message: Option<String>,
     pub at: Option<String>,
+    /// What mends it, in the front end's words.
+    pub fix: String,
 }
 
 /// `status`: one dataset.
@@ -207,7 +209,8 @@ pub struct Status {
 }
 
 impl Status {
-    pub fn new(rows: &[StatusRow]) -> Status {
+    /// The report of `rows`; a failure's fix spelled by `spell`.
+    pub fn new(rows: &[StatusRow], spell: &dyn Spelling) -> Status {
         let mut totals = StatusCounts::default();
         let datasets = rows
             .iter()
@@ -243,6 +246,7 @@ impl Status {
                         cause: f.cause.map(|c| c.as_str()),
                         message: f.message.clone(),
                         at: time_opt(f.at),
+                        fix: fix_hint(f.kind, f.cause).render(spell),
                     }),
                     selection: r.selection.clone(),
                 }
@@ -549,6 +553,11 @@ pub struct Station {
     pub last_date: String,
     /// From the selection's place, when it has one.
     pub distance_km: Option<f64>,
+    /// Listed from a converted archive: the rows of the station's merged
+    /// series as the output ledger records them (0: the station has none).
+    /// Absent from a listing of the source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series_rows: Option<u64>,
 }
 
 /// `stations`: the dataset, the selection and each station chosen.
@@ -580,6 +589,7 @@ impl Stations {
                         first_date: s.from.to_string(),
                         last_date: s.to.to_string(),
                         distance_km: r.distance_km,
+                        series_rows: None,
                     }
                 })
                 .collect(),
@@ -594,6 +604,7 @@ impl Stations {
         dataset: &str,
         selection: &dwd_catalog::Selection,
         chosen: &[(Option<f64>, dwd_series::export::ListedStation)],
+        series_rows: &std::collections::HashMap<u32, u64>,
     ) -> Stations {
         Stations {
             dataset: dataset.to_owned(),
@@ -610,10 +621,40 @@ impl Stations {
                     first_date: s.info.from.to_string(),
                     last_date: s.info.to.to_string(),
                     distance_km: *distance_km,
+                    series_rows: Some(series_rows.get(&s.info.id).copied().unwrap_or(0)),
                 })
                 .collect(),
         }
     }
+}
+
+/// Which years a station's converted series cover, dataset by dataset.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Coverage {
+    pub station_id: u32,
+    /// Each dataset with a series of the station, in the catalog's order.
+    pub datasets: Vec<DatasetCoverage>,
+    /// Why `datasets` is empty, when it is.
+    pub empty: Vec<String>,
+}
+
+/// One dataset's series of a station: its rows in all and per UTC year
+/// (years without rows are not listed).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DatasetCoverage {
+    pub dataset: String,
+    pub resolution: String,
+    pub rows: u64,
+    pub years: Vec<YearRows>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct YearRows {
+    pub year: i16,
+    pub rows: u64,
 }
 
 /// Why an answer is empty, each reason a line.

@@ -468,12 +468,20 @@ impl Session {
         resolution: dwd_catalog::Resolution,
         only: &[String],
     ) -> Vec<&'static str> {
+        self.archived_datasets()
+            .into_iter()
+            .filter(|d| dwd_catalog::Resolution::of(d) == Some(resolution))
+            .filter(|d| only.is_empty() || only.iter().any(|o| o == d))
+            .collect()
+    }
+
+    /// The datasets the output folder has tables of (a run converted
+    /// them), in the catalog's order.
+    pub fn archived_datasets(&self) -> Vec<&'static str> {
         let layout = self.layout();
         dwd_catalog::DATASETS
             .iter()
             .map(|d| d.name)
-            .filter(|d| dwd_catalog::Resolution::of(d) == Some(resolution))
-            .filter(|d| only.is_empty() || only.iter().any(|o| o == d))
             .filter(|d| layout.dataset(d).is_dir())
             .collect()
     }

@@ -266,7 +266,70 @@ impl Session {
                     .then(a.1.info.id.cmp(&b.1.info.id))
             });
         }
-        Ok(crate::report::Stations::listed(dataset, selection, &chosen))
+        let series_rows = self.series_rows(&id)?;
+        Ok(crate::report::Stations::listed(
+            dataset,
+            selection,
+            &chosen,
+            &series_rows,
+        ))
+    }
+
+    /// The rows of each station's merged series of `dataset`, as the output
+    /// ledger records them.
+    fn series_rows(&self, id: &DatasetId) -> Result<std::collections::HashMap<u32, u64>, JobError> {
+        let records = self.reading(|store| Ok(store.outputs(id)?))?;
+        Ok(records
+            .iter()
+            .filter_map(|r| {
+                let station = r.path.strip_prefix("series/")?.strip_suffix(".parquet")?;
+                Some((station.parse::<u32>().ok()?, r.rows))
+            })
+            .collect())
+    }
+
+    /// Which years the converted series of `station` cover, each dataset
+    /// with a series of it (checked against the output ledger before it is
+    /// read, as every served table is).
+    pub fn coverage(&self, station: u32) -> Result<crate::report::Coverage, JobError> {
+        let layout = self.layout();
+        let mut datasets = Vec::new();
+        for d in dwd_catalog::DATASETS {
+            let Some(resolution) = dwd_catalog::Resolution::of(d.name) else {
+                continue;
+            };
+            if !layout.dataset(d.name).is_dir() || !self.config.paths.progress_db.exists() {
+                continue;
+            }
+            let id = self.dataset(d.name)?;
+            let Some(&rows) = self.series_rows(&id)?.get(&station) else {
+                continue;
+            };
+            self.verify_served(resolution, &[d.name.to_owned()])?;
+            let path = layout.series(d.name, &format!("{station:05}"));
+            let years = dwd_series::export::rows_per_year(&path)?
+                .into_iter()
+                .map(|(year, rows)| crate::report::YearRows { year, rows })
+                .collect();
+            datasets.push(crate::report::DatasetCoverage {
+                dataset: d.name.to_owned(),
+                resolution: resolution.to_string(),
+                rows,
+                years,
+            });
+        }
+        let empty = if datasets.is_empty() {
+            vec![format!(
+                "no rows: no converted dataset has a series of station {station:05}"
+            )]
+        } else {
+            Vec::new()
+        };
+        Ok(crate::report::Coverage {
+            station_id: station,
+            datasets,
+            empty,
+        })
     }
 
     /// The stations of `dataset` from all its station lists (every period

@@ -340,7 +340,7 @@ impl Archive {
                 .transpose()?;
             let store = self.session.open_store()?;
             let rows = self.session.status(&store, d.as_ref(), None)?;
-            Ok(climastation_jobs::report::Status::new(&rows))
+            Ok(climastation_jobs::report::Status::new(&rows, &PythonWords))
         };
         let v = py.detach(run).map_err(|e| raise(py, &e))?;
         to_python(py, &v)

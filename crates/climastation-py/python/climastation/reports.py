@@ -156,6 +156,7 @@ class LastFailure(Report):
     cause: Optional[str]
     message: Optional[str]
     at: Optional[str]
+    fix: str
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,7 +28,10 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     loop {
         let rows = collect(ctx, &store, dataset.as_ref(), None)?;
         if ctx.json {
-            print_json(&climastation_jobs::report::Status::new(&rows))?;
+            print_json(&climastation_jobs::report::Status::new(
+                &rows,
+                &crate::context::CommandLine,
+            ))?;
         } else {
             if args.watch.is_some() && std::io::stdout().is_terminal() {
                 out!("\x1b[2J\x1b[H");

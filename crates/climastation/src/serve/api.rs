@@ -15,7 +15,7 @@ use utoipa::OpenApi;
 use super::body::{self, TableFormat};
 use super::problem::{Problem, name};
 use super::query::{self, CheckQuery, DatasetsQuery, ExportQuery, SeriesQuery, StationsQuery};
-use super::query::{StatusQuery, ValuesQuery};
+use super::query::{CoverageQuery, StatusQuery, ValuesQuery};
 
 /// What every request shares: the library's session (a reader's: the
 /// progress database opened read-only) and the limits.
@@ -169,10 +169,18 @@ pub async fn datasets(
 ) -> Result<Json<report::Datasets>, Problem> {
     let q: DatasetsQuery = query::parse(q.as_deref())?;
     let resolution = q.resolution.as_deref().map(query::resolution).transpose()?;
+    let archived = query::flag("archived", &q.archived)?;
     let translations = s.session.config().paths.translations.clone();
-    blocking(move || climastation_jobs::datasets(translations.as_deref(), resolution))
-        .await
-        .map(Json)
+    blocking(move || {
+        let mut all = climastation_jobs::datasets(translations.as_deref(), resolution)?;
+        if archived {
+            let have = s.session.archived_datasets();
+            all.datasets.retain(|d| have.contains(&d.name));
+        }
+        Ok(all)
+    })
+    .await
+    .map(Json)
 }
 
 #[utoipa::path(
@@ -311,6 +319,7 @@ fn stations_csv(r: &report::Stations) -> Vec<u8> {
         "first_date",
         "last_date",
         "distance_km",
+        "series_rows",
     ]);
     let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     for s in &r.stations {
@@ -324,6 +333,7 @@ fn stations_csv(r: &report::Stations) -> Vec<u8> {
             s.first_date.clone(),
             s.last_date.clone(),
             opt(s.distance_km),
+            s.series_rows.map(|n| n.to_string()).unwrap_or_default(),
         ]);
     }
     w.into_inner().unwrap_or_default()
@@ -361,20 +371,7 @@ pub fn series_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
     let q: SeriesQuery = query::parse(q)?;
     let dataset = query::required(Field::Dataset, q.dataset.clone())?;
     let scope = dataset_scope(Some(&dataset));
-    let station = q
-        .station
-        .as_deref()
-        .ok_or_else(|| Problem::bad("station", "station is required (an id, like 44)"))?;
-    let station = dwd_catalog::selection::parse_stations(&[station.to_owned()])
-        .ok()
-        .filter(|ids| ids.len() == 1)
-        .and_then(|ids| ids.first().copied())
-        .ok_or_else(|| {
-            Problem::bad(
-                "station",
-                format!("station {station:?}: one station id, like 44 or 00044"),
-            )
-        })?;
+    let station = query::station(&q.station)?;
     let format = TableFormat::parse(&q.format)?;
     let long = query::long(&q.shape)?;
     let with_station = query::flag("with_station", &q.with_station)?;
@@ -535,6 +532,28 @@ pub fn values_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
 
 #[utoipa::path(
     get,
+    path = "/api/v1/coverage",
+    params(CoverageQuery),
+    responses(
+        (status = 200, description = "Which years the station's converted series cover: each dataset with a series of it, its rows in all and per UTC year", body = report::Coverage),
+        (status = 400, description = "A bad or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A table is not what the runs wrote", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The progress database is missing or busy", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn coverage(
+    State(s): State<Shared>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<report::Coverage>, Problem> {
+    let q: CoverageQuery = query::parse(q.as_deref())?;
+    let station = query::station(&q.station)?;
+    blocking(move || s.session.coverage(station))
+        .await
+        .map(Json)
+}
+
+#[utoipa::path(
+    get,
     path = "/api/v1/status",
     params(StatusQuery),
     responses(
@@ -558,7 +577,7 @@ pub async fn status(
         let rows = s
             .session
             .reading(|store| s.session.status(store, dataset.as_ref(), None))?;
-        Ok(report::Status::new(&rows))
+        Ok(report::Status::new(&rows, &super::problem::Http))
     })
     .await
     .map(Json)
@@ -597,7 +616,7 @@ pub async fn status_stream(
                 let rows = s2
                     .session
                     .reading(|store| s2.session.status(store, d.as_ref(), None))?;
-                Ok::<_, JobError>(report::Status::new(&rows))
+                Ok::<_, JobError>(report::Status::new(&rows, &super::problem::Http))
             })
             .await;
             let event = match report {
@@ -670,6 +689,10 @@ pub struct TableJson {
     /// as the Parquet file's key-value metadata holds them.
     meta: std::collections::BTreeMap<String, String>,
     columns: Vec<String>,
+    /// Each column's field metadata, as the Parquet file's fields hold it:
+    /// `unit`, `description`, `dwd_code`, and `quality_column` (the column
+    /// of this table with the value's quality level).
+    fields: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     /// One object a row, keyed by column; null where missing.
     rows: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Why there are no rows, when there are none (no station matches,
@@ -709,6 +732,7 @@ pub async fn not_found(uri: axum::http::Uri) -> Problem {
         series,
         export,
         values,
+        coverage,
         status,
         status_stream,
         check,

@@ -112,7 +112,8 @@ async fn json_table(cap: u64, job: Job) -> Response {
     }
 }
 
-/// `{"meta": {rule: value, …}, "columns": […], "rows": [{…}, …],
+/// `{"meta": {rule: value, …}, "columns": […], "fields": {column: {unit,
+/// description, dwd_code, quality_column}, …}, "rows": [{…}, …],
 /// "empty": [why, …]}`.
 fn json_body(rows: &Rows, empty: &[String]) -> Result<Vec<u8>, ExportError> {
     let mut out = Vec::new();
@@ -123,6 +124,15 @@ fn json_body(rows: &Rows, empty: &[String]) -> Result<Vec<u8>, ExportError> {
     out.extend_from_slice(b",\"columns\":");
     let columns: Vec<&String> = rows.schema.fields().iter().map(|f| f.name()).collect();
     serde_json::to_writer(&mut out, &columns).map_err(std::io::Error::other)?;
+    out.extend_from_slice(b",\"fields\":");
+    let fields: std::collections::BTreeMap<&String, std::collections::BTreeMap<&String, &String>> =
+        rows.schema
+            .fields()
+            .iter()
+            .filter(|f| !f.metadata().is_empty())
+            .map(|f| (f.name(), f.metadata().iter().collect()))
+            .collect();
+    serde_json::to_writer(&mut out, &fields).map_err(std::io::Error::other)?;
     out.extend_from_slice(b",\"rows\":");
     {
         // the JSON lines writer's settings: nulls as null, UTC times with Z

@@ -52,6 +52,23 @@ pub fn number<T: std::str::FromStr>(key: &str, v: &Option<String>) -> Result<Opt
         .transpose()
 }
 
+/// The one station id of the parameter `station` (required).
+pub fn station(v: &Option<String>) -> Result<u32, Problem> {
+    let text = v
+        .as_deref()
+        .ok_or_else(|| Problem::bad("station", "station is required (an id, like 44)"))?;
+    dwd_catalog::selection::parse_stations(&[text.to_owned()])
+        .ok()
+        .filter(|ids| ids.len() == 1)
+        .and_then(|ids| ids.first().copied())
+        .ok_or_else(|| {
+            Problem::bad(
+                "station",
+                format!("station {text:?}: one station id, like 44 or 00044"),
+            )
+        })
+}
+
 /// `true`/`false` (also `1`/`0`); absent: false.
 pub fn flag(key: &str, v: &Option<String>) -> Result<bool, Problem> {
     match v.as_deref().map(str::trim) {
@@ -125,6 +142,9 @@ pub struct DatasetsQuery {
     /// `hourly`, `subdaily`, `daily`, `monthly`, `annual`, `multi_annual`).
     #[param(example = "daily")]
     pub resolution: Option<String>,
+    /// `true`: only the datasets this archive has tables of (its runs
+    /// converted them).
+    pub archived: Option<String>,
 }
 
 /// `GET /api/v1/stations`
@@ -284,6 +304,16 @@ pub struct ValuesQuery {
     pub min_quality: Option<String>,
     /// `json` (default), `csv`, `jsonl`, `parquet` or `arrow`.
     pub format: Option<String>,
+}
+
+/// `GET /api/v1/coverage`
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CoverageQuery {
+    /// The station's id (`44` or `00044`).
+    #[param(example = "44")]
+    pub station: Option<String>,
 }
 
 /// `GET /api/v1/status`
