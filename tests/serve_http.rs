@@ -855,3 +855,95 @@ fn the_mcp_tools_answer_as_the_command_line_does() {
     assert!(failed && text.contains("99999"), "{text}");
 }
 
+#[test]
+fn the_page_and_a_stations_coverage_are_served() {
+    let work = sample_run();
+    let w = work.path();
+    let s = Served::start(w, &[]);
+    // the page: its own files only, offline by default
+    let page = s.get("/");
+    assert_eq!(page.status, 200);
+    assert_eq!(page.content_type, "text/html; charset=utf-8");
+    let policy = page.header("content-security-policy").unwrap().to_owned();
+    assert!(
+        policy.contains("default-src 'self'") && policy.contains("img-src 'self' data:;"),
+        "{policy}"
+    );
+    let html = page.text();
+    assert!(html.contains(r#"data-testid="map""#), "{html}");
+    assert!(
+        html.contains(r#"name="climastation-tiles" content="""#),
+        "{html}"
+    );
+    for file in [
+        "app.js",
+        "charts.js",
+        "vendor/leaflet.js",
+        "vendor/uPlot.iife.min.js",
+        "vendor/basemap.json",
+    ] {
+        let a = s.get(&format!("/static/{file}"));
+        assert_eq!(a.status, 200, "{file}");
+        assert!(a.body.len() > 1000, "{file}");
+    }
+    assert!(
+        s.get("/static/app.js")
+            .content_type
+            .starts_with("text/javascript")
+    );
+    s.get("/static/no_such.js").problem(404, None);
+    s.get("/static/vendor/../../Cargo.toml").problem(404, None);
+
+    // a station's coverage: each dataset with a series, rows per year
+    let c = s.get("/api/v1/coverage?station=4271").json();
+    let daily = c["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["dataset"] == "daily/kl")
+        .unwrap_or_else(|| panic!("{c}"));
+    let rows = s.get("/api/v1/series?dataset=daily/kl&station=4271").json()["rows"]
+        .as_array()
+        .unwrap()
+        .len() as u64;
+    let per_year: u64 = daily["years"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| y["rows"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        (daily["rows"].as_u64(), per_year),
+        (Some(rows), rows),
+        "{c}"
+    );
+    let none = s.get("/api/v1/coverage?station=99999").json();
+    assert_eq!(none["datasets"], serde_json::json!([]));
+    assert!(
+        none["empty"][0].as_str().unwrap().contains("99999"),
+        "{none}"
+    );
+    s.get("/api/v1/coverage?station=abc")
+        .problem(400, Some("station"));
+    s.get("/api/v1/coverage").problem(400, Some("station"));
+    drop(s);
+
+    // a tile server from the configuration: named in the page and its policy
+    let s = Served::start(
+        w,
+        &[(
+            "CLIMASTATION_SERVE__TILE_URL",
+            "https://tile.example.org/{z}/{x}/{y}.png",
+        )],
+    );
+    let page = s.get("/");
+    assert!(
+        page.header("content-security-policy")
+            .unwrap()
+            .contains("img-src 'self' data: https://tile.example.org;")
+    );
+    assert!(
+        page.text()
+            .contains(r#"content="https://tile.example.org/{z}/{x}/{y}.png""#)
+    );
+}

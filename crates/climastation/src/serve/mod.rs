@@ -11,6 +11,7 @@
 mod api;
 mod body;
 mod mcp;
+mod page;
 mod problem;
 mod query;
 
@@ -182,6 +183,8 @@ fn router(
         limits: server.limits.clone(),
     });
     Router::new()
+        .route("/", get(page::index))
+        .route("/static/{*path}", get(page::file))
         .route("/api/v1/datasets", get(api::datasets))
         .route("/api/v1/stations", get(api::stations))
         .route("/api/v1/series", get(api::series))
