@@ -39,47 +39,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .opt("dir")
         .map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
     let data = dir.join("data");
-    let config = dir.join("bench-serve.yaml");
     if !data.join("progress.db").exists() {
-        generate(&data, stations, years)?;
+        generate(&data, stations, stations, years)?;
     } else {
         eprintln!("bench serve: reusing the archive under {}", data.display());
     }
-    std::fs::write(
-        &config,
-        format!(
-            "paths:\n  data_dir: {d}\n  progress_db: {d}/progress.db\n  output: {d}/output\n  raw: {d}/raw\n  logs: {d}/logs\nlogging:\n  file: false\n",
-            d = data.display()
-        ),
-    )?;
-
-    let exe = std::env::current_exe()?;
-    let mut child = Command::new(&exe)
-        .args(["climastation", "--config"])
-        .arg(&config)
-        .args(["-q", "serve", "--listen", "127.0.0.1:0"])
-        .env_remove("CLIMASTATION_CONFIG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("starting the server")?;
+    let (mut child, base) = start_server(&dir, &data)?;
     let pid = child.id();
-    let stderr = child.stderr.take().context("the server's stderr")?;
-    let mut lines = BufReader::new(stderr).lines();
-    let base = loop {
-        let Some(line) = lines.next() else {
-            bail!("the server ended before it listened");
-        };
-        let line = line?;
-        if let Some(at) = line.find("http://") {
-            let url: String = line[at..]
-                .chars()
-                .take_while(|c| !c.is_whitespace())
-                .collect();
-            break url.trim_end_matches('/').to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
 
     // a station in the middle of the field, and a place beside it
     let (lat, lon) = (51.25, 11.5);
@@ -165,7 +131,50 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn which(name: &str) -> anyhow::Result<()> {
+/// `climastation serve` (this release build of xtask) on the archive
+/// under `data`, on a free loopback port: the process and its base URL.
+pub(crate) fn start_server(
+    dir: &Path,
+    data: &Path,
+) -> anyhow::Result<(std::process::Child, String)> {
+    let config = dir.join("bench-serve.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "paths:\n  data_dir: {d}\n  progress_db: {d}/progress.db\n  output: {d}/output\n  raw: {d}/raw\n  logs: {d}/logs\nlogging:\n  file: false\n",
+            d = data.display()
+        ),
+    )?;
+    let exe = std::env::current_exe()?;
+    let mut child = Command::new(&exe)
+        .args(["climastation", "--config"])
+        .arg(&config)
+        .args(["-q", "serve", "--listen", "127.0.0.1:0"])
+        .env_remove("CLIMASTATION_CONFIG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("starting the server")?;
+    let stderr = child.stderr.take().context("the server's stderr")?;
+    let mut lines = BufReader::new(stderr).lines();
+    let base = loop {
+        let Some(line) = lines.next() else {
+            bail!("the server ended before it listened");
+        };
+        let line = line?;
+        if let Some(at) = line.find("http://") {
+            let url: String = line[at..]
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .collect();
+            break url.trim_end_matches('/').to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Ok((child, base))
+}
+
+pub(crate) fn which(name: &str) -> anyhow::Result<()> {
     let ok = Command::new(name)
         .arg("--version")
         .stdout(Stdio::null())
@@ -293,13 +302,19 @@ fn ms(v: &str) -> f64 {
     }
 }
 
-/// The archive: series and station list as `bench values` writes them,
-/// each table recorded in the output ledger (path, size, time, SHA-256).
-fn generate(data: &Path, stations: usize, years: i64) -> anyhow::Result<()> {
+/// The archive: series (of the first `with_series` stations) and station
+/// list as `bench values` writes them, each table recorded in the output
+/// ledger (path, size, time, SHA-256).
+pub(crate) fn generate(
+    data: &Path,
+    stations: usize,
+    with_series: usize,
+    years: i64,
+) -> anyhow::Result<()> {
     let t = std::time::Instant::now();
     let output = data.join("output");
     let layout = dwd_series::OutputLayout::new(&output);
-    crate::bench_values::write_archive(&layout, stations, years, 5)?;
+    crate::bench_values::write_archive_with(&layout, stations, with_series, years, 5)?;
     let store = tracker_sqlite::SqliteStore::open(
         data.join("progress.db"),
         tracker_sqlite::StoreOptions::default(),

@@ -208,6 +208,18 @@ pub(crate) fn write_archive(
     years: i64,
     seed: u64,
 ) -> anyhow::Result<Vec<Station>> {
+    write_archive_with(layout, n, n, years, seed)
+}
+
+/// As [`write_archive`], but only the first `with_series` stations have a
+/// series (the others are listed only, as most of a real station list).
+pub(crate) fn write_archive_with(
+    layout: &dwd_series::OutputLayout,
+    n: usize,
+    with_series: usize,
+    years: i64,
+    seed: u64,
+) -> anyhow::Result<Vec<Station>> {
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let stations: Vec<Station> = (0..n)
         .map(|i| Station {
@@ -218,7 +230,7 @@ pub(crate) fn write_archive(
         })
         .collect();
     write_stations(layout, &stations)?;
-    for s in &stations {
+    for s in stations.iter().take(with_series) {
         write_series(layout, s, years * 8766, &mut rng)?;
     }
     Ok(stations)

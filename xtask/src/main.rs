@@ -13,6 +13,9 @@
 //! - `bench serve [--stations 100] [--years 30] [--dir DIR] [--seconds 10] [--json]`: `climastation serve` under wrk
 //! - `bench python [--wheel PATH] [--rows 1000000] [--runs 5]`: the Leipzig example through
 //!   Python against the CLI, and one million rows handed to pyarrow
+//! - `bench page [--stations 1500] [--years 30] [--runs 3] [--dir DIR] [--json]`: the page of
+//!   `climastation serve` in headless Chromium: the map's first render, a 30-year plot drawn
+//! - `web`: the page's libraries refreshed from the npm registry (`npm ci` + `vendor.mjs`)
 //! - `dist [--out target/dist] [--no-build]`: the stripped binary, shell completions, man pages
 //! - `wheel [--out target/wheels] [--profile dist]`: the Python wheel (maturin)
 //! - `chaos [--kills 50] [--stations 541] [--rows 10000] [--workers 2] [--json]`: the SIGKILL
@@ -29,6 +32,7 @@ use anyhow::{Context, bail};
 mod args;
 mod bench_archive;
 mod bench_chain;
+mod bench_page;
 mod bench_parse;
 mod bench_pipeline;
 mod bench_python;
@@ -41,6 +45,7 @@ mod chaos_outputs;
 mod dist;
 mod fixtures;
 mod measure;
+mod web;
 mod wheel;
 
 fn main() -> ExitCode {
@@ -82,9 +87,10 @@ fn run() -> anyhow::Result<()> {
                 "python" => bench_python::run(args::Args::parse(opts)?),
                 "archive" => bench_archive::run(args::Args::parse(opts)?),
                 "serve" => bench_serve::run(args::Args::parse(opts)?),
+                "page" => bench_page::run(args::Args::parse(opts)?),
                 other => {
                     bail!(
-                        "unknown benchmark {other:?}; known: tracker, pipeline, source, parse, chain, values, python, archive, serve"
+                        "unknown benchmark {other:?}; known: tracker, pipeline, source, parse, chain, values, python, archive, serve, page"
                     )
                 }
             }
@@ -108,6 +114,7 @@ fn run() -> anyhow::Result<()> {
         }
         "dist" => dist::run(args::Args::parse(rest)?),
         "wheel" => wheel::run(args::Args::parse(rest)?),
+        "web" => web::run(args::Args::parse(rest)?),
         "chaos" => {
             if cfg!(debug_assertions) {
                 return rerun_release(&args);
@@ -130,6 +137,10 @@ fn run() -> anyhow::Result<()> {
             println!("cargo xtask fixtures --out DIR [--stations 541] [--rows 1000] [--seed 1]");
             println!("cargo xtask bench python [--wheel PATH] [--rows 1000000] [--runs 5]");
             println!("cargo xtask bench archive [--dir DIR] [--skip-run] [--runs 5]");
+            println!(
+                "cargo xtask bench page [--stations 1500] [--years 30] [--runs 3] [--dir DIR] [--json]"
+            );
+            println!("cargo xtask web");
             println!("cargo xtask dist [--out target/dist] [--no-build]");
             println!("cargo xtask wheel [--out target/wheels] [--profile dist]");
             println!(
