@@ -39,6 +39,14 @@ after(async () => {
   if (mirror) await mirror.close();
 });
 
+// the archive is converted by the first test's run (watched live); a test
+// run alone (--test-name-pattern) makes it first
+let converted = null;
+const ensureConverted = () => {
+  if (!converted) converted = climastation(config, 'run', '--processor', 'dwd');
+  return converted;
+};
+
 /** A page that records every console error, page error and failed request. */
 async function open(path) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -67,6 +75,7 @@ test('the progress view follows a run in another process', async () => {
   const seen = new Set(['0']);
   const run = spawn(bin, ['--config', config, 'run', '--processor', 'dwd'], { stdio: 'ignore' });
   const ran = new Promise((ok) => run.on('exit', ok));
+  converted = ran;
   let exited = null;
   ran.then((code) => { exited = code; });
   // every count the page shows while the run goes
@@ -89,6 +98,7 @@ test('the progress view follows a run in another process', async () => {
 });
 
 test('the map shows exactly the stations the API returns', async () => {
+  await ensureConverted();
   const { page, trouble, close } = await open('#dataset=hourly/air_temperature');
   await page.waitForSelector('[data-testid=map][data-state=ready]');
   const expected = (await api(server.url, 'api/v1/stations?dataset=hourly/air_temperature')).stations;
@@ -111,6 +121,7 @@ test('the map shows exactly the stations the API returns', async () => {
 });
 
 test('a station opens its panel: facts, coverage, a plot whose tooltip equals the API, stripes', async () => {
+  await ensureConverted();
   const { page, trouble, close } = await open('#dataset=hourly/air_temperature');
   await page.waitForSelector('[data-testid=map][data-state=ready]');
   // find it by the search box (zooms there), then click its marker
@@ -154,6 +165,15 @@ test('a station opens its panel: facts, coverage, a plot whose tooltip equals th
   assert.equal(Number(shownValue), row.temperature_air_mean_2m);
   assert.match(text, new RegExp(`temperature_air_mean_2m: ${row.temperature_air_mean_2m} °C, quality level ${row.air_temperature_quality}`));
   await shot(page, 'station');
+  // zoom and pan by the plot's buttons
+  const range = async () => ['data-from', 'data-to'].map(async (a) => Date.parse(await plot.getAttribute(a)));
+  const [from0, to0] = await Promise.all(await range());
+  await page.getByTestId('plot-zoom-in').click();
+  const [from1, to1] = await Promise.all(await range());
+  assert.ok(Math.abs((to1 - from1) - (to0 - from0) / 2) < 2000, `zoomed in: ${from1}..${to1} from ${from0}..${to0}`);
+  await page.getByTestId('plot-earlier').click();
+  const [from2] = await Promise.all(await range());
+  assert.ok(from2 < from1, 'panned to earlier times');
   // downloads of what is shown
   const csv = await (await fetch(new URL(await page.getByTestId('download-csv').getAttribute('href'), server.url))).text();
   assert.equal(csv.trim().split('\n').length, series.rows.length + 1);
@@ -162,6 +182,7 @@ test('a station opens its panel: facts, coverage, a plot whose tooltip equals th
 });
 
 test('warming stripes: one stripe a year of the station\'s annual means', async () => {
+  await ensureConverted();
   const { page, trouble, close } = await open('#dataset=annual/kl&station=44');
   await page.getByTestId('stripes').waitFor();
   const annual = await api(server.url, 'api/v1/series?dataset=annual/kl&station=44&parameters=temperature_air_mean_2m');
@@ -184,6 +205,7 @@ test('warming stripes: one stripe a year of the station\'s annual means', async 
 });
 
 test('a click on the map shows the values there, a line to each station used', async () => {
+  await ensureConverted();
   // the map near station 320 (the view in the URL), then a click on it
   // a few km from the station
   const { page, trouble, close } = await open('#dataset=hourly/air_temperature&map=49.95,11.5,10');
@@ -209,7 +231,8 @@ test('a click on the map shows the values there, a line to each station used', a
   await close();
 });
 
-test('a box drawn on the map selects the stations the API has in it, and says how to fetch them', async () => {
+test('a box or a circle drawn on the map selects the stations the API has in it, and says how to fetch them', async () => {
+  await ensureConverted();
   const { page, trouble, close } = await open('#dataset=hourly/air_temperature');
   await page.waitForSelector('[data-testid=map][data-state=ready]');
   await page.getByLabel('selects a box').check();
@@ -230,11 +253,26 @@ test('a box drawn on the map selects the stations the API has in it, and says ho
   const selected = await page.$$eval('[data-testid=station-marker][data-selected]', (els) => els.map((e) => Number(e.dataset.stationId)));
   assert.deepEqual(selected.sort((a, b) => a - b), answer.stations.map((s) => s.station_id).sort((a, b) => a - b));
   await shot(page, 'selection');
+  // a circle: near and radius
+  await page.getByLabel('selects a circle').check();
+  await page.mouse.move(x0, y0);
+  await page.mouse.down();
+  await page.mouse.move(x0 + 90, y0, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelector('[data-testid=selection-query]')?.textContent.includes('--near'));
+  const circle = (await query.textContent()).split('\n');
+  assert.match(circle[1], /^climastation stations --dataset hourly\/air_temperature --near [\d.]+,[\d.]+ --radius [\d.]+$/);
+  assert.match(circle[2], /near=\([\d.]+, [\d.]+\), radius_km=[\d.]+/);
+  const inCircle = await api(server.url, circle[0].match(/curl '([^']+)'/)[1]);
+  const picked = await page.$$eval('[data-testid=station-marker][data-selected]', (els) => els.map((e) => Number(e.dataset.stationId)));
+  assert.deepEqual(picked.sort((a, b) => a - b), inCircle.stations.map((s) => s.station_id).sort((a, b) => a - b));
+  assert.ok(inCircle.stations.length > 0);
   assert.deepEqual(trouble, []);
   await close();
 });
 
 test('the view is in the URL: a shared link opens the same station and span', async () => {
+  await ensureConverted();
   const { page, trouble, close } = await open('#dataset=daily%2Fkl&station=4271&series=daily%2Fkl&parameters=temperature_air_max_2m&start=2023-01-01&end=2023-01-31');
   await page.waitForSelector('[data-testid=plot][data-state=drawn]');
   assert.equal(await page.locator('#plot-dataset').inputValue(), 'daily/kl');
@@ -248,6 +286,7 @@ test('the view is in the URL: a shared link opens the same station and span', as
 });
 
 test('keyboard, phone and dark: a marker opens by Enter; a narrow dark screen keeps its width', async () => {
+  await ensureConverted();
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', isMobile: true, hasTouch: true });
   const page = await context.newPage();
   const trouble = [];
@@ -273,6 +312,7 @@ test('keyboard, phone and dark: a marker opens by Enter; a narrow dark screen ke
 });
 
 test('an API error is shown as a message, not a blank panel', async () => {
+  await ensureConverted();
   // damage the station's series: the server refuses it (409), and says why
   const series = join(dir, 'data', 'output', 'hourly', 'air_temperature', 'series', '00320.parquet');
   truncateSync(series, statSync(series).size - 7);

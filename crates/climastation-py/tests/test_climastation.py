@@ -546,6 +546,11 @@ def test_the_server_runs_from_python_and_from_the_module(archive):
                                     for row in body["rows"]]
             series = archive.series("daily/kl", stations=[4271])
             assert len(body["rows"]) == series.num_rows
+            # the page and its libraries are in the wheel's binary too
+            with urllib.request.urlopen(base + "/") as r:
+                assert 'data-testid="map"' in r.read().decode()
+            with urllib.request.urlopen(base + "/static/vendor/leaflet.js") as r:
+                assert len(r.read()) > 100_000
         finally:
             p.send_signal(signal.SIGTERM)
             code = p.wait(timeout=30)

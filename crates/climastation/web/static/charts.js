@@ -144,6 +144,11 @@ export function seriesPlot(box, table, columns, units, qualityOf) {
       })),
     ],
     hooks: {
+      setScale: [(u, key) => {
+        if (key !== 'x' || u.scales.x.min === null) return;
+        box.dataset.from = iso(u.scales.x.min);
+        box.dataset.to = iso(u.scales.x.max);
+      }],
       draw: [() => {
         if (box.dataset.state === 'drawn') return;
         box.dataset.state = 'drawn';
@@ -179,6 +184,34 @@ export function seriesPlot(box, table, columns, units, qualityOf) {
   };
   const plot = new uPlot(opts, [xs, ...ys], box);
   plot.over.appendChild(tip);
+  // zoom and pan by buttons (and so by keyboard); dragging zooms too
+  const span = () => [plot.scales.x.min, plot.scales.x.max];
+  const shift = (f) => {
+    const [a, b] = span();
+    plot.setScale('x', { min: a + f * (b - a), max: b + f * (b - a) });
+  };
+  const zoom = (f) => {
+    const [a, b] = span();
+    const mid = (a + b) / 2;
+    plot.setScale('x', { min: mid - ((b - a) * f) / 2, max: mid + ((b - a) * f) / 2 });
+  };
+  const bar = document.createElement('div');
+  bar.className = 'plot-bar';
+  for (const [text, label, act] of [
+    ['◀', 'earlier', () => shift(-0.5)], ['▶', 'later', () => shift(0.5)],
+    ['+', 'zoom in', () => zoom(0.5)], ['−', 'zoom out', () => zoom(2)],
+    ['⤢', 'the whole span', () => plot.setScale('x', { min: xs[0], max: xs[n - 1] })],
+  ]) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = text;
+    b.title = label;
+    b.setAttribute('aria-label', `plot: ${label}`);
+    b.dataset.testid = `plot-${label.replace(/\s+/g, '-')}`;
+    b.addEventListener('click', act);
+    bar.appendChild(b);
+  }
+  box.prepend(bar);
   plot.root.querySelector('canvas').dataset.testid = 'plot-canvas';
   return plot;
 }
