@@ -800,7 +800,7 @@ fn metadata_of(params: &[Param], spec: &ValuesSpec) -> Vec<parquet::file::metada
         kv(
             "values".into(),
             format!(
-                "resolution {}; method {}; one row per point and time; nearest: the nearest station within the limit with a value at that time (ties: smaller id){}; idw: the nearest station's value within {} km, else the 1/d² weighted mean of the {} nearest stations within the limit with a value (great-circle km); codes, text and directions: nearest; lapse rate {} K/km to the point's height before weighting where the parameter has the lapse rule",
+                "resolution {}; method {}; one row per point and time; nearest: the nearest station within the limit with a value at that time (ties: smaller id){}; idw: the nearest station's value within {} km, else the 1/d² weighted mean of the {} nearest stations within the limit with a value (great-circle km); codes, text, directions, extremes (maxima, minima) and counts of days: nearest (each parameter's `rules.<name>` says whether it is interpolated); lapse rate {} K/km to the point's height before weighting where the parameter has the lapse rule",
                 spec.resolution,
                 spec.method.as_str(),
                 spec.min_quality

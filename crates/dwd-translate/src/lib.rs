@@ -10,6 +10,9 @@ pub mod frame;
 mod layout_tests;
 pub mod meta;
 pub mod table;
+pub mod what;
+#[cfg(test)]
+mod what_tests;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -51,6 +54,26 @@ pub struct Parameter {
     /// before weighting; default: air and dew point temperatures.
     #[serde(default)]
     pub lapse: Option<bool>,
+    /// What a value is: a reading at one moment, a mean, a sum, an
+    /// extreme, a count (see [`what::Statistic`]), as DWD documents it.
+    #[serde(default)]
+    pub stat: Option<what::Statistic>,
+    /// The time a value covers: the stamp, or the interval ending at it.
+    #[serde(default)]
+    pub span: Option<what::Span>,
+    /// The CF standard name, where the one by the name's quantity
+    /// ([`what::standard_name`]) is not right; `""`: none.
+    #[serde(default)]
+    pub standard_name: Option<String>,
+}
+
+/// What a parameter's values are, in DWD's terms and in CF's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct What {
+    pub stat: what::Statistic,
+    pub span: what::Span,
+    pub standard_name: Option<String>,
+    pub cell_methods: Option<String>,
 }
 
 /// How a parameter's values stand for a place ([`Parameter::spatial`]).
@@ -62,9 +85,30 @@ pub struct Spatial {
 }
 
 impl Parameter {
+    /// What its values are, when the table says (its `stat` and `span`),
+    /// with the CF attributes that follow.
+    pub fn what(&self) -> Option<What> {
+        let (stat, span) = (self.stat?, self.span?);
+        let standard_name = match self.standard_name.as_deref() {
+            Some("") => None,
+            Some(s) => Some(s.to_owned()),
+            None => match stat {
+                what::Statistic::Count | what::Statistic::Code | what::Statistic::Text => None,
+                _ => what::standard_name(&self.name).map(str::to_owned),
+            },
+        };
+        Some(What {
+            stat,
+            span,
+            standard_name,
+            cell_methods: what::cell_methods(stat, span),
+        })
+    }
+
     /// The table's spatial rules of this parameter, with the defaults for
     /// what it leaves out: 40 km (precipitation 20 km); interpolated when a
-    /// number that is not a direction and not a code; moved by the lapse
+    /// number that is not a direction and not a code, and whose statistic
+    /// averages (not an extreme or a count of days); moved by the lapse
     /// rate when an air or dew point temperature (`temperature_air_*`,
     /// `temperature_dew_point_*`; soil temperatures are not).
     pub fn spatial(&self) -> Spatial {
@@ -78,7 +122,8 @@ impl Parameter {
             interpolate: self.interpolate.unwrap_or(
                 self.kind == dwd_catalog::ColumnKind::Number
                     && self.unit != "code"
-                    && !n.contains("direction"),
+                    && !n.contains("direction")
+                    && self.stat.is_none_or(what::Statistic::averages),
             ),
             lapse: self.lapse.unwrap_or(
                 n.starts_with("temperature_air") || n.starts_with("temperature_dew_point"),
@@ -122,6 +167,8 @@ pub struct Column {
     pub description: Option<String>,
     /// The type of its values in every output.
     pub value_type: ValueType,
+    /// What its values are (statistic, span, CF attributes), when known.
+    pub what: Option<What>,
 }
 
 /// The output type of a column, the same in every file of every dataset:
@@ -335,6 +382,7 @@ impl Tables {
                         .filter_map(|(v, why)| Some((v.trim().parse().ok()?, why.clone())))
                         .collect(),
                     value_type: ValueType::of(code, p.kind, Some(&p.unit)),
+                    what: p.what(),
                 },
                 None => {
                     tracing::warn!(
@@ -351,6 +399,7 @@ impl Tables {
                         quality: None,
                         missing: Vec::new(),
                         description: None,
+                        what: None,
                         value_type: ValueType::of(
                             code,
                             dwd_catalog::ColumnKind::default_of(code),

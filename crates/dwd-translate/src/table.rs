@@ -402,7 +402,8 @@ fn time_columns(table: &mut Table) -> (Vec<arrow_schema::Field>, Vec<arrow_array
     (fields, arrays)
 }
 
-/// Unit, DWD code, quality column and description as field metadata (for
+/// Unit, DWD code, quality column, description, statistic, span and the CF
+/// `standard_name` and `cell_methods` as field metadata (for
 /// Arrow readers: pyarrow, polars); DuckDB reads the key-value metadata.
 fn described(f: arrow_schema::Field, c: &Column) -> arrow_schema::Field {
     let mut m = std::collections::HashMap::from([("dwd_code".to_owned(), c.code.clone())]);
@@ -414,6 +415,16 @@ fn described(f: arrow_schema::Field, c: &Column) -> arrow_schema::Field {
     }
     if let Some(d) = &c.description {
         m.insert("description".into(), d.clone());
+    }
+    if let Some(w) = &c.what {
+        m.insert("statistic".into(), w.stat.as_str().to_owned());
+        m.insert("span".into(), w.span.as_str().to_owned());
+        if let Some(s) = &w.standard_name {
+            m.insert("standard_name".into(), s.clone());
+        }
+        if let Some(cm) = &w.cell_methods {
+            m.insert("cell_methods".into(), cm.clone());
+        }
     }
     f.with_metadata(m)
 }

@@ -40,7 +40,8 @@ pub struct Args {
     #[arg(long, value_name = "DATE")]
     pub to: Option<String>,
     /// `nearest`: the nearest station with a value; `idw`: inverse distance
-    /// weighting of the k nearest (codes, text and directions: nearest).
+    /// weighting of the k nearest (codes, text, directions, extremes and
+    /// counts of days: nearest).
     #[arg(long, value_enum, default_value = "nearest")]
     pub method: dwd_series::values::Method,
     /// Only values of this quality level or higher (DWD's levels: 1 to 10).
