@@ -406,6 +406,19 @@ fn small_rough_edges_are_smooth() {
     );
 
     let catalog = w.join("data/output/catalog.sql");
+    // each parameter column says what it is in the catalog's comments
+    let sql = std::fs::read_to_string(&catalog).unwrap();
+    let tmk = sql
+        .lines()
+        .find(|l| l.starts_with(r#"COMMENT ON COLUMN "daily/kl"."temperature_air_mean_2m" IS"#))
+        .unwrap_or_else(|| panic!("no comment on daily/kl's mean temperature:\n{sql}"));
+    assert!(
+        tmk.contains("mean over 1 day")
+            && tmk.contains("cell_methods time: mean (interval: 1 day)")
+            && tmk.contains("standard_name air_temperature")
+            && tmk.contains("DWD TMK"),
+        "{tmk}"
+    );
     let before = std::fs::metadata(&catalog).unwrap().modified().unwrap();
     crate::util::succeeds(&mut command(w, &args_of("climastation run")));
     let after = std::fs::metadata(&catalog).unwrap().modified().unwrap();

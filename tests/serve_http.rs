@@ -351,6 +351,12 @@ fn every_endpoint_answers_over_http_as_the_command_line_does() {
     assert_eq!(t["unit"], "°C", "{}", j["fields"]);
     assert_eq!(t["dwd_code"], "TT_TU");
     assert_eq!(t["quality_column"], "air_temperature_quality");
+    // what a value is: hourly TT_TU is a reading at the hour (DWD's
+    // hourly air temperature), in CF's words too
+    assert_eq!(t["statistic"], "point", "{t}");
+    assert_eq!(t["span"], "instant");
+    assert_eq!(t["standard_name"], "air_temperature");
+    assert_eq!(t["cell_methods"], "time: point");
     assert!(
         j["columns"]
             .as_array()

@@ -15,6 +15,7 @@
 //!   Python against the CLI, and one million rows handed to pyarrow
 //! - `bench page [--stations 1500] [--years 30] [--runs 3] [--dir DIR] [--json]`: the page of
 //!   `climastation serve` in headless Chromium: the map's first render, a 30-year plot drawn
+//! - `readme-parameters`: README's table of every parameter, from the translation tables
 //! - `web`: the page's libraries refreshed from the npm registry (`npm ci` + `vendor.mjs`)
 //! - `dist [--out target/dist] [--no-build]`: the stripped binary, shell completions, man pages
 //! - `wheel [--out target/wheels] [--profile dist]`: the Python wheel (maturin)
@@ -45,6 +46,7 @@ mod chaos_outputs;
 mod dist;
 mod fixtures;
 mod measure;
+mod readme_parameters;
 mod web;
 mod wheel;
 
@@ -115,6 +117,7 @@ fn run() -> anyhow::Result<()> {
         "dist" => dist::run(args::Args::parse(rest)?),
         "wheel" => wheel::run(args::Args::parse(rest)?),
         "web" => web::run(args::Args::parse(rest)?),
+        "readme-parameters" => readme_parameters::run(),
         "chaos" => {
             if cfg!(debug_assertions) {
                 return rerun_release(&args);
@@ -141,6 +144,7 @@ fn run() -> anyhow::Result<()> {
                 "cargo xtask bench page [--stations 1500] [--years 30] [--runs 3] [--dir DIR] [--json]"
             );
             println!("cargo xtask web");
+            println!("cargo xtask readme-parameters");
             println!("cargo xtask dist [--out target/dist] [--no-build]");
             println!("cargo xtask wheel [--out target/wheels] [--profile dist]");
             println!(

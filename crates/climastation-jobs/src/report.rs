@@ -465,6 +465,17 @@ pub struct DatasetParameter {
     pub description_en: String,
     /// Values besides -999 that DWD uses to say "none", and what each means.
     pub missing: std::collections::BTreeMap<String, String>,
+    /// What a value is (`point`: a reading at one moment, `mean`, `sum`,
+    /// `max`, `min`, `mean_of_daily_max`, …, `count`, `code`, `text`);
+    /// null for quality levels.
+    pub statistic: Option<&'static str>,
+    /// The time it covers: `instant` (the stamp) or the interval ending
+    /// at the stamp (`10 minutes`, `1 hour`, `1 day`, `1 month`, …).
+    pub span: Option<&'static str>,
+    /// The CF standard name, where CF has one.
+    pub standard_name: Option<String>,
+    /// The CF cell methods (`time: point`, `time: mean (interval: 1 day)`).
+    pub cell_methods: Option<String>,
 }
 
 /// `datasets`: a dataset of the catalog with its periods, time rule and
@@ -523,14 +534,21 @@ impl Datasets {
                 wetterdienst: d.wetterdienst,
                 parameters: tables
                     .parameters(d.name)
-                    .map(|(code, p)| DatasetParameter {
-                        code: code.to_owned(),
-                        name: p.name.clone(),
-                        unit: p.unit.clone(),
-                        kind: p.kind,
-                        description_de: p.de.clone(),
-                        description_en: p.en.clone(),
-                        missing: p.missing.clone(),
+                    .map(|(code, p)| {
+                        let what = p.what();
+                        DatasetParameter {
+                            code: code.to_owned(),
+                            name: p.name.clone(),
+                            unit: p.unit.clone(),
+                            kind: p.kind,
+                            description_de: p.de.clone(),
+                            description_en: p.en.clone(),
+                            missing: p.missing.clone(),
+                            statistic: what.as_ref().map(|w| w.stat.as_str()),
+                            span: what.as_ref().map(|w| w.span.as_str()),
+                            standard_name: what.as_ref().and_then(|w| w.standard_name.clone()),
+                            cell_methods: what.and_then(|w| w.cell_methods),
+                        }
                     })
                     .collect(),
             })

@@ -57,6 +57,40 @@ pub struct SeriesSet {
     pub fields: Vec<arrow_schema::FieldRef>,
 }
 
+/// What a column holds, from its field metadata: the description and
+/// unit, the statistic over its span, the CF attributes and DWD's code,
+/// e.g. `daily mean air temperature [°C]; mean over 1 day; CF
+/// standard_name air_temperature, cell_methods time: mean (interval: 1
+/// day); DWD TMK`.
+pub fn column_comment(f: &arrow_schema::Field) -> Option<String> {
+    let m = f.metadata();
+    let mut parts = Vec::new();
+    match (m.get("description"), m.get("unit")) {
+        (Some(d), Some(u)) => parts.push(format!("{d} [{u}]")),
+        (Some(d), None) => parts.push(d.clone()),
+        (None, Some(u)) => parts.push(format!("[{u}]")),
+        (None, None) => {}
+    }
+    if let (Some(stat), Some(span)) = (m.get("statistic"), m.get("span")) {
+        parts.push(if span == "instant" {
+            format!("{stat} (a reading at the stamp)")
+        } else {
+            format!("{stat} over {span}")
+        });
+    }
+    let cf: Vec<String> = ["standard_name", "cell_methods"]
+        .iter()
+        .filter_map(|k| m.get(k).map(|v| format!("{k} {v}")))
+        .collect();
+    if !cf.is_empty() {
+        parts.push(format!("CF {}", cf.join(", ")));
+    }
+    if let Some(code) = m.get("dwd_code") {
+        parts.push(format!("DWD {code}"));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
 fn sql_string(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
@@ -180,6 +214,16 @@ pub fn write_catalog(
             ident(&s.dataset),
             sql_string(&glob.display().to_string())
         ));
+        for f in &s.fields {
+            if let Some(text) = column_comment(f) {
+                sql.push_str(&format!(
+                    "COMMENT ON COLUMN {}.{} IS {};\n",
+                    ident(&s.dataset),
+                    ident(f.name()),
+                    sql_string(&text)
+                ));
+            }
+        }
         let stations = abs.stations(&s.dataset, "parquet");
         if stations.exists() {
             sql.push_str(&format!(

@@ -285,6 +285,16 @@ class DatasetParameter(Report):
     description_en: str
     missing: dict[str, str]
     """Values besides -999 that DWD uses to say "none", and what each means."""
+    statistic: Optional[str]
+    """What a value is: ``point`` (a reading at one moment), ``mean``, ``sum``,
+    ``max``, ``min``, ``mean_of_daily_max``, ``mean_of_daily_min``,
+    ``max_of_daily_sum``, ``count``, ``code`` or ``text``; None for quality levels."""
+    span: Optional[str]
+    """The time it covers: ``instant`` or the interval ending at the stamp."""
+    standard_name: Optional[str]
+    """The CF standard name, where CF has one."""
+    cell_methods: Optional[str]
+    """The CF cell methods, e.g. ``time: mean (interval: 1 day)``."""
 
 
 @dataclasses.dataclass(frozen=True)
