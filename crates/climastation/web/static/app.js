@@ -274,14 +274,16 @@ async function selectArea(area) {
     cli.push(`--active ${params.active}`);
     py.push(`active="${params.active}"`);
   }
+  // quoted for a POSIX shell; Python's string is JSON's
+  const shell = (t) => `'${t.replace(/'/g, "'\\''")}'`;
   if (params.name) {
-    cli.push(`--name '${params.name}'`);
-    py.push(`name="${params.name}"`);
+    cli.push(`--name ${shell(params.name)}`);
+    py.push(`name=${JSON.stringify(params.name)}`);
   }
   const lines = [
-    `curl '${origin}${url('stations', params)}'`,
+    `curl ${shell(`${origin}${url('stations', params)}`)}`,
     cli.join(' '),
-    `python -c 'import climastation; print(${py.join(', ')}))'`,
+    `python -c ${shell(`import climastation; print(${py.join(', ')}))`)}`,
   ];
   box.replaceChildren(
     h('h2', { text: `${answer.stations.length} stations in the ${params.bbox ? 'box' : 'circle'}` }),
