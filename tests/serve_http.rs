@@ -953,3 +953,37 @@ fn the_page_and_a_stations_coverage_are_served() {
             .contains(r#"content="https://tile.example.org/{z}/{x}/{y}.png""#)
     );
 }
+
+/// A page showing progress keeps its event stream open: streams are
+/// bounded by `serve.max_streams` and take no request slot, so open
+/// streams never starve the other requests.
+#[test]
+fn event_streams_take_no_request_slot_and_are_bounded() {
+    let work = sample_run();
+    let s = Served::start(
+        work.path(),
+        &[
+            ("CLIMASTATION_SERVE__MAX_CONCURRENT", "1"),
+            ("CLIMASTATION_SERVE__QUEUE_SECONDS", "1"),
+            ("CLIMASTATION_SERVE__MAX_STREAMS", "2"),
+        ],
+    );
+    let first = s.completed_events("daily/kl");
+    let second = s.completed_events("daily/kl");
+    let wait = Duration::from_secs(15);
+    assert!(first.recv_timeout(wait).is_ok() && second.recv_timeout(wait).is_ok());
+    // a third is refused, naming the limit
+    let p = s.get("/api/v1/status/stream").problem(503, None);
+    assert!(
+        p["detail"].as_str().unwrap().contains("serve.max_streams"),
+        "{p}"
+    );
+    // two streams open, one request slot: requests are still answered
+    for _ in 0..3 {
+        assert_eq!(s.get("/api/v1/datasets?resolution=daily").status, 200);
+    }
+    assert_eq!(s.get("/").status, 200);
+    assert_eq!(s.get("/static/app.js").status, 200);
+    // the streams are still speaking
+    assert!(first.recv_timeout(wait).is_ok());
+}

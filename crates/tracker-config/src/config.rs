@@ -134,6 +134,8 @@ pub struct Serve {
     pub cors_origins: Vec<String>,
     pub max_json_rows: u64,
     pub max_concurrent: usize,
+    /// Event streams open at once.
+    pub max_streams: usize,
     pub queue: Duration,
     pub request_timeout: Duration,
     pub max_query_bytes: usize,

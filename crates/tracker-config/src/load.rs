@@ -256,6 +256,7 @@ impl Check<'_> {
             max_json_rows: self.in_range("serve.max_json_rows", v.max_json_rows, 1, 100_000_000)?,
             max_concurrent: self.in_range("serve.max_concurrent", v.max_concurrent, 1, 4096)?
                 as usize,
+            max_streams: self.in_range("serve.max_streams", v.max_streams, 1, 4096)? as usize,
             queue: self.seconds("serve.queue_seconds", v.queue_seconds, 3600.0)?,
             request_timeout: self.seconds(
                 "serve.request_timeout_seconds",

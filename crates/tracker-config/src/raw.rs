@@ -43,6 +43,9 @@ pub struct RawServe {
     /// Requests answered at once; more wait up to `queue_seconds`, then 503.
     pub max_concurrent: i64,
     pub queue_seconds: f64,
+    /// Event streams open at once (each a status report a second, not a
+    /// request slot); more: 503.
+    pub max_streams: i64,
     /// The longest a request may take before it is cut with 503.
     pub request_timeout_seconds: f64,
     /// The longest query string taken (bytes); longer: 414.
@@ -64,6 +67,7 @@ impl Default for RawServe {
             cors_origins: Vec::new(),
             max_json_rows: 1_000_000,
             max_concurrent: 8,
+            max_streams: 64,
             queue_seconds: 10.0,
             request_timeout_seconds: 120.0,
             max_query_bytes: 8192,

@@ -25,6 +25,9 @@ pub struct Server {
     pub limits: tracker_config::Serve,
     /// Set when the server stops: open event streams end.
     pub stopping: tracker_core::Cancel,
+    /// Event streams open at once (`serve.max_streams`): a stream holds
+    /// one of these, not a request slot, for as long as it is open.
+    pub streams: Arc<tokio::sync::Semaphore>,
 }
 
 pub type Shared = Arc<Server>;
@@ -603,8 +606,21 @@ pub async fn status_stream(
         Some(d) => Some(s.session.dataset(&d)?),
         None => None,
     };
+    // a stream takes no request slot (it would hold it for as long as a
+    // page shows progress) but one of serve.max_streams
+    let Ok(open) = s.streams.clone().try_acquire_owned() else {
+        return Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "{} event streams are open, as many as the server keeps (serve.max_streams): close one, or poll /api/v1/status",
+                s.limits.max_streams
+            ),
+        )
+        .retry_after(5));
+    };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, std::convert::Infallible>>(2);
     tokio::spawn(async move {
+        let _open = open;
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         loop {
             tick.tick().await;

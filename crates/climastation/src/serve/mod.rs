@@ -71,6 +71,7 @@ pub fn serve(config: &tracker_config::Config, listen: Option<SocketAddr>) -> any
     let stopping = tracker_core::Cancel::new();
     let server = Arc::new(api::Server {
         session,
+        streams: Arc::new(Semaphore::new(limits.max_streams)),
         limits,
         stopping: stopping.clone(),
     });
@@ -272,6 +273,12 @@ async fn admitted(gate: &Arc<Gate>, request: Request, next: Next) -> Response {
             ),
         )
         .into_response();
+    }
+    // the page's own files cost nothing worth a slot, and an event stream
+    // counts against serve.max_streams instead (it stays open)
+    let path = request.uri().path();
+    if path == "/" || path.starts_with("/static/") || path == "/api/v1/status/stream" {
+        return next.run(request).await;
     }
     // a slot, or a wait in the queue, then 503
     let slots = gate.slots.clone();
