@@ -45,10 +45,40 @@ fn datasets_lists_every_catalog_dataset_with_its_parameters() {
         cloud["periods"],
         serde_json::json!(["historical", "recent"])
     );
-    // the plain listing names each dataset too
+    // what a value is, per parameter: a subdaily term reading, a daily mean
+    let param = |dataset: &str, code: &str| {
+        listed
+            .iter()
+            .find(|d| d["name"] == dataset)
+            .and_then(|d| d["parameters"].as_array())
+            .and_then(|ps| ps.iter().find(|p| p["code"] == code))
+            .cloned()
+            .unwrap_or_else(|| panic!("{dataset} {code}"))
+    };
+    let tt_ter = param("subdaily/air_temperature", "TT_TER");
+    assert_eq!(
+        (
+            &tt_ter["statistic"],
+            &tt_ter["span"],
+            &tt_ter["cell_methods"]
+        ),
+        (&"point".into(), &"instant".into(), &"time: point".into())
+    );
+    let tmk = param("daily/kl", "TMK");
+    assert_eq!(tmk["cell_methods"], "time: mean (interval: 1 day)");
+    assert_eq!(tmk["standard_name"], "air_temperature");
+    assert_eq!(
+        param("daily/kl", "QN_4")["statistic"],
+        serde_json::Value::Null
+    );
+    // the plain listing names each dataset too, each value with its statistic
     let text = succeeds(climastation(work.path()).args(["datasets", "--resolution", "subdaily"]));
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("subdaily/air_temperature"), "{text}");
+    assert!(
+        text.contains("TT_TER=temperature_air_mean_2m [°C; point]"),
+        "{text}"
+    );
     assert!(text.contains("not converted"), "{text}");
     assert!(!text.contains("hourly/"), "{text}");
 }

@@ -136,7 +136,8 @@ pub enum Command {
     /// files, report new / changed / unchanged / vanished ones.
     Crawl(commands::crawl::Args),
     /// Every dataset of DWD's archive that ClimaStation knows: resolution,
-    /// periods, time rule, parameters (DWD code, English name, unit).
+    /// periods, time rule, parameters (DWD code, English name, unit,
+    /// statistic).
     Datasets(commands::datasets::Args),
     /// Convert DWD zips or produkt files directly (no tracker) to Parquet
     /// (the default), CSV or JSON lines with English column names and UTC time.

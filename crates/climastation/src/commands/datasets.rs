@@ -43,7 +43,18 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
                 let params: Vec<String> = d
                     .parameters
                     .iter()
-                    .map(|p| format!("{}={} [{}]", p.code, p.name, p.unit))
+                    .map(|p| match (p.statistic, p.span) {
+                        // what a value is, beside its unit: `[°C; mean 1 day]`, `[°C; point]`
+                        (Some(stat), Some(span)) if stat != "code" && stat != "text" => {
+                            let over = if span == "instant" {
+                                String::new()
+                            } else {
+                                format!(" {span}")
+                            };
+                            format!("{}={} [{}; {stat}{over}]", p.code, p.name, p.unit)
+                        }
+                        _ => format!("{}={} [{}]", p.code, p.name, p.unit),
+                    })
                     .collect();
                 outln!("  {:<34} {periods}: {}", d.name, d.title);
                 outln!("  {:<34} {}", "", params.join(", "));
