@@ -51,13 +51,9 @@ export async function startMirror({ delayMs = 0 } = {}) {
       res.writeHead(200, { 'content-type': 'text/html' }).end(body);
       return;
     }
-    const send = () => {
-      if (req.method === 'HEAD') {
-        res.writeHead(200, { 'content-length': st.size, 'last-modified': st.mtime.toUTCString() }).end();
-        return;
-      }
-      res.writeHead(200, { 'content-length': st.size, 'last-modified': st.mtime.toUTCString() }).end(readFileSync(full));
-    };
+    const send = () => res
+      .writeHead(200, { 'content-length': st.size, 'last-modified': st.mtime.toUTCString() })
+      .end(req.method === 'HEAD' ? undefined : readFileSync(full));
     if (delayMs) setTimeout(send, delayMs); else send();
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));

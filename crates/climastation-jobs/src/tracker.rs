@@ -294,25 +294,28 @@ impl Session {
     pub fn coverage(&self, station: u32) -> Result<crate::report::Coverage, JobError> {
         let layout = self.layout();
         let mut datasets = Vec::new();
-        for d in dwd_catalog::DATASETS {
-            let Some(resolution) = dwd_catalog::Resolution::of(d.name) else {
+        // no progress database: no run recorded a series
+        let archived = if self.config.paths.progress_db.exists() {
+            self.archived_datasets()
+        } else {
+            Vec::new()
+        };
+        for name in archived {
+            let Some(resolution) = dwd_catalog::Resolution::of(name) else {
                 continue;
             };
-            if !layout.dataset(d.name).is_dir() || !self.config.paths.progress_db.exists() {
-                continue;
-            }
-            let id = self.dataset(d.name)?;
+            let id = self.dataset(name)?;
             let Some(&rows) = self.series_rows(&id)?.get(&station) else {
                 continue;
             };
-            self.verify_served(resolution, &[d.name.to_owned()])?;
-            let path = layout.series(d.name, &format!("{station:05}"));
+            self.verify_served(resolution, &[name.to_owned()])?;
+            let path = layout.series(name, &format!("{station:05}"));
             let years = dwd_series::export::rows_per_year(&path)?
                 .into_iter()
                 .map(|(year, rows)| crate::report::YearRows { year, rows })
                 .collect();
             datasets.push(crate::report::DatasetCoverage {
-                dataset: d.name.to_owned(),
+                dataset: name.to_owned(),
                 resolution: resolution.to_string(),
                 rows,
                 years,

@@ -36,20 +36,6 @@ pub enum Statistic {
 }
 
 impl Statistic {
-    pub const ALL: [Statistic; 11] = [
-        Statistic::Point,
-        Statistic::Mean,
-        Statistic::Sum,
-        Statistic::Max,
-        Statistic::Min,
-        Statistic::MeanOfDailyMax,
-        Statistic::MeanOfDailyMin,
-        Statistic::MaxOfDailySum,
-        Statistic::Count,
-        Statistic::Code,
-        Statistic::Text,
-    ];
-
     /// As the table writes it (`point`, `mean_of_daily_max`, …).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -214,8 +200,6 @@ pub fn standard_name(name: &str) -> Option<&'static str> {
             "lwe_thickness_of_surface_snow_amount",
         ),
         ("cloud_cover", "cloud_area_fraction"),
-        ("visibility_range_index", ""),
-        ("visibility_range_measurement", ""),
         ("visibility_range", "visibility_in_air"),
         ("sun_zenith_angle", "solar_zenith_angle"),
     ];

@@ -81,7 +81,7 @@ async function loadCatalog() {
 let map;
 let markers;
 let overlay;
-const svgRenderer = () => L.svg({ padding: 0.3 });
+// markers are SVG elements: each carries its station id (tests, screen readers)
 let renderer;
 const stations = new Map();
 let stationsRequest = 0;
@@ -113,7 +113,7 @@ function initMap() {
     keep({ map: `${c.lat.toFixed(4)},${c.lng.toFixed(4)},${map.getZoom()}` });
   });
   map.attributionControl.setPrefix(false);
-  renderer = svgRenderer();
+  renderer = L.svg({ padding: 0.3 });
   markers = L.featureGroup().addTo(map);
   overlay = L.featureGroup().addTo(map);
   map.on('click', (e) => {
@@ -621,16 +621,14 @@ function route() {
   view.view = v;
   $('view-map').hidden = v !== 'map';
   $('view-status').hidden = v !== 'status';
-  $('tab-map').toggleAttribute('aria-current', v === 'map');
-  $('tab-status').toggleAttribute('aria-current', v === 'status');
+  for (const tab of ['map', 'status']) {
+    if (tab === v) $(`tab-${tab}`).setAttribute('aria-current', 'page');
+    else $(`tab-${tab}`).removeAttribute('aria-current');
+  }
   if (v === 'map') {
-    $('tab-map').setAttribute('aria-current', 'page');
-    $('tab-status').removeAttribute('aria-current');
     closeStream();
     if (map) map.invalidateSize();
   } else {
-    $('tab-status').setAttribute('aria-current', 'page');
-    $('tab-map').removeAttribute('aria-current');
     openStream();
   }
 }
