@@ -76,7 +76,7 @@ fn datasets_lists_every_catalog_dataset_with_its_parameters() {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("subdaily/air_temperature"), "{text}");
     assert!(
-        text.contains("TT_TER=temperature_air_mean_2m [°C; point]"),
+        text.contains("TT_TER=temperature_air_2m [°C; point] (was temperature_air_mean_2m)"),
         "{text}"
     );
     assert!(text.contains("not converted"), "{text}");

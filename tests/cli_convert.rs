@@ -72,14 +72,14 @@ fn real_files_convert_and_bad_ones_are_named() {
     );
     assert_eq!(rows.len(), 102);
     assert_eq!(rows[0]["timestamp_utc"], "2025-06-25T00:00:00Z");
-    assert_eq!(rows[0]["temperature_air_mean_2m"], 16.6);
+    assert_eq!(rows[0]["temperature_air_2m"], 16.6);
     assert_eq!(rows[0]["pressure_air_site"], Value::Null);
     assert_eq!(rows[0]["station_id"], 44);
 
     let first = jsonl(&work.path().join("out/stundenwerte_TU_00320_akt.zip.jsonl")).remove(0);
     assert_eq!(
         (
-            first["temperature_air_mean_2m"].as_f64(),
+            first["temperature_air_2m"].as_f64(),
             first["humidity"].as_f64()
         ),
         (Some(13.7), Some(96.0))

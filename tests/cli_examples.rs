@@ -197,7 +197,7 @@ fn an_empty_answer_says_why_and_keeps_its_columns() {
     // at station 320's own place: its values (the sample's hourly list)
     let (r, _) = run_json(
         w,
-        "climastation values --at 49.9666,11.5198 --resolution hourly --parameters temperature_air_mean_2m --format csv -o at320.csv",
+        "climastation values --at 49.9666,11.5198 --resolution hourly --parameters temperature_air_2m --format csv -o at320.csv",
     );
     assert!(r["rows"].as_u64().unwrap() > 0, "{r}");
     assert_eq!(r["empty"], serde_json::json!([]));
@@ -205,7 +205,7 @@ fn an_empty_answer_says_why_and_keeps_its_columns() {
     // far from every station: 0 rows, each parameter's nearest named
     let (r, err) = run_json(
         w,
-        "climastation values --at 54.0,8.0 --resolution hourly --parameters temperature_air_mean_2m,precipitation_height --format csv -o far.csv",
+        "climastation values --at 54.0,8.0 --resolution hourly --parameters temperature_air_2m,precipitation_height --format csv -o far.csv",
     );
     assert_eq!(r["rows"], 0);
     let empty = r["empty"].to_string();
@@ -291,7 +291,7 @@ fn points_files_and_limits_are_checked_by_line() {
     let w = work.path();
     let values = |extra: &str| {
         let line = format!(
-            "climastation values --resolution 10_minutes --parameters temperature_air_mean_2m --format csv -o p.csv {extra}"
+            "climastation values --resolution 10_minutes --parameters temperature_air_2m --format csv -o p.csv {extra}"
         );
         command(w, &args_of(&line)).output().unwrap()
     };

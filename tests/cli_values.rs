@@ -41,7 +41,7 @@ fn values_at_a_station_and_between_stations() {
     let lab = Lab::new(3, 200);
     let (o, _) = lab.run(&[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let t = "temperature_air_mean_2m";
+    let t = "temperature_air_2m";
 
     // at station 3's place: its own value, 0 km, nearest
     let o = values(&lab, &["--at", "47.5,6.0", "--parameters", t]);
@@ -139,7 +139,7 @@ fn values_refuse_bad_input_by_name() {
     let lab = Lab::new(3, 50);
     let (o, _) = lab.run(&[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let t = "temperature_air_mean_2m";
+    let t = "temperature_air_2m";
     std::fs::write(lab.work.path().join("bad.csv"), "id,lat,lon\nx,1,2\n").unwrap();
     for (args, says) in [
         (&["--at", "95,6", "--parameters", t][..], "--at"),
@@ -216,7 +216,7 @@ fn export_at_is_values() {
             "--method",
             "idw",
             "--parameters",
-            "temperature_air_mean_2m,humidity",
+            "temperature_air_2m,humidity",
             "--format",
             "csv",
             "-o",

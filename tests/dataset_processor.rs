@@ -74,7 +74,7 @@ fn rows(path: &Path) -> Vec<(i64, Option<f64>, String)> {
             .unwrap()
             .as_primitive::<arrow_array::types::TimestampMillisecondType>();
         let v = b
-            .column_by_name("temperature_air_mean_2m")
+            .column_by_name("temperature_air_2m")
             .unwrap()
             .as_primitive::<arrow_array::types::Float64Type>();
         let src = b.column_by_name("source_file").map(|c| {

@@ -824,3 +824,123 @@ fn a_data_folder_from_before_the_output_ledger_is_explained_and_rebuilt() {
     check_ok(&lab);
     assert_eq!(exported(&lab), baseline);
 }
+
+/// A data folder written under former parameter names (as an earlier
+/// version wrote `TT_10` as `temperature_air_mean_2m`; simulated by a
+/// translation layer that names it so): `check` says so with the run that
+/// mends it, nothing serves it, and that run converts the files again under
+/// the current names. A table recorded before names were fingerprinted
+/// counts as written under the former names where the dataset has any.
+#[test]
+fn tables_under_former_names_are_refused_and_converted_again_by_the_advised_run() {
+    let lab = lab();
+    let layer = lab.work.path().join("former-names");
+    std::fs::create_dir_all(&layer).unwrap();
+    std::fs::write(
+        layer.join("parameters.yaml"),
+        "10_minutes/air_temperature:\n  TT_10: {name: temperature_air_mean_2m, unit: °C, de: Lufttemperatur, en: air temperature, stat: point, span: instant}\n",
+    )
+    .unwrap();
+    let former = [("CLIMASTATION_PATHS__TRANSLATIONS", layer.to_str().unwrap())];
+    let (o, report) = lab.run(&former);
+    assert_eq!(o.status.code(), Some(0), "run: {report}\n{}", stderr(&o));
+    let o = lab.cli(
+        &[
+            "export",
+            "--resolution",
+            "10_minutes",
+            "--format",
+            "csv",
+            "-o",
+            "old.csv",
+        ],
+        &former,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let old = std::fs::read_to_string(lab.work.path().join("old.csv")).unwrap();
+    assert!(
+        old.lines()
+            .next()
+            .unwrap()
+            .contains(",temperature_air_mean_2m,"),
+        "{old:.200}"
+    );
+
+    // the current names: check names the problem and the fix
+    let c = check(&lab);
+    assert_eq!(c.status.code(), Some(1), "{}", stdout(&c));
+    let text = stdout(&c);
+    assert!(text.contains("earlier_names"), "{text}");
+    assert!(text.contains("parameter names renamed since"), "{text}");
+    assert!(
+        text.contains(&format!("fix: climastation run --dataset {DATASET}")),
+        "{text}"
+    );
+    // nothing serves them
+    let o = export(&lab);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("renamed since"), "{}", stderr(&o));
+
+    // the advised run mends it: the same values under the current name
+    run_ok(&lab);
+    check_ok(&lab);
+    let new = String::from_utf8(exported(&lab)).unwrap();
+    let header = new.lines().next().unwrap().to_owned();
+    assert!(header.contains(",temperature_air_2m,"), "{header}");
+    assert!(!header.contains("temperature_air_mean_2m"), "{header}");
+    assert_eq!(
+        old.replace("temperature_air_mean_2m", "temperature_air_2m"),
+        new,
+        "only the name changed"
+    );
+
+    // the former name still asks for it, with one warning naming the new
+    let o = lab.cli(
+        &[
+            "export",
+            "--resolution",
+            "10_minutes",
+            "--parameters",
+            "temperature_air_mean_2m",
+            "--format",
+            "csv",
+            "-o",
+            "asked.csv",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let warned = stderr(&o);
+    assert_eq!(
+        warned
+            .matches("temperature_air_mean_2m is now temperature_air_2m")
+            .count(),
+        1,
+        "{warned}"
+    );
+    let asked = std::fs::read_to_string(lab.work.path().join("asked.csv")).unwrap();
+    assert!(
+        asked.starts_with("station_id,timestamp_utc,air_temperature_quality,temperature_air_2m\n"),
+        "{asked:.200}"
+    );
+
+    // recorded before names were fingerprinted: taken as the former names
+    let db = rusqlite::Connection::open(lab.work.path().join("progress.db")).unwrap();
+    let n = db
+        .execute(
+            "UPDATE outputs SET names = NULL WHERE path LIKE 'series/%'",
+            [],
+        )
+        .unwrap();
+    assert!(n > 0);
+    drop(db);
+    let c = check(&lab);
+    assert_eq!(c.status.code(), Some(1), "{}", stdout(&c));
+    assert!(
+        stdout(&c).contains(&format!("{n} table(s) carry parameter names renamed since")),
+        "{}",
+        stdout(&c)
+    );
+    run_ok(&lab);
+    check_ok(&lab);
+}

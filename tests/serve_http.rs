@@ -347,7 +347,7 @@ fn every_endpoint_answers_over_http_as_the_command_line_does() {
     assert!(j["meta"]["merge_rule"].as_str().is_some(), "{}", j["meta"]);
     // each value column's unit, and the column of this table with its
     // quality level (renamed by the join: `air_temperature_quality`)
-    let t = &j["fields"]["temperature_air_mean_2m"];
+    let t = &j["fields"]["temperature_air_2m"];
     assert_eq!(t["unit"], "°C", "{}", j["fields"]);
     assert_eq!(t["dwd_code"], "TT_TU");
     assert_eq!(t["quality_column"], "air_temperature_quality");
@@ -450,25 +450,60 @@ fn every_endpoint_answers_over_http_as_the_command_line_does() {
         .problem(400, Some("format"));
 
     // values at a place: the command line's CSV, every cell with its stations
-    let http = s.get("/api/v1/values?lat=49.97&lon=11.52&resolution=hourly&parameters=temperature_air_mean_2m&method=idw&format=csv");
+    let http = s.get("/api/v1/values?lat=49.97&lon=11.52&resolution=hourly&parameters=temperature_air_2m&method=idw&format=csv");
     assert_eq!(http.status, 200, "{}", http.text());
     let cli = cli_file(
         w,
-        "climastation values --at 49.97,11.52 --resolution hourly --parameters temperature_air_mean_2m --method idw --format csv",
+        "climastation values --at 49.97,11.52 --resolution hourly --parameters temperature_air_2m --method idw --format csv",
         "v.csv",
     );
     assert_eq!(http.body, cli, "the CSV of values");
-    let v = s.get("/api/v1/values?lat=49.97&lon=11.52&resolution=hourly&parameters=temperature_air_mean_2m").json();
+    let v = s
+        .get("/api/v1/values?lat=49.97&lon=11.52&resolution=hourly&parameters=temperature_air_2m")
+        .json();
     let row = &v["rows"][0];
     assert_eq!(
-        row["temperature_air_mean_2m_stations"],
+        row["temperature_air_2m_stations"],
         serde_json::json!([320]),
         "{row}"
     );
-    assert_eq!(row["temperature_air_mean_2m_method"], "nearest");
-    s.get("/api/v1/values?lat=95&lon=11&resolution=hourly&parameters=temperature_air_mean_2m")
+    assert_eq!(row["temperature_air_2m_method"], "nearest");
+    // a former name is still answered, under the new name, and said so
+    let old = s.get(
+        "/api/v1/values?lat=49.97&lon=11.52&resolution=hourly&parameters=temperature_air_mean_2m",
+    );
+    let warning = old.header("warning").unwrap_or_default().to_owned();
+    assert!(
+        warning.starts_with("299 climastation ")
+            && warning.contains("temperature_air_mean_2m is now temperature_air_2m"),
+        "{warning}"
+    );
+    let oj = old.json();
+    assert_eq!(oj["rows"], v["rows"]);
+    assert!(
+        oj["meta"]["renamed.temperature_air_mean_2m"]
+            .as_str()
+            .is_some_and(|m| m.contains("a reading at the stamp")),
+        "{}",
+        oj["meta"]
+    );
+    let csv = s.get("/api/v1/export?resolution=hourly&stations=320&parameters=temperature_air_mean_2m&format=csv");
+    assert!(csv.header("warning").is_some());
+    assert!(
+        String::from_utf8_lossy(&csv.body)
+            .starts_with(
+            "station_id,timestamp_utc,air_temperature_quality,temperature_air_2m,dew_point_quality,dew_point_temperature_air_2m\n"
+        ),
+        "{}",
+        String::from_utf8_lossy(&csv.body)
+    );
+    assert!(
+        v.get("meta")
+            .is_some_and(|m| m.get("renamed.temperature_air_mean_2m").is_none())
+    );
+    s.get("/api/v1/values?lat=95&lon=11&resolution=hourly&parameters=temperature_air_2m")
         .problem(400, Some("lat/lon"));
-    s.get("/api/v1/values?lat=50&lon=11&resolution=hourly&parameters=temperature_air_mean_2m&method=kriging")
+    s.get("/api/v1/values?lat=50&lon=11&resolution=hourly&parameters=temperature_air_2m&method=kriging")
         .problem(400, Some("method"));
     s.get("/api/v1/values?lat=50&lon=11&resolution=hourly")
         .problem(400, Some("parameters"));
@@ -827,13 +862,13 @@ fn the_mcp_tools_answer_as_the_command_line_does() {
         3,
         "values_at_place",
         serde_json::json!({"latitude": 49.97, "longitude": 11.52, "resolution": "hourly",
-            "parameters": ["temperature_air_mean_2m"], "start": "2018-09-15", "end": "2018-09-16"}),
+            "parameters": ["temperature_air_2m"], "start": "2018-09-15", "end": "2018-09-16"}),
     );
     assert!(!failed, "{text}");
     let ours: serde_json::Value = serde_json::from_str(&text).unwrap();
     let cli = cli_file(
         w,
-        "climastation values --at 49.97,11.52 --resolution hourly --parameters temperature_air_mean_2m --from 2018-09-15 --to 2018-09-16 --format jsonl",
+        "climastation values --at 49.97,11.52 --resolution hourly --parameters temperature_air_2m --from 2018-09-15 --to 2018-09-16 --format jsonl",
         "v.jsonl",
     );
     let cli: Vec<serde_json::Value> = String::from_utf8(cli)
@@ -847,8 +882,8 @@ fn the_mcp_tools_answer_as_the_command_line_does() {
     for (a, b) in rows.iter().zip(&cli) {
         for k in [
             "timestamp_utc",
-            "temperature_air_mean_2m",
-            "temperature_air_mean_2m_stations",
+            "temperature_air_2m",
+            "temperature_air_2m_stations",
         ] {
             assert_eq!(a[k], b[k], "{k}");
         }

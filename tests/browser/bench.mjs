@@ -20,7 +20,7 @@ try {
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${base}/#dataset=hourly/air_temperature&station=${station}&series=hourly/air_temperature&parameters=temperature_air_mean_2m`);
+    await page.goto(`${base}/#dataset=hourly/air_temperature&station=${station}&series=hourly/air_temperature&parameters=temperature_air_2m`);
     await page.waitForSelector('[data-testid=map][data-state=ready]', { timeout: 60000 });
     await page.waitForSelector('[data-testid=plot][data-state=drawn]', { timeout: 120000 });
     const m = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('measure').map((e) => [e.name, e.duration])));

@@ -157,13 +157,13 @@ test('a station opens its panel: facts, coverage, a plot whose tooltip equals th
   const tip = page.getByTestId('plot-tooltip');
   await tip.waitFor();
   const time = await tip.getAttribute('data-time');
-  const shownValue = await tip.locator('[data-param=temperature_air_mean_2m]').getAttribute('data-value');
+  const shownValue = await tip.locator('[data-param=temperature_air_2m]').getAttribute('data-value');
   const text = await tip.textContent();
   const series = await api(server.url, 'api/v1/series?dataset=hourly/air_temperature&station=320');
   const row = series.rows.find((r) => r.timestamp_utc === time);
   assert.ok(row, `the API has a row at ${time}`);
-  assert.equal(Number(shownValue), row.temperature_air_mean_2m);
-  assert.match(text, new RegExp(`temperature_air_mean_2m: ${row.temperature_air_mean_2m} °C, quality level ${row.air_temperature_quality}`));
+  assert.equal(Number(shownValue), row.temperature_air_2m);
+  assert.match(text, new RegExp(`temperature_air_2m: ${row.temperature_air_2m} °C, quality level ${row.air_temperature_quality}`));
   await shot(page, 'station');
   // zoom and pan by the plot's buttons
   const range = async () => ['data-from', 'data-to'].map(async (a) => Date.parse(await plot.getAttribute(a)));
@@ -217,10 +217,10 @@ test('a click on the map shows the values there, a line to each station used', a
   await page.waitForFunction(() => ['drawn', 'empty', 'error'].includes(document.querySelector('[data-testid=values-plot]')?.dataset.state));
   const hash = new URLSearchParams(await page.evaluate(() => location.hash.slice(1)));
   assert.ok(Math.abs(Number(hash.get('lat')) - target.lat) < 0.1 && Math.abs(Number(hash.get('lon')) - target.lon) < 0.1, hash.toString());
-  const q = new URLSearchParams({ lat: hash.get('lat'), lon: hash.get('lon'), resolution: 'hourly', parameters: 'temperature_air_mean_2m', method: 'idw' });
+  const q = new URLSearchParams({ lat: hash.get('lat'), lon: hash.get('lon'), resolution: 'hourly', parameters: 'temperature_air_2m', method: 'idw' });
   const values = await api(server.url, `api/v1/values?${q}`);
   assert.ok(values.rows.length > 0, `values there: ${values.empty}`);
-  const used = values.rows[0].temperature_air_mean_2m_stations;
+  const used = values.rows[0].temperature_air_2m_stations;
   const lines = await page.$$eval('[data-testid=values-line]', (els) => els.map((e) => Number(e.dataset.stationId)));
   assert.deepEqual(lines.sort(), [...used].sort());
   const listed = await page.$$eval('[data-testid=values-stations] li', (els) => els.map((e) => Number(e.dataset.stationId)));

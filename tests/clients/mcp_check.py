@@ -6,7 +6,7 @@ what `climastation values` writes for the same request.
 Usage: python tests/clients/mcp_check.py BASE_URL CLI_VALUES_JSONL
 (BASE_URL: http://127.0.0.1:PORT of a running `climastation serve`;
 CLI_VALUES_JSONL: the output of `climastation values --at 49.97,11.52
---resolution hourly --parameters temperature_air_mean_2m --from 2018-09-15
+--resolution hourly --parameters temperature_air_2m --from 2018-09-15
 --to 2018-09-16 --format jsonl`). Exits non-zero on any difference.
 """
 
@@ -37,15 +37,15 @@ async def main(base: str, cli_values: str) -> None:
         assert stations["stations"][0]["station_id"] == 320, stations
 
         args = {"latitude": 49.97, "longitude": 11.52, "resolution": "hourly",
-                "parameters": ["temperature_air_mean_2m"], "start": "2018-09-15", "end": "2018-09-16"}
+                "parameters": ["temperature_air_2m"], "start": "2018-09-15", "end": "2018-09-16"}
         values = text_of(await session.call_tool("values_at_place", args))
         cli = [json.loads(line) for line in open(cli_values, encoding="utf-8") if line.strip()]
         ours = values["rows"]
         assert len(ours) == len(cli) > 0, (len(ours), len(cli))
         for a, b in zip(ours, cli):
             assert a["timestamp_utc"] == b["timestamp_utc"], (a, b)
-            assert a["temperature_air_mean_2m"] == b["temperature_air_mean_2m"], (a, b)
-            assert a["temperature_air_mean_2m_stations"] == b["temperature_air_mean_2m_stations"], (a, b)
+            assert a["temperature_air_2m"] == b["temperature_air_2m"], (a, b)
+            assert a["temperature_air_2m_stations"] == b["temperature_air_2m_stations"], (a, b)
 
         capped = text_of(await session.call_tool(
             "station_series", {"dataset": "hourly/air_temperature", "station": 320, "limit": 3}))

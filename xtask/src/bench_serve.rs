@@ -50,7 +50,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // a station in the middle of the field, and a place beside it
     let (lat, lon) = (51.25, 11.5);
     let values = format!(
-        "{base}/api/v1/values?lat={lat}&lon={lon}&resolution=hourly&parameters=temperature_air_mean_2m&method=idw&start=2000-01-01&end=2000-12-31&format=arrow"
+        "{base}/api/v1/values?lat={lat}&lon={lon}&resolution=hourly&parameters=temperature_air_2m&method=idw&start=2000-01-01&end=2000-12-31&format=arrow"
     );
     let series = format!("{base}/api/v1/series?dataset={DS}&station=100");
     let near = format!("{base}/api/v1/stations?dataset={DS}&near={lat},{lon}&radius_km=50");
@@ -321,6 +321,8 @@ pub(crate) fn generate(
     )?;
     let dir = layout.dataset(DS);
     let dataset = tracker_core::DatasetId::new(DS)?;
+    // written as `climastation run` writes them: under the current names
+    let names = dwd_translate::Tables::embedded()?.naming(DS);
     let mut records = Vec::new();
     for path in crate::fixtures::files_below(&dir) {
         if path.file_name().is_some_and(|n| n == ".lock") {
@@ -335,6 +337,7 @@ pub(crate) fn generate(
             })
             .unwrap_or(0);
         let rel = dwd_series::ledger::relative(&dir, &path);
+        let rel_is_series = rel.starts_with("series/");
         let built_from = match rel.strip_prefix("series/") {
             Some(s) => s.trim_end_matches(".parquet").to_owned(),
             None => "stations".to_owned(),
@@ -345,6 +348,7 @@ pub(crate) fn generate(
             rows,
             modified_ns: dwd_series::output::modified_ns(&meta),
             sha256: sha2::Sha256::digest(&bytes).into(),
+            names: rel_is_series.then(|| names.clone()),
             built_from,
         });
     }

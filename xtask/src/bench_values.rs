@@ -84,7 +84,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "bench values: {n} stations, {years} years of hourly data (synthetic: smooth field, lapse rate, noise)"
     );
     println!(
-        "leave-one-out, 1990, temperature_air_mean_2m (each station hidden, predicted from the others):"
+        "leave-one-out, 1990, temperature_air_2m (each station hidden, predicted from the others):"
     );
     println!("  method              MAE (K)   bias (K)   cells");
     for (label, method, with_height) in [
@@ -96,7 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         for s in &stations {
             let spec = ValuesSpec {
                 resolution: dwd_catalog::Resolution::Hourly,
-                parameters: vec!["temperature_air_mean_2m".into()],
+                parameters: vec!["temperature_air_2m".into()],
                 points: vec![Point {
                     id: s.id.to_string(),
                     latitude: s.lat,
@@ -141,7 +141,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 
     // timings
-    let both = vec!["temperature_air_mean_2m".to_owned(), "humidity".to_owned()];
+    let both = vec!["temperature_air_2m".to_owned(), "humidity".to_owned()];
     let leipzig = Point {
         id: "leipzig".into(),
         latitude: 51.34,
@@ -251,7 +251,7 @@ fn write_series(
     rng: &mut Rng,
 ) -> anyhow::Result<()> {
     let schema = dwd_series::testing::series_schema(&[
-        ("temperature_air_mean_2m", DataType::Float64, "°C"),
+        ("temperature_air_2m", DataType::Float64, "°C"),
         ("humidity", DataType::Float64, "%"),
     ]);
     let n = hours as usize;
@@ -289,7 +289,7 @@ fn read_truth(layout: &dwd_series::OutputLayout, id: u32, hours: i64) -> anyhow:
     for b in reader {
         let b = b?;
         let v = b
-            .column_by_name("temperature_air_mean_2m")
+            .column_by_name("temperature_air_2m")
             .context("no temperature column")?
             .as_primitive::<Float64Type>();
         out.extend(v.values().iter().copied());

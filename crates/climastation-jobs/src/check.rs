@@ -106,7 +106,9 @@ impl Session {
             }
         }
         for s in store.summary(only.as_ref())? {
-            let found = dwd_series::check::check_dataset(&layout, &s.dataset, &store, depth)?;
+            let naming = self.naming(s.dataset.as_str())?;
+            let found =
+                dwd_series::check::check_dataset(&layout, &s.dataset, &store, depth, &naming)?;
             report.tables += found.tables;
             for p in &found.problems {
                 report.problems.push(CheckLine {

@@ -212,6 +212,8 @@ pub struct Session {
     lock_wait: Option<std::time::Duration>,
     /// A reader's stores, open and idle, reused by [`Session::reading`].
     idle: std::sync::Mutex<Vec<SqliteStore>>,
+    /// The translation tables, loaded once ([`Session::tables`]).
+    tables: std::sync::OnceLock<dwd_translate::Tables>,
 }
 
 /// Stores a reader's session keeps open for reuse.
@@ -235,6 +237,7 @@ impl Session {
             read_only: false,
             lock_wait: None,
             idle: std::sync::Mutex::new(Vec::new()),
+            tables: std::sync::OnceLock::new(),
         })
     }
 
@@ -254,6 +257,22 @@ impl Session {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The translation tables (the compiled ones, with
+    /// `translations.file`'s folder layered over them), loaded once.
+    pub fn tables(&self) -> Result<&dwd_translate::Tables, JobError> {
+        if let Some(t) = self.tables.get() {
+            return Ok(t);
+        }
+        let t = dwd_translate::Tables::load(self.config.paths.translations.as_deref())
+            .map_err(JobError::Translations)?;
+        Ok(self.tables.get_or_init(|| t))
+    }
+
+    /// The names `dataset`'s tables carry now ([`dwd_series::ledger::Naming`]).
+    pub fn naming(&self, dataset: &str) -> Result<dwd_series::ledger::Naming, JobError> {
+        Ok(dwd_series::ledger::Naming::of(self.tables()?, dataset))
     }
 
     /// How the progress database is opened.

@@ -457,6 +457,9 @@ impl Crawl {
 pub struct DatasetParameter {
     pub code: String,
     pub name: String,
+    /// The name it had before it said what a value is (a former name, still
+    /// accepted with a warning); null when it kept its name.
+    pub former_name: Option<String>,
     pub unit: String,
     /// `number`, `code` or `text`.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -539,6 +542,7 @@ impl Datasets {
                         DatasetParameter {
                             code: code.to_owned(),
                             name: p.name.clone(),
+                            former_name: p.was.clone(),
                             unit: p.unit.clone(),
                             kind: p.kind,
                             description_de: p.de.clone(),
@@ -689,6 +693,8 @@ pub struct Export {
     pub rows: u64,
     pub columns: Vec<String>,
     pub empty: Vec<String>,
+    /// Parameters asked by a former name: what each is called now.
+    pub renamed: Vec<String>,
 }
 
 impl Export {
@@ -699,6 +705,7 @@ impl Export {
             rows: e.rows,
             columns: e.columns.clone(),
             empty: empty(&e.empty),
+            renamed: e.renamed.iter().map(ToString::to_string).collect(),
         }
     }
 }
@@ -713,6 +720,8 @@ pub struct Values {
     pub columns: Vec<String>,
     pub series_read: usize,
     pub empty: Vec<String>,
+    /// Parameters asked by a former name: what each is called now.
+    pub renamed: Vec<String>,
 }
 
 impl Values {
@@ -724,6 +733,7 @@ impl Values {
             columns: v.columns.clone(),
             series_read: v.series_read,
             empty: empty(&v.empty),
+            renamed: v.renamed.iter().map(ToString::to_string).collect(),
         }
     }
 }

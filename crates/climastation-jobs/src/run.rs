@@ -315,7 +315,9 @@ impl Session {
             if !layout.dataset(s.dataset.as_str()).is_dir() {
                 continue;
             }
-            for p in dwd_series::check::served_problems(&layout, &s.dataset, &store, None)? {
+            let naming = self.naming(s.dataset.as_str())?;
+            for p in dwd_series::check::served_problems(&layout, &s.dataset, &store, None, &naming)?
+            {
                 tracing::error!(table = %p.describe(), fix = %crate::check::fix(&p, s.dataset.as_str(), false), "a table the catalog names is not what a run wrote");
                 ok = false;
             }
@@ -325,7 +327,7 @@ impl Session {
         let recorded = store.outputs(&root)?.into_iter().find(|o| o.path == path);
         match dwd_series::write_catalog(&layout, recorded.as_ref()) {
             Ok(Some(w)) => {
-                let rec = dwd_series::ledger::record(layout.root(), &w, 0, "catalog");
+                let rec = dwd_series::ledger::record(layout.root(), &w, 0, "catalog", None);
                 store.record_outputs(&root, &[rec])?;
                 tracing::info!(file = %w.path.display(), "DuckDB catalog written");
             }

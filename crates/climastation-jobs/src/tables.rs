@@ -217,6 +217,16 @@ pub struct ValuesRequest {
     pub k: Option<usize>,
 }
 
+/// What was asked by a former name, in a table's metadata:
+/// `renamed.<old>` = the warning.
+fn renamed_metadata(
+    renamed: &[dwd_translate::Renamed],
+) -> impl Iterator<Item = parquet::file::metadata::KeyValue> + '_ {
+    renamed.iter().map(|r| {
+        parquet::file::metadata::KeyValue::new(format!("renamed.{}", r.old), r.to_string())
+    })
+}
+
 /// A list with an empty item (`a,,b`, a trailing comma) is refused.
 fn check_items(field: Field, items: &[String]) -> Result<(), JobError> {
     match items.iter().any(|p| p.trim().is_empty()) {
@@ -325,15 +335,99 @@ impl Session {
         })
     }
 
+    /// The parameter names asked of `datasets` of `resolution` (none: all
+    /// of it), each former name (a parameter renamed since, see
+    /// [`dwd_translate::Tables::renamed`]) replaced by what it is called
+    /// now — and kept where it is still a current name of these datasets —
+    /// with what was renamed, for the front end's warning.
+    pub fn current_parameters(
+        &self,
+        resolution: dwd_catalog::Resolution,
+        datasets: &[String],
+        asked: &[String],
+    ) -> Result<(Vec<String>, Vec<dwd_translate::Renamed>), JobError> {
+        let tables = self.tables()?;
+        let chosen: Vec<&str> = dwd_catalog::all()
+            .iter()
+            .filter(|d| d.resolution == resolution)
+            .map(|d| d.name)
+            .filter(|d| datasets.is_empty() || datasets.iter().any(|x| x == d))
+            .collect();
+        let mut names = Vec::new();
+        let mut renamed = Vec::new();
+        for a in asked {
+            let Some(r) = tables.renamed(chosen.iter().copied(), a) else {
+                names.push(a.clone());
+                continue;
+            };
+            let still = chosen
+                .iter()
+                .any(|d| tables.parameters(d).any(|(_, p)| p.name == *a));
+            if still {
+                names.push(a.clone());
+            }
+            for n in &r.new {
+                if !names.contains(n) {
+                    names.push(n.clone());
+                }
+            }
+            tracing::debug!(old = %r.old, new = ?r.new, "a former parameter name asked");
+            renamed.push(r);
+        }
+        Ok((names, renamed))
+    }
+
+    /// `spec` with its parameters under their current names, and what was
+    /// renamed.
+    fn current_spec(&self, spec: &Spec) -> Result<(Spec, Vec<dwd_translate::Renamed>), JobError> {
+        let (parameters, renamed) =
+            self.current_parameters(spec.resolution, &spec.datasets, &spec.parameters)?;
+        Ok((
+            Spec {
+                parameters,
+                ..spec.clone()
+            },
+            renamed,
+        ))
+    }
+
     /// One record per station and time across a resolution's datasets,
     /// written whole to `target`.
     pub fn export(&self, spec: &Spec, format: Format, target: &Path) -> Result<Exported, JobError> {
+        let (spec, renamed) = &self.current_spec(spec)?;
         self.check_export(spec)?;
         check_target(target)?;
         let layout = self.layout();
-        write_whole(target, |w| {
+        let mut done = write_whole(target, |w| {
             dwd_series::export::export(&layout, spec, format, w)
-        })
+        })?;
+        done.renamed = renamed.clone();
+        Ok(done)
+    }
+
+    /// [`Session::values_spec`] with its parameters under their current
+    /// names (a former name asks for the one value column of its first
+    /// dataset, as any name does), and what was renamed.
+    fn values_spec_named(
+        &self,
+        request: &ValuesRequest,
+        cancel: &tracker_core::Cancel,
+    ) -> Result<(ValuesSpec, Vec<dwd_translate::Renamed>), JobError> {
+        let mut spec = self.values_spec(request, cancel)?;
+        let mut renamed = Vec::new();
+        let mut parameters = Vec::new();
+        for p in &spec.parameters {
+            let (names, r) =
+                self.current_parameters(spec.resolution, &[], std::slice::from_ref(p))?;
+            if let Some(first) = names.into_iter().next()
+                && !parameters.contains(&first)
+            {
+                parameters.push(first);
+            }
+            renamed.extend(r);
+        }
+        spec.parameters = parameters;
+        Ok((spec, renamed))
     }
 
     /// One station's series of one dataset: an export of the dataset's
@@ -380,12 +474,16 @@ impl Session {
         format: Format,
         sink: &mut dyn RowSink,
     ) -> Result<Exported, JobError> {
+        let (spec, renamed) = &self.current_spec(spec)?;
         self.check_export(spec)?;
         let layout = self.layout();
         let plan = dwd_series::export::plan(&layout, spec, format)?;
-        sink.begin(plan.schema(), dwd_series::export::export_metadata(spec))?;
-        let report = plan.run(&layout, spec, &mut |b| sink.batch(b))?;
+        let mut meta = dwd_series::export::export_metadata(spec);
+        meta.extend(renamed_metadata(renamed));
+        sink.begin(plan.schema(), meta)?;
+        let mut report = plan.run(&layout, spec, &mut |b| sink.batch(b))?;
         sink.finish()?;
+        report.renamed = renamed.clone();
         Ok(report)
     }
 
@@ -409,14 +507,17 @@ impl Session {
         format: Format,
         sink: &mut dyn RowSink,
     ) -> Result<ValuesReport, JobError> {
-        let spec = &self.values_spec(request, cancel)?;
+        let (spec, renamed) = &self.values_spec_named(request, cancel)?;
         self.verify_served(spec.resolution, &[])?;
         let layout = self.layout();
-        let tables = dwd_translate::Tables::load(self.config.paths.translations.as_deref())?;
-        let plan = dwd_series::values::plan(&layout, &tables, spec, format)?;
-        sink.begin(plan.schema(), plan.metadata(spec))?;
-        let report = plan.run(&layout, spec, &mut |b| sink.batch(b))?;
+        let tables = self.tables()?;
+        let plan = dwd_series::values::plan(&layout, tables, spec, format)?;
+        let mut meta = plan.metadata(spec);
+        meta.extend(renamed_metadata(renamed));
+        sink.begin(plan.schema(), meta)?;
+        let mut report = plan.run(&layout, spec, &mut |b| sink.batch(b))?;
         sink.finish()?;
+        report.renamed = renamed.clone();
         Ok(report)
     }
 
@@ -452,14 +553,16 @@ impl Session {
         format: Format,
         target: &Path,
     ) -> Result<ValuesReport, JobError> {
-        let spec = &self.values_spec(request, cancel)?;
+        let (spec, renamed) = &self.values_spec_named(request, cancel)?;
         let layout = self.layout();
         check_target(target)?;
         self.verify_served(spec.resolution, &[])?;
-        let tables = dwd_translate::Tables::load(self.config.paths.translations.as_deref())?;
-        write_whole(target, |w| {
-            dwd_series::values::values(&layout, &tables, spec, format, w)
-        })
+        let tables = self.tables()?;
+        let mut done = write_whole(target, |w| {
+            dwd_series::values::values(&layout, tables, spec, format, w)
+        })?;
+        done.renamed = renamed.clone();
+        Ok(done)
     }
 
     /// The datasets of `resolution` (or of `only`) with an output folder.
@@ -546,7 +649,14 @@ impl Session {
         self.reading(|store| {
             for d in datasets {
                 let id = self.dataset(d)?;
-                for p in dwd_series::check::served_problems(&layout, &id, store, self.lock_wait)? {
+                let naming = self.naming(d)?;
+                for p in dwd_series::check::served_problems(
+                    &layout,
+                    &id,
+                    store,
+                    self.lock_wait,
+                    &naming,
+                )? {
                     problems.push((d.to_owned(), p));
                 }
             }

@@ -227,37 +227,48 @@ def test_the_long_shape_holds_the_wide_values(archive):
     long = archive.series(ds, stations=[44], start="2025-06-25", end="2025-06-25", long=True)
     assert long.column_names == ["station_id", "timestamp_utc", "dataset", "parameter", "value", "quality"]
     params = sorted(set(long.column("parameter").to_pylist()))
-    assert "temperature_air_mean_2m" in params
+    assert "temperature_air_2m" in params
     assert long.num_rows == wide.num_rows * len(params)
-    t = long.filter(pc.equal(long.column("parameter"), "temperature_air_mean_2m"))
-    assert t.column("value").to_pylist() == wide.column("temperature_air_mean_2m").to_pylist()
+    t = long.filter(pc.equal(long.column("parameter"), "temperature_air_2m"))
+    assert t.column("value").to_pylist() == wide.column("temperature_air_2m").to_pylist()
     q = [c for c in wide.column_names if c.endswith("quality")][0]
     assert t.column("quality").to_pylist() == wide.column(q).to_pylist()
 
 
 def test_export_joins_a_resolutions_datasets_with_the_station(archive):
-    t = archive.export("hourly", parameters=["temperature_air_mean_2m"], with_station=True, stations=[320])
+    t = archive.export("hourly", parameters=["temperature_air_2m"], with_station=True, stations=[320])
     assert t.num_rows > 0
-    assert {"station_name", "latitude", "longitude", "height_m", "temperature_air_mean_2m"} <= set(t.column_names)
+    assert {"station_name", "latitude", "longitude", "height_m", "temperature_air_2m"} <= set(t.column_names)
     assert set(t.column("station_id").to_pylist()) == {320}
 
 
+def test_a_former_name_still_works_with_a_deprecation_warning(archive):
+    with pytest.warns(DeprecationWarning, match="temperature_air_mean_2m is now temperature_air_2m"):
+        old = archive.export("hourly", parameters=["temperature_air_mean_2m"], stations=[320])
+    new = archive.export("hourly", parameters=["temperature_air_2m"], stations=[320])
+    assert old.column_names == new.column_names and "temperature_air_2m" in old.column_names
+    assert old.column("temperature_air_2m").to_pylist() == new.column("temperature_air_2m").to_pylist()
+    every = {p["code"]: p for d in climastation.datasets("hourly") if d["name"] == "hourly/air_temperature"
+             for p in d["parameters"]}
+    assert (every["TT_TU"]["name"], every["TT_TU"]["former_name"]) == ("temperature_air_2m", "temperature_air_mean_2m")
+
+
 def test_values_at_a_place_carry_their_stations_and_distances(archive):
-    t = archive.values(GROSSENKNETEN, resolution="10_minutes", parameters=["temperature_air_mean_2m"],
+    t = archive.values(GROSSENKNETEN, resolution="10_minutes", parameters=["temperature_air_2m"],
                        start="2025-06-25", end="2025-06-25", method="idw")
     assert t.num_rows > 0
-    p = "temperature_air_mean_2m"
+    p = "temperature_air_2m"
     assert {f"{p}_stations", f"{p}_distances_km", f"{p}_weights", f"{p}_method", f"{p}_count"} <= set(t.column_names)
     assert all(s == [44] for s in t.column(f"{p}_stations").to_pylist() if s)
     assert all(d[0] < 1.0 for d in t.column(f"{p}_distances_km").to_pylist() if d)
     assert b"values" in t.schema.metadata, "the rules travel with the table"
     two = archive.values([GROSSENKNETEN, (52.8, 8.3, 40.0)], resolution="10_minutes",
-                         parameters=["temperature_air_mean_2m"], start="2025-06-25", end="2025-06-25")
+                         parameters=["temperature_air_2m"], start="2025-06-25", end="2025-06-25")
     assert two.num_rows == 2 * t.num_rows
     with pytest.raises(climastation.SelectionError):
-        archive.values((95.0, 8.0), resolution="10_minutes", parameters=["temperature_air_mean_2m"])
+        archive.values((95.0, 8.0), resolution="10_minutes", parameters=["temperature_air_2m"])
     with pytest.raises(climastation.UsageError):
-        archive.values(GROSSENKNETEN, resolution="10_minutes", parameters=["temperature_air_mean_2m"], method="kriging")
+        archive.values(GROSSENKNETEN, resolution="10_minutes", parameters=["temperature_air_2m"], method="kriging")
 
 
 def test_pandas_and_polars_take_the_tables(archive):

@@ -72,6 +72,14 @@ macro_rules! out {
     };
 }
 
+/// A warning on stderr for each parameter asked by a former name (it is
+/// still accepted; the warning names what it is called now).
+pub fn warn_renamed(renamed: &[dwd_translate::Renamed]) {
+    for r in renamed {
+        eprintln!("climastation: warning: --parameters {}: {r}", r.old);
+    }
+}
+
 /// One JSON document on stdout (a closed pipe: [`StdoutClosed`]).
 pub fn print_json(report: &impl serde::Serialize) -> anyhow::Result<()> {
     // through a Value: keys in sorted order, as they always were

@@ -181,7 +181,8 @@ impl<'a, 'j> Finishing<'a, 'j> {
             &self.source(&lists),
             &target,
         )?;
-        let rec = dwd_series::ledger::record(&self.dir, &written, merged.len() as u64, "stations");
+        let rec =
+            dwd_series::ledger::record(&self.dir, &written, merged.len() as u64, "stations", None);
         self.record("stations", &lists, &[rec])?;
         tracing::info!(dataset = %self.job.dataset, stations = merged.len(), file = %target.display(), "station lists merged");
         Ok(())
@@ -226,7 +227,9 @@ impl<'a, 'j> Finishing<'a, 'j> {
         let written: Vec<_> = report
             .written
             .iter()
-            .map(|(w, rows)| dwd_series::ledger::record(&self.dir, w, *rows as u64, "metadata"))
+            .map(|(w, rows)| {
+                dwd_series::ledger::record(&self.dir, w, *rows as u64, "metadata", None)
+            })
             .collect();
         self.record("metadata", &with_meta, &written)?;
         tracing::info!(dataset = %self.job.dataset, files = with_meta.len(), read = report.read, tables = ?report.rows, "station metadata merged");
@@ -247,6 +250,7 @@ impl<'a, 'j> Finishing<'a, 'j> {
             self.job.store,
             self.job.workers,
             self.settings.depth,
+            &dwd_series::ledger::Naming::of(self.settings.tables, self.job.dataset.as_str()),
             &|| stop.is_cancelled(),
         )
         .map_err(|e| match e {

@@ -200,10 +200,13 @@ impl DwdProcessor {
                 basis = time.basis.as_str(), "converted");
         }
         let dir = dwd_series::OutputLayout::new(&self.output).dataset(dataset);
+        let names = self.tables.naming(dataset);
         let outputs = converted
             .written
             .iter()
-            .map(|(w, rows)| dwd_series::ledger::record(&dir, w, *rows as u64, key.path()))
+            .map(|(w, rows)| {
+                dwd_series::ledger::record(&dir, w, *rows as u64, key.path(), Some(&names))
+            })
             .collect();
         Ok(Outcome {
             records: converted.rows,
@@ -299,7 +302,8 @@ impl Processor for DwdProcessor {
     /// files of dead processes are removed, and every completed file's
     /// tables are checked against the output ledger (size and time, or
     /// hashed when verifying outputs); a
-    /// file whose tables are missing, damaged or were never recorded goes
+    /// file whose tables are missing, damaged, were never recorded or carry
+    /// parameter names renamed since goes
     /// back to `pending`, so that this run converts it again.
     fn prepare_dataset(&self, job: &DatasetJob<'_>) -> Result<(), ProcessError> {
         let dataset = job.dataset;
@@ -309,10 +313,11 @@ impl Processor for DwdProcessor {
         let store_err = crate::finish::store_err;
         let files = dwd_series::update::completed(job.store, dataset).map_err(store_err)?;
         let outputs = job.store.outputs(dataset).map_err(store_err)?;
-        let redo = dwd_series::check::files_to_redo(&dir, &files, &outputs, self.depth);
+        let naming = dwd_series::ledger::Naming::of(&self.tables, dataset.as_str());
+        let redo = dwd_series::check::files_to_redo(&dir, &files, &outputs, self.depth, &naming);
         if !redo.is_empty() {
             let n = job.store.redo(dataset, &redo).map_err(store_err)?;
-            tracing::info!(dataset = %dataset, files = n, "converted again: their tables were missing, damaged or unrecorded");
+            tracing::info!(dataset = %dataset, files = n, "converted again: their tables were missing, damaged, unrecorded or written under earlier names");
         }
         Ok(())
     }

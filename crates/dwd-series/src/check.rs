@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use dwd_catalog::FileKind;
 use tracker_core::{DatasetId, FileRecord, OutputRecord, ProgressStore, TrackerError};
 
-use crate::ledger::{Damage, Depth, check};
+use crate::ledger::{Damage, Depth, Naming, check};
 
 /// The check before a table is used: cheap (size and time) in every run,
 /// deep (the content hashed) in a run that verifies its outputs.
@@ -29,6 +29,7 @@ pub fn files_to_redo(
     completed: &[FileRecord],
     outputs: &[OutputRecord],
     depth: Depth,
+    naming: &Naming,
 ) -> Vec<String> {
     let mut by_source: HashMap<&str, Vec<&OutputRecord>> = HashMap::new();
     for o in outputs {
@@ -36,6 +37,7 @@ pub fn files_to_redo(
     }
     let mut redo = Vec::new();
     let mut unrecorded = 0usize;
+    let mut renamed = 0usize;
     for f in completed {
         let path = f.key.path();
         if !makes_tables(path) {
@@ -44,6 +46,10 @@ pub fn files_to_redo(
         match by_source.get(path) {
             None => {
                 unrecorded += 1;
+                redo.push(path.to_owned());
+            }
+            Some(recs) if recs.iter().any(|r| !naming.is_current(r)) => {
+                renamed += 1;
                 redo.push(path.to_owned());
             }
             Some(recs) => {
@@ -56,6 +62,9 @@ pub fn files_to_redo(
                 }
             }
         }
+    }
+    if renamed > 0 {
+        tracing::info!(folder = %dataset_dir.display(), files = renamed, "tables written under parameter names renamed since are converted again");
     }
     if unrecorded > 0 {
         tracing::info!(folder = %dataset_dir.display(), files = unrecorded, "completed files without recorded tables are converted again");
@@ -80,6 +89,10 @@ pub enum Problem {
     /// version): nothing records them, so none is served until a run has
     /// converted the dataset's files again and recorded what it wrote.
     EarlierVersion { tables: usize, files: usize },
+    /// Tables written under parameter names renamed since (a reading is no
+    /// longer named a mean): not served until a run converted their files
+    /// again.
+    EarlierNames { tables: usize },
 }
 
 impl Problem {
@@ -101,6 +114,9 @@ impl Problem {
                 "{}: stale: built from other files than its station's completed ones",
                 path.display()
             ),
+            Problem::EarlierNames { tables } => format!(
+                "{tables} table(s) carry parameter names renamed since (see README, \"What a value is\"): none is served until a run has converted their files again under the current names"
+            ),
             Problem::EarlierVersion { tables, files } => format!(
                 "{tables} table(s) were written by an earlier version of ClimaStation, before the output ledger recorded each table: they are kept, and none is served until a run has converted the dataset's {files} completed file(s) again and recorded what it wrote"
             ),
@@ -120,6 +136,7 @@ impl Problem {
             Problem::LeftoverTemp { .. } => "temp",
             Problem::Stale { .. } => "stale",
             Problem::EarlierVersion { .. } => "earlier_version",
+            Problem::EarlierNames { .. } => "earlier_names",
         }
     }
 }
@@ -141,6 +158,7 @@ pub fn check_dataset(
     dataset: &DatasetId,
     store: &dyn ProgressStore,
     depth: Depth,
+    naming: &Naming,
 ) -> Result<DatasetCheck, TrackerError> {
     let dir = layout.dataset(dataset.as_str());
     // no writer between renaming a table and recording it meanwhile
@@ -196,8 +214,18 @@ pub fn check_dataset(
             report.problems.push(Problem::Unrecorded { path });
         }
     }
+    earlier_names(&outputs, naming, &mut report.problems);
     earlier_version(&outputs, &completed, &mut report.problems);
     Ok(report)
+}
+
+/// The recorded tables written under names renamed since: one problem
+/// (what a run does about them), not one line each.
+fn earlier_names(outputs: &[OutputRecord], naming: &Naming, problems: &mut Vec<Problem>) {
+    let tables = outputs.iter().filter(|o| !naming.is_current(o)).count();
+    if tables > 0 {
+        problems.push(Problem::EarlierNames { tables });
+    }
 }
 
 /// A dataset with completed files that make tables, tables of a run's
@@ -271,7 +299,7 @@ fn read_lock(
 
 /// The metadata merge's by-file cache is rebuilt from the zips whenever it
 /// is unreadable; it is not a table anyone is served.
-fn is_cache(rel: &str) -> bool {
+pub(crate) fn is_cache(rel: &str) -> bool {
     rel.starts_with("parts/metadata_by_file/")
 }
 
@@ -300,6 +328,7 @@ pub fn served_problems(
     dataset: &DatasetId,
     store: &dyn ProgressStore,
     wait: Option<std::time::Duration>,
+    naming: &Naming,
 ) -> Result<Vec<Problem>, TrackerError> {
     let dir = layout.dataset(dataset.as_str());
     let _lock = read_lock(&dir, wait)?;
@@ -342,6 +371,12 @@ pub fn served_problems(
             }
         }
     }
+    let series: Vec<OutputRecord> = outputs
+        .values()
+        .filter(|o| o.path.starts_with("series/"))
+        .cloned()
+        .collect();
+    earlier_names(&series, naming, &mut problems);
     if outputs.is_empty() && !problems.is_empty() {
         let completed = crate::update::completed(store, dataset)?;
         earlier_version(&[], &completed, &mut problems);

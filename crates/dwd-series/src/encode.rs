@@ -335,14 +335,14 @@ mod tests {
         let csv = String::from_utf8(csv).unwrap();
         assert_eq!(
             csv,
-            "station_id,timestamp_utc,time_local,time_reference,quality,pressure_air_site,temperature_air_mean_2m,temperature_air_mean_0_05m,humidity,temperature_dew_point_mean_2m\n\
+            "station_id,timestamp_utc,time_local,time_reference,quality,pressure_air_site,temperature_air_2m,temperature_air_0_05m,humidity,temperature_dew_point_2m\n\
              44,2025-06-25T00:00:00Z,2025-06-25T00:00:00,UTC,3,,16.6,16.4,98.9,16.4\n"
         );
         let mut jl = Vec::new();
         write_jsonl(&batch, &mut jl).unwrap();
         assert_eq!(
             String::from_utf8(jl).unwrap(),
-            "{\"station_id\":44,\"timestamp_utc\":\"2025-06-25T00:00:00Z\",\"time_local\":\"2025-06-25T00:00:00\",\"time_reference\":\"UTC\",\"quality\":3,\"pressure_air_site\":null,\"temperature_air_mean_2m\":16.6,\"temperature_air_mean_0_05m\":16.4,\"humidity\":98.9,\"temperature_dew_point_mean_2m\":16.4}\n"
+            "{\"station_id\":44,\"timestamp_utc\":\"2025-06-25T00:00:00Z\",\"time_local\":\"2025-06-25T00:00:00\",\"time_reference\":\"UTC\",\"quality\":3,\"pressure_air_site\":null,\"temperature_air_2m\":16.6,\"temperature_air_0_05m\":16.4,\"humidity\":98.9,\"temperature_dew_point_2m\":16.4}\n"
         );
     }
 
@@ -428,11 +428,11 @@ mod tests {
             .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
             .collect();
         assert_eq!(kv["source_file"], "10minutenwerte_TU_00044_now.zip");
-        assert_eq!(kv["unit.temperature_air_mean_2m"], "°C");
+        assert_eq!(kv["unit.temperature_air_2m"], "°C");
         let schema = r.schema().clone();
         assert_eq!(
             schema
-                .field_with_name("temperature_air_mean_2m")
+                .field_with_name("temperature_air_2m")
                 .unwrap()
                 .metadata()
                 .get("unit")

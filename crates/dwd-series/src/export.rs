@@ -113,6 +113,8 @@ pub struct Exported {
     pub columns: Vec<String>,
     /// Why the answer is empty (or a column has no value): never silent.
     pub empty: Vec<Empty>,
+    /// Parameters asked by a former name (each front end warns).
+    pub renamed: Vec<dwd_translate::Renamed>,
 }
 
 /// Why an answer has no rows, or a column of it no values.
@@ -917,7 +919,7 @@ mod tests {
         series(
             &layout,
             "hourly/air_temperature",
-            "temperature_air_mean_2m",
+            "temperature_air_2m",
             "°C",
             &[h1971 - 1, h1971, h1971 + 1, h1973 + 5],
             1.0,
@@ -932,7 +934,7 @@ mod tests {
         series(
             &layout,
             "hourly/air_temperature",
-            "temperature_air_mean_2m",
+            "temperature_air_2m",
             "°C",
             &[1, 2, 3],
             1.0,
@@ -963,7 +965,7 @@ mod tests {
         assert_eq!((e.stations, e.rows), (1, 5));
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "station_id,timestamp_utc,air_temperature_quality,temperature_air_mean_2m,wind_quality,wind_speed\n\
+            "station_id,timestamp_utc,air_temperature_quality,temperature_air_2m,wind_quality,wind_speed\n\
              44,1970-01-01T01:00:00Z,3,1.0,,\n\
              44,1970-01-01T02:00:00Z,3,2.0,3,20.0\n\
              44,1970-01-01T03:00:00Z,3,3.0,3,30.0\n\
@@ -1046,11 +1048,11 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[1],
-            "44,1970-01-01T01:00:00Z,hourly/air_temperature,temperature_air_mean_2m,1.0,3"
+            "44,1970-01-01T01:00:00Z,hourly/air_temperature,temperature_air_2m,1.0,3"
         );
         assert_eq!(
             lines[4],
-            "44,1970-01-01T04:00:00Z,hourly/air_temperature,temperature_air_mean_2m,,"
+            "44,1970-01-01T04:00:00Z,hourly/air_temperature,temperature_air_2m,,"
         );
         assert_eq!(lines[6], "44,1970-01-01T01:00:00Z,hourly/wind,wind_speed,,");
         assert_eq!(

@@ -18,7 +18,15 @@ use tracker_core::OutputRecord;
 use crate::output::{Written, modified_ns};
 
 /// A table written under `dataset_dir`, as a ledger record.
-pub fn record(dataset_dir: &Path, w: &Written, rows: u64, built_from: &str) -> OutputRecord {
+/// `names`: the fingerprint of the column names it was written under
+/// (`dwd_translate::Tables::naming`), for per-file tables and series.
+pub fn record(
+    dataset_dir: &Path,
+    w: &Written,
+    rows: u64,
+    built_from: &str,
+    names: Option<&str>,
+) -> OutputRecord {
     OutputRecord {
         path: relative(dataset_dir, &w.path),
         bytes: w.bytes,
@@ -26,6 +34,7 @@ pub fn record(dataset_dir: &Path, w: &Written, rows: u64, built_from: &str) -> O
         modified_ns: w.modified_ns,
         sha256: w.sha256,
         built_from: built_from.to_owned(),
+        names: names.map(str::to_owned),
     }
 }
 
@@ -36,6 +45,44 @@ pub fn relative(dir: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// The names a dataset's tables carry now: a per-file table or series
+/// written under other names (a parameter renamed since) is converted
+/// again by a run, and not served before.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Naming {
+    /// `dwd_translate::Tables::naming` of the dataset.
+    pub current: String,
+    /// Whether a table recorded without a fingerprint (written before
+    /// names were recorded) carries the current names: yes unless a name
+    /// of the dataset changed since (a row with a former name).
+    pub unrecorded_current: bool,
+}
+
+impl Naming {
+    pub fn of(tables: &dwd_translate::Tables, dataset: &str) -> Naming {
+        Naming {
+            current: tables.naming(dataset),
+            unrecorded_current: tables.parameters(dataset).all(|(_, p)| p.was.is_none()),
+        }
+    }
+
+    /// Whether `rec` carries the current names (a table without parameter
+    /// columns — the station list, metadata and its cache, the catalog —
+    /// always does).
+    pub fn is_current(&self, rec: &OutputRecord) -> bool {
+        let p = rec.path.as_str();
+        let parameters =
+            p.starts_with("series/") || (p.starts_with("parts/") && !crate::check::is_cache(p));
+        if !parameters {
+            return true;
+        }
+        match &rec.names {
+            Some(n) => *n == self.current,
+            None => self.unrecorded_current,
+        }
+    }
 }
 
 /// What is wrong with a recorded table.
@@ -225,7 +272,45 @@ mod tests {
 
     fn written(dir: &Path, name: &str, body: &[u8]) -> OutputRecord {
         let w = write_atomic(&dir.join(name), |w| w.write_all(body)).unwrap();
-        record(dir, &w, 1, "f.zip")
+        record(dir, &w, 1, "f.zip", Some("n1"))
+    }
+
+    #[test]
+    fn a_table_under_other_names_is_not_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let mut rec = written(d, "series/1.parquet", b"x");
+        let naming = |unrecorded_current| Naming {
+            current: "n1".into(),
+            unrecorded_current,
+        };
+        assert!(naming(false).is_current(&rec));
+        rec.names = Some("n0".into());
+        assert!(!naming(true).is_current(&rec));
+        // recorded before names were: current unless a name changed since
+        rec.names = None;
+        assert!(naming(true).is_current(&rec));
+        assert!(!naming(false).is_current(&rec));
+        // a per-file table likewise; the station list has no parameters
+        rec.path = "parts/historical/00001/a.parquet".into();
+        assert!(!naming(false).is_current(&rec));
+        rec.path = "stations.parquet".into();
+        assert!(naming(false).is_current(&rec));
+        rec.path = "parts/metadata_by_file/names.parquet".into();
+        assert!(naming(false).is_current(&rec));
+    }
+
+    /// The embedded tables: a dataset with a renamed parameter does not
+    /// take an unfingerprinted table as current; one without does.
+    #[test]
+    fn naming_of_the_tables() {
+        let t = dwd_translate::Tables::embedded().unwrap();
+        let hourly = Naming::of(&t, "hourly/air_temperature");
+        assert!(!hourly.unrecorded_current);
+        assert_eq!(hourly.current.len(), 16);
+        let daily = Naming::of(&t, "daily/kl");
+        assert!(daily.unrecorded_current);
+        assert_ne!(hourly.current, daily.current);
     }
 
     #[test]

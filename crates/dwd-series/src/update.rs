@@ -134,6 +134,7 @@ pub fn update_series(
     store: &dyn ProgressStore,
     threads: usize,
     depth: crate::ledger::Depth,
+    naming: &crate::ledger::Naming,
     should_stop: &(dyn Fn() -> bool + Sync),
 ) -> Result<UpdateReport, UpdateError> {
     let started = Instant::now();
@@ -150,28 +151,20 @@ pub fn update_series(
         stations: by_station.len(),
         ..UpdateReport::default()
     };
-    let todo = stale(
-        layout,
-        name,
-        &by_station,
-        &before,
-        &outputs,
-        depth,
-        &mut report,
-    );
     let merging = Merging {
         layout,
         name,
         outputs: &outputs,
         depth,
     };
+    let todo = stale(&merging, &by_station, &before, naming, &mut report);
     let (results, redo) = merge_all(&merging, &todo, threads, should_stop);
     let dir = layout.dataset(name);
     for (k, result) in results {
         let (station, _, ledger) = &todo[k];
         match result {
             Ok((w, m)) => {
-                let rec = crate::ledger::record(&dir, &w, m.rows, station);
+                let rec = crate::ledger::record(&dir, &w, m.rows, station, Some(&naming.current));
                 store.record_outputs(dataset, &[rec])?;
                 store.set_series_inputs(dataset, station, ledger)?;
                 report.rebuilt += 1;
@@ -227,16 +220,21 @@ pub fn update_series(
 
 /// The series to merge again: those whose inputs differ from what the
 /// tracker recorded, or whose table is missing or damaged (the rest are
-/// counted unchanged).
+/// counted unchanged); a series written under former parameter names is
+/// merged again.
 fn stale(
-    layout: &OutputLayout,
-    name: &str,
+    merging: &Merging<'_>,
     by_station: &BTreeMap<String, Vec<&FileRecord>>,
     before: &BTreeMap<String, Vec<(String, Option<String>)>>,
-    outputs: &Recorded,
-    depth: crate::ledger::Depth,
+    naming: &crate::ledger::Naming,
     report: &mut UpdateReport,
 ) -> Vec<Todo> {
+    let Merging {
+        layout,
+        name,
+        outputs,
+        depth,
+    } = *merging;
     let dir = layout.dataset(name);
     let mut todo = Vec::new();
     for (station, recs) in by_station {
@@ -244,6 +242,7 @@ fn stale(
         let target = layout.series(name, station);
         let intact = match outputs.get(&crate::ledger::relative(&dir, &target)) {
             None => false,
+            Some(rec) if !naming.is_current(rec) => false,
             Some(rec) => match crate::check::usable(&dir, rec, depth) {
                 Ok(()) => true,
                 Err(damage) => {

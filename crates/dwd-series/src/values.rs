@@ -334,6 +334,8 @@ pub struct ValuesReport {
     pub series_read: usize,
     /// Why the answer is empty, or a parameter has no value at a place.
     pub empty: Vec<Empty>,
+    /// Parameters asked by a former name (each front end warns).
+    pub renamed: Vec<dwd_translate::Renamed>,
 }
 
 /// One asked parameter, resolved.
@@ -1166,7 +1168,7 @@ mod tests {
     /// and its quality level; `code` a text column beside it.
     fn series(layout: &OutputLayout, id: u32, temps: [Option<f64>; 3], quality: [i32; 3]) {
         let schema = crate::testing::series_schema(&[
-            ("temperature_air_mean_2m", DataType::Float64, "°C"),
+            ("temperature_air_2m", DataType::Float64, "°C"),
             ("humidity", DataType::Utf8, "%"),
         ]);
         let batch = RecordBatch::try_new(
@@ -1205,7 +1207,7 @@ mod tests {
     fn at(lat: f64, lon: f64) -> ValuesSpec {
         ValuesSpec {
             resolution: dwd_catalog::Resolution::Hourly,
-            parameters: vec!["temperature_air_mean_2m".into()],
+            parameters: vec!["temperature_air_2m".into()],
             points: vec![Point {
                 id: "p".into(),
                 latitude: lat,
@@ -1237,8 +1239,8 @@ mod tests {
         series(&layout, 7, [Some(9.0), Some(9.0), Some(9.0)], [3; 3]);
         let rows = run(&layout, &at(50.0, 10.0));
         assert_eq!(rows.len(), 3, "{rows:?}");
-        let t = |i: usize| rows[i]["temperature_air_mean_2m"].clone();
-        let st = |i: usize| rows[i]["temperature_air_mean_2m_stations"].clone();
+        let t = |i: usize| rows[i]["temperature_air_2m"].clone();
+        let st = |i: usize| rows[i]["temperature_air_2m_stations"].clone();
         // hour 1: the tie goes to 5
         assert_eq!(
             (t(0), st(0)),
@@ -1251,9 +1253,9 @@ mod tests {
         );
         // hour 3: only 7 has one, and it is too far: null, count 0
         assert!(t(2).is_null(), "{:?}", rows[2]);
-        assert_eq!(rows[2]["temperature_air_mean_2m_count"], 0);
-        assert_eq!(rows[2]["temperature_air_mean_2m_method"], "none");
-        let d = rows[0]["temperature_air_mean_2m_distances_km"][0]
+        assert_eq!(rows[2]["temperature_air_2m_count"], 0);
+        assert_eq!(rows[2]["temperature_air_2m_method"], "none");
+        let d = rows[0]["temperature_air_2m_distances_km"][0]
             .as_f64()
             .unwrap();
         assert!((d - 7.15).abs() < 0.1, "{d}");
@@ -1265,12 +1267,12 @@ mod tests {
                 ..at(50.0, 10.0)
             },
         );
-        assert_eq!(wide[2]["temperature_air_mean_2m"], 9.0);
+        assert_eq!(wide[2]["temperature_air_2m"], 9.0);
         // a station hidden (leave-one-out) is never used
         let mut hidden = at(50.0, 10.0);
         hidden.exclude.insert(5);
         assert_eq!(
-            run(&layout, &hidden)[0]["temperature_air_mean_2m_stations"],
+            run(&layout, &hidden)[0]["temperature_air_2m_stations"],
             serde_json::json!([10])
         );
     }
@@ -1288,17 +1290,17 @@ mod tests {
         spec.min_quality = Some(5);
         let rows = run(&layout, &spec);
         // hour 1: station 1's quality 1 is below 5: station 2's value
-        assert_eq!(rows[0]["temperature_air_mean_2m"], 4.0);
-        assert_eq!(rows[1]["temperature_air_mean_2m"], 1.0);
+        assert_eq!(rows[0]["temperature_air_2m"], 4.0);
+        assert_eq!(rows[1]["temperature_air_2m"], 1.0);
         // idw over both: 1 is twice as close, so 4× the weight: (4·1 + 1·4)/5
         let mut idw = at(50.0, 10.0);
         idw.method = Method::Idw;
         idw.parameters.push("humidity".into());
         let rows = run(&layout, &idw);
-        let v = rows[1]["temperature_air_mean_2m"].as_f64().unwrap();
+        let v = rows[1]["temperature_air_2m"].as_f64().unwrap();
         assert!((v - 1.6).abs() < 0.01, "{v}");
-        assert_eq!(rows[1]["temperature_air_mean_2m_method"], "idw");
-        assert_eq!(rows[1]["temperature_air_mean_2m_count"], 2);
+        assert_eq!(rows[1]["temperature_air_2m_method"], "idw");
+        assert_eq!(rows[1]["temperature_air_2m_count"], 2);
         // the text column: nearest (station 1)
         assert_eq!(rows[1]["humidity"], "s1");
         assert_eq!(rows[1]["humidity_method"], "nearest");

@@ -116,21 +116,21 @@ fn every_catalog_dataset_has_translations_units_and_descriptions() {
 fn one_name_per_meaning_across_resolutions() {
     let t = Tables::embedded().unwrap();
     let name = |ds: &str, code: &str| t.parameter(ds, code).unwrap().name.as_str();
+    // a meaning includes the statistic: readings at the stamp are not
+    // means (their former name stays accepted)
     assert_eq!(name("daily/kl", "TMK"), "temperature_air_mean_2m");
-    assert_eq!(
-        name("hourly/air_temperature", "TT_TU"),
-        "temperature_air_mean_2m"
-    );
-    assert_eq!(
-        name("10_minutes/air_temperature", "TT_10"),
-        "temperature_air_mean_2m"
-    );
-    assert_eq!(
-        name("subdaily/air_temperature", "TT_TER"),
-        "temperature_air_mean_2m"
-    );
     assert_eq!(name("monthly/kl", "MO_TT"), "temperature_air_mean_2m");
     assert_eq!(name("annual/kl", "JA_TT"), "temperature_air_mean_2m");
+    for (ds, code) in [
+        ("hourly/air_temperature", "TT_TU"),
+        ("hourly/moisture", "TT_STD"),
+        ("10_minutes/air_temperature", "TT_10"),
+        ("subdaily/air_temperature", "TT_TER"),
+    ] {
+        let p = t.parameter(ds, code).unwrap();
+        assert_eq!(p.name, "temperature_air_2m", "{ds} {code}");
+        assert_eq!(p.was.as_deref(), Some("temperature_air_mean_2m"));
+    }
     assert_eq!(
         name("1_minute/precipitation", "RS_01"),
         "precipitation_height"
@@ -423,7 +423,7 @@ fn hourly_files_before_2015_convert_with_english_names() {
         (
             "fixtures/legacy/produkt_temp_Terminwerte_20131114_20141214_04642.excerpt.txt",
             "hourly/air_temperature",
-            [("temperature_air_mean_2m", 3.8), ("humidity", 100.0)],
+            [("temperature_air_2m", 3.8), ("humidity", 100.0)],
         ),
         (
             "fixtures/legacy/produkt_wind_Terminwerte_20131206_20150105_04642.excerpt.txt",

@@ -30,6 +30,10 @@ const DEVICES: &str = include_str!("../../../config/translations/devices.yaml");
 pub struct Parameter {
     /// English name, e.g. `temperature_air_mean_2m`.
     pub name: String,
+    /// The name it had before (a deprecated name, still accepted where a
+    /// name is read, with a warning naming `name`).
+    #[serde(default)]
+    pub was: Option<String>,
     pub unit: String,
     /// German description.
     pub de: String,
@@ -76,12 +80,52 @@ pub struct What {
     pub cell_methods: Option<String>,
 }
 
+/// A name read that the table used before: what it is called now, where,
+/// and why it changed (what a value is, e.g. "a reading at the stamp").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Renamed {
+    pub old: String,
+    /// The current names (one, unless the old name meant several things).
+    pub new: Vec<String>,
+    pub datasets: Vec<String>,
+    pub why: String,
+}
+
+impl std::fmt::Display for Renamed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is now {} in {}",
+            self.old,
+            self.new.join(" and "),
+            self.datasets.join(", ")
+        )?;
+        if !self.why.is_empty() {
+            write!(f, " ({})", self.why)?;
+        }
+        write!(f, "; the old name is accepted for now")
+    }
+}
+
 /// How a parameter's values stand for a place ([`Parameter::spatial`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Spatial {
     pub max_km: f64,
     pub interpolate: bool,
     pub lapse: bool,
+}
+
+impl What {
+    /// In words: "a reading at the stamp", "a mean over 10 minutes".
+    pub fn describe(&self) -> String {
+        match self.span {
+            what::Span::Instant if self.stat == what::Statistic::Point => {
+                "a reading at the stamp, not a mean".to_owned()
+            }
+            what::Span::Instant => format!("{} at the stamp", self.stat.words()),
+            span => format!("{} over {}", self.stat.words(), span.as_str()),
+        }
+    }
 }
 
 impl Parameter {
@@ -292,6 +336,58 @@ impl Tables {
 
     pub fn parameter(&self, dataset: &str, code: &str) -> Option<&Parameter> {
         self.parameters.get(dataset)?.get(code)
+    }
+
+    /// What `asked` is called now in `datasets`, when it is a name the
+    /// table used before there (a row's `was`); `None` when it is no
+    /// former name of theirs. A former name may still be a current one
+    /// elsewhere (`temperature_air_mean_2m` of a daily mean): only the
+    /// datasets where it changed are named.
+    pub fn renamed<'a>(
+        &self,
+        datasets: impl IntoIterator<Item = &'a str>,
+        asked: &str,
+    ) -> Option<Renamed> {
+        let mut found: Option<Renamed> = None;
+        for dataset in datasets {
+            for (_, p) in self.parameters(dataset) {
+                if p.was.as_deref() != Some(asked) {
+                    continue;
+                }
+                let r = found.get_or_insert_with(|| Renamed {
+                    old: asked.to_owned(),
+                    new: Vec::new(),
+                    datasets: Vec::new(),
+                    why: p.what().map(|w| w.describe()).unwrap_or_default(),
+                });
+                if !r.new.contains(&p.name) {
+                    r.new.push(p.name.clone());
+                }
+                if !r.datasets.iter().any(|d| d == dataset) {
+                    r.datasets.push(dataset.to_owned());
+                }
+            }
+        }
+        found
+    }
+
+    /// A fingerprint of the names `dataset`'s columns get (its codes and
+    /// their names, SHA-256, 16 hex digits): a table written under another
+    /// fingerprint carries names that have changed since, and is written
+    /// again.
+    pub fn naming(&self, dataset: &str) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        for (code, p) in self.parameters(dataset) {
+            h.update(code.as_bytes());
+            h.update(b"=");
+            h.update(p.name.as_bytes());
+            h.update(b"\n");
+        }
+        h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Every parameter of `dataset`, by DWD code.
@@ -518,7 +614,7 @@ mod tests {
         check(
             "10_minutes/air_temperature",
             "TT_10",
-            "temperature_air_mean_2m",
+            "temperature_air_2m",
             "°C",
         );
         check(
@@ -531,7 +627,7 @@ mod tests {
         check(
             "hourly/air_temperature",
             "TT_TU",
-            "temperature_air_mean_2m",
+            "temperature_air_2m",
             "°C",
         );
         check("daily/kl", "QN_3", "quality_wind", "code");
@@ -578,6 +674,35 @@ mod tests {
         );
     }
 
+    /// A former name is found where it changed, with what it is now and
+    /// why; where it is still current (a daily mean) it is no former name.
+    #[test]
+    fn former_names_say_what_they_are_now() {
+        let t = Tables::embedded().unwrap();
+        let hourly = ["hourly/air_temperature", "hourly/moisture", "hourly/wind"];
+        let r = t.renamed(hourly, "temperature_air_mean_2m").unwrap();
+        assert_eq!(r.new, ["temperature_air_2m"]);
+        assert_eq!(r.datasets, ["hourly/air_temperature", "hourly/moisture"]);
+        assert_eq!(
+            r.to_string(),
+            "temperature_air_mean_2m is now temperature_air_2m in hourly/air_temperature, hourly/moisture (a reading at the stamp, not a mean); the old name is accepted for now"
+        );
+        assert_eq!(
+            t.renamed(
+                ["daily/kl", "daily/soil_temperature"],
+                "temperature_air_mean_2m"
+            ),
+            None
+        );
+        assert_eq!(t.renamed(hourly, "temperature_air_2m"), None);
+        // the SYNOP wind is a mean of the 10 minutes before the hour
+        let w = t
+            .renamed(["hourly/wind", "hourly/wind_synop"], "wind_speed")
+            .unwrap();
+        assert_eq!(w.new, ["wind_speed_mean_10min"]);
+        assert!(w.why.contains("a mean over 10 minutes"), "{}", w.why);
+    }
+
     #[test]
     fn unknown_columns_are_kept_not_dropped() {
         let t = Tables::embedded().unwrap();
@@ -589,7 +714,7 @@ mod tests {
         assert_eq!(cols.len(), 2);
         assert_eq!(
             (cols[0].name.as_str(), cols[0].known),
-            ("temperature_air_mean_2m", true)
+            ("temperature_air_2m", true)
         );
         assert_eq!(
             (cols[1].name.as_str(), cols[1].known, cols[1].unit.clone()),

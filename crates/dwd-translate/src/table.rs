@@ -583,10 +583,10 @@ mod metadata_tests {
         };
         let (batch, meta) = to_batch(t, &source).unwrap();
         let kv = crate::layout_tests::key_values(&meta);
-        assert_eq!(kv["unit.temperature_air_mean_2m"], "°C");
-        assert_eq!(kv["dwd_code.temperature_air_mean_2m"], "TT_10");
+        assert_eq!(kv["unit.temperature_air_2m"], "°C");
+        assert_eq!(kv["dwd_code.temperature_air_2m"], "TT_10");
         assert_eq!(
-            kv["quality.temperature_air_mean_2m"], "quality",
+            kv["quality.temperature_air_2m"], "quality",
             "QN qualifies TT_10"
         );
         assert!(!kv.contains_key("quality.quality"));
@@ -612,7 +612,7 @@ mod metadata_tests {
                 .as_millisecond()
         );
         let tt = batch
-            .column_by_name("temperature_air_mean_2m")
+            .column_by_name("temperature_air_2m")
             .unwrap()
             .as_any()
             .downcast_ref::<Float64Array>()

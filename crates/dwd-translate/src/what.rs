@@ -234,9 +234,13 @@ pub fn markdown_table(tables: &crate::Tables) -> String {
             let what = p.what();
             let cell = |v: Option<&str>| v.unwrap_or("–").replace('|', "\\|");
             out.push_str(&format!(
-                "| {dataset} | `{}` | `{}` | {} | {} | {} | {} | {} |\n",
+                "| {dataset} | `{}` | `{}`{} | {} | {} | {} | {} | {} |\n",
                 code.replace('|', "\\|"),
                 p.name,
+                p.was
+                    .as_ref()
+                    .map(|w| format!(" (was `{w}`)"))
+                    .unwrap_or_default(),
                 p.unit.replace('|', "\\|"),
                 cell(what.as_ref().map(|w| w.stat.as_str())),
                 cell(what.as_ref().map(|w| w.span.as_str())),

@@ -104,6 +104,13 @@ fn statistics_agree_with_dwds_metadaten_parameter() {
                 .parameter(dataset, &code)
                 .unwrap_or_else(|| panic!("{dataset} {code} is not in the table"));
             assert_eq!(p.stat, Some(stat), "{dataset} {code}: DWD says {words:?}");
+            if stat == Statistic::Point {
+                assert!(
+                    !p.name.contains("mean"),
+                    "{dataset} {code}: DWD says {words:?}, a reading, but it is named {}",
+                    p.name
+                );
+            }
             if let Some(span) = span {
                 assert_eq!(p.span, Some(span), "{dataset} {code}: DWD says {words:?}");
             }
@@ -215,4 +222,34 @@ fn every_value_row_says_what_it_is() {
         }
     }
     assert!(rows > 250, "{rows} rows");
+}
+
+/// No name says `mean` for a reading at one moment (the rows DWD's files
+/// describe are checked against its words above; the rest by the table's
+/// audited statistic), and a former name is never a row's current name in
+/// the same dataset.
+#[test]
+fn no_reading_is_named_a_mean() {
+    let tables = Tables::embedded().unwrap();
+    let mut renamed = 0;
+    for dataset in tables.datasets() {
+        for (code, p) in tables.parameters(dataset) {
+            if p.stat == Some(Statistic::Point) {
+                assert!(
+                    !p.name.split('_').any(|w| w == "mean"),
+                    "{dataset} {code}: a reading at one moment named {}",
+                    p.name
+                );
+            }
+            if let Some(was) = &p.was {
+                renamed += 1;
+                assert_ne!(was, &p.name, "{dataset} {code}");
+                assert!(
+                    tables.parameters(dataset).all(|(_, q)| &q.name != was),
+                    "{dataset} {code}: its former name {was} is a current name there"
+                );
+            }
+        }
+    }
+    assert_eq!(renamed, 20, "the renames README lists");
 }

@@ -414,6 +414,10 @@ pub struct OutputRecord {
     /// What it was built from: a source file's path in the dataset (a
     /// per-file table) or a series key (`00044`, `stations`, `metadata`).
     pub built_from: String,
+    /// A fingerprint of the names its columns were written under (per-file
+    /// tables and series); `None` for tables without parameter columns, or
+    /// written before names were recorded.
+    pub names: Option<String>,
 }
 
 /// Where a failed file went.

@@ -307,11 +307,11 @@ pub(crate) const DELETE_SERIES_INPUTS: &str =
 pub(crate) const INSERT_SERIES_INPUT: &str =
     "INSERT INTO series_inputs (dataset, series, file_path, checksum) VALUES (?1, ?2, ?3, ?4)";
 
-pub(crate) const OUTPUTS: &str = "SELECT path, bytes, rows, modified_ns, sha256, built_from \
+pub(crate) const OUTPUTS: &str = "SELECT path, bytes, rows, modified_ns, sha256, built_from, names \
      FROM outputs WHERE dataset = ?1 ORDER BY path";
 pub(crate) const UPSERT_OUTPUT: &str = "INSERT OR REPLACE INTO outputs \
-     (dataset, path, bytes, rows, modified_ns, sha256, built_from) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+     (dataset, path, bytes, rows, modified_ns, sha256, built_from, names) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 pub(crate) const DELETE_OUTPUT: &str = "DELETE FROM outputs WHERE dataset = ?1 AND path = ?2";
 /// `?1` dataset name, `?2` path key, `?3` path.
 pub(crate) const REDO: &str = concat!(

@@ -352,7 +352,8 @@ impl SqliteStore {
                 to_i64(o.rows, "rows")?,
                 o.modified_ns,
                 &o.sha256[..],
-                o.built_from
+                o.built_from,
+                o.names
             ])
             .map_err(&err)?;
         }
@@ -930,12 +931,13 @@ impl ProgressStore for SqliteStore {
                     r.get::<_, i64>(3)?,
                     r.get::<_, Vec<u8>>(4)?,
                     r.get::<_, String>(5)?,
+                    r.get::<_, Option<String>>(6)?,
                 ))
             })
             .map_err(&err)?;
         let mut out = Vec::new();
         for row in rows {
-            let (path, bytes, n, modified_ns, sha, built_from) = row.map_err(&err)?;
+            let (path, bytes, n, modified_ns, sha, built_from, names) = row.map_err(&err)?;
             out.push(OutputRecord {
                 path,
                 bytes: u64::try_from(bytes)
@@ -945,6 +947,7 @@ impl ProgressStore for SqliteStore {
                 sha256: <[u8; 32]>::try_from(sha.as_slice())
                     .map_err(|_| corrupt(self, "outputs", "sha256", sha.len() as i64))?,
                 built_from,
+                names,
             });
         }
         Ok(out)

@@ -17,7 +17,7 @@ every example of this module there, with ``archive`` an
 True
 >>> t = archive.series("hourly/air_temperature", stations=[320], start="2018-09-15", end="2018-09-15")
 >>> t.num_rows, t.column_names[:4]
-(5, ['station_id', 'timestamp_utc', 'air_temperature_quality', 'temperature_air_mean_2m'])
+(5, ['station_id', 'timestamp_utc', 'air_temperature_quality', 'temperature_air_2m'])
 
 Against DWD's server (online), Leipzig's hourly air temperature 1990-2020
 from the stations within 50 km:
@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as _dt
 import os as _os
 import sys as _sys
+import warnings as _warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Optional, Union
@@ -325,6 +326,19 @@ def _finish(job: Any, progress: bool = False) -> Any:
     finally:
         bar.close()
     return job.result()
+
+
+def _table(job: Any) -> "pyarrow.Table":
+    """:func:`_finish` for a table: a parameter asked by a former name
+    (the schema's metadata ``renamed.<old>``) is a ``DeprecationWarning``
+    naming what it is called now."""
+    table = _finish(job)
+    for key, value in (table.schema.metadata or {}).items():
+        if key.startswith(b"renamed."):
+            _warnings.warn(
+                f"parameters {key[8:].decode()}: {value.decode()}", DeprecationWarning, stacklevel=3
+            )
+    return table
 
 
 def serve(config: Optional[PathLike] = None, listen: Optional[str] = None) -> None:
@@ -762,7 +776,7 @@ class Archive:
         # the dataset's resolution is the catalog's to know: none is given
         sel = _selection(stations=stations, start=start, end=end)
         job = self._inner._export(None, [dataset], sel, list(parameters or []), with_station, long)
-        return _finish(job)
+        return _table(job)
 
     def export(
         self,
@@ -822,7 +836,7 @@ class Archive:
         job = self._inner._export(
             resolution, list(datasets or []), sel, list(parameters or []), with_station, long
         )
-        return _finish(job)
+        return _table(job)
 
     def values(
         self,
@@ -876,8 +890,8 @@ class Archive:
         Examples
         --------
         >>> t = archive.values((49.9666, 11.5198), resolution="hourly",
-        ...                    parameters=["temperature_air_mean_2m"], end="2018-09-15")
-        >>> t.num_rows, t.column("temperature_air_mean_2m_stations")[0].as_py()
+        ...                    parameters=["temperature_air_2m"], end="2018-09-15")
+        >>> t.num_rows, t.column("temperature_air_2m_stations")[0].as_py()
         (5, [320])
         """
         if isinstance(at, str):
@@ -906,4 +920,4 @@ class Archive:
             max_distance_km,
             k,
         )
-        return _finish(job)
+        return _table(job)

@@ -279,6 +279,9 @@ class DatasetParameter(Report):
 
     code: str
     name: str
+    former_name: Optional[str]
+    """The name it had before it said what a value is (still accepted, with a
+    ``DeprecationWarning``); None when it kept its name."""
     unit: str
     kind: str
     description_de: str

@@ -55,6 +55,11 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
                         }
                         _ => format!("{}={} [{}]", p.code, p.name, p.unit),
                     })
+                    .zip(&d.parameters)
+                    .map(|(text, p)| match &p.former_name {
+                        Some(was) => format!("{text} (was {was})"),
+                        None => text,
+                    })
                     .collect();
                 outln!("  {:<34} {periods}: {}", d.name, d.title);
                 outln!("  {:<34} {}", "", params.join(", "));

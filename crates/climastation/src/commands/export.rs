@@ -12,7 +12,7 @@ use crate::output::print_json;
   climastation export --resolution hourly -o hourly.parquet
   climastation export --resolution hourly --station 320 --long --format csv -o tidy.csv
   climastation export --resolution 10_minutes --station 44 --from 2025-06-25 --to 2025-06-25 --format csv -o grossenkneten.csv
-  climastation export --resolution hourly --near 51.34,12.37 --radius 50 --parameters temperature_air_mean_2m,humidity --format jsonl --with-station -o near.jsonl")]
+  climastation export --resolution hourly --near 51.34,12.37 --radius 50 --parameters temperature_air_2m,humidity --format jsonl --with-station -o near.jsonl")]
 pub struct Args {
     /// The resolution (`hourly`, `10_minutes`, …): its datasets are joined.
     #[arg(long, value_name = "R")]
@@ -76,6 +76,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .session
         .export(&spec, args.format, &args.output)
         .map_err(crate::context::job)?;
+    crate::output::warn_renamed(&exported.renamed);
     if ctx.json {
         print_json(&climastation_jobs::report::Export::new(
             &args.output,

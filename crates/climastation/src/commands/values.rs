@@ -9,8 +9,8 @@ use crate::output::print_json;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
-  climastation values --at 51.34,12.37 --resolution hourly --parameters temperature_air_mean_2m,humidity -o leipzig.parquet
-  climastation values --at 51.34,12.37,113 --method idw --resolution hourly --parameters temperature_air_mean_2m --from 1990 --to 2020 --format csv -o leipzig.csv
+  climastation values --at 51.34,12.37 --resolution hourly --parameters temperature_air_2m,humidity -o leipzig.parquet
+  climastation values --at 51.34,12.37,113 --method idw --resolution hourly --parameters temperature_air_2m --from 1990 --to 2020 --format csv -o leipzig.csv
   climastation values --points places.csv --resolution daily --parameters precipitation_height --format jsonl -o places.jsonl
 
 Each value comes with its stations, their distances (km), weights, the
@@ -79,6 +79,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         .session
         .values(&request, &cancel, args.format, &args.output)
         .map_err(crate::context::job)?;
+    crate::output::warn_renamed(&written.renamed);
     if ctx.json {
         print_json(&climastation_jobs::report::Values::new(
             &args.output,

@@ -41,6 +41,29 @@ pub struct Table {
     pub format: TableFormat,
     pub scope: Scope,
     pub job: body::Job,
+    /// Parameters asked by a former name: a `Warning` header each (the
+    /// table's metadata says it too, `renamed.<old>`).
+    pub warnings: Vec<String>,
+}
+
+/// What the parameters asked by a former name are called now, one line
+/// each (for the answer's `Warning` headers).
+fn renamed_warnings(
+    s: &Shared,
+    scope: &Scope,
+    parameters: &[String],
+) -> Result<Vec<String>, Problem> {
+    let Some((resolution, datasets)) = scope else {
+        return Ok(Vec::new());
+    };
+    let (_, renamed) = s
+        .session
+        .current_parameters(*resolution, datasets, parameters)
+        .map_err(Problem::from)?;
+    Ok(renamed
+        .iter()
+        .map(|r| format!("parameters {}: {r}", r.old))
+        .collect())
 }
 
 /// `f` on a blocking thread (the library reads files and SQLite).
@@ -144,7 +167,17 @@ async fn table_answer(
     match endpoint(s, q) {
         Ok(t) => {
             let answer = body::table(t.format, s.limits.max_json_rows, t.job);
-            tagged(s, headers, uri, t.scope, answer).await
+            let mut response = tagged(s, headers, uri, t.scope, answer).await;
+            for w in &t.warnings {
+                // RFC 9111's Warning: 299, a persistent warning
+                if let Ok(v) = axum::http::HeaderValue::from_str(&format!(
+                    "299 climastation {:?}",
+                    w.replace('"', "'")
+                )) {
+                    response.headers_mut().append(header::WARNING, v);
+                }
+            }
+            response
         }
         Err(p) => p.into_response(),
     }
@@ -385,6 +418,7 @@ pub fn series_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
     }
     .layer()?;
     let parameters = query::list(&q.parameters);
+    let warnings = renamed_warnings(s, &scope, &parameters)?;
     let s = s.clone();
     let deadline = Deadline::new(s.limits.request_timeout);
     let job: body::Job = Box::new(move |sink, format| {
@@ -400,7 +434,12 @@ pub fn series_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
         let done = s.session.export_with(&spec, format, sink)?;
         Ok(report::empty(&done.empty))
     });
-    Ok(Table { format, scope, job })
+    Ok(Table {
+        format,
+        scope,
+        job,
+        warnings,
+    })
 }
 
 #[utoipa::path(
@@ -441,6 +480,7 @@ pub fn export_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
     let datasets = query::list(&q.datasets);
     let scope = Some((resolution, datasets.clone()));
     let parameters = query::list(&q.parameters);
+    let warnings = renamed_warnings(s, &scope, &parameters)?;
     let s = s.clone();
     let deadline = Deadline::new(s.limits.request_timeout);
     let job: body::Job = Box::new(move |sink, format| {
@@ -456,7 +496,12 @@ pub fn export_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
         let done = s.session.export_with(&spec, format, sink)?;
         Ok(report::empty(&done.empty))
     });
-    Ok(Table { format, scope, job })
+    Ok(Table {
+        format,
+        scope,
+        job,
+        warnings,
+    })
 }
 
 #[utoipa::path(
@@ -510,6 +555,7 @@ pub fn values_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
         })
         .transpose()?;
     let scope = Some((resolution, Vec::new()));
+    let warnings = renamed_warnings(s, &scope, &query::list(&q.parameters))?;
     let request = climastation_jobs::ValuesRequest {
         resolution,
         parameters: query::list(&q.parameters),
@@ -530,7 +576,12 @@ pub fn values_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
             .values_with(&request, &deadline.cancel, format, sink)?;
         Ok(report::empty(&done.empty))
     });
-    Ok(Table { format, scope, job })
+    Ok(Table {
+        format,
+        scope,
+        job,
+        warnings,
+    })
 }
 
 #[utoipa::path(

@@ -94,7 +94,7 @@ pub struct ValuesAtPlace {
     pub longitude: f64,
     /// The resolution: hourly, daily, …
     pub resolution: String,
-    /// Parameters (English output names), e.g. temperature_air_mean_2m.
+    /// Parameters (English output names), e.g. temperature_air_2m.
     pub parameters: Vec<String>,
     /// The first day, YYYY-MM-DD (or a year).
     #[serde(default)]

@@ -288,7 +288,7 @@ pub struct ValuesQuery {
     #[param(example = "hourly")]
     pub resolution: Option<String>,
     /// Parameters (output names), `a,b`.
-    #[param(example = "temperature_air_mean_2m")]
+    #[param(example = "temperature_air_2m")]
     pub parameters: Option<String>,
     /// `nearest` (default) or `idw`.
     pub method: Option<String>,

@@ -374,7 +374,8 @@ function plotControls(s, coverage) {
   const fill = (dataset, keepView) => {
     const ps = valueParameters(dataset);
     const wanted = keepView && view.parameters ? view.parameters.split(',') : [];
-    const first = ps.find((p) => p.name.startsWith('temperature_air_mean')) || ps[0];
+    // the air temperature at 2 m (a mean, or readings at the stamp) first
+    const first = ps.find((p) => /^temperature_air_(mean_)?2m$/.test(p.name)) || ps[0];
     params.replaceChildren(...ps.map((p) => h('option', {
       value: p.name, text: `${p.name} (${p.unit})`,
       selected: wanted.length ? wanted.includes(p.name) : p === first,
