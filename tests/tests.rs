@@ -15,6 +15,7 @@ mod cli_convert;
 mod cli_crawl;
 mod cli_download;
 mod cli_examples;
+mod cli_normals;
 mod cli_run;
 mod cli_selection;
 mod cli_stations;

@@ -25,6 +25,7 @@ mod convert;
 mod crawl;
 pub mod fix;
 pub mod manifest;
+mod normals;
 pub mod report;
 mod run;
 mod tables;
@@ -39,6 +40,7 @@ use tracker_sqlite::{SqliteStore, StoreOptions};
 pub use check::{CheckLine, CheckReport};
 pub use convert::{ConvertRequest, ConvertedFile};
 pub use crawl::CrawlRequest;
+pub use normals::{NormalsAnswer, NormalsRequest};
 pub use run::{ProcessorKind, RunEvents, RunOutcome, RunRequest, locate};
 pub use tables::{
     Encoded, RowSink, Rows, SeriesRequest, TablesError, ValuesRequest, check_target, with_rules,
@@ -88,6 +90,14 @@ pub enum JobError {
     /// datasets first (exit 2).
     #[error("no series of resolution {resolution} under the output folder: run the datasets first")]
     NoTables { resolution: dwd_catalog::Resolution },
+    /// No normals of the reference period under the output folder (exit 2).
+    #[error(
+        "no normals of {period} under the output folder: run the dataset {} first (with the dwd processor)",
+        period.dataset()
+    )]
+    NoNormals {
+        period: dwd_catalog::ReferencePeriod,
+    },
     /// Reading the tables or writing the answer failed.
     #[error(transparent)]
     Export(dwd_series::export::ExportError),
@@ -142,6 +152,7 @@ impl JobError {
             | JobError::UnknownStation { .. }
             | JobError::NoStationList { .. }
             | JobError::NoTables { .. }
+            | JobError::NoNormals { .. }
             | JobError::Open(_)
             | JobError::Manifest(_)
             | JobError::Translations(_) => ErrorKind::Usage,

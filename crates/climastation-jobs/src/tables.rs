@@ -228,7 +228,7 @@ fn renamed_metadata(
 }
 
 /// A list with an empty item (`a,,b`, a trailing comma) is refused.
-fn check_items(field: Field, items: &[String]) -> Result<(), JobError> {
+pub(crate) fn check_items(field: Field, items: &[String]) -> Result<(), JobError> {
     match items.iter().any(|p| p.trim().is_empty()) {
         true => Err(JobError::invalid_value(
             field,

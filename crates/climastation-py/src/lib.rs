@@ -38,7 +38,10 @@ fn raise(py: Python<'_>, e: &JobError) -> PyErr {
         JobError::Crawl(_) | JobError::Listing { .. } | JobError::NoStationList { .. } => {
             "SourceError"
         }
-        JobError::Tables(_) | JobError::NoTables { .. } | JobError::Export(_) => "DataError",
+        JobError::Tables(_)
+        | JobError::NoTables { .. }
+        | JobError::NoNormals { .. }
+        | JobError::Export(_) => "DataError",
         JobError::Open(_) | JobError::Store(_) => "TrackerError",
         _ if e.kind() == ErrorKind::Usage => "UsageError",
         _ => "ClimaStationError",
@@ -470,6 +473,29 @@ impl Archive {
                 stop: Some(stop.clone()),
             };
             Ok(Done::Rows(session.export_rows(&spec)?))
+        }))
+    }
+
+    #[pyo3(signature = (period, selection, parameters))]
+    fn _normals(
+        &self,
+        py: Python<'_>,
+        period: String,
+        selection: SelectionArgs,
+        parameters: Vec<String>,
+    ) -> PyResult<Task> {
+        let period =
+            dwd_catalog::ReferencePeriod::parse(dwd_catalog::Field::ReferencePeriod, &period)
+                .map_err(|e| raise(py, &JobError::Invalid(e)))?;
+        let selection = self.selection(py, &selection)?;
+        let session = self.session.clone();
+        Ok(Task::spawn(move |_, _| {
+            let request = climastation_jobs::NormalsRequest {
+                period,
+                selection,
+                parameters,
+            };
+            Ok(Done::Rows(session.normals_rows(&request)?.0))
         }))
     }
 

@@ -97,6 +97,8 @@ pub fn flag(field: dwd_catalog::Field) -> String {
         Field::Format => "--format",
         Field::Source => "--source",
         Field::Status => "--status",
+        Field::ReferencePeriod => "--period",
+        Field::Anomaly => "--anomaly",
     }
     .to_owned()
 }

@@ -156,6 +156,9 @@ pub enum Command {
     /// A series at each place asked for, from the stations around it: each
     /// value with its stations, distances, weights and method.
     Values(commands::values::Args),
+    /// DWD's climate normals (1961-1990 … 1991-2020) of the selected
+    /// stations: each month's and the year's, with DWD's source code.
+    Normals(commands::normals::Args),
     /// Counts per status, rate, ETA, active workers, oldest claim, last failure.
     Status(commands::status::Args),
     /// Files that failed for good, with their error.
@@ -230,6 +233,7 @@ impl Command {
             | Command::Convert(_)
             | Command::Export(_)
             | Command::Values(_)
+            | Command::Normals(_)
             | Command::Status(_)
             | Command::Failed(_)
             | Command::Check(_)

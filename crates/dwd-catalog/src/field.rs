@@ -60,11 +60,15 @@ pub enum Field {
     Source,
     /// A file's status in the tracker (pending, completed, …).
     Status,
+    /// A reference period of DWD's climate normals (`1991-2020`).
+    ReferencePeriod,
+    /// The reference period whose normals values are compared with.
+    Anomaly,
 }
 
 impl Field {
     /// Every field.
-    pub const ALL: [Field; 25] = [
+    pub const ALL: [Field; 27] = [
         Field::Stations,
         Field::Near,
         Field::RadiusKm,
@@ -90,6 +94,8 @@ impl Field {
         Field::Format,
         Field::Source,
         Field::Status,
+        Field::ReferencePeriod,
+        Field::Anomaly,
     ];
 
     /// The field's own name: Python's keyword and the HTTP API's query
@@ -121,6 +127,8 @@ impl Field {
             Field::Format => "format",
             Field::Source => "source",
             Field::Status => "status",
+            Field::ReferencePeriod => "period",
+            Field::Anomaly => "anomaly",
         }
     }
 }

@@ -23,6 +23,10 @@ pub enum FileKind {
     Metadata,
     /// `*_Beschreibung_Stationen.txt`.
     StationList,
+    /// A climate normals table of `multi_annual` (`Temperatur_1991-2020.txt`).
+    Normals,
+    /// A normals table's station list (`Temperatur_1991-2020_Stationsliste.txt`).
+    NormalsStationList,
     /// PDFs, descriptions, overviews: fetched, not parsed.
     Other,
 }
@@ -39,6 +43,13 @@ impl FileKind {
             }
         } else if base.contains("Beschreibung_Stationen") && lower.ends_with(".txt") {
             FileKind::StationList
+        } else if let Some(n) = NormalsFile::of(base) {
+            match n {
+                NormalsFile::Table { .. } => FileKind::Normals,
+                NormalsFile::StationList { .. } => FileKind::NormalsStationList,
+                // read with the normals, not a table of its own
+                NormalsFile::Sources => FileKind::Other,
+            }
         } else if lower.starts_with("produkt") && lower.ends_with(".txt") {
             FileKind::Produkt
         } else if MetadataKind::of(base).is_some() {
@@ -46,6 +57,48 @@ impl FileKind {
         } else {
             FileKind::Other
         }
+    }
+}
+
+/// What a file of a `multi_annual` folder is, by its name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NormalsFile {
+    /// `Temperatur_1991-2020.txt`: the parameter's German name (the
+    /// translation table's code) and the period.
+    Table { parameter: String, period: String },
+    /// `Temperatur_1991-2020_Stationsliste.txt`.
+    StationList { parameter: String, period: String },
+    /// `Beschreibung_Datenquelle.txt`.
+    Sources,
+}
+
+impl NormalsFile {
+    /// `None` for any other name (descriptions, `.html` twins).
+    pub fn of(name: &str) -> Option<NormalsFile> {
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+        if base.eq_ignore_ascii_case("Beschreibung_Datenquelle.txt") {
+            return Some(NormalsFile::Sources);
+        }
+        let stem = base.strip_suffix(".txt")?;
+        let (stem, list) = match stem.strip_suffix("_Stationsliste") {
+            Some(s) => (s, true),
+            None => (stem, false),
+        };
+        let (parameter, period) = stem.rsplit_once('_')?;
+        let years: Vec<&str> = period.split('-').collect();
+        let is_year = |y: &str| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit());
+        if years.len() != 2
+            || !years.iter().all(|y| is_year(y))
+            || parameter.is_empty()
+            || !parameter.chars().all(char::is_alphabetic)
+        {
+            return None;
+        }
+        let (parameter, period) = (parameter.to_owned(), period.to_owned());
+        Some(match list {
+            true => NormalsFile::StationList { parameter, period },
+            false => NormalsFile::Table { parameter, period },
+        })
     }
 }
 

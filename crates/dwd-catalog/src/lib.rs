@@ -29,7 +29,9 @@ mod table;
 use serde::Serialize;
 
 pub use field::{Field, Invalid, Said};
-pub use files::{FileKind, MetadataKind, NameFacts, facts, metadata_zip_of, station_of};
+pub use files::{
+    FileKind, MetadataKind, NameFacts, NormalsFile, facts, metadata_zip_of, station_of,
+};
 pub use selection::{Selection, SelectionError, SelectionLayer, StationInfo, date8};
 pub use table::DATASETS;
 
@@ -413,3 +415,69 @@ pub fn belongs_elsewhere(dataset: &str, name: &str) -> Option<&'static Dataset> 
 
 #[cfg(test)]
 mod tests;
+
+/// A reference period of DWD's climate normals (`1991-2020`): one of the
+/// four `multi_annual` datasets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReferencePeriod {
+    pub first: i16,
+    pub last: i16,
+}
+
+impl ReferencePeriod {
+    /// The periods DWD publishes normals for.
+    pub const ALL: [ReferencePeriod; 4] = [
+        ReferencePeriod::new(1961, 1990),
+        ReferencePeriod::new(1971, 2000),
+        ReferencePeriod::new(1981, 2010),
+        ReferencePeriod::new(1991, 2020),
+    ];
+
+    const fn new(first: i16, last: i16) -> ReferencePeriod {
+        ReferencePeriod { first, last }
+    }
+
+    /// Its `multi_annual` dataset (`multi_annual/mean_91-20`).
+    pub fn dataset(self) -> &'static str {
+        match (self.first, self.last) {
+            (1961, _) => "multi_annual/mean_61-90",
+            (1971, _) => "multi_annual/mean_71-00",
+            (1981, _) => "multi_annual/mean_81-10",
+            _ => "multi_annual/mean_91-20",
+        }
+    }
+
+    /// The period of a `multi_annual` dataset.
+    pub fn of_dataset(dataset: &str) -> Option<ReferencePeriod> {
+        ReferencePeriod::ALL
+            .into_iter()
+            .find(|p| p.dataset() == dataset)
+    }
+
+    /// `1991-2020` (or `91-20`, as DWD's folder names it), checked against
+    /// the periods DWD publishes; `field` names what was given.
+    pub fn parse(field: Field, text: &str) -> Result<ReferencePeriod, Invalid> {
+        let t = text.trim();
+        ReferencePeriod::ALL
+            .into_iter()
+            .find(|p| {
+                t == p.to_string() || t == format!("{:02}-{:02}", p.first % 100, p.last % 100)
+            })
+            .ok_or_else(|| {
+                Invalid::of(
+                    field,
+                    format!("{t:?}"),
+                    said!(format!(
+                        "DWD publishes normals for {}",
+                        ReferencePeriod::ALL.map(|p| p.to_string()).join(", ")
+                    )),
+                )
+            })
+    }
+}
+
+impl std::fmt::Display for ReferencePeriod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.first, self.last)
+    }
+}

@@ -608,9 +608,9 @@ pub static DATASETS: &[Dataset] = &[
     multi_annual("multi_annual/mean_91-20", "station means of the reference period 1991-2020"),
 ];
 
-/// A `multi_annual` period: tables over all stations, not converted.
+/// A `multi_annual` period: DWD's climate normals, one table per
+/// parameter over all stations (`Temperatur_1991-2020.txt`, each with its
+/// `_Stationsliste.txt`), converted into one tidy `normals.parquet`.
 const fn multi_annual(name: &'static str, title: &'static str) -> Dataset {
-    ds(name, MultiAnnual, title, &[], &[], &[], NONE, None).not_converted(MULTI_ANNUAL)
+    ds(name, MultiAnnual, title, &[], &[], &[], NONE, None)
 }
-
-const MULTI_ANNUAL: &str = "one table per parameter over all stations (Mittelwerte_*.txt, 16 files a period), not per-station produkt zips: fetched and verified, not converted";

@@ -7,7 +7,8 @@ fn names_are_unique_and_resolution_prefixed() {
         assert!(seen.insert(d.name), "{} twice", d.name);
         let folder = d.name.split('/').next().unwrap_or_default();
         assert_eq!(folder, d.resolution.folder(), "{}", d.name);
-        if d.converted() {
+        // the normals are tables over all stations, not per-station zips
+        if d.converted() && d.resolution != Resolution::MultiAnnual {
             assert!(!d.zips.is_empty() && !d.members.is_empty(), "{}", d.name);
             assert!(!d.station_lists.is_empty(), "{}", d.name);
         }
@@ -168,6 +169,42 @@ fn file_kinds() {
         k("DESCRIPTION_obsgermany_climate_10min_tu_en.pdf"),
         FileKind::Other
     );
+    assert_eq!(k("mean_91-20/Temperatur_1991-2020.txt"), FileKind::Normals);
+    assert_eq!(
+        k("Temperatur_1991-2020_Stationsliste.txt"),
+        FileKind::NormalsStationList
+    );
+    assert_eq!(k("Beschreibung_Datenquelle.txt"), FileKind::Other);
+}
+
+#[test]
+fn names_say_what_a_file_is() {
+    assert_eq!(
+        NormalsFile::of("mean_91-20/Temperatur_1991-2020.txt"),
+        Some(NormalsFile::Table {
+            parameter: "Temperatur".into(),
+            period: "1991-2020".into()
+        })
+    );
+    assert_eq!(
+        NormalsFile::of("Heissetage_1991-2020_Stationsliste.txt"),
+        Some(NormalsFile::StationList {
+            parameter: "Heissetage".into(),
+            period: "1991-2020".into()
+        })
+    );
+    assert_eq!(
+        NormalsFile::of("Beschreibung_Datenquelle.txt"),
+        Some(NormalsFile::Sources)
+    );
+    for other in [
+        "Beschreibung_Datenquelle.html",
+        "produkt_klima_tag_1.txt",
+        "Temperatur_1991.txt",
+        "x_1991-2020.pdf",
+    ] {
+        assert_eq!(NormalsFile::of(other), None, "{other}");
+    }
 }
 
 #[test]

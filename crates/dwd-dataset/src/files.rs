@@ -235,6 +235,59 @@ pub fn read_station_list(
     Ok(dwd_parser::stations::parse(shown, &bytes)?)
 }
 
+/// A normals station list (`Temperatur_1991-2020_Stationsliste.txt`) as
+/// stations listed over the period its name gives.
+/// `name` is the file's name at the source (`path` may be a temp copy).
+pub fn read_normals_list(
+    path: &Path,
+    name: &str,
+    shown: &str,
+) -> Result<Vec<dwd_parser::stations::Station>, InputError> {
+    let bytes = std::fs::read(path).map_err(InputError::io(shown))?;
+    let stations = dwd_parser::normals::parse_stations(shown, &bytes)?;
+    let Some(dwd_catalog::NormalsFile::StationList { period, .. }) =
+        dwd_catalog::NormalsFile::of(name)
+    else {
+        return Err(dwd_parser::ParseError::File {
+            file: shown.to_owned(),
+            message: "not a normals station list by its name (<Parameter>_<YYYY>-<YYYY>_Stationsliste.txt)".into(),
+        }
+        .into());
+    };
+    dwd_translate::normals::normals_stations(&stations, &period).ok_or_else(|| {
+        dwd_parser::ParseError::File {
+            file: shown.to_owned(),
+            message: format!("{period:?} is not a period of years"),
+        }
+        .into()
+    })
+}
+
+/// What the normals' source codes mean (`Beschreibung_Datenquelle.txt`).
+pub fn read_sources(path: &Path, shown: &str) -> Result<Vec<(u16, String)>, InputError> {
+    let bytes = std::fs::read(path).map_err(InputError::io(shown))?;
+    Ok(dwd_parser::normals::parse_sources(shown, &bytes)?)
+}
+
+/// A normals table read: its code (the German parameter name of the
+/// file's name at the source, `name`) and rows.
+pub fn read_normals(
+    path: &Path,
+    name: &str,
+    shown: &str,
+) -> Result<(String, Vec<dwd_parser::normals::NormalRow>), InputError> {
+    let bytes = std::fs::read(path).map_err(InputError::io(shown))?;
+    let rows = dwd_parser::normals::parse_table(shown, &bytes)?;
+    match dwd_catalog::NormalsFile::of(name) {
+        Some(dwd_catalog::NormalsFile::Table { parameter, .. }) => Ok((parameter, rows)),
+        _ => Err(dwd_parser::ParseError::File {
+            file: shown.to_owned(),
+            message: "not a normals table by its name (<Parameter>_<YYYY>-<YYYY>.txt)".into(),
+        }
+        .into()),
+    }
+}
+
 use dwd_series::output::{Format, OutputError, Written, write_atomic};
 
 /// Writes a translated data file to `out` (atomically) in `format`;
@@ -261,8 +314,20 @@ pub fn write_frame(
     source: &dwd_translate::table::SourceInfo,
     out: &Path,
 ) -> Result<Written, OutputError> {
+    write_frame_with(frame, format, source, Vec::new(), out)
+}
+
+/// [`write_frame`] with `extra` key-value metadata after the source's.
+pub fn write_frame_with(
+    frame: &dwd_translate::frame::Frame,
+    format: Format,
+    source: &dwd_translate::table::SourceInfo,
+    extra: Vec<parquet::file::metadata::KeyValue>,
+    out: &Path,
+) -> Result<Written, OutputError> {
     write_atomic(out, |w| {
-        let meta = dwd_translate::table::source_metadata(source);
+        let mut meta = dwd_translate::table::source_metadata(source);
+        meta.extend(extra);
         dwd_series::encode::write(format, &frame.to_batch()?, meta, w)
     })
 }
@@ -461,6 +526,35 @@ pub fn convert_file(
         FileKind::StationList => {
             let stations = read_station_list(path, shown)?;
             let target = targets.stations(&dataset);
+            let written = write_frame(
+                &dwd_translate::meta::stations_frame(&stations),
+                format,
+                &source,
+                &target,
+            )?;
+            out.written.push((written, stations.len()));
+            out.rows = stations.len() as u64;
+        }
+        FileKind::Normals => {
+            let (code, rows) = read_normals(path, name, shown)?;
+            let (frame, extra) = dwd_translate::normals::normals_frame(
+                &dataset,
+                &[dwd_translate::normals::NormalsPart {
+                    code: &code,
+                    rows: &rows,
+                }],
+                &[],
+                tables,
+            );
+            let written =
+                write_frame_with(&frame, format, &source, extra, &targets.data(&dataset))?;
+            out.written.push((written, frame.len()));
+            out.rows = frame.len() as u64;
+        }
+        FileKind::NormalsStationList => {
+            // a file's own table (several lists share a folder)
+            let stations = read_normals_list(path, name, shown)?;
+            let target = targets.data(&dataset);
             let written = write_frame(
                 &dwd_translate::meta::stations_frame(&stations),
                 format,

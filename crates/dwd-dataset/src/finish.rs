@@ -119,10 +119,12 @@ impl<'a, 'j> Finishing<'a, 'j> {
             .iter()
             .filter(|o| o.built_from == key)
             .collect();
+        let naming = dwd_series::ledger::Naming::of(self.settings.tables, self.name());
         let intact = !built.is_empty()
-            && built
-                .iter()
-                .all(|o| dwd_series::check::usable(&self.dir, o, self.settings.depth).is_ok());
+            && built.iter().all(|o| {
+                naming.is_current(o)
+                    && dwd_series::check::usable(&self.dir, o, self.settings.depth).is_ok()
+            });
         let current = self.built_from.get(key) == Some(&dwd_series::update::inputs_of(inputs));
         (!current || !intact).then_some(intact)
     }
@@ -162,14 +164,20 @@ impl<'a, 'j> Finishing<'a, 'j> {
 
     /// The station lists of all periods merged into `stations.<ext>`.
     pub(crate) fn station_lists(&self) -> Result<(), ProcessError> {
-        let lists = self.of_kind(&[FileKind::StationList]);
+        let lists = self.of_kind(&[FileKind::StationList, FileKind::NormalsStationList]);
         if lists.is_empty() || self.needs("stations", &lists).is_none() {
             return Ok(());
         }
         let mut parsed = Vec::new();
         for f in &lists {
             let path = self.raw(f);
-            parsed.push(read_station_list(&path, &path.display().to_string())?);
+            let shown = path.display().to_string();
+            parsed.push(match crate::files::kind_of(&path) {
+                FileKind::NormalsStationList => {
+                    crate::files::read_normals_list(&path, f.key.path(), &shown)?
+                }
+                _ => read_station_list(&path, &shown)?,
+            });
         }
         let merged = merge_station_lists(parsed);
         let target = self
@@ -185,6 +193,69 @@ impl<'a, 'j> Finishing<'a, 'j> {
             dwd_series::ledger::record(&self.dir, &written, merged.len() as u64, "stations", None);
         self.record("stations", &lists, &[rec])?;
         tracing::info!(dataset = %self.job.dataset, stations = merged.len(), file = %target.display(), "station lists merged");
+        Ok(())
+    }
+
+    /// A `multi_annual` dataset's normals tables (and what its source codes
+    /// mean, from `Beschreibung_Datenquelle.txt`) into one tidy
+    /// `normals.<ext>`.
+    pub(crate) fn normals(&self) -> Result<(), ProcessError> {
+        let parts = self.of_kind(&[FileKind::Normals]);
+        if parts.is_empty() {
+            return Ok(());
+        }
+        let sources = self.files.iter().find(|f| {
+            dwd_catalog::NormalsFile::of(f.key.path()) == Some(dwd_catalog::NormalsFile::Sources)
+        });
+        let mut inputs = parts.clone();
+        inputs.extend(sources);
+        if self.needs("normals", &inputs).is_none() {
+            return Ok(());
+        }
+        let mut read = Vec::new();
+        for f in &parts {
+            let path = self.raw(f);
+            read.push(crate::files::read_normals(
+                &path,
+                f.key.path(),
+                &path.display().to_string(),
+            )?);
+        }
+        let meanings = match sources {
+            Some(f) => {
+                let path = self.raw(f);
+                crate::files::read_sources(&path, &path.display().to_string())?
+            }
+            None => Vec::new(),
+        };
+        let views: Vec<dwd_translate::normals::NormalsPart<'_>> = read
+            .iter()
+            .map(|(code, rows)| dwd_translate::normals::NormalsPart { code, rows })
+            .collect();
+        let (frame, extra) = dwd_translate::normals::normals_frame(
+            self.name(),
+            &views,
+            &meanings,
+            self.settings.tables,
+        );
+        let target = self.layout.normals(self.name(), self.settings.format.ext());
+        let written = crate::files::write_frame_with(
+            &frame,
+            self.settings.format,
+            &self.source(&inputs),
+            extra,
+            &target,
+        )?;
+        let names = self.settings.tables.naming(self.name());
+        let rec = dwd_series::ledger::record(
+            &self.dir,
+            &written,
+            frame.len() as u64,
+            "normals",
+            Some(&names),
+        );
+        self.record("normals", &inputs, &[rec])?;
+        tracing::info!(dataset = %self.job.dataset, files = parts.len(), rows = frame.len(), file = %target.display(), "normals merged");
         Ok(())
     }
 

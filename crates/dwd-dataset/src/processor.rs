@@ -344,6 +344,7 @@ impl Processor for DwdProcessor {
             job,
         )?;
         finishing.station_lists()?;
+        finishing.normals()?;
         finishing.metadata()?;
         finishing.series()
     }

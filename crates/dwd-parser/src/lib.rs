@@ -8,10 +8,13 @@
 //! - [`metadata`]: a station's `Metadaten_*` files, `.txt` or `.html`;
 //! - [`archive`]: the one `produkt*` member of a zip and the metadata
 //!   beside it, read without extracting to disk;
+//! - [`normals`]: the climate normals of `multi_annual` (one table per
+//!   parameter over all stations), their station lists and source codes;
 //! - [`text`]: ISO-8859-1 or UTF-8 input decoded to the same text.
 
 pub mod archive;
 pub mod metadata;
+pub mod normals;
 pub mod produkt;
 pub mod stations;
 pub mod text;

@@ -344,15 +344,22 @@ pub fn served_problems(
         }
     }
     for ext in ["parquet", "csv", "jsonl"] {
-        let p = layout.stations(dataset.as_str(), ext);
-        if p.exists() {
-            served.push(p);
+        for p in [
+            layout.stations(dataset.as_str(), ext),
+            layout.normals(dataset.as_str(), ext),
+        ] {
+            if p.exists() {
+                served.push(p);
+            }
         }
     }
     // recorded served tables that are gone
     let mut served: std::collections::BTreeSet<PathBuf> = served.into_iter().collect();
     for (rel, _) in outputs.iter().filter(|(r, _)| {
-        r.starts_with("series/") || r.starts_with("metadata/") || r.starts_with("stations.")
+        r.starts_with("series/")
+            || r.starts_with("metadata/")
+            || r.starts_with("stations.")
+            || r.starts_with("normals.")
     }) {
         served.insert(dir.join(rel));
     }
@@ -373,7 +380,7 @@ pub fn served_problems(
     }
     let series: Vec<OutputRecord> = outputs
         .values()
-        .filter(|o| o.path.starts_with("series/"))
+        .filter(|o| o.path.starts_with("series/") || o.path.starts_with("normals."))
         .cloned()
         .collect();
     earlier_names(&series, naming, &mut problems);

@@ -66,6 +66,11 @@ impl OutputLayout {
         self.dataset(dataset).join(format!("stations.{ext}"))
     }
 
+    /// A `multi_annual` dataset's climate normals, all its files in one.
+    pub fn normals(&self, dataset: &str, ext: &str) -> PathBuf {
+        self.dataset(dataset).join(format!("normals.{ext}"))
+    }
+
     pub fn metadata(&self, dataset: &str, kind: &str, ext: &str) -> PathBuf {
         self.dataset(dataset)
             .join("metadata")

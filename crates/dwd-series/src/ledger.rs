@@ -73,8 +73,9 @@ impl Naming {
     /// always does).
     pub fn is_current(&self, rec: &OutputRecord) -> bool {
         let p = rec.path.as_str();
-        let parameters =
-            p.starts_with("series/") || (p.starts_with("parts/") && !crate::check::is_cache(p));
+        let parameters = p.starts_with("series/")
+            || p.starts_with("normals.")
+            || (p.starts_with("parts/") && !crate::check::is_cache(p));
         if !parameters {
             return true;
         }

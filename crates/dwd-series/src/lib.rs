@@ -34,6 +34,7 @@ pub mod layout;
 pub mod ledger;
 pub mod merge;
 pub mod metadata;
+pub mod normals;
 pub mod output;
 mod pages;
 pub mod testing;

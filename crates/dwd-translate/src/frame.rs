@@ -11,6 +11,8 @@ use jiff::civil::Date;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Col {
     U32(Vec<u32>),
+    /// Small counts and codes that may be missing (a month, a source code).
+    U32Opt(Vec<Option<u32>>),
     F64(Vec<Option<f64>>),
     Str(Vec<Option<String>>),
     Date(Vec<Option<Date>>),
@@ -20,6 +22,7 @@ impl Col {
     fn len(&self) -> usize {
         match self {
             Col::U32(v) => v.len(),
+            Col::U32Opt(v) => v.len(),
             Col::F64(v) => v.len(),
             Col::Str(v) => v.len(),
             Col::Date(v) => v.len(),
@@ -67,6 +70,10 @@ impl Frame {
                 Col::U32(v) => (
                     DataType::UInt32,
                     Arc::new(UInt32Array::from_iter_values(v.iter().copied())),
+                ),
+                Col::U32Opt(v) => (
+                    DataType::UInt32,
+                    Arc::new(UInt32Array::from_iter(v.iter().copied())),
                 ),
                 Col::F64(v) => (
                     DataType::Float64,

@@ -79,8 +79,10 @@ fn every_catalog_dataset_has_translations_units_and_descriptions() {
             continue;
         }
         assert!(!params.is_empty(), "{}: no translation rows", d.name);
+        // DWD's normals carry a source code, no quality level
         assert!(
-            params.iter().any(|(c, _)| dwd_catalog::is_quality(c)),
+            d.resolution == dwd_catalog::Resolution::MultiAnnual
+                || params.iter().any(|(c, _)| dwd_catalog::is_quality(c)),
             "{}: no quality column",
             d.name
         );
@@ -310,6 +312,7 @@ fn every_catalog_dataset_converts_its_fixture_with_english_names() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data");
     let tables = Tables::embedded().unwrap();
     let mut zips = Vec::new();
+    let mut normals = Vec::new();
     let mut dirs = vec![root.join("dwd"), root.join("fixtures/datasets")];
     while let Some(d) = dirs.pop() {
         for e in std::fs::read_dir(&d).unwrap().flatten() {
@@ -320,6 +323,10 @@ fn every_catalog_dataset_converts_its_fixture_with_english_names() {
                 && dwd_catalog::FileKind::of(&p.to_string_lossy()) == dwd_catalog::FileKind::DataZip
             {
                 zips.push(p);
+            } else if dwd_catalog::FileKind::of(&p.to_string_lossy())
+                == dwd_catalog::FileKind::Normals
+            {
+                normals.push(p);
             }
         }
     }
@@ -353,6 +360,45 @@ fn every_catalog_dataset_converts_its_fixture_with_english_names() {
         covered.insert(dataset);
         if rel.starts_with("dwd/") {
             sample_resolutions.insert(dwd_catalog::get(dataset).unwrap().resolution);
+        }
+    }
+    // the normals: a table per parameter in its period's folder, each
+    // code (the file's German name) with an English name
+    for p in &normals {
+        let rel = p
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let dataset = dwd_catalog::all()
+            .iter()
+            .find(|d| rel.contains(&format!("/{}/", d.name)))
+            .unwrap_or_else(|| panic!("{rel}: in no dataset's folder"))
+            .name;
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let Some(dwd_catalog::NormalsFile::Table { parameter, period }) =
+            dwd_catalog::NormalsFile::of(&name)
+        else {
+            panic!("{rel}: not a normals table")
+        };
+        assert_eq!(
+            dwd_catalog::ReferencePeriod::of_dataset(dataset).map(|p| p.to_string()),
+            Some(period.clone()),
+            "{rel}"
+        );
+        let rows = dwd_parser::normals::parse_table(&rel, &std::fs::read(p).unwrap())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            !rows.is_empty() && rows.iter().all(|r| r.period == period),
+            "{rel}"
+        );
+        assert!(
+            tables.parameter(dataset, &parameter).is_some(),
+            "{rel}: {parameter} has no translation row"
+        );
+        covered.insert(dataset);
+        if rel.starts_with("dwd/") {
+            sample_resolutions.insert(dwd_catalog::Resolution::MultiAnnual);
         }
     }
     for d in dwd_catalog::all().iter().filter(|d| d.converted()) {

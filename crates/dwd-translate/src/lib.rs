@@ -9,6 +9,7 @@ pub mod frame;
 #[cfg(test)]
 mod layout_tests;
 pub mod meta;
+pub mod normals;
 pub mod table;
 pub mod what;
 #[cfg(test)]

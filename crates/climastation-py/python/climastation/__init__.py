@@ -725,6 +725,57 @@ class Archive:
         sel = _selection(stations, near, radius_km, bbox, name, state, active)
         return _finish(self._inner._stations(dataset, sel, source))
 
+    def normals(
+        self,
+        period: str = "1991-2020",
+        *,
+        stations: Optional[StationIds] = None,
+        near: Optional[Point] = None,
+        radius_km: Optional[float] = None,
+        bbox: Optional[Box] = None,
+        name: Optional[str] = None,
+        state: Optional[str] = None,
+        parameters: Optional[Sequence[str]] = None,
+    ) -> "pyarrow.Table":
+        """DWD's climate normals of the selected stations for a reference
+        period, as ``climastation normals``: the ``multi_annual`` dataset of
+        the period must have been run.
+
+        Parameters
+        ----------
+        period
+            ``1961-1990``, ``1971-2000``, ``1981-2010`` or ``1991-2020``.
+        stations, near, radius_km, bbox, name, state
+            Which stations, as :meth:`crawl`.
+        parameters
+            English names (``temperature_air_mean_2m``, ``precipitation_height``,
+            …); default all.
+
+        Returns
+        -------
+        pyarrow.Table
+            A row per station, parameter and month: ``station_id``,
+            ``station_name``, ``period``, ``parameter``, ``unit``, ``month``
+            (1-12; null: the year), ``value``, ``source`` (DWD's code for how
+            the normal was formed; the schema's metadata ``source.<code>``
+            says what it means, ``normals`` the rule).
+
+        Raises
+        ------
+        DataError
+            When the period's normals have not been converted yet.
+        UsageError
+            For a period or parameter DWD has no normals of.
+
+        Examples
+        --------
+        >>> t = archive.normals("1961-1990", stations=[3987], parameters=["temperature_air_mean_2m"])
+        >>> t.num_rows, t.column("value")[6].as_py()
+        (13, 17.9)
+        """
+        sel = _selection(stations, near, radius_km, bbox, name, state)
+        return _finish(self._inner._normals(str(period), sel, list(parameters or [])))
+
     def series(
         self,
         dataset: str,

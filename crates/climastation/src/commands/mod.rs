@@ -7,6 +7,7 @@ pub mod datasets;
 pub mod db;
 pub mod export;
 pub mod failed;
+pub mod normals;
 pub mod register;
 pub mod retry;
 pub mod run;
@@ -33,6 +34,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<u8> {
         Command::Export(a) => export::run(&ctx, a),
         Command::Status(a) => status::run(&ctx, a),
         Command::Values(a) => values::run(&ctx, a),
+        Command::Normals(a) => normals::run(&ctx, a),
         Command::Failed(a) => failed::run(&ctx, a),
         Command::Retry(a) => retry::retry(&ctx, a),
         Command::Reset(a) => retry::reset(&ctx, a),

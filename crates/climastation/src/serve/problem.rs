@@ -96,7 +96,9 @@ impl From<JobError> for Problem {
                 ..Problem::new(StatusCode::NOT_FOUND, detail)
             },
             // nothing converted of it yet: not here
-            JobError::NoTables { .. } => Problem::new(StatusCode::NOT_FOUND, detail),
+            JobError::NoTables { .. } | JobError::NoNormals { .. } => {
+                Problem::new(StatusCode::NOT_FOUND, detail)
+            }
             // tables that are not what the runs wrote are never served
             JobError::Tables(TablesError::NotWritten { .. })
             | JobError::Tables(TablesError::NoDatabase { .. }) => {

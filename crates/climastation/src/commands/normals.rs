@@ -1,0 +1,210 @@
+//! `climastation normals [--period 1991-2020] [stations] [--parameters …]
+//! [--csv | --json]`: DWD's climate normals of the selected stations, from
+//! the `multi_annual` dataset of the period (run it first).
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, UInt32Type};
+use arrow_array::{Array, RecordBatch};
+use dwd_translate::frame::csv_field;
+use tracker_config::{OneOrMany, RawSelection, Scalar};
+
+use crate::context::Ctx;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  climastation normals --period 1961-1990 --station 3987
+  climastation normals --period 1961-1990 --near 51.34,12.37 --radius 30 --parameters temperature_air_mean_2m --csv
+  climastation --json normals --period 1961-1990 --name potsdam")]
+pub struct Args {
+    /// The reference period: 1961-1990, 1971-2000, 1981-2010 or 1991-2020.
+    #[arg(long, value_name = "YYYY-YYYY", default_value = "1991-2020")]
+    pub period: String,
+    /// Station ids as DWD writes them (`44` or `00044`); comma-separated or repeated.
+    #[arg(long = "station", value_name = "ID,…")]
+    pub stations: Vec<String>,
+    /// Stations within --radius km of this point (`51.34,12.37`).
+    #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
+    pub near: Option<String>,
+    /// The radius of --near, in km.
+    #[arg(long, value_name = "KM", allow_hyphen_values = true)]
+    pub radius: Option<f64>,
+    /// Stations in this box: west, south, east, north in degrees.
+    #[arg(long, value_name = "W,S,E,N", allow_hyphen_values = true)]
+    pub bbox: Option<String>,
+    /// Stations whose name contains this text (without case).
+    #[arg(long, value_name = "TEXT")]
+    pub name: Option<String>,
+    /// Stations of this state (Bundesland), e.g. `Sachsen`.
+    #[arg(long, value_name = "STATE")]
+    pub state: Option<String>,
+    /// Parameters (English names, comma-separated); default all.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
+    pub parameters: Vec<String>,
+    /// CSV on stdout: a row per station, parameter and month (empty: the year).
+    #[arg(long)]
+    pub csv: bool,
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
+    let job = crate::context::job;
+    let period =
+        dwd_catalog::ReferencePeriod::parse(dwd_catalog::Field::ReferencePeriod, &args.period)
+            .map_err(|e| job(climastation_jobs::JobError::Invalid(e)))?;
+    // the stations only: a normal has no days, periods or active span
+    let raw = RawSelection {
+        stations: (!args.stations.is_empty()).then(|| {
+            OneOrMany::Many(
+                args.stations
+                    .iter()
+                    .map(|s| Scalar::Text(s.clone()))
+                    .collect(),
+            )
+        }),
+        near: args.near.clone(),
+        radius_km: args.radius,
+        bbox: args.bbox.clone(),
+        name: args.name.clone(),
+        state: args.state.clone(),
+        ..RawSelection::default()
+    };
+    let layer = raw
+        .to_layer()
+        .map_err(|e| job(climastation_jobs::JobError::Invalid(e)))?;
+    let selection = ctx.session.selection(&layer).map_err(job)?;
+    let request = climastation_jobs::NormalsRequest {
+        period,
+        selection: dwd_catalog::Selection {
+            from: None,
+            to: None,
+            periods: Vec::new(),
+            active: None,
+            ..selection
+        },
+        parameters: args.parameters.clone(),
+    };
+    let (rows, answer) = ctx.session.normals_rows(&request).map_err(job)?;
+    for why in &answer.empty {
+        eprintln!("climastation: {why}");
+    }
+    if ctx.json {
+        let mut buf = Vec::new();
+        {
+            let mut w = arrow_json::ArrayWriter::new(&mut buf);
+            for b in &rows.batches {
+                w.write(b)?;
+            }
+            w.finish()?;
+        }
+        let records: serde_json::Value = match buf.is_empty() {
+            true => serde_json::Value::Array(Vec::new()),
+            false => serde_json::from_slice(&buf)?,
+        };
+        let meta: std::collections::BTreeMap<&String, &String> =
+            rows.schema.metadata().iter().collect();
+        crate::output::print_json(&serde_json::json!({
+            "period": period.to_string(),
+            "dataset": period.dataset(),
+            "stations": answer.stations,
+            "rows": records,
+            "meta": meta,
+            "empty": answer.empty,
+        }))?;
+    } else if args.csv {
+        let mut w =
+            String::from("station_id,station_name,period,parameter,unit,month,value,source\n");
+        for b in &rows.batches {
+            for r in 0..b.num_rows() {
+                let c = Cells(b);
+                w.push_str(&format!(
+                    "{},{},{},{},{},{},{},{}\n",
+                    c.u32(0, r),
+                    csv_field(&c.text(1, r)),
+                    c.text(2, r),
+                    c.text(3, r),
+                    csv_field(&c.text(4, r)),
+                    c.u32(5, r),
+                    c.f64(6, r),
+                    c.u32(7, r),
+                ));
+            }
+        }
+        out!("{w}");
+    } else {
+        outln!(
+            "normals {period} ({}): {} station(s), {} value(s)",
+            period.dataset(),
+            answer.stations,
+            answer.rows
+        );
+        // a line per station and parameter: the 12 months, then the year
+        let mut last = None;
+        for b in &rows.batches {
+            let c = Cells(b);
+            let mut r = 0;
+            while r < b.num_rows() {
+                let key = (c.u32(0, r), c.text(3, r));
+                let mut months = vec![String::new(); 13];
+                let start = r;
+                while r < b.num_rows() && (c.u32(0, r), c.text(3, r)) == key {
+                    let slot = c.u32(5, r).parse::<usize>().map_or(12, |m| m - 1);
+                    if let Some(s) = months.get_mut(slot) {
+                        *s = c.f64(6, r);
+                    }
+                    r += 1;
+                }
+                if last.as_ref() != Some(&key.0) {
+                    outln!("  {:05} {}", key.0, c.text(1, start));
+                    outln!(
+                        "    {:<30} {} {:>7}  source",
+                        "",
+                        MONTHS.map(|m| format!("{m:>6}")).join(""),
+                        "year"
+                    );
+                    last = Some(key.0.clone());
+                }
+                outln!(
+                    "    {:<30} {} {:>7}  {}",
+                    format!("{} [{}]", key.1, c.text(4, start)),
+                    months[..12]
+                        .iter()
+                        .map(|v| format!("{v:>6}"))
+                        .collect::<String>(),
+                    months[12],
+                    c.u32(7, start)
+                );
+            }
+        }
+    }
+    Ok(crate::exit::OK)
+}
+
+/// A batch's cells as text (empty for null).
+struct Cells<'a>(&'a RecordBatch);
+
+impl Cells<'_> {
+    fn u32(&self, col: usize, row: usize) -> String {
+        let a = self.0.column(col).as_primitive::<UInt32Type>();
+        match a.is_valid(row) {
+            true => a.value(row).to_string(),
+            false => String::new(),
+        }
+    }
+    fn f64(&self, col: usize, row: usize) -> String {
+        let a = self.0.column(col).as_primitive::<Float64Type>();
+        match a.is_valid(row) {
+            true => a.value(row).to_string(),
+            false => String::new(),
+        }
+    }
+    fn text(&self, col: usize, row: usize) -> String {
+        let a = self.0.column(col).as_string::<i32>();
+        match a.is_valid(row) {
+            true => a.value(row).to_owned(),
+            false => String::new(),
+        }
+    }
+}
