@@ -143,3 +143,114 @@ fn the_samples_normals_are_dwds_numbers() {
         stderr(&o)
     );
 }
+
+/// `--anomaly`: the value minus the station's normal of the row's month
+/// (real monthly, daily and hourly series of the sample against DWD's real
+/// 1961-1990 normals); sums only where they cover what the normal covers.
+#[test]
+fn anomalies_subtract_the_stations_normal_of_the_month() {
+    let work = sample_run();
+    let w = work.path();
+    let csv = |line: &str, file: &str| {
+        let mut args = args_of(line);
+        args.extend(["-o".to_owned(), w.join(file).display().to_string()]);
+        let o = command(w, &args).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{line}: {}", stderr(&o));
+        std::fs::read_to_string(w.join(file)).unwrap()
+    };
+    // Potsdam 2016, monthly: July 19.9 °C against 17.9, 58.6 mm against 52
+    let t = csv(
+        "climastation export --resolution monthly --station 3987 --from 2016-07-01 --to 2016-07-31 --parameters temperature_air_mean_2m,precipitation_height --anomaly 1961-1990 --format csv",
+        "m.csv",
+    );
+    let mut lines = t.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let cell = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(cell("temperature_air_mean_2m"), "19.9");
+    assert_eq!(cell("temperature_air_mean_2m_anomaly"), "2.0");
+    assert_eq!(cell("precipitation_height"), "58.6");
+    assert_eq!(cell("precipitation_height_anomaly"), "6.6");
+
+    // Rostock-Warnemünde, daily: the day's mean against December's normal
+    // (0.5 °C … 2.1 °C: January .5, December 2.1); no anomaly of a day's
+    // precipitation sum against a month's
+    let t = csv(
+        "climastation export --resolution daily --station 4271 --to 2022-12-25 --parameters temperature_air_mean_2m,precipitation_height --anomaly 1961-1990 --format csv",
+        "d.csv",
+    );
+    assert_eq!(
+        t,
+        "station_id,timestamp_utc,kl_quality_general,precipitation_height,temperature_air_mean_2m,temperature_air_mean_2m_anomaly\n\
+         4271,2022-12-25T00:00:00Z,3,4.6,5.4,3.3\n"
+    );
+
+    // a reading (hourly, station 320 in September) against the mean's
+    // normal (12.9 °C); the same at a place by idw with the height moved
+    let t = csv(
+        "climastation values --at 49.9,11.6,500 --method idw --resolution hourly --parameters temperature_air_2m --to 2018-09-15 --anomaly 1961-1990 --format csv",
+        "v.csv",
+    );
+    let mut lines = t.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let cell = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(cell("temperature_air_2m_stations"), "320");
+    assert_eq!(
+        cell("temperature_air_2m_anomaly"),
+        "0.8",
+        "13.7 - 12.9: {t}"
+    );
+    assert_ne!(
+        cell("temperature_air_2m"),
+        "13.7",
+        "the value was moved to 500 m"
+    );
+}
+
+/// The cross-check on real files: DWD's published 1961-1990 normals of
+/// Potsdam and Göttingen against the means of the sample's own
+/// `monthly/kl` series over the same 30 years (complete for both). DWD
+/// homogenises temperatures (source 51) and fills gaps, so small
+/// differences are expected; these are the sample's, as README shows them.
+#[test]
+fn published_normals_agree_with_our_monthly_series() {
+    let work = sample_run();
+    let layout = dwd_series::OutputLayout::new(work.path().join("data/output"));
+    let period = dwd_catalog::ReferencePeriod::ALL[0];
+    let rows = dwd_series::normals::cross_check(&layout, period).unwrap();
+    let check = |station_id, parameter: &str, source, max, mean| dwd_series::normals::CrossCheck {
+        station_id,
+        parameter: parameter.to_owned(),
+        source: Some(source),
+        complete_months: 12,
+        max_difference: Some(max),
+        mean_difference: Some(mean),
+    };
+    assert_eq!(
+        rows,
+        [
+            check(1691, "temperature_air_mean_2m", 51, (0.42, 5), 0.15),
+            check(1691, "precipitation_height", 43, (2.33, 7), 0.0),
+            check(3987, "temperature_air_mean_2m", 51, (-0.13, 3), -0.01),
+            check(3987, "precipitation_height", 43, (-4.45, 5), -0.4),
+        ]
+    );
+    // Potsdam's temperature: within 0.13 °C in every month
+    assert!(rows[2].max_difference.unwrap().0.abs() < 0.2);
+    // README shows this table (`cargo xtask normals-check`)
+    let names = dwd_series::export::stations(&layout, period.dataset())
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.info.id, s.info.name))
+        .collect();
+    let table = dwd_series::normals::cross_check_table(&rows, &names);
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"),
+    )
+    .unwrap();
+    assert!(
+        readme.contains(&table),
+        "README's cross-check table is not the sample's; it is:\n{table}"
+    );
+}

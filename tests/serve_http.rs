@@ -894,6 +894,74 @@ fn the_mcp_tools_answer_as_the_command_line_does() {
         serde_json::json!({"dataset": "hourly/air_temperature", "station": 99999}),
     );
     assert!(failed && text.contains("99999"), "{text}");
+    // DWD's normals, and a series against them
+    let (failed, text) = tool(
+        5,
+        "climate_normals",
+        serde_json::json!({"period": "1961-1990", "stations": [3987], "parameters": ["temperature_air_mean_2m"]}),
+    );
+    assert!(!failed, "{text}");
+    let n: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(n["rows"][6]["value"], 17.9, "{n}");
+    let (failed, text) = tool(
+        6,
+        "station_series",
+        serde_json::json!({"dataset": "annual/kl", "station": 44, "parameters": ["temperature_air_mean_2m"], "anomaly": "1961-1990"}),
+    );
+    assert!(!failed, "{text}");
+    let a: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        a["rows"][0]["temperature_air_mean_2m_anomaly"], 2.19,
+        "10.89 - 8.7: {a}"
+    );
+}
+
+/// Normals and anomalies over HTTP are the command line's.
+#[test]
+fn normals_and_anomalies_are_served_as_the_command_line_writes_them() {
+    let work = sample_run();
+    let w = work.path();
+    let s = Served::start(w, &[]);
+    let http = s.get("/api/v1/normals?period=1961-1990&stations=3987,44&format=csv");
+    assert_eq!(http.status, 200, "{}", http.text());
+    let cli = crate::util::succeeds(&mut command(
+        w,
+        &args_of("climastation normals --period 1961-1990 --station 3987,44 --csv"),
+    ));
+    assert_eq!(http.text(), String::from_utf8(cli.stdout).unwrap());
+    let j = s.get("/api/v1/normals?period=61-90&stations=44").json();
+    assert!(
+        j["meta"]["normals"]
+            .as_str()
+            .unwrap()
+            .contains("Datenquelle")
+    );
+    s.get("/api/v1/normals?period=2001-2030")
+        .problem(400, Some("period"));
+    s.get("/api/v1/normals?period=1981-2010").problem(404, None);
+    let http = s.get(
+        "/api/v1/export?resolution=daily&stations=4271&parameters=temperature_air_mean_2m,precipitation_height&anomaly=1961-1990&format=csv",
+    );
+    let cli = cli_file(
+        w,
+        "climastation export --resolution daily --station 4271 --parameters temperature_air_mean_2m,precipitation_height --anomaly 1961-1990 --format csv",
+        "e.csv",
+    );
+    assert_eq!(http.body, cli, "the CSV of an export with anomalies");
+    let j = s
+        .get("/api/v1/export?resolution=daily&stations=4271&anomaly=1961-1990")
+        .json();
+    assert!(
+        j["meta"]["no_anomaly.precipitation_height"]
+            .as_str()
+            .is_some_and(|m| m.contains("sum over 1 day")),
+        "{}",
+        j["meta"]
+    );
+    s.get("/api/v1/export?resolution=daily&anomaly=1950")
+        .problem(400, Some("anomaly"));
+    s.get("/api/v1/values?lat=49.97&lon=11.52&resolution=hourly&parameters=temperature_air_2m&anomaly=1971-2000&format=csv")
+        .problem(404, None);
 }
 
 #[test]

@@ -16,6 +16,7 @@
 //! - `bench page [--stations 1500] [--years 30] [--runs 3] [--dir DIR] [--json]`: the page of
 //!   `climastation serve` in headless Chromium: the map's first render, a 30-year plot drawn
 //! - `readme-parameters`: README's table of every parameter, from the translation tables
+//! - `normals-check`: DWD's published normals against ours, recomputed from `monthly/kl`
 //! - `web`: the page's libraries refreshed from the npm registry (`npm ci` + `vendor.mjs`)
 //! - `dist [--out target/dist] [--no-build]`: the stripped binary, shell completions, man pages
 //! - `wheel [--out target/wheels] [--profile dist]`: the Python wheel (maturin)
@@ -46,6 +47,7 @@ mod chaos_outputs;
 mod dist;
 mod fixtures;
 mod measure;
+mod normals_check;
 mod readme_parameters;
 mod web;
 mod wheel;
@@ -118,6 +120,7 @@ fn run() -> anyhow::Result<()> {
         "wheel" => wheel::run(args::Args::parse(rest)?),
         "web" => web::run(args::Args::parse(rest)?),
         "readme-parameters" => readme_parameters::run(),
+        "normals-check" => normals_check::run(args::Args::parse(rest)?),
         "chaos" => {
             if cfg!(debug_assertions) {
                 return rerun_release(&args);
@@ -145,6 +148,9 @@ fn run() -> anyhow::Result<()> {
             );
             println!("cargo xtask web");
             println!("cargo xtask readme-parameters");
+            println!(
+                "cargo xtask normals-check [--config config/sample.yaml] [--period 1961-1990]"
+            );
             println!("cargo xtask dist [--out target/dist] [--no-build]");
             println!("cargo xtask wheel [--out target/wheels] [--profile dist]");
             println!(

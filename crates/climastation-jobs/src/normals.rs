@@ -169,6 +169,32 @@ impl Session {
         })
     }
 
+    /// DWD's published normals of `period` against those recomputed from
+    /// the archive's own `monthly/kl` series (both checked against the
+    /// output ledger first), with the stations' names.
+    pub fn normals_cross_check(
+        &self,
+        period: ReferencePeriod,
+    ) -> Result<
+        (
+            Vec<dwd_series::normals::CrossCheck>,
+            std::collections::BTreeMap<u32, String>,
+        ),
+        JobError,
+    > {
+        self.verify_normals(period)?;
+        self.verify_served(dwd_catalog::Resolution::Monthly, &["monthly/kl".to_owned()])?;
+        let layout = self.layout();
+        let names: std::collections::BTreeMap<u32, String> =
+            dwd_series::export::stations(&layout, period.dataset())
+                .map_err(JobError::Export)?
+                .into_iter()
+                .map(|s| (s.info.id, s.info.name))
+                .collect();
+        let rows = dwd_series::normals::cross_check(&layout, period).map_err(JobError::Export)?;
+        Ok((rows, names))
+    }
+
     /// [`Session::normals_with`]'s rows in memory.
     pub fn normals_rows(
         &self,

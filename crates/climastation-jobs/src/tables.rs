@@ -193,6 +193,8 @@ pub struct SeriesRequest {
     pub long: bool,
     pub with_station: bool,
     pub stop: Option<tracker_core::Cancel>,
+    /// Anomalies against this period's normals.
+    pub anomaly: Option<dwd_catalog::ReferencePeriod>,
 }
 
 /// The values at places, as asked (text as the command line gives it).
@@ -215,6 +217,8 @@ pub struct ValuesRequest {
     pub max_distance_km: Option<f64>,
     /// `None`: the configuration's `values.k`.
     pub k: Option<usize>,
+    /// Anomalies against this period's normals.
+    pub anomaly: Option<dwd_catalog::ReferencePeriod>,
 }
 
 /// What was asked by a former name, in a table's metadata:
@@ -331,6 +335,7 @@ impl Session {
             k: r.k.unwrap_or(v.k),
             near_km: v.near_km,
             lapse_k_per_km: v.lapse_k_per_km,
+            anomaly: r.anomaly,
             ..ValuesSpec::new(r.resolution)
         })
     }
@@ -455,6 +460,7 @@ impl Session {
             with_station: request.with_station,
             long: request.long,
             stop: request.stop.clone(),
+            anomaly: request.anomaly,
         })
     }
 
@@ -479,6 +485,7 @@ impl Session {
         let layout = self.layout();
         let plan = dwd_series::export::plan(&layout, spec, format)?;
         let mut meta = dwd_series::export::export_metadata(spec);
+        meta.extend(plan.anomaly_metadata());
         meta.extend(renamed_metadata(renamed));
         sink.begin(plan.schema(), meta)?;
         let mut report = plan.run(&layout, spec, &mut |b| sink.batch(b))?;
@@ -509,6 +516,9 @@ impl Session {
     ) -> Result<ValuesReport, JobError> {
         let (spec, renamed) = &self.values_spec_named(request, cancel)?;
         self.verify_served(spec.resolution, &[])?;
+        if let Some(period) = spec.anomaly {
+            self.verify_normals(period)?;
+        }
         let layout = self.layout();
         let tables = self.tables()?;
         let plan = dwd_series::values::plan(&layout, tables, spec, format)?;
@@ -541,7 +551,25 @@ impl Session {
                 ));
             }
         }
-        self.verify_served(spec.resolution, &spec.datasets)
+        self.verify_served(spec.resolution, &spec.datasets)?;
+        if let Some(period) = spec.anomaly {
+            self.verify_normals(period)?;
+        }
+        Ok(())
+    }
+
+    /// The normals of `period` are converted and check out against the
+    /// output ledger (anomalies subtract them).
+    pub(crate) fn verify_normals(
+        &self,
+        period: dwd_catalog::ReferencePeriod,
+    ) -> Result<(), JobError> {
+        let dataset = period.dataset();
+        self.verify_served(dwd_catalog::Resolution::MultiAnnual, &[dataset.to_owned()])?;
+        if !self.layout().normals(dataset, "parquet").is_file() {
+            return Err(JobError::NoNormals { period });
+        }
+        Ok(())
     }
 
     /// The values at the spec's places, written whole to `target`.
@@ -557,6 +585,9 @@ impl Session {
         let layout = self.layout();
         check_target(target)?;
         self.verify_served(spec.resolution, &[])?;
+        if let Some(period) = spec.anomaly {
+            self.verify_normals(period)?;
+        }
         let tables = self.tables()?;
         let mut done = write_whole(target, |w| {
             dwd_series::values::values(&layout, tables, spec, format, w)

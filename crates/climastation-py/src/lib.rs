@@ -434,7 +434,7 @@ impl Archive {
         }))
     }
 
-    #[pyo3(signature = (resolution, datasets, selection, parameters, with_station, long))]
+    #[pyo3(signature = (resolution, datasets, selection, parameters, with_station, long, anomaly=None))]
     #[allow(clippy::too_many_arguments)]
     fn _export(
         &self,
@@ -445,7 +445,13 @@ impl Archive {
         parameters: Vec<String>,
         with_station: bool,
         long: bool,
+        anomaly: Option<String>,
     ) -> PyResult<Task> {
+        let anomaly = anomaly
+            .as_deref()
+            .map(|t| dwd_catalog::ReferencePeriod::parse(dwd_catalog::Field::Anomaly, t))
+            .transpose()
+            .map_err(|e| raise(py, &JobError::Invalid(e)))?;
         // `series(dataset)`: the dataset's resolution, as the catalog knows it
         let resolution = match (resolution, datasets.first()) {
             (Some(r), _) => parse_resolution(py, &r)?,
@@ -471,6 +477,7 @@ impl Archive {
                 with_station,
                 long,
                 stop: Some(stop.clone()),
+                anomaly,
             };
             Ok(Done::Rows(session.export_rows(&spec)?))
         }))
@@ -499,7 +506,7 @@ impl Archive {
         }))
     }
 
-    #[pyo3(signature = (resolution, parameters, at, start, end, method, min_quality, max_distance_km, k))]
+    #[pyo3(signature = (resolution, parameters, at, start, end, method, min_quality, max_distance_km, k, anomaly=None))]
     #[allow(clippy::too_many_arguments)]
     fn _values(
         &self,
@@ -513,7 +520,13 @@ impl Archive {
         min_quality: Option<i32>,
         max_distance_km: Option<f64>,
         k: Option<usize>,
+        anomaly: Option<String>,
     ) -> PyResult<Task> {
+        let anomaly = anomaly
+            .as_deref()
+            .map(|t| dwd_catalog::ReferencePeriod::parse(dwd_catalog::Field::Anomaly, t))
+            .transpose()
+            .map_err(|e| raise(py, &JobError::Invalid(e)))?;
         let method = method
             .parse::<dwd_series::values::Method>()
             .map_err(|why| error(py, "UsageError", format!("method {method:?}: {why}")))?;
@@ -528,6 +541,7 @@ impl Archive {
             min_quality,
             max_distance_km,
             k,
+            anomaly,
         };
         // the request is checked here, so that a bad one raises at once
         self.session

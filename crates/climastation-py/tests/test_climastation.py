@@ -566,3 +566,30 @@ def test_the_server_runs_from_python_and_from_the_module(archive):
             p.send_signal(signal.SIGTERM)
             code = p.wait(timeout=30)
         assert code in (0, 130), (cmd, code)
+
+
+# ---- climate normals and anomalies ----------------------------------------------
+
+
+def test_normals_and_anomalies_against_them(archive):
+    t = archive.normals("1961-1990", stations=[3987], parameters=["temperature_air_mean_2m"])
+    assert t.column_names == ["station_id", "station_name", "period", "parameter", "unit", "month", "value", "source"]
+    assert t.column("month").to_pylist() == list(range(1, 13)) + [None]
+    assert t.column("value").to_pylist()[6] == 17.9, "DWD: Potsdam, July 1961-1990"
+    assert set(t.column("source").to_pylist()) == {51}
+    assert b"normals" in t.schema.metadata
+    near = archive.normals("61-90", near=(51.34, 12.37), radius_km=30)
+    assert set(near.column("station_id").to_pylist()) == {2928, 2932}
+    with pytest.raises(climastation.UsageError, match="DWD publishes normals for 1961-1990"):
+        archive.normals("1950-1980")
+    with pytest.raises(climastation.DataError, match="run the dataset multi_annual/mean_81-10"):
+        archive.normals("1981-2010")
+    m = archive.export("monthly", stations=[3987], start="2016-07-01", end="2016-07-31",
+                       parameters=["temperature_air_mean_2m"], anomaly="1961-1990")
+    assert m.column("temperature_air_mean_2m_anomaly").to_pylist() == [2.0]
+    assert b"anomaly" in m.schema.metadata
+    s = archive.series("annual/kl", stations=[44], parameters=["temperature_air_mean_2m"], anomaly="1961-1990")
+    assert s.column("temperature_air_mean_2m_anomaly").to_pylist()[0] == 2.19
+    v = archive.values((49.9666, 11.5198), resolution="hourly", parameters=["temperature_air_2m"],
+                       end="2018-09-15", anomaly="1961-1990")
+    assert v.column("temperature_air_2m_anomaly").to_pylist()[0] == 0.8

@@ -85,6 +85,9 @@ pub struct Spec {
     pub long: bool,
     /// Set (by Ctrl-C) to stop between stations: [`ExportError::Interrupted`].
     pub stop: Option<tracker_core::Cancel>,
+    /// Each value column with a comparable normal of this period gets a
+    /// `<column>_anomaly` column ([`crate::anomaly`]); wide shape only.
+    pub anomaly: Option<dwd_catalog::ReferencePeriod>,
 }
 
 impl Spec {
@@ -98,6 +101,7 @@ impl Spec {
             with_station: false,
             long: false,
             stop: None,
+            anomaly: None,
         }
     }
 }
@@ -384,7 +388,9 @@ pub fn export<W: Write + Send>(
     out: W,
 ) -> Result<Exported, ExportError> {
     let plan = plan(layout, spec, format)?;
-    let mut sink = crate::encode::Sink::new(format, plan.schema(), export_metadata(spec), out)?;
+    let mut meta = export_metadata(spec);
+    meta.extend(plan.anomaly_metadata());
+    let mut sink = crate::encode::Sink::new(format, plan.schema(), meta, out)?;
     let report = plan.run(layout, spec, &mut |b| Ok(sink.write(&b)?))?;
     sink.finish()?;
     Ok(report)
@@ -411,6 +417,8 @@ pub struct ExportPlan {
     /// The tidy shape's parameters, when `spec.long`.
     long: Option<Vec<LongParam>>,
     units: Vec<(String, String)>,
+    /// The anomaly columns and the normals they subtract.
+    anomalies: Option<crate::anomaly::Anomalies>,
 }
 
 /// A parameter of the tidy shape: its wide column and its quality column.
@@ -483,6 +491,20 @@ pub fn plan(layout: &OutputLayout, spec: &Spec, format: Format) -> Result<Export
         ));
     }
     let long = spec.long.then(|| long_params(&columns));
+    let anomalies = match spec.anomaly {
+        None => None,
+        Some(_) if spec.long => {
+            return Err(ExportError::Invalid(dwd_catalog::Invalid::new(
+                dwd_catalog::Field::Anomaly,
+                dwd_catalog::said!("anomalies are columns of the wide shape, not of the tidy one"),
+            )));
+        }
+        Some(period) => {
+            let a = crate::anomaly::Anomalies::plan(layout, period, spec.resolution, &columns)?;
+            fields.extend(a.fields());
+            Some(a)
+        }
+    };
     Ok(ExportPlan {
         wide: Arc::new(Schema::new(fields)),
         columns,
@@ -500,6 +522,7 @@ pub fn plan(layout: &OutputLayout, spec: &Spec, format: Format) -> Result<Export
         to: sel.to.and_then(|d| d.tomorrow().ok()).and_then(ms),
         long,
         units,
+        anomalies,
     })
 }
 
@@ -804,7 +827,25 @@ impl ExportPlan {
                 None,
             )?));
         }
+        if let Some(a) = &self.anomalies {
+            let (values, times): (Vec<ArrayRef>, &[i64]) = (columns.clone(), &times);
+            let value_of = |name: &str| {
+                self.wide
+                    .index_of(name)
+                    .ok()
+                    .and_then(|i| values.get(i).cloned())
+            };
+            columns.extend(a.columns(id, times, &value_of)?);
+        }
         Ok(Some(RecordBatch::try_new(self.wide.clone(), columns)?))
+    }
+
+    /// The rules the anomaly columns follow (for the output's metadata).
+    pub fn anomaly_metadata(&self) -> Vec<parquet::file::metadata::KeyValue> {
+        self.anomalies
+            .as_ref()
+            .map(crate::anomaly::Anomalies::metadata)
+            .unwrap_or_default()
     }
 }
 

@@ -26,6 +26,7 @@
 //! - `check`: a dataset's outputs against the ledger and the disk;
 //! - `testing`: series written by hand, for tests and benchmarks.
 
+pub mod anomaly;
 pub mod check;
 pub mod duckdb;
 pub mod encode;

@@ -300,6 +300,9 @@ pub struct ValuesSpec {
     /// Stations never used (a leave-one-out check hides one at a time).
     pub exclude: BTreeSet<u32>,
     pub stop: Option<tracker_core::Cancel>,
+    /// Anomalies against this period's normals ([`crate::anomaly`]): at a
+    /// place, the normal is taken with the value's stations and weights.
+    pub anomaly: Option<dwd_catalog::ReferencePeriod>,
 }
 
 impl ValuesSpec {
@@ -320,6 +323,7 @@ impl ValuesSpec {
             lapse_k_per_km: -6.5,
             exclude: BTreeSet::new(),
             stop: None,
+            anomaly: None,
         }
     }
 }
@@ -349,6 +353,8 @@ struct Param {
     quality: Option<String>,
     text: bool,
     rules: Spatial,
+    /// The series column's field (its unit, statistic and span).
+    field: arrow_schema::FieldRef,
 }
 
 /// A station of a dataset.
@@ -476,6 +482,8 @@ pub struct Plan {
     to: Option<i64>,
     /// Datasets asked for whose station list is missing.
     unplaced: Vec<String>,
+    /// The anomaly columns and the normals they subtract.
+    anomalies: Option<crate::anomaly::Anomalies>,
 }
 
 /// Resolves `spec`'s parameters in the resolution's series and reads the
@@ -518,8 +526,38 @@ pub fn plan(
             sites.insert(p.dataset.clone(), list);
         }
     }
+    let anomalies = match spec.anomaly {
+        None => None,
+        Some(period) => {
+            let columns: Vec<(String, Vec<(String, Field)>)> = params
+                .iter()
+                .map(|p| {
+                    (
+                        p.dataset.clone(),
+                        vec![(
+                            p.column.clone(),
+                            p.field.as_ref().clone().with_name(&p.name),
+                        )],
+                    )
+                })
+                .collect();
+            Some(crate::anomaly::Anomalies::plan(
+                layout,
+                period,
+                spec.resolution,
+                &columns,
+            )?)
+        }
+    };
+    let with_anomaly = |name: &str| {
+        anomalies
+            .as_ref()
+            .and_then(|a| a.columns.iter().find(|c| c.value == name))
+            .map(|c| Field::new(&c.name, DataType::Float64, true))
+    };
     Ok(Plan {
-        schema: schema(&params, format),
+        schema: schema(&params, format, &with_anomaly),
+        anomalies,
         params,
         sites,
         format,
@@ -540,7 +578,15 @@ impl Plan {
     /// The rules that made the values, as key-value metadata (Parquet's,
     /// and the schema's of the tables handed to Python).
     pub fn metadata(&self, spec: &ValuesSpec) -> Vec<parquet::file::metadata::KeyValue> {
-        metadata_of(&self.params, spec)
+        let mut m = metadata_of(&self.params, spec);
+        if let Some(a) = &self.anomalies {
+            m.extend(a.metadata());
+            m.push(parquet::file::metadata::KeyValue::new(
+                "anomaly_at_a_place".to_owned(),
+                "at a place the normal is taken as the value is: the same stations and weights (and, where the value was moved to the point's height by the lapse rate, the same move), so the anomaly is the weighted mean of the stations' own anomalies; null where a station used has no normal".to_owned(),
+            ));
+        }
+        m
     }
 
     /// Computes each point's rows (one batch a point) and hands them on.
@@ -615,15 +661,7 @@ impl Plan {
                     cache.insert(key, rows);
                 }
             }
-            let batch = point_batch(
-                point,
-                params,
-                &candidates,
-                &cache,
-                spec,
-                &self.schema,
-                self.format,
-            )?;
+            let batch = point_batch(point, self, &candidates, &cache, spec)?;
             report.rows += batch.num_rows() as u64;
             if batch.num_rows() > 0 {
                 on_batch(batch)?;
@@ -718,6 +756,7 @@ fn resolve(
             });
         let text = !matches!(field.data_type(), DataType::Float64);
         out.push(Param {
+            field: field.clone(),
             name: asked.clone(),
             quality: field.metadata().get("quality_column").cloned(),
             text,
@@ -746,7 +785,11 @@ fn resolve(
 /// The output's columns: the point, the time, then per parameter its value,
 /// the stations, their distances and weights, the method and the count.
 /// In CSV the lists are text: ids and numbers joined by `;`.
-fn schema(params: &[Param], format: Format) -> SchemaRef {
+fn schema(
+    params: &[Param],
+    format: Format,
+    anomaly_of: &dyn Fn(&str) -> Option<Field>,
+) -> SchemaRef {
     let ts = DataType::Timestamp(arrow_schema::TimeUnit::Millisecond, Some("UTC".into()));
     let list = |t: DataType| match format {
         Format::Csv => DataType::Utf8,
@@ -791,6 +834,7 @@ fn schema(params: &[Param], format: Format) -> SchemaRef {
             DataType::UInt32,
             false,
         ));
+        fields.extend(anomaly_of(&p.name));
     }
     Arc::new(Schema::new(fields))
 }
@@ -832,13 +876,12 @@ fn metadata_of(params: &[Param], spec: &ValuesSpec) -> Vec<parquet::file::metada
 /// One point's rows.
 fn point_batch(
     point: &Point,
-    params: &[Param],
+    plan: &Plan,
     candidates: &[Vec<(Site, f64)>],
     cache: &HashMap<(String, u32), Option<Rows>>,
     spec: &ValuesSpec,
-    schema: &SchemaRef,
-    format: Format,
 ) -> Result<RecordBatch, ExportError> {
+    let (params, schema, format) = (&plan.params, &plan.schema, plan.format);
     // every time any candidate has, in order
     let mut times: Vec<i64> = Vec::new();
     for (p, near) in params.iter().zip(candidates) {
@@ -909,6 +952,37 @@ fn point_batch(
             ));
         }
         columns.extend(cell_columns(&cells, p.text, format));
+        if let Some((a, c)) = plan
+            .anomalies
+            .as_ref()
+            .and_then(|a| a.columns.iter().find(|c| c.value == p.name).map(|c| (a, c)))
+        {
+            let heights: HashMap<u32, Option<f64>> =
+                sources.iter().map(|(s, _, _)| (s.id, s.height_m)).collect();
+            let anomalies: Float64Array = cells
+                .iter()
+                .zip(&times)
+                .map(|(cell, t)| {
+                    let value = cell.number?;
+                    let month = crate::anomaly::month_of(*t);
+                    // the normal as the value was taken: same stations,
+                    // weights and move to the point's height
+                    let mut normal = 0.0;
+                    for (s, w) in cell.stations.iter().zip(&cell.weights) {
+                        let mut n = a.normal(*s, c, month)?;
+                        if cell.method == Used::Idw
+                            && p.rules.lapse
+                            && let (Some(to), Some(Some(from))) = (point.height_m, heights.get(s))
+                        {
+                            n += spec.lapse_k_per_km * (to - from) / 1000.0;
+                        }
+                        normal += w * n;
+                    }
+                    Some(((value - normal) * 1e6).round() / 1e6)
+                })
+                .collect();
+            columns.push(Arc::new(anomalies));
+        }
     }
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
@@ -1275,6 +1349,106 @@ mod tests {
             run(&layout, &hidden)[0]["temperature_air_2m_stations"],
             serde_json::json!([10])
         );
+    }
+
+    /// Station `id`'s readings (statistic point) at hours 1-3 of 1970-01-01.
+    fn readings(layout: &OutputLayout, id: u32, t: f64) {
+        let base =
+            crate::testing::series_schema(&[("temperature_air_2m", DataType::Float64, "°C")]);
+        let fields: Vec<Field> = base
+            .fields()
+            .iter()
+            .map(|f| {
+                let mut m = f.metadata().clone();
+                if f.name() == "temperature_air_2m" {
+                    m.insert("statistic".to_owned(), "point".to_owned());
+                    m.insert("span".to_owned(), "instant".to_owned());
+                }
+                f.as_ref().clone().with_metadata(m)
+            })
+            .collect();
+        let batch = RecordBatch::try_new(
+            Arc::new(Schema::new(fields)),
+            vec![
+                Arc::new(UInt32Array::from(vec![id; 3])),
+                Arc::new(
+                    TimestampMillisecondArray::from(vec![H, 2 * H, 3 * H]).with_timezone("UTC"),
+                ),
+                Arc::new(Int32Array::from(vec![3; 3])),
+                Arc::new(Float64Array::from(vec![t; 3])),
+            ],
+        )
+        .unwrap();
+        crate::testing::write_table(&layout.series(DS, &format!("{id:05}")), &batch).unwrap();
+    }
+
+    /// 1961-1990 January normals of the mean temperature, by station.
+    fn normals(layout: &OutputLayout, january: &[(u32, f64)]) {
+        let rows: Vec<dwd_parser::normals::NormalRow> = january
+            .iter()
+            .map(|(id, v)| dwd_parser::normals::NormalRow {
+                station: *id,
+                period: "1961-1990".into(),
+                source: Some(42),
+                months: [
+                    Some(*v),
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                ],
+                year: None,
+            })
+            .collect();
+        let (frame, meta) = dwd_translate::normals::normals_frame(
+            "multi_annual/mean_61-90",
+            &[dwd_translate::normals::NormalsPart {
+                code: "Temperatur",
+                rows: &rows,
+            }],
+            &[],
+            &Tables::embedded().unwrap(),
+        );
+        let path = layout.normals("multi_annual/mean_61-90", "parquet");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let file = std::fs::File::create(&path).unwrap();
+        crate::encode::write(Format::Parquet, &frame.to_batch().unwrap(), meta, file).unwrap();
+    }
+
+    /// At a place the normal is taken as the value is: the anomaly is the
+    /// weighted mean of the stations' own anomalies; null where a station
+    /// used has no normal.
+    #[test]
+    fn an_anomaly_at_a_place_weighs_the_stations_normals_like_their_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = OutputLayout::new(dir.path());
+        stations(&layout, &[(1, 50.0, 10.05, 0.0), (2, 50.0, 9.9, 0.0)]);
+        readings(&layout, 1, 1.0);
+        readings(&layout, 2, 4.0);
+        normals(&layout, &[(1, 0.0), (2, 2.0)]);
+        let mut spec = at(50.0, 10.0);
+        spec.method = Method::Idw;
+        spec.anomaly = Some(dwd_catalog::ReferencePeriod::ALL[0]);
+        let rows = run(&layout, &spec);
+        // weights 0.8 and 0.2: 0.8·(1 − 0) + 0.2·(4 − 2)
+        let v = rows[0]["temperature_air_2m"].as_f64().unwrap();
+        let a = rows[0]["temperature_air_2m_anomaly"].as_f64().unwrap();
+        assert!((v - 1.6).abs() < 0.01, "{v}");
+        assert!((a - 1.2).abs() < 0.01, "{a}");
+        // nearest: station 1's own
+        spec.method = Method::Nearest;
+        assert_eq!(run(&layout, &spec)[0]["temperature_air_2m_anomaly"], 1.0);
+        // a station used without a normal: no anomaly
+        normals(&layout, &[(1, 0.0)]);
+        spec.method = Method::Idw;
+        assert!(run(&layout, &spec)[0]["temperature_air_2m_anomaly"].is_null());
     }
 
     /// Values below the asked quality give way; idw averages what is

@@ -786,6 +786,7 @@ class Archive:
         parameters: Optional[Sequence[str]] = None,
         long: bool = False,
         with_station: bool = False,
+        anomaly: Optional[str] = None,
     ) -> "pyarrow.Table":
         """One dataset's merged series.
 
@@ -805,6 +806,9 @@ class Archive:
             parameters only.
         with_station
             The station's name, place and height as columns.
+        anomaly
+            A reference period: anomaly columns against its normals, as
+            :meth:`export`.
 
         Returns
         -------
@@ -826,7 +830,9 @@ class Archive:
         """
         # the dataset's resolution is the catalog's to know: none is given
         sel = _selection(stations=stations, start=start, end=end)
-        job = self._inner._export(None, [dataset], sel, list(parameters or []), with_station, long)
+        job = self._inner._export(
+            None, [dataset], sel, list(parameters or []), with_station, long, anomaly
+        )
         return _table(job)
 
     def export(
@@ -846,6 +852,7 @@ class Archive:
         active: Optional[Span] = None,
         start: Optional[DateLike] = None,
         end: Optional[DateLike] = None,
+        anomaly: Optional[str] = None,
     ) -> "pyarrow.Table":
         """One record per station and time with the parameters of every
         dataset of ``resolution`` (their merged series joined), as
@@ -863,6 +870,12 @@ class Archive:
             Which stations, as :meth:`crawl`.
         start, end
             Days, ``end`` included.
+        anomaly
+            A reference period (``"1961-1990"`` … ``"1991-2020"``): each
+            value column with a comparable normal gets ``<column>_anomaly``,
+            the value minus the station's normal of the row's month (of the
+            year for annual rows); the metadata's ``anomaly`` says the rule,
+            ``no_anomaly.<column>`` why a column has none.
 
         Returns
         -------
@@ -885,7 +898,7 @@ class Archive:
         """
         sel = _selection(stations, near, radius_km, bbox, name, state, active, start, end)
         job = self._inner._export(
-            resolution, list(datasets or []), sel, list(parameters or []), with_station, long
+            resolution, list(datasets or []), sel, list(parameters or []), with_station, long, anomaly
         )
         return _table(job)
 
@@ -901,6 +914,7 @@ class Archive:
         min_quality: Optional[int] = None,
         max_distance_km: Optional[float] = None,
         k: Optional[int] = None,
+        anomaly: Optional[str] = None,
     ) -> "pyarrow.Table":
         """The values at places, from the stations around them, as
         ``climastation values``.
@@ -924,6 +938,10 @@ class Archive:
             The farthest station used, for every parameter.
         k
             Stations averaged by idw (1 to 64).
+        anomaly
+            A reference period (``"1991-2020"``): ``<parameter>_anomaly``
+            where a comparable normal exists, the value minus the normal
+            taken with the same stations and weights (see :meth:`export`).
 
         Returns
         -------
@@ -970,5 +988,6 @@ class Archive:
             min_quality,
             max_distance_km,
             k,
+            anomaly,
         )
         return _table(job)

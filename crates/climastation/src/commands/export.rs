@@ -49,6 +49,11 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "nearest", requires = "at")]
     pub method: dwd_series::values::Method,
     /// The file to write (replaced whole at the end).
+    /// Each value column with a comparable normal of this reference period
+    /// (1961-1990 … 1991-2020) gets `<column>_anomaly`: the value minus the
+    /// station's normal of the row's month (see README, "Climate normals").
+    #[arg(long, value_name = "YYYY-YYYY", conflicts_with = "long")]
+    pub anomaly: Option<String>,
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub output: std::path::PathBuf,
 }
@@ -63,7 +68,14 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     if !args.at.is_empty() {
         return at_places(ctx, args);
     }
+    let anomaly = args
+        .anomaly
+        .as_deref()
+        .map(|t| dwd_catalog::ReferencePeriod::parse(dwd_catalog::Field::Anomaly, t))
+        .transpose()
+        .map_err(|e| crate::context::job(climastation_jobs::JobError::Invalid(e)))?;
     let spec = dwd_series::export::Spec {
+        anomaly,
         resolution: args.resolution,
         datasets: args.datasets.clone(),
         selection: args.selection.resolve(ctx)?,
@@ -111,6 +123,7 @@ fn at_places(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             min_quality: None,
             max_distance_km: None,
             k: None,
+            anomaly: args.anomaly.clone(),
             format: args.format,
             output: args.output.clone(),
         },

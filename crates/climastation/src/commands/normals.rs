@@ -5,7 +5,6 @@
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, UInt32Type};
 use arrow_array::{Array, RecordBatch};
-use dwd_translate::frame::csv_field;
 use tracker_config::{OneOrMany, RawSelection, Scalar};
 
 use crate::context::Ctx;
@@ -114,25 +113,21 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             "empty": answer.empty,
         }))?;
     } else if args.csv {
-        let mut w =
-            String::from("station_id,station_name,period,parameter,unit,month,value,source\n");
-        for b in &rows.batches {
-            for r in 0..b.num_rows() {
-                let c = Cells(b);
-                w.push_str(&format!(
-                    "{},{},{},{},{},{},{},{}\n",
-                    c.u32(0, r),
-                    csv_field(&c.text(1, r)),
-                    c.text(2, r),
-                    c.text(3, r),
-                    csv_field(&c.text(4, r)),
-                    c.u32(5, r),
-                    c.f64(6, r),
-                    c.u32(7, r),
-                ));
-            }
-        }
-        out!("{w}");
+        // the library's CSV, as the API's format=csv writes it
+        let batch = match rows.batches.as_slice() {
+            [] => RecordBatch::new_empty(rows.schema.clone()),
+            [one] => one.clone(),
+            many => arrow_select::concat::concat_batches(&rows.schema, many)?,
+        };
+        let mut buf = Vec::new();
+        dwd_series::encode::write(
+            dwd_series::output::Format::Csv,
+            &batch,
+            Vec::new(),
+            &mut buf,
+        )
+        .map_err(|e| anyhow::anyhow!("writing the normals as CSV: {e}"))?;
+        out!("{}", String::from_utf8_lossy(&buf));
     } else {
         outln!(
             "normals {period} ({}): {} station(s), {} value(s)",

@@ -54,6 +54,11 @@ pub struct Args {
     /// Stations averaged by idw (default: the configuration's `values.k`, 4).
     #[arg(long, value_name = "K")]
     pub k: Option<usize>,
+    /// `<parameter>_anomaly` where a comparable normal of this reference
+    /// period exists: the value minus the normal taken with the same
+    /// stations and weights (see README, "Climate normals").
+    #[arg(long, value_name = "YYYY-YYYY")]
+    pub anomaly: Option<String>,
     #[arg(long, value_enum, default_value = "parquet")]
     pub format: dwd_series::output::Format,
     /// The file to write (replaced whole at the end).
@@ -73,6 +78,12 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         min_quality: args.min_quality,
         max_distance_km: args.max_distance_km,
         k: args.k,
+        anomaly: args
+            .anomaly
+            .as_deref()
+            .map(|t| dwd_catalog::ReferencePeriod::parse(dwd_catalog::Field::Anomaly, t))
+            .transpose()
+            .map_err(|e| crate::context::job(climastation_jobs::JobError::Invalid(e)))?,
     };
     let cancel = crate::context::stop_on_signals()?;
     let written = ctx

@@ -15,7 +15,7 @@ use utoipa::OpenApi;
 use super::body::{self, TableFormat};
 use super::problem::{Problem, name};
 use super::query::{self, CheckQuery, DatasetsQuery, ExportQuery, SeriesQuery, StationsQuery};
-use super::query::{CoverageQuery, StatusQuery, ValuesQuery};
+use super::query::{CoverageQuery, NormalsQuery, StatusQuery, ValuesQuery};
 
 /// What every request shares: the library's session (a reader's: the
 /// progress database opened read-only) and the limits.
@@ -419,10 +419,12 @@ pub fn series_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
     .layer()?;
     let parameters = query::list(&q.parameters);
     let warnings = renamed_warnings(s, &scope, &parameters)?;
+    let anomaly = query::anomaly(&q.anomaly)?;
     let s = s.clone();
     let deadline = Deadline::new(s.limits.request_timeout);
     let job: body::Job = Box::new(move |sink, format| {
         let spec = s.session.series_spec(&climastation_jobs::SeriesRequest {
+            anomaly,
             dataset,
             station,
             selection: s.session.selection(&layer)?,
@@ -481,6 +483,7 @@ pub fn export_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
     let scope = Some((resolution, datasets.clone()));
     let parameters = query::list(&q.parameters);
     let warnings = renamed_warnings(s, &scope, &parameters)?;
+    let anomaly = query::anomaly(&q.anomaly)?;
     let s = s.clone();
     let deadline = Deadline::new(s.limits.request_timeout);
     let job: body::Job = Box::new(move |sink, format| {
@@ -492,6 +495,7 @@ pub fn export_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
             with_station,
             long,
             stop: Some(deadline.cancel.clone()),
+            anomaly,
         };
         let done = s.session.export_with(&spec, format, sink)?;
         Ok(report::empty(&done.empty))
@@ -567,6 +571,7 @@ pub fn values_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
         min_quality: query::number(&name(Field::MinQuality), &q.min_quality)?,
         max_distance_km: query::number(&name(Field::MaxDistanceKm), &q.max_distance_km)?,
         k: query::number(&name(Field::K), &q.k)?,
+        anomaly: query::anomaly(&q.anomaly)?,
     };
     let s = s.clone();
     let deadline = Deadline::new(s.limits.request_timeout);
@@ -581,6 +586,77 @@ pub fn values_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
         scope,
         job,
         warnings,
+    })
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/normals",
+    params(NormalsQuery),
+    responses(
+        (status = 200, description = "DWD's climate normals of the selected stations, as `climastation normals`: a row per station, parameter and month (month null: the year) with the value and DWD's source code", body = TableJson,
+            content(
+                (TableJson = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+                (Vec<u8> = "application/vnd.apache.parquet"),
+                (Vec<u8> = "application/vnd.apache.arrow.stream"),
+            )),
+        (status = 400, description = "A bad or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The period's normals are not converted yet", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A table is not what the runs wrote", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn normals(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    table_answer(&s, &headers, &uri, q.as_deref(), normals_job).await
+}
+
+pub fn normals_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
+    let q: NormalsQuery = query::parse(q)?;
+    let period = dwd_catalog::ReferencePeriod::parse(
+        Field::ReferencePeriod,
+        q.period.as_deref().unwrap_or("1991-2020"),
+    )
+    .map_err(|e| Problem::from(JobError::Invalid(e)))?;
+    let format = TableFormat::parse(&q.format)?;
+    let layer = query::SelectionTexts {
+        stations: q.stations.clone(),
+        near: q.near.clone(),
+        radius_km: q.radius_km.clone(),
+        bbox: q.bbox.clone(),
+        name: q.name.clone(),
+        state: q.state.clone(),
+        ..Default::default()
+    }
+    .layer()?;
+    let parameters = query::list(&q.parameters);
+    let scope = Some((
+        dwd_catalog::Resolution::MultiAnnual,
+        vec![period.dataset().to_owned()],
+    ));
+    let s = s.clone();
+    let job: body::Job = Box::new(move |sink, _| {
+        let selection = s.session.selection(&layer)?;
+        let done = s.session.normals_with(
+            &climastation_jobs::NormalsRequest {
+                period,
+                selection,
+                parameters,
+            },
+            sink,
+        )?;
+        Ok(done.empty)
+    });
+    Ok(Table {
+        format,
+        scope,
+        job,
+        warnings: Vec::new(),
     })
 }
 
@@ -799,6 +875,7 @@ pub async fn not_found(uri: axum::http::Uri) -> Problem {
         series,
         export,
         values,
+        normals,
         coverage,
         status,
         status_stream,

@@ -83,6 +83,10 @@ pub struct StationSeries {
     /// Parameters (English output names); all by default.
     #[serde(default)]
     pub parameters: Option<Vec<String>>,
+    /// A reference period (1961-1990, 1971-2000, 1981-2010, 1991-2020):
+    /// adds <parameter>_anomaly, the value minus DWD's normal of the month.
+    #[serde(default)]
+    pub anomaly: Option<String>,
     /// At most this many rows (default 200, at most 2000).
     #[serde(default)]
     pub limit: Option<usize>,
@@ -105,6 +109,36 @@ pub struct ValuesAtPlace {
     /// nearest (default) or idw.
     #[serde(default)]
     pub method: Option<String>,
+    /// A reference period (1961-1990 … 1991-2020): adds
+    /// <parameter>_anomaly against DWD's normals.
+    #[serde(default)]
+    pub anomaly: Option<String>,
+    /// At most this many rows (default 200, at most 2000).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct ClimateNormals {
+    /// The reference period: 1961-1990, 1971-2000, 1981-2010 or 1991-2020 (default).
+    #[serde(default)]
+    pub period: Option<String>,
+    /// Station ids, e.g. [3987].
+    #[serde(default)]
+    pub stations: Option<Vec<u32>>,
+    /// With longitude and radius_km: the stations around a place.
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    #[serde(default)]
+    pub longitude: Option<f64>,
+    #[serde(default)]
+    pub radius_km: Option<f64>,
+    /// Part of the station's name, e.g. Potsdam.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Parameters, e.g. temperature_air_mean_2m, precipitation_height; all by default.
+    #[serde(default)]
+    pub parameters: Option<Vec<String>>,
     /// At most this many rows (default 200, at most 2000).
     #[serde(default)]
     pub limit: Option<usize>,
@@ -260,6 +294,7 @@ impl Tools {
             ("start", p.start),
             ("end", p.end),
             ("parameters", p.parameters.map(|v| v.join(","))),
+            ("anomaly", p.anomaly),
         ]);
         self.table("/api/v1/series", q, p.limit, api::series_job)
             .await
@@ -280,8 +315,36 @@ impl Tools {
             ("start", p.start),
             ("end", p.end),
             ("method", p.method),
+            ("anomaly", p.anomaly),
         ]);
         self.table("/api/v1/values", q, p.limit, api::values_job)
+            .await
+    }
+
+    #[tool(
+        description = "DWD's published climate normals (the 30-year means of 1961-1990, 1971-2000, 1981-2010 or 1991-2020) of stations: a row per station, parameter and month (month null: the year) with the value and DWD's source code (how the normal was formed). Compare a measured month with it, or ask station_series/values_at_place for anomaly columns."
+    )]
+    async fn climate_normals(
+        &self,
+        Parameters(p): Parameters<ClimateNormals>,
+    ) -> Result<String, String> {
+        let near = match (p.latitude, p.longitude) {
+            (Some(a), Some(b)) => Some(format!("{a},{b}")),
+            _ => None,
+        };
+        let q = query(&[
+            ("period", p.period),
+            (
+                "stations",
+                p.stations
+                    .map(|v| v.iter().map(u32::to_string).collect::<Vec<_>>().join(",")),
+            ),
+            ("near", near),
+            ("radius_km", p.radius_km.map(|r| r.to_string())),
+            ("name", p.name),
+            ("parameters", p.parameters.map(|v| v.join(","))),
+        ]);
+        self.table("/api/v1/normals", q, p.limit, api::normals_job)
             .await
     }
 }

@@ -192,6 +192,7 @@ fn router(
         .route("/api/v1/export", get(api::export))
         .route("/api/v1/values", get(api::values))
         .route("/api/v1/coverage", get(api::coverage))
+        .route("/api/v1/normals", get(api::normals))
         .route("/api/v1/status", get(api::status))
         .route("/api/v1/status/stream", get(api::status_stream))
         .route("/api/v1/check", get(api::check))

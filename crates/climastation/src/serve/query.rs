@@ -214,6 +214,11 @@ pub struct SeriesQuery {
     /// `json` (default), `csv`, `jsonl`, `parquet` or `arrow` (an Arrow IPC
     /// stream).
     pub format: Option<String>,
+    /// A reference period (`1991-2020`): each value column with a
+    /// comparable normal gets `<column>_anomaly`, the value minus the
+    /// station's normal (see README, "Climate normals").
+    #[param(example = "1961-1990")]
+    pub anomaly: Option<String>,
 }
 
 /// `GET /api/v1/export`
@@ -252,6 +257,8 @@ pub struct ExportQuery {
     pub with_station: Option<String>,
     /// `json` (default), `csv`, `jsonl`, `parquet` or `arrow`.
     pub format: Option<String>,
+    /// A reference period (`1991-2020`): anomalies against its normals.
+    pub anomaly: Option<String>,
 }
 
 impl ExportQuery {
@@ -302,6 +309,34 @@ pub struct ValuesQuery {
     pub max_distance_km: Option<String>,
     /// The lowest DWD quality level used (1 to 10).
     pub min_quality: Option<String>,
+    /// A reference period (`1991-2020`): anomalies against its normals,
+    /// taken with the value's stations and weights.
+    pub anomaly: Option<String>,
+    /// `json` (default), `csv`, `jsonl`, `parquet` or `arrow`.
+    pub format: Option<String>,
+}
+
+/// `GET /api/v1/normals`
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NormalsQuery {
+    /// The reference period: 1961-1990, 1971-2000, 1981-2010 or
+    /// 1991-2020 (default).
+    #[param(example = "1961-1990")]
+    pub period: Option<String>,
+    /// Station ids, `a,b`.
+    #[param(example = "3987")]
+    pub stations: Option<String>,
+    /// `LAT,LON`: stations within `radius_km`.
+    pub near: Option<String>,
+    pub radius_km: Option<String>,
+    /// `W,S,E,N`.
+    pub bbox: Option<String>,
+    pub name: Option<String>,
+    pub state: Option<String>,
+    /// Parameters (English names), `a,b`; all by default.
+    pub parameters: Option<String>,
     /// `json` (default), `csv`, `jsonl`, `parquet` or `arrow`.
     pub format: Option<String>,
 }
@@ -334,4 +369,12 @@ pub struct CheckQuery {
     pub dataset: Option<String>,
     /// Hash every table (not only its size and time).
     pub deep: Option<String>,
+}
+
+/// An `anomaly=` reference period, parsed once.
+pub fn anomaly(text: &Option<String>) -> Result<Option<dwd_catalog::ReferencePeriod>, Problem> {
+    text.as_deref()
+        .map(|t| dwd_catalog::ReferencePeriod::parse(dwd_catalog::Field::Anomaly, t))
+        .transpose()
+        .map_err(|e| Problem::from(climastation_jobs::JobError::Invalid(e)))
 }
