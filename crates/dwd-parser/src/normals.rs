@@ -21,7 +21,8 @@ pub struct NormalRow {
     /// `Datenquelle`: how the normal was formed (see
     /// [`parse_sources`]); `None` when the field is empty.
     pub source: Option<u16>,
-    /// January to December; `None` where DWD gives none (empty or -999).
+    /// January to December; `None` where DWD gives none (empty, `-999`, or
+    /// a lone `-` or `.`, as other readers of these tables take them).
     pub months: [Option<f64>; 12],
     /// `Jahr`.
     pub year: Option<f64>,
@@ -121,7 +122,7 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Vec<NormalRow>, ParseErro
         };
         let value = |i: usize| -> Result<Option<f64>, ParseError> {
             match f[i] {
-                "" => Ok(None),
+                "" | "-" | "." => Ok(None),
                 v => match v.parse::<f64>() {
                     // DWD's "no value"
                     Ok(-999.0) => Ok(None),
@@ -311,12 +312,13 @@ mod tests {
         assert!(e.to_string().contains("was cut"), "{e}");
         let none = parse_table(
             "t.txt",
-            format!("{h}44;1991-2020;;-999;;1;1;1;1;1;1;1;1;1;1;1;\r\n").as_bytes(),
+            format!("{h}44;1991-2020;;-999;;-;.;1;1;1;1;1;1;1;1;1;\r\n").as_bytes(),
         )
         .unwrap();
         assert_eq!(
             (none[0].source, none[0].months[0], none[0].months[1]),
             (None, None, None)
         );
+        assert_eq!((none[0].months[2], none[0].months[3]), (None, None));
     }
 }

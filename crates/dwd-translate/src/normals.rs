@@ -9,7 +9,7 @@ use crate::Tables;
 use crate::frame::{Col, Frame};
 
 /// The rule a normals table follows, in its metadata (`normals`).
-pub const RULE: &str = "a row per station, reference period, parameter and month (1-12; null: the year) with DWD's published normal for it (the mean over the period's 30 years of that month's value: of monthly means, of monthly sums, of monthly counts of days; the parameter's statistic says which) and `source`, DWD's Datenquelle code for how it was formed (source.<code> in this metadata says what each means, from DWD's Beschreibung_Datenquelle.txt); values as DWD writes them, -999 or empty read as null";
+pub const RULE: &str = "a row per station, reference period, parameter and month (1-12; null: the year) with DWD's published normal for it (the mean over the period's 30 years of that month's value: of monthly means, of monthly sums, of monthly counts of days; the parameter's statistic says which) and `source`, DWD's Datenquelle code for how it was formed (source.<code> in this metadata says what each means, from DWD's Beschreibung_Datenquelle.txt); values as DWD writes them, -999, empty, a lone - or . read as null";
 
 /// One normals file of `dataset`: its code (the file's German parameter
 /// name, `Temperatur`) and rows.

@@ -5,7 +5,6 @@
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, UInt32Type};
 use arrow_array::{Array, RecordBatch};
-use tracker_config::{OneOrMany, RawSelection, Scalar};
 
 use crate::context::Ctx;
 
@@ -18,24 +17,8 @@ pub struct Args {
     /// The reference period: 1961-1990, 1971-2000, 1981-2010 or 1991-2020.
     #[arg(long, value_name = "YYYY-YYYY", default_value = "1991-2020")]
     pub period: String,
-    /// Station ids as DWD writes them (`44` or `00044`); comma-separated or repeated.
-    #[arg(long = "station", value_name = "ID,…")]
-    pub stations: Vec<String>,
-    /// Stations within --radius km of this point (`51.34,12.37`).
-    #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
-    pub near: Option<String>,
-    /// The radius of --near, in km.
-    #[arg(long, value_name = "KM", allow_hyphen_values = true)]
-    pub radius: Option<f64>,
-    /// Stations in this box: west, south, east, north in degrees.
-    #[arg(long, value_name = "W,S,E,N", allow_hyphen_values = true)]
-    pub bbox: Option<String>,
-    /// Stations whose name contains this text (without case).
-    #[arg(long, value_name = "TEXT")]
-    pub name: Option<String>,
-    /// Stations of this state (Bundesland), e.g. `Sachsen`.
-    #[arg(long, value_name = "STATE")]
-    pub state: Option<String>,
+    #[command(flatten)]
+    pub place: super::selection::StationArgs,
     /// Parameters (English names, comma-separated); default all.
     #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
     pub parameters: Vec<String>,
@@ -54,22 +37,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         dwd_catalog::ReferencePeriod::parse(dwd_catalog::Field::ReferencePeriod, &args.period)
             .map_err(|e| job(climastation_jobs::JobError::Invalid(e)))?;
     // the stations only: a normal has no days, periods or active span
-    let raw = RawSelection {
-        stations: (!args.stations.is_empty()).then(|| {
-            OneOrMany::Many(
-                args.stations
-                    .iter()
-                    .map(|s| Scalar::Text(s.clone()))
-                    .collect(),
-            )
-        }),
-        near: args.near.clone(),
-        radius_km: args.radius,
-        bbox: args.bbox.clone(),
-        name: args.name.clone(),
-        state: args.state.clone(),
-        ..RawSelection::default()
-    };
+    let raw = args.place.raw();
     let layer = raw
         .to_layer()
         .map_err(|e| job(climastation_jobs::JobError::Invalid(e)))?;

@@ -9,6 +9,26 @@ use crate::context::Ctx;
 
 #[derive(Debug, Default, Clone, clap::Args)]
 pub struct SelectionArgs {
+    #[command(flatten)]
+    pub place: StationArgs,
+    /// Stations that measured during this span, e.g. `1990..2020`.
+    #[arg(long, value_name = "FROM..TO")]
+    pub active: Option<String>,
+    /// Files whose dates reach this day or later (`1990-01-01`, or a year).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Files whose dates begin on this day or earlier (`2020-12-31`, or a year).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Period folders: `historical`, `recent`, `now`; comma-separated or repeated.
+    #[arg(long = "period", value_name = "P,…")]
+    pub periods: Vec<String>,
+}
+
+/// Which stations, by id, place, name or state (what a selection has that
+/// is not about time: also `normals`' options).
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct StationArgs {
     /// Station ids as DWD writes them (`44` or `00044`); comma-separated or repeated.
     #[arg(long = "station", value_name = "ID,…")]
     pub stations: Vec<String>,
@@ -27,18 +47,28 @@ pub struct SelectionArgs {
     /// Stations of this state (Bundesland), e.g. `Sachsen`.
     #[arg(long, value_name = "STATE")]
     pub state: Option<String>,
-    /// Stations that measured during this span, e.g. `1990..2020`.
-    #[arg(long, value_name = "FROM..TO")]
-    pub active: Option<String>,
-    /// Files whose dates reach this day or later (`1990-01-01`, or a year).
-    #[arg(long, value_name = "DATE")]
-    pub from: Option<String>,
-    /// Files whose dates begin on this day or earlier (`2020-12-31`, or a year).
-    #[arg(long, value_name = "DATE")]
-    pub to: Option<String>,
-    /// Period folders: `historical`, `recent`, `now`; comma-separated or repeated.
-    #[arg(long = "period", value_name = "P,…")]
-    pub periods: Vec<String>,
+}
+
+impl StationArgs {
+    /// These options as the configuration's selection takes them.
+    pub fn raw(&self) -> RawSelection {
+        RawSelection {
+            stations: (!self.stations.is_empty()).then(|| {
+                OneOrMany::Many(
+                    self.stations
+                        .iter()
+                        .map(|s| Scalar::Text(s.clone()))
+                        .collect(),
+                )
+            }),
+            near: self.near.clone(),
+            radius_km: self.radius,
+            bbox: self.bbox.clone(),
+            name: self.name.clone(),
+            state: self.state.clone(),
+            ..RawSelection::default()
+        }
+    }
 }
 
 impl SelectionArgs {
@@ -53,16 +83,11 @@ impl SelectionArgs {
                 .then(|| OneOrMany::Many(v.iter().map(|s| Scalar::Text(s.clone())).collect()))
         };
         RawSelection {
-            stations: many(&self.stations),
-            near: self.near.clone(),
-            radius_km: self.radius,
-            bbox: self.bbox.clone(),
-            name: self.name.clone(),
-            state: self.state.clone(),
             active: self.active.clone(),
             from: self.from.clone().map(Scalar::Text),
             to: self.to.clone().map(Scalar::Text),
             periods: many(&self.periods),
+            ..self.place.raw()
         }
     }
 
