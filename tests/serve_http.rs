@@ -914,6 +914,22 @@ fn the_mcp_tools_answer_as_the_command_line_does() {
         a["rows"][0]["temperature_air_mean_2m_anomaly"], 2.19,
         "10.89 - 8.7: {a}"
     );
+    assert!(a.get("warnings").is_none(), "{a}");
+    // a former name: answered under the new one, with the warning
+    let (failed, text) = tool(
+        7,
+        "station_series",
+        serde_json::json!({"dataset": "hourly/air_temperature", "station": 320, "parameters": ["temperature_air_mean_2m"], "limit": 2}),
+    );
+    assert!(!failed, "{text}");
+    let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(r["rows"][0]["temperature_air_2m"].is_number(), "{r}");
+    assert!(
+        r["warnings"][0]
+            .as_str()
+            .is_some_and(|w| w.contains("temperature_air_mean_2m is now temperature_air_2m")),
+        "{r}"
+    );
 }
 
 /// Normals and anomalies over HTTP are the command line's.

@@ -193,7 +193,21 @@ impl Tools {
         let (mut v, more) = answer;
         let url = format!("{}{path}?{q}&format=csv", self.base);
         if let Some(o) = v.as_object_mut() {
+            // a parameter asked by a former name: said, as every front end does
+            let warnings: Vec<serde_json::Value> = o
+                .get("meta")
+                .and_then(|m| m.as_object())
+                .map(|m| {
+                    m.iter()
+                        .filter(|(k, _)| k.starts_with("renamed."))
+                        .map(|(_, w)| w.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
             o.remove("meta");
+            if !warnings.is_empty() {
+                o.insert("warnings".into(), warnings.into());
+            }
             o.insert("full_table_csv".into(), url.into());
             if more {
                 o.insert(
