@@ -37,16 +37,16 @@ fn the_samples_normals_are_dwds_numbers() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "station_id,station_name,period,parameter,unit,month,value,source"
+        "station_id,station_name,period,parameter,unit,month,value,source,location_rule"
     );
     assert_eq!(lines.len(), 1 + 13, "{csv}");
     assert_eq!(
         lines[7],
-        "3987,Potsdam,1961-1990,temperature_air_mean_2m,°C,7,17.9,51"
+        "3987,Potsdam,1961-1990,temperature_air_mean_2m,°C,7,17.9,51,"
     );
     assert_eq!(
         lines[13],
-        "3987,Potsdam,1961-1990,temperature_air_mean_2m,°C,,8.7,51"
+        "3987,Potsdam,1961-1990,temperature_air_mean_2m,°C,,8.7,51,"
     );
 
     // by place, with names from DWD's list, and precipitation's sums
@@ -253,4 +253,78 @@ fn published_normals_agree_with_our_monthly_series() {
         readme.contains(&table),
         "README's cross-check table is not the sample's; it is:\n{table}"
     );
+}
+
+/// DWD's older normals (`mean_81-10_obsolete`: the same tables at the
+/// station's fixed and current place) are a dataset of their own, each row
+/// with its `location_rule`; never mixed with the current normals.
+#[test]
+fn older_normals_keep_their_location_rule_apart() {
+    let work = crate::cli_examples::workplace();
+    let w = work.path();
+    let folder = w.join("mirror/multi_annual/mean_81-10_obsolete");
+    std::fs::create_dir_all(&folder).unwrap();
+    let ours = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/fixtures/datasets/multi_annual/mean_81-10_obsolete/Temperatur_1981-2010_aktStandort.txt");
+    let text = std::fs::read(&ours).unwrap();
+    std::fs::write(folder.join("Temperatur_1981-2010_aktStandort.txt"), &text).unwrap();
+    // the fixed place's table: station 3 only, one degree colder in January
+    let fixed: Vec<u8> = String::from_utf8_lossy(&text)
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("1;"))
+        .map(|l| l.replacen(";         2;", ";         1;", 1) + "\r\n")
+        .collect::<String>()
+        .into_bytes();
+    std::fs::write(
+        folder.join("Temperatur_1981-2010_festerStandort.txt"),
+        fixed,
+    )
+    .unwrap();
+    let config = w.join("obsolete.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "source:\n  base_url: {}\ndatasets:\n  - name: multi_annual/mean_81-10_obsolete\n",
+            w.join("mirror").display()
+        ),
+    )
+    .unwrap();
+    let c = config.display().to_string();
+    crate::util::succeeds(&mut command(
+        w,
+        &args_of(&format!("climastation --config {c} run --crawl")),
+    ));
+    let o = run(
+        w,
+        &format!(
+            "climastation --config {c} normals --period 1981-2010 --obsolete --station 3 --csv"
+        ),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = stdout(&o);
+    let january: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.starts_with("3,") && l.contains(",1,"))
+        .collect();
+    assert_eq!(
+        january,
+        [
+            "3,,1981-2010,temperature_air_mean_2m,°C,1,1.0,44,fixed",
+            "3,,1981-2010,temperature_air_mean_2m,°C,1,2.0,44,current",
+        ],
+        "{csv}"
+    );
+    // the current normals of the period are another dataset: not run here
+    let o = run(
+        w,
+        &format!("climastation --config {c} normals --period 1981-2010"),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("run the dataset multi_annual/mean_81-10 first"));
+    let o = run(
+        w,
+        &format!("climastation --config {c} normals --period 1991-2020 --obsolete"),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no older normals"), "{}", stderr(&o));
 }

@@ -92,11 +92,11 @@ pub enum JobError {
     NoTables { resolution: dwd_catalog::Resolution },
     /// No normals of the reference period under the output folder (exit 2).
     #[error(
-        "no normals of {period} under the output folder: run the dataset {} first (with the dwd processor)",
-        period.dataset()
+        "no normals of {period} under the output folder: run the dataset {dataset} first (with the dwd processor)"
     )]
     NoNormals {
         period: dwd_catalog::ReferencePeriod,
+        dataset: &'static str,
     },
     /// Reading the tables or writing the answer failed.
     #[error(transparent)]

@@ -18,11 +18,16 @@ pub struct NormalsRequest {
     pub selection: dwd_catalog::Selection,
     /// English names; empty: all.
     pub parameters: Vec<String>,
+    /// DWD's older normals of the period (its `_obsolete` folder: at the
+    /// station's fixed place and at its current one), not the current ones.
+    pub obsolete: bool,
 }
 
 /// What a normals answer held.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NormalsAnswer {
+    /// The `multi_annual` dataset read.
+    pub dataset: &'static str,
     pub rows: u64,
     pub stations: usize,
     /// Why it is empty, when it is.
@@ -42,6 +47,7 @@ fn schema() -> Arc<Schema> {
         ArrowField::new("month", DataType::UInt32, true),
         ArrowField::new("value", DataType::Float64, true),
         ArrowField::new("source", DataType::UInt32, true),
+        ArrowField::new("location_rule", DataType::Utf8, true),
     ]))
 }
 
@@ -55,7 +61,16 @@ impl Session {
         request: &NormalsRequest,
         sink: &mut dyn RowSink,
     ) -> Result<NormalsAnswer, JobError> {
-        let dataset = request.period.dataset();
+        let dataset = match request.obsolete {
+            false => request.period.dataset(),
+            true => request.period.obsolete_dataset().ok_or_else(|| {
+                JobError::invalid_value(
+                    Field::ReferencePeriod,
+                    request.period,
+                    said!("DWD publishes no older normals of this period"),
+                )
+            })?,
+        };
         let layout = self.layout();
         crate::tables::check_items(Field::Parameters, &request.parameters)?;
         self.verify_served(dwd_catalog::Resolution::MultiAnnual, &[dataset.to_owned()])?;
@@ -63,6 +78,7 @@ impl Session {
         if normals.rows.is_empty() {
             return Err(JobError::NoNormals {
                 period: request.period,
+                dataset,
             });
         }
         let known = normals.parameters();
@@ -140,6 +156,9 @@ impl Session {
             Arc::new(UInt32Array::from_iter(
                 rows.iter().map(|n| n.source.map(u32::from)),
             )),
+            Arc::new(StringArray::from_iter(
+                rows.iter().map(|n| n.location_rule.as_deref()),
+            )),
         ];
         let batch = RecordBatch::try_new(schema, columns)
             .map_err(|e| JobError::Export(dwd_series::export::ExportError::Arrow(e)))?;
@@ -163,6 +182,7 @@ impl Session {
             ));
         }
         Ok(NormalsAnswer {
+            dataset,
             rows: rows.len() as u64,
             stations: stations.len(),
             empty,

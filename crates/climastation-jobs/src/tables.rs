@@ -567,7 +567,7 @@ impl Session {
         let dataset = period.dataset();
         self.verify_served(dwd_catalog::Resolution::MultiAnnual, &[dataset.to_owned()])?;
         if !self.layout().normals(dataset, "parquet").is_file() {
-            return Err(JobError::NoNormals { period });
+            return Err(JobError::NoNormals { period, dataset });
         }
         Ok(())
     }

@@ -483,13 +483,14 @@ impl Archive {
         }))
     }
 
-    #[pyo3(signature = (period, selection, parameters))]
+    #[pyo3(signature = (period, selection, parameters, obsolete=false))]
     fn _normals(
         &self,
         py: Python<'_>,
         period: String,
         selection: SelectionArgs,
         parameters: Vec<String>,
+        obsolete: bool,
     ) -> PyResult<Task> {
         let period =
             dwd_catalog::ReferencePeriod::parse(dwd_catalog::Field::ReferencePeriod, &period)
@@ -501,6 +502,7 @@ impl Archive {
                 period,
                 selection,
                 parameters,
+                obsolete,
             };
             Ok(Done::Rows(session.normals_rows(&request)?.0))
         }))

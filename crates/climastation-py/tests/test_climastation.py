@@ -573,7 +573,9 @@ def test_the_server_runs_from_python_and_from_the_module(archive):
 
 def test_normals_and_anomalies_against_them(archive):
     t = archive.normals("1961-1990", stations=[3987], parameters=["temperature_air_mean_2m"])
-    assert t.column_names == ["station_id", "station_name", "period", "parameter", "unit", "month", "value", "source"]
+    assert t.column_names == ["station_id", "station_name", "period", "parameter", "unit", "month", "value", "source",
+                              "location_rule"]
+    assert set(t.column("location_rule").to_pylist()) == {None}, "the current normals"
     assert t.column("month").to_pylist() == list(range(1, 13)) + [None]
     assert t.column("value").to_pylist()[6] == 17.9, "DWD: Potsdam, July 1961-1990"
     assert set(t.column("source").to_pylist()) == {51}

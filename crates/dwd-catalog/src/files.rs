@@ -64,12 +64,40 @@ impl FileKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NormalsFile {
     /// `Temperatur_1991-2020.txt`: the parameter's German name (the
-    /// translation table's code) and the period.
-    Table { parameter: String, period: String },
-    /// `Temperatur_1991-2020_Stationsliste.txt`.
-    StationList { parameter: String, period: String },
+    /// translation table's code) and the period; in the `_obsolete`
+    /// folders `Temperatur_1961-1990_festerStandort.txt` with its rule.
+    Table {
+        parameter: String,
+        period: String,
+        rule: Option<LocationRule>,
+    },
+    /// `Temperatur_1991-2020_Stationsliste.txt`
+    /// (`…_Stationsliste_aktStandort.txt` in the `_obsolete` folders).
+    StationList {
+        parameter: String,
+        period: String,
+        rule: Option<LocationRule>,
+    },
     /// `Beschreibung_Datenquelle.txt`.
     Sources,
+}
+
+/// Which place an older (`_obsolete`) normal refers to, as its file name
+/// says: the station's fixed place (`festerStandort`) or its current one
+/// (`aktStandort`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LocationRule {
+    Fixed,
+    Current,
+}
+
+impl LocationRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocationRule::Fixed => "fixed",
+            LocationRule::Current => "current",
+        }
+    }
 }
 
 impl NormalsFile {
@@ -80,6 +108,14 @@ impl NormalsFile {
             return Some(NormalsFile::Sources);
         }
         let stem = base.strip_suffix(".txt")?;
+        let (stem, rule) = match (
+            stem.strip_suffix("_festerStandort"),
+            stem.strip_suffix("_aktStandort"),
+        ) {
+            (Some(s), _) => (s, Some(LocationRule::Fixed)),
+            (_, Some(s)) => (s, Some(LocationRule::Current)),
+            _ => (stem, None),
+        };
         let (stem, list) = match stem.strip_suffix("_Stationsliste") {
             Some(s) => (s, true),
             None => (stem, false),
@@ -96,8 +132,16 @@ impl NormalsFile {
         }
         let (parameter, period) = (parameter.to_owned(), period.to_owned());
         Some(match list {
-            true => NormalsFile::StationList { parameter, period },
-            false => NormalsFile::Table { parameter, period },
+            true => NormalsFile::StationList {
+                parameter,
+                period,
+                rule,
+            },
+            false => NormalsFile::Table {
+                parameter,
+                period,
+                rule,
+            },
         })
     }
 }

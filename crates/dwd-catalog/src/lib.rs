@@ -30,7 +30,8 @@ use serde::Serialize;
 
 pub use field::{Field, Invalid, Said};
 pub use files::{
-    FileKind, MetadataKind, NameFacts, NormalsFile, facts, metadata_zip_of, station_of,
+    FileKind, LocationRule, MetadataKind, NameFacts, NormalsFile, facts, metadata_zip_of,
+    station_of,
 };
 pub use selection::{Selection, SelectionError, SelectionLayer, StationInfo, date8};
 pub use table::DATASETS;
@@ -447,11 +448,23 @@ impl ReferencePeriod {
         }
     }
 
-    /// The period of a `multi_annual` dataset.
+    /// Its folder of older normals (`multi_annual/mean_61-90_obsolete`:
+    /// at the station's fixed place, or its current one); DWD has none of
+    /// 1991-2020.
+    pub fn obsolete_dataset(self) -> Option<&'static str> {
+        match self.first {
+            1961 => Some("multi_annual/mean_61-90_obsolete"),
+            1971 => Some("multi_annual/mean_71-00_obsolete"),
+            1981 => Some("multi_annual/mean_81-10_obsolete"),
+            _ => None,
+        }
+    }
+
+    /// The period of a `multi_annual` dataset (its older normals' too).
     pub fn of_dataset(dataset: &str) -> Option<ReferencePeriod> {
         ReferencePeriod::ALL
             .into_iter()
-            .find(|p| p.dataset() == dataset)
+            .find(|p| p.dataset() == dataset || p.obsolete_dataset() == Some(dataset))
     }
 
     /// `1991-2020` (or `91-20`, as DWD's folder names it), checked against

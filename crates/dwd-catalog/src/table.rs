@@ -606,6 +606,18 @@ pub static DATASETS: &[Dataset] = &[
     multi_annual("multi_annual/mean_71-00", "station means of the period 1971-2000"),
     multi_annual("multi_annual/mean_81-10", "station means of the period 1981-2010"),
     multi_annual("multi_annual/mean_91-20", "station means of the reference period 1991-2020"),
+    multi_annual(
+        "multi_annual/mean_61-90_obsolete",
+        "older station means of 1961-1990, at the station's fixed place and at its current place",
+    ),
+    multi_annual(
+        "multi_annual/mean_71-00_obsolete",
+        "older station means of 1971-2000, at the station's fixed place",
+    ),
+    multi_annual(
+        "multi_annual/mean_81-10_obsolete",
+        "older station means of 1981-2010, at the station's fixed place and at its current place",
+    ),
 ];
 
 /// A `multi_annual` period: DWD's climate normals, one table per

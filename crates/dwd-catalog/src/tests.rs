@@ -183,19 +183,38 @@ fn names_say_what_a_file_is() {
         NormalsFile::of("mean_91-20/Temperatur_1991-2020.txt"),
         Some(NormalsFile::Table {
             parameter: "Temperatur".into(),
-            period: "1991-2020".into()
+            period: "1991-2020".into(),
+            rule: None,
         })
     );
     assert_eq!(
         NormalsFile::of("Heissetage_1991-2020_Stationsliste.txt"),
         Some(NormalsFile::StationList {
             parameter: "Heissetage".into(),
-            period: "1991-2020".into()
+            period: "1991-2020".into(),
+            rule: None,
         })
     );
     assert_eq!(
         NormalsFile::of("Beschreibung_Datenquelle.txt"),
         Some(NormalsFile::Sources)
+    );
+    // the _obsolete folders' variants, as rdwd's index names them
+    assert_eq!(
+        NormalsFile::of("mean_61-90_obsolete/Temperatur_1961-1990_festerStandort.txt"),
+        Some(NormalsFile::Table {
+            parameter: "Temperatur".into(),
+            period: "1961-1990".into(),
+            rule: Some(LocationRule::Fixed),
+        })
+    );
+    assert_eq!(
+        NormalsFile::of("Niederschlag_1961-1990_Stationsliste_aktStandort.txt"),
+        Some(NormalsFile::StationList {
+            parameter: "Niederschlag".into(),
+            period: "1961-1990".into(),
+            rule: Some(LocationRule::Current),
+        })
     );
     for other in [
         "Beschreibung_Datenquelle.html",

@@ -269,17 +269,29 @@ pub fn read_sources(path: &Path, shown: &str) -> Result<Vec<(u16, String)>, Inpu
     Ok(dwd_parser::normals::parse_sources(shown, &bytes)?)
 }
 
+/// A normals table read.
+#[derive(Clone, Debug)]
+pub struct ReadNormals {
+    /// The file's German parameter name (the translation table's code).
+    pub code: String,
+    pub rows: Vec<dwd_parser::normals::NormalRow>,
+    /// An older normal's place (`_obsolete` folders).
+    pub rule: Option<dwd_catalog::LocationRule>,
+}
+
 /// A normals table read: its code (the German parameter name of the
 /// file's name at the source, `name`) and rows.
-pub fn read_normals(
-    path: &Path,
-    name: &str,
-    shown: &str,
-) -> Result<(String, Vec<dwd_parser::normals::NormalRow>), InputError> {
+pub fn read_normals(path: &Path, name: &str, shown: &str) -> Result<ReadNormals, InputError> {
     let bytes = std::fs::read(path).map_err(InputError::io(shown))?;
     let rows = dwd_parser::normals::parse_table(shown, &bytes)?;
     match dwd_catalog::NormalsFile::of(name) {
-        Some(dwd_catalog::NormalsFile::Table { parameter, .. }) => Ok((parameter, rows)),
+        Some(dwd_catalog::NormalsFile::Table {
+            parameter, rule, ..
+        }) => Ok(ReadNormals {
+            code: parameter,
+            rows,
+            rule,
+        }),
         _ => Err(dwd_parser::ParseError::File {
             file: shown.to_owned(),
             message: "not a normals table by its name (<Parameter>_<YYYY>-<YYYY>.txt)".into(),
@@ -536,12 +548,13 @@ pub fn convert_file(
             out.rows = stations.len() as u64;
         }
         FileKind::Normals => {
-            let (code, rows) = read_normals(path, name, shown)?;
+            let read = read_normals(path, name, shown)?;
             let (frame, extra) = dwd_translate::normals::normals_frame(
                 &dataset,
                 &[dwd_translate::normals::NormalsPart {
-                    code: &code,
-                    rows: &rows,
+                    code: &read.code,
+                    rows: &read.rows,
+                    rule: read.rule,
                 }],
                 &[],
                 tables,

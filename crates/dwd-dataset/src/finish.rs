@@ -230,7 +230,11 @@ impl<'a, 'j> Finishing<'a, 'j> {
         };
         let views: Vec<dwd_translate::normals::NormalsPart<'_>> = read
             .iter()
-            .map(|(code, rows)| dwd_translate::normals::NormalsPart { code, rows })
+            .map(|r| dwd_translate::normals::NormalsPart {
+                code: &r.code,
+                rows: &r.rows,
+                rule: r.rule,
+            })
             .collect();
         let (frame, extra) = dwd_translate::normals::normals_frame(
             self.name(),

@@ -22,6 +22,9 @@ pub struct Normal {
     pub value: Option<f64>,
     /// DWD's `Datenquelle` code: how the normal was formed.
     pub source: Option<u16>,
+    /// An older normal's place: `fixed` or `current` (`_obsolete`
+    /// folders); `None` for the current normals.
+    pub location_rule: Option<String>,
 }
 
 /// A dataset's normals, with their units and what each source code means.
@@ -110,6 +113,8 @@ pub fn read(layout: &OutputLayout, dataset: &str) -> Result<Normals, ExportError
             source.as_primitive::<UInt32Type>(),
         );
         let (period, parameter) = (period.as_string::<i32>(), parameter.as_string::<i32>());
+        let rule = b.column_by_name("location_rule").cloned();
+        let rule = rule.as_ref().map(|r| r.as_string::<i32>());
         let value = value.as_primitive::<Float64Type>();
         for i in 0..b.num_rows() {
             out.rows.push(Normal {
@@ -119,6 +124,9 @@ pub fn read(layout: &OutputLayout, dataset: &str) -> Result<Normals, ExportError
                 month: month.is_valid(i).then(|| month.value(i) as u8),
                 value: value.is_valid(i).then(|| value.value(i)),
                 source: source.is_valid(i).then(|| source.value(i) as u16),
+                location_rule: rule
+                    .filter(|r| r.is_valid(i))
+                    .map(|r| r.value(i).to_owned()),
             });
         }
     }

@@ -1412,6 +1412,7 @@ mod tests {
             &[dwd_translate::normals::NormalsPart {
                 code: "Temperatur",
                 rows: &rows,
+                rule: None,
             }],
             &[],
             &Tables::embedded().unwrap(),

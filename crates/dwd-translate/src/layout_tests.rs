@@ -376,8 +376,9 @@ fn every_catalog_dataset_converts_its_fixture_with_english_names() {
             .unwrap_or_else(|| panic!("{rel}: in no dataset's folder"))
             .name;
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        let Some(dwd_catalog::NormalsFile::Table { parameter, period }) =
-            dwd_catalog::NormalsFile::of(&name)
+        let Some(dwd_catalog::NormalsFile::Table {
+            parameter, period, ..
+        }) = dwd_catalog::NormalsFile::of(&name)
         else {
             panic!("{rel}: not a normals table")
         };

@@ -9,7 +9,7 @@ use crate::Tables;
 use crate::frame::{Col, Frame};
 
 /// The rule a normals table follows, in its metadata (`normals`).
-pub const RULE: &str = "a row per station, reference period, parameter and month (1-12; null: the year) with DWD's published normal for it (the mean over the period's 30 years of that month's value: of monthly means, of monthly sums, of monthly counts of days; the parameter's statistic says which) and `source`, DWD's Datenquelle code for how it was formed (source.<code> in this metadata says what each means, from DWD's Beschreibung_Datenquelle.txt); values as DWD writes them, -999, empty, a lone - or . read as null";
+pub const RULE: &str = "a row per station, reference period, parameter and month (1-12; null: the year) with DWD's published normal for it (the mean over the period's 30 years of that month's value: of monthly means, of monthly sums, of monthly counts of days; the parameter's statistic says which) and `source`, DWD's Datenquelle code for how it was formed; `location_rule` (older normals of the _obsolete folders only): fixed, at the station's fixed place (festerStandort), or current, at its current place (aktStandort) (source.<code> in this metadata says what each means, from DWD's Beschreibung_Datenquelle.txt); values as DWD writes them, -999, empty, a lone - or . read as null";
 
 /// One normals file of `dataset`: its code (the file's German parameter
 /// name, `Temperatur`) and rows.
@@ -17,6 +17,9 @@ pub const RULE: &str = "a row per station, reference period, parameter and month
 pub struct NormalsPart<'a> {
     pub code: &'a str,
     pub rows: &'a [NormalRow],
+    /// An older normal's place (`_obsolete` folders); `None` for the
+    /// current normals.
+    pub rule: Option<dwd_catalog::LocationRule>,
 }
 
 /// The tidy table of `parts`, sorted by parameter, station and month (the
@@ -38,6 +41,7 @@ pub fn normals_frame(
         period: String,
         value: Option<f64>,
         source: Option<u32>,
+        rule: Option<dwd_catalog::LocationRule>,
     }
     let mut rows: Vec<Row> = Vec::new();
     for part in parts {
@@ -73,6 +77,7 @@ pub fn normals_frame(
                 period: r.period.clone(),
                 value,
                 source,
+                rule: part.rule,
             };
             for (m, v) in r.months.iter().enumerate() {
                 rows.push(row(Some(m as u32 + 1), *v));
@@ -82,12 +87,20 @@ pub fn normals_frame(
     }
     // the year after December
     rows.sort_by(|a, b| {
-        (&a.parameter, a.station, &a.period, a.month.unwrap_or(13)).cmp(&(
-            &b.parameter,
-            b.station,
-            &b.period,
-            b.month.unwrap_or(13),
-        ))
+        (
+            &a.parameter,
+            a.station,
+            &a.period,
+            a.rule,
+            a.month.unwrap_or(13),
+        )
+            .cmp(&(
+                &b.parameter,
+                b.station,
+                &b.period,
+                b.rule,
+                b.month.unwrap_or(13),
+            ))
     });
     for (code, meaning) in sources {
         meta.push(KeyValue::new(format!("source.{code}"), meaning.clone()));
@@ -110,6 +123,14 @@ pub fn normals_frame(
     .push(
         "source",
         Col::U32Opt(rows.iter().map(|r| r.source).collect()),
+    )
+    .push(
+        "location_rule",
+        Col::Str(
+            rows.iter()
+                .map(|r| r.rule.map(|l| l.as_str().to_owned()))
+                .collect(),
+        ),
     );
     (f, meta)
 }
@@ -169,10 +190,12 @@ mod tests {
                 NormalsPart {
                     code: "Temperatur",
                     rows: &t,
+                    rule: None,
                 },
                 NormalsPart {
                     code: "Niederschlag",
                     rows: &r,
+                    rule: None,
                 },
             ],
             &[(51, "homogenisiert".into())],

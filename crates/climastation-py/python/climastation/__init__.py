@@ -736,6 +736,7 @@ class Archive:
         name: Optional[str] = None,
         state: Optional[str] = None,
         parameters: Optional[Sequence[str]] = None,
+        obsolete: bool = False,
     ) -> "pyarrow.Table":
         """DWD's climate normals of the selected stations for a reference
         period, as ``climastation normals``: the ``multi_annual`` dataset of
@@ -750,6 +751,10 @@ class Archive:
         parameters
             English names (``temperature_air_mean_2m``, ``precipitation_height``,
             …); default all.
+        obsolete
+            DWD's older normals of the period (its ``_obsolete`` folder), each
+            row with its ``location_rule``: ``fixed`` (the station's fixed
+            place) or ``current`` (its current place).
 
         Returns
         -------
@@ -758,7 +763,8 @@ class Archive:
             ``station_name``, ``period``, ``parameter``, ``unit``, ``month``
             (1-12; null: the year), ``value``, ``source`` (DWD's code for how
             the normal was formed; the schema's metadata ``source.<code>``
-            says what it means, ``normals`` the rule).
+            says what it means, ``normals`` the rule), ``location_rule`` (null
+            but for the older normals).
 
         Raises
         ------
@@ -774,7 +780,7 @@ class Archive:
         (13, 17.9)
         """
         sel = _selection(stations, near, radius_km, bbox, name, state)
-        return _finish(self._inner._normals(str(period), sel, list(parameters or [])))
+        return _finish(self._inner._normals(str(period), sel, list(parameters or []), obsolete))
 
     def series(
         self,

@@ -22,6 +22,10 @@ pub struct Args {
     /// Parameters (English names, comma-separated); default all.
     #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
     pub parameters: Vec<String>,
+    /// DWD's older normals of the period (its `_obsolete` folder: at the
+    /// station's fixed place, `location_rule` fixed, or its current one).
+    #[arg(long)]
+    pub obsolete: bool,
     /// CSV on stdout: a row per station, parameter and month (empty: the year).
     #[arg(long)]
     pub csv: bool,
@@ -52,6 +56,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             ..selection
         },
         parameters: args.parameters.clone(),
+        obsolete: args.obsolete,
     };
     let (rows, answer) = ctx.session.normals_rows(&request).map_err(job)?;
     for why in &answer.empty {
@@ -74,7 +79,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             rows.schema.metadata().iter().collect();
         crate::output::print_json(&serde_json::json!({
             "period": period.to_string(),
-            "dataset": period.dataset(),
+            "dataset": answer.dataset,
             "stations": answer.stations,
             "rows": records,
             "meta": meta,
@@ -99,7 +104,7 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     } else {
         outln!(
             "normals {period} ({}): {} station(s), {} value(s)",
-            period.dataset(),
+            answer.dataset,
             answer.stations,
             answer.rows
         );
@@ -109,10 +114,11 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
             let c = Cells(b);
             let mut r = 0;
             while r < b.num_rows() {
-                let key = (c.u32(0, r), c.text(3, r));
+                // an older normal's two places are lines of their own
+                let key = (c.u32(0, r), c.text(3, r), c.text(8, r));
                 let mut months = vec![String::new(); 13];
                 let start = r;
-                while r < b.num_rows() && (c.u32(0, r), c.text(3, r)) == key {
+                while r < b.num_rows() && (c.u32(0, r), c.text(3, r), c.text(8, r)) == key {
                     let slot = c.u32(5, r).parse::<usize>().map_or(12, |m| m - 1);
                     if let Some(s) = months.get_mut(slot) {
                         *s = c.f64(6, r);
@@ -131,7 +137,10 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
                 }
                 outln!(
                     "    {:<30} {} {:>7}  {}",
-                    format!("{} [{}]", key.1, c.text(4, start)),
+                    match key.2.as_str() {
+                        "" => format!("{} [{}]", key.1, c.text(4, start)),
+                        rule => format!("{} [{}] {rule}", key.1, c.text(4, start)),
+                    },
                     months[..12]
                         .iter()
                         .map(|v| format!("{v:>6}"))

@@ -635,6 +635,7 @@ pub fn normals_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
     }
     .layer()?;
     let parameters = query::list(&q.parameters);
+    let obsolete = query::flag("obsolete", &q.obsolete)?;
     let scope = Some((
         dwd_catalog::Resolution::MultiAnnual,
         vec![period.dataset().to_owned()],
@@ -647,6 +648,7 @@ pub fn normals_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
                 period,
                 selection,
                 parameters,
+                obsolete,
             },
             sink,
         )?;

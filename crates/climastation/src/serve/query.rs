@@ -337,6 +337,9 @@ pub struct NormalsQuery {
     pub state: Option<String>,
     /// Parameters (English names), `a,b`; all by default.
     pub parameters: Option<String>,
+    /// `true`: DWD's older normals of the period (its `_obsolete` folder),
+    /// each row with its `location_rule`.
+    pub obsolete: Option<String>,
     /// `json` (default), `csv`, `jsonl`, `parquet` or `arrow`.
     pub format: Option<String>,
 }
