@@ -26,6 +26,12 @@ fn the_samples_normals_are_dwds_numbers() {
         w.join("data/output/multi_annual/mean_61-90/stations.parquet")
             .is_file()
     );
+    // and DuckDB's catalog has a view of them
+    let catalog = std::fs::read_to_string(w.join("data/output/catalog.sql")).unwrap();
+    assert!(
+        catalog.contains(r#"CREATE OR REPLACE VIEW "multi_annual/mean_61-90/normals" AS SELECT * FROM read_parquet("#),
+        "{catalog}"
+    );
 
     // Potsdam (3987), DWD's line: -.8 .2 3.8 8.1 13.3 16.5 17.9 17.5 13.8 9.3 4.2 .7 | 8.7, source 51
     let o = run(

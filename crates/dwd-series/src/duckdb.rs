@@ -204,8 +204,9 @@ pub fn write_catalog(
         "-- ClimaStation's DuckDB catalog, written by `climastation run`: open it with\n\
          --   duckdb -init data/output/catalog.sql\n\
          -- Views: \"<dataset>\" (the merged series), \"<dataset>/stations\",\n\
-         -- \"<dataset>/metadata/<kind>\", and \"<resolution>\" (one row per station and\n\
-         -- time with every dataset's parameters: a full outer join).\n",
+         -- \"<dataset>/metadata/<kind>\", \"multi_annual/<period>/normals\" (DWD's climate\n\
+         -- normals), and \"<resolution>\" (one row per station and time with every\n\
+         -- dataset's parameters: a full outer join).\n",
     );
     for s in &sets {
         let glob = abs.series_dir(&s.dataset).join("*.parquet");
@@ -239,6 +240,24 @@ pub fn write_catalog(
                     "CREATE OR REPLACE VIEW {} AS SELECT * FROM read_parquet({});\n",
                     ident(&format!("{}/metadata/{kind}", s.dataset)),
                     sql_string(&m.display().to_string())
+                ));
+            }
+        }
+    }
+    // the climate normals: no series, a table a period
+    for d in dwd_catalog::DATASETS
+        .iter()
+        .filter(|d| d.resolution == dwd_catalog::Resolution::MultiAnnual)
+    {
+        for (view, path) in [
+            ("normals", abs.normals(d.name, "parquet")),
+            ("stations", abs.stations(d.name, "parquet")),
+        ] {
+            if path.exists() {
+                sql.push_str(&format!(
+                    "CREATE OR REPLACE VIEW {} AS SELECT * FROM read_parquet({});\n",
+                    ident(&format!("{}/{view}", d.name)),
+                    sql_string(&path.display().to_string())
                 ));
             }
         }
