@@ -70,6 +70,10 @@ pub struct Parameter {
     /// ([`what::standard_name`]) is not right; `""`: none.
     #[serde(default)]
     pub standard_name: Option<String>,
+    /// A climatological normal (the mean over a period's years of each
+    /// month's or year's value): its CF cell methods say so.
+    #[serde(default)]
+    pub climatology: bool,
 }
 
 /// What a parameter's values are, in DWD's terms and in CF's.
@@ -146,7 +150,10 @@ impl Parameter {
             stat,
             span,
             standard_name,
-            cell_methods: what::cell_methods(stat, span),
+            cell_methods: match self.climatology {
+                true => what::climatology_cell_methods(stat),
+                false => what::cell_methods(stat, span),
+            },
         })
     }
 

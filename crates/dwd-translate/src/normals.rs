@@ -56,6 +56,15 @@ pub fn normals_frame(
                         format!("statistic.{n}"),
                         w.stat.as_str().to_owned(),
                     ));
+                    // CF: the climatological statistic, and the quantity
+                    for (key, v) in [
+                        ("cell_methods", w.cell_methods),
+                        ("standard_name", w.standard_name),
+                    ] {
+                        if let Some(v) = v {
+                            meta.push(KeyValue::new(format!("{key}.{n}"), v));
+                        }
+                    }
                 }
                 n
             }
@@ -211,6 +220,18 @@ mod tests {
         assert_eq!(kv["unit.precipitation_height"], "mm");
         assert_eq!(kv["dwd_code.temperature_air_mean_2m"], "Temperatur");
         assert_eq!(kv["source.51"], "homogenisiert");
+        assert_eq!(
+            kv["cell_methods.temperature_air_mean_2m"],
+            "time: mean within years time: mean over years"
+        );
+        assert_eq!(
+            kv["cell_methods.precipitation_height"],
+            "time: sum within years time: mean over years"
+        );
+        assert_eq!(
+            kv["standard_name.temperature_air_mean_2m"],
+            "air_temperature"
+        );
         // precipitation first (sorted), station 44: January 60 mm, year last
         use arrow_array::cast::AsArray;
         let p = b.column_by_name("parameter").unwrap().as_string::<i32>();

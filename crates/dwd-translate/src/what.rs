@@ -151,6 +151,20 @@ pub fn cell_methods(stat: Statistic, span: Span) -> Option<String> {
     })
 }
 
+/// CF `cell_methods` of a climatological normal: the statistic within each
+/// year's month (or the year), then the mean over the period's years
+/// (CF's climatological statistics, section 7.4).
+pub fn climatology_cell_methods(stat: Statistic) -> Option<String> {
+    let within = match stat {
+        Statistic::Mean | Statistic::Point => "mean",
+        Statistic::Sum | Statistic::Count => "sum",
+        Statistic::Max => "maximum",
+        Statistic::Min => "minimum",
+        _ => return None,
+    };
+    Some(format!("time: {within} within years time: mean over years"))
+}
+
 /// The CF standard name of an English parameter name, where CF has one:
 /// by the name's quantity (its leading words), not by its statistic.
 /// Counts of days, codes, indices and DWD-specific quantities have none.
