@@ -235,10 +235,23 @@ pub fn read_station_list(
     Ok(dwd_parser::stations::parse(shown, &bytes)?)
 }
 
+/// A station list of either kind, by its name at the source (`name`;
+/// `path` may be a temp copy): DWD's fixed-width `…_Beschreibung_Stationen.txt`
+/// or a normals list ([`read_normals_list`]).
+pub fn read_any_station_list(
+    path: &Path,
+    name: &str,
+    shown: &str,
+) -> Result<Vec<dwd_parser::stations::Station>, InputError> {
+    match FileKind::of(name) {
+        FileKind::NormalsStationList => read_normals_list(path, name, shown),
+        _ => read_station_list(path, shown),
+    }
+}
+
 /// A normals station list (`Temperatur_1991-2020_Stationsliste.txt`) as
 /// stations listed over the period its name gives.
-/// `name` is the file's name at the source (`path` may be a temp copy).
-pub fn read_normals_list(
+fn read_normals_list(
     path: &Path,
     name: &str,
     shown: &str,
@@ -535,9 +548,13 @@ pub fn convert_file(
             let meta = read_metadata(path, shown)?;
             out.rows = write_meta(&meta, &dataset, &source, &mut out)?;
         }
-        FileKind::StationList => {
-            let stations = read_station_list(path, shown)?;
-            let target = targets.stations(&dataset);
+        kind @ (FileKind::StationList | FileKind::NormalsStationList) => {
+            let stations = read_any_station_list(path, name, shown)?;
+            let target = match kind {
+                // several normals lists share a folder: a file's own table
+                FileKind::NormalsStationList => targets.data(&dataset),
+                _ => targets.stations(&dataset),
+            };
             let written = write_frame(
                 &dwd_translate::meta::stations_frame(&stations),
                 format,
@@ -563,19 +580,6 @@ pub fn convert_file(
                 write_frame_with(&frame, format, &source, extra, &targets.data(&dataset))?;
             out.written.push((written, frame.len()));
             out.rows = frame.len() as u64;
-        }
-        FileKind::NormalsStationList => {
-            // a file's own table (several lists share a folder)
-            let stations = read_normals_list(path, name, shown)?;
-            let target = targets.data(&dataset);
-            let written = write_frame(
-                &dwd_translate::meta::stations_frame(&stations),
-                format,
-                &source,
-                &target,
-            )?;
-            out.written.push((written, stations.len()));
-            out.rows = stations.len() as u64;
         }
         FileKind::Other => return Err(ConvertError::NotDwd(shown.to_owned())),
     }

@@ -14,7 +14,7 @@ use dwd_translate::table::SourceInfo;
 use pipeline::{DatasetJob, ProcessError};
 use tracker_core::{FileRecord, OutputRecord, SeriesInput, TrackerError};
 
-use crate::files::{FileKind, read_station_list, write_frame};
+use crate::files::{FileKind, write_frame};
 use dwd_series::output::Format;
 
 /// What the processor was set up with.
@@ -172,12 +172,11 @@ impl<'a, 'j> Finishing<'a, 'j> {
         for f in &lists {
             let path = self.raw(f);
             let shown = path.display().to_string();
-            parsed.push(match crate::files::kind_of(&path) {
-                FileKind::NormalsStationList => {
-                    crate::files::read_normals_list(&path, f.key.path(), &shown)?
-                }
-                _ => read_station_list(&path, &shown)?,
-            });
+            parsed.push(crate::files::read_any_station_list(
+                &path,
+                f.key.path(),
+                &shown,
+            )?);
         }
         let merged = merge_station_lists(parsed);
         let target = self

@@ -51,11 +51,8 @@ pub struct Anomalies {
     pub columns: Vec<AnomalyColumn>,
     /// Value columns without an anomaly, and why.
     pub skipped: Vec<(String, String)>,
-    normals: Arc<HashMap<NormalKey, f64>>,
+    normals: Arc<crate::normals::NormalsIndex>,
 }
-
-/// A normal's key: station, parameter, month (`None`: the year).
-type NormalKey = (u32, String, Option<u8>);
 
 /// The normals' name for `column`: itself, or for a reading the name of
 /// the same quantity's mean (`temperature_air_2m` → `temperature_air_mean_2m`,
@@ -155,16 +152,11 @@ impl Anomalies {
                 });
             }
         }
-        let index = normals
-            .rows
-            .iter()
-            .filter_map(|n| Some(((n.station_id, n.parameter.clone(), n.month), n.value?)))
-            .collect();
         Ok(Anomalies {
             period,
             columns: out,
             skipped,
-            normals: Arc::new(index),
+            normals: Arc::new(normals.index()),
         })
     }
 
@@ -199,7 +191,8 @@ impl Anomalies {
         }
         let key_month = if column.yearly { None } else { month };
         self.normals
-            .get(&(station, column.parameter.clone(), key_month))
+            .get(&column.parameter)?
+            .get(&(station, key_month))
             .copied()
     }
 

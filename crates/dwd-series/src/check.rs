@@ -221,8 +221,15 @@ pub fn check_dataset(
 
 /// The recorded tables written under names renamed since: one problem
 /// (what a run does about them), not one line each.
-fn earlier_names(outputs: &[OutputRecord], naming: &Naming, problems: &mut Vec<Problem>) {
-    let tables = outputs.iter().filter(|o| !naming.is_current(o)).count();
+fn earlier_names<'a>(
+    outputs: impl IntoIterator<Item = &'a OutputRecord>,
+    naming: &Naming,
+    problems: &mut Vec<Problem>,
+) {
+    let tables = outputs
+        .into_iter()
+        .filter(|o| !naming.is_current(o))
+        .count();
     if tables > 0 {
         problems.push(Problem::EarlierNames { tables });
     }
@@ -378,12 +385,11 @@ pub fn served_problems(
             }
         }
     }
-    let series: Vec<OutputRecord> = outputs
+    // the served tables with parameter columns (per-file tables are not served)
+    let served_tables = outputs
         .values()
-        .filter(|o| o.path.starts_with("series/") || o.path.starts_with("normals."))
-        .cloned()
-        .collect();
-    earlier_names(&series, naming, &mut problems);
+        .filter(|o| o.path.starts_with("series/") || o.path.starts_with("normals."));
+    earlier_names(served_tables, naming, &mut problems);
     if outputs.is_empty() && !problems.is_empty() {
         let completed = crate::update::completed(store, dataset)?;
         earlier_version(&[], &completed, &mut problems);

@@ -828,14 +828,14 @@ impl ExportPlan {
             )?));
         }
         if let Some(a) = &self.anomalies {
-            let (values, times): (Vec<ArrayRef>, &[i64]) = (columns.clone(), &times);
             let value_of = |name: &str| {
                 self.wide
                     .index_of(name)
                     .ok()
-                    .and_then(|i| values.get(i).cloned())
+                    .and_then(|i| columns.get(i).cloned())
             };
-            columns.extend(a.columns(id, times, &value_of)?);
+            let anomalies = a.columns(id, &times, &value_of)?;
+            columns.extend(anomalies);
         }
         Ok(Some(RecordBatch::try_new(self.wide.clone(), columns)?))
     }

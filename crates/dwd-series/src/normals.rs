@@ -42,13 +42,23 @@ pub struct Normals {
     pub rule: String,
 }
 
+/// The normals by parameter, then (station, month; `None`: the year): a
+/// lookup allocates nothing.
+pub type NormalsIndex = HashMap<String, HashMap<(u32, Option<u8>), f64>>;
+
 impl Normals {
-    /// (station, parameter, month) → value, for lookups.
-    pub fn index(&self) -> HashMap<(u32, &str, Option<u8>), f64> {
-        self.rows
-            .iter()
-            .filter_map(|n| Some(((n.station_id, n.parameter.as_str(), n.month), n.value?)))
-            .collect()
+    /// The values for lookups ([`NormalsIndex`]).
+    pub fn index(&self) -> NormalsIndex {
+        let mut index = NormalsIndex::new();
+        for n in &self.rows {
+            if let Some(v) = n.value {
+                index
+                    .entry(n.parameter.clone())
+                    .or_default()
+                    .insert((n.station_id, n.month), v);
+            }
+        }
+        index
     }
 
     /// The parameters it has, sorted.
@@ -213,7 +223,10 @@ pub fn cross_check(
             let mut diffs = Vec::new();
             for (m, v) in by_month.iter().enumerate() {
                 let month = m as u8 + 1;
-                let Some(published) = index.get(&(id, parameter, Some(month))) else {
+                let Some(published) = index
+                    .get(parameter)
+                    .and_then(|by| by.get(&(id, Some(month))))
+                else {
                     continue;
                 };
                 if v.len() == years && years > 0 {
