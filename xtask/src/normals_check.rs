@@ -16,7 +16,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         dwd_catalog::Field::ReferencePeriod,
         a.opt("period").unwrap_or("1961-1990"),
     )
-    .map_err(|e| anyhow::anyhow!("--period {}", e.render(&|f| f.name().to_owned())))?;
+    .map_err(|e| anyhow::anyhow!(e.render(&|f| format!("--{}", f.name()))))?;
     let cfg = tracker_config::load(&tracker_config::Sources::standard(Some(
         std::path::Path::new(config),
     )))

@@ -78,6 +78,17 @@ fn parse_resolution(py: Python<'_>, text: &str) -> PyResult<dwd_catalog::Resolut
         .map_err(|e| raise(py, &JobError::UnknownDataset(e)))
 }
 
+/// A reference period given for `field` (`period=`, `anomaly=`), parsed
+/// once; a bad one raises `UsageError` naming the keyword.
+fn reference_period(
+    py: Python<'_>,
+    field: dwd_catalog::Field,
+    text: Option<&str>,
+) -> PyResult<Option<dwd_catalog::ReferencePeriod>> {
+    dwd_catalog::ReferencePeriod::parse_given(field, text)
+        .map_err(|e| raise(py, &JobError::Invalid(e)))
+}
+
 /// Whether a wrong `field` is a selection's (a place, a station, a date:
 /// `SelectionError`) rather than another usage error.
 fn selects(field: dwd_catalog::Field) -> bool {
@@ -447,11 +458,7 @@ impl Archive {
         long: bool,
         anomaly: Option<String>,
     ) -> PyResult<Task> {
-        let anomaly = anomaly
-            .as_deref()
-            .map(|t| dwd_catalog::ReferencePeriod::parse(dwd_catalog::Field::Anomaly, t))
-            .transpose()
-            .map_err(|e| raise(py, &JobError::Invalid(e)))?;
+        let anomaly = reference_period(py, dwd_catalog::Field::Anomaly, anomaly.as_deref())?;
         // `series(dataset)`: the dataset's resolution, as the catalog knows it
         let resolution = match (resolution, datasets.first()) {
             (Some(r), _) => parse_resolution(py, &r)?,
@@ -492,9 +499,8 @@ impl Archive {
         parameters: Vec<String>,
         obsolete: bool,
     ) -> PyResult<Task> {
-        let period =
-            dwd_catalog::ReferencePeriod::parse(dwd_catalog::Field::ReferencePeriod, &period)
-                .map_err(|e| raise(py, &JobError::Invalid(e)))?;
+        let period = reference_period(py, dwd_catalog::Field::ReferencePeriod, Some(&period))?
+            .unwrap_or(dwd_catalog::ReferencePeriod::CURRENT);
         let selection = self.selection(py, &selection)?;
         let session = self.session.clone();
         Ok(Task::spawn(move |_, _| {
@@ -524,11 +530,7 @@ impl Archive {
         k: Option<usize>,
         anomaly: Option<String>,
     ) -> PyResult<Task> {
-        let anomaly = anomaly
-            .as_deref()
-            .map(|t| dwd_catalog::ReferencePeriod::parse(dwd_catalog::Field::Anomaly, t))
-            .transpose()
-            .map_err(|e| raise(py, &JobError::Invalid(e)))?;
+        let anomaly = reference_period(py, dwd_catalog::Field::Anomaly, anomaly.as_deref())?;
         let method = method
             .parse::<dwd_series::values::Method>()
             .map_err(|why| error(py, "UsageError", format!("method {method:?}: {why}")))?;

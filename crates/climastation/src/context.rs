@@ -39,6 +39,16 @@ pub fn job(e: climastation_jobs::JobError) -> anyhow::Error {
     }
 }
 
+/// A reference period the command line gave for `field` (`--period`,
+/// `--anomaly`), parsed once; a bad one exits 2 naming the option.
+pub fn reference_period(
+    field: dwd_catalog::Field,
+    text: Option<&str>,
+) -> anyhow::Result<Option<dwd_catalog::ReferencePeriod>> {
+    dwd_catalog::ReferencePeriod::parse_given(field, text)
+        .map_err(|e| job(climastation_jobs::JobError::Invalid(e)))
+}
+
 /// The command line's words: a field is its option, a step of a fix the
 /// command that does it.
 #[derive(Clone, Copy, Debug)]

@@ -426,6 +426,9 @@ pub struct ReferencePeriod {
 }
 
 impl ReferencePeriod {
+    /// The current WMO reference period, the default where one is asked.
+    pub const CURRENT: ReferencePeriod = ReferencePeriod::new(1991, 2020);
+
     /// The periods DWD publishes normals for.
     pub const ALL: [ReferencePeriod; 4] = [
         ReferencePeriod::new(1961, 1990),
@@ -465,6 +468,14 @@ impl ReferencePeriod {
         ReferencePeriod::ALL
             .into_iter()
             .find(|p| p.dataset() == dataset || p.obsolete_dataset() == Some(dataset))
+    }
+
+    /// [`ReferencePeriod::parse`] of a value that may not be given.
+    pub fn parse_given(
+        field: Field,
+        text: Option<&str>,
+    ) -> Result<Option<ReferencePeriod>, Invalid> {
+        text.map(|t| ReferencePeriod::parse(field, t)).transpose()
     }
 
     /// `1991-2020` (or `91-20`, as DWD's folder names it), checked against

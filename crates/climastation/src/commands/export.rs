@@ -68,12 +68,8 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     if !args.at.is_empty() {
         return at_places(ctx, args);
     }
-    let anomaly = args
-        .anomaly
-        .as_deref()
-        .map(|t| dwd_catalog::ReferencePeriod::parse(dwd_catalog::Field::Anomaly, t))
-        .transpose()
-        .map_err(|e| crate::context::job(climastation_jobs::JobError::Invalid(e)))?;
+    let anomaly =
+        crate::context::reference_period(dwd_catalog::Field::Anomaly, args.anomaly.as_deref())?;
     let spec = dwd_series::export::Spec {
         anomaly,
         resolution: args.resolution,

@@ -38,8 +38,8 @@ const MONTHS: [&str; 12] = [
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let job = crate::context::job;
     let period =
-        dwd_catalog::ReferencePeriod::parse(dwd_catalog::Field::ReferencePeriod, &args.period)
-            .map_err(|e| job(climastation_jobs::JobError::Invalid(e)))?;
+        crate::context::reference_period(dwd_catalog::Field::ReferencePeriod, Some(&args.period))?
+            .unwrap_or(dwd_catalog::ReferencePeriod::CURRENT);
     // the stations only: a normal has no days, periods or active span
     let raw = args.place.raw();
     let layer = raw

@@ -78,12 +78,10 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         min_quality: args.min_quality,
         max_distance_km: args.max_distance_km,
         k: args.k,
-        anomaly: args
-            .anomaly
-            .as_deref()
-            .map(|t| dwd_catalog::ReferencePeriod::parse(dwd_catalog::Field::Anomaly, t))
-            .transpose()
-            .map_err(|e| crate::context::job(climastation_jobs::JobError::Invalid(e)))?,
+        anomaly: crate::context::reference_period(
+            dwd_catalog::Field::Anomaly,
+            args.anomaly.as_deref(),
+        )?,
     };
     let cancel = crate::context::stop_on_signals()?;
     let written = ctx

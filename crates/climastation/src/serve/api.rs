@@ -419,7 +419,7 @@ pub fn series_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
     .layer()?;
     let parameters = query::list(&q.parameters);
     let warnings = renamed_warnings(s, &scope, &parameters)?;
-    let anomaly = query::anomaly(&q.anomaly)?;
+    let anomaly = query::reference_period(Field::Anomaly, &q.anomaly)?;
     let s = s.clone();
     let deadline = Deadline::new(s.limits.request_timeout);
     let job: body::Job = Box::new(move |sink, format| {
@@ -483,7 +483,7 @@ pub fn export_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
     let scope = Some((resolution, datasets.clone()));
     let parameters = query::list(&q.parameters);
     let warnings = renamed_warnings(s, &scope, &parameters)?;
-    let anomaly = query::anomaly(&q.anomaly)?;
+    let anomaly = query::reference_period(Field::Anomaly, &q.anomaly)?;
     let s = s.clone();
     let deadline = Deadline::new(s.limits.request_timeout);
     let job: body::Job = Box::new(move |sink, format| {
@@ -571,7 +571,7 @@ pub fn values_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
         min_quality: query::number(&name(Field::MinQuality), &q.min_quality)?,
         max_distance_km: query::number(&name(Field::MaxDistanceKm), &q.max_distance_km)?,
         k: query::number(&name(Field::K), &q.k)?,
-        anomaly: query::anomaly(&q.anomaly)?,
+        anomaly: query::reference_period(Field::Anomaly, &q.anomaly)?,
     };
     let s = s.clone();
     let deadline = Deadline::new(s.limits.request_timeout);
@@ -618,11 +618,8 @@ pub async fn normals(
 
 pub fn normals_job(s: &Shared, q: Option<&str>) -> Result<Table, Problem> {
     let q: NormalsQuery = query::parse(q)?;
-    let period = dwd_catalog::ReferencePeriod::parse(
-        Field::ReferencePeriod,
-        q.period.as_deref().unwrap_or("1991-2020"),
-    )
-    .map_err(|e| Problem::from(JobError::Invalid(e)))?;
+    let period = query::reference_period(Field::ReferencePeriod, &q.period)?
+        .unwrap_or(dwd_catalog::ReferencePeriod::CURRENT);
     let format = TableFormat::parse(&q.format)?;
     let layer = query::SelectionTexts {
         stations: q.stations.clone(),

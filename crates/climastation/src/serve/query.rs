@@ -374,10 +374,11 @@ pub struct CheckQuery {
     pub deep: Option<String>,
 }
 
-/// An `anomaly=` reference period, parsed once.
-pub fn anomaly(text: &Option<String>) -> Result<Option<dwd_catalog::ReferencePeriod>, Problem> {
-    text.as_deref()
-        .map(|t| dwd_catalog::ReferencePeriod::parse(dwd_catalog::Field::Anomaly, t))
-        .transpose()
+/// A reference period (`anomaly=`, `period=`), parsed once.
+pub fn reference_period(
+    field: Field,
+    text: &Option<String>,
+) -> Result<Option<dwd_catalog::ReferencePeriod>, Problem> {
+    dwd_catalog::ReferencePeriod::parse_given(field, text.as_deref())
         .map_err(|e| Problem::from(climastation_jobs::JobError::Invalid(e)))
 }
