@@ -108,6 +108,41 @@ fn the_samples_normals_are_dwds_numbers() {
         "Berlin-Dahlem's summer days a year"
     );
 
+    // README's two text tables are what the sample prints: Potsdam's
+    // current normals, and Leipzig/Halle's older ones (DWD's older layout:
+    // no source code, a `-` in its place)
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"),
+    )
+    .unwrap();
+    for line in [
+        "climastation normals --period 1961-1990 --station 3987",
+        "climastation normals --period 1981-2010 --obsolete --station 2932",
+    ] {
+        let o = run(w, line);
+        assert_eq!(o.status.code(), Some(0), "{line}: {}", stderr(&o));
+        let shown = stdout(&o);
+        assert!(
+            readme.contains(&format!("\n{line}\n")),
+            "README does not show {line}"
+        );
+        assert!(
+            readme.contains(&format!("```text\n{shown}```")),
+            "README does not show what `{line}` prints:\n{shown}"
+        );
+    }
+    let o = run(
+        w,
+        "climastation normals --period 1981-2010 --obsolete --station 2932 --csv",
+    );
+    assert!(
+        stdout(&o)
+            .lines()
+            .any(|l| l == "2932,Leipzig/Halle,1981-2010,sunshine_duration,h,7,228.0,,fixed"),
+        "{}",
+        stdout(&o)
+    );
+
     // an empty answer says why; wrong input names the option
     let o = run(
         w,
@@ -263,27 +298,32 @@ fn published_normals_agree_with_our_monthly_series() {
 
 /// DWD's older normals (`mean_81-10_obsolete`: the same tables at the
 /// station's fixed and current place) are a dataset of their own, each row
-/// with its `location_rule`; never mixed with the current normals.
+/// with its `location_rule`; never mixed with the current normals. The
+/// fixed place's table is DWD's real one (the older layout: no
+/// `Datenquelle`, no line end after the last line); its `aktStandort` twin
+/// is derived here from it, Leipzig/Halle's January one hour sunnier.
 #[test]
 fn older_normals_keep_their_location_rule_apart() {
     let work = crate::cli_examples::workplace();
     let w = work.path();
     let folder = w.join("mirror/multi_annual/mean_81-10_obsolete");
     std::fs::create_dir_all(&folder).unwrap();
-    let ours = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data/fixtures/datasets/multi_annual/mean_81-10_obsolete/Temperatur_1981-2010_aktStandort.txt");
-    let text = std::fs::read(&ours).unwrap();
-    std::fs::write(folder.join("Temperatur_1981-2010_aktStandort.txt"), &text).unwrap();
-    // the fixed place's table: station 3 only, one degree colder in January
-    let fixed: Vec<u8> = String::from_utf8_lossy(&text)
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("1;"))
-        .map(|l| l.replacen(";         2;", ";         1;", 1) + "\r\n")
-        .collect::<String>()
-        .into_bytes();
+    let real = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/dwd/multi_annual/mean_81-10_obsolete");
+    for name in [
+        "Sonnenscheindauer_1981-2010_festerStandort.txt",
+        "Sonnenscheindauer_1981-2010_Stationsliste_festerStandort.txt",
+    ] {
+        std::fs::copy(real.join(name), folder.join(name)).unwrap();
+    }
+    let text = std::fs::read(real.join("Sonnenscheindauer_1981-2010_festerStandort.txt")).unwrap();
+    let fixed = String::from_utf8_lossy(&text).into_owned();
+    let line = "      2932;1981-2010;        59;";
+    assert!(fixed.contains(line), "Leipzig/Halle's line changed");
+    let current = fixed.replacen(line, "      2932;1981-2010;        60;", 1);
     std::fs::write(
-        folder.join("Temperatur_1981-2010_festerStandort.txt"),
-        fixed,
+        folder.join("Sonnenscheindauer_1981-2010_aktStandort.txt"),
+        current,
     )
     .unwrap();
     let config = w.join("obsolete.yaml");
@@ -303,21 +343,27 @@ fn older_normals_keep_their_location_rule_apart() {
     let o = run(
         w,
         &format!(
-            "climastation --config {c} normals --period 1981-2010 --obsolete --station 3 --csv"
+            "climastation --config {c} normals --period 1981-2010 --obsolete --station 2932 --csv"
         ),
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let csv = stdout(&o);
     let january: Vec<&str> = csv
         .lines()
-        .filter(|l| l.starts_with("3,") && l.contains(",1,"))
+        .filter(|l| l.starts_with("2932,") && l.contains(",1,"))
         .collect();
     assert_eq!(
         january,
         [
-            "3,,1981-2010,temperature_air_mean_2m,°C,1,1.0,44,fixed",
-            "3,,1981-2010,temperature_air_mean_2m,°C,1,2.0,44,current",
+            "2932,Leipzig/Halle,1981-2010,sunshine_duration,h,1,59.0,,fixed",
+            "2932,Leipzig/Halle,1981-2010,sunshine_duration,h,1,60.0,,current",
         ],
+        "{csv}"
+    );
+    // the year's fixed-place sum, as DWD's file gives it
+    assert!(
+        csv.lines()
+            .any(|l| l == "2932,Leipzig/Halle,1981-2010,sunshine_duration,h,,1683.0,,fixed"),
         "{csv}"
     );
     // the current normals of the period are another dataset: not run here

@@ -217,19 +217,18 @@ fn is_text(path: &Path) -> bool {
 }
 
 /// The file is empty or its last byte ends a line.
-fn ends_with_line_end(path: &Path) -> bool {
+fn ends_whole(path: &Path) -> bool {
     use std::io::{Seek, SeekFrom};
     let Ok(mut f) = File::open(path) else {
         return false;
     };
-    match f.seek(SeekFrom::End(-1)) {
-        Ok(_) => {
-            let mut last = [0u8; 1];
-            f.read_exact(&mut last).is_ok() && matches!(last[0], b'\n' | b'\r')
-        }
-        // an empty file has no line to cut
-        Err(_) => f.metadata().is_ok_and(|m| m.len() == 0),
-    }
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let tail_len = len.min(64);
+    let mut tail = vec![0u8; tail_len as usize];
+    // an empty file has no line to cut
+    f.seek(SeekFrom::End(-(tail_len as i64))).is_ok()
+        && f.read_exact(&mut tail).is_ok()
+        && dwd_parser::text::ends_whole(&tail)
 }
 
 fn modified_of(path: &Path) -> Option<i64> {
@@ -343,12 +342,12 @@ impl Download {
             };
             return Err(self.failure(claim, &source_path, e));
         }
-        if is_text(target) && !ends_with_line_end(&part) {
-            // a station list or other text file whose last line has no
-            // line end was cut in transfer (or is so at the source)
+        if is_text(target) && !ends_whole(&part) {
+            // a station list or other text file that ends inside a line
+            // was cut in transfer (or is so at the source)
             let _ = std::fs::remove_file(&part);
             return Err(ProcessError::permanent(format!(
-                "{source_path}: the last line is cut (no line end): an incomplete transfer"
+                "{source_path}: the last line is cut (it ends inside a field, with no line end): an incomplete transfer"
             ))
             .because(tracker_core::FailureCause::Content));
         }

@@ -6,11 +6,14 @@
 //!
 //! A normals table's header is
 //! `Stations_id;Bezugszeitraum;Datenquelle;Jan.;Feb.;März;…;Dez.;Jahr;`;
-//! fields are padded with spaces, values below 1 are written without the
-//! leading zero (`.6`, `-.5`), lines end in CRLF, the text is ISO-8859-1.
+//! the older tables of the `_obsolete` folders (as DWD published them
+//! until 2018) have no `Datenquelle` column. Fields are padded with
+//! spaces, values below 1 are written without the leading zero (`.6`,
+//! `-.5`), lines end in CRLF (the older files' last line has none), the
+//! text is ISO-8859-1.
 
 use crate::ParseError;
-use crate::text::{decode, lines};
+use crate::text::{END_OF_FILE_MARK, decode, ends_whole, lines};
 
 /// One station's normals of one parameter: each month's and the year's.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,7 +22,8 @@ pub struct NormalRow {
     /// `Bezugszeitraum` as written: `1991-2020`.
     pub period: String,
     /// `Datenquelle`: how the normal was formed (see
-    /// [`parse_sources`]); `None` when the field is empty.
+    /// [`parse_sources`]); `None` when the field is empty or the table
+    /// has no such column (the older layout).
     pub source: Option<u16>,
     /// January to December; `None` where DWD gives none (empty, `-999`, or
     /// a lone `-` or `.`, as other readers of these tables take them).
@@ -40,16 +44,24 @@ pub struct NormalsStation {
     pub state: String,
 }
 
+/// A download cut short ends inside a line ([`ends_whole`]).
 fn cut(file: &str, bytes: &[u8]) -> Result<(), ParseError> {
-    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+    if !ends_whole(bytes) {
         let line = bytes.iter().filter(|b| **b == b'\n').count() + 1;
         return Err(ParseError::Line {
             file: file.to_owned(),
             line,
-            message: "the last line has no line end: the file was cut (a short download?)".into(),
+            message: "the last line ends inside a field: the file was cut (a short download?)"
+                .into(),
         });
     }
     Ok(())
+}
+
+/// An empty line, or the end-of-file mark alone on the last.
+fn blank(l: &str) -> bool {
+    l.trim_matches(|c: char| c.is_whitespace() || c == char::from(END_OF_FILE_MARK))
+        .is_empty()
 }
 
 /// The fields of a `;`-separated line, trimmed, without the empty one
@@ -69,7 +81,7 @@ fn fields(l: &str) -> Vec<&str> {
 pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Vec<NormalRow>, ParseError> {
     cut(file, bytes)?;
     let text = decode(bytes);
-    let mut it = lines(&text).filter(|(_, l)| !l.trim().is_empty());
+    let mut it = lines(&text).filter(|(_, l)| !blank(l));
     let Some((hl, header)) = it.next() else {
         return Err(ParseError::File {
             file: file.to_owned(),
@@ -77,19 +89,22 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Vec<NormalRow>, ParseErro
         });
     };
     let names = fields(header);
-    let expected = ["Stations_id", "Bezugszeitraum", "Datenquelle"];
-    if names.len() != 16
-        || !names
-            .iter()
-            .zip(expected)
-            .all(|(a, b)| a.eq_ignore_ascii_case(b))
-        || !names[15].eq_ignore_ascii_case("Jahr")
+    // the current layout, or the older one without `Datenquelle`
+    let first_month = match names.get(2) {
+        Some(n) if n.eq_ignore_ascii_case("Datenquelle") => 3,
+        _ => 2,
+    };
+    let width = first_month + 13;
+    if names.len() != width
+        || !names[0].eq_ignore_ascii_case("Stations_id")
+        || !names[1].eq_ignore_ascii_case("Bezugszeitraum")
+        || !names[width - 1].eq_ignore_ascii_case("Jahr")
     {
         return Err(ParseError::Line {
             file: file.to_owned(),
             line: hl,
             message: format!(
-                "not a normals table: the header is {:?}, not Stations_id;Bezugszeitraum;Datenquelle;Jan.;…;Dez.;Jahr;",
+                "not a normals table: the header is {:?}, not Stations_id;Bezugszeitraum;[Datenquelle;]Jan.;…;Dez.;Jahr;",
                 header.trim()
             ),
         });
@@ -103,19 +118,19 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Vec<NormalRow>, ParseErro
             column: column.to_owned(),
             message,
         };
-        if f.len() != 16 {
+        if f.len() != width {
             return Err(ParseError::Line {
                 file: file.to_owned(),
                 line,
-                message: format!("{} fields where the header has 16", f.len()),
+                message: format!("{} fields where the header has {width}", f.len()),
             });
         }
         let station = f[0]
             .parse::<u32>()
             .map_err(|_| err("Stations_id", format!("{:?} is not a station id", f[0])))?;
-        let source = match f[2] {
-            "" => None,
-            s => Some(
+        let source = match f.get(2).filter(|_| first_month == 3) {
+            None | Some(&"") => None,
+            Some(s) => Some(
                 s.parse::<u16>()
                     .map_err(|_| err("Datenquelle", format!("{s:?} is not a source code")))?,
             ),
@@ -133,14 +148,14 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Vec<NormalRow>, ParseErro
         };
         let mut months = [None; 12];
         for (m, slot) in months.iter_mut().enumerate() {
-            *slot = value(3 + m)?;
+            *slot = value(first_month + m)?;
         }
         out.push(NormalRow {
             station,
             period: f[1].to_owned(),
             source,
             months,
-            year: value(15)?,
+            year: value(width - 1)?,
         });
     }
     Ok(out)
@@ -151,7 +166,7 @@ pub fn parse_table(file: &str, bytes: &[u8]) -> Result<Vec<NormalRow>, ParseErro
 pub fn parse_stations(file: &str, bytes: &[u8]) -> Result<Vec<NormalsStation>, ParseError> {
     cut(file, bytes)?;
     let text = decode(bytes);
-    let mut it = lines(&text).filter(|(_, l)| !l.trim().is_empty());
+    let mut it = lines(&text).filter(|(_, l)| !blank(l));
     let header = it.next().map(|(_, h)| fields(h)).unwrap_or_default();
     if header.len() != 6
         || !header[0].eq_ignore_ascii_case("Stations_id")
@@ -286,6 +301,44 @@ mod tests {
             [44, 42, 46, 51]
         );
         assert!(s[3].1.contains("Hannak"), "{}", s[3].1);
+    }
+
+    /// DWD's older layout (`mean_81-10_obsolete`, as published until
+    /// 2018): no `Datenquelle` column, and the last line of the table and
+    /// of its station list has no line end.
+    #[test]
+    fn the_older_layout_without_a_source_column() {
+        let bytes = data("mean_81-10_obsolete/Sonnenscheindauer_1981-2010_festerStandort.txt");
+        assert!(!bytes.ends_with(b"\n"));
+        let rows = parse_table("S", &bytes).unwrap();
+        assert_eq!(rows.len(), 260);
+        assert!(
+            rows.iter()
+                .all(|r| r.source.is_none() && r.period == "1981-2010")
+        );
+        let leipzig = rows.iter().find(|r| r.station == 2932).unwrap();
+        assert_eq!(leipzig.months[6], Some(228.0));
+        assert_eq!(leipzig.year, Some(1683.0));
+        let last = rows.last().unwrap();
+        assert_eq!((last.station, last.year), (14311, Some(1430.0)));
+        let st = parse_stations(
+            "L",
+            &data(
+                "mean_81-10_obsolete/Sonnenscheindauer_1981-2010_Stationsliste_festerStandort.txt",
+            ),
+        )
+        .unwrap();
+        assert_eq!(st.len(), 260);
+        let l = st.iter().find(|s| s.id == 2932).unwrap();
+        assert_eq!(
+            (l.name.as_str(), l.state.as_str()),
+            ("Leipzig/Halle", "Sachsen")
+        );
+        assert_eq!(st.last().unwrap().name, "Hersdorf-Weißenseifen");
+        // the same table cut inside its last line is refused
+        let cut = &bytes[..bytes.len() - 3];
+        let e = parse_table("S", cut).unwrap_err();
+        assert!(e.to_string().contains("was cut"), "{e}");
     }
 
     #[test]

@@ -44,9 +44,8 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<Station>, ParseError> {
     // DWD ends every line (the 2016 lists add a DOS end-of-file mark): a
     // last line without its end was cut, by a short transfer most likely,
     // and its station would be lost or wrong without a word
-    let body = bytes.strip_suffix(b"\x1a").unwrap_or(bytes);
-    if !body.is_empty() && !body.ends_with(b"\n") && !body.ends_with(b"\r") {
-        let line = body.iter().filter(|b| **b == b'\n').count() + 1;
+    if !crate::text::ends_whole(bytes) {
+        let line = bytes.iter().filter(|b| **b == b'\n').count() + 1;
         return Err(ParseError::Line {
             file: file.to_owned(),
             line,

@@ -23,9 +23,40 @@ pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .map(|(i, l)| (i + 1, l))
 }
 
+/// DOS's end-of-file mark, which some of DWD's older text files end with.
+pub const END_OF_FILE_MARK: u8 = 0x1A;
+
+/// Whether a text file whose last bytes are `tail` ends where its writer
+/// finished, not inside a line cut short in transfer: at a line end, at
+/// DOS's end-of-file mark, or (spaces aside) at the `;` that closes each
+/// line of DWD's `;`-separated files, whose older ones (the normals of
+/// the `_obsolete` folders) have no line end after the last line.
+pub fn ends_whole(tail: &[u8]) -> bool {
+    match tail.last() {
+        None | Some(b'\n' | b'\r') | Some(&END_OF_FILE_MARK) => true,
+        Some(_) => tail.trim_ascii_end().ends_with(b";"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_whole_end_and_a_cut_one() {
+        for whole in [
+            &b""[..],
+            b"a;b;\r\n",
+            b"a;b;\n\x1a",
+            b"a;1430;",
+            b"a;Pfalz ; ",
+        ] {
+            assert!(ends_whole(whole), "{whole:?}");
+        }
+        for cut in [&b"a;14"[..], b"a;b;\r\n3;19", b"name   "] {
+            assert!(!ends_whole(cut), "{cut:?}");
+        }
+    }
 
     #[test]
     fn latin1_and_utf8_decode_alike() {
