@@ -955,6 +955,18 @@ fn normals_and_anomalies_are_served_as_the_command_line_writes_them() {
     s.get("/api/v1/normals?period=2001-2030")
         .problem(400, Some("period"));
     s.get("/api/v1/normals?period=1981-2010").problem(404, None);
+    // DWD's older normals: the sample's real 1981-2010 sunshine table
+    let http = s.get("/api/v1/normals?period=1981-2010&obsolete=true&stations=2932&format=csv");
+    assert_eq!(http.status, 200, "{}", http.text());
+    let cli = crate::util::succeeds(&mut command(
+        w,
+        &args_of("climastation normals --period 1981-2010 --obsolete --station 2932 --csv"),
+    ));
+    assert_eq!(http.text(), String::from_utf8(cli.stdout).unwrap());
+    assert!(
+        http.text()
+            .contains("\n2932,Leipzig/Halle,1981-2010,sunshine_duration,h,7,228.0,,fixed\n")
+    );
     let http = s.get(
         "/api/v1/export?resolution=daily&stations=4271&parameters=temperature_air_mean_2m,precipitation_height&anomaly=1961-1990&format=csv",
     );

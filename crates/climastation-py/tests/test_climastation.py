@@ -586,6 +586,11 @@ def test_normals_and_anomalies_against_them(archive):
         archive.normals("1950-1980")
     with pytest.raises(climastation.DataError, match="run the dataset multi_annual/mean_81-10"):
         archive.normals("1981-2010")
+    # DWD's older normals (the sample's real 1981-2010 sunshine at the fixed place)
+    old = archive.normals("1981-2010", stations=[2932], obsolete=True)
+    assert set(old.column("location_rule").to_pylist()) == {"fixed"}
+    assert set(old.column("source").to_pylist()) == {None}, "the older layout has no source code"
+    assert old.column("value").to_pylist()[6] == 228.0, "DWD: Leipzig/Halle, July sunshine 1981-2010"
     m = archive.export("monthly", stations=[3987], start="2016-07-01", end="2016-07-31",
                        parameters=["temperature_air_mean_2m"], anomaly="1961-1990")
     assert m.column("temperature_air_mean_2m_anomaly").to_pylist() == [2.0]

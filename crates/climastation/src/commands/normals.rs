@@ -143,15 +143,24 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
                     },
                     months[..12]
                         .iter()
-                        .map(|v| format!("{v:>6}"))
+                        .map(|v| format!("{:>6}", or_dash(v)))
                         .collect::<String>(),
-                    months[12],
-                    c.u32(7, start)
+                    or_dash(&months[12]),
+                    // the older layout has no source code
+                    or_dash(&c.u32(7, start))
                 );
             }
         }
     }
     Ok(crate::exit::OK)
+}
+
+/// A missing value (or source code) in the text table.
+fn or_dash(cell: &str) -> &str {
+    match cell {
+        "" => "-",
+        v => v,
+    }
 }
 
 /// A batch's cells as text (empty for null).
