@@ -354,7 +354,7 @@ fn run_with_the_dwd_processor_writes_parquet_for_every_data_file() {
 }
 
 /// The Parquet key-value metadata of a file.
-fn key_values(path: &Path) -> std::collections::HashMap<String, String> {
+pub(crate) fn key_values(path: &Path) -> std::collections::HashMap<String, String> {
     use parquet::file::reader::FileReader;
     let r = parquet::file::serialized_reader::SerializedFileReader::new(
         std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),

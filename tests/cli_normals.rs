@@ -100,6 +100,7 @@ fn the_samples_normals_are_dwds_numbers() {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|r| r["parameter"] == "count_days_summer")
         .map(|r| r["value"].as_f64().unwrap())
         .collect();
     assert_eq!(
@@ -165,8 +166,8 @@ fn the_samples_normals_are_dwds_numbers() {
             "--parameters humidity: the normals of 1961-1990 have precipitation_height, temperature_air_mean_2m",
         ),
         (
-            "climastation normals --period 1981-2010",
-            "no normals of 1981-2010 under the output folder: run the dataset multi_annual/mean_81-10 first",
+            "climastation normals --period 1971-2000",
+            "no normals of 1971-2000 under the output folder: run the dataset multi_annual/mean_71-00 first",
         ),
     ] {
         let o = run(w, line);
@@ -212,6 +213,35 @@ fn anomalies_subtract_the_stations_normal_of_the_month() {
     assert_eq!(cell("temperature_air_mean_2m_anomaly"), "2.0");
     assert_eq!(cell("precipitation_height"), "58.6");
     assert_eq!(cell("precipitation_height_anomaly"), "6.6");
+
+    // the same month against 1991-2020, whose normals the sample holds for
+    // precipitation only: 58.6 mm against 76.2; the temperature gets no
+    // anomaly column, and the metadata says why
+    let t = csv(
+        "climastation export --resolution monthly --station 3987 --from 2016-07-01 --to 2016-07-31 --parameters temperature_air_mean_2m,precipitation_height --anomaly 1991-2020 --format csv",
+        "m91.csv",
+    );
+    assert_eq!(
+        t,
+        "station_id,timestamp_utc,kl_quality_general,temperature_air_mean_2m,kl_quality_precipitation,precipitation_height,precipitation_height_anomaly\n\
+         3987,2016-07-01T00:00:00Z,3,19.9,3,58.6,-17.6\n"
+    );
+    crate::util::succeeds(&mut command(
+        w,
+        &args_of(
+            "climastation export --resolution monthly --station 3987 --from 2016-07-01 --to 2016-07-31 --parameters temperature_air_mean_2m,precipitation_height --anomaly 1991-2020 --format parquet -o m91.parquet",
+        ),
+    ));
+    let kv = crate::cli_convert::key_values(&w.join("m91.parquet"));
+    let why = kv
+        .get("no_anomaly.temperature_air_mean_2m")
+        .map(String::as_str)
+        .unwrap_or_default();
+    assert!(
+        why.contains("no 1991-2020 normal of temperature_air_mean_2m")
+            && why.contains("precipitation_height"),
+        "{kv:?}"
+    );
 
     // Rostock-Warnemünde, daily: the day's mean against December's normal
     // (0.5 °C … 2.1 °C: January .5, December 2.1); no anomaly of a day's
@@ -293,6 +323,28 @@ fn published_normals_agree_with_our_monthly_series() {
     assert!(
         readme.contains(&table),
         "README's cross-check table is not the sample's; it is:\n{table}"
+    );
+
+    // 1981-2010: DWD's precipitation normals (source 45) are the plain
+    // means of the monthly sums, to rounding
+    let period = dwd_catalog::ReferencePeriod::ALL[2];
+    let rows = dwd_series::normals::cross_check(&layout, period).unwrap();
+    assert_eq!(
+        rows,
+        [
+            check(1691, "precipitation_height", 45, (-0.05, 1), -0.01),
+            check(3987, "precipitation_height", 45, (-0.05, 4), -0.01),
+        ]
+    );
+    let names = dwd_series::export::stations(&layout, period.dataset())
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.info.id, s.info.name))
+        .collect();
+    let table = dwd_series::normals::cross_check_table(&rows, &names);
+    assert!(
+        readme.contains(&table),
+        "README's 1981-2010 cross-check table is not the sample's; it is:\n{table}"
     );
 }
 

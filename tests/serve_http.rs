@@ -954,7 +954,7 @@ fn normals_and_anomalies_are_served_as_the_command_line_writes_them() {
     );
     s.get("/api/v1/normals?period=2001-2030")
         .problem(400, Some("period"));
-    s.get("/api/v1/normals?period=1981-2010").problem(404, None);
+    s.get("/api/v1/normals?period=1971-2000").problem(404, None);
     // DWD's older normals: the sample's real 1981-2010 sunshine table
     let http = s.get("/api/v1/normals?period=1981-2010&obsolete=true&stations=2932&format=csv");
     assert_eq!(http.status, 200, "{}", http.text());

@@ -584,8 +584,8 @@ def test_normals_and_anomalies_against_them(archive):
     assert set(near.column("station_id").to_pylist()) == {2928, 2932}
     with pytest.raises(climastation.UsageError, match="DWD publishes normals for 1961-1990"):
         archive.normals("1950-1980")
-    with pytest.raises(climastation.DataError, match="run the dataset multi_annual/mean_81-10"):
-        archive.normals("1981-2010")
+    with pytest.raises(climastation.DataError, match="run the dataset multi_annual/mean_71-00"):
+        archive.normals("1971-2000")
     # DWD's older normals (the sample's real 1981-2010 sunshine at the fixed place)
     old = archive.normals("1981-2010", stations=[2932], obsolete=True)
     assert set(old.column("location_rule").to_pylist()) == {"fixed"}

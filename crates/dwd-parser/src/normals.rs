@@ -303,6 +303,46 @@ mod tests {
         assert!(s[3].1.contains("Hannak"), "{}", s[3].1);
     }
 
+    /// The current 1981-2010 and 1991-2020 tables: DWD's real lines of
+    /// the precipitation normals (CRLF and LF as the copies store them).
+    #[test]
+    fn the_1981_2010_and_1991_2020_precipitation() {
+        for (file, period, leipzig_july, potsdam_year) in [
+            (
+                "mean_81-10/Niederschlag_1981-2010.txt",
+                "1981-2010",
+                68.9,
+                585.8,
+            ),
+            (
+                "mean_91-20/Niederschlag_1991-2020.txt",
+                "1991-2020",
+                75.8,
+                580.4,
+            ),
+        ] {
+            let rows = parse_table(file, &data(file)).unwrap();
+            assert_eq!(rows.len(), 12, "{file}");
+            assert!(rows.iter().all(|r| r.period == period), "{file}");
+            let leipzig = rows.iter().find(|r| r.station == 2932).unwrap();
+            assert_eq!(
+                (leipzig.source, leipzig.months[6]),
+                (Some(45), Some(leipzig_july))
+            );
+            let potsdam = rows.iter().find(|r| r.station == 3987).unwrap();
+            assert_eq!(potsdam.year, Some(potsdam_year), "{file}");
+        }
+        let st = parse_stations(
+            "L",
+            &data("mean_91-20/Niederschlag_1991-2020_Stationsliste.txt"),
+        )
+        .unwrap();
+        assert_eq!(
+            st.iter().find(|s| s.id == 4271).unwrap().name,
+            "Rostock-Warnemünde"
+        );
+    }
+
     /// DWD's older layout (`mean_81-10_obsolete`, as published until
     /// 2018): no `Datenquelle` column, and the last line of the table and
     /// of its station list has no line end.

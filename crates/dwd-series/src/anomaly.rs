@@ -119,10 +119,27 @@ impl Anomalies {
                 }
                 let candidates = [Some(series_name.clone()), mean_name(series_name)];
                 let Some(parameter) = candidates
-                    .into_iter()
+                    .iter()
                     .flatten()
                     .find(|c| known.contains(&c.as_str()))
+                    .cloned()
                 else {
+                    // said, not silently left out: a user who asked for an
+                    // anomaly learns which normals there are
+                    let wanted = candidates
+                        .iter()
+                        .flatten()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>();
+                    skipped.push((
+                        f.name().clone(),
+                        format!(
+                            "no {period} normal of {} among DWD's normals as converted here ({}: {})",
+                            wanted.join(" or "),
+                            period.dataset(),
+                            known.join(", ")
+                        ),
+                    ));
                     continue;
                 };
                 let normal_stat = stat_of(&parameter).unwrap_or_default();
