@@ -288,8 +288,17 @@ fn anomalies_subtract_the_stations_normal_of_the_month() {
 fn published_normals_agree_with_our_monthly_series() {
     let work = sample_run();
     let layout = dwd_series::OutputLayout::new(work.path().join("data/output"));
-    let period = dwd_catalog::ReferencePeriod::ALL[0];
-    let rows = dwd_series::normals::cross_check(&layout, period).unwrap();
+    // a period's rows, and its table as `cargo xtask normals-check` prints it
+    let cross_check = |period: dwd_catalog::ReferencePeriod| {
+        let rows = dwd_series::normals::cross_check(&layout, period).unwrap();
+        let names = dwd_series::export::stations(&layout, period.dataset())
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.info.id, s.info.name))
+            .collect();
+        let table = dwd_series::normals::cross_check_table(&rows, &names);
+        (rows, table)
+    };
     let check = |station_id, parameter: &str, source, max, mean| dwd_series::normals::CrossCheck {
         station_id,
         parameter: parameter.to_owned(),
@@ -298,6 +307,12 @@ fn published_normals_agree_with_our_monthly_series() {
         max_difference: Some(max),
         mean_difference: Some(mean),
     };
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"),
+    )
+    .unwrap();
+
+    let (rows, table) = cross_check(dwd_catalog::ReferencePeriod::ALL[0]);
     assert_eq!(
         rows,
         [
@@ -310,16 +325,6 @@ fn published_normals_agree_with_our_monthly_series() {
     // Potsdam's temperature: within 0.13 °C in every month
     assert!(rows[2].max_difference.unwrap().0.abs() < 0.2);
     // README shows this table (`cargo xtask normals-check`)
-    let names = dwd_series::export::stations(&layout, period.dataset())
-        .unwrap()
-        .into_iter()
-        .map(|s| (s.info.id, s.info.name))
-        .collect();
-    let table = dwd_series::normals::cross_check_table(&rows, &names);
-    let readme = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"),
-    )
-    .unwrap();
     assert!(
         readme.contains(&table),
         "README's cross-check table is not the sample's; it is:\n{table}"
@@ -327,8 +332,7 @@ fn published_normals_agree_with_our_monthly_series() {
 
     // 1981-2010: DWD's precipitation normals (source 45) are the plain
     // means of the monthly sums, to rounding
-    let period = dwd_catalog::ReferencePeriod::ALL[2];
-    let rows = dwd_series::normals::cross_check(&layout, period).unwrap();
+    let (rows, table) = cross_check(dwd_catalog::ReferencePeriod::ALL[2]);
     assert_eq!(
         rows,
         [
@@ -336,12 +340,6 @@ fn published_normals_agree_with_our_monthly_series() {
             check(3987, "precipitation_height", 45, (-0.05, 4), -0.01),
         ]
     );
-    let names = dwd_series::export::stations(&layout, period.dataset())
-        .unwrap()
-        .into_iter()
-        .map(|s| (s.info.id, s.info.name))
-        .collect();
-    let table = dwd_series::normals::cross_check_table(&rows, &names);
     assert!(
         readme.contains(&table),
         "README's 1981-2010 cross-check table is not the sample's; it is:\n{table}"
