@@ -381,6 +381,26 @@ mod tests {
         assert!(e.to_string().contains("was cut"), "{e}");
     }
 
+    /// A file cut anywhere (a short transfer) gives an error or, where the
+    /// cut falls after a line's closing `;`, the whole lines' rows exactly:
+    /// never a row with a value cut short.
+    #[test]
+    fn a_cut_file_never_gives_a_wrong_row() {
+        let bytes = data("mean_81-10_obsolete/Sonnenscheindauer_1981-2010_festerStandort.txt");
+        let all = parse_table("S", &bytes).unwrap();
+        let tail = bytes.len() - 400;
+        let cuts = (1..tail).step_by(37).chain(tail..bytes.len());
+        let mut whole = 0;
+        for n in cuts {
+            if let Ok(rows) = parse_table("S", &bytes[..n]) {
+                assert_eq!(rows[..], all[..rows.len()], "cut at {n}");
+                whole += 1;
+            }
+        }
+        // the cuts that end a line (before its CRLF, or after it) parse
+        assert!(whole > 0);
+    }
+
     #[test]
     fn bad_input_is_named() {
         let h = "Stations_id;Bezugszeitraum;Datenquelle;Jan.;Feb.;März;Apr.;Mai;Jun.;Jul.;Aug.;Sept.;Okt.;Nov.;Dez.;Jahr;\r\n";
