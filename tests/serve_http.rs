@@ -444,6 +444,18 @@ fn every_endpoint_answers_over_http_as_the_command_line_does() {
     );
     s.get("/api/v1/series?dataset=hourly/air_temperature&station=99999")
         .problem(404, Some("station"));
+    // a station DWD's list misses (the sample has no monthly/kl list) but
+    // whose series the run recorded: served, as its coverage promises
+    assert!(
+        s.get("/api/v1/coverage?station=3987").json()["datasets"][0]["dataset"] == "monthly/kl"
+    );
+    let potsdam = s
+        .get("/api/v1/series?dataset=monthly/kl&station=3987&parameters=temperature_air_mean_2m&start=2016-07-01&end=2016-07-31")
+        .json();
+    assert_eq!(
+        potsdam["rows"][0]["temperature_air_mean_2m"],
+        serde_json::json!(19.9)
+    );
     s.get("/api/v1/series?dataset=hourly/air_temperature&station=x")
         .problem(400, Some("station"));
     s.get(&format!("{q}&format=xml"))

@@ -437,7 +437,9 @@ impl Session {
 
     /// One station's series of one dataset: an export of the dataset's
     /// resolution limited to it and to the station, which must be in the
-    /// dataset's station list ([`JobError::UnknownStation`] otherwise).
+    /// dataset's station list or have a series the runs recorded (DWD's
+    /// lists miss some stations its files hold; [`JobError::UnknownStation`]
+    /// otherwise).
     pub fn series_spec(&self, request: &SeriesRequest) -> Result<Spec, JobError> {
         let id = self.dataset(&request.dataset)?;
         let resolution = dwd_catalog::Resolution::of(id.as_str()).ok_or_else(|| {
@@ -446,7 +448,7 @@ impl Session {
         let mut selection = request.selection.clone();
         selection.stations = [request.station].into();
         let listed = self.stations_converted(&request.dataset, &selection)?;
-        if listed.stations.is_empty() {
+        if listed.stations.is_empty() && !self.series_rows(&id)?.contains_key(&request.station) {
             return Err(JobError::UnknownStation {
                 dataset: request.dataset.clone(),
                 station: request.station,

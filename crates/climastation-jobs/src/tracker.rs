@@ -277,7 +277,10 @@ impl Session {
 
     /// The rows of each station's merged series of `dataset`, as the output
     /// ledger records them.
-    fn series_rows(&self, id: &DatasetId) -> Result<std::collections::HashMap<u32, u64>, JobError> {
+    pub(crate) fn series_rows(
+        &self,
+        id: &DatasetId,
+    ) -> Result<std::collections::HashMap<u32, u64>, JobError> {
         let records = self.reading(|store| Ok(store.outputs(id)?))?;
         Ok(records
             .iter()
