@@ -271,6 +271,58 @@ test('a box or a circle drawn on the map selects the stations the API has in it,
   await close();
 });
 
+test('a station\'s climate normals are DWD\'s as the API gives them, with a series or without', async () => {
+  await ensureConverted();
+  // every cell of every period's table is the API's value
+  const shown = async (page, id) => {
+    const datasets = await page.$$eval('[data-testid=normals] table', (ts) => ts.map((t) => t.dataset.dataset));
+    for (const dataset of datasets) {
+      const [, period, obsolete] = dataset.match(/mean_(\d\d-\d\d)(_obsolete)?$/);
+      const rows = (await api(server.url, `api/v1/normals?period=${period}&stations=${id}${obsolete ? '&obsolete=true' : ''}`)).rows;
+      const cells = await page.$$eval(`[data-testid=normals] table[data-dataset="${dataset}"] td[data-month]`, (tds) => tds
+        .filter((td) => td.dataset.value !== '')
+        .map((td) => { const tr = td.closest('tr'); return [tr.dataset.parameter, tr.dataset.locationRule, td.dataset.month, Number(td.dataset.value)]; }));
+      const want = rows.filter((r) => r.value !== null)
+        .map((r) => [r.parameter, r.location_rule ?? '', r.month === null ? 'year' : String(r.month), r.value]);
+      const order = (a) => a.map((x) => JSON.stringify(x)).sort();
+      assert.deepEqual(order(cells), order(want), dataset);
+    }
+    return datasets;
+  };
+  // Potsdam, found on the map of the 1961-1990 normals: a monthly series,
+  // normals of three periods and the older ones of 1981-2010
+  let { page, trouble, close } = await open('#dataset=multi_annual%2Fmean_61-90&station=3987');
+  await page.locator('[data-testid=normals] table[data-dataset="multi_annual/mean_61-90"]').waitFor();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=normals]').textContent.includes('reading'));
+  const potsdam = await shown(page, 3987);
+  assert.deepEqual(potsdam, ['multi_annual/mean_61-90', 'multi_annual/mean_81-10', 'multi_annual/mean_91-20', 'multi_annual/mean_81-10_obsolete']);
+  const july = page.locator('[data-testid=normals] table[data-dataset="multi_annual/mean_61-90"] tr[data-parameter=temperature_air_mean_2m] td[data-month="7"]');
+  assert.equal(await july.textContent(), '17.9');
+  await page.locator('[data-testid=coverage] g[data-dataset="monthly/kl"]').waitFor();
+  await page.getByTestId('normals').scrollIntoViewIfNeeded();
+  await shot(page, 'normals');
+  assert.deepEqual(trouble, []);
+  await close();
+  // Leipzig/Halle: no series here, DWD's normals all the same (the older
+  // ones at the station's fixed place among them)
+  ({ page, trouble, close } = await open('#dataset=multi_annual%2Fmean_81-10_obsolete&station=2932'));
+  await page.locator('[data-testid=normals] table[data-dataset="multi_annual/mean_81-10_obsolete"]').waitFor();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=normals]').textContent.includes('reading'));
+  assert.ok((await shown(page, 2932)).includes('multi_annual/mean_91-20'));
+  const fixed = page.locator('[data-testid=normals] table[data-dataset="multi_annual/mean_81-10_obsolete"] tr[data-location-rule=fixed] td[data-month="7"]');
+  assert.equal(await fixed.textContent(), '228');
+  assert.match(await page.locator('#coverage-box').textContent(), /no converted dataset has a series of station 02932/);
+  assert.deepEqual(trouble, []);
+  await close();
+  // a station DWD has no normals of: said, not an empty box
+  ({ page, trouble, close } = await open('#dataset=hourly%2Fprecipitation&station=20'));
+  const none = page.getByTestId('normals-empty');
+  await none.waitFor();
+  assert.match(await none.textContent(), /^No normals of station 00020: multi_annual\/mean_61-90: no station of the 1961-1990 normals/);
+  assert.deepEqual(trouble, []);
+  await close();
+});
+
 test('the view is in the URL: a shared link opens the same station and span', async () => {
   await ensureConverted();
   const { page, trouble, close } = await open('#dataset=daily%2Fkl&station=4271&series=daily%2Fkl&parameters=temperature_air_max_2m&start=2023-01-01&end=2023-01-31');

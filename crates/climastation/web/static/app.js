@@ -342,7 +342,11 @@ async function openStation(id) {
     h('p', { id: 'downloads', class: 'downloads' }),
     h('h3', { text: 'Warming stripes' }),
     h('div', { id: 'stripes-box' }),
+    h('h3', { text: 'Climate normals' }),
+    h('div', { id: 'normals-box', 'data-testid': 'normals', text: 'reading…' }),
   );
+  // DWD's normals need no series of the station: drawn whatever its coverage
+  drawNormals(s.station_id, mine);
   let coverage;
   try {
     coverage = await get('coverage', { station: id });
@@ -473,6 +477,64 @@ async function drawStripes(s, coverage) {
   years.sort((a, b) => a.year - b.year);
   const drawn = stripes(years, source);
   box.replaceChildren(drawn.svg, h('p', { class: 'note', text: `${years[0].year}–${years[years.length - 1].year}, one stripe a year: ${source}. Colour: the year's mean minus the mean of these years (${drawn.mean.toFixed(2)} °C), blue colder, red warmer.` }));
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * DWD's climate normals of a station: a table a converted `multi_annual`
+ * dataset (its older `_obsolete` normals marked by their place), as
+ * /api/v1/normals gives them; an empty answer says why.
+ */
+async function drawNormals(id, mine) {
+  const box = $('normals-box');
+  const sets = catalog.datasets.map((d) => d.name)
+    .map((name) => ({ name, m: name.match(/^multi_annual\/mean_(\d\d-\d\d)(_obsolete)?$/) }))
+    .filter((d) => d.m);
+  if (!sets.length) {
+    box.replaceChildren(h('p', { class: 'empty', 'data-testid': 'normals-empty', text: 'No normals here: no multi_annual dataset is converted in this archive.' }));
+    return;
+  }
+  const tables = [];
+  const empty = [];
+  for (const { name, m } of sets) {
+    let answer;
+    try {
+      answer = await get('normals', { period: m[1], stations: String(id), obsolete: m[2] ? 'true' : undefined });
+    } catch (e) {
+      empty.push(explain(e, `The normals of ${name}`));
+      continue;
+    }
+    if (mine !== panelRequest) return;
+    if (answer.rows.length) tables.push(normalsTable(name, answer.rows));
+    else empty.push(`${name}: ${answer.empty.join('; ')}`);
+  }
+  if (mine !== panelRequest) return;
+  box.replaceChildren(...tables, tables.length
+    ? h('p', { class: 'note', text: 'DWD\'s published normals (multi_annual): each month\'s mean over the period\'s 30 years, and the year\'s; source: DWD\'s code for how the normal was formed. Anomalies against them: export or values with anomaly=PERIOD.' })
+    : h('p', { class: 'empty', 'data-testid': 'normals-empty', text: `No normals of station ${pad5(id)}: ${empty.join('; ')}` }));
+}
+
+/** A period's normals: a line per parameter (and place), the 12 months and the year. */
+function normalsTable(dataset, rows) {
+  const lines = new Map();
+  for (const r of rows) {
+    const key = `${r.parameter}\u0000${r.location_rule ?? ''}`;
+    if (!lines.has(key)) lines.set(key, { first: r, months: new Map() });
+    lines.get(key).months.set(r.month ?? 0, r.value);
+  }
+  const cell = (line, month) => {
+    const v = line.months.get(month);
+    return h('td', { class: 'num', 'data-month': month || 'year', 'data-value': v ?? '', text: v ?? '–' });
+  };
+  return h('table', { class: 'normals', 'data-dataset': dataset },
+    h('caption', { text: `${rows[0].period} (${dataset})` }),
+    h('thead', {}, h('tr', {}, h('th', { text: '' }), MONTHS.map((m) => h('th', { text: m })), h('th', { text: 'year' }), h('th', { text: 'source' }))),
+    h('tbody', {}, [...lines.values()].map((line) => h('tr', { 'data-parameter': line.first.parameter, 'data-location-rule': line.first.location_rule ?? '' },
+      h('th', { text: `${line.first.parameter} [${line.first.unit}]${line.first.location_rule ? ` ${line.first.location_rule} place` : ''}` }),
+      MONTHS.map((_, i) => cell(line, i + 1)),
+      cell(line, 0),
+      h('td', { text: line.first.source ?? '–' })))));
 }
 
 // ---- values at a place -----------------------------------------------------
