@@ -495,21 +495,17 @@ async function drawNormals(id, mine) {
     box.replaceChildren(h('p', { class: 'empty', 'data-testid': 'normals-empty', text: 'No normals here: no multi_annual dataset is converted in this archive.' }));
     return;
   }
+  // the periods asked at once, shown in the catalog's order
+  const answers = await Promise.all(sets.map(({ name, m }) => get('normals', { period: m[1], stations: String(id), obsolete: m[2] ? 'true' : undefined })
+    .then((answer) => ({ name, answer }), (e) => ({ name, problem: explain(e, `The normals of ${name}`) }))));
+  if (mine !== panelRequest) return;
   const tables = [];
   const empty = [];
-  for (const { name, m } of sets) {
-    let answer;
-    try {
-      answer = await get('normals', { period: m[1], stations: String(id), obsolete: m[2] ? 'true' : undefined });
-    } catch (e) {
-      empty.push(explain(e, `The normals of ${name}`));
-      continue;
-    }
-    if (mine !== panelRequest) return;
-    if (answer.rows.length) tables.push(normalsTable(name, answer.rows));
+  for (const { name, answer, problem } of answers) {
+    if (problem) empty.push(problem);
+    else if (answer.rows.length) tables.push(normalsTable(name, answer.rows));
     else empty.push(`${name}: ${answer.empty.join('; ')}`);
   }
-  if (mine !== panelRequest) return;
   box.replaceChildren(...tables, tables.length
     ? h('p', { class: 'note', text: 'DWD\'s published normals (multi_annual): each month\'s mean over the period\'s 30 years, and the year\'s; source: DWD\'s code for how the normal was formed. Anomalies against them: export or values with anomaly=PERIOD.' })
     : h('p', { class: 'empty', 'data-testid': 'normals-empty', text: `No normals of station ${pad5(id)}: ${empty.join('; ')}` }));
